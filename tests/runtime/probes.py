@@ -1,0 +1,238 @@
+"""Ask the installed TensorFlow/Keras directly whether each version fact holds.
+
+Each probe tries the real operation (or looks the real attribute up) and answers True/False.
+tests/runtime/test_detect.py compares these answers with detect(), so the table in
+tfcompat/versions.py is checked against the library in every cell, never against itself.
+"""
+import importlib
+import inspect
+import threading
+import warnings
+
+import numpy as np
+
+from tfcompat import versions
+
+
+def keras_module(flavor):
+    """The top-level Keras module of a flavour."""
+    import tensorflow as tf
+
+    if flavor == versions.TF_KERAS:
+        return tf.keras if tf.keras.__version__ < "2.4" else importlib.import_module("keras")
+    if flavor == versions.TF_KERAS_PKG:
+        return importlib.import_module("tf_keras")
+    return importlib.import_module("keras")
+
+
+def _layers(k):
+    return k.layers
+
+
+def _model(k):
+    inp = k.layers.Input(shape=(1,))
+    out = k.layers.Dense(1)(inp)
+    model = k.models.Model(inp, out)
+    model.compile("sgd", "mse")
+    return model
+
+
+def _attempt(fn):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fn()
+        return True
+    except Exception:
+        return False
+
+
+def _reset(k):
+    try:
+        k.backend.clear_session()
+    except Exception:
+        pass
+
+
+def _tf():
+    import tensorflow as tf
+    return tf
+
+
+def _dataset_cls(tf):
+    data = getattr(tf, "data", None)
+    return getattr(data, "Dataset", None) if data is not None else None
+
+
+def probe_dataset_in_core(k):
+    return _dataset_cls(_tf()) is not None
+
+
+def probe_contrib_dataset(k):
+    tf = _tf()
+    return _attempt(lambda: tf.contrib.data.Dataset.from_tensor_slices)
+
+
+def probe_one_shot_iterator_method(k):
+    cls = _dataset_cls(_tf())
+    return cls is not None and hasattr(cls, "make_one_shot_iterator")
+
+
+def probe_compat_v1_make_one_shot_iterator(k):
+    return _attempt(lambda: _tf().compat.v1.data.make_one_shot_iterator)
+
+
+def probe_executing_eagerly(k):
+    return hasattr(_tf(), "executing_eagerly")
+
+
+def probe_numpy_function(k):
+    return hasattr(_tf(), "numpy_function")
+
+
+def probe_ensure_shape(k):
+    return hasattr(_tf(), "ensure_shape")
+
+
+def probe_contrib_autotune(k):
+    return _attempt(lambda: _tf().contrib.data.AUTOTUNE)
+
+
+def probe_experimental_autotune(k):
+    return _attempt(lambda: _tf().data.experimental.AUTOTUNE)
+
+
+def probe_data_autotune(k):
+    return _attempt(lambda: _tf().data.AUTOTUNE)
+
+
+def probe_estimator(k):
+    return _attempt(lambda: _tf().estimator.Estimator)
+
+
+def probe_tf_keras_is_keras3(k):
+    tf = _tf()
+    if not hasattr(tf, "keras"):
+        return False
+    import os
+    if os.environ.get("TF_USE_LEGACY_KERAS") == "1":
+        # tf.keras is then tf_keras; ask which Keras an un-flagged TF would give.
+        return _attempt(lambda: importlib.import_module("keras").__version__ >= "3")
+    return str(getattr(tf.keras, "__version__", "")).startswith("3.")
+
+
+def probe_input_tensor(k):
+    tf = _tf()
+    _reset(k)
+    if tf.executing_eagerly() if hasattr(tf, "executing_eagerly") else False:
+        return False
+
+    def build():
+        x = tf.constant(np.zeros((4, 1), "float32"))
+        k.layers.Input(tensor=x)
+
+    return _attempt(build)
+
+
+def probe_target_tensors(k):
+    tf = _tf()
+    _reset(k)
+    if hasattr(tf, "executing_eagerly") and tf.executing_eagerly():
+        return False
+
+    def build_and_fit():
+        x = tf.constant(np.ones((4, 1), "float32"))
+        y = tf.constant(np.ones((4, 1), "float32"))
+        inp = k.layers.Input(tensor=x)
+        model = k.models.Model(inp, k.layers.Dense(1)(inp))
+        model.compile("sgd", "mse", target_tensors=[y])
+        model.fit(steps_per_epoch=1, epochs=1, verbose=0)
+
+    return _attempt(build_and_fit)
+
+
+def _sessions_usable(tf):
+    v1 = getattr(getattr(tf, "compat", None), "v1", tf)
+    return hasattr(v1, "Session") and not (hasattr(tf, "executing_eagerly")
+                                           and tf.executing_eagerly())
+
+
+def probe_sessions(k):
+    tf = _tf()
+    if not _sessions_usable(tf):
+        return False
+    return _attempt(lambda: k.backend.get_session())
+
+
+def _small_dataset(tf, repeat):
+    cls = _dataset_cls(tf)
+    ds = cls.from_tensor_slices((np.ones((8, 1), "float32"), np.ones((8, 1), "float32")))
+    ds = ds.batch(4)
+    return ds.repeat() if repeat else ds
+
+
+def probe_fit_accepts_dataset(k):
+    tf = _tf()
+    if _dataset_cls(tf) is None:
+        return False
+    _reset(k)
+    model = _model(k)
+    return _attempt(lambda: model.fit(_small_dataset(tf, True), steps_per_epoch=2, epochs=1,
+                                      verbose=0))
+
+
+def probe_fit_dataset_without_steps(k):
+    tf = _tf()
+    if _dataset_cls(tf) is None:
+        return False
+    _reset(k)
+    model = _model(k)
+
+    def fit():
+        history = model.fit(_small_dataset(tf, False), epochs=1, verbose=0)
+        assert len(history.history["loss"]) == 1
+
+    return _attempt(fit)
+
+
+def probe_fit_generator(k):
+    return hasattr(k.models.Model, "fit_generator")
+
+
+def probe_fit_generator_deprecated(k):
+    fn = getattr(k.models.Model, "fit_generator", None)
+    return fn is not None and "deprecated" in (fn.__doc__ or "").lower()
+
+
+def probe_use_multiprocessing_arg(k):
+    fn = getattr(k.models.Model, "fit_generator", None)
+    if fn is None:
+        return False
+    fn = inspect.unwrap(fn)
+    try:
+        params = inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+    return "use_multiprocessing" in params
+
+
+def probe_generator_workers_zero(k):
+    fn = getattr(k.models.Model, "fit_generator", None)
+    if fn is None:
+        return False
+    _reset(k)
+    model = _model(k)
+    threads = set()
+
+    def gen():
+        while True:
+            threads.add(threading.current_thread().ident)
+            yield np.ones((4, 1), "float32"), np.ones((4, 1), "float32")
+
+    ok = _attempt(lambda: model.fit_generator(gen(), steps_per_epoch=2, epochs=1, verbose=0,
+                                              workers=0))
+    return ok and threads == {threading.current_thread().ident}
+
+
+PROBES = {name[len("probe_"):]: fn for name, fn in globals().items()
+          if name.startswith("probe_")}

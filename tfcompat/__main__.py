@@ -1,0 +1,5 @@
+import sys
+
+from tfcompat.cli import main
+
+sys.exit(main())

@@ -1,0 +1,36 @@
+"""The feeding paths and the chooser: an ordered list, read top to bottom, fastest first."""
+from tfcompat.paths.base import FeedingPath, Path, UnsupportedPathError
+from tfcompat.paths.dataset_eager import DatasetEager
+from tfcompat.paths.dataset_graph import DatasetGraph
+from tfcompat.paths.session_generator import SessionGenerator
+from tfcompat.paths.tensor_input import TensorInput
+
+# Fastest first, as measured by bench/feeding.py.
+PATHS = (DatasetEager(), DatasetGraph(), TensorInput(), SessionGenerator())
+
+
+def statuses(runtime):
+    """A PathStatus per path: usable ones first (in PATHS order), then the refused ones."""
+    from tfcompat.runtime import PathStatus
+
+    result = [PathStatus(p.name.value, p.refuses(runtime) is None, p.status_reason(runtime))
+              for p in PATHS]
+    return tuple(sorted(result, key=lambda s: not s.available))
+
+
+def get(name):
+    """The path object for a FeedingPath or its name."""
+    try:
+        key = FeedingPath(str(name))
+    except ValueError:
+        raise ValueError("unknown feeding path %r; expected one of %s"
+                         % (name, ", ".join(p.value for p in FeedingPath)))
+    return next(p for p in PATHS if p.name == key)
+
+
+def choose(runtime):
+    """The usable paths for this runtime, fastest first."""
+    return [p for p in PATHS if p.refuses(runtime) is None]
+
+
+__all__ = ["FeedingPath", "Path", "UnsupportedPathError", "PATHS", "statuses", "get", "choose"]

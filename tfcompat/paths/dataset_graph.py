@@ -1,0 +1,16 @@
+"""DATASET_GRAPH: tf.keras ``fit(dataset, steps_per_epoch=...)`` in graph mode, TF >= 1.9."""
+from tfcompat import versions
+from tfcompat.paths.base import FeedingPath, Path, need
+
+
+class DatasetGraph(Path):
+    name = FeedingPath.DATASET_GRAPH
+    summary = "tf.keras model.fit(tf.data.Dataset, steps_per_epoch=...) in graph mode"
+
+    def _refuses(self, runtime):
+        if runtime.eager or runtime.keras_flavor == versions.KERAS3:
+            return "needs graph mode; this is %s (use DATASET_EAGER)" % runtime.describe()
+        if runtime.keras_flavor not in versions.KERAS2_IN_TF:
+            return ("needs tf.keras: standalone Keras %s cannot fit a tf.data.Dataset"
+                    % versions.format_version(runtime.keras_version))
+        return need("fit_accepts_dataset", runtime)

@@ -1,0 +1,145 @@
+"""The version facts: one table, read by every version decision in tfcompat.
+
+Each row says which library's version decides the fact (``"tf"`` = TensorFlow, ``"keras"`` =
+the Keras API of the active flavour, whose version is that flavour's own: standalone Keras,
+the ``-tf`` suffixed version tf.keras reports, tf_keras or Keras 3), the first version where
+it holds, the first where it no longer holds, the Keras flavours it concerns, whether it holds
+only in graph mode, and the release that changed it.
+
+A fact may have several rows (one per flavour family); it holds when any of its rows holds.
+The runtime half imports this module on Python 3.6, so it is plain data and namedtuples.
+"""
+import collections
+
+# Keras flavours (also the values of Runtime.keras_flavor).
+KERAS = "keras"        # standalone multi-backend Keras 2.0-2.3
+TF_KERAS = "tf.keras"  # Keras 2 bundled in TensorFlow (tf.keras, or the `keras` 2.4-2.15 package)
+KERAS3 = "keras3"      # Keras 3 (tf.keras from TF 2.16 on, any backend)
+TF_KERAS_PKG = "tf_keras"  # Keras 2 as the tf_keras package (TF_USE_LEGACY_KERAS=1)
+FLAVORS = (KERAS, TF_KERAS, KERAS3, TF_KERAS_PKG)
+KERAS2_IN_TF = (TF_KERAS, TF_KERAS_PKG)
+KERAS2 = (KERAS, TF_KERAS, TF_KERAS_PKG)
+
+Row = collections.namedtuple("Row", "fact lib first gone flavors graph_only cite")
+
+
+def _row(fact, lib, first=None, gone=None, flavors=None, graph_only=False, cite=""):
+    return Row(fact, lib, first, gone, flavors, graph_only, cite)
+
+
+TABLE = (
+    _row("dataset_in_core", "tf", (1, 4), cite="TF 1.4.0: tf.data moves into core API"),
+    _row("contrib_dataset", "tf", (1, 2), (1, 7),
+         cite="TF 1.2.0 adds tf.contrib.data.Dataset; TF 1.7.0 removes the contrib classes"),
+    _row("one_shot_iterator_method", "tf", (1, 4), (2, 0),
+         cite="TF 1.4.0 Dataset.make_one_shot_iterator; TF 2.0.0 drops it from the v2 API"),
+    _row("compat_v1_make_one_shot_iterator", "tf", (1, 13),
+         cite="TF 1.13.0 adds tf.compat.v1.data.make_one_shot_iterator"),
+    _row("input_tensor", "keras", (1, 0, 6), flavors=KERAS2, graph_only=True,
+         cite="Keras 1.0.6 Input(tensor=); Keras 3.0 rejects non-KerasTensor inputs"),
+    _row("target_tensors", "keras", (2, 0, 7), flavors=KERAS2, graph_only=True,
+         cite="Keras 2.0.7 compile(target_tensors=); TF 2.2 drops it in eager, Keras 3 TypeError"),
+    _row("fit_accepts_dataset", "tf", (1, 9), flavors=KERAS2_IN_TF,
+         cite="TF 1.9.0: tf.keras fit() accepts tf.data datasets and iterators"),
+    _row("fit_accepts_dataset", "keras", (3, 0), flavors=(KERAS3,),
+         cite="Keras 3.0: fit(tf.data.Dataset) on every backend"),
+    _row("fit_dataset_without_steps", "tf", (1, 14), flavors=KERAS2_IN_TF,
+         cite="TF 1.14.0: fit(dataset) infers the epoch end of finite data"),
+    _row("fit_dataset_without_steps", "keras", (3, 0), flavors=(KERAS3,),
+         cite="Keras 3.0: fit(dataset) runs to the end of finite data"),
+    _row("generator_workers_zero", "keras", (2, 1, 2), flavors=KERAS2,
+         cite="Keras 2.1.2: fit_generator(workers=0) runs the generator on the main thread"),
+    _row("use_multiprocessing_arg", "keras", (2, 0, 6), flavors=KERAS2,
+         cite="Keras 2.0.6 renames pickle_safe->use_multiprocessing, max_q_size->max_queue_size"),
+    _row("fit_generator", "keras", (1, 0), (3, 0), flavors=KERAS2,
+         cite="deprecated in TF 2.1.0 (fit takes generators); removed in Keras 3.0 (TF 2.16)"),
+    _row("fit_generator_deprecated", "tf", (2, 1), flavors=KERAS2_IN_TF,
+         cite="TF 2.1.0 deprecates fit_generator in favour of fit"),
+    _row("tf_keras_is_keras3", "tf", (2, 16),
+         cite="TF 2.16.1: tf.keras is Keras 3; Keras 2 via tf_keras + TF_USE_LEGACY_KERAS=1"),
+    _row("contrib_autotune", "tf", (1, 8), (1, 13),
+         cite="TF 1.8.0 tf.contrib.data.AUTOTUNE; superseded in TF 1.13.0"),
+    _row("experimental_autotune", "tf", (1, 13), cite="TF 1.13.0 tf.data.experimental.AUTOTUNE"),
+    _row("data_autotune", "tf", (2, 4), cite="TF 2.4.0 tf.data.AUTOTUNE"),
+    _row("numpy_function", "tf", (1, 14), cite="TF 1.14.0 tf.numpy_function"),
+    _row("ensure_shape", "tf", (1, 12), cite="TF 1.12.0 tf.ensure_shape"),
+    _row("executing_eagerly", "tf", (1, 7), cite="TF 1.7.0 tf.executing_eagerly"),
+    _row("sessions", "tf", (1, 0), flavors=KERAS2, graph_only=True,
+         cite="TF 2.0.0: sessions only via tf.compat.v1 in graph mode; Keras 3 has none"),
+    _row("estimator", "tf", (1, 4), (2, 16),
+         cite="TF 1.4.0 tf.estimator and model_to_estimator; removed in TF 2.16.1"),
+)
+
+FACTS = tuple(sorted(set(r.fact for r in TABLE)))
+
+_LIB_NAMES = {"tf": "TF", "keras": "Keras"}
+
+
+def parse_version(text):
+    """'2.1.6-tf' -> (2, 1, 6); '2.21.0rc1' -> (2, 21, 0); None or '' -> None."""
+    if not text:
+        return None
+    parts = []
+    for piece in str(text).split("."):
+        digits = ""
+        for ch in piece:
+            if not ch.isdigit():
+                break
+            digits += ch
+        if not digits:
+            break
+        parts.append(int(digits))
+        if len(digits) != len(piece):
+            break
+    return tuple(parts) or None
+
+
+def format_version(version):
+    return ".".join(str(v) for v in version) if version else "none"
+
+
+def rows(fact):
+    found = tuple(r for r in TABLE if r.fact == fact)
+    if not found:
+        raise KeyError("unknown version fact: %r" % (fact,))
+    return found
+
+
+def _row_holds(row, tf_version, keras_flavor, keras_version, eager):
+    if row.flavors is not None and keras_flavor not in row.flavors:
+        return False
+    if row.graph_only and eager:
+        return False
+    version = tf_version if row.lib == "tf" else keras_version
+    if version is None:
+        return False
+    if row.first is not None and version < row.first:
+        return False
+    if row.gone is not None and version >= row.gone:
+        return False
+    return True
+
+
+def holds(fact, tf_version, keras_flavor=None, keras_version=None, eager=False):
+    """Whether ``fact`` is true of a runtime with these versions."""
+    return any(_row_holds(r, tf_version, keras_flavor, keras_version, eager) for r in rows(fact))
+
+
+def requirement(fact, keras_flavor=None):
+    """Human text for what ``fact`` needs, e.g. 'TF >= 1.9 (TF 1.9.0: ...)'."""
+    texts = []
+    for r in rows(fact):
+        if r.flavors is not None and keras_flavor is not None and keras_flavor not in r.flavors:
+            continue
+        bits = []
+        if r.first:
+            bits.append("%s >= %s" % (_LIB_NAMES[r.lib], format_version(r.first)))
+        if r.gone:
+            bits.append("%s < %s" % (_LIB_NAMES[r.lib], format_version(r.gone)))
+        if r.graph_only:
+            bits.append("graph mode")
+        texts.append("%s (%s)" % (", ".join(bits), r.cite))
+    if not texts:
+        flavors = sorted(set(f for r in rows(fact) for f in (r.flavors or FLAVORS)))
+        return "a Keras flavour among %s" % ", ".join(flavors)
+    return " or ".join(texts)
