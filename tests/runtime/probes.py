@@ -19,7 +19,9 @@ def keras_module(flavor):
     import tensorflow as tf
 
     if flavor == versions.TF_KERAS:
-        return tf.keras if tf.keras.__version__ < "2.4" else importlib.import_module("keras")
+        if versions.parse_version(tf.keras.__version__) < (2, 4):
+            return tf.keras
+        return importlib.import_module("keras")
     if flavor == versions.TF_KERAS_PKG:
         return importlib.import_module("tf_keras")
     return importlib.import_module("keras")
