@@ -84,6 +84,20 @@ def probe_compat_v1_make_one_shot_iterator(k):
     return _attempt(lambda: _tf().compat.v1.data.make_one_shot_iterator)
 
 
+def probe_compat_v1(k):
+    return _attempt(lambda: _tf().compat.v1.Session)
+
+
+def probe_dataset_prefetch(k):
+    cls = _dataset_cls(_tf())
+    return cls is not None and hasattr(cls, "prefetch")
+
+
+def probe_dataset_element_spec(k):
+    cls = _dataset_cls(_tf())
+    return cls is not None and hasattr(cls, "element_spec")
+
+
 def probe_executing_eagerly(k):
     return hasattr(_tf(), "executing_eagerly")
 
