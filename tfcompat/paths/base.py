@@ -102,3 +102,29 @@ def cast_for(model, dataset):
         return tuple(values) if tfapi.is_sequence(value) else values[0]
 
     return dataset.map(lambda x, y: (cast_side(x, targets[0]), cast_side(y, targets[1])))
+
+
+def as_list(result):
+    """Keras returns a bare loss when there are no metrics; tfcompat always returns a list."""
+    return [float(v) for v in result] if isinstance(result, (list, tuple)) else [float(result)]
+
+
+def batch_mean(results, sizes):
+    """Per-batch [loss, metrics...] averaged, weighted by batch size: what evaluate() means.
+    (Keras 2.3's evaluate(steps=) and evaluate_generator report the last batch's loss.)"""
+    total = float(sum(sizes))
+    return [sum(r[i] * s for r, s in zip(results, sizes)) / total
+            for i in range(len(results[0]))]
+
+
+def validation_callback(keras, names, evaluate):
+    """A callback writing val_<name> of ``evaluate()`` into each epoch's logs, before History
+    records them (user callbacks come after it in Keras' list)."""
+
+    class EpochEndValidation(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            if logs is not None:
+                for name, value in zip(names(), evaluate()):
+                    logs["val_" + name] = value
+
+    return EpochEndValidation()

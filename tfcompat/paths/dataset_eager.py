@@ -28,9 +28,10 @@ def fit_datasets(model, train, val, epochs, callbacks, verbose):
     if val is not None:
         kwargs = dict(validation_data=cast_for(model, val.dataset()),
                       validation_steps=val.steps)
+    # shuffle=False: a dataset brings its own order (from_arrays shuffles every epoch).
     return model.fit(cast_for(model, train.dataset()), epochs=epochs,
                      steps_per_epoch=train.steps, callbacks=callbacks, verbose=verbose,
-                     **kwargs)
+                     shuffle=False, **kwargs)
 
 
 def evaluate_dataset(model, data):

@@ -6,7 +6,8 @@ at each epoch's end.
 """
 from tfcompat import tfapi
 from tfcompat.errors import DataError
-from tfcompat.paths.base import FeedingPath, GraphPath, cast_for, need
+from tfcompat.paths.base import (FeedingPath, GraphPath, as_list, batch_mean, cast_for, need,
+                                 validation_callback)
 
 
 class TensorInput(GraphPath):
@@ -21,14 +22,21 @@ class TensorInput(GraphPath):
             wired = _rewire(keras, model, _tensors(model, train, session))
             if val is not None:
                 checker = _rewire(keras, model, _tensors(model, val, session))
-                callbacks = [_validation(keras, checker, val.steps)] + callbacks
+                callbacks = [validation_callback(keras, lambda: checker.metrics_names,
+                                                 lambda: _evaluate(checker, val.steps))
+                             ] + callbacks
             return wired.fit(epochs=epochs, steps_per_epoch=train.steps, callbacks=callbacks,
                              verbose=verbose)
 
     def evaluate(self, runtime, model, data):
         with self.in_model_graph(model) as (keras, session):
-            wired = _rewire(keras, model, _tensors(model, data, session))
-            return wired.evaluate(steps=data.steps, verbose=0)
+            return _evaluate(_rewire(keras, model, _tensors(model, data, session)), data.steps)
+
+
+def _evaluate(wired, steps):
+    # One batch per evaluate(): its loss is right on every Keras (see batch_mean).
+    results = [as_list(wired.evaluate(steps=1, verbose=0)) for _ in range(steps)]
+    return batch_mean(results, [1] * steps)
 
 
 def _tensors(model, feed, session):
@@ -59,17 +67,3 @@ def _rewire(keras, model, tensors):
     wired.compile(optimizer=model.optimizer, loss=model.loss, metrics=metrics,
                   loss_weights=getattr(model, "loss_weights", None), target_tensors=ys)
     return wired
-
-
-def _validation(keras, checker, steps):
-    """A callback putting val_<metric> into each epoch's logs (before History records them)."""
-
-    class Validation(keras.callbacks.Callback):
-        def on_epoch_end(self, epoch, logs=None):
-            results = checker.evaluate(steps=steps, verbose=0)
-            results = results if isinstance(results, list) else [results]
-            if logs is not None:
-                for name, value in zip(checker.metrics_names, results):
-                    logs["val_" + name] = value
-
-    return Validation()
