@@ -1,7 +1,8 @@
 """Feeding throughput in this cell: tfcompat.fit on each path vs hand-written baselines.
 
-MLP 784-256-10, batch 128, 60,000 synthetic samples. Each row trains 1 warm-up epoch and 5
-timed ones and reports samples/s, the median of the 5 (so graph building is not counted).
+MLP 784-256-10, batch 128, 60,000 synthetic samples. Rows take turns, one epoch each: a
+warm-up round, then 5 timed rounds; samples/s is the median of the 5 (graph building and
+tracing are not counted, and load from other processes hits every row alike).
 Rows: tfcompat.fit on from_arrays data for each path this runtime can run (and path=None);
 the zero-input bound (one constant batch repeated); hand-written baselines: fit(x, y), a
 per-element from_tensor_slices(...).shuffle.repeat.batch pipeline, the seed's session generator.
@@ -38,18 +39,21 @@ def data():
 
 
 class Bench(object):
+    """Each row is set up once (all models live in one graph), then rows take turns, one epoch
+    each, for 1 + epochs rounds: load from other processes hits every row alike."""
+
     def __init__(self, flavor, epochs):
         self.flavor = flavor
         self.k = keras_module(flavor)
         self.runtime = tfcompat.detect(flavor=flavor)
         self.epochs = epochs
         self.x, self.y = data()
-        self.rows = []
+        self.k.backend.clear_session()
+        self.entries = []  # (name, kind, samples per epoch, run_epoch(callbacks))
 
     def model(self, inputs=None, targets=None):
         k = self.k
         if inputs is None:
-            k.backend.clear_session()
             inputs = k.layers.Input(shape=(FEATURES,))
         hidden = k.layers.Dense(256, activation="relu")(inputs)
         model = k.models.Model(inputs, k.layers.Dense(CLASSES, activation="softmax")(hidden))
@@ -57,29 +61,36 @@ class Bench(object):
         model.compile(k.optimizers.SGD(0.01), "sparse_categorical_crossentropy", **extra)
         return model
 
-    def timer(self):
-        times = []
+    def add(self, name, kind, setup, samples=SAMPLES):
+        try:
+            self.entries.append((name, kind, samples, setup()))
+        except Exception as exc:  # a baseline this version cannot build: reported, not fatal
+            print("%-40s cannot run here: %s" % (name, str(exc).splitlines()[0][:100]))
 
-        class EpochTimer(self.k.callbacks.Callback):
+    def run(self):
+        times = dict((name, []) for name, _, _, _ in self.entries)
+        timer_cls = self.k.callbacks.Callback
+
+        class EpochTimer(timer_cls):
+            def __init__(self, out):
+                timer_cls.__init__(self)
+                self.out = out
+
             def on_epoch_begin(self, epoch, logs=None):
                 self.start = time.time()
 
             def on_epoch_end(self, epoch, logs=None):
-                times.append(time.time() - self.start)
+                self.out.append(time.time() - self.start)
 
-        return EpochTimer(), times
-
-    def measure(self, name, kind, run, samples=SAMPLES):
-        """``run(callbacks, epochs)`` trains; samples/s = samples per epoch / median time."""
-        callback, times = self.timer()
-        try:
-            run([callback], self.epochs + 1)
-        except Exception as exc:  # a baseline this version cannot run: reported, not fatal
-            print("%-34s failed: %s" % (name, str(exc).splitlines()[0][:100]))
-            return
-        rate = samples / float(np.median(times[1:]))
-        self.rows.append({"name": name, "kind": kind, "samples_per_s": rate})
-        print("%-34s %9.0f samples/s" % (name, rate))
+        for _ in range(self.epochs + 1):
+            for name, _, _, run_epoch in self.entries:
+                run_epoch([EpochTimer(times[name])])
+        rows = []
+        for name, kind, samples, _ in self.entries:
+            rate = samples / float(np.median(times[name][1:]))  # round 1 warms up
+            rows.append({"name": name, "kind": kind, "samples_per_s": rate})
+            print("%-40s %9.0f samples/s" % (name, rate))
+        return rows
 
     # tfcompat -----------------------------------------------------------------------------
     def tfcompat_rows(self):
@@ -87,12 +98,12 @@ class Bench(object):
             label = "tfcompat.fit %s" % (name or "path=None (%s)"
                                          % self.runtime.available_paths[0])
 
-            def run(callbacks, epochs, name=name):
+            def setup(name=name):
                 model = self.model()
                 ds = tfcompat.from_arrays(self.x, self.y, batch_size=BATCH)
-                tfcompat.fit(model, ds, epochs=epochs, callbacks=callbacks, path=name)
+                return lambda callbacks: tfcompat.fit(model, ds, callbacks=callbacks, path=name)
 
-            self.measure(label, "tfcompat" if name else "auto", run)
+            self.add(label, "tfcompat" if name else "auto", setup)
 
     # baselines ----------------------------------------------------------------------------
     def bound_row(self):
@@ -100,32 +111,33 @@ class Bench(object):
         xb, yb = self.x[:BATCH], self.y[:BATCH]
         tf = tfapi.tf()
 
-        def run(callbacks, epochs):
+        def setup():
             if self.runtime.has("fit_accepts_dataset"):
                 model = self.model()
                 ds = tfapi.dataset_class().from_tensors((xb, yb)).repeat()
-                model.fit(ds, steps_per_epoch=STEPS, epochs=epochs, callbacks=callbacks,
-                          verbose=0)
-            elif self.runtime.has("target_tensors"):
-                self.k.backend.clear_session()
+                return lambda callbacks: model.fit(ds, steps_per_epoch=STEPS,
+                                                   callbacks=callbacks, verbose=0)
+            if self.runtime.has("target_tensors"):
                 inputs = self.k.layers.Input(tensor=tf.constant(xb))
                 model = self.model(inputs, tf.constant(yb.astype("float32")))
-                model.fit(steps_per_epoch=STEPS, epochs=epochs, callbacks=callbacks, verbose=0)
-            else:
-                model = self.model()
-                batch = (xb, yb.astype("float32"))
-                model.fit_generator(iter(lambda: batch, None), steps_per_epoch=STEPS,
-                                    epochs=epochs, callbacks=callbacks, verbose=0)
+                return lambda callbacks: model.fit(steps_per_epoch=STEPS, callbacks=callbacks,
+                                                   verbose=0)
+            model = self.model()
+            batch = (xb, yb.astype("float32"))
+            return lambda callbacks: model.fit_generator(
+                iter(lambda: batch, None), steps_per_epoch=STEPS, callbacks=callbacks,
+                verbose=0)
 
-        self.measure("bound: one constant batch", "bound", run, samples=STEPS * BATCH)
+        self.add("bound: one constant batch", "bound", setup, samples=STEPS * BATCH)
 
     def fit_arrays_row(self):
-        def run(callbacks, epochs):
+        def setup():
             model = self.model()
-            model.fit(self.x, self.y.astype("float32"), batch_size=BATCH, epochs=epochs,
-                      callbacks=callbacks, verbose=0)
+            y = self.y.astype("float32")
+            return lambda callbacks: model.fit(self.x, y, batch_size=BATCH,
+                                               callbacks=callbacks, verbose=0)
 
-        self.measure("baseline: fit(x, y)", "baseline", run)
+        self.add("baseline: fit(x, y)", "baseline", setup)
 
     def _slices(self):
         cls = tfapi.dataset_class()
@@ -134,29 +146,30 @@ class Bench(object):
 
     def slices_row(self):
         """The usual hand-written pipeline: per-element slices, shuffle, repeat, batch."""
-        def run(callbacks, epochs):
+        def setup():
             if self.runtime.has("fit_accepts_dataset"):
                 model = self.model()
-                model.fit(self._slices(), steps_per_epoch=STEPS, epochs=epochs,
-                          callbacks=callbacks, verbose=0)
-            else:  # the seed's accepted answer: Input(tensor=) + target_tensors
-                self.k.backend.clear_session()
-                it = tfapi.initializable_iterator(self._slices())
-                self.k.backend.get_session().run(it.initializer)
-                xt, yt = it.get_next()
-                model = self.model(self.k.layers.Input(tensor=xt), yt)
-                model.fit(steps_per_epoch=STEPS, epochs=epochs, callbacks=callbacks, verbose=0)
+                ds = self._slices()
+                return lambda callbacks: model.fit(ds, steps_per_epoch=STEPS,
+                                                   callbacks=callbacks, verbose=0)
+            # No fit(dataset): the seed's accepted answer, Input(tensor=) + target_tensors.
+            it = tfapi.initializable_iterator(self._slices())
+            self.k.backend.get_session().run(it.initializer)
+            xt, yt = it.get_next()
+            model = self.model(self.k.layers.Input(tensor=xt), yt)
+            return lambda callbacks: model.fit(steps_per_epoch=STEPS, callbacks=callbacks,
+                                               verbose=0)
 
         if self.runtime.has("fit_accepts_dataset") or self.runtime.has("target_tensors"):
-            self.measure("baseline: from_tensor_slices pipeline", "baseline", run,
-                         samples=STEPS * BATCH)
+            self.add("baseline: from_tensor_slices pipeline", "baseline", setup,
+                     samples=STEPS * BATCH)
 
     def seed_generator_row(self):
         """The seed's fit_generator answer: sess.run(get_next()) in a Python generator."""
         if not self.runtime.has("sessions"):
             return
 
-        def run(callbacks, epochs):
+        def setup():
             model = self.model()
             session = self.k.backend.get_session()
             it = tfapi.initializable_iterator(self._slices())
@@ -167,11 +180,12 @@ class Bench(object):
                 while True:
                     yield session.run(next_batch)
 
+            batches = generator()
             workers = {"workers": 0} if self.runtime.has("generator_workers_zero") else {}
-            model.fit_generator(generator(), steps_per_epoch=STEPS, epochs=epochs,
-                                callbacks=callbacks, verbose=0, **workers)
+            return lambda callbacks: model.fit_generator(
+                batches, steps_per_epoch=STEPS, callbacks=callbacks, verbose=0, **workers)
 
-        self.measure("baseline: seed session generator", "seed", run, samples=STEPS * BATCH)
+        self.add("baseline: seed session generator", "seed", setup, samples=STEPS * BATCH)
 
 
 def cell_name(runtime):
@@ -180,14 +194,13 @@ def cell_name(runtime):
         "".join(map(str, runtime.keras_version or ())))
 
 
-def write(bench, out, cell):
-    rows = bench.rows
+def write(bench, rows, out, cell):
     bound = max([r["samples_per_s"] for r in rows if r["kind"] == "bound"] or [float("nan")])
     best_hand = max([r["samples_per_s"] for r in rows if r["kind"] in ("baseline", "seed")]
                     or [float("nan")])
     lines = ["# Feeding throughput: %s" % cell, "",
              "%s. MLP 784-256-10, batch %d, %d samples; samples/s, median of %d epochs "
-             "after one warm-up." % (bench.runtime.describe(), BATCH, SAMPLES, bench.epochs),
+             "after one warm-up, rows taking turns epoch by epoch." % (bench.runtime.describe(), BATCH, SAMPLES, bench.epochs),
              "", "| feeding | samples/s | x bound | x best hand-written |", "|---|---|---|---|"]
     for r in rows:
         lines.append("| %s | %.0f | %.2f | %.2f |" % (r["name"], r["samples_per_s"],
@@ -221,10 +234,11 @@ def main(argv=None):
     bench.fit_arrays_row()
     bench.slices_row()
     bench.seed_generator_row()
+    rows = bench.run()
     cell = cell_name(runtime)
     if args.flavor:
         cell += "-" + args.flavor.replace(".", "")
-    write(bench, args.out, cell)
+    write(bench, rows, args.out, cell)
 
 
 if __name__ == "__main__":
