@@ -171,14 +171,14 @@ class Bench(object):
 
         def setup():
             model = self.model()
-            session = self.k.backend.get_session()
+            backend = self.k.backend
             it = tfapi.initializable_iterator(self._slices())
-            session.run(it.initializer)
+            backend.get_session().run(it.initializer)
             next_batch = it.get_next()
 
-            def generator():
+            def generator():  # as in the answer: K.get_session() on every batch
                 while True:
-                    yield session.run(next_batch)
+                    yield backend.get_session().run(next_batch)
 
             batches = generator()
             workers = {"workers": 0} if self.runtime.has("generator_workers_zero") else {}

@@ -35,10 +35,10 @@ def fresh(flavor):
     return k
 
 
-def linear_model(k, features=FEATURES, lr=0.02):
+def linear_model(k, features=FEATURES, lr=0.02, opt=None):
     inp = k.layers.Input(shape=(features,))
     model = k.models.Model(inp, k.layers.Dense(1)(inp))
-    model.compile(k.optimizers.SGD(lr), "mse")
+    model.compile((opt or k.optimizers.SGD)(lr), "mse")
     return model
 
 

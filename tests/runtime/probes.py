@@ -98,6 +98,10 @@ def probe_dataset_element_spec(k):
     return cls is not None and hasattr(cls, "element_spec")
 
 
+def probe_backend_get_session(k):
+    return hasattr(k.backend, "get_session")
+
+
 def probe_executing_eagerly(k):
     return hasattr(_tf(), "executing_eagerly")
 

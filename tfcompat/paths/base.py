@@ -65,10 +65,23 @@ class GraphPath(Path):
         return False
 
     @contextlib.contextmanager
-    def in_model_graph(self, model):
+    def in_model_graph(self, runtime, model):
+        """Build in the model's graph; yields (Keras module, the session Keras trains in)."""
+        from tfcompat import tfapi
+
         keras = keras_of(model)
         with model.outputs[0].graph.as_default():
-            yield keras, keras.backend.get_session()
+            if runtime.has("backend_get_session"):
+                session = keras.backend.get_session()
+            else:  # TF 2 in graph mode: Keras keeps the session in its v1 API only
+                backend = tfapi.tf().compat.v1.keras.backend
+                if not hasattr(backend, "get_session"):  # tf.compat.v1.keras is Keras 3
+                    raise UnsupportedPathError(
+                        "%s cannot reach the Keras session of this %s model in graph mode: "
+                        "set TF_USE_LEGACY_KERAS=1 before importing TensorFlow"
+                        % (self.name, runtime.keras_flavor))
+                session = backend.get_session()
+            yield keras, session
 
 
 def keras_of(model):

@@ -20,9 +20,9 @@ class DatasetGraph(GraphPath):
         return runtime.has("fit_dataset_without_steps")
 
     def fit(self, runtime, model, train, val, epochs, callbacks, verbose):
-        with self.in_model_graph(model):
+        with self.in_model_graph(runtime, model):
             return fit_datasets(model, train, val, epochs, callbacks, verbose)
 
     def evaluate(self, runtime, model, data):
-        with self.in_model_graph(model):
+        with self.in_model_graph(runtime, model):
             return evaluate_dataset(model, data)

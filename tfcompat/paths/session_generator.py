@@ -14,7 +14,7 @@ class SessionGenerator(GraphPath):
         return need("sessions", runtime)
 
     def fit(self, runtime, model, train, val, epochs, callbacks, verbose):
-        with self.in_model_graph(model) as (keras, session):
+        with self.in_model_graph(runtime, model) as (keras, session):
             if val is not None:
                 batches = _batches(model, val, session)
                 callbacks = [validation_callback(keras, lambda: model.metrics_names,
@@ -28,7 +28,7 @@ class SessionGenerator(GraphPath):
                                        callbacks=callbacks, verbose=verbose, **workers)
 
     def evaluate(self, runtime, model, data):
-        with self.in_model_graph(model) as (keras, session):
+        with self.in_model_graph(runtime, model) as (keras, session):
             return _evaluate(model, _batches(model, data, session), data.steps)
 
 

@@ -18,7 +18,7 @@ class TensorInput(GraphPath):
         return need("target_tensors", runtime)
 
     def fit(self, runtime, model, train, val, epochs, callbacks, verbose):
-        with self.in_model_graph(model) as (keras, session):
+        with self.in_model_graph(runtime, model) as (keras, session):
             wired = _rewire(keras, model, _tensors(model, train, session))
             if val is not None:
                 checker = _rewire(keras, model, _tensors(model, val, session))
@@ -29,7 +29,7 @@ class TensorInput(GraphPath):
                              verbose=verbose)
 
     def evaluate(self, runtime, model, data):
-        with self.in_model_graph(model) as (keras, session):
+        with self.in_model_graph(runtime, model) as (keras, session):
             return _evaluate(_rewire(keras, model, _tensors(model, data, session)), data.steps)
 
 
