@@ -48,7 +48,8 @@ class ArraySource(object):
         self.batch_size = int(batch_size)
         self.steps = -(-self.n // self.batch_size)  # batches per epoch, the last may be short
         self.shuffle = bool(shuffle)
-        self.seed = int(seed) if seed is not None else int.from_bytes(os.urandom(4), "little")
+        self.seed = (int(seed) % 2 ** 32 if seed is not None
+                     else int.from_bytes(os.urandom(4), "little"))
         self._epochs = itertools.count()
         self._lock = threading.Lock()
         self._tensors = None  # eager: the arrays as tensors, made once

@@ -61,9 +61,6 @@ class Path(object):
 class GraphPath(Path):
     """A graph-mode path: its pipeline is built in the model's graph, run in its Keras session."""
 
-    def finds_epoch_end(self, runtime):
-        return False
-
     @contextlib.contextmanager
     def in_model_graph(self, runtime, model):
         """Build in the model's graph; yields (Keras module, the session Keras trains in)."""
