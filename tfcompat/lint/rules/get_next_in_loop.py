@@ -133,24 +133,6 @@ class GetNextInLoop(Rule):
                     while True:
                         yield sess.run(next_element_1)
             """),
-        # Hoisted out of the inner loop only: the outer one makes a new iterator.
-        Invalid(
-            """
-            import tensorflow as tf
-            for epoch in range(3):
-                it = tf.data.Iterator.from_structure(types, shapes)
-                for step in range(100):
-                    x = sess.run(it.get_next())
-            """,
-            at=(5, 22),
-            fixed="""
-            import tensorflow as tf
-            for epoch in range(3):
-                it = tf.data.Iterator.from_structure(types, shapes)
-                next_element = it.get_next()
-                for step in range(100):
-                    x = sess.run(next_element)
-            """),
         # A comprehension is a loop too.
         Invalid(
             """
@@ -169,7 +151,7 @@ class GetNextInLoop(Rule):
             it = ds.make_one_shot_iterator()
             while True:
                 x = sess.run(it.get_next())
-                it = ds.make_one_shot_iterator()
+                it = switch(it)
             """,
             at=(3, 18)),
         # An attribute: reported, not fixed.
