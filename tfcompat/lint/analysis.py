@@ -408,17 +408,17 @@ class Scopes:
         for level in range(start, len(chain)):
             scope, statement = chain[level]
             index = self.index(scope)
-            if name in index.params:
-                return None
             bindings = index.bindings.get(name)
             if not bindings:
+                if name in index.params:
+                    return None
                 continue
             limit = before if (before is not None and level == start) else statement
             position = index.order.get(id(limit), len(index.order))
             earlier = [b for b in bindings if b[0] < position]
             if earlier:
                 return earlier[-1][1], level, earlier[-1][2]
-            if level == start:
+            if level == start or name in index.params:  # a parameter, rebound only later
                 return None  # local to this scope, bound only after the use
             # An enclosing scope's name, bound after the def: a closure sees it at call time.
             return bindings[0][1], level, bindings[0][2]

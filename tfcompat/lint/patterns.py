@@ -160,6 +160,22 @@ def dataset_chain(rule, expr):
     return None
 
 
+def methods(rule, calls):
+    """The method name of each call of a chain (None for a function such as ``np.repeat``)."""
+    return [method_name(c) if rule.qualified_name(c.func) is None else None for c in calls]
+
+
+def earlier_method(rule, call, names):
+    """(the chain of ``call``, index of the last call before it whose method is in ``names``),
+    or (chain, None). ``call`` must be a method call of a chain."""
+    calls = rule.method_chain(call)
+    found = None
+    for i, name in enumerate(methods(rule, calls)[:-1]):
+        if name in names:
+            found = i
+    return calls, found
+
+
 def is_source(rule, call):
     return rule.qualified_name(call.func) in tfapi.DATASET_SOURCES
 
