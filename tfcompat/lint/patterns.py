@@ -28,6 +28,11 @@ def argument(call, position, *keywords):
     return None
 
 
+def data_argument(call):
+    """The data a Keras ``fit`` / ``evaluate`` / ``predict`` (or ``*_generator``) call gets."""
+    return argument(call, 0, "x", "generator")
+
+
 def keyword(call, name):
     """The value of keyword argument ``name``, or None."""
     arg = argument(call, None, name)
