@@ -82,17 +82,6 @@ def with_keyword(call, name, value):
     return call.with_changes(args=args + [new])
 
 
-def without_keywords(call, names):
-    """``call`` without the keyword arguments in ``names``, commas kept tidy."""
-    kept = [a for a in call.args if a.keyword is None or a.keyword.value not in names]
-    if kept and len(kept) < len(call.args):
-        last_original = call.args[-1]
-        kept[-1] = kept[-1].with_changes(comma=last_original.comma if last_original.comma
-                                         is not cst.MaybeSentinel.DEFAULT
-                                         else cst.MaybeSentinel.DEFAULT)
-    return call.with_changes(args=kept)
-
-
 # ------------------------------------------------------------------------------ scopes' own nodes
 class _Own(cst.CSTVisitor):
     """Nodes of some types inside a body, not entering nested defs, lambdas and classes."""
