@@ -70,8 +70,9 @@ TABLE = (
          cite="TF 1.13.0 adds tf.compat.v1: the TF 1 API under a name TF 2 keeps"),
     _row("data_experimental", "tf", (1, 12),
          cite="TF 1.12.0 moves the tf.contrib.data transformations to tf.data.experimental"),
-    _row("tf_keras_import", "tf", (1, 4),
-         cite="TF 1.4.0 puts Keras in core: `from tensorflow.keras.layers import Dense` imports"),
+    _row("tf_keras_import", "tf", (1, 9),
+         cite="TF 1.9.0: `from tensorflow.keras.layers import Dense` imports (1.4-1.8 have "
+              "tf.keras as an attribute only; cells tf18-keras216 and tf19-keras220)"),
     _row("keras_package_paired", "tf", (2, 6),
          cite="TF 2.6.0 depends on the keras package, which tf.keras is (Keras 3 from TF 2.16)"),
     _row("generator_workers_zero", "tf", (1, 8), flavors=KERAS2_IN_TF,
