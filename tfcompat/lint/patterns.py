@@ -82,6 +82,14 @@ def with_keyword(call, name, value):
     return call.with_changes(args=args + [new])
 
 
+def keras_namespace(qualified):
+    """"keras", "tf.keras" or "tf_keras" for a qualified name in one of them, else None."""
+    for prefix, namespace in tfapi.KERAS_NAMESPACES.items():
+        if qualified == prefix or qualified.startswith(prefix + "."):
+            return namespace
+    return None
+
+
 # ------------------------------------------------------------------------------ scopes' own nodes
 class _Own(cst.CSTVisitor):
     """Nodes of some types inside a body, not entering nested defs, lambdas and classes."""
