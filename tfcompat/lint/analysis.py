@@ -372,16 +372,16 @@ class Scopes:
         for level in range(start, len(chain)):
             scope, statement = chain[level]
             index = self.index(scope)
-            if name in index.params:
-                return None
-            bindings = index.bindings.get(name)
-            if not bindings:
-                continue
+            bindings = index.bindings.get(name, ())
             limit = before if (before is not None and level == start) else statement
             position = index.order.get(id(limit), len(index.order))
             earlier = [b for b in bindings if b[0] < position]
             if earlier:
                 return earlier[-1][1], level, earlier[-1][2]
+            if name in index.params:
+                return None  # a parameter: its value is the caller's
+            if not bindings:
+                continue
             if level == start:
                 return None  # local to this scope, bound only after the use
             # An enclosing scope's name, bound after the def: a closure sees it at call time.

@@ -133,6 +133,26 @@ class GetNextInLoop(Rule):
                     while True:
                         yield sess.run(next_element_1)
             """),
+        # The iterator of an enclosing function, used in a generator defined inside it.
+        Invalid(
+            """
+            def batches(ds, sess):
+                iterator = ds.make_one_shot_iterator()
+                def generate():
+                    while True:
+                        yield sess.run(iterator.get_next())
+                return generate()
+            """,
+            at=(5, 28),
+            fixed="""
+            def batches(ds, sess):
+                iterator = ds.make_one_shot_iterator()
+                def generate():
+                    next_element = iterator.get_next()
+                    while True:
+                        yield sess.run(next_element)
+                return generate()
+            """),
         # A comprehension is a loop too.
         Invalid(
             """
