@@ -87,33 +87,41 @@ def lint_command(args):
     if "-" in args.paths and not stdin:
         return _fail("- (standard input) cannot be mixed with paths")
     mode = "diff" if args.diff else "fix" if args.fix else "check"
-    codes = [cls.code for cls in rules.all_rules()]
     try:
         cli = _cli_options(args)
-        resolver = config.Resolver()
-        table, tasks = {}, []
-
-        def add(path, display, data=None, error=""):
-            project = resolver.project_for(os.path.dirname(os.path.abspath(path)))
-            settings = project.settings(path, cli, codes)
-            index = table.setdefault(settings, len(table))
-            tasks.append(engine.Task(len(tasks), None if data is not None else path, display,
-                                     index, data, error))
-
         if stdin:
-            name = args.stdin_filename or "-"
-            add(args.stdin_filename or "stdin.py", name, data=sys.stdin.buffer.read())
+            data = sys.stdin.buffer.read()
+            tasks, settings = plan([args.stdin_filename or "stdin.py"], cli, stdin=data,
+                                   display=args.stdin_filename or "-")
         else:
-            for found in files.discover(args.paths, resolver.project_for):
-                add(found.path, found.display, error=found.error)
+            tasks, settings = plan(args.paths, cli)
     except config.ConfigError as exc:
         return _fail(str(exc))
-
-    settings_table = sorted(table, key=table.get)
     cache_dir = None if args.no_cache or stdin else cache.default_dir()
-    results = workers.run(tasks, settings_table, mode, args.jobs, cache_dir,
+    results = workers.run(tasks, settings, mode, args.jobs, cache_dir,
                           cache.salt() if cache_dir else "")
     return _output(results, args, mode, stdin)
+
+
+def plan(paths, cli, stdin=None, display=None):
+    """(tasks, settings table) for linting ``paths`` (or ``stdin`` bytes standing for
+    ``paths[0]``) with command-line options ``cli``; raises ConfigError."""
+    codes = [cls.code for cls in rules.all_rules()]
+    resolver = config.Resolver()
+    table, tasks = {}, []
+
+    def add(path, shown, data=None, error=""):
+        project = resolver.project_for(os.path.dirname(os.path.abspath(path)))
+        index = table.setdefault(project.settings(path, cli, codes), len(table))
+        tasks.append(engine.Task(len(tasks), None if data is not None else path, shown, index,
+                                 data, error))
+
+    if stdin is not None:
+        add(paths[0], display, data=stdin)
+    else:
+        for found in files.discover(paths, resolver.project_for):
+            add(found.path, found.display, error=found.error)
+    return tasks, sorted(table, key=table.get)
 
 
 def _output(results, args, mode, stdin):
