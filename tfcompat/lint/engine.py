@@ -57,8 +57,8 @@ def parse(text):
         line, col = (int(where.group(1)), int(where.group(2))) if where else (
             exc.raw_line, exc.raw_column + 1)
         first = re.sub(r"^parser error: error at \d+:\d+: ", "", first)
-        if len(first) > 100:
-            first = first[:97] + "..."
+        if first.startswith("expected one of"):
+            first = "invalid syntax"  # the parser's list of tokens helps no one
         text_line = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
         if re.match(r"\s*(print|exec)\s+[^\s(=]", text_line):
             first += " (Python 2 code?)"

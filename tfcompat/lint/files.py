@@ -141,7 +141,7 @@ def discover(paths, project_for):
 
     for top in paths:
         if not os.path.lexists(top):
-            add(top, "no such file or directory")
+            add(top, os.strerror(errno.ENOENT))
         elif os.path.isdir(top):
             for path, error in _walk(top, project_for):
                 add(path, error)
