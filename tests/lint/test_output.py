@@ -30,8 +30,8 @@ def test_text_lines_and_summary(corpus, tfcompat):
     lines = run.stdout.splitlines()
     assert lines[2] == "pkg/broken.py:2:1: TFC902 cannot parse: invalid syntax"
     assert lines[:2] + lines[3:] == [
-        "pkg/both.py:2:9: TFC401 `.make_one_shot_iterator()` is gone from tf.data.Dataset in "
-        "TF 2; use the tf.compat.v1.data function",
+        "pkg/both.py:2:9: TFC401 `.make_one_shot_iterator()` is gone in TF 2: call "
+        "tf.compat.v1.data.make_one_shot_iterator(dataset)",
         "pkg/both.py:4:18: TFC102 [*] `it.get_next()` in a loop adds new graph ops on every "
         "iteration",
         "pkg/fixable.py:4:18: TFC102 [*] `it.get_next()` in a loop adds new graph ops on every "
@@ -121,8 +121,8 @@ def test_github_annotations(write, tfcompat):
     assert run.returncode == 1, run
     assert run.stdout.splitlines() == [
         "::warning title=tfcompat (TFC401),file=a%2Cb.py,line=2,col=9,endLine=2,endColumn=31::"
-        "TFC401 `.make_one_shot_iterator()` is gone from tf.data.Dataset in TF 2; use the "
-        "tf.compat.v1.data function",
+        "TFC401 `.make_one_shot_iterator()` is gone in TF 2: call "
+        "tf.compat.v1.data.make_one_shot_iterator(dataset)",
         "::warning title=tfcompat (TFC102),file=a%2Cb.py,line=4,col=18,endLine=4,endColumn=31::"
         "TFC102 `it.get_next()` in a loop adds new graph ops on every iteration",
     ]

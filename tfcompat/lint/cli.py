@@ -133,6 +133,7 @@ def _output(results, args, mode, stdin):
     if mode == "diff":
         for result in results:
             sys.stdout.write(result.diff)
+        sys.stdout.flush()
         would = sum(r.fixed for r in results if r.diff)
         errors = [(r.display, f) for r in results for f in r.findings if f.is_error]
         for display, f in errors:
