@@ -153,6 +153,12 @@ def test_loop_statement_is_where_a_hoisted_line_goes():
     assert found["f()"] == [source]
 
 
+def test_statement_is_the_one_holding_the_node():
+    source = "if a:\n    y = g(f())\n"
+    found = probe(source, lambda rule, node: rule.code_for(rule.statement()))
+    assert found["f()"] == "y = g(f())\n"
+
+
 def test_fresh_name_avoids_every_name_in_the_file():
     found = probe("next_element = 1\nnext_element_1 = 2\nf()\n",
                   lambda rule, node: rule.fresh_name("next_element"))

@@ -49,6 +49,13 @@ def test_clean_run_says_so_and_exits_0(write, tfcompat):
     assert (run.returncode, run.stdout) == (0, "All checks passed!\n")
 
 
+def test_no_python_files_is_a_warning_and_exit_0(write, tfcompat):
+    write("notes.txt", "get_next\n")
+    run = tfcompat("lint", ".")
+    assert (run.returncode, run.stdout) == (0, "")
+    assert "warning: no Python files found under ." in run.stderr
+
+
 def test_exit_codes(corpus, tfcompat):
     assert tfcompat("lint", "pkg/clean.py").returncode == 0
     assert tfcompat("lint", "pkg/both.py").returncode == 1

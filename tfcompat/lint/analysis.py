@@ -8,7 +8,7 @@ import collections
 import re
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 Loop = collections.namedtuple("Loop", "node statement")
 
@@ -53,11 +53,6 @@ class Context:
         end = starts[line] if line < len(starts) else len(self.text)
         return self.text[starts[line - 1]:end]
 
-    def edit(self, rng: CodeRange, content):
-        from tfcompat.lint.rule import Edit
-
-        return Edit(content, self.offset(rng.start), self.offset(rng.end),
-                    (rng.start.line, rng.start.column + 1), (rng.end.line, rng.end.column + 1))
 
     def fresh_name(self, base):
         name, n = base, 0

@@ -97,6 +97,9 @@ def lint_command(args):
             tasks, settings = plan(args.paths, cli)
     except config.ConfigError as exc:
         return _fail(str(exc))
+    if not tasks:
+        print("warning: no Python files found under %s" % " ".join(args.paths), file=sys.stderr)
+        return 0
     cache_dir = None if args.no_cache or stdin else cache.default_dir()
     results = workers.run(tasks, settings, mode, args.jobs, cache_dir,
                           cache.salt() if cache_dir else "")

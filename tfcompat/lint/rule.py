@@ -203,14 +203,18 @@ class Rule:
             if getattr(node, "lpar", None) and getattr(new, "lpar", None):
                 new = new.with_changes(lpar=[], rpar=[])
             new = self.context.module.code_for_node(new)
-        return self.context.edit(self.context.position(node), new)
+        rng = self.context.position(node)
+        return self._edit(rng.start, rng.end, new)
 
     def insert_before(self, statement, line):
         """An edit inserting one line of code before ``statement``, at its indentation."""
-        rng = self.context.position(statement)
-        indent = self.context.line_text(rng.start.line)[:rng.start.column]
-        return self.context.edit(cst.metadata.CodeRange(rng.start, rng.start),
-                                 line + self.context.module.default_newline + indent)
+        start = self.context.position(statement).start
+        indent = self.context.line_text(start.line)[:start.column]
+        return self._edit(start, start, line + self.context.module.default_newline + indent)
+
+    def _edit(self, start, end, content):
+        return Edit(content, self.context.offset(start), self.context.offset(end),
+                    (start.line, start.column + 1), (end.line, end.column + 1))
 
     # -- questions about the code ----------------------------------------------------------
     def qualified_name(self, expr, canonical=True):
