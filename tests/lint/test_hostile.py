@@ -87,7 +87,7 @@ def test_each_bad_file_gets_one_diagnostic_and_the_rest_is_linted(corpus):
     assert "not valid utf-8 at byte 2; declare the encoding" in messages["undeclared.py"]
     assert "klingon" in messages["badcookie.py"]
     assert messages["deep.py"].startswith("crashed: the parser process died (SIG")
-    assert messages["big.py"] == "not parsed: 50.0 MiB is over the 10 MiB limit"
+    assert messages["big.py"] == "not parsed: 50.0 MiB is over the 2 MiB limit"
     assert messages["fifo.py"] == "cannot read: not a regular file"
     assert messages["loop.py"].startswith("cannot read: symlink loop")
     assert messages["dangling.py"] == "cannot read: No such file or directory"
