@@ -112,6 +112,14 @@ def test_fix_changes_no_byte_of_a_bad_file(corpus):
     assert os.path.islink(root / "corpus" / "loop.py")
 
 
+def test_stdin_that_crashes_the_parser_is_echoed_by_fix(tfcompat):
+    deep = "x = " + "(" * 10000 + "it.get_next()" + ")" * 10000 + "\n"
+    run = tfcompat("lint", "-", "--fix", input=deep)
+    assert run.returncode == 2
+    assert run.raw_stdout == deep.encode()
+    assert "-:1:1: TFC904 crashed: the parser process died" in run.stderr
+
+
 def test_a_file_deleted_during_the_run_is_reported(tmp_path):
     for name in ("a.py", "b.py", "c.py"):
         (tmp_path / name).write_text(GET_NEXT)

@@ -103,6 +103,8 @@ def lint_command(args):
     cache_dir = None if args.no_cache or stdin else cache.default_dir()
     results = workers.run(tasks, settings, mode, args.jobs, cache_dir,
                           cache.salt() if cache_dir else "")
+    if stdin and mode == "fix" and results[0].output is None:
+        results[0].output = data  # not linted (crashed): echo it, so a pipe loses nothing
     return _output(results, args, mode, stdin)
 
 
@@ -146,7 +148,7 @@ def _output(results, args, mode, stdin):
             return 2
         return 1 if any(r.diff for r in results) else 0
     if stdin and mode == "fix":
-        sys.stdout.buffer.write(results[0].output or b"")
+        sys.stdout.buffer.write(results[0].output)
         sys.stdout.flush()
     if args.statistics:
         out.write(report.statistics(results))
@@ -166,7 +168,7 @@ def rules_command(args):
     for cls in rules.all_rules():
         rows.append({"code": cls.code, "name": cls.name, "fix": cls.fix or "none",
                      "fix_needs": cls.fix_requirement(),
-                     "summary": cls.doc_section("What it does").splitlines()[0]})
+                     "summary": cls.summary()})
     errors = [{"code": code, "name": name, "fix": "none", "fix_needs": "", "summary": summary}
               for code, (name, summary, _) in sorted(engine.ERRORS.items())]
     if args.output_format == "json":

@@ -282,6 +282,12 @@ class Rule:
         return textwrap.dedent(cls.__doc__ or "").strip()
 
     @classmethod
+    def summary(cls):
+        """The first sentence of the docstring's "What it does", on one line."""
+        text = " ".join(cls.doc_section("What it does").split())
+        return re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+
+    @classmethod
     def doc_section(cls, title):
         """The text under ``## title`` in the docstring ('' when absent)."""
         match = re.search(r"^## %s\s*\n(.*?)(?=^## |\Z)" % re.escape(title), cls.doc(),
