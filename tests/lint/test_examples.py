@@ -26,10 +26,12 @@ def test_readme_shows_the_real_output_of_linting_the_examples(tmp_path):
 
 def test_fixing_a_copy_of_the_examples_leaves_nothing_to_fix(tmp_path):
     shutil.copytree(os.path.join(ROOT, "examples"), tmp_path / "examples")
-    run = run_tfcompat("lint", "examples", "--fix", cwd=tmp_path)
+    fixable = ("--select", "TFC102,TFC401")
+    run = run_tfcompat("lint", "examples", "--fix", *fixable, cwd=tmp_path)
     assert run.returncode == 0, run
-    assert "7 fixed, 0 remaining" in run.stdout
-    assert run_tfcompat("lint", "examples", "--no-cache", cwd=tmp_path).returncode == 0
+    assert "(7 fixed, 0 remaining)" in run.stdout
+    run = run_tfcompat("lint", "examples", "--no-cache", *fixable, cwd=tmp_path)
+    assert run.returncode == 0, run
 
 
 def test_readme_lists_every_rule_and_engine_diagnostic():

@@ -61,7 +61,15 @@ What a rule can ask (all cheap unless said; everything is computed on first use 
   ``self.assigned_in(node)``     source text of every target assigned anywhere inside ``node``.
   ``self.fresh_name(base)``      ``base`` or ``base_1``... not used anywhere in the file.
   ``self.code_for(node)``        the node's source text.
-  ``self.context``               the rest (module, text, target_tf, ancestors).
+  ``self.context``               the rest (module, text, target_tf, ancestors: the nodes from the
+                                 module down to the one being visited, valid during a visit).
+Names of TF APIs that several rules look for live in ``tfcompat/lint/tfapi.py``; version facts
+in ``tfcompat/versions.py``, by name.
+
+Examples (the tests): each ``VALID`` source (a string, or ``Valid(source, target_tf=...)``) must
+give no finding of the rule; each ``Invalid`` exactly one, at ``at``; with ``fixed``, ``--fix``
+(all passes) must turn the source into ``fixed``, which must then give no finding of the rule
+and stay as it is when fixed again; without it, no fix may be offered. Sources are dedented.
 """
 import dataclasses
 import re
@@ -101,7 +109,7 @@ class Invalid:
 
 @dataclasses.dataclass(frozen=True)
 class Valid:
-    """An example the rule must not flag (a plain string in VALID means the same, any target)."""
+    """An example the rule must not flag (a plain string in VALID: the same, no target-tf)."""
     source: str
     target_tf: Optional[str] = None
 
