@@ -153,6 +153,12 @@ def test_loop_statement_is_where_a_hoisted_line_goes():
     assert found["f()"] == [source]
 
 
+def test_a_loop_inside_a_lambda_has_no_statement_to_hoist_before():
+    found = probe("g = lambda: [f() for a in b]\n",
+                  lambda rule, node: [l.statement for l in rule.loops()])
+    assert found["f()"] == [None]
+
+
 def test_statement_is_the_one_holding_the_node():
     source = "if a:\n    y = g(f())\n"
     found = probe(source, lambda rule, node: rule.code_for(rule.statement()))

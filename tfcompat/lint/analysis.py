@@ -181,7 +181,8 @@ def _opens_scope(parent, child):
 
 
 def enclosing_loops(ancestors):
-    """Loops whose every iteration runs the last ancestor, innermost first."""
+    """Loops whose every iteration runs the last ancestor, innermost first, each with the
+    statement a line hoisted out of it goes before (None: nowhere, inside a lambda)."""
     loops = []
     for i in range(len(ancestors) - 2, -1, -1):
         parent, child = ancestors[i], ancestors[i + 1]
@@ -199,8 +200,19 @@ def enclosing_loops(ancestors):
             loop = next(a for a in reversed(ancestors[:i]) if isinstance(a, COMPREHENSIONS))
         if loop is not None and not any(loop is l.node for l in loops):
             index = next(j for j in range(i, -1, -1) if ancestors[j] is loop)
-            loops.append(Loop(loop, enclosing_statement(ancestors[:index + 1])))
+            loops.append(Loop(loop, _statement_in_scope(ancestors[:index + 1])))
     return loops
+
+
+def _statement_in_scope(ancestors):
+    """The statement holding the last ancestor, or None when a lambda lies in between (a
+    line put before that statement would run when the lambda is made, not when it runs)."""
+    for node in reversed(ancestors):
+        if isinstance(node, cst.BaseStatement):
+            return node
+        if isinstance(node, cst.Lambda):
+            return None
+    return None
 
 
 class _Targets(cst.CSTVisitor):
