@@ -1,6 +1,8 @@
 """Output formats (text, json, sarif, github, statistics) and exit codes."""
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -154,3 +156,14 @@ def test_output_order_does_not_depend_on_jobs(write, tfcompat):
     assert one.stdout == two.stdout
     names = [l.split(":")[0] for l in one.stdout.splitlines() if ":" in l]
     assert names == sorted(names)
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(write, tmp_path):
+    for i in range(8):  # about 100 kB of findings: more than a pipe holds
+        write("m%02d.py" % i, BOTH * 60)
+    proc = subprocess.Popen([sys.executable, "-m", "tfcompat", "lint", ".", "--no-cache"],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.read(10)
+    proc.stdout.close()  # as `tfcompat lint | head -1` does
+    assert proc.wait(timeout=120) == 1
+    assert b"Traceback" not in proc.stderr.read()

@@ -101,11 +101,18 @@ def lint_command(args):
         print("warning: no Python files found under %s" % " ".join(args.paths), file=sys.stderr)
         return 0
     cache_dir = None if args.no_cache or stdin else cache.default_dir()
-    results = workers.run(tasks, settings, mode, args.jobs, cache_dir,
-                          cache.salt() if cache_dir else "")
-    if stdin and mode == "fix" and results[0].output is None:
-        results[0].output = data  # not linted (crashed): echo it, so a pipe loses nothing
-    return _output(results, args, mode, stdin)
+    try:
+        results = workers.run(tasks, settings, mode, args.jobs, cache_dir,
+                              cache.salt() if cache_dir else "")
+        if stdin and mode == "fix" and results[0].output is None:
+            results[0].output = data  # not linted (crashed): echo it, so a pipe loses nothing
+        return _output(results, args, mode, stdin)
+    except KeyboardInterrupt:
+        print("tfcompat lint: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `tfcompat lint | head`: the reader has all it wants
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def plan(paths, cli, stdin=None, display=None):
