@@ -8,7 +8,7 @@ import collections
 import re
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import MetadataWrapper, PositionProvider
 
 Loop = collections.namedtuple("Loop", "node statement")
 
@@ -54,11 +54,6 @@ class Context:
         end = starts[line] if line < len(starts) else len(self.text)
         return self.text[starts[line - 1]:end]
 
-    def edit(self, rng: CodeRange, content):
-        from tfcompat.lint.rule import Edit
-
-        return Edit(content, self.offset(rng.start), self.offset(rng.end),
-                    (rng.start.line, rng.start.column + 1), (rng.end.line, rng.end.column + 1))
 
     def fresh_name(self, base):
         name, n = base, 0
@@ -222,7 +217,8 @@ def _opens_scope(parent, child):
 
 
 def enclosing_loops(ancestors):
-    """Loops whose every iteration runs the last ancestor, innermost first."""
+    """Loops whose every iteration runs the last ancestor, innermost first, each with the
+    statement a line hoisted out of it goes before (None: nowhere, inside a lambda)."""
     loops = []
     for i in range(len(ancestors) - 2, -1, -1):
         parent, child = ancestors[i], ancestors[i + 1]
@@ -240,8 +236,19 @@ def enclosing_loops(ancestors):
             loop = next(a for a in reversed(ancestors[:i]) if isinstance(a, COMPREHENSIONS))
         if loop is not None and not any(loop is l.node for l in loops):
             index = next(j for j in range(i, -1, -1) if ancestors[j] is loop)
-            loops.append(Loop(loop, enclosing_statement(ancestors[:index + 1])))
+            loops.append(Loop(loop, _statement_in_scope(ancestors[:index + 1])))
     return loops
+
+
+def _statement_in_scope(ancestors):
+    """The statement holding the last ancestor, or None when a lambda lies in between (a
+    line put before that statement would run when the lambda is made, not when it runs)."""
+    for node in reversed(ancestors):
+        if isinstance(node, cst.BaseStatement):
+            return node
+        if isinstance(node, cst.Lambda):
+            return None
+    return None
 
 
 class _Targets(cst.CSTVisitor):
@@ -408,17 +415,17 @@ class Scopes:
         for level in range(start, len(chain)):
             scope, statement = chain[level]
             index = self.index(scope)
-            bindings = index.bindings.get(name)
-            if not bindings:
-                if name in index.params:
-                    return None
-                continue
+            bindings = index.bindings.get(name, ())
             limit = before if (before is not None and level == start) else statement
             position = index.order.get(id(limit), len(index.order))
             earlier = [b for b in bindings if b[0] < position]
             if earlier:
                 return earlier[-1][1], level, earlier[-1][2]
-            if level == start or name in index.params:  # a parameter, rebound only later
+            if name in index.params:
+                return None  # a parameter: its value is the caller's
+            if not bindings:
+                continue
+            if level == start:
                 return None  # local to this scope, bound only after the use
             # An enclosing scope's name, bound after the def: a closure sees it at call time.
             return bindings[0][1], level, bindings[0][2]

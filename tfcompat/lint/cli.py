@@ -89,33 +89,53 @@ def lint_command(args):
     if "-" in args.paths and not stdin:
         return _fail("- (standard input) cannot be mixed with paths")
     mode = "diff" if args.diff else "fix" if args.fix else "check"
-    codes = [cls.code for cls in rules.all_rules()]
     try:
         cli = _cli_options(args)
-        resolver = config.Resolver()
-        table, tasks = {}, []
-
-        def add(path, display, data=None, error=""):
-            project = resolver.project_for(os.path.dirname(os.path.abspath(path)))
-            settings = project.settings(path, cli, codes)
-            index = table.setdefault(settings, len(table))
-            tasks.append(engine.Task(len(tasks), None if data is not None else path, display,
-                                     index, data, error))
-
         if stdin:
-            name = args.stdin_filename or "-"
-            add(args.stdin_filename or "stdin.py", name, data=sys.stdin.buffer.read())
+            data = sys.stdin.buffer.read()
+            tasks, settings = plan([args.stdin_filename or "stdin.py"], cli, stdin=data,
+                                   display=args.stdin_filename or "-")
         else:
-            for found in files.discover(args.paths, resolver.project_for):
-                add(found.path, found.display, error=found.error)
+            tasks, settings = plan(args.paths, cli)
     except config.ConfigError as exc:
         return _fail(str(exc))
-
-    settings_table = sorted(table, key=table.get)
+    if not tasks:
+        print("warning: no Python files found under %s" % " ".join(args.paths), file=sys.stderr)
+        return 0
     cache_dir = None if args.no_cache or stdin else cache.default_dir()
-    results = workers.run(tasks, settings_table, mode, args.jobs, cache_dir,
-                          cache.salt() if cache_dir else "")
-    return _output(results, args, mode, stdin)
+    try:
+        results = workers.run(tasks, settings, mode, args.jobs, cache_dir,
+                              cache.salt() if cache_dir else "")
+        if stdin and mode == "fix" and results[0].output is None:
+            results[0].output = data  # not linted (crashed): echo it, so a pipe loses nothing
+        return _output(results, args, mode, stdin)
+    except KeyboardInterrupt:
+        print("tfcompat lint: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `tfcompat lint | head`: the reader has all it wants
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def plan(paths, cli, stdin=None, display=None):
+    """(tasks, settings table) for linting ``paths`` (or ``stdin`` bytes standing for
+    ``paths[0]``) with command-line options ``cli``; raises ConfigError."""
+    codes = [cls.code for cls in rules.all_rules()]
+    resolver = config.Resolver()
+    table, tasks = {}, []
+
+    def add(path, shown, data=None, error=""):
+        project = resolver.project_for(os.path.dirname(os.path.abspath(path)))
+        index = table.setdefault(project.settings(path, cli, codes), len(table))
+        tasks.append(engine.Task(len(tasks), None if data is not None else path, shown, index,
+                                 data, error))
+
+    if stdin is not None:
+        add(paths[0], display, data=stdin)
+    else:
+        for found in files.discover(paths, resolver.project_for):
+            add(found.path, found.display, error=found.error)
+    return tasks, sorted(table, key=table.get)
 
 
 def _output(results, args, mode, stdin):
@@ -127,6 +147,7 @@ def _output(results, args, mode, stdin):
     if mode == "diff":
         for result in results:
             sys.stdout.write(result.diff)
+        sys.stdout.flush()
         would = sum(r.fixed for r in results if r.diff)
         errors = [(r.display, f) for r in results for f in r.findings if f.is_error]
         for display, f in errors:
@@ -136,7 +157,7 @@ def _output(results, args, mode, stdin):
             return 2
         return 1 if any(r.diff for r in results) else 0
     if stdin and mode == "fix":
-        sys.stdout.buffer.write(results[0].output or b"")
+        sys.stdout.buffer.write(results[0].output)
         sys.stdout.flush()
     if args.statistics:
         out.write(report.statistics(results))
@@ -156,7 +177,7 @@ def rules_command(args):
     for cls in rules.all_rules():
         rows.append({"code": cls.code, "name": cls.name, "fix": cls.fix or "none",
                      "fix_needs": cls.fix_requirement(),
-                     "summary": cls.doc_section("What it does").splitlines()[0]})
+                     "summary": cls.summary()})
     errors = [{"code": code, "name": name, "fix": "none", "fix_needs": "", "summary": summary}
               for code, (name, summary, _) in sorted(engine.ERRORS.items())]
     if args.output_format == "json":

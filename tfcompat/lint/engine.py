@@ -30,10 +30,10 @@ ERRORS = {
                "overflows the parser's stack), hit the recursion limit, or ran past the time "
                "limit ($TFCOMPAT_FILE_TIMEOUT, 300 s); it was replaced and the run went on."),
     "TFC905": ("file-too-large", "the file is too large to parse",
-               "It holds a token some rule looks for but is over 10 MiB, the most tfcompat "
-               "parses."),
+               "It holds a token some rule looks for but is over 2 MiB, the most tfcompat "
+               "parses: libcst takes about 1 GB of memory per MB of source."),
 }
-MAX_PARSE_BYTES = 10 * 1024 * 1024
+MAX_PARSE_BYTES = 2 * 1024 * 1024  # libcst: ~1 GB of memory per MB parsed
 MAX_FIX_PASSES = 100
 _ERROR_AT = re.compile(r"error at (\d+):(\d+)")
 
@@ -57,8 +57,8 @@ def parse(text):
         line, col = (int(where.group(1)), int(where.group(2))) if where else (
             exc.raw_line, exc.raw_column + 1)
         first = re.sub(r"^parser error: error at \d+:\d+: ", "", first)
-        if len(first) > 100:
-            first = first[:97] + "..."
+        if first.startswith("expected one of"):
+            first = "invalid syntax"  # the parser's list of tokens helps no one
         text_line = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
         if re.match(r"\s*(print|exec)\s+[^\s(=]", text_line):
             first += " (Python 2 code?)"

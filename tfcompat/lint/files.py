@@ -70,9 +70,12 @@ def decode(data):
         raise DecodeError("binary file: it contains NUL bytes")
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as exc:
+        if "invalid or missing encoding declaration" not in str(exc):
+            raise DecodeError(str(exc).split(" (")[0])  # unknown codec, or cookie against BOM
+        encoding = "utf-8"  # bytes that are not UTF-8 where a cookie could be: say where
+    try:
         return Source(data.decode(encoding), encoding)
-    except SyntaxError as exc:  # unknown codec in the cookie, or a cookie contradicting the BOM
-        raise DecodeError(str(exc).split(" (")[0])
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         hint = "" if encoding != "utf-8" else "; declare the encoding with a coding cookie"
@@ -138,7 +141,7 @@ def discover(paths, project_for):
 
     for top in paths:
         if not os.path.lexists(top):
-            add(top, "no such file or directory")
+            add(top, os.strerror(errno.ENOENT))
         elif os.path.isdir(top):
             for path, error in _walk(top, project_for):
                 add(path, error)

@@ -101,8 +101,7 @@ def _region(line, col, end_line, end_col):
 
 def descriptors():
     """(code, name, summary, help text, is_error) of every rule and engine diagnostic."""
-    out = [(cls.code, cls.name, cls.doc_section("What it does").splitlines()[0], cls.doc(),
-            False) for cls in rules.all_rules()]
+    out = [(cls.code, cls.name, cls.summary(), cls.doc(), False) for cls in rules.all_rules()]
     out += [(code, name, summary[0].upper() + summary[1:] + ".", text_, True)
             for code, (name, summary, text_) in sorted(engine.ERRORS.items())]
     return out

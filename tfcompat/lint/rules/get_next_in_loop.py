@@ -37,8 +37,10 @@ class GetNextInLoop(Rule):
     step changes no value. The fix assigns the call to a new name (`next_element`) just before
     the outermost loop that does not reassign the iterator, and uses the name in the loop; two
     calls get two names, so fetching both in one `sess.run` still takes two elements.
+    The call now runs even when the loop body would not (harmless for building an op, unless
+    the iterator is only defined on some paths).
     Not offered when the iterator is reassigned in the loop, is an attribute (`self.it`), or
-    `get_next` has arguments; never for an iterator made in a loop (a new one-shot iterator
+    `get_next` has arguments, or the loop is inside a lambda; never for an iterator made in a loop (a new one-shot iterator
     restarts the data, which the loop may mean). Iterators from `iter(dataset)` are eager:
     their `get_next()` returns the next element and belongs in the loop, so they are not
     flagged.
@@ -133,6 +135,34 @@ class GetNextInLoop(Rule):
                     while True:
                         yield sess.run(next_element_1)
             """),
+        # The iterator of an enclosing function, used in a generator defined inside it.
+        Invalid(
+            """
+            def batches(ds, sess):
+                iterator = ds.make_one_shot_iterator()
+                def generate():
+                    while True:
+                        yield sess.run(iterator.get_next())
+                return generate()
+            """,
+            at=(5, 28),
+            fixed="""
+            def batches(ds, sess):
+                iterator = ds.make_one_shot_iterator()
+                def generate():
+                    next_element = iterator.get_next()
+                    while True:
+                        yield sess.run(next_element)
+                return generate()
+            """),
+        # In a lambda: reported, not fixed (a line before the statement would run when the
+        # lambda is made, perhaps before the iterator exists).
+        Invalid(
+            """
+            take = lambda n: [sess.run(it.get_next()) for _ in range(n)]
+            it = ds.make_one_shot_iterator()
+            """,
+            at=(1, 28)),
         # A comprehension is a loop too.
         Invalid(
             """
@@ -210,7 +240,7 @@ class GetNextInLoop(Rule):
             return None
         outermost = None
         for loop in loops:
-            if receiver.value in self.assigned_in(loop.node):
+            if loop.statement is None or receiver.value in self.assigned_in(loop.node):
                 break
             outermost = loop
         if outermost is None:
