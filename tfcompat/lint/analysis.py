@@ -80,18 +80,22 @@ def name_used(context, name):
     return re.search(r"\b%s\b" % re.escape(name), context.text) is not None
 
 
-def import_anchor(module):
-    """The statement new imports go above: the first that is not the docstring or a
-    ``from __future__`` import (those must stay first)."""
+def leading_statements(module):
+    """(the module's leading docstring / ``__future__`` statements, its leading imports)."""
+    header, imports = [], []
     for statement in module.body:
-        if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
-            small = statement.body[0]
-            if isinstance(small, cst.Expr) and isinstance(small.value, cst.SimpleString):
-                continue
-            if isinstance(small, cst.ImportFrom) and dotted(small.module or cst.Name("x")) == "__future__":
-                continue
-        return statement
-    return None
+        small = statement.body[0] if (isinstance(statement, cst.SimpleStatementLine)
+                                      and len(statement.body) == 1) else None
+        if not imports and isinstance(small, cst.Expr) and isinstance(small.value, cst.SimpleString):
+            header.append(statement)
+        elif isinstance(small, cst.ImportFrom) and small.module is not None \
+                and dotted(small.module) == "__future__":
+            header.append(statement)
+        elif isinstance(small, (cst.Import, cst.ImportFrom)):
+            imports.append(statement)
+        else:
+            break
+    return header, imports
 
 
 def canonical(name):

@@ -261,6 +261,21 @@ def is_session(rule, expr, names=None):
     return False
 
 
+def graph_mode(rule):
+    """Whether the module is graph-mode code: its target is TF 1, or it builds sessions,
+    placeholders or TF 1 iterators, or turns eager execution off."""
+    if rule.target_tf is not None and rule.target_tf < (2, 0):
+        return True
+    context = rule.context
+    found = getattr(context, "_tfc_graph_mode", None)
+    if found is None:
+        found = any(method_name(c) in tfapi.ITERATOR_METHODS
+                    or rule.qualified_name(c.func) in tfapi.GRAPH_MODE_MARKERS
+                    for c in _all(context.module, (cst.Call,)))
+        context._tfc_graph_mode = found
+    return found
+
+
 def runs_tensors(rule, call):
     """Whether ``call`` evaluates graph tensors: ``<session>.run(...)`` or ``t.eval()``."""
     name = method_name(call)

@@ -268,7 +268,22 @@ class Rule:
         name = alias if not analysis.name_used(self.context, alias) else self.fresh_name(alias)
         line = "import %s" % module if name == module else "import %s as %s" % (module, name)
         text = name + qualified[0][len(module):]
-        return text, [self.insert_before(analysis.import_anchor(self.context.module), line)]
+        return text, [self.add_line_at_top(line)]
+
+    def add_line_at_top(self, line):
+        """An edit adding a line after the module's leading imports (after its docstring and
+        ``__future__`` imports when it has no other import)."""
+        module = self.context.module
+        header, imports = analysis.leading_statements(module)
+        after = imports or header
+        if not after:  # a module with findings has a statement
+            return self.insert_before(module.body[0], line)
+        end_line = self.context.position(after[-1]).end.line
+        if end_line < len(self.context.line_starts()):
+            start = cst.metadata.CodePosition(end_line + 1, 0)
+            return self._edit(start, start, line + module.default_newline)
+        end = cst.metadata.CodePosition(end_line, len(self.context.line_text(end_line)))
+        return self._edit(end, end, module.default_newline + line)
 
     def remove(self, statement):
         """An edit deleting a statement that fills its lines, trailing comment included."""
@@ -279,7 +294,7 @@ class Rule:
             end = cst.metadata.CodePosition(rng.end.line + 1, 0)
         else:
             end = cst.metadata.CodePosition(rng.end.line, len(self.context.line_text(rng.end.line)))
-        return self.context.edit(cst.metadata.CodeRange(start, end), "")
+        return self._edit(start, end, "")
 
     @property
     def target_tf(self):

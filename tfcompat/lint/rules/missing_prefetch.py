@@ -124,8 +124,8 @@ class MissingPrefetch(Rule):
             """,
             at=(2, 16), target_tf="2.16",
             fixed="""
-            import tensorflow as tf
             from tensorflow.data import Dataset
+            import tensorflow as tf
             model.evaluate(Dataset.range(8).map(f).batch(4).prefetch(tf.data.AUTOTUNE))
             """),
         Invalid(
