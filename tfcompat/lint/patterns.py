@@ -224,7 +224,7 @@ def _session_names(rule):
     names = getattr(context, "_tfc_session_names", None)
     if names is None:
         names = set(_SESSION_NAMES)
-        for node in _all(context.module, (cst.WithItem, cst.Assign)):
+        for node in all_nodes(context.module, (cst.WithItem, cst.Assign)):
             if isinstance(node, cst.WithItem):
                 if node.asname is not None and isinstance(node.asname.name, cst.Name) \
                         and is_session(rule, node.item, ()):
@@ -243,7 +243,8 @@ class _Every(_Own):
         return True
 
 
-def _all(module, types):
+def all_nodes(module, types):
+    """Every node of ``types`` in ``module``."""
     visitor = _Every(types)
     module.visit(visitor)
     return visitor.found
@@ -271,7 +272,7 @@ def graph_mode(rule):
     if found is None:
         found = any(method_name(c) in tfapi.ITERATOR_METHODS
                     or rule.qualified_name(c.func) in tfapi.GRAPH_MODE_MARKERS
-                    for c in _all(context.module, (cst.Call,)))
+                    for c in all_nodes(context.module, (cst.Call,)))
         context._tfc_graph_mode = found
     return found
 
