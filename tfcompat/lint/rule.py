@@ -89,17 +89,31 @@ DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "F
 
 
 @dataclasses.dataclass(frozen=True)
+class Run:
+    """Says that an INVALID example is a whole program, run on real TensorFlow by
+    tests/runtime/test_rewrites_run.py: its source runs in the tox cells ``original`` (and
+    raises in ``broken``), its ``fixed`` source runs in ``fixed``, and both leave a ``result``
+    of the shape ``result`` (a list of losses for a training program, which must be finite)."""
+    fixed: Tuple[str, ...]
+    result: object
+    original: Tuple[str, ...] = ()
+    broken: Tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
 class Invalid:
     """An example the rule must flag exactly once, at ``at`` = (line, column), both 1-based.
 
     ``fixed`` is the source after ``--fix`` (with ``--unsafe-fixes`` for an UNSAFE rule), or None
     when no fix is offered for it. ``target_tf`` is the ``--target-tf`` it is linted with.
+    ``run`` (a ``Run``) marks a whole program whose rewrite is run on real TensorFlow.
     Sources are dedented, so they can be indented triple-quoted strings.
     """
     source: str
     at: Tuple[int, int]
     fixed: Optional[str] = None
     target_tf: Optional[str] = None
+    run: Optional[Run] = None
 
     def __post_init__(self):
         object.__setattr__(self, "source", _dedent(self.source))

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tfcompat.lint import patterns
-from tfcompat.lint.rule import UNSAFE, Invalid, Rule
+from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 _MAPS = ("map", "flat_map", "map_with_legacy_function")
 
@@ -40,7 +40,7 @@ class CacheAfterRandomMap(Rule):
 
     ## Versions
     Every TF with `Dataset.cache` (1.4+). The swap is valid on every version. Rewrite run by
-    tests/lint/test_rewrites_run.py in tf115-keras231 and tf221.
+    tests/runtime/test_rewrites_run.py in tf115-keras231 and tf221.
     """
 
     code = "TFC503"
@@ -76,6 +76,35 @@ class CacheAfterRandomMap(Rule):
         """,
     ]
     INVALID = [
+        # A program: run before and after the fix (tests/runtime/test_rewrites_run.py).
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            ds = tf.data.Dataset.from_tensor_slices((x, y))
+            ds = ds.map(lambda a, b: (a + tf.random.uniform(tf.shape(a)), b)).cache()
+            ds = ds.repeat().batch(4)
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            result = model.fit(ds, epochs=2, steps_per_epoch=2, verbose=0).history["loss"]
+            """,
+            at=(6, 67),
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            ds = tf.data.Dataset.from_tensor_slices((x, y))
+            ds = ds.cache().map(lambda a, b: (a + tf.random.uniform(tf.shape(a)), b))
+            ds = ds.repeat().batch(4)
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            result = model.fit(ds, epochs=2, steps_per_epoch=2, verbose=0).history["loss"]
+            """,
+            run=Run(original=("tf115-keras231",), fixed=("tf115-keras231", "tf221"),
+                    result=[2])),
         Invalid(
             """
             import tensorflow as tf

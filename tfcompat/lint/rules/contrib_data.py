@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tfcompat.lint import analysis
-from tfcompat.lint.rule import SAFE, Invalid, Rule
+from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
 
 _PREFIX = "tensorflow.contrib.data"
 _CORE = ("Dataset", "Iterator", "TFRecordDataset", "TextLineDataset", "FixedLengthRecordDataset")
@@ -68,7 +68,7 @@ class ContribData(Rule):
 
     ## Versions
     `tf.contrib.data` TF 1.2 to 1.15 (classes removed in 1.7); `tf.data` TF 1.4+;
-    `tf.data.experimental` TF 1.12+. Rewrite run by tests/lint/test_rewrites_run.py in
+    `tf.data.experimental` TF 1.12+. Rewrite run by tests/runtime/test_rewrites_run.py in
     tf115-keras231 (target 1.15) and tf221 (target 2.16).
     """
 
@@ -101,6 +101,33 @@ class ContribData(Rule):
         """,
     ]
     INVALID = [
+        # A program: run before and after the fix (tests/runtime/test_rewrites_run.py).
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            ds = tf.data.Dataset.from_tensor_slices((x, y))
+            ds = ds.apply(tf.contrib.data.shuffle_and_repeat(16)).batch(4)
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            result = model.fit(ds, epochs=2, steps_per_epoch=2, verbose=0).history["loss"]
+            """,
+            at=(6, 15), target_tf="1.15",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            ds = tf.data.Dataset.from_tensor_slices((x, y))
+            ds = ds.apply(tf.data.experimental.shuffle_and_repeat(16)).batch(4)
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            result = model.fit(ds, epochs=2, steps_per_epoch=2, verbose=0).history["loss"]
+            """,
+            run=Run(original=("tf115-keras231",), fixed=("tf115-keras231", "tf221"),
+                    result=[2])),
         Invalid(
             """
             import tensorflow as tf

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tfcompat.lint import patterns
-from tfcompat.lint.rule import UNSAFE, Invalid, Rule
+from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 
 class DatasetNumpyRoundtrip(Rule):
@@ -80,6 +80,35 @@ class DatasetNumpyRoundtrip(Rule):
         """,
     ]
     INVALID = [
+        # A program: eager TF 2 cannot run the original; the fixed one runs on both.
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            def batches(sess):
+                ds = tf.data.Dataset.from_tensor_slices(np.ones((4, 2), "float32")).batch(2)
+                iterator = tf.compat.v1.data.make_one_shot_iterator(ds)
+                next_batch = iterator.get_next()
+                while True:
+                    yield sess.run(next_batch)
+            with tf.compat.v1.Session() as sess:
+                result = next(batches(sess))
+            """,
+            at=(8, 15), target_tf="2.16",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            import tfcompat
+            def batches(sess):
+                ds = tf.data.Dataset.from_tensor_slices(np.ones((4, 2), "float32")).batch(2)
+                iterator = tf.compat.v1.data.make_one_shot_iterator(ds)
+                next_batch = iterator.get_next()
+                yield from tfcompat.numpy_batches(ds)
+            with tf.compat.v1.Session() as sess:
+                result = next(batches(sess))
+            """,
+            run=Run(original=("tf115-keras231",), broken=("tf221",),
+                    fixed=("tf115-keras231", "tf221"), result=[2, 2])),
         # The seed's generator.
         Invalid(
             """

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tfcompat.lint import patterns, tfapi
-from tfcompat.lint.rule import SAFE, Invalid, Rule
+from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
 
 # Positional parameters the generator methods share across Keras 2.0-2.15 (later ones moved).
 _POSITIONAL = {"fit_generator": ("x", "steps_per_epoch", "epochs", "verbose", "callbacks",
@@ -50,7 +50,7 @@ class FitGenerator(Rule):
 
     ## Versions
     Deprecated TF 2.1.0; gone in Keras 3.0 (TF 2.16). `workers` & co. in `fit`: TF 2.1-2.15.
-    Rewrite run by tests/lint/test_rewrites_run.py in tf221 (target 2.16); the original in
+    Rewrite run by tests/runtime/test_rewrites_run.py in tf221 (target 2.16); the original in
     tf115-keras231.
     """
 
@@ -78,6 +78,33 @@ class FitGenerator(Rule):
         """,
     ]
     INVALID = [
+        # A program: run before and after the fix (tests/runtime/test_rewrites_run.py).
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            def batches():
+                while True:
+                    yield np.ones((4, 2), "float32"), np.ones((4, 1), "float32")
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            history = model.fit_generator(batches(), 2, 2, 0, max_queue_size=2, workers=1)
+            result = history.history["loss"]
+            """,
+            at=(8, 17), target_tf="2.16",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            def batches():
+                while True:
+                    yield np.ones((4, 2), "float32"), np.ones((4, 1), "float32")
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            history = model.fit(batches(), steps_per_epoch=2, epochs=2, verbose=0)
+            result = history.history["loss"]
+            """,
+            run=Run(original=("tf115-keras231",), fixed=("tf115-keras231", "tf221"),
+                    result=[2])),
         Invalid(
             """
             model.fit_generator(batches(), steps_per_epoch=100, epochs=5, workers=2)

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tfcompat.lint import patterns, tfapi
-from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Valid
+from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 _IN_MEMORY_LIBRARIES = ("numpy.", "pandas.")
 # Calls a pipeline may make between the source and its batch for from_arrays to replace them.
@@ -87,6 +87,32 @@ class FromTensorSlicesLargeConstant(Rule):
         """,
     ]
     INVALID = [
+        # A program: run before and after the fix (tests/runtime/test_rewrites_run.py).
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(16).repeat().batch(4)
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            result = model.fit(ds, epochs=2, steps_per_epoch=2, verbose=0).history["loss"]
+            """,
+            at=(5, 6), target_tf="1.15",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            import tfcompat
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            ds = tfcompat.from_arrays(x, y, batch_size=4, shuffle=True, repeat=True)
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            result = model.fit(ds, epochs=2, steps_per_epoch=2, verbose=0).history["loss"]
+            """,
+            run=Run(original=("tf115-keras231",), fixed=("tf115-keras231", "tf221"),
+                    result=[2])),
         Invalid(
             """
             import numpy as np

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tfcompat.lint import patterns, tfapi
-from tfcompat.lint.rule import UNSAFE, Invalid, Rule
+from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 _FEEDS = tuple(tfapi.GENERATOR_METHODS) + tfapi.KERAS_DATA_METHODS
 
@@ -86,6 +86,46 @@ class GeneratorSessionRunInWorker(Rule):
         """,
     ]
     INVALID = [
+        # A program: run before and after the fix (tests/runtime/test_rewrites_run.py).
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            import keras.backend as K
+            from keras.layers import Dense, Input
+            from keras.models import Model
+            def batches():
+                ones = np.ones((8, 1), "float32")
+                ds = tf.data.Dataset.from_tensor_slices((ones, ones)).repeat().batch(4)
+                next_batch = tf.compat.v1.data.make_one_shot_iterator(ds).get_next()
+                while True:
+                    yield K.get_session().run(next_batch)
+            inputs = Input(shape=(1,))
+            model = Model(inputs, Dense(1)(inputs))
+            model.compile("sgd", "mse")
+            history = model.fit_generator(batches(), steps_per_epoch=2, epochs=2, verbose=0)
+            result = history.history["loss"]
+            """,
+            at=(15, 31), target_tf="1.15",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            import keras.backend as K
+            from keras.layers import Dense, Input
+            from keras.models import Model
+            def batches():
+                ones = np.ones((8, 1), "float32")
+                ds = tf.data.Dataset.from_tensor_slices((ones, ones)).repeat().batch(4)
+                next_batch = tf.compat.v1.data.make_one_shot_iterator(ds).get_next()
+                while True:
+                    yield K.get_session().run(next_batch)
+            inputs = Input(shape=(1,))
+            model = Model(inputs, Dense(1)(inputs))
+            model.compile("sgd", "mse")
+            history = model.fit_generator(batches(), steps_per_epoch=2, epochs=2, verbose=0, workers=0)
+            result = history.history["loss"]
+            """,
+            run=Run(original=("tf115-keras231",), fixed=("tf115-keras231",), result=[2])),
         # The seed: a session opened around the generator, the generator passed by name.
         Invalid(
             """

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tfcompat.lint import patterns
-from tfcompat.lint.rule import UNSAFE, Invalid, Rule
+from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 # The steps argument of each Keras method, and its position in the tf.keras signature.
 _STEPS = {"fit": ("steps_per_epoch", 12), "evaluate": ("steps", 5), "predict": ("steps", 3)}
@@ -46,7 +46,7 @@ class InfiniteDatasetWithoutSteps(Rule):
 
     ## Versions
     `fit(dataset)` TF 1.9+ (steps required until 1.13); finite datasets without steps TF 1.14+
-    and Keras 3. Rewrite run by tests/lint/test_rewrites_run.py in tf115-keras231 (target 1.15)
+    and Keras 3. Rewrite run by tests/runtime/test_rewrites_run.py in tf115-keras231 (target 1.15)
     and tf221 (target 2.16).
     """
 
@@ -82,6 +82,31 @@ class InfiniteDatasetWithoutSteps(Rule):
         """,
     ]
     INVALID = [
+        # A program: tf.keras 1.15 refuses the original; the fixed one trains.
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(4).repeat()
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            result = model.fit(ds, epochs=2, verbose=0).history["loss"]
+            """,
+            at=(8, 20), target_tf="1.15",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(4)
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            result = model.fit(ds, epochs=2, verbose=0).history["loss"]
+            """,
+            run=Run(broken=("tf115-keras231",), fixed=("tf115-keras231", "tf221"),
+                    result=[2])),
         Invalid(
             """
             import tensorflow as tf

@@ -1,5 +1,5 @@
 from tfcompat.lint import patterns, tfapi
-from tfcompat.lint.rule import SAFE, Invalid, Rule
+from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
 
 # The AUTOTUNE constant each target can spell, newest first, as (fact, names to try).
 _AUTOTUNE = (
@@ -49,7 +49,7 @@ class MissingPrefetch(Rule):
 
     ## Versions
     `Dataset.prefetch` exists from TF 1.4; `tf.data.experimental.AUTOTUNE` from TF 1.13,
-    `tf.data.AUTOTUNE` from TF 2.4. Rewrite run by tests/lint/test_rewrites_run.py in
+    `tf.data.AUTOTUNE` from TF 2.4. Rewrite run by tests/runtime/test_rewrites_run.py in
     tf115-keras231 (target 1.15) and tf221 (target 2.4 and 2.16).
     """
 
@@ -85,6 +85,31 @@ class MissingPrefetch(Rule):
         """,
     ]
     INVALID = [
+        # A program: run before and after the fix (tests/runtime/test_rewrites_run.py).
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            ds = tf.data.Dataset.from_tensor_slices((x, y)).repeat().batch(4)
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            result = model.fit(ds, epochs=2, steps_per_epoch=2, verbose=0).history["loss"]
+            """,
+            at=(8, 20), target_tf="1.15",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            ds = tf.data.Dataset.from_tensor_slices((x, y)).repeat().batch(4).prefetch(tf.data.experimental.AUTOTUNE)
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            result = model.fit(ds, epochs=2, steps_per_epoch=2, verbose=0).history["loss"]
+            """,
+            run=Run(original=("tf115-keras231",), fixed=("tf115-keras231", "tf221"),
+                    result=[2])),
         Invalid(
             """
             import tensorflow as tf

@@ -1,5 +1,5 @@
 from tfcompat.lint import namespaces
-from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Valid
+from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 
 class MixedKerasNamespaces(Rule):
@@ -76,6 +76,31 @@ class MixedKerasNamespaces(Rule):
             target_tf="2.10"),
     ]
     INVALID = [
+        # A program: Keras 2.3 layers in a tf.keras model fail; the fixed one trains.
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            from keras.layers import Dense
+            model = tf.keras.Sequential([Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            result = model.fit(x, y, epochs=2, verbose=0).history["loss"]
+            """,
+            at=(5, 1), target_tf="1.15",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            from tensorflow.keras.layers import Dense
+            model = tf.keras.Sequential([Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            result = model.fit(x, y, epochs=2, verbose=0).history["loss"]
+            """,
+            run=Run(broken=("tf115-keras231",), fixed=("tf115-keras231", "tf221"),
+                    result=[2])),
         Invalid(
             """
             import tensorflow as tf

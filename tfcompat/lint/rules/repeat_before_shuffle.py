@@ -1,5 +1,5 @@
 from tfcompat.lint import patterns
-from tfcompat.lint.rule import UNSAFE, Invalid, Rule
+from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 
 class RepeatBeforeShuffle(Rule):
@@ -35,7 +35,7 @@ class RepeatBeforeShuffle(Rule):
 
     ## Versions
     Every TF with tf.data (1.4+, `tf.contrib.data` 1.2-1.x). The swap is valid on every
-    version. Rewrite run by tests/lint/test_rewrites_run.py in tf115-keras231 and tf221.
+    version. Rewrite run by tests/runtime/test_rewrites_run.py in tf115-keras231 and tf221.
     """
 
     code = "TFC501"
@@ -70,6 +70,37 @@ class RepeatBeforeShuffle(Rule):
         """,
     ]
     INVALID = [
+        # A program: run before and after the fix (tests/runtime/test_rewrites_run.py).
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            ds = tf.data.Dataset.from_tensor_slices((x, y))
+            ds = ds.repeat()
+            ds = ds.shuffle(16)
+            ds = ds.batch(4)
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            result = model.fit(ds, epochs=2, steps_per_epoch=2, verbose=0).history["loss"]
+            """,
+            at=(7, 9),
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            ds = tf.data.Dataset.from_tensor_slices((x, y))
+            ds = ds.shuffle(16)
+            ds = ds.repeat()
+            ds = ds.batch(4)
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            result = model.fit(ds, epochs=2, steps_per_epoch=2, verbose=0).history["loss"]
+            """,
+            run=Run(original=("tf115-keras231",), fixed=("tf115-keras231", "tf221"),
+                    result=[2])),
         Invalid(
             """
             import tensorflow as tf

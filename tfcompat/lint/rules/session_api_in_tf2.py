@@ -1,4 +1,4 @@
-from tfcompat.lint.rule import SAFE, Invalid, Rule, Valid
+from tfcompat.lint.rule import SAFE, Invalid, Rule, Run, Valid
 
 # TF 1 names the TF 2 API dropped; each is under tf.compat.v1 from TF 1.13 on.
 _TF1_ONLY = frozenset("tensorflow." + n for n in (
@@ -54,7 +54,7 @@ class SessionApiInTf2(Rule):
 
     ## Versions
     Removed from the API in TF 2.0; `tf.compat.v1` TF 1.13+. Rewrite run by
-    tests/lint/test_rewrites_run.py in tf115-keras231 (original) and tf221 (target 2.16).
+    tests/runtime/test_rewrites_run.py in tf115-keras231 (original) and tf221 (target 2.16).
     """
 
     code = "TFC405"
@@ -89,6 +89,27 @@ class SessionApiInTf2(Rule):
             target_tf="1.15"),
     ]
     INVALID = [
+        # A program: run before and after the fix (tests/runtime/test_rewrites_run.py).
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            x = tf.compat.v1.placeholder(tf.float32, (None, 2))
+            with tf.Session() as sess:
+                result = sess.run(x * 2.0, feed_dict={x: np.ones((3, 2), "float32")})
+            """,
+            at=(5, 6), target_tf="2.16",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            x = tf.compat.v1.placeholder(tf.float32, (None, 2))
+            with tf.compat.v1.Session() as sess:
+                result = sess.run(x * 2.0, feed_dict={x: np.ones((3, 2), "float32")})
+            """,
+            run=Run(original=("tf115-keras231",), fixed=("tf115-keras231", "tf221"),
+                    result=[3, 2])),
         Invalid(
             """
             import tensorflow as tf

@@ -1,5 +1,5 @@
 from tfcompat.lint import patterns
-from tfcompat.lint.rule import UNSAFE, Invalid, Rule
+from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 _BATCHING = ("batch", "padded_batch")
 
@@ -38,7 +38,7 @@ class ShuffleAfterBatch(Rule):
 
     ## Versions
     Every TF with tf.data (1.4+, `tf.contrib.data` 1.2-1.x). The swap is valid on every
-    version. Rewrite run by tests/lint/test_rewrites_run.py in tf115-keras231 and tf221.
+    version. Rewrite run by tests/runtime/test_rewrites_run.py in tf115-keras231 and tf221.
     """
 
     code = "TFC502"
@@ -68,6 +68,31 @@ class ShuffleAfterBatch(Rule):
         """,
     ]
     INVALID = [
+        # A program: run before and after the fix (tests/runtime/test_rewrites_run.py).
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(4).shuffle(8).repeat()
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            result = model.fit(ds, epochs=2, steps_per_epoch=2, verbose=0).history["loss"]
+            """,
+            at=(5, 58),
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(8).batch(4).repeat()
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            result = model.fit(ds, epochs=2, steps_per_epoch=2, verbose=0).history["loss"]
+            """,
+            run=Run(original=("tf115-keras231",), fixed=("tf115-keras231", "tf221"),
+                    result=[2])),
         Invalid(
             """
             import tensorflow as tf

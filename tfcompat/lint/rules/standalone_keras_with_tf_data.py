@@ -1,5 +1,5 @@
 from tfcompat.lint import namespaces
-from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Valid
+from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 
 class StandaloneKerasWithTfData(Rule):
@@ -44,7 +44,8 @@ class StandaloneKerasWithTfData(Rule):
 
     ## Versions
     tf.keras fit(dataset) TF 1.9+; the `keras` package is tf.keras from TF 2.6 (Keras 3 from
-    TF 2.16). Rewrite run by tests/runtime/test_rewrites_run.py in tf115-keras231 (target 1.15).
+    TF 2.16). Rewrite run by tests/runtime/test_rewrites_run.py in tf115-keras231 and tf221
+    (target 1.15).
     """
 
     code = "TFC201"
@@ -76,6 +77,37 @@ class StandaloneKerasWithTfData(Rule):
             """, target_tf="2.6"),
     ]
     INVALID = [
+        # A program: run before and after the fix (tests/runtime/test_rewrites_run.py).
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            from keras.layers import Dense, Input
+            from keras.models import Model
+            ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(4)
+            inputs = Input(shape=(2,))
+            model = Model(inputs, Dense(1)(inputs))
+            model.compile("sgd", "mse")
+            result = model.fit(x, y, epochs=2, verbose=0).history["loss"]
+            """,
+            at=(5, 1), target_tf="1.15",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            from tensorflow.keras.layers import Dense, Input
+            from tensorflow.keras.models import Model
+            ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(4)
+            inputs = Input(shape=(2,))
+            model = Model(inputs, Dense(1)(inputs))
+            model.compile("sgd", "mse")
+            result = model.fit(x, y, epochs=2, verbose=0).history["loss"]
+            """,
+            run=Run(original=("tf115-keras231",), fixed=("tf115-keras231", "tf221"),
+                    result=[2])),
         Invalid(
             """
             import keras.backend as K
