@@ -116,6 +116,19 @@ def test_method_chain_uses_the_assignment_before_the_use():
     assert probe(source, _chain)["model.fit(ds)"] == ["shuffle"]
 
 
+def test_resolve_stops_at_a_binding_it_cannot_follow():
+    source = """
+        it = ds.make_one_shot_iterator()
+        it, other = pair()
+        use(it)
+        for it in its:
+            use_again(it)
+        """
+    found = probe(source, lambda rule, node: rule.resolve(node.args[0].value)
+                  if rule.code_for(node.func).startswith("use") else "not asked")
+    assert found["use(it)"] is None and found["use_again(it)"] is None
+
+
 def test_resolve_skips_class_bodies_for_methods():
     source = """
         it = module_level()

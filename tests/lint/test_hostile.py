@@ -52,7 +52,9 @@ def _build(root):
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
-    return root, _build(root / "corpus")
+    yield root, _build(root / "corpus")
+    for name in ("big.py", "big_clean.py"):  # pytest keeps old tmp dirs: not 100 MB of them
+        (root / "corpus" / name).unlink()
 
 
 def _by_file(run):

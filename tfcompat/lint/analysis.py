@@ -54,7 +54,6 @@ class Context:
         end = starts[line] if line < len(starts) else len(self.text)
         return self.text[starts[line - 1]:end]
 
-
     def fresh_name(self, base):
         name, n = base, 0
         while re.search(r"\b%s\b" % re.escape(name), self.text):
@@ -387,6 +386,9 @@ def _statement_bindings(statement):
                 for target in small.targets:
                     if isinstance(target.target, cst.Name):
                         yield target.target.value, small.value
+                    else:  # unpacking: bound, to a value not worth following
+                        for name in _names(target.target):
+                            yield name, None
             elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
                 if small.value is not None:
                     yield small.target.value, small.value

@@ -151,7 +151,7 @@ def _output(results, args, mode, stdin):
         would = sum(r.fixed for r in results if r.diff)
         errors = [(r.display, f) for r in results for f in r.findings if f.is_error]
         for display, f in errors:
-            print("%s:%d:%d: %s %s" % (display, f.line, f.col, f.code, f.message), file=out)
+            print(report.line(display, f), file=out)
         print("Would fix %d finding%s." % (would, "" if would == 1 else "s"), file=out)
         if errors:
             return 2

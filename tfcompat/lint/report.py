@@ -15,11 +15,14 @@ def _all(results):
     return [(r.display, f) for r in results for f in r.findings]
 
 
+def line(display, f):
+    """`path:line:col: CODE [*] message`, [*] when --fix would fix it."""
+    return "%s:%d:%d: %s %s%s" % (display, f.line, f.col, f.code, "[*] " if f.fixable else "",
+                                  f.message)
+
+
 def text(results, fix_mode=False):
-    lines = []
-    for display, f in _all(results):
-        lines.append("%s:%d:%d: %s %s%s" % (display, f.line, f.col, f.code,
-                                           "[*] " if f.fixable else "", f.message))
+    lines = [line(display, f) for display, f in _all(results)]
     lines.extend(summary(results, fix_mode))
     return "\n".join(lines) + "\n"
 
