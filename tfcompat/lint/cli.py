@@ -1,5 +1,211 @@
-"""`tfcompat lint`, `tfcompat rules`, `tfcompat rule CODE` (filled in by the lint engine)."""
+"""`tfcompat lint`, `tfcompat rules`, `tfcompat rule CODE`.
+
+Exit codes as ruff: 0 nothing left to report (or all of it fixed), 1 findings remain (with
+--diff: a file would change), 2 a usage or configuration error, or a file that could not be
+read or parsed (TFC9xx).
+"""
+import argparse
+import json
+import os
+import sys
+
+from tfcompat.lint import cache, config, engine, files, report, rules, workers
 
 
 def register(subparsers):
     """Add the lint subcommands to the `tfcompat` parser."""
+    lint = subparsers.add_parser(
+        "lint", help="find (and fix) the TF/Keras data-feeding patterns that break",
+        description="Lint Python files for TF/Keras data-feeding patterns that break across "
+                    "versions. Exit 0: clean; 1: findings remain; 2: error.")
+    lint.add_argument("paths", nargs="*", default=["."], metavar="PATH",
+                      help="files or directories (default: .); - reads standard input")
+    lint.add_argument("--select", action="append", metavar="CODES",
+                      help="comma-separated codes or prefixes to check, instead of the "
+                           "configured ones (e.g. TFC102,TFC4)")
+    lint.add_argument("--extend-select", action="append", metavar="CODES",
+                      help="codes or prefixes to check on top of the selected ones")
+    lint.add_argument("--ignore", action="append", metavar="CODES",
+                      help="codes or prefixes not to check")
+    lint.add_argument("--target-tf", metavar="X.Y",
+                      help="oldest TensorFlow the code must still run on; fixes that need a "
+                           "newer one are not offered (default: target-tf in [tool.tfcompat], "
+                           "else the lowest tensorflow the project's dependencies allow, else "
+                           "the newest TF known)")
+    lint.add_argument("--fix", action="store_true", help="apply the fixes, in place")
+    lint.add_argument("--unsafe-fixes", action="store_true", default=None,
+                      help="also apply fixes marked unsafe")
+    lint.add_argument("--diff", action="store_true",
+                      help="print the fixes as a unified diff and write nothing")
+    lint.add_argument("--output-format", choices=report.FORMATS, default="text")
+    lint.add_argument("--exit-zero", action="store_true",
+                      help="exit 0 even when findings remain (errors still exit 2)")
+    lint.add_argument("--statistics", action="store_true",
+                      help="print how many findings each rule has instead of each finding")
+    lint.add_argument("--no-cache", action="store_true", help="neither read nor write the cache "
+                      "(default: .tfcompat_cache, or $%s)" % cache.ENV)
+    lint.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
+                      help="worker processes (default: one per CPU)")
+    lint.add_argument("--stdin-filename", metavar="PATH",
+                      help="the path standard input stands for (config, per-file-ignores, "
+                           "reports)")
+    lint.set_defaults(func=lint_command)
+
+    listing = subparsers.add_parser("rules", help="list the lint rules")
+    listing.add_argument("--output-format", choices=("text", "json"), default="text")
+    listing.set_defaults(func=rules_command)
+
+    one = subparsers.add_parser("rule", help="explain one lint rule")
+    one.add_argument("code", help="a code (TFC102) or name (get-next-in-loop)")
+    one.set_defaults(func=rule_command)
+
+
+def _codes(values, where):
+    return config.selectors(
+        [c.strip() for v in values or () for c in v.split(",") if c.strip()], where)
+
+
+def _cli_options(args):
+    return config.Options(
+        select=_codes(args.select, "--select") if args.select else None,
+        extend_select=_codes(args.extend_select, "--extend-select"),
+        ignore=_codes(args.ignore, "--ignore"),
+        target_tf=(config.target(args.target_tf, "--target-tf")
+                   if args.target_tf is not None else None),
+        unsafe_fixes=args.unsafe_fixes)
+
+
+def _fail(message):
+    print("tfcompat lint: error: %s" % message, file=sys.stderr)
+    return 2
+
+
+def lint_command(args):
+    if args.jobs < 1:
+        return _fail("--jobs must be at least 1")
+    if args.fix and args.diff:
+        return _fail("--fix and --diff exclude each other")
+    stdin = args.paths == ["-"]
+    if "-" in args.paths and not stdin:
+        return _fail("- (standard input) cannot be mixed with paths")
+    mode = "diff" if args.diff else "fix" if args.fix else "check"
+    try:
+        cli = _cli_options(args)
+        if stdin:
+            data = sys.stdin.buffer.read()
+            tasks, settings = plan([args.stdin_filename or "stdin.py"], cli, stdin=data,
+                                   display=args.stdin_filename or "-")
+        else:
+            tasks, settings = plan(args.paths, cli)
+    except config.ConfigError as exc:
+        return _fail(str(exc))
+    if not tasks:
+        print("warning: no Python files found under %s" % " ".join(args.paths), file=sys.stderr)
+        return 0
+    cache_dir = None if args.no_cache or stdin else cache.default_dir()
+    try:
+        results = workers.run(tasks, settings, mode, args.jobs, cache_dir,
+                              cache.salt() if cache_dir else "")
+        if stdin and mode == "fix" and results[0].output is None:
+            results[0].output = data  # not linted (crashed): echo it, so a pipe loses nothing
+        return _output(results, args, mode, stdin)
+    except KeyboardInterrupt:
+        print("tfcompat lint: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `tfcompat lint | head`: the reader has all it wants
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def plan(paths, cli, stdin=None, display=None):
+    """(tasks, settings table) for linting ``paths`` (or ``stdin`` bytes standing for
+    ``paths[0]``) with command-line options ``cli``; raises ConfigError."""
+    codes = [cls.code for cls in rules.all_rules()]
+    resolver = config.Resolver()
+    table, tasks = {}, []
+
+    def add(path, shown, data=None, error=""):
+        project = resolver.project_for(os.path.dirname(os.path.abspath(path)))
+        index = table.setdefault(project.settings(path, cli, codes), len(table))
+        tasks.append(engine.Task(len(tasks), None if data is not None else path, shown, index,
+                                 data, error))
+
+    if stdin is not None:
+        add(paths[0], display, data=stdin)
+    else:
+        for found in files.discover(paths, resolver.project_for):
+            add(found.path, found.display, error=found.error)
+    return tasks, sorted(table, key=table.get)
+
+
+def _output(results, args, mode, stdin):
+    for result in results:
+        for note in result.notes:
+            print("warning: %s: %s" % (result.display, note), file=sys.stderr)
+    # Findings go to stdout, except where stdout carries source: the fixed stdin, or a diff.
+    out = sys.stderr if (stdin and mode == "fix") or mode == "diff" else sys.stdout
+    if mode == "diff":
+        for result in results:
+            sys.stdout.write(result.diff)
+        sys.stdout.flush()
+        would = sum(r.fixed for r in results if r.diff)
+        errors = [(r.display, f) for r in results for f in r.findings if f.is_error]
+        for display, f in errors:
+            print(report.line(display, f), file=out)
+        print("Would fix %d finding%s." % (would, "" if would == 1 else "s"), file=out)
+        if errors:
+            return 2
+        return 1 if any(r.diff for r in results) else 0
+    if stdin and mode == "fix":
+        sys.stdout.buffer.write(results[0].output)
+        sys.stdout.flush()
+    if args.statistics:
+        out.write(report.statistics(results))
+    else:
+        out.write(report.render(results, args.output_format, fix_mode=mode == "fix"))
+    out.flush()
+    found = [f for r in results for f in r.findings]
+    if any(f.is_error for f in found):
+        return 2
+    if found and not args.exit_zero:
+        return 1
+    return 0
+
+
+def rules_command(args):
+    rows = []
+    for cls in rules.all_rules():
+        rows.append({"code": cls.code, "name": cls.name, "fix": cls.fix or "none",
+                     "fix_needs": cls.fix_requirement(),
+                     "summary": cls.summary()})
+    errors = [{"code": code, "name": name, "fix": "none", "fix_needs": "", "summary": summary}
+              for code, (name, summary, _) in sorted(engine.ERRORS.items())]
+    if args.output_format == "json":
+        print(json.dumps({"rules": rows, "errors": errors}, indent=2))
+        return 0
+    width = max(len(r["name"]) for r in rows + errors)
+    for row in rows:
+        fix = row["fix"] + (" (%s)" % row["fix_needs"] if row["fix_needs"] else "")
+        print("%s  %s  fix: %s" % (row["code"], row["name"].ljust(width), fix))
+    print("\nEngine diagnostics (a file that could not be linted; exit code 2):")
+    for row in errors:
+        print("%s  %s  %s" % (row["code"], row["name"].ljust(width), row["summary"]))
+    return 0
+
+
+def rule_command(args):
+    cls = rules.get(args.code)
+    if cls is not None:
+        fix = cls.fix or "none"
+        if cls.fix_requirement():
+            fix += ", with --target-tf %s or later" % cls.fix_requirement().split()[-1]
+        print("# %s (%s)\n\nFix: %s\n\n%s" % (cls.name, cls.code, fix, cls.doc()))
+        return 0
+    code = args.code.upper()
+    for error_code, (name, summary, text) in engine.ERRORS.items():
+        if args.code == name or code == error_code:
+            print("# %s (%s)\n\nEngine diagnostic (exit code 2): %s.\n\n%s"
+                  % (name, error_code, summary, text))
+            return 0
+    print("tfcompat rule: error: no rule %r (see `tfcompat rules`)" % args.code, file=sys.stderr)
+    return 2

@@ -20,8 +20,12 @@ def need(fact, runtime):
     """None when ``fact`` holds here, else 'needs <requirement>; this is <runtime>'."""
     if runtime.has(fact):
         return None
-    return "needs %s; this is %s" % (versions.requirement(fact, runtime.keras_flavor),
-                                     runtime.describe())
+    if runtime.eager and versions.holds(fact, runtime.tf_version, runtime.keras_flavor,
+                                        runtime.keras_version, eager=False):
+        what = "graph mode (tf.compat.v1.disable_eager_execution() before building the model)"
+    else:
+        what = versions.requirement(fact, runtime.keras_flavor)
+    return "needs %s; this is %s" % (what, runtime.describe())
 
 
 class Path(object):

@@ -1,0 +1,50 @@
+"""Which files a directory holds: .gitignore in a git work tree, no loops, no duplicates."""
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from tfcompat.lint import config, files
+
+
+def _found(paths, cwd):
+    old = os.getcwd()
+    os.chdir(cwd)
+    try:
+        resolver = config.Resolver()
+        return [(f.display, f.error) for f in files.discover(paths, resolver.project_for)]
+    finally:
+        os.chdir(old)
+
+
+@pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+def test_gitignore_is_honoured_inside_a_git_work_tree(write, tmp_path):
+    subprocess.run(["git", "init", "-q", str(tmp_path)], check=True)
+    write(".gitignore", "ignored/\n*_pb2.py\n")
+    for name in ("tracked.py", "untracked.py", "ignored/x.py", "pkg/model_pb2.py",
+                 "pkg/ok.py", "gone.py", "notes.txt"):
+        write(name, "x = 1\n")
+    subprocess.run(["git", "-C", str(tmp_path), "add", "tracked.py", "gone.py"], check=True)
+    os.remove(tmp_path / "gone.py")  # in the index, not on disk: not a file to lint
+    assert _found(["."], tmp_path) == [("pkg/ok.py", ""), ("tracked.py", ""),
+                                       ("untracked.py", "")]
+
+
+def test_outside_git_a_walk_skips_default_excludes(write, tmp_path):
+    for name in ("a.py", ".git/hooks/h.py", ".tox/py/t.py", "sub/__pycache__/c.py",
+                 "sub/b.py", "sub/c.txt"):
+        write(name, "x = 1\n")
+    assert _found([str(tmp_path)], tmp_path) == [(str(tmp_path / "a.py"), ""),
+                                                 (str(tmp_path / "sub" / "b.py"), "")]
+
+
+def test_symlink_loops_and_duplicates(write, tmp_path):
+    write("sub/a.py", "x = 1\n")
+    os.symlink("..", tmp_path / "sub" / "up")      # a directory loop: not followed
+    os.symlink("a.py", tmp_path / "sub" / "same.py")  # another name for a.py: once
+    assert _found(["sub", "sub/a.py", "./sub"], tmp_path) == [("sub/a.py", "")]
+
+
+def test_missing_paths_are_reported(tmp_path):
+    assert _found(["nope.py"], tmp_path) == [("nope.py", "No such file or directory")]

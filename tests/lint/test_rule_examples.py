@@ -1,0 +1,66 @@
+"""Every registered rule's VALID / INVALID examples and docstring blocks, as tests.
+
+Adding a rule module adds its cases here: nothing lists the rules by hand.
+"""
+import re
+
+import pytest
+
+from tfcompat.lint import engine, rules
+from tfcompat.lint.rule import Valid, parse_target
+
+
+def _cases(kind):
+    return [pytest.param(cls, example, id="%s-%s-%d" % (cls.code, kind.lower(), i))
+            for cls in rules.all_rules() for i, example in enumerate(getattr(cls, kind))]
+
+
+def _linter(cls, example):
+    # UNSAFE fixes are applied in the examples: `fixed` shows what --unsafe-fixes would do.
+    return engine.Linter([cls], parse_target(example.target_tf), unsafe_fixes=True)
+
+
+@pytest.mark.parametrize("cls,example", _cases("VALID"))
+def test_valid_example_is_not_flagged(cls, example):
+    if isinstance(example, str):
+        example = Valid(example)
+    findings = _linter(cls, example).check(example.source)
+    assert [(f.line, f.col, f.message) for f in findings if f.code == cls.code] == []
+
+
+@pytest.mark.parametrize("cls,example", _cases("INVALID"))
+def test_invalid_example_is_flagged_once_and_fixed_as_shown(cls, example):
+    linter = _linter(cls, example)
+    findings = linter.check(example.source)
+    assert [(f.code, (f.line, f.col)) for f in findings] == [(cls.code, example.at)]
+    finding = findings[0]
+    assert finding.name == cls.name and finding.message
+    assert (finding.end_line, finding.end_col) > (finding.line, finding.col)
+
+    result = linter.fix(example.source)
+    assert result.notes == ()
+    if example.fixed is None:
+        assert finding.fix is None and not finding.fixable
+        assert result.text == example.source
+        return
+    assert finding.fixable and finding.fix.applicability == cls.fix
+    assert result.text == example.fixed
+    assert result.fixed >= 1
+    # The fixed source no longer has the finding, and fixing it again changes nothing.
+    assert [f for f in linter.check(result.text) if f.code == cls.code] == []
+    assert linter.fix(result.text).text == result.text
+
+
+def _blocks(cls, section):
+    return re.findall(r"```python\n(.*?)```", cls.doc_section(section), re.S)
+
+
+@pytest.mark.parametrize("cls", rules.all_rules(), ids=lambda cls: cls.code)
+def test_docstring_example_is_flagged_and_use_instead_is_not(cls):
+    linter = engine.Linter([cls])
+    examples, instead = _blocks(cls, "Example"), _blocks(cls, "Use instead")
+    assert examples and instead
+    for block in examples:
+        assert cls.code in [f.code for f in linter.check(block)], block
+    for block in instead:
+        assert cls.code not in [f.code for f in linter.check(block)], block

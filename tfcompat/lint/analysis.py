@@ -1,0 +1,553 @@
+"""What rules can know about the module being linted: imports, scopes, loops, positions.
+
+All of it works on the libcst tree with no metadata pass except positions (computed once, on
+the first report): the engine keeps the stack of ancestors of the node being visited, and
+scopes are indexed statement by statement, never expression by expression.
+"""
+import collections
+import re
+
+import libcst as cst
+from libcst.metadata import MetadataWrapper, PositionProvider
+
+Loop = collections.namedtuple("Loop", "node statement")
+
+COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
+_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+# Prefixes that name the same API: tf.compat.v1.data.X is tf.data.X.
+_CANONICAL = (("tensorflow.compat.v1.", "tensorflow."), ("tensorflow.compat.v2.", "tensorflow."))
+_NEWLINES = re.compile(r"\r\n|\r|\n")
+
+
+class Context:
+    """The file being linted, shared by every rule instance of one traversal."""
+
+    def __init__(self, module, text, target_tf=None, keras_target=None):
+        self.module = module
+        self.text = text
+        self.target_tf = target_tf
+        self.keras_target = keras_target  # "tf.keras", "keras", "tf_keras" or None (unset)
+        self.ancestors = []  # root first, the node being visited last; kept by the engine
+        self.reports = []    # (rule, node, message, edits) as rules report them
+        self._positions = None
+        self._line_starts = None
+        self._imports = None
+        self._scopes = None
+
+    def position(self, node):
+        if self._positions is None:
+            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
+            self._positions = wrapper.resolve(PositionProvider)
+        return self._positions[node]
+
+    def line_starts(self):
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in _NEWLINES.finditer(self.text)]
+        return self._line_starts
+
+    def offset(self, pos):
+        """Character offset of a libcst CodePosition (1-based line, 0-based column)."""
+        return self.line_starts()[pos.line - 1] + pos.column
+
+    def line_text(self, line):
+        starts = self.line_starts()
+        end = starts[line] if line < len(starts) else len(self.text)
+        return self.text[starts[line - 1]:end]
+
+    def fresh_name(self, base):
+        name, n = base, 0
+        while re.search(r"\b%s\b" % re.escape(name), self.text):
+            n += 1
+            name = "%s_%d" % (base, n)
+        return name
+
+    @property
+    def imports(self):
+        if self._imports is None:
+            self._imports = Imports(self.module)
+        return self._imports
+
+    @property
+    def scopes(self):
+        if self._scopes is None:
+            self._scopes = Scopes(self)
+        return self._scopes
+
+
+def name_used(context, name):
+    """Whether ``name`` is bound or read as a plain name anywhere in the file (attribute
+    names and the module paths of imports do not count)."""
+    names = getattr(context, "_plain_names", None)
+    if names is None:
+        visitor = _PlainNames()
+        context.module.visit(visitor)
+        names = context._plain_names = visitor.found
+    return name in names
+
+
+class _PlainNames(cst.CSTVisitor):
+    def __init__(self):
+        super().__init__()
+        self.found = set()
+
+    def visit_Name(self, node):
+        self.found.add(node.value)
+
+    def visit_Attribute(self, node):
+        node.value.visit(self)
+        return False
+
+    def visit_Import(self, node):
+        for alias in node.names:
+            bound = alias.asname.name if alias.asname else None
+            self.found.add(bound.value if isinstance(bound, cst.Name)
+                           else dotted(alias.name).split(".")[0])
+        return False
+
+    def visit_ImportFrom(self, node):
+        if not isinstance(node.names, cst.ImportStar):
+            for alias in node.names:
+                bound = alias.asname.name if alias.asname else alias.name
+                if isinstance(bound, cst.Name):
+                    self.found.add(bound.value)
+        return False
+
+
+def leading_statements(module):
+    """(the module's leading docstring / ``__future__`` statements, its leading imports)."""
+    header, imports = [], []
+    for statement in module.body:
+        small = statement.body[0] if (isinstance(statement, cst.SimpleStatementLine)
+                                      and len(statement.body) == 1) else None
+        if not imports and isinstance(small, cst.Expr) and isinstance(small.value, cst.SimpleString):
+            header.append(statement)
+        elif isinstance(small, cst.ImportFrom) and small.module is not None \
+                and dotted(small.module) == "__future__":
+            header.append(statement)
+        elif isinstance(small, (cst.Import, cst.ImportFrom)):
+            imports.append(statement)
+        else:
+            break
+    return header, imports
+
+
+def canonical(name):
+    for prefix, replacement in _CANONICAL:
+        if name.startswith(prefix):
+            return replacement + name[len(prefix):]
+    return name
+
+
+def dotted(expr):
+    """'a.b.c' for a Name/Attribute chain, None for anything else."""
+    if isinstance(expr, cst.Name):
+        return expr.value
+    if isinstance(expr, cst.Attribute):
+        head = dotted(expr.value)
+        return head and head + "." + expr.attr.value
+    return None
+
+
+class Imports:
+    """Local names bound by the module's imports (every scope: imports inside functions count)."""
+
+    def __init__(self, module):
+        self.names = {}     # local name -> qualified name
+        self.toplevel = {}  # the same, for imports that run at module level
+        for statement, depth in _statements(module.body, 0):
+            if not isinstance(statement, cst.SimpleStatementLine):
+                continue
+            for small in statement.body:
+                for local, qualified in _bindings(small):
+                    self.names.setdefault(local, qualified)
+                    if depth == 0:
+                        self.toplevel.setdefault(local, qualified)
+
+    def qualify(self, expr, canonical_=True):
+        name = dotted(expr)
+        if not name:
+            return None
+        head, _, rest = name.partition(".")
+        if head not in self.names:
+            return None
+        qualified = self.names[head] + ("." + rest if rest else "")
+        return canonical(qualified) if canonical_ else qualified
+
+    def alias_for(self, module):
+        for local, qualified in self.toplevel.items():
+            if qualified == module:
+                return local
+        return None
+
+    def spell(self, candidates):
+        """Source text naming the first of ``candidates`` (exact qualified names) that a
+        module-level import can spell, through the longest imported prefix; None when none.
+
+        With ``import tensorflow.compat.v1 as tf``, ``tensorflow.compat.v1.Session`` is
+        ``tf.Session`` but ``tensorflow.data.AUTOTUNE`` cannot be spelled."""
+        for wanted in candidates:
+            best = None
+            for local, qualified in self.toplevel.items():
+                if wanted == qualified or wanted.startswith(qualified + "."):
+                    if best is None or len(qualified) > len(best[1]):
+                        best = (local, qualified)
+            if best is not None:
+                return best[0] + wanted[len(best[1]):]
+        return None
+
+
+def _bindings(small):
+    if isinstance(small, cst.Import):
+        for alias in small.names:
+            full = dotted(alias.name)
+            if alias.asname is not None:
+                yield alias.asname.name.value, full
+            else:
+                # `import a.b.c` binds `a`, and `a.b.c.x` then resolves through it.
+                head = full.split(".")[0]
+                yield head, head
+    elif isinstance(small, cst.ImportFrom) and not small.relative and small.module is not None:
+        if isinstance(small.names, cst.ImportStar):
+            return
+        base = dotted(small.module)
+        for alias in small.names:
+            local = alias.asname.name.value if alias.asname is not None else dotted(alias.name)
+            yield local, base + "." + dotted(alias.name)
+
+
+def _block_statements(node):
+    body = node.body
+    return body.body if isinstance(body, (cst.IndentedBlock, cst.SimpleStatementSuite)) else body
+
+
+def _statements(statements, depth, into_scopes=True):
+    """Statements in source order, nested blocks included; depth counts enclosing defs."""
+    for statement in statements:
+        yield statement, depth
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            if into_scopes:
+                yield from _statements(_block_statements(statement), depth + 1, into_scopes)
+            continue
+        for child in statement.children:
+            yield from _child_statements(child, depth, into_scopes)
+
+
+def _child_statements(node, depth, into_scopes):
+    if isinstance(node, cst.BaseStatement):
+        yield from _statements([node], depth, into_scopes)
+    elif isinstance(node, (cst.BaseSuite, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler,
+                           cst.Finally, cst.MatchCase)):
+        for child in node.children:
+            yield from _child_statements(child, depth, into_scopes)
+
+
+# ---------------------------------------------------------------------------- loops, statements
+def enclosing_statement(ancestors):
+    for node in reversed(ancestors):
+        if isinstance(node, cst.BaseStatement):
+            return node
+    return None
+
+
+def _opens_scope(parent, child):
+    return isinstance(parent, _SCOPES) and child is parent.body
+
+
+def enclosing_loops(ancestors):
+    """Loops whose every iteration runs the last ancestor, innermost first, each with the
+    statement a line hoisted out of it goes before (None: nowhere, inside a lambda)."""
+    loops = []
+    for i in range(len(ancestors) - 2, -1, -1):
+        parent, child = ancestors[i], ancestors[i + 1]
+        if _opens_scope(parent, child):
+            break
+        loop = None
+        if isinstance(parent, cst.For) and child is parent.body:
+            loop = parent
+        elif isinstance(parent, cst.While) and (child is parent.body or child is parent.test):
+            loop = parent
+        elif isinstance(parent, COMPREHENSIONS) and child is not parent.for_in:
+            loop = parent
+        elif isinstance(parent, cst.CompFor) and (
+                child is parent.inner_for_in or any(child is c for c in parent.ifs)):
+            loop = next(a for a in reversed(ancestors[:i]) if isinstance(a, COMPREHENSIONS))
+        if loop is not None and not any(loop is l.node for l in loops):
+            index = next(j for j in range(i, -1, -1) if ancestors[j] is loop)
+            loops.append(Loop(loop, _statement_in_scope(ancestors[:index + 1])))
+    return loops
+
+
+def _statement_in_scope(ancestors):
+    """The statement holding the last ancestor, or None when a lambda lies in between (a
+    line put before that statement would run when the lambda is made, not when it runs)."""
+    for node in reversed(ancestors):
+        if isinstance(node, cst.BaseStatement):
+            return node
+        if isinstance(node, cst.Lambda):
+            return None
+    return None
+
+
+class _Targets(cst.CSTVisitor):
+    def __init__(self, module):
+        super().__init__()
+        self.module = module
+        self.found = set()
+
+    def add(self, target):
+        if isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self.add(element.value)
+        elif isinstance(target, cst.StarredElement):
+            self.add(target.value)
+        elif isinstance(target, cst.Name):
+            self.found.add(target.value)
+        elif target is not None:
+            self.found.add(self.module.code_for_node(target))
+
+    def visit_AssignTarget(self, node):
+        self.add(node.target)
+
+    def visit_AnnAssign(self, node):
+        self.add(node.target)
+
+    def visit_AugAssign(self, node):
+        self.add(node.target)
+
+    def visit_For(self, node):
+        self.add(node.target)
+
+    def visit_CompFor(self, node):
+        self.add(node.target)
+
+    def visit_NamedExpr(self, node):
+        self.add(node.target)
+
+    def visit_AsName(self, node):
+        self.add(node.name)
+
+    def visit_ImportAlias(self, node):
+        if node.asname is None:
+            self.found.add(dotted(node.name).split(".")[0])
+
+    def visit_FunctionDef(self, node):
+        self.found.add(node.name.value)
+
+    def visit_ClassDef(self, node):
+        self.found.add(node.name.value)
+
+    def visit_Del(self, node):
+        self.add(node.target)
+
+    def visit_Global(self, node):
+        self.found.update(n.name.value for n in node.names)
+
+    def visit_Nonlocal(self, node):
+        self.found.update(n.name.value for n in node.names)
+
+
+def assigned_targets(node, module):
+    """Source text of every target assigned or bound anywhere inside ``node``."""
+    visitor = _Targets(module)
+    node.visit(visitor)
+    return visitor.found
+
+
+# ---------------------------------------------------------------------------- scopes
+class _ScopeIndex:
+    """One scope's statements in source order and the names they bind."""
+
+    def __init__(self, scope):
+        self.order = {}
+        self.bindings = collections.defaultdict(list)  # name -> [(order, value or None, stmt)]
+        self.params = set()
+        if isinstance(scope, (cst.FunctionDef, cst.Lambda)):
+            params = scope.params
+            for p in (list(params.posonly_params) + list(params.params)
+                      + list(params.kwonly_params)):
+                self.params.add(p.name.value)
+            for p in (params.star_arg, params.star_kwarg):
+                if isinstance(p, cst.Param):
+                    self.params.add(p.name.value)
+        if isinstance(scope, cst.Lambda):
+            return
+        body = scope.body if isinstance(scope, cst.Module) else _block_statements(scope)
+        for n, (statement, _) in enumerate(_statements(body, 0, into_scopes=False)):
+            self.order[id(statement)] = n
+            for name, value in _statement_bindings(statement):
+                self.bindings[name].append((n, value, statement))
+        self.branches = {}  # id(statement) -> {id(if statement): "if" or "else"} around it
+        _record_branches(body, {}, self.branches)
+
+    def exclusive(self, first, second):
+        """Whether two statements sit in different branches of one `if`: never both run."""
+        a, b = self.branches.get(id(first), {}), self.branches.get(id(second), {})
+        return any(key in b and b[key] != side for key, side in a.items())
+
+
+def _record_branches(statements, path, out):
+    for statement in statements:
+        out[id(statement)] = path
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        if isinstance(statement, cst.If):
+            _record_branches(_block_statements(statement), dict(path, **{str(id(statement)): "if"}),
+                             out)
+            orelse = statement.orelse
+            if orelse is not None:
+                inner = [orelse] if isinstance(orelse, cst.If) else _block_statements(orelse)
+                _record_branches(inner, dict(path, **{str(id(statement)): "else"}), out)
+            continue
+        for child in statement.children:
+            _record_child_branches(child, path, out)
+
+
+def _record_child_branches(node, path, out):
+    if isinstance(node, cst.BaseStatement):
+        _record_branches([node], path, out)
+    elif isinstance(node, (cst.BaseSuite, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler,
+                           cst.Finally, cst.MatchCase)):
+        for child in node.children:
+            _record_child_branches(child, path, out)
+
+
+def _statement_bindings(statement):
+    """(name, assigned value or None when unknown) for what ``statement`` binds."""
+    if isinstance(statement, cst.SimpleStatementLine):
+        for small in statement.body:
+            if isinstance(small, cst.Assign):
+                for target in small.targets:
+                    if isinstance(target.target, cst.Name):
+                        yield target.target.value, small.value
+                    else:  # unpacking: bound, to a value not worth following
+                        for name in _names(target.target):
+                            yield name, None
+            elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                if small.value is not None:
+                    yield small.target.value, small.value
+            elif isinstance(small, cst.AugAssign) and isinstance(small.target, cst.Name):
+                yield small.target.value, None
+            else:
+                for local, _ in _bindings(small):
+                    yield local, None
+    elif isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+        yield statement.name.value, None
+    elif isinstance(statement, cst.For):
+        for name in _names(statement.target):
+            yield name, None
+    elif isinstance(statement, cst.With):
+        for item in statement.items:
+            if item.asname is not None:
+                for name in _names(item.asname.name):
+                    yield name, None
+
+
+def _names(target):
+    if isinstance(target, cst.Name):
+        yield target.value
+    elif isinstance(target, (cst.Tuple, cst.List)):
+        for element in target.elements:
+            yield from _names(element.value)
+    elif isinstance(target, cst.StarredElement):
+        yield from _names(target.value)
+
+
+class Scopes:
+    def __init__(self, context):
+        self.context = context
+        self._index = {}
+        self._attributes = None
+
+    def index(self, scope):
+        key = id(scope)
+        if key not in self._index:
+            self._index[key] = _ScopeIndex(scope)
+        return self._index[key]
+
+    def chain(self, ancestors):
+        """[(scope, statement of that scope holding the node)], innermost scope first.
+
+        A class body is skipped when seen from a function inside it (its names are not visible
+        there), as Python does."""
+        chain, statement, from_function = [], None, False
+        for i in range(len(ancestors) - 1, -1, -1):
+            node = ancestors[i]
+            child = ancestors[i + 1] if i + 1 < len(ancestors) else None
+            if isinstance(node, cst.Module) or (child is not None and _opens_scope(node, child)):
+                if not (isinstance(node, cst.ClassDef) and from_function):
+                    chain.append((node, statement))
+                from_function = isinstance(node, (cst.FunctionDef, cst.Lambda))
+                # In the enclosing scope, the def statement itself holds the node.
+                statement = node if isinstance(node, cst.BaseStatement) else None
+            elif isinstance(node, cst.BaseStatement) and statement is None:
+                statement = node
+        return chain
+
+    def lookup(self, name, chain, start=0, before=None):
+        """(value or None, level, binding statement) of ``name``, or None when unknown."""
+        for level in range(start, len(chain)):
+            scope, statement = chain[level]
+            index = self.index(scope)
+            bindings = index.bindings.get(name, ())
+            limit = before if (before is not None and level == start) else statement
+            position = index.order.get(id(limit), len(index.order))
+            earlier = [b for b in bindings if b[0] < position
+                       and not (limit is not None and index.exclusive(b[2], limit))]
+            if earlier:
+                return earlier[-1][1], level, earlier[-1][2]
+            if name in index.params:
+                return None  # a parameter: its value is the caller's
+            if not bindings:
+                continue
+            if level == start:
+                return None  # local to this scope, bound only after the use
+            # An enclosing scope's name, bound after the def: a closure sees it at call time.
+            return bindings[0][1], level, bindings[0][2]
+        return None
+
+    def attribute_values(self, target):
+        """Values assigned anywhere in the module to an attribute target such as `self.it`."""
+        if self._attributes is None:
+            self._attributes = collections.defaultdict(list)
+            module = self.context.module
+            for statement, _ in _statements(module.body, 0):
+                if isinstance(statement, cst.SimpleStatementLine):
+                    for small in statement.body:
+                        if isinstance(small, cst.Assign):
+                            for t in small.targets:
+                                if isinstance(t.target, cst.Attribute):
+                                    key = module.code_for_node(t.target)
+                                    self._attributes[key].append(small.value)
+        return self._attributes.get(self.context.module.code_for_node(target), [])
+
+    def resolve(self, name, ancestors):
+        found = self.lookup(name.value if isinstance(name, cst.Name) else name,
+                            self.chain(ancestors))
+        return found[0] if found else None
+
+    def definition(self, name, ancestors):
+        """The def or class statement a name refers to here, or None."""
+        found = self.lookup(name.value if isinstance(name, cst.Name) else name,
+                            self.chain(ancestors))
+        if found and isinstance(found[2], (cst.FunctionDef, cst.ClassDef)):
+            return found[2]
+        return None
+
+    def method_chain(self, expr, ancestors):
+        chain = self.chain(ancestors)
+        calls, level, before = [], 0, None
+        for _ in range(10000):
+            if isinstance(expr, cst.Call):
+                calls.append(expr)
+                if not isinstance(expr.func, cst.Attribute):
+                    break
+                expr = expr.func.value
+            elif isinstance(expr, cst.Name):
+                found = self.lookup(expr.value, chain, level, before)
+                if not found or found[0] is None:
+                    break
+                expr, level, before = found
+            else:
+                break
+        return calls[::-1]
+

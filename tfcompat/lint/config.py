@@ -1,0 +1,258 @@
+"""Settings: `[tool.tfcompat]` in the nearest pyproject.toml, then the command line on top.
+
+Each directory's project is looked up once (walking up to the first pyproject.toml that has a
+`[tool.tfcompat]` table) and each pyproject.toml is parsed once per run.
+"""
+import dataclasses
+import os
+import re
+from typing import Optional, Tuple
+
+try:
+    import tomllib
+except ImportError:  # Python < 3.11
+    import tomli as tomllib
+
+from tfcompat.lint import target as target_inference
+from tfcompat.lint.rule import parse_target
+
+DEFAULT_EXCLUDE = (".git", ".tox", ".venv", "build", "dist", "__pycache__", ".tfcompat_cache")
+_SELECTOR = re.compile(r"ALL|TFC\d{0,3}")
+
+
+class ConfigError(Exception):
+    """A setting that cannot be used (exit code 2)."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Options:
+    """One layer of settings: a `[tool.tfcompat]` table or the command line."""
+    select: Optional[Tuple[str, ...]] = None
+    extend_select: Tuple[str, ...] = ()
+    ignore: Tuple[str, ...] = ()
+    per_file_ignores: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
+    target_tf: Optional[Tuple[int, ...]] = None
+    exclude: Optional[Tuple[str, ...]] = None
+    extend_exclude: Tuple[str, ...] = ()
+    unsafe_fixes: Optional[bool] = None
+    keras_target: Optional[str] = None
+
+
+KEYS = ("select", "extend-select", "ignore", "per-file-ignores", "target-tf", "exclude",
+        "extend-exclude", "unsafe-fixes", "keras-target")
+KERAS_TARGETS = ("tf.keras", "keras", "tf_keras")
+
+
+def selectors(values, where):
+    """Validated rule selectors: codes (TFC102), prefixes (TFC1, TFC) or ALL."""
+    values = tuple(values)
+    for value in values:
+        if not isinstance(value, str) or not _SELECTOR.fullmatch(value):
+            raise ConfigError("%s: %r is not a rule code or prefix (like TFC102, TFC1 or ALL)"
+                              % (where, value))
+    return values
+
+
+def target(value, where):
+    if not isinstance(value, str):
+        raise ConfigError('%s: target-tf must be a string such as "1.15", not %r'
+                          % (where, value))
+    try:
+        return parse_target(value)
+    except ValueError as exc:
+        raise ConfigError("%s: %s" % (where, exc))
+
+
+def options_from_table(table, where):
+    unknown = sorted(set(table) - set(KEYS))
+    if unknown:
+        raise ConfigError("%s: unknown key%s %s in [tool.tfcompat] (known: %s)"
+                          % (where, "s" if len(unknown) > 1 else "", ", ".join(unknown),
+                             ", ".join(KEYS)))
+
+    def strings(key):
+        value = table.get(key, [])
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError("%s: %s must be a list of strings" % (where, key))
+        return tuple(value)
+
+    per_file = table.get("per-file-ignores", {})
+    if not isinstance(per_file, dict):
+        raise ConfigError("%s: per-file-ignores must be a table of glob = [codes]" % where)
+    pairs = []
+    for glob, codes in per_file.items():
+        if not isinstance(codes, list):
+            raise ConfigError("%s: per-file-ignores.%s must be a list of codes" % (where, glob))
+        pairs.append((glob, selectors(codes, "%s: per-file-ignores" % where)))
+    unsafe = table.get("unsafe-fixes")
+    if unsafe is not None and not isinstance(unsafe, bool):
+        raise ConfigError("%s: unsafe-fixes must be true or false" % where)
+    keras_target = table.get("keras-target")
+    if keras_target is not None and keras_target not in KERAS_TARGETS:
+        raise ConfigError("%s: keras-target must be one of %s, not %r"
+                          % (where, ", ".join('"%s"' % k for k in KERAS_TARGETS), keras_target))
+    return Options(
+        select=selectors(strings("select"), where) if "select" in table else None,
+        extend_select=selectors(strings("extend-select"), where),
+        ignore=selectors(strings("ignore"), where),
+        per_file_ignores=tuple(pairs),
+        target_tf=target(table["target-tf"], where) if "target-tf" in table else None,
+        exclude=strings("exclude") if "exclude" in table else None,
+        extend_exclude=strings("extend-exclude"),
+        unsafe_fixes=unsafe,
+        keras_target=keras_target)
+
+
+# ------------------------------------------------------------------------------ matching
+def _glob_regex(pattern):
+    out, i = [], 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out))
+
+
+def glob_matches(pattern, rel_parts, any_part):
+    """Whether a glob names a path (its parts below the project root or walk top).
+
+    A pattern without "/" matches a single name: any part when ``any_part`` (excludes), else the
+    file name. A pattern with "/" matches the path from the start, or a directory above it."""
+    regex = _glob_regex(pattern.lstrip("/").removeprefix("./"))
+    if "/" not in pattern:
+        names = rel_parts if any_part else rel_parts[-1:]
+        return any(regex.fullmatch(name) for name in names)
+    return any(regex.fullmatch("/".join(rel_parts[:k])) for k in range(1, len(rel_parts) + 1))
+
+
+def _parts(path, base):
+    rel = os.path.relpath(os.path.abspath(path), os.path.abspath(base))
+    parts = [p for p in rel.replace(os.sep, "/").split("/") if p not in ("", ".")]
+    return None if parts[:1] == [".."] else parts
+
+
+def selected(codes, layers):
+    """The codes left on after each layer's select / extend-select / ignore, in order.
+
+    Within a layer the most specific selector wins (TFC102 beats TFC1), ignore beating select
+    on a tie; a layer that sets `select` starts from nothing."""
+    enabled = set(codes)
+    for layer in layers:
+        chosen = set()
+        for code in codes:
+            best = None
+            for selector in (layer.select or ()) + layer.extend_select:
+                if selector == "ALL" or code.startswith(selector):
+                    best = max(best or (-1, 0), (0 if selector == "ALL" else len(selector), 0))
+            for selector in layer.ignore:
+                if selector == "ALL" or code.startswith(selector):
+                    best = max(best or (-1, 0), (0 if selector == "ALL" else len(selector), 1))
+            if best is not None:
+                on = best[1] == 0
+            else:
+                on = code in enabled and layer.select is None
+            if on:
+                chosen.add(code)
+        enabled = chosen
+    return tuple(sorted(enabled))
+
+
+# ------------------------------------------------------------------------------ projects
+@dataclasses.dataclass(frozen=True)
+class FileSettings:
+    """Everything a worker needs to lint one file (hashable: files share them)."""
+    codes: Tuple[str, ...]
+    target_tf: Optional[Tuple[int, ...]]
+    unsafe_fixes: bool
+    keras_target: Optional[str] = None
+
+
+class Project:
+    def __init__(self, root, path, options):
+        self.root = root          # patterns with "/" are relative to it
+        self.path = path          # its pyproject.toml, or None for the defaults
+        self.options = options
+        self.exclude = (options.exclude if options.exclude is not None
+                        else DEFAULT_EXCLUDE) + options.extend_exclude
+
+    def excluded(self, path, top):
+        """Whether an exclude pattern names ``path``, found by walking ``top``."""
+        below_top = _parts(path, top) or []
+        below_root = _parts(path, self.root)
+        for pattern in self.exclude:
+            if "/" in pattern:
+                if below_root and glob_matches(pattern, below_root, True):
+                    return True
+            elif glob_matches(pattern, below_top, True):
+                return True
+        return False
+
+    def settings(self, path, cli, codes):
+        layers = (self.options, cli)
+        enabled = selected(codes, layers)
+        parts = _parts(path, self.root)
+        if parts:
+            for glob, ignored in self.options.per_file_ignores:
+                if glob_matches(glob, parts, False):
+                    enabled = selected(enabled, [Options(ignore=ignored)])
+        target_tf = cli.target_tf if cli.target_tf is not None else self.options.target_tf
+        if target_tf is None:
+            target_tf = target_inference.infer(os.path.dirname(os.path.abspath(path)))[0]
+        unsafe = cli.unsafe_fixes if cli.unsafe_fixes is not None else self.options.unsafe_fixes
+        return FileSettings(enabled, target_tf, bool(unsafe), self.options.keras_target)
+
+
+class Resolver:
+    """Finds each directory's project, once per directory, parsing each pyproject.toml once."""
+
+    def __init__(self, default_root=None):
+        self.default = Project(os.path.abspath(default_root or os.getcwd()), None, Options())
+        self._by_dir = {}
+        self.parsed = []  # pyproject.toml files read, in order (for tests and --verbose-ish use)
+
+    def project_for(self, directory):
+        directory = os.path.abspath(directory)
+        pending = []
+        project = None
+        while project is None:
+            if directory in self._by_dir:
+                project = self._by_dir[directory]
+                break
+            pending.append(directory)
+            project = self._load(directory)
+            parent = os.path.dirname(directory)
+            if project is None and parent == directory:
+                project = self.default
+            directory = parent
+        for d in pending:
+            self._by_dir[d] = project
+        return project
+
+    def _load(self, directory):
+        path = os.path.join(directory, "pyproject.toml")
+        if not os.path.isfile(path):
+            return None
+        self.parsed.append(path)
+        try:
+            with open(path, "rb") as handle:
+                data = tomllib.load(handle)
+        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError("%s: cannot read: %s" % (path, exc))
+        table = data.get("tool", {}).get("tfcompat")
+        if table is None:
+            return None
+        if not isinstance(table, dict):
+            raise ConfigError("%s: [tool.tfcompat] must be a table" % path)
+        return Project(directory, path, options_from_table(table, path))

@@ -1,0 +1,329 @@
+"""The engine: read -> prefilter -> parse -> all rules in one traversal -> suppress -> fix loop.
+
+``Linter`` works on text and is what the rule examples are tested with; ``process`` is the
+whole pipeline for one file, as a worker process runs it (tfcompat.lint.workers).
+"""
+import dataclasses
+import difflib
+import re
+from typing import Optional, Tuple
+
+import libcst as cst
+
+from tfcompat.lint import files, suppress
+from tfcompat.lint.analysis import Context
+from tfcompat.lint.rule import SAFE, Finding, Fix
+
+# Diagnostics of the engine itself: the file could not be linted (exit code 2).
+ERRORS = {
+    "TFC901": ("io-error", "the file cannot be read",
+               "It does not exist, is not a regular file (a directory, FIFO or device), is a "
+               "symlink loop, has no read permission, or was deleted or changed during the run."),
+    "TFC902": ("syntax-error", "the file does not parse",
+               "It is not Python 3 as libcst's grammar reads it: a syntax error, or Python 2 "
+               "code such as `print \"x\"`."),
+    "TFC903": ("decode-error", "the file is not text in its encoding",
+               "Binary data, NUL bytes, bytes that are not UTF-8 in a file without a PEP 263 "
+               "coding cookie, or an unknown codec in the cookie."),
+    "TFC904": ("parser-crash", "parsing the file crashed or ran out of time",
+               "The process parsing it died (nesting far deeper than code people write "
+               "overflows the parser's stack), hit the recursion limit, or ran past the time "
+               "limit ($TFCOMPAT_FILE_TIMEOUT, 300 s); it was replaced and the run went on."),
+    "TFC905": ("file-too-large", "the file is too large to parse",
+               "It holds a token some rule looks for but is over 2 MiB, the most tfcompat "
+               "parses: libcst takes about 1 GB of memory per MB of source."),
+}
+MAX_PARSE_BYTES = 2 * 1024 * 1024  # libcst: ~1 GB of memory per MB parsed
+MAX_FIX_PASSES = 100
+_ERROR_AT = re.compile(r"error at (\d+):(\d+)")
+
+
+class ParseFailure(Exception):
+    def __init__(self, message, line=1, col=1):
+        super().__init__(message)
+        self.line, self.col = line, col
+
+
+def error(code, message, line=1, col=1):
+    return Finding(code, ERRORS[code][0], message, line, col, line, col)
+
+
+def parse(text):
+    try:
+        return cst.parse_module(text)
+    except cst.ParserSyntaxError as exc:
+        first = str(exc.message).splitlines()[0] if exc.message else "syntax error"
+        where = _ERROR_AT.search(first)
+        line, col = (int(where.group(1)), int(where.group(2))) if where else (
+            exc.raw_line, exc.raw_column + 1)
+        first = re.sub(r"^parser error: error at \d+:\d+: ", "", first)
+        if first.startswith("expected one of"):
+            first = "invalid syntax"  # the parser's list of tokens helps no one
+        text_line = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
+        if re.match(r"\s*(print|exec)\s+[^\s(=]", text_line):
+            first += " (Python 2 code?)"
+        raise ParseFailure("cannot parse: " + first, line, max(col, 1))
+
+
+class _Walk(cst.CSTVisitor):
+    """One traversal calling every rule's visit_X/leave_X, keeping the ancestor stack."""
+
+    def __init__(self, visits, leaves, context, comments):
+        super().__init__()
+        self.visits, self.leaves = visits, leaves
+        self.ancestors = context.ancestors
+        self.comments = comments
+        self._cache = {}
+
+    def _methods(self, kind, node_type):
+        key = (kind, node_type)
+        found = self._cache.get(key)
+        if found is None:
+            table = self.visits if kind == "visit" else self.leaves
+            found = [fn for base in node_type.__mro__ for fn in table.get(base, ())]
+            self._cache[key] = found
+        return found
+
+    def on_visit(self, node):
+        self.ancestors.append(node)
+        if type(node) is cst.Comment:
+            self.comments.append(node)
+        for fn in self._methods("visit", type(node)):
+            fn(node)
+        return True
+
+    def on_leave(self, original_node):
+        for fn in self._methods("leave", type(original_node)):
+            fn(original_node)
+        self.ancestors.pop()
+
+    def on_visit_attribute(self, node, attribute):
+        pass
+
+    def on_leave_attribute(self, original_node, attribute):
+        pass
+
+
+@dataclasses.dataclass
+class FixResult:
+    text: str
+    findings: list
+    fixed: int = 0
+    notes: Tuple[str, ...] = ()
+
+
+class Linter:
+    """A set of enabled rules with the settings their fixes depend on; reused for many files."""
+
+    def __init__(self, rules, target_tf=None, unsafe_fixes=False, keras_target=None):
+        self.rules = tuple(sorted(rules, key=lambda r: r.code))
+        self.target_tf = target_tf
+        self.keras_target = keras_target
+        self.unsafe_fixes = unsafe_fixes
+        if any(not r.tokens for r in self.rules):
+            self.tokens = None  # some rule must see every file
+        else:
+            self.tokens = tuple(sorted({t.encode("ascii") for r in self.rules for t in r.tokens}))
+        self._hooks = [(cls, cls.hooks()) for cls in self.rules]
+
+    def needs_parse(self, data):
+        if not self.rules:
+            return False
+        return self.tokens is None or any(t in data for t in self.tokens)
+
+    def lint(self, module, text):
+        """Findings of every rule on a parsed module, suppressions applied, sorted."""
+        context = Context(module, text, self.target_tf, self.keras_target)
+        visits, leaves = {}, {}
+        for cls, hooks in self._hooks:
+            rule = cls(context)
+            for kind, node_type, attr in hooks:
+                table = visits if kind == "visit" else leaves
+                table.setdefault(node_type, []).append(getattr(rule, attr))
+        comments = []
+        module.visit(_Walk(visits, leaves, context, comments))
+        findings = [self._finding(context, *report) for report in context.reports]
+        file_codes = suppress.file_suppression(text)
+        lines = suppress.line_suppressions(
+            (context.position(c).start.line, c.value) for c in comments if "noqa" in c.value.lower()
+        ) if findings else {}
+        findings = [f for f in findings if not suppress.suppressed(f, lines, file_codes)]
+        return sorted(findings, key=lambda f: (f.line, f.col, f.code))
+
+    def _finding(self, context, rule, node, message, edits):
+        rng = context.position(node)
+        fix, fixable, hidden = None, False, ""
+        if edits:
+            if rule.fix is None:
+                raise TypeError("%s reported a fix but declares fix = None" % rule.code)
+            if not rule.fix_allowed(self.target_tf):
+                hidden = "target-tf: the fix needs %s" % rule.fix_requirement()
+            else:
+                fix = Fix(rule.fix, tuple(sorted(edits, key=lambda e: (e.start, e.end))))
+                fixable = rule.fix == SAFE or self.unsafe_fixes
+                hidden = "" if fixable else "unsafe"
+        return Finding(rule.code, rule.name, message, rng.start.line, rng.start.column + 1,
+                       rng.end.line, rng.end.column + 1, fix, fixable, hidden)
+
+    def check(self, text):
+        return self.lint(parse(text), text)
+
+    def fix(self, text):
+        """Apply fixes until none is left (at most MAX_FIX_PASSES passes), re-parsing each time.
+
+        Fixes that overlap wait for the next pass; a pass whose result does not parse is redone
+        fix by fix, and a fix that breaks the parse is dropped and noted, never applied."""
+        original = text
+        module = parse(text)
+        if module.code != text:
+            # libcst would not write this file back byte for byte (lone CR line ends, form feeds
+            # between lines): report, never rewrite.
+            return FixResult(text, self.lint(module, text), 0, (
+                "not fixed: the parser cannot reproduce this file byte for byte "
+                "(lone CR line endings or form feeds?)",))
+        fixed, notes, broken = 0, [], set()
+        for _ in range(MAX_FIX_PASSES):
+            findings = self.lint(module, text)
+            todo = [f for f in findings if f.fixable and _fix_key(text, f) not in broken]
+            if not todo:
+                return FixResult(text, findings, fixed, tuple(notes))
+            chosen = _non_overlapping(todo)
+            candidate = _apply(text, chosen)
+            new_module = _parses(candidate)
+            if new_module is None:
+                kept = []
+                for finding in chosen:
+                    if _parses(_apply(text, kept + [finding])) is None:
+                        broken.add(_fix_key(text, finding))
+                        notes.append("%s fix at %d:%d dropped: its result does not parse"
+                                     % (finding.code, finding.line, finding.col))
+                    else:
+                        kept.append(finding)
+                if not kept:
+                    continue
+                chosen, candidate = kept, _apply(text, kept)
+                new_module = parse(candidate)
+            text, module, fixed = candidate, new_module, fixed + len(chosen)
+        notes.append("not fixed: fixes did not settle after %d passes" % MAX_FIX_PASSES)
+        return FixResult(original, self.lint(parse(original), original), 0, tuple(notes))
+
+
+def _fix_key(text, finding):
+    return finding.code, tuple((text[e.start:e.end], e.content) for e in finding.fix.edits)
+
+
+def _non_overlapping(findings):
+    """Fixes whose edits touch no other chosen fix's edits (end points included)."""
+    chosen, taken = [], []
+    for finding in sorted(findings, key=lambda f: (f.fix.edits[0].start, f.code)):
+        spans = [(e.start, e.end) for e in finding.fix.edits]
+        if any(s <= te and ts <= e for s, e in spans for ts, te in taken):
+            continue
+        chosen.append(finding)
+        taken.extend(spans)
+    return chosen
+
+
+def _apply(text, findings):
+    edits = sorted((e for f in findings for e in f.fix.edits), key=lambda e: e.start,
+                   reverse=True)
+    for edit in edits:
+        text = text[:edit.start] + edit.content + text[edit.end:]
+    return text
+
+
+def _parses(text):
+    try:
+        return parse(text)
+    except ParseFailure:
+        return None
+
+
+# ------------------------------------------------------------------------------ one file
+@dataclasses.dataclass(frozen=True)
+class Task:
+    index: int
+    path: Optional[str]          # None: ``data`` came from stdin
+    display: str
+    settings: int                # index into the run's settings table
+    data: Optional[bytes] = None
+    error: str = ""              # discovery already knows it cannot be read
+
+
+@dataclasses.dataclass
+class FileResult:
+    display: str
+    findings: list
+    fixed: int = 0
+    diff: str = ""
+    output: Optional[bytes] = None  # stdin with --fix: the source to print
+    notes: Tuple[str, ...] = ()
+
+
+def process(task, linter, mode, cache=None, settings=None):
+    """Lint (mode "check"), fix in place ("fix") or diff ("diff") one file; never raises."""
+    def done(findings, **kw):
+        return FileResult(task.display, findings, **kw)
+
+    if task.error:
+        return done([error("TFC901", "cannot read: " + task.error)])
+    try:
+        data, stat = (task.data, None) if task.data is not None else files.read(task.path)
+    except files.ReadError as exc:
+        return done([error("TFC901", "cannot read: %s" % exc)])
+    echo = data if (task.path is None and mode == "fix") else None
+    key = cache.key(data, settings) if cache is not None else None
+    cached = cache.get(key) if key else None
+    if cached is not None and (mode == "check" or not any(f.fixable for f in cached)):
+        return done(cached, output=echo)
+    findings = _check(data, linter, mode)
+    if isinstance(findings, tuple):
+        return _finish_fix(task, data, stat, *findings, mode, cache, settings)
+    if key and not any(f.code == "TFC904" for f in findings):
+        cache.put(key, findings)
+    return done(findings, output=echo)
+
+
+def _check(data, linter, mode):
+    """Findings of the file's bytes, or (Source, FixResult) when fixing; errors are findings."""
+    try:
+        source = files.decode(data)
+    except files.DecodeError as exc:
+        return [error("TFC903", "cannot decode: %s" % exc, exc.line)]
+    if suppress.file_suppression(source.text) is suppress.ALL or not linter.needs_parse(data):
+        return []
+    if len(data) > MAX_PARSE_BYTES:
+        return [error("TFC905", "not parsed: %.1f MiB is over the %d MiB limit"
+                      % (len(data) / 2 ** 20, MAX_PARSE_BYTES // 2 ** 20))]
+    try:
+        if mode == "check":
+            return linter.check(source.text)
+        return source, linter.fix(source.text)
+    except ParseFailure as exc:
+        return [error("TFC902", str(exc), exc.line, exc.col)]
+    except RecursionError:
+        return [error("TFC904", "crashed: nesting too deep to parse")]
+    except Exception as exc:  # a bug in a rule or the parser must not end the run
+        return [error("TFC904", "crashed: internal error %s: %s" % (type(exc).__name__, exc))]
+
+
+def _finish_fix(task, data, stat, source, result, mode, cache, settings):
+    changed = result.text != source.text
+    new_data = source.encode(result.text) if changed else data
+    out = FileResult(task.display, result.findings, result.fixed, notes=result.notes)
+    if mode == "diff":
+        if changed:
+            out.diff = "".join(difflib.unified_diff(
+                source.text.splitlines(True), result.text.splitlines(True),
+                task.display, task.display))
+        return out
+    if task.path is None:
+        out.output = new_data
+    elif changed:
+        try:
+            files.write_atomic(task.path, new_data, stat)
+        except files.ReadError as exc:
+            return FileResult(task.display, [error("TFC901", "not fixed: %s" % exc)])
+    if cache is not None:
+        cache.put(cache.key(new_data, settings), result.findings)
+    return out

@@ -1,0 +1,179 @@
+"""Output formats: text, json, sarif (2.1.0), github (workflow annotations), and statistics."""
+import collections
+import json
+import os
+import pathlib
+import urllib.parse
+
+import tfcompat
+from tfcompat.lint import engine, rules
+
+FORMATS = ("text", "json", "sarif", "github")
+
+
+def _all(results):
+    return [(r.display, f) for r in results for f in r.findings]
+
+
+def line(display, f):
+    """`path:line:col: CODE [*] message`, [*] when --fix would fix it."""
+    return "%s:%d:%d: %s %s%s" % (display, f.line, f.col, f.code, "[*] " if f.fixable else "",
+                                  f.message)
+
+
+def text(results, fix_mode=False):
+    lines = [line(display, f) for display, f in _all(results)]
+    lines.extend(summary(results, fix_mode))
+    return "\n".join(lines) + "\n"
+
+
+def summary(results, fix_mode=False):
+    found = [f for _, f in _all(results)]
+    errors = sum(f.is_error for f in found)
+    remaining = len(found) - errors
+    fixed = sum(r.fixed for r in results)
+    if not remaining and not errors:
+        return ["All checks passed!" if not fixed
+                else "Found %d finding%s (%d fixed, 0 remaining)." % (fixed, _s(fixed), fixed)]
+    out = []
+    if remaining or fixed:
+        out.append("Found %d finding%s%s." % (
+            remaining + fixed, _s(remaining + fixed),
+            " (%d fixed, %d remaining)" % (fixed, remaining) if fix_mode else ""))
+    fixable = sum(f.fixable for f in found)
+    if fixable:
+        out.append("[*] %d fixable with `tfcompat lint --fix`." % fixable)
+    unsafe = sum(f.hidden == "unsafe" for f in found)
+    if unsafe:
+        out.append("%d more fix%s with --unsafe-fixes." % (unsafe, "es" if unsafe > 1 else ""))
+    gated = collections.Counter(f.hidden for f in found if f.hidden.startswith("target-tf"))
+    for hidden, count in sorted(gated.items()):
+        out.append("%d more fix%s with --target-tf (%s)." % (
+            count, "es" if count > 1 else "", hidden.split(": ", 1)[1]))
+    if errors:
+        out.append("%d file%s could not be linted." % (errors, _s(errors)))
+    return out
+
+
+def _s(n):
+    return "" if n == 1 else "s"
+
+
+def statistics(results):
+    counts = collections.Counter()
+    fixable = collections.defaultdict(bool)
+    names = {}
+    for _, f in _all(results):
+        counts[f.code] += 1
+        fixable[f.code] |= f.fixable
+        names[f.code] = f.name
+    rows = sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))
+    return "".join("%5d  %s  %s %s\n" % (n, code, "[*]" if fixable[code] else "   ", names[code])
+                   for code, n in rows)
+
+
+def _location(line, col):
+    return {"row": line, "column": col}
+
+
+def as_json(results):
+    out = []
+    for display, f in _all(results):
+        fix = None
+        if f.fix is not None:
+            fix = {"applicability": f.fix.applicability,
+                   "edits": [{"content": e.content, "location": _location(*e.location),
+                              "end_location": _location(*e.end_location)}
+                             for e in f.fix.edits]}
+        out.append({"code": f.code, "name": f.name, "message": f.message, "filename": display,
+                    "location": _location(f.line, f.col),
+                    "end_location": _location(f.end_line, f.end_col), "fix": fix})
+    return json.dumps(out, indent=2) + "\n"
+
+
+def _uri(display):
+    path = pathlib.PurePath(display)
+    if os.path.isabs(display):
+        return pathlib.Path(display).as_uri()
+    return urllib.parse.quote(path.as_posix())
+
+
+def _region(line, col, end_line, end_col):
+    return {"startLine": line, "startColumn": col, "endLine": end_line, "endColumn": end_col}
+
+
+def descriptors():
+    """(code, name, summary, help text, is_error) of every rule and engine diagnostic."""
+    out = [(cls.code, cls.name, cls.summary(), cls.doc(), False) for cls in rules.all_rules()]
+    out += [(code, name, summary[0].upper() + summary[1:] + ".", text_, True)
+            for code, (name, summary, text_) in sorted(engine.ERRORS.items())]
+    return out
+
+
+def sarif(results):
+    described = descriptors()
+    index = {code: i for i, (code, *_rest) in enumerate(described)}
+    driver_rules = [{
+        "id": code, "name": name,
+        "shortDescription": {"text": short},
+        "fullDescription": {"text": full},
+        "help": {"text": full, "markdown": full},
+        "defaultConfiguration": {"level": "error" if is_error else "warning"},
+    } for code, name, short, full, is_error in described]
+    out = []
+    for display, f in _all(results):
+        uri = _uri(display)
+        result = {
+            "ruleId": f.code, "ruleIndex": index[f.code],
+            "level": "error" if f.is_error else "warning",
+            "message": {"text": f.message},
+            "locations": [{"physicalLocation": {
+                "artifactLocation": {"uri": uri},
+                "region": _region(f.line, f.col, f.end_line, f.end_col)}}],
+        }
+        if f.fix is not None:
+            result["fixes"] = [{
+                "description": {"text": "%s fix for %s" % (f.fix.applicability, f.code)},
+                "artifactChanges": [{
+                    "artifactLocation": {"uri": uri},
+                    "replacements": [{"deletedRegion": _region(*e.location, *e.end_location),
+                                      "insertedContent": {"text": e.content}}
+                                     for e in f.fix.edits]}]}]
+        out.append(result)
+    log = {
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {"name": "tfcompat", "version": tfcompat.__version__,
+                                "rules": driver_rules}},
+            "columnKind": "unicodeCodePoints",
+            "results": out,
+        }],
+    }
+    return json.dumps(log, indent=2) + "\n"
+
+
+def _escape(value, prop=False):
+    value = value.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return value.replace(":", "%3A").replace(",", "%2C") if prop else value
+
+
+def github(results):
+    lines = []
+    for display, f in _all(results):
+        props = "title=%s,file=%s,line=%d,col=%d,endLine=%d,endColumn=%d" % (
+            _escape("tfcompat (%s)" % f.code, True), _escape(display, True), f.line, f.col,
+            f.end_line, f.end_col)
+        lines.append("::%s %s::%s" % ("error" if f.is_error else "warning", props,
+                                       _escape("%s %s" % (f.code, f.message))))
+    return "".join(line + "\n" for line in lines)
+
+
+def render(results, fmt, fix_mode=False):
+    if fmt == "json":
+        return as_json(results)
+    if fmt == "sarif":
+        return sarif(results)
+    if fmt == "github":
+        return github(results)
+    return text(results, fix_mode)

@@ -1,0 +1,405 @@
+"""The rule API. A rule is one class in a module of its own under ``tfcompat/lint/rules/``.
+
+The registry (``tfcompat.lint.rules``) imports every module in that folder and takes the one
+``Rule`` subclass each defines: adding a rule is adding a file. Its ``VALID`` and ``INVALID``
+examples become tests on their own (``tests/lint/test_rule_examples.py``), and so do the
+``## Example`` / ``## Use instead`` blocks of its docstring.
+
+A rule in full::
+
+    from tfcompat.lint.rule import SAFE, Invalid, Rule
+
+    class DatasetIteratorMethod(Rule):
+        '''## What it does ... ## Why is this bad? ... ## Example ... ## Use instead ...
+        ## Fix safety ... ## Versions ...'''    # printed by `tfcompat rule TFC401`
+
+        code = "TFC401"                        # public: docs, `# noqa`, config
+        name = "dataset-iterator-method"       # kebab-case, unique
+        message = "`.{method}()` is not in the TF 2 API"   # str.format()ed with report()'s kwargs
+        tokens = ("make_one_shot_iterator",)   # prefilter: a file holding none is never parsed
+        fix = SAFE                             # SAFE, UNSAFE, or None when the rule never fixes
+        fix_tf = "compat_v1_make_one_shot_iterator"  # versions.py fact the fix needs (None: any TF)
+
+        VALID = ["it = tf.compat.v1.data.make_one_shot_iterator(ds)"]
+        INVALID = [Invalid("it = ds.make_one_shot_iterator()", at=(1, 9), target_tf="1.15",
+                           fixed="it = tf.compat.v1.data.make_one_shot_iterator(ds)")]
+
+        def visit_Call(self, node):            # any libcst node type: visit_X / leave_X
+            ...
+            self.report(node.func.attr, method="make_one_shot_iterator",
+                        fix=[self.replace(node, new_call)])
+
+Traversal: the engine parses a file once and walks it once for all enabled rules, calling
+``visit_<Type>(node)`` before a node's children and ``leave_<Type>(node)`` after them, for libcst
+node types (``Call``, ``For``, ``Module``...). A rule instance lives for one file: state kept
+on ``self`` is per file, and ``leave_Module`` is the place to report what needs the whole file.
+
+Reporting: ``self.report(node, message=None, fix=None, **kwargs)`` reports the range of ``node``
+(1-based line and column), with ``message`` or the class's, formatted with ``kwargs``. ``fix`` is
+a list of edits applied together, built with ``self.replace(node, new)`` (a libcst node or
+source text in place of ``node``) and ``self.insert_before(statement, line)`` (a line of code
+before a statement, at its indentation). The engine decides whether a fix is offered: never
+when ``fix_tf`` does not hold for the ``target-tf`` (or none is set), and UNSAFE fixes only with
+``--unsafe-fixes``. It also applies ``# noqa``, so rules never look at comments.
+
+What a rule can ask (all cheap unless said; everything is computed on first use per file):
+  ``self.qualified_name(expr)``  dotted name through the module's imports, or None:
+      with ``import tensorflow as tf``, ``tf.compat.v1.data.Iterator`` -> ``tensorflow.data.Iterator``
+      (``compat.v1``/``compat.v2`` dropped; ``canonical=False`` keeps them); with
+      ``from tensorflow.keras import backend as K``, ``K.get_session`` ->
+      ``tensorflow.keras.backend.get_session``.
+  ``self.import_alias(module)``  the name a module-level import binds to ``module`` (e.g. "tf").
+  ``self.loops()``               loops around the current node whose body runs per iteration
+                                 (for/while bodies, while tests, comprehension elements), innermost
+                                 first, stopping at a def/lambda/class: ``Loop(node, statement)``.
+  ``self.statement()``           the statement holding the current node.
+  ``self.resolve(name)``         the value last assigned to a local name before the current
+                                 statement (closures included), or None when unknown.
+  ``self.method_chain(expr)``    the method calls building ``expr``, first call first, followed
+                                 through reassignments of one name in one scope
+                                 (``ds = ds.repeat()`` then ``ds = ds.shuffle(8)``).
+  ``self.assigned_in(node)``     source text of every target assigned anywhere inside ``node``.
+  ``self.fresh_name(base)``      ``base`` or ``base_1``... not used anywhere in the file.
+  ``self.code_for(node)``        the node's source text.
+  ``self.definition(name)``      the def/class statement a name refers to here, or None.
+  ``self.spell(*qualified)``     source text naming a qualified name through the module's own
+                                 imports (``tensorflow.data.AUTOTUNE`` -> ``tf.data.AUTOTUNE``).
+  ``self.require(*qualified, module=, alias=)``  (text, edits): as spell, adding the import
+                                 when none can spell it (``self.add_line_at_top(line)``).
+  ``self.remove(statement)``     an edit deleting a statement's lines.
+  ``self.target_tf``, ``self.target_at_least(fact)``  the target TF, and whether a versions.py
+                                 fact's TF rows hold for it; ``self.keras_target``: the config.
+Shared questions about pipelines, Keras calls, generators and sessions are in
+``tfcompat/lint/patterns.py``; Keras namespaces in ``tfcompat/lint/namespaces.py``.
+  ``self.context``               the rest (module, text, target_tf, ancestors: the nodes from the
+                                 module down to the one being visited, valid during a visit).
+Names of TF APIs that several rules look for live in ``tfcompat/lint/tfapi.py``; version facts
+in ``tfcompat/versions.py``, by name.
+
+Examples (the tests): each ``VALID`` source (a string, or ``Valid(source, target_tf=...)``) must
+give no finding of the rule; each ``Invalid`` exactly one, at ``at``; with ``fixed``, ``--fix``
+(all passes) must turn the source into ``fixed``, which must then give no finding of the rule
+and stay as it is when fixed again; without it, no fix may be offered. Sources are dedented.
+"""
+import dataclasses
+import re
+import textwrap
+from typing import Optional, Sequence, Tuple
+
+import libcst as cst
+
+from tfcompat import versions
+from tfcompat.lint import analysis
+
+SAFE = "safe"
+UNSAFE = "unsafe"
+
+DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety",
+                "Versions")
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """Says that an INVALID example is a whole program, run on real TensorFlow by
+    tests/runtime/test_rewrites_run.py: its source runs in the tox cells ``original`` (and
+    raises in ``broken``), its ``fixed`` source runs in ``fixed``, and both leave a ``result``
+    of the shape ``result`` (a list of losses for a training program, which must be finite)."""
+    fixed: Tuple[str, ...]
+    result: object
+    original: Tuple[str, ...] = ()
+    broken: Tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class Invalid:
+    """An example the rule must flag exactly once, at ``at`` = (line, column), both 1-based.
+
+    ``fixed`` is the source after ``--fix`` (with ``--unsafe-fixes`` for an UNSAFE rule), or None
+    when no fix is offered for it. ``target_tf`` is the ``--target-tf`` it is linted with.
+    ``run`` (a ``Run``) marks a whole program whose rewrite is run on real TensorFlow.
+    Sources are dedented, so they can be indented triple-quoted strings.
+    """
+    source: str
+    at: Tuple[int, int]
+    fixed: Optional[str] = None
+    target_tf: Optional[str] = None
+    run: Optional[Run] = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "source", _dedent(self.source))
+        if self.fixed is not None:
+            object.__setattr__(self, "fixed", _dedent(self.fixed))
+
+
+@dataclasses.dataclass(frozen=True)
+class Valid:
+    """An example the rule must not flag (a plain string in VALID: the same, no target-tf)."""
+    source: str
+    target_tf: Optional[str] = None
+
+    def __post_init__(self):
+        object.__setattr__(self, "source", _dedent(self.source))
+
+
+def _dedent(source):
+    return textwrap.dedent(source).lstrip("\n")
+
+
+@dataclasses.dataclass(frozen=True)
+class Edit:
+    """Replace text[start:end] (character offsets) with ``content``; positions are 1-based."""
+    content: str
+    start: int
+    end: int
+    location: Tuple[int, int]
+    end_location: Tuple[int, int]
+
+    def as_dict(self):
+        return {"content": self.content, "start": self.start, "end": self.end,
+                "location": list(self.location), "end_location": list(self.end_location)}
+
+    @classmethod
+    def from_dict(cls, d):
+        return cls(d["content"], d["start"], d["end"], tuple(d["location"]),
+                   tuple(d["end_location"]))
+
+
+@dataclasses.dataclass(frozen=True)
+class Fix:
+    applicability: str  # SAFE or UNSAFE
+    edits: Tuple[Edit, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """One reported problem. ``fix`` is the fix offered for the target TF (None: none);
+    ``fixable``: ``--fix`` would apply it with these settings; ``hidden``: why a fix the rule has
+    is not applied ("unsafe": needs --unsafe-fixes, "target-tf: ...": needs a newer target)."""
+    code: str
+    name: str
+    message: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    fix: Optional[Fix] = None
+    fixable: bool = False
+    hidden: str = ""
+
+    @property
+    def is_error(self):
+        return self.code.startswith("TFC9")
+
+    def as_dict(self):
+        d = dataclasses.asdict(self)
+        if self.fix is not None:
+            d["fix"] = {"applicability": self.fix.applicability,
+                        "edits": [e.as_dict() for e in self.fix.edits]}
+        return d
+
+    @classmethod
+    def from_dict(cls, d):
+        d = dict(d)
+        if d.get("fix") is not None:
+            d["fix"] = Fix(d["fix"]["applicability"],
+                           tuple(Edit.from_dict(e) for e in d["fix"]["edits"]))
+        return cls(**d)
+
+
+class Rule:
+    """Base class of every rule; see the module docstring for the whole API."""
+    code = ""
+    name = ""
+    message = ""
+    tokens: Sequence[str] = ()
+    fix: Optional[str] = None
+    fix_tf: Optional[str] = None
+    VALID: Sequence = ()
+    INVALID: Sequence[Invalid] = ()
+
+    def __init__(self, context):
+        self.context = context
+
+    # -- reporting -------------------------------------------------------------------------
+    def report(self, node, message=None, fix=None, **kwargs):
+        text = message or self.message
+        if kwargs:
+            text = text.format(**kwargs)
+        self.context.reports.append((self, node, text, tuple(fix) if fix else None))
+
+    def replace(self, node, new):
+        """An edit putting ``new`` (a libcst node or source text) where ``node`` is."""
+        if isinstance(new, cst.CSTNode):
+            # Positions exclude a node's own parentheses, which stay in the source: drop the
+            # copies that ``node.with_changes(...)`` carried over.
+            if getattr(node, "lpar", None) and getattr(new, "lpar", None):
+                new = new.with_changes(lpar=[], rpar=[])
+            new = self.context.module.code_for_node(new)
+        rng = self.context.position(node)
+        return self._edit(rng.start, rng.end, new)
+
+    def insert_before(self, statement, line):
+        """An edit inserting one line of code before ``statement``, at its indentation."""
+        start = self.context.position(statement).start
+        indent = self.context.line_text(start.line)[:start.column]
+        return self._edit(start, start, line + self.context.module.default_newline + indent)
+
+    def _edit(self, start, end, content):
+        return Edit(content, self.context.offset(start), self.context.offset(end),
+                    (start.line, start.column + 1), (end.line, end.column + 1))
+
+    # -- questions about the code ----------------------------------------------------------
+    def qualified_name(self, expr, canonical=True):
+        return self.context.imports.qualify(expr, canonical)
+
+    def import_alias(self, module):
+        return self.context.imports.alias_for(module)
+
+    def loops(self):
+        return analysis.enclosing_loops(self.context.ancestors)
+
+    def statement(self):
+        return analysis.enclosing_statement(self.context.ancestors)
+
+    def resolve(self, name):
+        return self.context.scopes.resolve(name, self.context.ancestors)
+
+    def method_chain(self, expr):
+        return self.context.scopes.method_chain(expr, self.context.ancestors)
+
+    def assigned_in(self, node):
+        return analysis.assigned_targets(node, self.context.module)
+
+    def fresh_name(self, base):
+        return self.context.fresh_name(base)
+
+    def definition(self, name):
+        return self.context.scopes.definition(name, self.context.ancestors)
+
+    def spell(self, *qualified):
+        return self.context.imports.spell(qualified)
+
+    def require(self, *qualified, module="tensorflow", alias="tf"):
+        """(source text naming the first spellable of ``qualified``, edits making it so).
+
+        When no module-level import can spell any of them, the edits add
+        ``import <module> as <alias>`` (a fresh alias if that one is taken) above the first
+        statement that is not a docstring or ``__future__`` import, and the text spells the
+        first name through it."""
+        text = self.spell(*qualified)
+        if text is not None:
+            return text, []
+        name = alias if not analysis.name_used(self.context, alias) else self.fresh_name(alias)
+        line = "import %s" % module if name == module else "import %s as %s" % (module, name)
+        text = name + qualified[0][len(module):]
+        return text, [self.add_line_at_top(line)]
+
+    def add_line_at_top(self, line):
+        """An edit adding a line after the module's leading imports (after its docstring and
+        ``__future__`` imports when it has no other import)."""
+        module = self.context.module
+        header, imports = analysis.leading_statements(module)
+        after = imports or header
+        if not after:  # a module with findings has a statement
+            return self.insert_before(module.body[0], line)
+        end_line = self.context.position(after[-1]).end.line
+        if end_line < len(self.context.line_starts()):
+            start = cst.metadata.CodePosition(end_line + 1, 0)
+            return self._edit(start, start, line + module.default_newline)
+        end = cst.metadata.CodePosition(end_line, len(self.context.line_text(end_line)))
+        return self._edit(end, end, module.default_newline + line)
+
+    def remove(self, statement):
+        """An edit deleting a statement that fills its lines, trailing comment included."""
+        rng = self.context.position(statement)
+        starts = self.context.line_starts()
+        start = cst.metadata.CodePosition(rng.start.line, 0)
+        if rng.end.line < len(starts):
+            end = cst.metadata.CodePosition(rng.end.line + 1, 0)
+        else:
+            end = cst.metadata.CodePosition(rng.end.line, len(self.context.line_text(rng.end.line)))
+        return self._edit(start, end, "")
+
+    @property
+    def target_tf(self):
+        """The --target-tf this file is linted for, or None when unknown."""
+        return self.context.target_tf
+
+    @property
+    def keras_target(self):
+        """``keras-target`` from [tool.tfcompat]: "tf.keras", "keras", "tf_keras" or None."""
+        return self.context.keras_target
+
+    def target_at_least(self, fact):
+        """Whether the target TF is known and has ``fact`` (a versions.py fact with a TF row)."""
+        return self.target_tf is not None and _tf_rows_hold(fact, self.target_tf)
+
+    def code_for(self, node):
+        return self.context.module.code_for_node(node)
+
+    # -- class-level facts -----------------------------------------------------------------
+    @classmethod
+    def fix_allowed(cls, target_tf):
+        """Whether this rule's fix is valid for code that must run on ``target_tf`` and later."""
+        if cls.fix_tf is None:
+            return True
+        if target_tf is None:
+            return False
+        rows = versions.rows(cls.fix_tf)
+        return all(r.gone is None for r in rows) and _tf_rows_hold(cls.fix_tf, target_tf)
+
+    @classmethod
+    def fix_requirement(cls):
+        """'TF >= 1.13' for a version-gated fix, '' when it holds on every TF."""
+        if cls.fix_tf is None:
+            return ""
+        firsts = [r.first for r in versions.rows(cls.fix_tf) if r.first and r.lib == "tf"]
+        return "TF >= %s" % versions.format_version(min(firsts)) if firsts else ""
+
+    @classmethod
+    def hooks(cls):
+        """[("visit" or "leave", libcst node class, method name)] this rule defines."""
+        found = []
+        for attr in dir(cls):
+            kind, _, type_name = attr.partition("_")
+            if kind not in ("visit", "leave") or not type_name:
+                continue
+            node_type = getattr(cst, type_name, None)
+            if not (isinstance(node_type, type) and issubclass(node_type, cst.CSTNode)):
+                raise ValueError("%s: %s is not a libcst node type" % (attr, type_name))
+            found.append((kind, node_type, attr))
+        return found
+
+    @classmethod
+    def doc(cls):
+        return textwrap.dedent(cls.__doc__ or "").strip()
+
+    @classmethod
+    def summary(cls):
+        """The first sentence of the docstring's "What it does", on one line."""
+        text = " ".join(cls.doc_section("What it does").split())
+        return re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
+
+    @classmethod
+    def doc_section(cls, title):
+        """The text under ``## title`` in the docstring ('' when absent)."""
+        match = re.search(r"^## %s\s*\n(.*?)(?=^## |\Z)" % re.escape(title), cls.doc(),
+                          re.S | re.M)
+        return match.group(1).strip() if match else ""
+
+
+def _tf_rows_hold(fact, target_tf):
+    """Whether a TF row of ``fact`` holds at ``target_tf``. A target names a TF release, so a
+    row is read for the Keras that release bundles: its flavour and graph-mode conditions are
+    left to the rule (tf.keras and Keras 3 rows are both TF rows here)."""
+    return any(r.lib == "tf" and (r.first is None or target_tf >= r.first)
+               and (r.gone is None or target_tf < r.gone) for r in versions.rows(fact))
+
+
+def parse_target(text):
+    """'1.15' -> (1, 15); raises ValueError on anything but X.Y or X.Y.Z."""
+    if text is None:
+        return None
+    if not re.fullmatch(r"\d+\.\d+(\.\d+)?", str(text)):
+        raise ValueError("target TF must look like 1.15 or 2.4.0, not %r" % (text,))
+    return versions.parse_version(text)

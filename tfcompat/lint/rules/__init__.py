@@ -1,0 +1,90 @@
+"""The rule registry: every module in this folder defines exactly one Rule subclass.
+
+Nothing lists the rules by hand: adding a module adds a rule (and, through its examples, its
+tests). Rules are checked against the API's conventions when they are loaded.
+"""
+import importlib
+import pkgutil
+import re
+
+from tfcompat import versions
+from tfcompat.lint.rule import DOC_SECTIONS, SAFE, UNSAFE, Invalid, Rule, Valid, parse_target
+
+_RULES = None
+
+
+def all_rules():
+    """Every rule class, sorted by code."""
+    global _RULES
+    if _RULES is None:
+        found = []
+        for info in sorted(pkgutil.iter_modules(__path__), key=lambda i: i.name):
+            module = importlib.import_module("%s.%s" % (__name__, info.name))
+            classes = [v for v in vars(module).values()
+                       if isinstance(v, type) and issubclass(v, Rule) and v is not Rule
+                       and v.__module__ == module.__name__]
+            if len(classes) != 1:
+                raise RuntimeError("%s must define exactly one Rule subclass, not %d"
+                                   % (module.__name__, len(classes)))
+            found.append(classes[0])
+        errors = [e for cls in found for e in problems(cls)]
+        for attr in ("code", "name"):
+            values = [getattr(cls, attr) for cls in found]
+            errors += ["%s %s is used twice" % (attr, v) for v in set(values)
+                       if values.count(v) > 1]
+        if errors:
+            raise RuntimeError("invalid rules:\n  " + "\n  ".join(errors))
+        _RULES = tuple(sorted(found, key=lambda cls: cls.code))
+    return _RULES
+
+
+def get(code_or_name):
+    """The rule with this code or name, or None."""
+    for cls in all_rules():
+        if code_or_name.upper() == cls.code or code_or_name == cls.name:
+            return cls
+    return None
+
+
+def problems(cls):
+    """What is wrong with a rule class, as readable lines (empty when nothing is)."""
+    where = cls.__name__
+    out = []
+    if not re.fullmatch(r"TFC[1-8]\d\d", cls.code or ""):
+        out.append("%s: code %r must be TFC100-TFC899 (TFC9xx are the engine's)"
+                   % (where, cls.code))
+    if not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)+", cls.name or ""):
+        out.append("%s: name %r must be kebab-case" % (where, cls.name))
+    if not cls.message:
+        out.append("%s: message is empty" % where)
+    if cls.fix not in (None, SAFE, UNSAFE):
+        out.append("%s: fix must be SAFE, UNSAFE or None" % where)
+    if cls.fix_tf is not None and cls.fix_tf not in versions.FACTS:
+        out.append("%s: fix_tf %r is not a fact in tfcompat/versions.py" % (where, cls.fix_tf))
+    if isinstance(cls.tokens, str) or not all(
+            isinstance(t, str) and t and t.isascii() for t in cls.tokens):
+        out.append("%s: tokens must be a tuple of ASCII strings" % where)
+    if not cls.VALID or not cls.INVALID:
+        out.append("%s: needs VALID and INVALID examples" % where)
+    for example in cls.INVALID:
+        if not isinstance(example, Invalid):
+            out.append("%s: INVALID holds %r, not Invalid(...)" % (where, example))
+        elif example.fixed is not None and cls.fix is None:
+            out.append("%s: an INVALID example has `fixed` but the rule has no fix" % where)
+    for example in list(cls.VALID) + list(cls.INVALID):
+        try:
+            parse_target(getattr(example, "target_tf", None))
+        except ValueError as exc:
+            out.append("%s: %s" % (where, exc))
+        if not isinstance(example, (str, Valid, Invalid)):
+            out.append("%s: VALID holds %r, not a string or Valid(...)" % (where, example))
+    doc = cls.doc()
+    positions = [doc.find("## " + title + "\n") for title in DOC_SECTIONS]
+    if -1 in positions or positions != sorted(positions):
+        out.append("%s: docstring needs the sections %s, in that order"
+                   % (where, ", ".join("## " + t for t in DOC_SECTIONS)))
+    try:
+        cls.hooks()
+    except ValueError as exc:
+        out.append("%s: %s" % (where, exc))
+    return out

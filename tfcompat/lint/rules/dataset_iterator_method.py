@@ -1,0 +1,169 @@
+import libcst as cst
+
+from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
+from tfcompat.lint.tfapi import ITERATOR_METHODS
+
+# Where the function form lives, for each module a file may import under some alias.
+_FUNCTION_HOMES = (("tensorflow", "compat.v1.data"), ("tensorflow.compat.v1", "data"),
+                   ("tensorflow.compat.v1.data", ""))
+
+
+class DatasetIteratorMethod(Rule):
+    """
+    ## What it does
+    Finds the `Dataset` methods `make_one_shot_iterator()` and `make_initializable_iterator()`.
+
+    ## Why is this bad?
+    Both methods exist from TF 1.4 to TF 1.15 only: TF 2 removed them from `tf.data.Dataset`,
+    so the line raises `AttributeError` there, even under `tf.compat.v1` graph mode. The
+    functions `tf.compat.v1.data.make_one_shot_iterator(ds)` and
+    `tf.compat.v1.data.make_initializable_iterator(ds)` do the same on TF 1.13 and every later
+    version, TF 2 included.
+
+    ## Example
+    ```python
+    import tensorflow as tf
+
+    iterator = dataset.make_one_shot_iterator()
+    ```
+
+    ## Use instead
+    ```python
+    import tensorflow as tf
+
+    iterator = tf.compat.v1.data.make_one_shot_iterator(dataset)
+    ```
+
+    ## Fix safety
+    Safe: the function is what the method called. Offered when `target-tf` is 1.13 or later
+    (the function does not exist before) and the module imports `tensorflow` (or
+    `tensorflow.compat.v1`) at module level; the rewrite spells the module the way the file
+    imports it (`tf.`, `tensorflow.`, `v1.`). Arguments such as `shared_name=` are kept.
+
+    ## Versions
+    Methods: TF 1.4 to 1.15. Functions: TF 1.13 onwards (`tf.compat.v1.data`). Rewrite run by
+    tests/runtime/test_rewrites_run.py in tf115-keras231 and tf221 (where the original fails).
+    """
+
+    code = "TFC401"
+    name = "dataset-iterator-method"
+    message = "`.{method}()` is gone in TF 2: call tf.compat.v1.data.{method}(dataset)"
+    tokens = ITERATOR_METHODS
+    fix = SAFE
+    fix_tf = "compat_v1_make_one_shot_iterator"
+
+    VALID = [
+        """
+        import tensorflow as tf
+        it = tf.compat.v1.data.make_one_shot_iterator(ds)
+        """,
+        """
+        import tensorflow.compat.v1 as tf
+        it = tf.data.make_initializable_iterator(ds, shared_name="x")
+        """,
+        """
+        from tensorflow.compat.v1.data import make_one_shot_iterator
+        it = make_one_shot_iterator(ds)
+        """,
+        # iter() is the TF 2 way: nothing to say.
+        "it = iter(ds)",
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow as tf
+            it = ds.make_one_shot_iterator()
+            """,
+            at=(2, 9), target_tf="1.15",
+            fixed="""
+            import tensorflow as tf
+            it = tf.compat.v1.data.make_one_shot_iterator(ds)
+            """),
+        Invalid(
+            """
+            import tensorflow
+            it = (tensorflow.data.Dataset.range(8)
+                  .batch(2)
+                  .make_initializable_iterator(shared_name="it"))
+            """,
+            at=(4, 8), target_tf="2.4",
+            fixed="""
+            import tensorflow
+            it = (tensorflow.compat.v1.data.make_initializable_iterator(tensorflow.data.Dataset.range(8)
+                  .batch(2), shared_name="it"))
+            """),
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf
+            it = tf.data.Dataset.range(8).make_one_shot_iterator()
+            """,
+            at=(2, 31), target_tf="1.13",
+            fixed="""
+            import tensorflow.compat.v1 as tf
+            it = tf.data.make_one_shot_iterator(tf.data.Dataset.range(8))
+            """),
+        # Below 1.13 there is no function to move to.
+        Invalid(
+            """
+            import tensorflow as tf
+            it = ds.make_one_shot_iterator()
+            """,
+            at=(2, 9), target_tf="1.12"),
+        # No target: version-gated fixes stay off.
+        Invalid(
+            """
+            import tensorflow as tf
+            it = ds.make_one_shot_iterator()
+            """,
+            at=(2, 9)),
+        # No module-level tensorflow import to spell the function with.
+        Invalid(
+            """
+            from tensorflow.data import Dataset
+            it = Dataset.range(3).make_one_shot_iterator()
+            """,
+            at=(2, 23), target_tf="1.15"),
+        # A program: TF 2 cannot run the original; the fixed one runs on both.
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            ds = tf.data.Dataset.from_tensor_slices(np.ones((8, 2), "float32")).batch(2)
+            it = ds.make_one_shot_iterator()
+            with tf.compat.v1.Session() as sess:
+                result = sess.run(it.get_next())
+            """,
+            at=(5, 9), target_tf="1.15",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            ds = tf.data.Dataset.from_tensor_slices(np.ones((8, 2), "float32")).batch(2)
+            it = tf.compat.v1.data.make_one_shot_iterator(ds)
+            with tf.compat.v1.Session() as sess:
+                result = sess.run(it.get_next())
+            """,
+            run=Run(original=("tf115-keras231",), broken=("tf221",),
+                    fixed=("tf115-keras231", "tf221"), result=[2, 2])),
+    ]
+
+    def visit_Call(self, node):
+        func = node.func
+        if not isinstance(func, cst.Attribute) or func.attr.value not in ITERATOR_METHODS:
+            return
+        if any(arg.keyword is None for arg in node.args):
+            return  # the function form, make_one_shot_iterator(ds)
+        if (self.qualified_name(func) or "").startswith("tensorflow."):
+            return  # tf.data.make_one_shot_iterator() without a dataset: not this rule's
+        self.report(func.attr, method=func.attr.value, fix=self._fix(node))
+
+    def _fix(self, node):
+        for module, path in _FUNCTION_HOMES:
+            alias = self.import_alias(module)
+            if alias:
+                function = ".".join(p for p in (alias, path, node.func.attr.value) if p)
+                new = cst.Call(func=cst.parse_expression(function),
+                               args=[cst.Arg(node.func.value)] + list(node.args))
+                return [self.replace(node, new)]
+        return None

@@ -1,0 +1,275 @@
+import libcst as cst
+
+from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
+from tfcompat.lint.tfapi import ITERATOR_FUNCTIONS, ITERATOR_METHODS
+
+
+class GetNextInLoop(Rule):
+    """
+    ## What it does
+    Finds `get_next()` called inside a loop on a TF 1.x graph-mode iterator (one made by
+    `make_one_shot_iterator`, `make_initializable_iterator` or `Iterator.from_structure`), and
+    those iterators themselves made inside a loop.
+
+    ## Why is this bad?
+    In graph mode each call adds new ops to the graph; it does not fetch anything. Called on
+    every step, it grows the graph without end: each step is slower than the last, memory runs
+    out, and a saved graph balloons. The iterator advances each time the op is *run*, so a
+    single `get_next()` op built before the loop yields exactly the same batches.
+
+    ## Example
+    ```python
+    iterator = dataset.make_one_shot_iterator()
+    while True:
+        features, labels = sess.run(iterator.get_next())
+    ```
+
+    ## Use instead
+    ```python
+    iterator = dataset.make_one_shot_iterator()
+    next_element = iterator.get_next()
+    while True:
+        features, labels = sess.run(next_element)
+    ```
+
+    ## Fix safety
+    Safe: building an op runs nothing, so building it once before the loop instead of once per
+    step changes no value. The fix assigns the call to a new name (`next_element`) just before
+    the outermost loop that does not reassign the iterator, and uses the name in the loop; two
+    calls get two names, so fetching both in one `sess.run` still takes two elements.
+    The call now runs even when the loop body would not (harmless for building an op, unless
+    the iterator is only defined on some paths).
+    Not offered when the iterator is reassigned in the loop, is an attribute (`self.it`), or
+    `get_next` has arguments, or the loop is inside a lambda; never for an iterator made in a
+    loop (a new one-shot iterator restarts the data, which the loop may mean). Iterators from
+    `iter(dataset)` are eager: their `get_next()` returns the next element and belongs in the
+    loop, so they are not flagged.
+
+    ## Versions
+    TF 1.x graph mode (TF 1.4 to 1.15) and `tf.compat.v1` graph code on TF 2. The fix is valid
+    on every version. Rewrite run by tests/runtime/test_rewrites_run.py in tf115-keras231 and
+    tf221.
+    """
+
+    code = "TFC102"
+    name = "get-next-in-loop"
+    message = "`{receiver}.get_next()` in a loop adds new graph ops on every iteration"
+    tokens = ("get_next",) + ITERATOR_METHODS + ("from_structure", "from_string_handle")
+    fix = SAFE
+
+    VALID = [
+        """
+        iterator = dataset.make_one_shot_iterator()
+        next_element = iterator.get_next()
+        while True:
+            batch = sess.run(next_element)
+        """,
+        # Eager: iter(dataset).get_next() returns the next element.
+        """
+        iterator = iter(dataset)
+        for step in range(100):
+            batch = iterator.get_next()
+        """,
+        # An unrelated get_next over a Python list.
+        """
+        def get_next(x):
+            return x + 1
+        for item in [1, 2, 3]:
+            print(get_next(item))
+        for pager in pagers:
+            page = pager.get_next()
+        """,
+        # Evaluated once: the iterable of a for, a loop's else, a function defined in a loop.
+        """
+        it = ds.make_one_shot_iterator()
+        for x in sess.run(it.get_next()):
+            pass
+        else:
+            last = it.get_next()
+        while True:
+            def step():
+                return it.get_next()
+        """,
+        # An iterator given as a parameter: nothing says it is a graph-mode one.
+        """
+        def batches(iterator):
+            while True:
+                yield iterator.get_next()
+        """,
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow as tf
+            iterator = tf.compat.v1.data.make_one_shot_iterator(dataset)
+            with tf.Session() as sess:
+                while True:
+                    batch = sess.run(iterator.get_next())
+            """,
+            at=(5, 26),
+            fixed="""
+            import tensorflow as tf
+            iterator = tf.compat.v1.data.make_one_shot_iterator(dataset)
+            with tf.Session() as sess:
+                next_element = iterator.get_next()
+                while True:
+                    batch = sess.run(next_element)
+            """),
+        # The seed's generator: hoisted out of every loop that leaves the iterator alone,
+        # inside the generator; the name next_element is taken, so next_element_1.
+        Invalid(
+            """
+            def generate(ds, sess, next_element=None):
+                iterator = ds.make_initializable_iterator()
+                for epoch in range(10):
+                    sess.run(iterator.initializer)
+                    while True:
+                        yield sess.run(iterator.get_next())
+            """,
+            at=(6, 28),
+            fixed="""
+            def generate(ds, sess, next_element=None):
+                iterator = ds.make_initializable_iterator()
+                next_element_1 = iterator.get_next()
+                for epoch in range(10):
+                    sess.run(iterator.initializer)
+                    while True:
+                        yield sess.run(next_element_1)
+            """),
+        # The iterator of an enclosing function, used in a generator defined inside it.
+        Invalid(
+            """
+            def batches(ds, sess):
+                iterator = ds.make_one_shot_iterator()
+                def generate():
+                    while True:
+                        yield sess.run(iterator.get_next())
+                return generate()
+            """,
+            at=(5, 28),
+            fixed="""
+            def batches(ds, sess):
+                iterator = ds.make_one_shot_iterator()
+                def generate():
+                    next_element = iterator.get_next()
+                    while True:
+                        yield sess.run(next_element)
+                return generate()
+            """),
+        # In a lambda: reported, not fixed (a line before the statement would run when the
+        # lambda is made, perhaps before the iterator exists).
+        Invalid(
+            """
+            take = lambda n: [sess.run(it.get_next()) for _ in range(n)]
+            it = ds.make_one_shot_iterator()
+            """,
+            at=(1, 28)),
+        # A comprehension is a loop too.
+        Invalid(
+            """
+            it = ds.make_one_shot_iterator()
+            batches = [sess.run(it.get_next()) for _ in range(10)]
+            """,
+            at=(2, 21),
+            fixed="""
+            it = ds.make_one_shot_iterator()
+            next_element = it.get_next()
+            batches = [sess.run(next_element) for _ in range(10)]
+            """),
+        # Reassigned in the loop: reported, not fixed.
+        Invalid(
+            """
+            it = ds.make_one_shot_iterator()
+            while True:
+                x = sess.run(it.get_next())
+                it = switch(it)
+            """,
+            at=(3, 18)),
+        # An attribute: reported, not fixed.
+        Invalid(
+            """
+            class Feeder:
+                def __init__(self, ds):
+                    self.it = ds.make_one_shot_iterator()
+                def batches(self, sess):
+                    while True:
+                        yield sess.run(self.it.get_next())
+            """,
+            at=(6, 28)),
+        # An iterator made in a loop: a new one per epoch.
+        Invalid(
+            """
+            for epoch in range(10):
+                x = sess.run(ds.make_one_shot_iterator().get_next())
+            """,
+            at=(2, 21)),
+        # A program: run before and after the fix (tests/runtime/test_rewrites_run.py).
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            ds = tf.data.Dataset.from_tensor_slices(np.ones((8, 2), "float32")).batch(2)
+            iterator = tf.compat.v1.data.make_one_shot_iterator(ds)
+            with tf.compat.v1.Session() as sess:
+                result = [sess.run(iterator.get_next()) for _ in range(3)]
+            """,
+            at=(7, 24),
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            ds = tf.data.Dataset.from_tensor_slices(np.ones((8, 2), "float32")).batch(2)
+            iterator = tf.compat.v1.data.make_one_shot_iterator(ds)
+            with tf.compat.v1.Session() as sess:
+                next_element = iterator.get_next()
+                result = [sess.run(next_element) for _ in range(3)]
+            """,
+            run=Run(original=("tf115-keras231",), fixed=("tf115-keras231", "tf221"),
+                    result=[[2, 2], [2, 2], [2, 2]])),
+    ]
+
+    def visit_Call(self, node):
+        func = node.func
+        if not isinstance(func, cst.Attribute):
+            return
+        if self._makes_iterator(node):
+            if self.loops():
+                self.report(func.attr, "`%s()` in a loop builds a new iterator and new graph "
+                            "ops on every iteration" % func.attr.value)
+            return
+        if func.attr.value != "get_next":
+            return
+        loops = self.loops()
+        receiver = func.value
+        if not loops:
+            return
+        if isinstance(receiver, cst.Name):
+            values = [self.resolve(receiver)]
+        elif isinstance(receiver, cst.Attribute):
+            values = self.context.scopes.attribute_values(receiver)
+        else:
+            return  # a call: the iterator is made here, and reported as such
+        if any(isinstance(v, cst.Call) and self._makes_iterator(v) for v in values):
+            self.report(node, receiver=self.code_for(receiver), fix=self._hoist(node, loops))
+
+    def _makes_iterator(self, call):
+        func = call.func
+        if isinstance(func, cst.Attribute) and func.attr.value in ITERATOR_METHODS:
+            return True
+        return self.qualified_name(func) in ITERATOR_FUNCTIONS
+
+    def _hoist(self, call, loops):
+        receiver = call.func.value
+        if not isinstance(receiver, cst.Name) or call.args:
+            return None
+        outermost = None
+        for loop in loops:
+            if loop.statement is None or receiver.value in self.assigned_in(loop.node):
+                break
+            outermost = loop
+        if outermost is None:
+            return None
+        name = self.fresh_name("next_element")
+        return [self.insert_before(outermost.statement, "%s = %s" % (name, self.code_for(call))),
+                self.replace(call, name)]
