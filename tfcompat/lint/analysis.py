@@ -22,10 +22,11 @@ _NEWLINES = re.compile(r"\r\n|\r|\n")
 class Context:
     """The file being linted, shared by every rule instance of one traversal."""
 
-    def __init__(self, module, text, target_tf=None):
+    def __init__(self, module, text, target_tf=None, keras_target=None):
         self.module = module
         self.text = text
         self.target_tf = target_tf
+        self.keras_target = keras_target  # "tf.keras", "keras", "tf_keras" or None (unset)
         self.ancestors = []  # root first, the node being visited last; kept by the engine
         self.reports = []    # (rule, node, message, edits) as rules report them
         self._positions = None
@@ -79,6 +80,25 @@ class Context:
         return self._scopes
 
 
+def name_used(context, name):
+    """Whether ``name`` appears as a word anywhere in the file (so binding it could clash)."""
+    return re.search(r"\b%s\b" % re.escape(name), context.text) is not None
+
+
+def import_anchor(module):
+    """The statement new imports go above: the first that is not the docstring or a
+    ``from __future__`` import (those must stay first)."""
+    for statement in module.body:
+        if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
+            small = statement.body[0]
+            if isinstance(small, cst.Expr) and isinstance(small.value, cst.SimpleString):
+                continue
+            if isinstance(small, cst.ImportFrom) and dotted(small.module or cst.Name("x")) == "__future__":
+                continue
+        return statement
+    return None
+
+
 def canonical(name):
     for prefix, replacement in _CANONICAL:
         if name.startswith(prefix):
@@ -125,6 +145,22 @@ class Imports:
         for local, qualified in self.toplevel.items():
             if qualified == module:
                 return local
+        return None
+
+    def spell(self, candidates):
+        """Source text naming the first of ``candidates`` (exact qualified names) that a
+        module-level import can spell, through the longest imported prefix; None when none.
+
+        With ``import tensorflow.compat.v1 as tf``, ``tensorflow.compat.v1.Session`` is
+        ``tf.Session`` but ``tensorflow.data.AUTOTUNE`` cannot be spelled."""
+        for wanted in candidates:
+            best = None
+            for local, qualified in self.toplevel.items():
+                if wanted == qualified or wanted.startswith(qualified + "."):
+                    if best is None or len(qualified) > len(best[1]):
+                        best = (local, qualified)
+            if best is not None:
+                return best[0] + wanted[len(best[1]):]
         return None
 
 
@@ -407,6 +443,14 @@ class Scopes:
         found = self.lookup(name.value if isinstance(name, cst.Name) else name,
                             self.chain(ancestors))
         return found[0] if found else None
+
+    def definition(self, name, ancestors):
+        """The def or class statement a name refers to here, or None."""
+        found = self.lookup(name.value if isinstance(name, cst.Name) else name,
+                            self.chain(ancestors))
+        if found and isinstance(found[2], (cst.FunctionDef, cst.ClassDef)):
+            return found[2]
+        return None
 
     def method_chain(self, expr, ancestors):
         chain = self.chain(ancestors)

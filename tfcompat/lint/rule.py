@@ -237,6 +237,52 @@ class Rule:
     def fresh_name(self, base):
         return self.context.fresh_name(base)
 
+    def definition(self, name):
+        return self.context.scopes.definition(name, self.context.ancestors)
+
+    def spell(self, *qualified):
+        return self.context.imports.spell(qualified)
+
+    def require(self, *qualified, module="tensorflow", alias="tf"):
+        """(source text naming the first spellable of ``qualified``, edits making it so).
+
+        When no module-level import can spell any of them, the edits add
+        ``import <module> as <alias>`` (a fresh alias if that one is taken) above the first
+        statement that is not a docstring or ``__future__`` import, and the text spells the
+        first name through it."""
+        text = self.spell(*qualified)
+        if text is not None:
+            return text, []
+        name = alias if not analysis.name_used(self.context, alias) else self.fresh_name(alias)
+        line = "import %s" % module if name == module else "import %s as %s" % (module, name)
+        text = name + qualified[0][len(module):]
+        return text, [self.insert_before(analysis.import_anchor(self.context.module), line)]
+
+    def remove(self, statement):
+        """An edit deleting a statement that fills its lines, trailing comment included."""
+        rng = self.context.position(statement)
+        starts = self.context.line_starts()
+        start = cst.metadata.CodePosition(rng.start.line, 0)
+        if rng.end.line < len(starts):
+            end = cst.metadata.CodePosition(rng.end.line + 1, 0)
+        else:
+            end = cst.metadata.CodePosition(rng.end.line, len(self.context.line_text(rng.end.line)))
+        return self.context.edit(cst.metadata.CodeRange(start, end), "")
+
+    @property
+    def target_tf(self):
+        """The --target-tf this file is linted for, or None when unknown."""
+        return self.context.target_tf
+
+    @property
+    def keras_target(self):
+        """``keras-target`` from [tool.tfcompat]: "tf.keras", "keras", "tf_keras" or None."""
+        return self.context.keras_target
+
+    def target_at_least(self, fact):
+        """Whether the target TF is known and has ``fact`` (a versions.py fact with a TF row)."""
+        return self.target_tf is not None and _tf_rows_hold(fact, self.target_tf)
+
     def code_for(self, node):
         return self.context.module.code_for_node(node)
 
@@ -249,7 +295,7 @@ class Rule:
         if target_tf is None:
             return False
         rows = versions.rows(cls.fix_tf)
-        return all(r.gone is None for r in rows) and versions.holds(cls.fix_tf, target_tf)
+        return all(r.gone is None for r in rows) and _tf_rows_hold(cls.fix_tf, target_tf)
 
     @classmethod
     def fix_requirement(cls):
@@ -283,6 +329,14 @@ class Rule:
         match = re.search(r"^## %s\s*\n(.*?)(?=^## |\Z)" % re.escape(title), cls.doc(),
                           re.S | re.M)
         return match.group(1).strip() if match else ""
+
+
+def _tf_rows_hold(fact, target_tf):
+    """Whether a TF row of ``fact`` holds at ``target_tf``. A target names a TF release, so a
+    row is read for the Keras that release bundles: its flavour and graph-mode conditions are
+    left to the rule (tf.keras and Keras 3 rows are both TF rows here)."""
+    return any(r.lib == "tf" and (r.first is None or target_tf >= r.first)
+               and (r.gone is None or target_tf < r.gone) for r in versions.rows(fact))
 
 
 def parse_target(text):
