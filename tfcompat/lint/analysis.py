@@ -8,7 +8,9 @@ import collections
 import re
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange
+
+from tfcompat.lint.positions import Positions
 
 Loop = collections.namedtuple("Loop", "node statement")
 
@@ -36,8 +38,7 @@ class Context:
 
     def position(self, node):
         if self._positions is None:
-            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-            self._positions = wrapper.resolve(PositionProvider)
+            self._positions = Positions(self.module)
         return self._positions[node]
 
     def line_starts(self):

@@ -13,6 +13,7 @@ import libcst as cst
 from tfcompat.lint import files, suppress
 from tfcompat.lint.analysis import Context
 from tfcompat.lint.rule import SAFE, Finding, Fix
+from tfcompat.lint.walk import walk
 
 # Diagnostics of the engine itself: the file could not be linted (exit code 2).
 ERRORS = {
@@ -65,11 +66,10 @@ def parse(text):
         raise ParseFailure("cannot parse: " + first, line, max(col, 1))
 
 
-class _Walk(cst.CSTVisitor):
-    """One traversal calling every rule's visit_X/leave_X, keeping the ancestor stack."""
+class _Dispatch:
+    """Calls every rule's visit_X/leave_X for a node, keeping the ancestor stack."""
 
     def __init__(self, visits, leaves, context, comments):
-        super().__init__()
         self.visits, self.leaves = visits, leaves
         self.ancestors = context.ancestors
         self.comments = comments
@@ -90,18 +90,11 @@ class _Walk(cst.CSTVisitor):
             self.comments.append(node)
         for fn in self._methods("visit", type(node)):
             fn(node)
-        return True
 
-    def on_leave(self, original_node):
-        for fn in self._methods("leave", type(original_node)):
-            fn(original_node)
+    def on_leave(self, node):
+        for fn in self._methods("leave", type(node)):
+            fn(node)
         self.ancestors.pop()
-
-    def on_visit_attribute(self, node, attribute):
-        pass
-
-    def on_leave_attribute(self, original_node, attribute):
-        pass
 
 
 @dataclasses.dataclass
@@ -141,7 +134,8 @@ class Linter:
                 table = visits if kind == "visit" else leaves
                 table.setdefault(node_type, []).append(getattr(rule, attr))
         comments = []
-        module.visit(_Walk(visits, leaves, context, comments))
+        dispatch = _Dispatch(visits, leaves, context, comments)
+        walk(module, dispatch.on_visit, dispatch.on_leave)
         findings = [self._finding(context, *report) for report in context.reports]
         file_codes = suppress.file_suppression(text)
         lines = suppress.line_suppressions(
