@@ -103,10 +103,16 @@ def _keras_package_flavor(keras_module):
 
 
 def _tf_keras_version(tf):
+    """The Keras version tf.keras reports ('2.1.6-tf'); TF 1.4-1.8 keep it in the private module."""
     keras = getattr(tf, "keras", None)
     if keras is None:
         return None
-    return versions.parse_version(getattr(keras, "__version__", ""))
+    for module in (keras, _try_import("tensorflow.python.keras"),
+                   _try_import("tensorflow.python.keras._impl.keras")):
+        version = versions.parse_version(getattr(module, "__version__", ""))
+        if version is not None:
+            return version
+    return None
 
 
 def _installed_flavors(tf, tf_version):

@@ -47,8 +47,15 @@ TABLE = (
          cite="TF 1.14.0: fit(dataset) infers the epoch end of finite data"),
     _row("fit_dataset_without_steps", "keras", (3, 0), flavors=(KERAS3,),
          cite="Keras 3.0: fit(dataset) runs to the end of finite data"),
-    _row("generator_workers_zero", "keras", (2, 1, 2), flavors=KERAS2,
+    # workers=0: the generator runs on the calling thread (what SESSION_GENERATOR relies on).
+    _row("generator_workers_zero", "keras", (2, 1, 2), flavors=(KERAS, TF_KERAS),
+         graph_only=True,
          cite="Keras 2.1.2: fit_generator(workers=0) runs the generator on the main thread"),
+    _row("generator_workers_zero", "tf", (2, 0), (2, 1), flavors=(TF_KERAS,),
+         cite="TF 2.1.0: eager fit_generator becomes fit, whose generator runs on tf.data threads"),
+    _row("generator_workers_zero", "keras", (2, 1, 2), (2, 17), flavors=(TF_KERAS_PKG,),
+         graph_only=True,
+         cite="tf_keras 2.17.0 rejects workers=0 ('Expected workers to be positive')"),
     _row("use_multiprocessing_arg", "keras", (2, 0, 6), flavors=KERAS2,
          cite="Keras 2.0.6 renames pickle_safe->use_multiprocessing, max_q_size->max_queue_size"),
     _row("fit_generator", "keras", (1, 0), (3, 0), flavors=KERAS2,
@@ -57,8 +64,8 @@ TABLE = (
          cite="TF 2.1.0 deprecates fit_generator in favour of fit"),
     _row("tf_keras_is_keras3", "tf", (2, 16),
          cite="TF 2.16.1: tf.keras is Keras 3; Keras 2 via tf_keras + TF_USE_LEGACY_KERAS=1"),
-    _row("contrib_autotune", "tf", (1, 8), (1, 13),
-         cite="TF 1.8.0 tf.contrib.data.AUTOTUNE; superseded in TF 1.13.0"),
+    _row("contrib_autotune", "tf", (1, 8), (2, 0),
+         cite="TF 1.8.0 tf.contrib.data.AUTOTUNE; tf.contrib removed in TF 2.0.0"),
     _row("experimental_autotune", "tf", (1, 13), cite="TF 1.13.0 tf.data.experimental.AUTOTUNE"),
     _row("data_autotune", "tf", (2, 4), cite="TF 2.4.0 tf.data.AUTOTUNE"),
     _row("numpy_function", "tf", (1, 14), cite="TF 1.14.0 tf.numpy_function"),
@@ -66,8 +73,8 @@ TABLE = (
     _row("executing_eagerly", "tf", (1, 7), cite="TF 1.7.0 tf.executing_eagerly"),
     _row("sessions", "tf", (1, 0), flavors=KERAS2, graph_only=True,
          cite="TF 2.0.0: sessions only via tf.compat.v1 in graph mode; Keras 3 has none"),
-    _row("estimator", "tf", (1, 4), (2, 16),
-         cite="TF 1.4.0 tf.estimator and model_to_estimator; removed in TF 2.16.1"),
+    _row("estimator", "tf", (1, 3), (2, 16),
+         cite="TF 1.3.0 tf.estimator in core (model_to_estimator 1.4.0); removed in TF 2.16.1"),
 )
 
 FACTS = tuple(sorted(set(r.fact for r in TABLE)))

@@ -4,6 +4,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 import tfcompat
 
 
@@ -24,6 +26,7 @@ def test_import_does_not_import_tensorflow_or_keras():
     assert out.strip() == ""
 
 
+@pytest.mark.skipif(sys.version_info < (3, 7), reason="-X importtime is new in Python 3.7")
 def test_importtime_shows_neither_tensorflow_nor_keras():
     proc = subprocess.run([sys.executable, "-X", "importtime", "-c", "import tfcompat"],
                           stdout=subprocess.PIPE, stderr=subprocess.PIPE,

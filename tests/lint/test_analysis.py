@@ -116,6 +116,19 @@ def test_method_chain_uses_the_assignment_before_the_use():
     assert probe(source, _chain)["model.fit(ds)"] == ["shuffle"]
 
 
+def test_resolve_stops_at_a_binding_it_cannot_follow():
+    source = """
+        it = ds.make_one_shot_iterator()
+        it, other = pair()
+        use(it)
+        for it in its:
+            use_again(it)
+        """
+    found = probe(source, lambda rule, node: rule.resolve(node.args[0].value)
+                  if rule.code_for(node.func).startswith("use") else "not asked")
+    assert found["use(it)"] is None and found["use_again(it)"] is None
+
+
 def test_resolve_skips_class_bodies_for_methods():
     source = """
         it = module_level()
@@ -151,6 +164,18 @@ def test_loop_statement_is_where_a_hoisted_line_goes():
     source = "x = 1; y = [f() for a in b]\n"
     found = probe(source, lambda rule, node: [rule.code_for(l.statement) for l in rule.loops()])
     assert found["f()"] == [source]
+
+
+def test_a_loop_inside_a_lambda_has_no_statement_to_hoist_before():
+    found = probe("g = lambda: [f() for a in b]\n",
+                  lambda rule, node: [l.statement for l in rule.loops()])
+    assert found["f()"] == [None]
+
+
+def test_statement_is_the_one_holding_the_node():
+    source = "if a:\n    y = g(f())\n"
+    found = probe(source, lambda rule, node: rule.code_for(rule.statement()))
+    assert found["f()"] == "y = g(f())\n"
 
 
 def test_fresh_name_avoids_every_name_in_the_file():

@@ -9,8 +9,8 @@ import time
 import libcst as cst
 
 from lint_helpers import GET_NEXT, GET_NEXT_FIXED
-from tfcompat.lint import engine, rules
-from tfcompat.lint.rule import SAFE, Rule
+from tfcompat.lint import engine, report, rules
+from tfcompat.lint.rule import SAFE, UNSAFE, Rule
 
 BOTH = textwrap.dedent("""\
     import tensorflow as tf
@@ -60,6 +60,10 @@ def test_diff_prints_and_writes_nothing(write, tfcompat):
     write("b.py", "x = 1\n")
     run = tfcompat("lint", "b.py", "--diff")
     assert (run.returncode, run.stdout) == (0, "")
+    write("c.py", "it.get_next(\n")
+    run = tfcompat("lint", "a.py", "c.py", "--diff")
+    assert run.returncode == 2 and run.stdout.startswith("--- a.py")
+    assert "c.py:2:1: TFC902 cannot parse: invalid syntax" in run.stderr
 
 
 def test_overlapping_fixes_wait_for_the_next_pass(write, tfcompat):
@@ -167,6 +171,26 @@ class NeverSettles(Rule):
     def visit_Name(self, node):
         if node.value.startswith("x"):
             self.report(node, fix=[self.replace(node, node.value + "_")])
+
+
+class RenamesPrint(Rule):
+    """An unsafe fix: `print` -> `log`."""
+    code, name, message, fix = "TFC896", "renames-print", "print", UNSAFE
+
+    def visit_Name(self, node):
+        if node.value == "print":
+            self.report(node, fix=[self.replace(node, "log")])
+
+
+def test_unsafe_fixes_only_with_unsafe_fixes():
+    source = "print(1)\n"
+    [finding] = engine.Linter([RenamesPrint]).check(source)
+    assert (finding.fix.applicability, finding.fixable, finding.hidden) == (UNSAFE, False,
+                                                                           "unsafe")
+    assert engine.Linter([RenamesPrint]).fix(source).text == source
+    assert engine.Linter([RenamesPrint], unsafe_fixes=True).fix(source).text == "log(1)\n"
+    summary = report.summary([engine.FileResult("a.py", [finding])])
+    assert summary == ["Found 1 finding.", "1 more fix with --unsafe-fixes."]
 
 
 def test_a_fix_that_breaks_the_parse_is_dropped_and_reported():

@@ -52,7 +52,9 @@ def _build(root):
 @pytest.fixture(scope="module")
 def corpus(tmp_path_factory):
     root = tmp_path_factory.mktemp("hostile")
-    return root, _build(root / "corpus")
+    yield root, _build(root / "corpus")
+    for name in ("big.py", "big_clean.py"):  # pytest keeps old tmp dirs: not 100 MB of them
+        (root / "corpus" / name).unlink()
 
 
 def _by_file(run):
@@ -87,7 +89,7 @@ def test_each_bad_file_gets_one_diagnostic_and_the_rest_is_linted(corpus):
     assert "not valid utf-8 at byte 2; declare the encoding" in messages["undeclared.py"]
     assert "klingon" in messages["badcookie.py"]
     assert messages["deep.py"].startswith("crashed: the parser process died (SIG")
-    assert messages["big.py"] == "not parsed: 50.0 MiB is over the 10 MiB limit"
+    assert messages["big.py"] == "not parsed: 50.0 MiB is over the 2 MiB limit"
     assert messages["fifo.py"] == "cannot read: not a regular file"
     assert messages["loop.py"].startswith("cannot read: symlink loop")
     assert messages["dangling.py"] == "cannot read: No such file or directory"
@@ -110,6 +112,14 @@ def test_fix_changes_no_byte_of_a_bad_file(corpus):
         "\n", "\r\n").encode()
     assert (root / "corpus" / "bom.py").read_bytes() == b"\xef\xbb\xbf" + GET_NEXT_FIXED.encode()
     assert os.path.islink(root / "corpus" / "loop.py")
+
+
+def test_stdin_that_crashes_the_parser_is_echoed_by_fix(tfcompat):
+    deep = "x = " + "(" * 10000 + "it.get_next()" + ")" * 10000 + "\n"
+    run = tfcompat("lint", "-", "--fix", input=deep)
+    assert run.returncode == 2
+    assert run.raw_stdout == deep.encode()
+    assert "-:1:1: TFC904 crashed: the parser process died" in run.stderr
 
 
 def test_a_file_deleted_during_the_run_is_reported(tmp_path):

@@ -1,6 +1,8 @@
 """Output formats (text, json, sarif, github, statistics) and exit codes."""
 import json
 import os
+import subprocess
+import sys
 
 import pytest
 
@@ -30,8 +32,8 @@ def test_text_lines_and_summary(corpus, tfcompat):
     lines = run.stdout.splitlines()
     assert lines[2] == "pkg/broken.py:2:1: TFC902 cannot parse: invalid syntax"
     assert lines[:2] + lines[3:] == [
-        "pkg/both.py:2:9: TFC401 `.make_one_shot_iterator()` is gone from tf.data.Dataset in "
-        "TF 2; use the tf.compat.v1.data function",
+        "pkg/both.py:2:9: TFC401 `.make_one_shot_iterator()` is gone in TF 2: call "
+        "tf.compat.v1.data.make_one_shot_iterator(dataset)",
         "pkg/both.py:4:18: TFC102 [*] `it.get_next()` in a loop adds new graph ops on every "
         "iteration",
         "pkg/fixable.py:4:18: TFC102 [*] `it.get_next()` in a loop adds new graph ops on every "
@@ -47,6 +49,13 @@ def test_clean_run_says_so_and_exits_0(write, tfcompat):
     write("ok.py", "x = 1\n")
     run = tfcompat("lint", ".")
     assert (run.returncode, run.stdout) == (0, "All checks passed!\n")
+
+
+def test_no_python_files_is_a_warning_and_exit_0(write, tfcompat):
+    write("notes.txt", "get_next\n")
+    run = tfcompat("lint", ".")
+    assert (run.returncode, run.stdout) == (0, "")
+    assert "warning: no Python files found under ." in run.stderr
 
 
 def test_exit_codes(corpus, tfcompat):
@@ -121,8 +130,8 @@ def test_github_annotations(write, tfcompat):
     assert run.returncode == 1, run
     assert run.stdout.splitlines() == [
         "::warning title=tfcompat (TFC401),file=a%2Cb.py,line=2,col=9,endLine=2,endColumn=31::"
-        "TFC401 `.make_one_shot_iterator()` is gone from tf.data.Dataset in TF 2; use the "
-        "tf.compat.v1.data function",
+        "TFC401 `.make_one_shot_iterator()` is gone in TF 2: call "
+        "tf.compat.v1.data.make_one_shot_iterator(dataset)",
         "::warning title=tfcompat (TFC102),file=a%2Cb.py,line=4,col=18,endLine=4,endColumn=31::"
         "TFC102 `it.get_next()` in a loop adds new graph ops on every iteration",
     ]
@@ -147,3 +156,14 @@ def test_output_order_does_not_depend_on_jobs(write, tfcompat):
     assert one.stdout == two.stdout
     names = [l.split(":")[0] for l in one.stdout.splitlines() if ":" in l]
     assert names == sorted(names)
+
+
+def test_a_reader_that_stops_early_gets_no_traceback(write, tmp_path):
+    for i in range(8):  # about 100 kB of findings: more than a pipe holds
+        write("m%02d.py" % i, BOTH * 60)
+    proc = subprocess.Popen([sys.executable, "-m", "tfcompat", "lint", ".", "--no-cache"],
+                            cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.read(10)
+    proc.stdout.close()  # as `tfcompat lint | head -1` does
+    assert proc.wait(timeout=120) == 1
+    assert b"Traceback" not in proc.stderr.read()

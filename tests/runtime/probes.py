@@ -6,6 +6,7 @@ tfcompat/versions.py is checked against the library in every cell, never against
 """
 import importlib
 import inspect
+import signal
 import threading
 import warnings
 
@@ -19,9 +20,13 @@ def keras_module(flavor):
     import tensorflow as tf
 
     if flavor == versions.TF_KERAS:
-        if versions.parse_version(tf.keras.__version__) < (2, 4):
+        # TF 2.6-2.15 implement tf.keras in the `keras` 2.x package; before, inside TF.
+        try:
+            keras = importlib.import_module("keras")
+        except ImportError:
             return tf.keras
-        return importlib.import_module("keras")
+        version = versions.parse_version(keras.__version__)
+        return keras if (2, 4) <= version < (3, 0) else tf.keras
     if flavor == versions.TF_KERAS_PKG:
         return importlib.import_module("tf_keras")
     return importlib.import_module("keras")
@@ -231,8 +236,19 @@ def probe_generator_workers_zero(k):
             threads.add(threading.current_thread().ident)
             yield np.ones((4, 1), "float32"), np.ones((4, 1), "float32")
 
-    ok = _attempt(lambda: model.fit_generator(gen(), steps_per_epoch=2, epochs=1, verbose=0,
-                                              workers=0))
+    # Before Keras 2.1.2, workers=0 starts no thread and waits forever on an empty queue:
+    # an alarm turns that wait into an error. (fit must run on the thread that built the model.)
+    def timeout(signum, frame):
+        raise RuntimeError("fit_generator(workers=0) did not return")
+
+    previous = signal.signal(signal.SIGALRM, timeout)
+    signal.alarm(15)
+    try:
+        ok = _attempt(lambda: model.fit_generator(gen(), steps_per_epoch=2, epochs=1,
+                                                  verbose=0, workers=0))
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
     return ok and threads == {threading.current_thread().ident}
 
 

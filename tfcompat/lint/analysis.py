@@ -8,7 +8,6 @@ import collections
 import re
 
 import libcst as cst
-from libcst.metadata import CodeRange
 
 from tfcompat.lint.positions import Positions
 
@@ -54,12 +53,6 @@ class Context:
         starts = self.line_starts()
         end = starts[line] if line < len(starts) else len(self.text)
         return self.text[starts[line - 1]:end]
-
-    def edit(self, rng: CodeRange, content):
-        from tfcompat.lint.rule import Edit
-
-        return Edit(content, self.offset(rng.start), self.offset(rng.end),
-                    (rng.start.line, rng.start.column + 1), (rng.end.line, rng.end.column + 1))
 
     def fresh_name(self, base):
         name, n = base, 0
@@ -223,7 +216,8 @@ def _opens_scope(parent, child):
 
 
 def enclosing_loops(ancestors):
-    """Loops whose every iteration runs the last ancestor, innermost first."""
+    """Loops whose every iteration runs the last ancestor, innermost first, each with the
+    statement a line hoisted out of it goes before (None: nowhere, inside a lambda)."""
     loops = []
     for i in range(len(ancestors) - 2, -1, -1):
         parent, child = ancestors[i], ancestors[i + 1]
@@ -241,8 +235,19 @@ def enclosing_loops(ancestors):
             loop = next(a for a in reversed(ancestors[:i]) if isinstance(a, COMPREHENSIONS))
         if loop is not None and not any(loop is l.node for l in loops):
             index = next(j for j in range(i, -1, -1) if ancestors[j] is loop)
-            loops.append(Loop(loop, enclosing_statement(ancestors[:index + 1])))
+            loops.append(Loop(loop, _statement_in_scope(ancestors[:index + 1])))
     return loops
+
+
+def _statement_in_scope(ancestors):
+    """The statement holding the last ancestor, or None when a lambda lies in between (a
+    line put before that statement would run when the lambda is made, not when it runs)."""
+    for node in reversed(ancestors):
+        if isinstance(node, cst.BaseStatement):
+            return node
+        if isinstance(node, cst.Lambda):
+            return None
+    return None
 
 
 class _Targets(cst.CSTVisitor):
@@ -343,6 +348,9 @@ def _statement_bindings(statement):
                 for target in small.targets:
                     if isinstance(target.target, cst.Name):
                         yield target.target.value, small.value
+                    else:  # unpacking: bound, to a value not worth following
+                        for name in _names(target.target):
+                            yield name, None
             elif isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
                 if small.value is not None:
                     yield small.target.value, small.value

@@ -99,10 +99,22 @@ def lint_command(args):
             tasks, settings = plan(args.paths, cli)
     except config.ConfigError as exc:
         return _fail(str(exc))
+    if not tasks:
+        print("warning: no Python files found under %s" % " ".join(args.paths), file=sys.stderr)
+        return 0
     cache_dir = None if args.no_cache or stdin else cache.default_dir()
-    results = workers.run(tasks, settings, mode, args.jobs, cache_dir,
-                          cache.salt() if cache_dir else "")
-    return _output(results, args, mode, stdin)
+    try:
+        results = workers.run(tasks, settings, mode, args.jobs, cache_dir,
+                              cache.salt() if cache_dir else "")
+        if stdin and mode == "fix" and results[0].output is None:
+            results[0].output = data  # not linted (crashed): echo it, so a pipe loses nothing
+        return _output(results, args, mode, stdin)
+    except KeyboardInterrupt:
+        print("tfcompat lint: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # `tfcompat lint | head`: the reader has all it wants
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 def plan(paths, cli, stdin=None, display=None):
@@ -135,16 +147,17 @@ def _output(results, args, mode, stdin):
     if mode == "diff":
         for result in results:
             sys.stdout.write(result.diff)
+        sys.stdout.flush()
         would = sum(r.fixed for r in results if r.diff)
         errors = [(r.display, f) for r in results for f in r.findings if f.is_error]
         for display, f in errors:
-            print("%s:%d:%d: %s %s" % (display, f.line, f.col, f.code, f.message), file=out)
+            print(report.line(display, f), file=out)
         print("Would fix %d finding%s." % (would, "" if would == 1 else "s"), file=out)
         if errors:
             return 2
         return 1 if any(r.diff for r in results) else 0
     if stdin and mode == "fix":
-        sys.stdout.buffer.write(results[0].output or b"")
+        sys.stdout.buffer.write(results[0].output)
         sys.stdout.flush()
     if args.statistics:
         out.write(report.statistics(results))
@@ -164,7 +177,7 @@ def rules_command(args):
     for cls in rules.all_rules():
         rows.append({"code": cls.code, "name": cls.name, "fix": cls.fix or "none",
                      "fix_needs": cls.fix_requirement(),
-                     "summary": cls.doc_section("What it does").splitlines()[0]})
+                     "summary": cls.summary()})
     errors = [{"code": code, "name": name, "fix": "none", "fix_needs": "", "summary": summary}
               for code, (name, summary, _) in sorted(engine.ERRORS.items())]
     if args.output_format == "json":

@@ -31,10 +31,10 @@ ERRORS = {
                "overflows the parser's stack), hit the recursion limit, or ran past the time "
                "limit ($TFCOMPAT_FILE_TIMEOUT, 300 s); it was replaced and the run went on."),
     "TFC905": ("file-too-large", "the file is too large to parse",
-               "It holds a token some rule looks for but is over 10 MiB, the most tfcompat "
-               "parses."),
+               "It holds a token some rule looks for but is over 2 MiB, the most tfcompat "
+               "parses: libcst takes about 1 GB of memory per MB of source."),
 }
-MAX_PARSE_BYTES = 10 * 1024 * 1024
+MAX_PARSE_BYTES = 2 * 1024 * 1024  # libcst: ~1 GB of memory per MB parsed
 MAX_FIX_PASSES = 100
 _ERROR_AT = re.compile(r"error at (\d+):(\d+)")
 

@@ -15,11 +15,14 @@ def _all(results):
     return [(r.display, f) for r in results for f in r.findings]
 
 
+def line(display, f):
+    """`path:line:col: CODE [*] message`, [*] when --fix would fix it."""
+    return "%s:%d:%d: %s %s%s" % (display, f.line, f.col, f.code, "[*] " if f.fixable else "",
+                                  f.message)
+
+
 def text(results, fix_mode=False):
-    lines = []
-    for display, f in _all(results):
-        lines.append("%s:%d:%d: %s %s%s" % (display, f.line, f.col, f.code,
-                                           "[*] " if f.fixable else "", f.message))
+    lines = [line(display, f) for display, f in _all(results)]
     lines.extend(summary(results, fix_mode))
     return "\n".join(lines) + "\n"
 
@@ -101,8 +104,7 @@ def _region(line, col, end_line, end_col):
 
 def descriptors():
     """(code, name, summary, help text, is_error) of every rule and engine diagnostic."""
-    out = [(cls.code, cls.name, cls.doc_section("What it does").splitlines()[0], cls.doc(),
-            False) for cls in rules.all_rules()]
+    out = [(cls.code, cls.name, cls.summary(), cls.doc(), False) for cls in rules.all_rules()]
     out += [(code, name, summary[0].upper() + summary[1:] + ".", text_, True)
             for code, (name, summary, text_) in sorted(engine.ERRORS.items())]
     return out

@@ -61,7 +61,15 @@ What a rule can ask (all cheap unless said; everything is computed on first use 
   ``self.assigned_in(node)``     source text of every target assigned anywhere inside ``node``.
   ``self.fresh_name(base)``      ``base`` or ``base_1``... not used anywhere in the file.
   ``self.code_for(node)``        the node's source text.
-  ``self.context``               the rest (module, text, target_tf, ancestors).
+  ``self.context``               the rest (module, text, target_tf, ancestors: the nodes from the
+                                 module down to the one being visited, valid during a visit).
+Names of TF APIs that several rules look for live in ``tfcompat/lint/tfapi.py``; version facts
+in ``tfcompat/versions.py``, by name.
+
+Examples (the tests): each ``VALID`` source (a string, or ``Valid(source, target_tf=...)``) must
+give no finding of the rule; each ``Invalid`` exactly one, at ``at``; with ``fixed``, ``--fix``
+(all passes) must turn the source into ``fixed``, which must then give no finding of the rule
+and stay as it is when fixed again; without it, no fix may be offered. Sources are dedented.
 """
 import dataclasses
 import re
@@ -101,7 +109,7 @@ class Invalid:
 
 @dataclasses.dataclass(frozen=True)
 class Valid:
-    """An example the rule must not flag (a plain string in VALID means the same, any target)."""
+    """An example the rule must not flag (a plain string in VALID: the same, no target-tf)."""
     source: str
     target_tf: Optional[str] = None
 
@@ -203,14 +211,18 @@ class Rule:
             if getattr(node, "lpar", None) and getattr(new, "lpar", None):
                 new = new.with_changes(lpar=[], rpar=[])
             new = self.context.module.code_for_node(new)
-        return self.context.edit(self.context.position(node), new)
+        rng = self.context.position(node)
+        return self._edit(rng.start, rng.end, new)
 
     def insert_before(self, statement, line):
         """An edit inserting one line of code before ``statement``, at its indentation."""
-        rng = self.context.position(statement)
-        indent = self.context.line_text(rng.start.line)[:rng.start.column]
-        return self.context.edit(cst.metadata.CodeRange(rng.start, rng.start),
-                                 line + self.context.module.default_newline + indent)
+        start = self.context.position(statement).start
+        indent = self.context.line_text(start.line)[:start.column]
+        return self._edit(start, start, line + self.context.module.default_newline + indent)
+
+    def _edit(self, start, end, content):
+        return Edit(content, self.context.offset(start), self.context.offset(end),
+                    (start.line, start.column + 1), (end.line, end.column + 1))
 
     # -- questions about the code ----------------------------------------------------------
     def qualified_name(self, expr, canonical=True):
@@ -322,6 +334,12 @@ class Rule:
     @classmethod
     def doc(cls):
         return textwrap.dedent(cls.__doc__ or "").strip()
+
+    @classmethod
+    def summary(cls):
+        """The first sentence of the docstring's "What it does", on one line."""
+        text = " ".join(cls.doc_section("What it does").split())
+        return re.split(r"(?<=[.!?])\s", text, maxsplit=1)[0]
 
     @classmethod
     def doc_section(cls, title):

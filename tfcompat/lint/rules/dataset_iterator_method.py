@@ -46,7 +46,7 @@ class DatasetIteratorMethod(Rule):
 
     code = "TFC401"
     name = "dataset-iterator-method"
-    message = "`.{method}()` is gone from tf.data.Dataset in TF 2; use the tf.compat.v1.data function"
+    message = "`.{method}()` is gone in TF 2: call tf.compat.v1.data.{method}(dataset)"
     tokens = ITERATOR_METHODS
     fix = SAFE
     fix_tf = "compat_v1_make_one_shot_iterator"

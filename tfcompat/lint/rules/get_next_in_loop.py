@@ -37,11 +37,13 @@ class GetNextInLoop(Rule):
     step changes no value. The fix assigns the call to a new name (`next_element`) just before
     the outermost loop that does not reassign the iterator, and uses the name in the loop; two
     calls get two names, so fetching both in one `sess.run` still takes two elements.
+    The call now runs even when the loop body would not (harmless for building an op, unless
+    the iterator is only defined on some paths).
     Not offered when the iterator is reassigned in the loop, is an attribute (`self.it`), or
-    `get_next` has arguments; never for an iterator made in a loop (a new one-shot iterator
-    restarts the data, which the loop may mean). Iterators from `iter(dataset)` are eager:
-    their `get_next()` returns the next element and belongs in the loop, so they are not
-    flagged.
+    `get_next` has arguments, or the loop is inside a lambda; never for an iterator made in a
+    loop (a new one-shot iterator restarts the data, which the loop may mean). Iterators from
+    `iter(dataset)` are eager: their `get_next()` returns the next element and belongs in the
+    loop, so they are not flagged.
 
     ## Versions
     TF 1.x graph mode (TF 1.4 to 1.15) and `tf.compat.v1` graph code on TF 2. The fix is valid
@@ -153,6 +155,14 @@ class GetNextInLoop(Rule):
                         yield sess.run(next_element)
                 return generate()
             """),
+        # In a lambda: reported, not fixed (a line before the statement would run when the
+        # lambda is made, perhaps before the iterator exists).
+        Invalid(
+            """
+            take = lambda n: [sess.run(it.get_next()) for _ in range(n)]
+            it = ds.make_one_shot_iterator()
+            """,
+            at=(1, 28)),
         # A comprehension is a loop too.
         Invalid(
             """
@@ -205,17 +215,17 @@ class GetNextInLoop(Rule):
             return
         if func.attr.value != "get_next":
             return
+        loops = self.loops()
         receiver = func.value
+        if not loops:
+            return
         if isinstance(receiver, cst.Name):
             values = [self.resolve(receiver)]
         elif isinstance(receiver, cst.Attribute):
             values = self.context.scopes.attribute_values(receiver)
         else:
             return  # a call: the iterator is made here, and reported as such
-        if not any(isinstance(v, cst.Call) and self._makes_iterator(v) for v in values):
-            return
-        loops = self.loops()
-        if loops:
+        if any(isinstance(v, cst.Call) and self._makes_iterator(v) for v in values):
             self.report(node, receiver=self.code_for(receiver), fix=self._hoist(node, loops))
 
     def _makes_iterator(self, call):
@@ -230,7 +240,7 @@ class GetNextInLoop(Rule):
             return None
         outermost = None
         for loop in loops:
-            if receiver.value in self.assigned_in(loop.node):
+            if loop.statement is None or receiver.value in self.assigned_in(loop.node):
                 break
             outermost = loop
         if outermost is None:
