@@ -73,6 +73,15 @@ TABLE = (
     _row("executing_eagerly", "tf", (1, 7), cite="TF 1.7.0 tf.executing_eagerly"),
     _row("sessions", "tf", (1, 0), flavors=KERAS2, graph_only=True,
          cite="TF 2.0.0: sessions only via tf.compat.v1 in graph mode; Keras 3 has none"),
+    _row("compat_v1", "tf", (1, 13),
+         cite="TF 1.13.0 adds tf.compat.v1: the TF 1 API under a name TF 2 keeps"),
+    _row("data_experimental", "tf", (1, 12),
+         cite="TF 1.12.0 moves the tf.contrib.data transformations to tf.data.experimental"),
+    _row("tf_keras_import", "tf", (1, 9),
+         cite="TF 1.9.0: `from tensorflow.keras.layers import Dense` imports (1.4-1.8 have "
+              "tf.keras as an attribute only; cells tf18-keras216 and tf19-keras220)"),
+    _row("keras_package_paired", "tf", (2, 6),
+         cite="TF 2.6.0 depends on the keras package, which tf.keras is (Keras 3 from TF 2.16)"),
     _row("estimator", "tf", (1, 3), (2, 16),
          cite="TF 1.3.0 tf.estimator in core (model_to_estimator 1.4.0); removed in TF 2.16.1"),
 )

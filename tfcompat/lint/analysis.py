@@ -75,22 +75,60 @@ class Context:
 
 
 def name_used(context, name):
-    """Whether ``name`` appears as a word anywhere in the file (so binding it could clash)."""
-    return re.search(r"\b%s\b" % re.escape(name), context.text) is not None
+    """Whether ``name`` is bound or read as a plain name anywhere in the file (attribute
+    names and the module paths of imports do not count)."""
+    names = getattr(context, "_plain_names", None)
+    if names is None:
+        visitor = _PlainNames()
+        context.module.visit(visitor)
+        names = context._plain_names = visitor.found
+    return name in names
 
 
-def import_anchor(module):
-    """The statement new imports go above: the first that is not the docstring or a
-    ``from __future__`` import (those must stay first)."""
+class _PlainNames(cst.CSTVisitor):
+    def __init__(self):
+        super().__init__()
+        self.found = set()
+
+    def visit_Name(self, node):
+        self.found.add(node.value)
+
+    def visit_Attribute(self, node):
+        node.value.visit(self)
+        return False
+
+    def visit_Import(self, node):
+        for alias in node.names:
+            bound = alias.asname.name if alias.asname else None
+            self.found.add(bound.value if isinstance(bound, cst.Name)
+                           else dotted(alias.name).split(".")[0])
+        return False
+
+    def visit_ImportFrom(self, node):
+        if not isinstance(node.names, cst.ImportStar):
+            for alias in node.names:
+                bound = alias.asname.name if alias.asname else alias.name
+                if isinstance(bound, cst.Name):
+                    self.found.add(bound.value)
+        return False
+
+
+def leading_statements(module):
+    """(the module's leading docstring / ``__future__`` statements, its leading imports)."""
+    header, imports = [], []
     for statement in module.body:
-        if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
-            small = statement.body[0]
-            if isinstance(small, cst.Expr) and isinstance(small.value, cst.SimpleString):
-                continue
-            if isinstance(small, cst.ImportFrom) and dotted(small.module or cst.Name("x")) == "__future__":
-                continue
-        return statement
-    return None
+        small = statement.body[0] if (isinstance(statement, cst.SimpleStatementLine)
+                                      and len(statement.body) == 1) else None
+        if not imports and isinstance(small, cst.Expr) and isinstance(small.value, cst.SimpleString):
+            header.append(statement)
+        elif isinstance(small, cst.ImportFrom) and small.module is not None \
+                and dotted(small.module) == "__future__":
+            header.append(statement)
+        elif isinstance(small, (cst.Import, cst.ImportFrom)):
+            imports.append(statement)
+        else:
+            break
+    return header, imports
 
 
 def canonical(name):

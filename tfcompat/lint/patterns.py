@@ -28,6 +28,11 @@ def argument(call, position, *keywords):
     return None
 
 
+def data_argument(call):
+    """The data a Keras ``fit`` / ``evaluate`` / ``predict`` (or ``*_generator``) call gets."""
+    return argument(call, 0, "x", "generator")
+
+
 def keyword(call, name):
     """The value of keyword argument ``name``, or None."""
     arg = argument(call, None, name)
@@ -77,15 +82,12 @@ def with_keyword(call, name, value):
     return call.with_changes(args=args + [new])
 
 
-def without_keywords(call, names):
-    """``call`` without the keyword arguments in ``names``, commas kept tidy."""
-    kept = [a for a in call.args if a.keyword is None or a.keyword.value not in names]
-    if kept and len(kept) < len(call.args):
-        last_original = call.args[-1]
-        kept[-1] = kept[-1].with_changes(comma=last_original.comma if last_original.comma
-                                         is not cst.MaybeSentinel.DEFAULT
-                                         else cst.MaybeSentinel.DEFAULT)
-    return call.with_changes(args=kept)
+def keras_namespace(qualified):
+    """"keras", "tf.keras" or "tf_keras" for a qualified name in one of them, else None."""
+    for prefix, namespace in tfapi.KERAS_NAMESPACES.items():
+        if qualified == prefix or qualified.startswith(prefix + "."):
+            return namespace
+    return None
 
 
 # ------------------------------------------------------------------------------ scopes' own nodes
@@ -160,6 +162,22 @@ def dataset_chain(rule, expr):
     return None
 
 
+def methods(rule, calls):
+    """The method name of each call of a chain (None for a function such as ``np.repeat``)."""
+    return [method_name(c) if rule.qualified_name(c.func) is None else None for c in calls]
+
+
+def earlier_method(rule, call, names):
+    """(the chain of ``call``, index of the last call before it whose method is in ``names``),
+    or (chain, None). ``call`` must be a method call of a chain."""
+    calls = rule.method_chain(call)
+    found = None
+    for i, name in enumerate(methods(rule, calls)[:-1]):
+        if name in names:
+            found = i
+    return calls, found
+
+
 def is_source(rule, call):
     return rule.qualified_name(call.func) in tfapi.DATASET_SOURCES
 
@@ -206,7 +224,7 @@ def _session_names(rule):
     names = getattr(context, "_tfc_session_names", None)
     if names is None:
         names = set(_SESSION_NAMES)
-        for node in _all(context.module, (cst.WithItem, cst.Assign)):
+        for node in all_nodes(context.module, (cst.WithItem, cst.Assign)):
             if isinstance(node, cst.WithItem):
                 if node.asname is not None and isinstance(node.asname.name, cst.Name) \
                         and is_session(rule, node.item, ()):
@@ -225,7 +243,8 @@ class _Every(_Own):
         return True
 
 
-def _all(module, types):
+def all_nodes(module, types):
+    """Every node of ``types`` in ``module``."""
     visitor = _Every(types)
     module.visit(visitor)
     return visitor.found
@@ -241,6 +260,21 @@ def is_session(rule, expr, names=None):
     if isinstance(expr, cst.Name):
         return expr.value in (_session_names(rule) if names is None else names)
     return False
+
+
+def graph_mode(rule):
+    """Whether the module is graph-mode code: its target is TF 1, or it builds sessions,
+    placeholders or TF 1 iterators, or turns eager execution off."""
+    if rule.target_tf is not None and rule.target_tf < (2, 0):
+        return True
+    context = rule.context
+    found = getattr(context, "_tfc_graph_mode", None)
+    if found is None:
+        found = any(method_name(c) in tfapi.ITERATOR_METHODS
+                    or rule.qualified_name(c.func) in tfapi.GRAPH_MODE_MARKERS
+                    for c in all_nodes(context.module, (cst.Call,)))
+        context._tfc_graph_mode = found
+    return found
 
 
 def runs_tensors(rule, call):

@@ -89,17 +89,31 @@ DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "F
 
 
 @dataclasses.dataclass(frozen=True)
+class Run:
+    """Says that an INVALID example is a whole program, run on real TensorFlow by
+    tests/runtime/test_rewrites_run.py: its source runs in the tox cells ``original`` (and
+    raises in ``broken``), its ``fixed`` source runs in ``fixed``, and both leave a ``result``
+    of the shape ``result`` (a list of losses for a training program, which must be finite)."""
+    fixed: Tuple[str, ...]
+    result: object
+    original: Tuple[str, ...] = ()
+    broken: Tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
 class Invalid:
     """An example the rule must flag exactly once, at ``at`` = (line, column), both 1-based.
 
     ``fixed`` is the source after ``--fix`` (with ``--unsafe-fixes`` for an UNSAFE rule), or None
     when no fix is offered for it. ``target_tf`` is the ``--target-tf`` it is linted with.
+    ``run`` (a ``Run``) marks a whole program whose rewrite is run on real TensorFlow.
     Sources are dedented, so they can be indented triple-quoted strings.
     """
     source: str
     at: Tuple[int, int]
     fixed: Optional[str] = None
     target_tf: Optional[str] = None
+    run: Optional[Run] = None
 
     def __post_init__(self):
         object.__setattr__(self, "source", _dedent(self.source))
@@ -268,7 +282,22 @@ class Rule:
         name = alias if not analysis.name_used(self.context, alias) else self.fresh_name(alias)
         line = "import %s" % module if name == module else "import %s as %s" % (module, name)
         text = name + qualified[0][len(module):]
-        return text, [self.insert_before(analysis.import_anchor(self.context.module), line)]
+        return text, [self.add_line_at_top(line)]
+
+    def add_line_at_top(self, line):
+        """An edit adding a line after the module's leading imports (after its docstring and
+        ``__future__`` imports when it has no other import)."""
+        module = self.context.module
+        header, imports = analysis.leading_statements(module)
+        after = imports or header
+        if not after:  # a module with findings has a statement
+            return self.insert_before(module.body[0], line)
+        end_line = self.context.position(after[-1]).end.line
+        if end_line < len(self.context.line_starts()):
+            start = cst.metadata.CodePosition(end_line + 1, 0)
+            return self._edit(start, start, line + module.default_newline)
+        end = cst.metadata.CodePosition(end_line, len(self.context.line_text(end_line)))
+        return self._edit(end, end, module.default_newline + line)
 
     def remove(self, statement):
         """An edit deleting a statement that fills its lines, trailing comment included."""
@@ -279,7 +308,7 @@ class Rule:
             end = cst.metadata.CodePosition(rng.end.line + 1, 0)
         else:
             end = cst.metadata.CodePosition(rng.end.line, len(self.context.line_text(rng.end.line)))
-        return self.context.edit(cst.metadata.CodeRange(start, end), "")
+        return self._edit(start, end, "")
 
     @property
     def target_tf(self):

@@ -64,3 +64,16 @@ SHAPE_SETTERS = frozenset(("tensorflow.ensure_shape", "tensorflow.reshape",
 # The three Keras namespaces one module should not mix.
 KERAS_NAMESPACES = {"keras": "keras", "tensorflow.keras": "tf.keras",
                     "tensorflow.python.keras": "tf.keras", "tf_keras": "tf_keras"}
+
+# Calls that only graph-mode code makes (canonical names).
+GRAPH_MODE_MARKERS = frozenset(
+    ["tensorflow." + n for n in (
+        "Session", "InteractiveSession", "placeholder", "placeholder_with_default",
+        "disable_eager_execution", "disable_v2_behavior", "get_default_graph",
+        "global_variables_initializer", "train.MonitoredTrainingSession")]
+    + list(SESSION_FACTORIES) + list(ITERATOR_FUNCTIONS))
+
+# tf.data sources that take in-memory data.
+IN_MEMORY_SOURCES = frozenset(
+    "%s.Dataset.%s" % (home, m) for home in ("tensorflow.data", "tensorflow.contrib.data")
+    for m in ("from_tensor_slices", "from_tensors"))
