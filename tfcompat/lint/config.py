@@ -14,7 +14,7 @@ except ImportError:  # Python < 3.11
     import tomli as tomllib
 
 from tfcompat.lint import target as target_inference
-from tfcompat.lint.rule import parse_target
+from tfcompat.lint.target import parse_target
 
 DEFAULT_EXCLUDE = (".git", ".tox", ".venv", "build", "dist", "__pycache__", ".tfcompat_cache")
 _SELECTOR = re.compile(r"ALL|TFC\d{0,3}")
