@@ -48,11 +48,15 @@ class Cache:
         self._indexes = {}  # index key -> {content hash: [finding dicts]}
         self._added = {}    # index key -> {content hash: [finding dicts]} written by this run
         self._used = {}     # index key -> content hashes this run looked up or added
+        self._index_keys = {}  # settings -> index key
 
     def key(self, data, settings):
         """(index key, content hash): the index holds the tool and settings part."""
-        index = hashlib.sha256(self.salt.encode() + b"\0" + repr(settings).encode())
-        return index.hexdigest(), hashlib.sha256(data).hexdigest()
+        index = self._index_keys.get(settings)
+        if index is None:
+            index = self._index_keys[settings] = hashlib.sha256(
+                self.salt.encode() + b"\0" + repr(settings).encode()).hexdigest()
+        return index, hashlib.sha256(data).hexdigest()
 
     def _path(self, name):
         return os.path.join(self.directory, name + ".json")

@@ -129,11 +129,18 @@ def plan(paths, cli, stdin=None, display=None, codes=None):
     resolver = config.Resolver()
     table, tasks = {}, []
 
+    by_dir = {}  # directory -> settings index, where no per-file-ignores can tell files apart
+
     def add(path, shown, data=None, error=""):
-        project = resolver.project_for(os.path.dirname(os.path.abspath(path)))
-        index = table.setdefault(project.settings(path, cli, codes), len(table))
-        tasks.append(Task(len(tasks), None if data is not None else path, shown, index,
-                                 data, error))
+        directory = os.path.dirname(os.path.abspath(path))
+        index = by_dir.get(directory)
+        if index is None:
+            project = resolver.project_for(directory)
+            index = table.setdefault(project.settings(path, cli, codes), len(table))
+            if not project.options.per_file_ignores:
+                by_dir[directory] = index
+        tasks.append(Task(len(tasks), None if data is not None else path, shown, index, data,
+                          error))
 
     if stdin is not None:
         add(paths[0], display, data=stdin)

@@ -10,12 +10,10 @@ files that are left start workers. A run that the cache or the prefilter answers
 none and never loads libcst.
 """
 import collections
-import multiprocessing
 import os
 import signal
 import sys
 import time
-from multiprocessing.connection import wait
 
 from tfcompat.lint import files, suppress
 from tfcompat.lint.prefilter import Prefilter
@@ -26,6 +24,8 @@ DEFAULT_TIMEOUT = 300.0  # seconds for one file
 
 
 def _context():
+    import multiprocessing  # here: a run with nothing to parse does without it
+
     # fork starts a worker in milliseconds with everything imported; spawn where there is none.
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
@@ -180,6 +180,8 @@ def _remember(cache, key, result, mode, settings):
 def _pool(queue, source, results, table, mode, jobs, timeout):
     """Lint the queued files and those ``source`` yields in workers, one more worker (up to
     ``jobs``) each time a file waits and none is free."""
+    from multiprocessing import connection
+
     # Workers forked after the rules are loaded start with them (and libcst) in memory.
     from tfcompat.lint import rules
 
@@ -219,7 +221,7 @@ def _pool(queue, source, results, table, mode, jobs, timeout):
                 continue
             waits = [s.conn for s in busy] + [s.proc.sentinel for s in busy]
             deadline = min(s.started for s in busy) + timeout
-            wait(waits, timeout=max(0.0, deadline - time.monotonic()))
+            connection.wait(waits, timeout=max(0.0, deadline - time.monotonic()))
             for i, slot in enumerate(slots):
                 if slot.task is None:
                     continue
