@@ -122,6 +122,16 @@ def probe_keras_package_paired(k):
     return False
 
 
+def probe_dataset_prefetch(k):
+    cls = _dataset_cls(_tf())
+    return cls is not None and hasattr(cls, "prefetch")
+
+
+def probe_dataset_element_spec(k):
+    cls = _dataset_cls(_tf())
+    return cls is not None and hasattr(cls, "element_spec")
+
+
 def probe_executing_eagerly(k):
     return hasattr(_tf(), "executing_eagerly")
 

@@ -376,6 +376,39 @@ class _ScopeIndex:
             self.order[id(statement)] = n
             for name, value in _statement_bindings(statement):
                 self.bindings[name].append((n, value, statement))
+        self.branches = {}  # id(statement) -> {id(if statement): "if" or "else"} around it
+        _record_branches(body, {}, self.branches)
+
+    def exclusive(self, first, second):
+        """Whether two statements sit in different branches of one `if`: never both run."""
+        a, b = self.branches.get(id(first), {}), self.branches.get(id(second), {})
+        return any(key in b and b[key] != side for key, side in a.items())
+
+
+def _record_branches(statements, path, out):
+    for statement in statements:
+        out[id(statement)] = path
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        if isinstance(statement, cst.If):
+            _record_branches(_block_statements(statement), dict(path, **{str(id(statement)): "if"}),
+                             out)
+            orelse = statement.orelse
+            if orelse is not None:
+                inner = [orelse] if isinstance(orelse, cst.If) else _block_statements(orelse)
+                _record_branches(inner, dict(path, **{str(id(statement)): "else"}), out)
+            continue
+        for child in statement.children:
+            _record_child_branches(child, path, out)
+
+
+def _record_child_branches(node, path, out):
+    if isinstance(node, cst.BaseStatement):
+        _record_branches([node], path, out)
+    elif isinstance(node, (cst.BaseSuite, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler,
+                           cst.Finally, cst.MatchCase)):
+        for child in node.children:
+            _record_child_branches(child, path, out)
 
 
 def _statement_bindings(statement):
@@ -458,7 +491,8 @@ class Scopes:
             bindings = index.bindings.get(name, ())
             limit = before if (before is not None and level == start) else statement
             position = index.order.get(id(limit), len(index.order))
-            earlier = [b for b in bindings if b[0] < position]
+            earlier = [b for b in bindings if b[0] < position
+                       and not (limit is not None and index.exclusive(b[2], limit))]
             if earlier:
                 return earlier[-1][1], level, earlier[-1][2]
             if name in index.params:

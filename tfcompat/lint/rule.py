@@ -62,6 +62,16 @@ What a rule can ask (all cheap unless said; everything is computed on first use 
   ``self.assigned_in(node)``     source text of every target assigned anywhere inside ``node``.
   ``self.fresh_name(base)``      ``base`` or ``base_1``... not used anywhere in the file.
   ``self.code_for(node)``        the node's source text.
+  ``self.definition(name)``      the def/class statement a name refers to here, or None.
+  ``self.spell(*qualified)``     source text naming a qualified name through the module's own
+                                 imports (``tensorflow.data.AUTOTUNE`` -> ``tf.data.AUTOTUNE``).
+  ``self.require(*qualified, module=, alias=)``  (text, edits): as spell, adding the import
+                                 when none can spell it (``self.add_line_at_top(line)``).
+  ``self.remove(statement)``     an edit deleting a statement's lines.
+  ``self.target_tf``, ``self.target_at_least(fact)``  the target TF, and whether a versions.py
+                                 fact's TF rows hold for it; ``self.keras_target``: the config.
+Shared questions about pipelines, Keras calls, generators and sessions are in
+``tfcompat/lint/patterns.py``; Keras namespaces in ``tfcompat/lint/namespaces.py``.
   ``self.context``               the rest (module, text, target_tf, ancestors: the nodes from the
                                  module down to the one being visited, valid during a visit).
 Names of TF APIs that several rules look for live in ``tfcompat/lint/tfapi.py``; version facts

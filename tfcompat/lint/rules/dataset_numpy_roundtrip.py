@@ -80,7 +80,7 @@ class DatasetNumpyRoundtrip(Rule):
         """,
     ]
     INVALID = [
-        # A program: eager TF 2 cannot run the original; the fixed one runs on both.
+        # A program: run before and after the fix (tests/runtime/test_rewrites_run.py).
         Invalid(
             """
             import numpy as np
@@ -107,8 +107,8 @@ class DatasetNumpyRoundtrip(Rule):
             with tf.compat.v1.Session() as sess:
                 result = next(batches(sess))
             """,
-            run=Run(original=("tf115-keras231",), broken=("tf221",),
-                    fixed=("tf115-keras231", "tf221"), result=[2, 2])),
+            run=Run(original=("tf115-keras231", "tf221"), fixed=("tf115-keras231", "tf221"),
+                    result=[2, 2])),
         # The seed's generator.
         Invalid(
             """

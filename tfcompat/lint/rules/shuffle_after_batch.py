@@ -58,6 +58,17 @@ class ShuffleAfterBatch(Rule):
             ds = ds.batch(32)
             return ds.prefetch(1)
         """,
+        # Different branches of one `if`: never one after the other.
+        """
+        def windows(dataset, batch_size, shuffle):
+            if batch_size is not None:
+                dataset = dataset.batch(batch_size)
+            elif shuffle:
+                dataset = dataset.shuffle(1024)
+            else:
+                dataset = dataset.prefetch(1)
+            return dataset
+        """,
         # A Python list and NumPy: not a pipeline.
         """
         import random
