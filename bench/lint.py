@@ -261,13 +261,11 @@ def benches(root, venv, args):
     full, sub = "all", args.slow_corpus
     out = [
         Bench("tfcompat lint (cold, --no-cache)", tfcompat + ["--no-cache", root], full,
-              lint_ok, env=env),
+              lint_ok, env=env, runs=args.slow_runs),
         Bench("tfcompat lint (warm cache)", tfcompat + [root], full, lint_ok, env=env,
               prepare=fill_cache),
         Bench("tfcompat lint (one file changed)", tfcompat + [root], full, lint_ok, env=env,
               before=change),
-        Bench("tfcompat lint --diff (fixes)", tfcompat + [
-            "--diff", "--no-cache", "--target-tf", "1.15", root], full, lint_ok, env=env),
         Bench("ruff check --select ALL", [
             os.path.join(bin_, "ruff"), "check", "--isolated", "--select", "ALL", "--no-cache",
             "--exit-zero", root], full, env=env),
@@ -278,6 +276,8 @@ def benches(root, venv, args):
         Bench("ruff check --select ALL", [
             os.path.join(bin_, "ruff"), "check", "--isolated", "--select", "ALL", "--no-cache",
             "--exit-zero", small], sub, env=env),
+        Bench("tfcompat lint --diff (fixes)", tfcompat + [
+            "--diff", "--no-cache", "--target-tf", "1.15", small], sub, lint_ok, env=env),
         Bench("tf_upgrade_v2", [
             os.path.join(bin_, "tf_upgrade_v2"), "--intree", small, "--outtree", outtree,
             "--reportfile", os.path.join(scratch, "report.txt")], sub, env=env,
@@ -382,7 +382,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=5, help="timed runs after the warm-up")
     parser.add_argument("--slow-runs", type=int, default=None,
-                        help="timed runs for tf_upgrade_v2 (default: --runs)")
+                        help="timed runs for the rows that take minutes: tfcompat cold on the "
+                             "whole corpus, tf_upgrade_v2 (default: --runs)")
     parser.add_argument("--fixit-runs", type=int, default=1,
                         help="timed runs for Fixit, which takes minutes (default: 1, no warm-up)")
     parser.add_argument("--slow-corpus", default="tensor2tensor",
@@ -405,18 +406,24 @@ def main():
         keep = set(args.only.split(","))
         todo = [b for b in todo if _key(b.name) in keep]
     done = []
+
+    def write():
+        text = report(done, counts, args, versions)
+        if not args.no_write:
+            os.makedirs(RESULTS, exist_ok=True)
+            with open(os.path.join(RESULTS, "lint.md"), "w") as handle:
+                handle.write("# Lint speed\n\n" + text)
+        return text
+
     try:
         for b in todo:
             log(b.name)
             done.append(b.run(args.runs))
+            write()  # what is measured so far survives an interrupted run
     finally:
         restore()
-    text = report(done, counts, args, versions)
-    print(text)
+    print(write())
     if not args.no_write:
-        os.makedirs(RESULTS, exist_ok=True)
-        with open(os.path.join(RESULTS, "lint.md"), "w") as handle:
-            handle.write("# Lint speed\n\n" + text)
         chart(done, os.path.join(RESULTS, "lint.png"), venv)
 
 
