@@ -368,6 +368,7 @@ fig, ax = plt.subplots(figsize=(9, 0.45 * len(rows) + 1.2))
 colors = ["#1f77b4" if n.startswith("tfcompat") else "#999999" for n, _ in rows]
 ax.barh([n for n, _ in rows], [v for _, v in rows], color=colors)
 ax.set_xscale("log")
+ax.set_xlim(min(v for _, v in rows) / 2, max(v for _, v in rows) * 4)  # room for the labels
 ax.set_xlabel("median wall time, seconds (log scale; lower is better)")
 for i, (_, v) in enumerate(rows):
     ax.text(v * 1.05, i, "%.2f s" % v, va="center", fontsize=8)
