@@ -8,7 +8,8 @@ import collections
 import re
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
+
+from tfcompat.lint.positions import Positions
 
 Loop = collections.namedtuple("Loop", "node statement")
 
@@ -36,8 +37,7 @@ class Context:
 
     def position(self, node):
         if self._positions is None:
-            wrapper = MetadataWrapper(self.module, unsafe_skip_copy=True)
-            self._positions = wrapper.resolve(PositionProvider)
+            self._positions = Positions(self.module)
         return self._positions[node]
 
     def line_starts(self):

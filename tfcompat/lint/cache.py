@@ -1,8 +1,15 @@
-"""Results cache: one JSON file per (tool, settings, file content), written atomically.
+"""Results cache: findings by (tool, settings, file content), in one index file per settings.
 
-The key holds the tool version, a hash of the linter's own source (so an edited rule never
-reads stale results), the file's effective settings and the hash of its bytes: a file's path
-is not part of it, and a moved or copied file hits. Unreadable or corrupt entries are misses.
+A file's entry is keyed by the tool version, a hash of the linter's own source (an edited rule
+never reads stale results), the file's effective settings and the SHA-256 of its bytes: its
+path is not part of it, so a moved or copied file hits. The entries of one (tool, settings)
+pair live in one JSON index, so that a run with nothing to do reads one file, not one per
+linted file; the main process reads it once and rewrites it atomically (temporary file and
+rename) when the run added to it. An index that is unreadable, corrupt or written for another
+key is a miss and is rebuilt, never an error.
+
+The cache also remembers each rule's code and tokens for the tool it was written by, so that a
+run answered from the cache never loads the rules or the parser.
 """
 import hashlib
 import json
@@ -10,10 +17,11 @@ import os
 import tempfile
 
 import tfcompat
-from tfcompat.lint.rule import Finding
+from tfcompat.lint.results import Finding
 
 ENV = "TFCOMPAT_CACHE_DIR"
 DIRNAME = ".tfcompat_cache"
+MAX_ENTRIES = 50000  # past this, an index keeps only the entries of the run writing it
 
 
 def default_dir():
@@ -37,47 +45,110 @@ class Cache:
     def __init__(self, directory, salt_):
         self.directory = directory
         self.salt = salt_
+        self._indexes = {}  # index key -> {content hash: [finding dicts]}
+        self._added = {}    # index key -> {content hash: [finding dicts]} written by this run
+        self._used = {}     # index key -> content hashes this run looked up or added
+        self._index_keys = {}  # settings -> index key
 
     def key(self, data, settings):
-        digest = hashlib.sha256(self.salt.encode())
-        digest.update(repr(settings).encode())
-        digest.update(hashlib.sha256(data).digest())
-        return digest.hexdigest()
+        """(index key, content hash): the index holds the tool and settings part."""
+        index = self._index_keys.get(settings)
+        if index is None:
+            index = self._index_keys[settings] = hashlib.sha256(
+                self.salt.encode() + b"\0" + repr(settings).encode()).hexdigest()
+        return index, hashlib.sha256(data).hexdigest()
 
-    def _path(self, key):
-        return os.path.join(self.directory, key[:2], key + ".json")
+    def _path(self, name):
+        return os.path.join(self.directory, name + ".json")
+
+    def _read(self, name, check):
+        """The JSON object in ``name`` whose "key" is ``check``, or None."""
+        try:
+            with open(self._path(name), "rb") as handle:
+                entry = json.load(handle)
+        except (OSError, ValueError):
+            return None
+        return entry if isinstance(entry, dict) and entry.get("key") == check else None
+
+    def _index(self, index_key):
+        entries = self._indexes.get(index_key)
+        if entries is None:
+            entry = self._read(index_key, index_key)
+            entries = entry.get("files") if entry else None
+            if not isinstance(entries, dict):
+                entries = {}
+            self._indexes[index_key] = entries
+        return entries
 
     def get(self, key):
         """The cached findings, or None."""
+        index_key, digest = key
+        self._used.setdefault(index_key, set()).add(digest)
+        found = self._index(index_key).get(digest)
+        if not isinstance(found, list):
+            return None
         try:
-            with open(self._path(key), "rb") as handle:
-                entry = json.load(handle)
-            if entry.get("key") != key:
-                return None
-            return [Finding.from_dict(f) for f in entry["findings"]]
-        except (OSError, ValueError, KeyError, TypeError, AttributeError):
+            return [Finding.from_dict(f) for f in found]
+        except (KeyError, TypeError, ValueError, AttributeError):
             return None
 
     def put(self, key, findings):
-        path = self._path(key)
-        try:
-            self._prepare(os.path.dirname(path))
-            fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), suffix=".tmp")
-            with os.fdopen(fd, "w") as handle:
-                json.dump({"key": key, "findings": [f.as_dict() for f in findings]}, handle)
-            os.replace(tmp, path)
-        except OSError:
-            pass  # a cache that cannot be written is only slower
+        index_key, digest = key
+        rows = [f.as_dict() for f in findings]
+        self._index(index_key)[digest] = rows
+        self._added.setdefault(index_key, {})[digest] = rows
+        self._used.setdefault(index_key, set()).add(digest)
 
-    def _prepare(self, subdir):
-        if os.path.isdir(subdir):
+    def write(self):
+        """Write the indexes this run added to; a cache that cannot be written is only slower."""
+        for index_key, added in self._added.items():
+            # Another run may have written the index since it was read: keep its entries too.
+            entry = self._read(index_key, index_key)
+            entries = entry.get("files") if entry else None
+            entries = dict(entries) if isinstance(entries, dict) else {}
+            entries.update(added)
+            if len(entries) > MAX_ENTRIES:
+                used = self._used.get(index_key, set())
+                entries = {k: v for k, v in entries.items() if k in used}
+            self._write(index_key, {"key": index_key, "files": entries})
+        self._added = {}
+
+    def rules(self):
+        """{code: tokens} of every rule of this tool, as a run of it recorded them, or None."""
+        entry = self._read("rules-" + self.salt[:32], self.salt)
+        found = entry.get("rules") if entry else None
+        if not isinstance(found, dict):
+            return None
+        return {code: tuple(tuple(t) if isinstance(t, list) else t for t in tokens)
+                for code, tokens in found.items()}
+
+    def put_rules(self, tokens_by_code):
+        self._write("rules-" + self.salt[:32], {"key": self.salt, "rules": tokens_by_code})
+
+    def _write(self, name, obj):
+        try:
+            self._prepare()
+            fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
+            try:
+                with os.fdopen(fd, "w") as handle:
+                    json.dump(obj, handle, separators=(",", ":"))
+                os.replace(tmp, self._path(name))
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except OSError:
+            pass
+
+    def _prepare(self):
+        if os.path.isdir(self.directory):
             return
-        if not os.path.isdir(self.directory):
-            os.makedirs(self.directory, exist_ok=True)
-            # Keep the cache out of git and out of backups, as other tools' caches do.
-            with open(os.path.join(self.directory, ".gitignore"), "w") as handle:
-                handle.write("*\n")
-            with open(os.path.join(self.directory, "CACHEDIR.TAG"), "w") as handle:
-                handle.write("Signature: 8a477f597d28d172789f06886806bc55\n"
-                             "# This directory is the cache of tfcompat lint.\n")
-        os.makedirs(subdir, exist_ok=True)
+        os.makedirs(self.directory, exist_ok=True)
+        # Keep the cache out of git and out of backups, as other tools' caches do.
+        with open(os.path.join(self.directory, ".gitignore"), "w") as handle:
+            handle.write("*\n")
+        with open(os.path.join(self.directory, "CACHEDIR.TAG"), "w") as handle:
+            handle.write("Signature: 8a477f597d28d172789f06886806bc55\n"
+                         "# This directory is the cache of tfcompat lint.\n")

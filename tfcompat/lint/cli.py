@@ -9,7 +9,10 @@ import json
 import os
 import sys
 
-from tfcompat.lint import cache, config, engine, files, report, rules, workers
+# The parser and the rules load only where they are needed: a run that the cache answers, or
+# whose files no rule looks at, never loads them.
+from tfcompat.lint import cache, config, files, report, workers
+from tfcompat.lint.results import ERRORS, Task
 
 
 def register(subparsers):
@@ -89,23 +92,23 @@ def lint_command(args):
     if "-" in args.paths and not stdin:
         return _fail("- (standard input) cannot be mixed with paths")
     mode = "diff" if args.diff else "fix" if args.fix else "check"
+    store = None if args.no_cache or stdin else cache.Cache(cache.default_dir(), cache.salt())
+    codes = sorted(workers.rule_tokens(store))
     try:
         cli = _cli_options(args)
         if stdin:
             data = sys.stdin.buffer.read()
             tasks, settings = plan([args.stdin_filename or "stdin.py"], cli, stdin=data,
-                                   display=args.stdin_filename or "-")
+                                   display=args.stdin_filename or "-", codes=codes)
         else:
-            tasks, settings = plan(args.paths, cli)
+            tasks, settings = plan(args.paths, cli, codes=codes)
     except config.ConfigError as exc:
         return _fail(str(exc))
     if not tasks:
         print("warning: no Python files found under %s" % " ".join(args.paths), file=sys.stderr)
         return 0
-    cache_dir = None if args.no_cache or stdin else cache.default_dir()
     try:
-        results = workers.run(tasks, settings, mode, args.jobs, cache_dir,
-                              cache.salt() if cache_dir else "")
+        results = workers.run(tasks, settings, mode, args.jobs, store)
         if stdin and mode == "fix" and results[0].output is None:
             results[0].output = data  # not linted (crashed): echo it, so a pipe loses nothing
         return _output(results, args, mode, stdin)
@@ -117,18 +120,27 @@ def lint_command(args):
         return 1
 
 
-def plan(paths, cli, stdin=None, display=None):
+def plan(paths, cli, stdin=None, display=None, codes=None):
     """(tasks, settings table) for linting ``paths`` (or ``stdin`` bytes standing for
-    ``paths[0]``) with command-line options ``cli``; raises ConfigError."""
-    codes = [cls.code for cls in rules.all_rules()]
+    ``paths[0]``) with command-line options ``cli``, choosing among the rules ``codes``
+    (default: every rule); raises ConfigError."""
+    if codes is None:
+        codes = sorted(workers.rule_tokens())
     resolver = config.Resolver()
     table, tasks = {}, []
 
+    by_dir = {}  # directory -> settings index, where no per-file-ignores can tell files apart
+
     def add(path, shown, data=None, error=""):
-        project = resolver.project_for(os.path.dirname(os.path.abspath(path)))
-        index = table.setdefault(project.settings(path, cli, codes), len(table))
-        tasks.append(engine.Task(len(tasks), None if data is not None else path, shown, index,
-                                 data, error))
+        directory = os.path.dirname(os.path.abspath(path))
+        index = by_dir.get(directory)
+        if index is None:
+            project = resolver.project_for(directory)
+            index = table.setdefault(project.settings(path, cli, codes), len(table))
+            if not project.options.per_file_ignores:
+                by_dir[directory] = index
+        tasks.append(Task(len(tasks), None if data is not None else path, shown, index, data,
+                          error))
 
     if stdin is not None:
         add(paths[0], display, data=stdin)
@@ -173,13 +185,15 @@ def _output(results, args, mode, stdin):
 
 
 def rules_command(args):
+    from tfcompat.lint import rules
+
     rows = []
     for cls in rules.all_rules():
         rows.append({"code": cls.code, "name": cls.name, "fix": cls.fix or "none",
                      "fix_needs": cls.fix_requirement(),
                      "summary": cls.summary()})
     errors = [{"code": code, "name": name, "fix": "none", "fix_needs": "", "summary": summary}
-              for code, (name, summary, _) in sorted(engine.ERRORS.items())]
+              for code, (name, summary, _) in sorted(ERRORS.items())]
     if args.output_format == "json":
         print(json.dumps({"rules": rows, "errors": errors}, indent=2))
         return 0
@@ -194,6 +208,8 @@ def rules_command(args):
 
 
 def rule_command(args):
+    from tfcompat.lint import rules
+
     cls = rules.get(args.code)
     if cls is not None:
         fix = cls.fix or "none"
@@ -202,7 +218,7 @@ def rule_command(args):
         print("# %s (%s)\n\nFix: %s\n\n%s" % (cls.name, cls.code, fix, cls.doc()))
         return 0
     code = args.code.upper()
-    for error_code, (name, summary, text) in engine.ERRORS.items():
+    for error_code, (name, summary, text) in ERRORS.items():
         if args.code == name or code == error_code:
             print("# %s (%s)\n\nEngine diagnostic (exit code 2): %s.\n\n%s"
                   % (name, error_code, summary, text))

@@ -4,6 +4,7 @@ Each directory's project is looked up once (walking up to the first pyproject.to
 `[tool.tfcompat]` table) and each pyproject.toml is parsed once per run.
 """
 import dataclasses
+import functools
 import os
 import re
 from typing import Optional, Tuple
@@ -14,7 +15,7 @@ except ImportError:  # Python < 3.11
     import tomli as tomllib
 
 from tfcompat.lint import target as target_inference
-from tfcompat.lint.rule import parse_target
+from tfcompat.lint.target import parse_target
 
 DEFAULT_EXCLUDE = (".git", ".tox", ".venv", "build", "dist", "__pycache__", ".tfcompat_cache")
 _SELECTOR = re.compile(r"ALL|TFC\d{0,3}")
@@ -104,6 +105,7 @@ def options_from_table(table, where):
 
 
 # ------------------------------------------------------------------------------ matching
+@functools.lru_cache(maxsize=None)  # asked for every file found, for every exclude pattern
 def _glob_regex(pattern):
     out, i = [], 0
     while i < len(pattern):
@@ -133,14 +135,25 @@ def glob_matches(pattern, rel_parts, any_part):
     regex = _glob_regex(pattern.lstrip("/").removeprefix("./"))
     if "/" not in pattern:
         names = rel_parts if any_part else rel_parts[-1:]
+        if "*" not in pattern and "?" not in pattern:
+            return pattern in names  # a plain name, such as the default excludes
         return any(regex.fullmatch(name) for name in names)
     return any(regex.fullmatch("/".join(rel_parts[:k])) for k in range(1, len(rel_parts) + 1))
 
 
 def _parts(path, base):
-    rel = os.path.relpath(os.path.abspath(path), os.path.abspath(base))
+    path, base = os.path.abspath(path), os.path.abspath(base)
+    if path.startswith(base) and path[len(base):len(base) + 1] == os.sep:
+        rel = path[len(base) + 1:]  # the usual case, without relpath's cost (asked per file)
+    else:
+        rel = os.path.relpath(path, base)
     parts = [p for p in rel.replace(os.sep, "/").split("/") if p not in ("", ".")]
     return None if parts[:1] == [".."] else parts
+
+
+@functools.lru_cache(maxsize=None)
+def _selected_once(codes, layers):
+    return selected(codes, layers)  # the same for every file of a project
 
 
 def selected(codes, layers):
@@ -186,13 +199,22 @@ class Project:
         self.options = options
         self.exclude = (options.exclude if options.exclude is not None
                         else DEFAULT_EXCLUDE) + options.extend_exclude
+        # Plain names (the defaults) are one set lookup per path; the rest are globs.
+        self._names = frozenset(p for p in self.exclude if not any(c in p for c in "/*?"))
+        self._globs = tuple(p for p in self.exclude if p not in self._names)
 
-    def excluded(self, path, top):
-        """Whether an exclude pattern names ``path``, found by walking ``top``."""
-        below_top = _parts(path, top) or []
-        below_root = _parts(path, self.root)
-        for pattern in self.exclude:
+    def excluded(self, path, top, below_top=None):
+        """Whether an exclude pattern names ``path``, found by walking ``top`` (``below_top``:
+        its parts below ``top``, when the caller knows them)."""
+        if below_top is None:
+            below_top = _parts(path, top) or []
+        if not self._names.isdisjoint(below_top):
+            return True
+        below_root = None  # worked out only for a pattern that needs it: this runs per file
+        for pattern in self._globs:
             if "/" in pattern:
+                if below_root is None:
+                    below_root = _parts(path, self.root) or []
                 if below_root and glob_matches(pattern, below_root, True):
                     return True
             elif glob_matches(pattern, below_top, True):
@@ -201,8 +223,8 @@ class Project:
 
     def settings(self, path, cli, codes):
         layers = (self.options, cli)
-        enabled = selected(codes, layers)
-        parts = _parts(path, self.root)
+        enabled = _selected_once(tuple(codes), layers)
+        parts = _parts(path, self.root) if self.options.per_file_ignores else None
         if parts:
             for glob, ignored in self.options.per_file_ignores:
                 if glob_matches(glob, parts, False):

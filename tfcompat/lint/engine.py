@@ -5,35 +5,19 @@ whole pipeline for one file, as a worker process runs it (tfcompat.lint.workers)
 """
 import dataclasses
 import difflib
+import hashlib
 import re
-from typing import Optional, Tuple
+from typing import Tuple
 
 import libcst as cst
 
 from tfcompat.lint import files, suppress
 from tfcompat.lint.analysis import Context
-from tfcompat.lint.rule import SAFE, Finding, Fix
+from tfcompat.lint.results import (  # noqa: F401  (re-exported)
+    ERRORS, MAX_PARSE_BYTES, SAFE, FileResult, Finding, Fix, Task, error)
+from tfcompat.lint.prefilter import Prefilter
+from tfcompat.lint.walk import walk
 
-# Diagnostics of the engine itself: the file could not be linted (exit code 2).
-ERRORS = {
-    "TFC901": ("io-error", "the file cannot be read",
-               "It does not exist, is not a regular file (a directory, FIFO or device), is a "
-               "symlink loop, has no read permission, or was deleted or changed during the run."),
-    "TFC902": ("syntax-error", "the file does not parse",
-               "It is not Python 3 as libcst's grammar reads it: a syntax error, or Python 2 "
-               "code such as `print \"x\"`."),
-    "TFC903": ("decode-error", "the file is not text in its encoding",
-               "Binary data, NUL bytes, bytes that are not UTF-8 in a file without a PEP 263 "
-               "coding cookie, or an unknown codec in the cookie."),
-    "TFC904": ("parser-crash", "parsing the file crashed or ran out of time",
-               "The process parsing it died (nesting far deeper than code people write "
-               "overflows the parser's stack), hit the recursion limit, or ran past the time "
-               "limit ($TFCOMPAT_FILE_TIMEOUT, 300 s); it was replaced and the run went on."),
-    "TFC905": ("file-too-large", "the file is too large to parse",
-               "It holds a token some rule looks for but is over 2 MiB, the most tfcompat "
-               "parses: libcst takes about 1 GB of memory per MB of source."),
-}
-MAX_PARSE_BYTES = 2 * 1024 * 1024  # libcst: ~1 GB of memory per MB parsed
 MAX_FIX_PASSES = 100
 _ERROR_AT = re.compile(r"error at (\d+):(\d+)")
 
@@ -42,10 +26,6 @@ class ParseFailure(Exception):
     def __init__(self, message, line=1, col=1):
         super().__init__(message)
         self.line, self.col = line, col
-
-
-def error(code, message, line=1, col=1):
-    return Finding(code, ERRORS[code][0], message, line, col, line, col)
 
 
 def parse(text):
@@ -65,11 +45,10 @@ def parse(text):
         raise ParseFailure("cannot parse: " + first, line, max(col, 1))
 
 
-class _Walk(cst.CSTVisitor):
-    """One traversal calling every rule's visit_X/leave_X, keeping the ancestor stack."""
+class _Dispatch:
+    """Calls every rule's visit_X/leave_X for a node, keeping the ancestor stack."""
 
     def __init__(self, visits, leaves, context, comments):
-        super().__init__()
         self.visits, self.leaves = visits, leaves
         self.ancestors = context.ancestors
         self.comments = comments
@@ -90,18 +69,11 @@ class _Walk(cst.CSTVisitor):
             self.comments.append(node)
         for fn in self._methods("visit", type(node)):
             fn(node)
-        return True
 
-    def on_leave(self, original_node):
-        for fn in self._methods("leave", type(original_node)):
-            fn(original_node)
+    def on_leave(self, node):
+        for fn in self._methods("leave", type(node)):
+            fn(node)
         self.ancestors.pop()
-
-    def on_visit_attribute(self, node, attribute):
-        pass
-
-    def on_leave_attribute(self, original_node, attribute):
-        pass
 
 
 @dataclasses.dataclass
@@ -120,16 +92,13 @@ class Linter:
         self.target_tf = target_tf
         self.keras_target = keras_target
         self.unsafe_fixes = unsafe_fixes
-        if any(not r.tokens for r in self.rules):
-            self.tokens = None  # some rule must see every file
-        else:
-            self.tokens = tuple(sorted({t.encode("ascii") for r in self.rules for t in r.tokens}))
+        self._prefilter = Prefilter({r.code: r.tokens for r in self.rules})
+        self._codes = tuple(r.code for r in self.rules)
         self._hooks = [(cls, cls.hooks()) for cls in self.rules]
 
     def needs_parse(self, data):
-        if not self.rules:
-            return False
-        return self.tokens is None or any(t in data for t in self.tokens)
+        """Whether some rule could fire on these bytes (see tfcompat.lint.prefilter)."""
+        return bool(self._prefilter.rules_for(data, self._codes))
 
     def lint(self, module, text):
         """Findings of every rule on a parsed module, suppressions applied, sorted."""
@@ -141,7 +110,8 @@ class Linter:
                 table = visits if kind == "visit" else leaves
                 table.setdefault(node_type, []).append(getattr(rule, attr))
         comments = []
-        module.visit(_Walk(visits, leaves, context, comments))
+        dispatch = _Dispatch(visits, leaves, context, comments)
+        walk(module, dispatch.on_visit, dispatch.on_leave)
         findings = [self._finding(context, *report) for report in context.reports]
         file_codes = suppress.file_suppression(text)
         lines = suppress.line_suppressions(
@@ -240,48 +210,24 @@ def _parses(text):
 
 
 # ------------------------------------------------------------------------------ one file
-@dataclasses.dataclass(frozen=True)
-class Task:
-    index: int
-    path: Optional[str]          # None: ``data`` came from stdin
-    display: str
-    settings: int                # index into the run's settings table
-    data: Optional[bytes] = None
-    error: str = ""              # discovery already knows it cannot be read
+def process(task, linter, mode):
+    """Lint (mode "check"), fix in place ("fix") or diff ("diff") one file; never raises.
 
-
-@dataclasses.dataclass
-class FileResult:
-    display: str
-    findings: list
-    fixed: int = 0
-    diff: str = ""
-    output: Optional[bytes] = None  # stdin with --fix: the source to print
-    notes: Tuple[str, ...] = ()
-
-
-def process(task, linter, mode, cache=None, settings=None):
-    """Lint (mode "check"), fix in place ("fix") or diff ("diff") one file; never raises."""
-    def done(findings, **kw):
-        return FileResult(task.display, findings, **kw)
-
+    The main process has read the file (``task.data``, ``task.stat``), looked it up in the
+    cache and prefiltered it (tfcompat.lint.workers); the cache is its business, not this."""
     if task.error:
-        return done([error("TFC901", "cannot read: " + task.error)])
-    try:
-        data, stat = (task.data, None) if task.data is not None else files.read(task.path)
-    except files.ReadError as exc:
-        return done([error("TFC901", "cannot read: %s" % exc)])
-    echo = data if (task.path is None and mode == "fix") else None
-    key = cache.key(data, settings) if cache is not None else None
-    cached = cache.get(key) if key else None
-    if cached is not None and (mode == "check" or not any(f.fixable for f in cached)):
-        return done(cached, output=echo)
+        return FileResult(task.display, [error("TFC901", "cannot read: " + task.error)])
+    data, stat = task.data, task.stat
+    if data is None:
+        try:
+            data, stat = files.read(task.path)
+        except files.ReadError as exc:
+            return FileResult(task.display, [error("TFC901", "cannot read: %s" % exc)])
     findings = _check(data, linter, mode)
     if isinstance(findings, tuple):
-        return _finish_fix(task, data, stat, *findings, mode, cache, settings)
-    if key and not any(f.code == "TFC904" for f in findings):
-        cache.put(key, findings)
-    return done(findings, output=echo)
+        return _finish_fix(task, data, stat, *findings, mode)
+    echo = data if (task.path is None and mode == "fix") else None
+    return FileResult(task.display, findings, output=echo)
 
 
 def _check(data, linter, mode):
@@ -307,7 +253,7 @@ def _check(data, linter, mode):
         return [error("TFC904", "crashed: internal error %s: %s" % (type(exc).__name__, exc))]
 
 
-def _finish_fix(task, data, stat, source, result, mode, cache, settings):
+def _finish_fix(task, data, stat, source, result, mode):
     changed = result.text != source.text
     new_data = source.encode(result.text) if changed else data
     out = FileResult(task.display, result.findings, result.fixed, notes=result.notes)
@@ -324,6 +270,5 @@ def _finish_fix(task, data, stat, source, result, mode, cache, settings):
             files.write_atomic(task.path, new_data, stat)
         except files.ReadError as exc:
             return FileResult(task.display, [error("TFC901", "not fixed: %s" % exc)])
-    if cache is not None:
-        cache.put(cache.key(new_data, settings), result.findings)
+    out.digest = hashlib.sha256(new_data).hexdigest()  # what the file holds now, for the cache
     return out

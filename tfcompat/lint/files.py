@@ -134,7 +134,7 @@ def discover(paths, project_for):
     found, seen = [], set()
 
     def add(path, error=""):
-        key = os.path.realpath(path)
+        key = _identity(path)
         if key not in seen:
             seen.add(key)
             found.append(Found(path, os.path.normpath(path), error))
@@ -150,6 +150,16 @@ def discover(paths, project_for):
     return sorted(found, key=lambda f: f.display)
 
 
+def _identity(path):
+    """What tells two paths to one file apart: its device and inode (one stat, where resolving
+    the path would take one per directory above it), else its resolved path."""
+    try:
+        st = os.stat(path)
+        return st.st_dev, st.st_ino
+    except (OSError, ValueError):
+        return os.path.realpath(path)
+
+
 def _walk(top, project_for):
     listed = _git_files(top)
     if listed is not None:
@@ -162,11 +172,13 @@ def _walk(top, project_for):
     errors = []
     for dirpath, dirnames, filenames in os.walk(top, onerror=errors.append):
         project = project_for(os.path.abspath(dirpath))
+        rel = os.path.relpath(dirpath, top).replace(os.sep, "/").split("/")
+        rel = [p for p in rel if p not in ("", ".")]  # once per directory, not per file
         dirnames[:] = sorted(d for d in dirnames
-                             if not project.excluded(os.path.join(dirpath, d), top))
+                             if not project.excluded(os.path.join(dirpath, d), top, rel + [d]))
         for name in sorted(filenames):
             path = os.path.join(dirpath, name)
-            if name.endswith(".py") and not project.excluded(path, top):
+            if name.endswith(".py") and not project.excluded(path, top, rel + [name]):
                 yield path, ""
     for exc in errors:
         yield exc.filename, _describe(exc)

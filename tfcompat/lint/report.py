@@ -6,7 +6,7 @@ import pathlib
 import urllib.parse
 
 import tfcompat
-from tfcompat.lint import engine, rules
+from tfcompat.lint.results import ERRORS
 
 FORMATS = ("text", "json", "sarif", "github")
 
@@ -104,9 +104,11 @@ def _region(line, col, end_line, end_col):
 
 def descriptors():
     """(code, name, summary, help text, is_error) of every rule and engine diagnostic."""
+    from tfcompat.lint import rules  # the rule docs: only SARIF output needs them
+
     out = [(cls.code, cls.name, cls.summary(), cls.doc(), False) for cls in rules.all_rules()]
     out += [(code, name, summary[0].upper() + summary[1:] + ".", text_, True)
-            for code, (name, summary, text_) in sorted(engine.ERRORS.items())]
+            for code, (name, summary, text_) in sorted(ERRORS.items())]
     return out
 
 

@@ -17,6 +17,7 @@ A rule in full::
         name = "dataset-iterator-method"       # kebab-case, unique
         message = "`.{method}()` is not in the TF 2 API"   # str.format()ed with report()'s kwargs
         tokens = ("make_one_shot_iterator",)   # prefilter: a file holding none is never parsed
+                                               # (names; tuples of tuples: all groups must match)
         fix = SAFE                             # SAFE, UNSAFE, or None when the rule never fixes
         fix_tf = "compat_v1_make_one_shot_iterator"  # versions.py fact the fix needs (None: any TF)
 
@@ -90,9 +91,8 @@ import libcst as cst
 
 from tfcompat import versions
 from tfcompat.lint import analysis
-
-SAFE = "safe"
-UNSAFE = "unsafe"
+from tfcompat.lint.results import SAFE, UNSAFE, Edit, Finding, Fix  # noqa: F401
+from tfcompat.lint.target import parse_target  # noqa: F401
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety",
                 "Versions")
@@ -143,67 +143,6 @@ class Valid:
 
 def _dedent(source):
     return textwrap.dedent(source).lstrip("\n")
-
-
-@dataclasses.dataclass(frozen=True)
-class Edit:
-    """Replace text[start:end] (character offsets) with ``content``; positions are 1-based."""
-    content: str
-    start: int
-    end: int
-    location: Tuple[int, int]
-    end_location: Tuple[int, int]
-
-    def as_dict(self):
-        return {"content": self.content, "start": self.start, "end": self.end,
-                "location": list(self.location), "end_location": list(self.end_location)}
-
-    @classmethod
-    def from_dict(cls, d):
-        return cls(d["content"], d["start"], d["end"], tuple(d["location"]),
-                   tuple(d["end_location"]))
-
-
-@dataclasses.dataclass(frozen=True)
-class Fix:
-    applicability: str  # SAFE or UNSAFE
-    edits: Tuple[Edit, ...]
-
-
-@dataclasses.dataclass(frozen=True)
-class Finding:
-    """One reported problem. ``fix`` is the fix offered for the target TF (None: none);
-    ``fixable``: ``--fix`` would apply it with these settings; ``hidden``: why a fix the rule has
-    is not applied ("unsafe": needs --unsafe-fixes, "target-tf: ...": needs a newer target)."""
-    code: str
-    name: str
-    message: str
-    line: int
-    col: int
-    end_line: int
-    end_col: int
-    fix: Optional[Fix] = None
-    fixable: bool = False
-    hidden: str = ""
-
-    @property
-    def is_error(self):
-        return self.code.startswith("TFC9")
-
-    def as_dict(self):
-        d = dataclasses.asdict(self)
-        if self.fix is not None:
-            d["fix"] = {"applicability": self.fix.applicability,
-                        "edits": [e.as_dict() for e in self.fix.edits]}
-        return d
-
-    @classmethod
-    def from_dict(cls, d):
-        d = dict(d)
-        if d.get("fix") is not None:
-            d["fix"] = Fix(d["fix"]["applicability"],
-                           tuple(Edit.from_dict(e) for e in d["fix"]["edits"]))
-        return cls(**d)
 
 
 class Rule:
@@ -394,12 +333,3 @@ def _tf_rows_hold(fact, target_tf):
     left to the rule (tf.keras and Keras 3 rows are both TF rows here)."""
     return any(r.lib == "tf" and (r.first is None or target_tf >= r.first)
                and (r.gone is None or target_tf < r.gone) for r in versions.rows(fact))
-
-
-def parse_target(text):
-    """'1.15' -> (1, 15); raises ValueError on anything but X.Y or X.Y.Z."""
-    if text is None:
-        return None
-    if not re.fullmatch(r"\d+\.\d+(\.\d+)?", str(text)):
-        raise ValueError("target TF must look like 1.15 or 2.4.0, not %r" % (text,))
-    return versions.parse_version(text)

@@ -18,6 +18,8 @@ try:
 except ImportError:  # Python < 3.11
     import tomli as tomllib
 
+from tfcompat import versions
+
 # The newest TF in the test matrix (tox cell tf221) and the oldest any TF version fact names.
 NEWEST_KNOWN_TF = (2, 21)
 OLDEST_TF = (1, 0)
@@ -94,6 +96,7 @@ def _pyproject_dependencies(path):
     return [d for d in deps if isinstance(d, str)] if isinstance(deps, list) else []
 
 
+@functools.lru_cache(maxsize=None)
 def _project_requirements(directory):
     """The dependency strings of the project in ``directory``; None when it is no project."""
     pyproject = os.path.join(directory, "pyproject.toml")
@@ -123,3 +126,12 @@ def infer(directory):
             break
         directory = parent
     return NEWEST_KNOWN_TF, None
+
+
+def parse_target(text):
+    """'1.15' -> (1, 15); raises ValueError on anything but X.Y or X.Y.Z."""
+    if text is None:
+        return None
+    if not re.fullmatch(r"\d+\.\d+(\.\d+)?", str(text)):
+        raise ValueError("target TF must look like 1.15 or 2.4.0, not %r" % (text,))
+    return versions.parse_version(text)

@@ -1,32 +1,50 @@
-"""Worker processes that a file cannot take down.
+"""Worker processes that a file cannot take down, and the main process's share of a run.
 
 libcst's native parser overflows its stack (SIGSEGV) on nesting a few thousand levels deep, and
-can take minutes on some inputs: every file is therefore linted in a worker process, even with
+can take minutes on some inputs: every parse therefore happens in a worker process, even with
 ``--jobs 1``. A worker that dies or runs past the time limit is replaced, the file it held is
 reported as TFC904, and the run goes on. Rules and settings are built once per worker.
+
+The main process reads each file, looks it up in the cache and runs the prefilter; only the
+files that are left start workers. A run that the cache or the prefilter answers whole starts
+none and never loads libcst.
 """
 import collections
-import multiprocessing
 import os
 import signal
 import sys
 import time
-from multiprocessing.connection import wait
 
-from tfcompat.lint import engine, rules
-from tfcompat.lint.cache import Cache
+from tfcompat.lint import files, suppress
+from tfcompat.lint.prefilter import Prefilter
+from tfcompat.lint.results import MAX_PARSE_BYTES, FileResult, error
 
 TIMEOUT_ENV = "TFCOMPAT_FILE_TIMEOUT"
 DEFAULT_TIMEOUT = 300.0  # seconds for one file
 
 
 def _context():
+    import multiprocessing  # here: a run with nothing to parse does without it
+
     # fork starts a worker in milliseconds with everything imported; spawn where there is none.
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-def _worker(conn, table, mode, cache_dir, salt):
+def rule_tokens(cache=None):
+    """{code: tokens} of every rule: from the cache when it knows this tool, else from the
+    registry (which loads libcst)."""
+    found = cache.rules() if cache is not None else None
+    if found is None:
+        from tfcompat.lint import rules
+
+        found = {cls.code: cls.tokens for cls in rules.all_rules()}
+        if cache is not None:
+            cache.put_rules(found)
+    return found
+
+
+def _worker(conn, table, mode):
     try:
         import resource
 
@@ -35,8 +53,9 @@ def _worker(conn, table, mode, cache_dir, salt):
         pass
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     sys.setrecursionlimit(10000)
+    from tfcompat.lint import engine, rules
+
     by_code = {cls.code: cls for cls in rules.all_rules()}
-    cache = Cache(cache_dir, salt) if cache_dir else None
     linters = {}
     while True:
         try:
@@ -45,13 +64,52 @@ def _worker(conn, table, mode, cache_dir, salt):
             return
         if task is None:
             return
-        linter = linters.get(task.settings)
+        settings = table[task.settings]
+        codes = settings.codes if task.codes is None else task.codes
+        linter = linters.get((task.settings, codes))
         if linter is None:
-            settings = table[task.settings]
-            linter = linters[task.settings] = engine.Linter(
-                [by_code[c] for c in settings.codes], settings.target_tf, settings.unsafe_fixes,
+            linter = linters[task.settings, codes] = engine.Linter(
+                [by_code[c] for c in codes], settings.target_tf, settings.unsafe_fixes,
                 settings.keras_target)
-        conn.send(engine.process(task, linter, mode, cache, table[task.settings]))
+        conn.send(engine.process(task, linter, mode))
+
+
+def _triage(task, settings, mode, cache, prefilter):
+    """(FileResult, None) when the main process can answer for the file, else (None, the task
+    to parse, carrying the bytes read and the rules that could fire), with its cache key."""
+    def done(findings, cacheable=True):
+        if key is not None and cacheable:
+            cache.put(key, findings)
+        return FileResult(task.display, findings, output=echo), None, None
+
+    key = echo = None
+    if task.error:
+        return done([error("TFC901", "cannot read: " + task.error)], False)
+    try:
+        data, stat = (task.data, None) if task.data is not None else files.read(task.path)
+    except files.ReadError as exc:
+        return done([error("TFC901", "cannot read: %s" % exc)], False)
+    echo = data if (task.path is None and mode == "fix") else None
+    key = cache.key(data, settings) if cache is not None else None
+    cached = cache.get(key) if key is not None else None
+    if cached is not None and (mode == "check" or not any(f.fixable for f in cached)):
+        return FileResult(task.display, cached, output=echo), None, None
+    try:
+        text = files.decode(data).text
+    except files.DecodeError as exc:
+        return done([error("TFC903", "cannot decode: %s" % exc, exc.line)])
+    if suppress.file_suppression(text) is suppress.ALL:
+        return done([])
+    codes = prefilter.rules_for(data, settings.codes)
+    if not codes:
+        return done([])
+    if len(data) > MAX_PARSE_BYTES:
+        return done([error("TFC905", "not parsed: %.1f MiB is over the %d MiB limit"
+                           % (len(data) / 2 ** 20, MAX_PARSE_BYTES // 2 ** 20))])
+    # A fix can bring in what another rule looks for: fixing runs every enabled rule.
+    work = task.__class__(task.index, task.path, task.display, task.settings, data, task.error,
+                          stat, codes if mode == "check" else None)
+    return None, work, key
 
 
 class _Slot:
@@ -78,32 +136,92 @@ class _Slot:
         self.conn.close()
 
 
-def run(tasks, table, mode, jobs, cache_dir=None, salt="", timeout=None):
-    """FileResults of ``tasks``, in task order, linted by up to ``jobs`` worker processes."""
+def run(tasks, table, mode, jobs, cache=None, timeout=None):
+    """FileResults of ``tasks``, in task order; the files that need a parse are linted by up
+    to ``jobs`` worker processes, started only when there is such a file."""
     if timeout is None:
         timeout = float(os.environ.get(TIMEOUT_ENV) or DEFAULT_TIMEOUT)
+    prefilter = Prefilter(rule_tokens(cache))
     results = [None] * len(tasks)
-    queue = collections.deque(tasks)
+    keys = {}
+
+    def pending():
+        for task in tasks:
+            result, work, key = _triage(task, table[task.settings], mode, cache, prefilter)
+            if result is not None:
+                results[task.index] = result
+            else:
+                keys[task.index] = key
+                yield work
+
+    queue = collections.deque()
+    source = pending()
+    for work in source:
+        queue.append(work)
+        break
+    if queue:
+        _pool(queue, source, results, table, mode, jobs, timeout)
+    if cache is not None:
+        for index, key in keys.items():
+            _remember(cache, key, results[index], mode, table[tasks[index].settings])
+        cache.write()
+    return results
+
+
+def _remember(cache, key, result, mode, settings):
+    if key is None or any(f.code == "TFC904" for f in result.findings):
+        return  # a crash or a timeout may not happen next time
+    if mode == "check":
+        cache.put(key, result.findings)
+    elif mode == "fix" and result.digest:
+        cache.put((key[0], result.digest), result.findings)
+
+
+def _pool(queue, source, results, table, mode, jobs, timeout):
+    """Lint the queued files and those ``source`` yields in workers, one more worker (up to
+    ``jobs``) each time a file waits and none is free."""
+    from multiprocessing import connection
+
+    # Workers forked after the rules are loaded start with them (and libcst) in memory.
+    from tfcompat.lint import rules
+
+    rules.all_rules()
     ctx = _context()
-    args = (table, mode, cache_dir, salt)
-    slots = [_Slot(ctx, args) for _ in range(max(1, min(jobs, len(tasks))))]
+    args = (table, mode)
+    slots = []
+
+    def refill():
+        if not queue:
+            work = next(source, None)
+            if work is not None:
+                queue.append(work)
+
     try:
-        while queue or any(s.task for s in slots):
+        while True:
+            refill()
+            if queue and len(slots) < jobs and all(s.task is not None for s in slots):
+                slots.append(_Slot(ctx, args))
             for i, slot in enumerate(slots):
-                if slot.task is None and queue:
-                    try:
-                        slot.conn.send(queue[0])
-                    except OSError:  # died while idle: replace it, the task waits
-                        slot.stop(kill=True)
-                        slots[i] = _Slot(ctx, args)
-                        continue
-                    slot.task, slot.started = queue.popleft(), time.monotonic()
+                if slot.task is not None:
+                    continue
+                refill()
+                if not queue:
+                    break
+                try:
+                    slot.conn.send(queue[0])
+                except OSError:  # died while idle: replace it, the task waits
+                    slot.stop(kill=True)
+                    slots[i] = _Slot(ctx, args)
+                    continue
+                slot.task, slot.started = queue.popleft(), time.monotonic()
             busy = [s for s in slots if s.task is not None]
             if not busy:
+                if not queue:
+                    return
                 continue
             waits = [s.conn for s in busy] + [s.proc.sentinel for s in busy]
             deadline = min(s.started for s in busy) + timeout
-            wait(waits, timeout=max(0.0, deadline - time.monotonic()))
+            connection.wait(waits, timeout=max(0.0, deadline - time.monotonic()))
             for i, slot in enumerate(slots):
                 if slot.task is None:
                     continue
@@ -117,7 +235,6 @@ def run(tasks, table, mode, jobs, cache_dir=None, salt="", timeout=None):
     finally:
         for slot in slots:
             slot.stop(kill=slot.task is not None)
-    return results
 
 
 def _receive(slot):
@@ -141,4 +258,4 @@ def _lost(slot, timeout):
         why = "the parser process died (%s); nesting too deep to parse?" % name
     else:
         why = "the parser process exited with status %d" % code
-    return engine.FileResult(slot.task.display, [engine.error("TFC904", "crashed: " + why)])
+    return FileResult(slot.task.display, [error("TFC904", "crashed: " + why)])

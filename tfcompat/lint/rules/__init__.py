@@ -61,9 +61,9 @@ def problems(cls):
         out.append("%s: fix must be SAFE, UNSAFE or None" % where)
     if cls.fix_tf is not None and cls.fix_tf not in versions.FACTS:
         out.append("%s: fix_tf %r is not a fact in tfcompat/versions.py" % (where, cls.fix_tf))
-    if isinstance(cls.tokens, str) or not all(
-            isinstance(t, str) and t and t.isascii() for t in cls.tokens):
-        out.append("%s: tokens must be a tuple of ASCII strings" % where)
+    if not _valid_tokens(cls.tokens):
+        out.append("%s: tokens must be a tuple of ASCII strings (names), or a tuple of such "
+                   "tuples that must all match" % where)
     if not cls.VALID or not cls.INVALID:
         out.append("%s: needs VALID and INVALID examples" % where)
     for example in cls.INVALID:
@@ -88,3 +88,13 @@ def problems(cls):
     except ValueError as exc:
         out.append("%s: %s" % (where, exc))
     return out
+
+
+def _valid_tokens(tokens):
+    def names(group):
+        return (isinstance(group, tuple) and group
+                and all(isinstance(t, str) and t.isascii() and t.isidentifier() for t in group))
+
+    if isinstance(tokens, str) or not isinstance(tokens, (tuple, list)):
+        return False
+    return not tokens or names(tuple(tokens)) or all(names(g) for g in tokens)

@@ -1,0 +1,101 @@
+"""The prefilter never hides a finding: every rule's examples give the same findings with the
+prefilter on (only the rules whose tokens the file holds run, files holding none are not
+parsed) and off (every enabled rule on a parsed file)."""
+import re
+
+import pytest
+
+from tfcompat.lint import engine, rules
+from tfcompat.lint.prefilter import Prefilter, groups, has_name
+from tfcompat.lint.rule import Valid, parse_target
+from tfcompat.lint.rules import problems
+
+ALL = rules.all_rules()
+PREFILTER = Prefilter({cls.code: cls.tokens for cls in ALL})
+
+
+def _sources(cls):
+    """(source, target_tf) of the rule's VALID and INVALID examples and docstring blocks."""
+    out = []
+    for example in list(cls.VALID) + list(cls.INVALID):
+        if isinstance(example, str):
+            example = Valid(example)
+        out.append((example.source, example.target_tf))
+    for section in ("Example", "Use instead"):
+        for block in re.findall(r"```python\n(.*?)```", cls.doc_section(section), re.S):
+            out.append((block, None))
+    return out
+
+
+def _summary(findings):
+    return [(f.code, f.line, f.col, f.end_line, f.end_col, f.message, f.fix) for f in findings]
+
+
+def _with_prefilter(source, enabled, target, mode):
+    codes = PREFILTER.rules_for(source.encode(), tuple(c.code for c in enabled))
+    if not codes:
+        return [] if mode == "check" else source
+    chosen = [c for c in enabled if c.code in codes] if mode == "check" else enabled
+    linter = engine.Linter(chosen, target, unsafe_fixes=True)
+    return linter.check(source) if mode == "check" else linter.fix(source).text
+
+
+def _without(source, enabled, target, mode):
+    linter = engine.Linter(enabled, target, unsafe_fixes=True)
+    return linter.check(source) if mode == "check" else linter.fix(source).text
+
+
+CASES = [pytest.param(cls, source, target, id="%s-%d" % (cls.code, i))
+         for cls in ALL for i, (source, target) in enumerate(_sources(cls))]
+
+
+@pytest.mark.parametrize("cls,source,target", CASES)
+def test_prefilter_on_and_off_give_the_same_findings(cls, source, target):
+    target = parse_target(target)
+    for enabled in ([cls], list(ALL)):
+        on = _with_prefilter(source, enabled, target, "check")
+        off = _without(source, enabled, target, "check")
+        assert _summary(on) == _summary(off), [c.code for c in enabled]
+
+
+@pytest.mark.parametrize("cls,source,target", [c for c in CASES if c.values[0].fix])
+def test_prefilter_on_and_off_give_the_same_fixes(cls, source, target):
+    target = parse_target(target)
+    assert (_with_prefilter(source, list(ALL), target, "fix")
+            == _without(source, list(ALL), target, "fix"))
+
+
+def test_every_invalid_example_passes_its_own_rules_prefilter():
+    for cls in ALL:
+        for example in cls.INVALID:
+            assert PREFILTER.rules_for(example.source.encode(), (cls.code,)) == (cls.code,), (
+                cls.code, example.source)
+
+
+def test_tokens_match_whole_names_only():
+    assert has_name(b"model.fit(x)", b"fit")
+    assert has_name(b"fit", b"fit") and has_name(b"x=fit\n", b"fit")
+    assert not has_name(b"profit = benefit", b"fit")
+    assert not has_name(b"model.fit_generator(g)", b"fit")
+    assert has_name(b"fit_x; fitness; fit", b"fit")  # later occurrences are found too
+    assert has_name("caf\u00e9.fit()".encode(), b"fit")
+
+
+def test_groups_all_have_to_match_and_no_tokens_means_every_file():
+    prefilter = Prefilter({"TFC1": (("run", "eval"), ("fit", "fit_generator")),
+                           "TFC2": ("repeat",), "TFC3": ()})
+    codes = ("TFC1", "TFC2", "TFC3")
+    assert prefilter.rules_for(b"sess.run(x)", codes) == ("TFC3",)
+    assert prefilter.rules_for(b"sess.run(x); m.fit_generator(g)", codes) == ("TFC1", "TFC3")
+    assert prefilter.rules_for(b"ds.repeat()", ("TFC1", "TFC2")) == ("TFC2",)
+    assert groups(()) == () and groups(("a", "b")) == (("a", "b"),)
+
+
+@pytest.mark.parametrize("tokens,ok", [
+    (("get_next",), True), ((("run", "eval"), ("fit",)), True), ((), True),
+    ("get_next", False), (("tf.data",), False), (("",), False), ((("run",), "fit"), False),
+    (((),), False)])
+def test_rules_declare_names_or_groups_of_names(tokens, ok):
+    cls = type("Probe", (ALL[0],), {"tokens": tokens})
+    bad = [p for p in problems(cls) if "tokens" in p]
+    assert (not bad) == ok, bad

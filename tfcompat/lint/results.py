@@ -1,0 +1,121 @@
+"""What crosses process boundaries and the cache: findings, tasks, results, engine errors.
+
+Nothing here imports libcst, so the main process can answer from the cache, read files and
+prefilter them without loading the parser.
+"""
+import dataclasses
+import os
+from typing import Optional, Tuple
+
+SAFE = "safe"
+UNSAFE = "unsafe"
+
+
+@dataclasses.dataclass(frozen=True)
+class Edit:
+    """Replace text[start:end] (character offsets) with ``content``; positions are 1-based."""
+    content: str
+    start: int
+    end: int
+    location: Tuple[int, int]
+    end_location: Tuple[int, int]
+
+    def as_dict(self):
+        return {"content": self.content, "start": self.start, "end": self.end,
+                "location": list(self.location), "end_location": list(self.end_location)}
+
+    @classmethod
+    def from_dict(cls, d):
+        return cls(d["content"], d["start"], d["end"], tuple(d["location"]),
+                   tuple(d["end_location"]))
+
+
+@dataclasses.dataclass(frozen=True)
+class Fix:
+    applicability: str  # SAFE or UNSAFE
+    edits: Tuple[Edit, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    """One reported problem. ``fix`` is the fix offered for the target TF (None: none);
+    ``fixable``: ``--fix`` would apply it with these settings; ``hidden``: why a fix the rule has
+    is not applied ("unsafe": needs --unsafe-fixes, "target-tf: ...": needs a newer target)."""
+    code: str
+    name: str
+    message: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    fix: Optional[Fix] = None
+    fixable: bool = False
+    hidden: str = ""
+
+    @property
+    def is_error(self):
+        return self.code.startswith("TFC9")
+
+    def as_dict(self):
+        d = dataclasses.asdict(self)
+        if self.fix is not None:
+            d["fix"] = {"applicability": self.fix.applicability,
+                        "edits": [e.as_dict() for e in self.fix.edits]}
+        return d
+
+    @classmethod
+    def from_dict(cls, d):
+        d = dict(d)
+        if d.get("fix") is not None:
+            d["fix"] = Fix(d["fix"]["applicability"],
+                           tuple(Edit.from_dict(e) for e in d["fix"]["edits"]))
+        return cls(**d)
+
+
+# Diagnostics of the engine itself: the file could not be linted (exit code 2).
+ERRORS = {
+    "TFC901": ("io-error", "the file cannot be read",
+               "It does not exist, is not a regular file (a directory, FIFO or device), is a "
+               "symlink loop, has no read permission, or was deleted or changed during the run."),
+    "TFC902": ("syntax-error", "the file does not parse",
+               "It is not Python 3 as libcst's grammar reads it: a syntax error, or Python 2 "
+               "code such as `print \"x\"`."),
+    "TFC903": ("decode-error", "the file is not text in its encoding",
+               "Binary data, NUL bytes, bytes that are not UTF-8 in a file without a PEP 263 "
+               "coding cookie, or an unknown codec in the cookie."),
+    "TFC904": ("parser-crash", "parsing the file crashed or ran out of time",
+               "The process parsing it died (nesting far deeper than code people write "
+               "overflows the parser's stack), hit the recursion limit, or ran past the time "
+               "limit ($TFCOMPAT_FILE_TIMEOUT, 300 s); it was replaced and the run went on."),
+    "TFC905": ("file-too-large", "the file is too large to parse",
+               "It holds a token some rule looks for but is over 2 MiB, the most tfcompat "
+               "parses: libcst takes about 1 GB of memory per MB of source."),
+}
+MAX_PARSE_BYTES = 2 * 1024 * 1024  # libcst: ~1 GB of memory per MB parsed
+def error(code, message, line=1, col=1):
+    return Finding(code, ERRORS[code][0], message, line, col, line, col)
+
+
+@dataclasses.dataclass(frozen=True)
+class Task:
+    index: int
+    path: Optional[str]          # None: ``data`` came from stdin
+    display: str
+    settings: int                # index into the run's settings table
+    data: Optional[bytes] = None
+    error: str = ""              # discovery already knows it cannot be read
+    stat: Optional[os.stat_result] = None  # when ``data`` was read from ``path``
+    codes: Optional[Tuple[str, ...]] = None  # the rules to run, when not all of the settings'
+
+
+@dataclasses.dataclass
+class FileResult:
+    display: str
+    findings: list
+    fixed: int = 0
+    diff: str = ""
+    output: Optional[bytes] = None  # stdin with --fix: the source to print
+    notes: Tuple[str, ...] = ()
+    digest: Optional[str] = None    # --fix: SHA-256 of the file as written, for the cache
+
+
