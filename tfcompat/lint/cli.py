@@ -44,6 +44,9 @@ def register(subparsers):
                       "(default: .tfcompat_cache, or $%s)" % cache.ENV)
     lint.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                       help="worker processes (default: one per CPU)")
+    lint.add_argument("--force-exclude", action="store_true",
+                      help="apply the excludes to files named on the command line too (for "
+                           "pre-commit and editors, which pass each file by name)")
     lint.add_argument("--stdin-filename", metavar="PATH",
                       help="the path standard input stands for (config, per-file-ignores, "
                            "reports)")
@@ -94,7 +97,7 @@ def lint_command(args):
             tasks, settings = plan([args.stdin_filename or "stdin.py"], cli, stdin=data,
                                    display=args.stdin_filename or "-")
         else:
-            tasks, settings = plan(args.paths, cli)
+            tasks, settings = plan(args.paths, cli, force_exclude=args.force_exclude)
     except config.ConfigError as exc:
         return _fail(str(exc))
     if not tasks:
@@ -115,7 +118,7 @@ def lint_command(args):
         return 1
 
 
-def plan(paths, cli, stdin=None, display=None):
+def plan(paths, cli, stdin=None, display=None, force_exclude=False):
     """(tasks, settings table) for linting ``paths`` (or ``stdin`` bytes standing for
     ``paths[0]``) with command-line options ``cli``; raises ConfigError."""
     codes = [cls.code for cls in rules.all_rules()]
@@ -131,7 +134,7 @@ def plan(paths, cli, stdin=None, display=None):
     if stdin is not None:
         add(paths[0], display, data=stdin)
     else:
-        for found in files.discover(paths, resolver.project_for):
+        for found in files.discover(paths, resolver.project_for, force_exclude):
             add(found.path, found.display, error=found.error)
     return tasks, sorted(table, key=table.get)
 
