@@ -123,7 +123,7 @@ def test_lint_hook_fails_on_the_bad_file_and_skips_the_excluded_one(project, hoo
     rc, out = try_repo("tfcompat-lint", project, hook_repo, pre_commit_home)
     assert rc == 1, out
     assert "Failed" in out
-    assert "bad.py:4:" in out and "TFC102" in out
+    assert "bad.py:4:18: TFC102" in out
     assert "vendored" not in out and "clean.py" not in out
     assert (project / "bad.py").read_text() == GET_NEXT
 
