@@ -8,8 +8,9 @@ import argparse
 import json
 import os
 import sys
+import time
 
-from tfcompat.lint import cache, config, engine, files, report, rules, workers
+from tfcompat.lint import cache, config, engine, files, progress, report, rules, workers
 
 
 def register(subparsers):
@@ -44,6 +45,12 @@ def register(subparsers):
                       "(default: .tfcompat_cache, or $%s)" % cache.ENV)
     lint.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                       help="worker processes (default: one per CPU)")
+    talk = lint.add_mutually_exclusive_group()
+    talk.add_argument("-q", "--quiet", action="store_true",
+                      help="print the findings and nothing else: no summary, no warnings, "
+                           "no progress bar")
+    talk.add_argument("-v", "--verbose", action="store_true",
+                      help="also say on stderr which configuration, files and workers are used")
     lint.add_argument("--force-exclude", action="store_true",
                       help="apply the excludes to files named on the command line too (for "
                            "pre-commit and editors, which pass each file by name)")
@@ -97,16 +104,30 @@ def lint_command(args):
             tasks, settings = plan([args.stdin_filename or "stdin.py"], cli, stdin=data,
                                    display=args.stdin_filename or "-")
         else:
-            tasks, settings = plan(args.paths, cli, force_exclude=args.force_exclude)
+            tasks, settings = plan(args.paths, cli, force_exclude=args.force_exclude,
+                                   log=_logger(args.verbose))
     except config.ConfigError as exc:
         return _fail(str(exc))
     if not tasks:
-        print("warning: no Python files found under %s" % " ".join(args.paths), file=sys.stderr)
+        if not args.quiet:
+            print("warning: no Python files found under %s" % " ".join(args.paths),
+                  file=sys.stderr)
         return 0
     cache_dir = None if args.no_cache or stdin else cache.default_dir()
+    log = _logger(args.verbose)
+    log("%d file%s, %d worker process%s, cache: %s" % (
+        len(tasks), "" if len(tasks) == 1 else "s", min(args.jobs, len(tasks)),
+        "" if min(args.jobs, len(tasks)) == 1 else "es", cache_dir or "off"))
+    started = time.monotonic()
     try:
-        results = workers.run(tasks, settings, mode, args.jobs, cache_dir,
-                              cache.salt() if cache_dir else "")
+        with progress.bar(len(tasks), mode, args.quiet or stdin) as advance:
+            results = workers.run(tasks, settings, mode, args.jobs, cache_dir,
+                                  cache.salt() if cache_dir else "", progress=advance)
+        for result in results:
+            log("%s: %d finding%s%s" % (result.display, len(result.findings),
+                                         "" if len(result.findings) == 1 else "s",
+                                         ", %d fixed" % result.fixed if result.fixed else ""))
+        log("done in %.2f s" % (time.monotonic() - started))
         if stdin and mode == "fix" and results[0].output is None:
             results[0].output = data  # not linted (crashed): echo it, so a pipe loses nothing
         return _output(results, args, mode, stdin)
@@ -118,9 +139,17 @@ def lint_command(args):
         return 1
 
 
-def plan(paths, cli, stdin=None, display=None, force_exclude=False):
+def _logger(verbose):
+    def log(message):
+        if verbose:
+            print("[tfcompat] %s" % message, file=sys.stderr)
+    return log
+
+
+def plan(paths, cli, stdin=None, display=None, force_exclude=False, log=None):
     """(tasks, settings table) for linting ``paths`` (or ``stdin`` bytes standing for
-    ``paths[0]``) with command-line options ``cli``; raises ConfigError."""
+    ``paths[0]``) with command-line options ``cli``; raises ConfigError. ``log(message)``
+    hears which pyproject.toml files were read."""
     codes = [cls.code for cls in rules.all_rules()]
     resolver = config.Resolver()
     table, tasks = {}, []
@@ -136,11 +165,13 @@ def plan(paths, cli, stdin=None, display=None, force_exclude=False):
     else:
         for found in files.discover(paths, resolver.project_for, force_exclude):
             add(found.path, found.display, error=found.error)
+    for path in resolver.parsed if log else ():
+        log("read %s" % path)
     return tasks, sorted(table, key=table.get)
 
 
 def _output(results, args, mode, stdin):
-    for result in results:
+    for result in results if not args.quiet else ():
         for note in result.notes:
             print("warning: %s: %s" % (result.display, note), file=sys.stderr)
     # Findings go to stdout, except where stdout carries source: the fixed stdin, or a diff.
@@ -153,7 +184,8 @@ def _output(results, args, mode, stdin):
         errors = [(r.display, f) for r in results for f in r.findings if f.is_error]
         for display, f in errors:
             print(report.line(display, f), file=out)
-        print("Would fix %d finding%s." % (would, "" if would == 1 else "s"), file=out)
+        if not args.quiet:
+            print("Would fix %d finding%s." % (would, "" if would == 1 else "s"), file=out)
         if errors:
             return 2
         return 1 if any(r.diff for r in results) else 0
@@ -163,7 +195,8 @@ def _output(results, args, mode, stdin):
     if args.statistics:
         out.write(report.statistics(results))
     else:
-        out.write(report.render(results, args.output_format, fix_mode=mode == "fix"))
+        out.write(report.render(results, args.output_format, fix_mode=mode == "fix",
+                                with_summary=not args.quiet))
     out.flush()
     found = [f for r in results for f in r.findings]
     if any(f.is_error for f in found):

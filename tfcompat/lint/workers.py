@@ -77,8 +77,10 @@ class _Slot:
         self.conn.close()
 
 
-def run(tasks, table, mode, jobs, cache_dir=None, salt="", timeout=None):
-    """FileResults of ``tasks``, in task order, linted by up to ``jobs`` worker processes."""
+def run(tasks, table, mode, jobs, cache_dir=None, salt="", timeout=None, progress=None):
+    """FileResults of ``tasks``, in task order, linted by up to ``jobs`` worker processes.
+
+    ``progress(result)`` is called as each file is done, in the order they finish."""
     if timeout is None:
         timeout = float(os.environ.get(TIMEOUT_ENV) or DEFAULT_TIMEOUT)
     results = [None] * len(tasks)
@@ -110,9 +112,11 @@ def run(tasks, table, mode, jobs, cache_dir=None, salt="", timeout=None):
                 if result is not None:
                     results[slot.task.index], slot.task = result, None
                 elif not slot.proc.is_alive() or time.monotonic() - slot.started > timeout:
-                    results[slot.task.index] = _lost(slot, timeout)
+                    result = results[slot.task.index] = _lost(slot, timeout)
                     slot.stop(kill=True)
                     slots[i] = _Slot(ctx, args)
+                if result is not None and progress is not None:
+                    progress(result)
     finally:
         for slot in slots:
             slot.stop(kill=slot.task is not None)
