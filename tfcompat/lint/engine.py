@@ -117,6 +117,7 @@ class Linter:
 
     def __init__(self, rules, target_tf=None, unsafe_fixes=False):
         self.rules = tuple(sorted(rules, key=lambda r: r.code))
+        self.codes = frozenset(r.code for r in self.rules)
         self.target_tf = target_tf
         self.unsafe_fixes = unsafe_fixes
         if any(not r.tokens for r in self.rules):
@@ -133,19 +134,27 @@ class Linter:
     def lint(self, module, text):
         """Findings of every rule on a parsed module, suppressions applied, sorted."""
         context = Context(module, text, self.target_tf)
-        visits, leaves = {}, {}
+        visits, leaves, noqa_checks = {}, {}, []
         for cls, hooks in self._hooks:
             rule = cls(context)
+            if hasattr(rule, "check_noqa"):
+                noqa_checks.append(rule.check_noqa)
             for kind, node_type, attr in hooks:
                 table = visits if kind == "visit" else leaves
                 table.setdefault(node_type, []).append(getattr(rule, attr))
         comments = []
         module.visit(_Walk(visits, leaves, context, comments))
         findings = [self._finding(context, *report) for report in context.reports]
+        noqa = [c for c in comments if "noqa" in c.value.lower()]
+        if noqa and noqa_checks:
+            # Rules judging the noqa comments themselves (TFC001) see every finding unsuppressed.
+            reported = len(context.reports)
+            for check in noqa_checks:
+                check(noqa, tuple(findings), self.codes)
+            findings += [self._finding(context, *r) for r in context.reports[reported:]]
         file_codes = suppress.file_suppression(text)
         lines = suppress.line_suppressions(
-            (context.position(c).start.line, c.value) for c in comments if "noqa" in c.value.lower()
-        ) if findings else {}
+            (context.position(c).start.line, c.value) for c in noqa) if findings else {}
         findings = [f for f in findings if not suppress.suppressed(f, lines, file_codes)]
         return sorted(findings, key=lambda f: (f.line, f.col, f.code))
 

@@ -1,0 +1,132 @@
+import re
+
+from libcst.metadata import CodePosition
+
+from tfcompat.lint import suppress
+from tfcompat.lint.rule import SAFE, Invalid, Rule
+
+_OURS = re.compile(r"TFC\d+")
+
+
+class UnusedNoqa(Rule):
+    """
+    ## What it does
+    Finds `# noqa: TFCnnn` comments naming a tfcompat code that suppresses nothing on its line.
+
+    ## Why is this bad?
+    A `noqa` outlives the code it was written for: once the line is fixed or rewritten, the
+    comment stays and would silence a new finding of that rule on the line without anyone
+    deciding so. Stale codes also make `tfcompat lint --add-noqa` baselines harder to pay off,
+    since nobody can tell which entries still matter.
+
+    Judged: codes of tfcompat's form (`TFC` and digits) in a `# noqa: ...` comment. A code
+    counts as unused when no finding of that code starts on the comment's line, when its rule
+    is not enabled for the file (`--select`, `ignore`, `per-file-ignores`), or when no rule has
+    that code. Codes of other tools (`E501`), a bare `# noqa`, `# noqa: TFC001` and the
+    file-level `# tfcompat: noqa` are left alone.
+
+    ## Example
+    ```python
+    iterator = tf.compat.v1.data.make_one_shot_iterator(dataset)  # noqa: TFC401
+    ```
+
+    ## Use instead
+    ```python
+    iterator = tf.compat.v1.data.make_one_shot_iterator(dataset)
+    ```
+
+    ## Fix safety
+    Safe: it removes only the unused codes, keeping the others (`# noqa: E501, TFC102` becomes
+    `# noqa: E501`), and the whole `noqa` directive when it held nothing else; any other
+    comment text on the line stays. As in ruff, a code whose rule is not enabled in this run
+    counts as unused: run the fix with the rules the project really checks.
+
+    ## Versions
+    Any: it reads comments only.
+    """
+
+    code = "TFC001"
+    name = "unused-noqa"
+    message = "`noqa` suppresses nothing: {detail}"
+    # A `# noqa: TFCnnn` comment holds "TFC" (or "tfc"); a bare `# noqa` is not judged.
+    tokens = ("TFC", "tfc")
+    fix = SAFE
+
+    VALID = [
+        "x = 1  # noqa: E501",
+        "x = 1  # noqa",
+        "x = 1  # noqa: TFC001",
+        "x = 1  # a comment about TFC102",
+        # Inside a string it is not a comment.
+        'x = "# noqa: TFC102"',
+    ]
+    INVALID = [
+        Invalid("x = 1  # noqa: TFC102\n", at=(1, 8), fixed="x = 1\n"),
+        Invalid("x = 1  # noqa: E501, TFC102\n", at=(1, 8), fixed="x = 1  # noqa: E501\n"),
+        Invalid("x = 1  # noqa:TFC999,E501\n", at=(1, 8), fixed="x = 1  # noqa:E501\n"),
+        Invalid("x = 1  # type: ignore  # noqa: TFC102\n", at=(1, 8),
+                fixed="x = 1  # type: ignore\n"),
+        Invalid("x = 1  # noqa: TFC102 -- old loop\n", at=(1, 8), fixed="x = 1  # old loop\n"),
+        Invalid(
+            """
+            def f():
+                # noqa: TFC102
+                return 1
+            """,
+            at=(2, 5),
+            fixed="""
+            def f():
+                return 1
+            """),
+    ]
+
+    def check_noqa(self, comments, findings, enabled):
+        from tfcompat.lint import rules  # the registry imports this module
+
+        known = {cls.code for cls in rules.all_rules()}
+        found = {(f.line, f.code) for f in findings}
+        for comment in comments:
+            match = suppress.NOQA.search(comment.value)
+            if not match or match.group("codes") is None:
+                continue
+            line = self.context.position(comment).start.line
+            keep, unused, off, unknown = [], [], [], []
+            for code in re.split(r"[\s,]+", match.group("codes")):
+                upper = code.upper()
+                if not _OURS.fullmatch(upper) or upper == self.code or (line, upper) in found:
+                    keep.append(code)
+                elif upper not in known:
+                    unknown.append(upper)
+                elif upper not in enabled:
+                    off.append(upper)
+                else:
+                    unused.append(upper)
+            if not (unused or off or unknown):
+                continue
+            detail = "; ".join(text % ", ".join(codes) for text, codes in (
+                ("no %s finding on this line", unused), ("%s not enabled", off),
+                ("%s is no tfcompat rule", unknown)) if codes)
+            self.report(comment, detail=detail, fix=[self._without(comment, match, keep)])
+
+    def _without(self, comment, match, keep):
+        """The edit taking the unused codes out of ``comment``."""
+        value = comment.value
+        if keep:
+            start, end = match.span("codes")
+            return self.replace(comment, value[:start] + ", ".join(keep) + value[end:])
+        before = value[:match.start()].rstrip()
+        after = value[match.end():].strip().lstrip("-:;,").strip()
+        if before or after:
+            return self.replace(comment, before + ("  # " if before and after else
+                                                   "# " if after else "") + after)
+        # Nothing left: remove the comment and the blanks before it (the line, if that is all).
+        rng = self.context.position(comment)
+        line_text = self.context.line_text(rng.start.line)
+        if not line_text[:rng.start.column].strip():
+            starts = self.context.line_starts()
+            next_line = rng.start.line + 1
+            if next_line <= len(starts):
+                return self._edit(CodePosition(rng.start.line, 0), CodePosition(next_line, 0), "")
+            return self._edit(CodePosition(rng.start.line, 0), rng.end, "")
+        blanks = len(line_text[:rng.start.column]) - len(line_text[:rng.start.column].rstrip())
+        return self._edit(CodePosition(rng.start.line, rng.start.column - blanks), rng.end, "")
