@@ -36,6 +36,9 @@ def register(subparsers):
                       help="also apply fixes marked unsafe")
     lint.add_argument("--diff", action="store_true",
                       help="print the fixes as a unified diff and write nothing")
+    lint.add_argument("--add-noqa", action="store_true",
+                      help="add `# noqa: CODE` to every line with a finding, in place (to adopt "
+                           "tfcompat on existing code; TFC001 reports them once unused)")
     lint.add_argument("--output-format", choices=report.FORMATS, default="text")
     lint.add_argument("--exit-zero", action="store_true",
                       help="exit 0 even when findings remain (errors still exit 2)")
@@ -91,12 +94,15 @@ def _fail(message):
 def lint_command(args):
     if args.jobs < 1:
         return _fail("--jobs must be at least 1")
-    if args.fix and args.diff:
-        return _fail("--fix and --diff exclude each other")
+    if args.fix + args.diff + args.add_noqa > 1:
+        return _fail("--fix, --diff and --add-noqa exclude each other")
     stdin = args.paths == ["-"]
     if "-" in args.paths and not stdin:
         return _fail("- (standard input) cannot be mixed with paths")
-    mode = "diff" if args.diff else "fix" if args.fix else "check"
+    if stdin and args.add_noqa:
+        return _fail("--add-noqa rewrites files: it cannot read standard input")
+    mode = ("diff" if args.diff else "fix" if args.fix else "add-noqa" if args.add_noqa
+            else "check")
     try:
         cli = _cli_options(args)
         if stdin:
@@ -189,6 +195,8 @@ def _output(results, args, mode, stdin):
         if errors:
             return 2
         return 1 if any(r.diff for r in results) else 0
+    if mode == "add-noqa":
+        return _added_noqa(results, args)
     if stdin and mode == "fix":
         sys.stdout.buffer.write(results[0].output)
         sys.stdout.flush()
@@ -204,6 +212,18 @@ def _output(results, args, mode, stdin):
     if found and not args.exit_zero:
         return 1
     return 0
+
+
+def _added_noqa(results, args):
+    """Like ruff: files that could not be linted, then a count; exit 0 unless an error."""
+    errors = [(r.display, f) for r in results for f in r.findings if f.is_error]
+    for display, f in errors:
+        print(report.line(display, f), file=sys.stderr)
+    added = sum(r.fixed for r in results)
+    if not args.quiet:
+        print("Added %d noqa directive%s." % (added, "" if added == 1 else "s"),
+              file=sys.stderr)
+    return 2 if errors else 0
 
 
 def rules_command(args):

@@ -10,7 +10,7 @@ from typing import Optional, Tuple
 
 import libcst as cst
 
-from tfcompat.lint import files, suppress
+from tfcompat.lint import files, noqa, suppress
 from tfcompat.lint.analysis import Context
 from tfcompat.lint.rule import SAFE, Finding, Fix
 
@@ -176,6 +176,21 @@ class Linter:
     def check(self, text):
         return self.lint(parse(text), text)
 
+    def add_noqa(self, text):
+        """A `# noqa: CODE` for every finding (tfcompat.lint.noqa); the result must parse."""
+        module = parse(text)
+        findings = self.lint(module, text)
+        if module.code != text:
+            return FixResult(text, findings, 0, (
+                "no noqa added: the parser cannot reproduce this file byte for byte",))
+        new, added, notes = noqa.add(text, findings)
+        new_module = _parses(new) if new != text else None
+        if new_module is None:
+            if new != text:
+                notes += ("no noqa added: the result would not parse",)
+            return FixResult(text, findings, 0, notes)
+        return FixResult(new, self.lint(new_module, new), added, notes)
+
     def fix(self, text):
         """Apply fixes until none is left (at most MAX_FIX_PASSES passes), re-parsing each time.
 
@@ -269,7 +284,8 @@ class FileResult:
 
 
 def process(task, linter, mode, cache=None, settings=None):
-    """Lint (mode "check"), fix in place ("fix") or diff ("diff") one file; never raises."""
+    """Lint (mode "check"), fix in place ("fix"), diff ("diff") or add noqa comments in place
+    ("add-noqa") to one file; never raises."""
     def done(findings, **kw):
         return FileResult(task.display, findings, **kw)
 
@@ -282,7 +298,8 @@ def process(task, linter, mode, cache=None, settings=None):
     echo = data if (task.path is None and mode == "fix") else None
     key = cache.key(data, settings) if cache is not None else None
     cached = cache.get(key) if key else None
-    if cached is not None and (mode == "check" or not any(f.fixable for f in cached)):
+    if cached is not None and (mode == "check" or not (
+            noqa.targets(cached) if mode == "add-noqa" else any(f.fixable for f in cached))):
         return done(cached, output=echo)
     findings = _check(data, linter, mode)
     if isinstance(findings, tuple):
@@ -306,7 +323,7 @@ def _check(data, linter, mode):
     try:
         if mode == "check":
             return linter.check(source.text)
-        return source, linter.fix(source.text)
+        return source, (linter.add_noqa if mode == "add-noqa" else linter.fix)(source.text)
     except ParseFailure as exc:
         return [error("TFC902", str(exc), exc.line, exc.col)]
     except RecursionError:

@@ -19,15 +19,17 @@ class UnusedNoqa(Rule):
     deciding so. Stale codes also make `tfcompat lint --add-noqa` baselines harder to pay off,
     since nobody can tell which entries still matter.
 
-    Judged: codes of tfcompat's form (`TFC` and digits) in a `# noqa: ...` comment. A code
-    counts as unused when no finding of that code starts on the comment's line, when its rule
-    is not enabled for the file (`--select`, `ignore`, `per-file-ignores`), or when no rule has
-    that code. Codes of other tools (`E501`), a bare `# noqa`, `# noqa: TFC001` and the
-    file-level `# tfcompat: noqa` are left alone.
+    Judged: codes of tfcompat's form (`TFC` and digits) in a `# noqa: ...` comment. A code is
+    unused when its rule is enabled for the file and reports nothing starting on the comment's
+    line, or when no rule has that code (a typo, a rule renamed). A code whose rule is not
+    enabled for the file (`--select`, `ignore`, `per-file-ignores`) is not judged: that rule did
+    not run, so `tfcompat lint --select TFC001 --fix` never strips the project's noqa comments.
+    Codes of other tools (`E501`), a bare `# noqa`, `# noqa: TFC001` and the file-level
+    `# tfcompat: noqa` are left alone.
 
     ## Example
     ```python
-    iterator = tf.compat.v1.data.make_one_shot_iterator(dataset)  # noqa: TFC401
+    iterator = tf.compat.v1.data.make_one_shot_iterator(dataset)  # noqa: TFC999
     ```
 
     ## Use instead
@@ -38,8 +40,7 @@ class UnusedNoqa(Rule):
     ## Fix safety
     Safe: it removes only the unused codes, keeping the others (`# noqa: E501, TFC102` becomes
     `# noqa: E501`), and the whole `noqa` directive when it held nothing else; any other
-    comment text on the line stays. As in ruff, a code whose rule is not enabled in this run
-    counts as unused: run the fix with the rules the project really checks.
+    comment text on the line stays.
 
     ## Versions
     Any: it reads comments only.
@@ -52,8 +53,11 @@ class UnusedNoqa(Rule):
     tokens = ("TFC", "tfc")
     fix = SAFE
 
+    # The examples run TFC001 alone, so only unknown codes can be unused in them; codes of
+    # real rules are tested with every rule enabled in tests/lint/test_unused_noqa.py.
     VALID = [
         "x = 1  # noqa: E501",
+        "x = 1  # noqa: TFC102",  # TFC102 is not enabled here: not judged
         "x = 1  # noqa",
         "x = 1  # noqa: TFC001",
         "x = 1  # a comment about TFC102",
@@ -61,16 +65,16 @@ class UnusedNoqa(Rule):
         'x = "# noqa: TFC102"',
     ]
     INVALID = [
-        Invalid("x = 1  # noqa: TFC102\n", at=(1, 8), fixed="x = 1\n"),
-        Invalid("x = 1  # noqa: E501, TFC102\n", at=(1, 8), fixed="x = 1  # noqa: E501\n"),
-        Invalid("x = 1  # noqa:TFC999,E501\n", at=(1, 8), fixed="x = 1  # noqa:E501\n"),
-        Invalid("x = 1  # type: ignore  # noqa: TFC102\n", at=(1, 8),
+        Invalid("x = 1  # noqa: TFC999\n", at=(1, 8), fixed="x = 1\n"),
+        Invalid("x = 1  # noqa: E501, TFC999\n", at=(1, 8), fixed="x = 1  # noqa: E501\n"),
+        Invalid("x = 1  # noqa:tfc999,E501\n", at=(1, 8), fixed="x = 1  # noqa:E501\n"),
+        Invalid("x = 1  # type: ignore  # noqa: TFC999\n", at=(1, 8),
                 fixed="x = 1  # type: ignore\n"),
-        Invalid("x = 1  # noqa: TFC102 -- old loop\n", at=(1, 8), fixed="x = 1  # old loop\n"),
+        Invalid("x = 1  # noqa: TFC999 -- old loop\n", at=(1, 8), fixed="x = 1  # old loop\n"),
         Invalid(
             """
             def f():
-                # noqa: TFC102
+                # noqa: TFC999
                 return 1
             """,
             at=(2, 5),
@@ -90,22 +94,20 @@ class UnusedNoqa(Rule):
             if not match or match.group("codes") is None:
                 continue
             line = self.context.position(comment).start.line
-            keep, unused, off, unknown = [], [], [], []
+            keep, unused, unknown = [], [], []
             for code in re.split(r"[\s,]+", match.group("codes")):
                 upper = code.upper()
-                if not _OURS.fullmatch(upper) or upper == self.code or (line, upper) in found:
-                    keep.append(code)
-                elif upper not in known:
-                    unknown.append(upper)
-                elif upper not in enabled:
-                    off.append(upper)
-                else:
+                if upper in enabled and upper != self.code and (line, upper) not in found:
                     unused.append(upper)
-            if not (unused or off or unknown):
+                elif _OURS.fullmatch(upper) and upper not in known:
+                    unknown.append(upper)
+                else:
+                    keep.append(code)
+            if not (unused or unknown):
                 continue
             detail = "; ".join(text % ", ".join(codes) for text, codes in (
-                ("no %s finding on this line", unused), ("%s not enabled", off),
-                ("%s is no tfcompat rule", unknown)) if codes)
+                ("no %s finding on this line", unused), ("%s is no tfcompat rule", unknown))
+                if codes)
             self.report(comment, detail=detail, fix=[self._without(comment, match, keep)])
 
     def _without(self, comment, match, keep):
