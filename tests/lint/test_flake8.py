@@ -1,12 +1,13 @@
 """The flake8 plugin, run by the real flake8: the same findings as `tfcompat lint`."""
 import os
 import re
+import shlex
 import subprocess
 import sys
 
 import pytest
 
-from lint_helpers import GET_NEXT, run_tfcompat
+from lint_helpers import GET_NEXT, readme_blocks, run_tfcompat
 
 pytest.importorskip("flake8", reason="flake8 is not installed")
 
@@ -37,7 +38,12 @@ def tfcompat_json(*args, cwd):
 
 
 def test_flake8_reports_what_tfcompat_lint_reports_on_the_examples():
-    rc, rows = flake8("--select", "TFC", "examples/", cwd=ROOT)
+    # The README's command, as written there.
+    [command] = [line for block in readme_blocks("sh") for line in block.splitlines()
+                 if line.startswith("flake8 ")]
+    args = shlex.split(command)[1:]
+    assert args == ["--select", "TFC", "examples/"]
+    rc, rows = flake8(*args, cwd=ROOT)
     expected = tfcompat_json("examples/", cwd=ROOT)
     assert len(expected) >= 5  # the examples hold findings of several rules
     assert rc == 1

@@ -11,7 +11,7 @@ import sys
 
 import pytest
 
-from lint_helpers import GET_NEXT, GET_NEXT_FIXED
+from lint_helpers import GET_NEXT, GET_NEXT_FIXED, readme_blocks
 
 pre_commit = pytest.importorskip("pre_commit", reason="pre-commit is not installed")
 yaml = pytest.importorskip("yaml", reason="PyYAML (a pre-commit dependency) is not installed")
@@ -151,3 +151,21 @@ def test_clean_files_pass(tmp_path, hook_repo, pre_commit_home):
         rc, out = try_repo(hook, tmp_path, hook_repo, pre_commit_home)
         assert rc == 0, out
         assert "Passed" in out
+
+
+def test_the_readme_configuration_runs_as_written(project, hook_repo, pre_commit_home):
+    """The README's .pre-commit-config.yaml, with its two placeholders filled in."""
+    [snippet] = [b for b in readme_blocks("yaml") if "repos:" in b]
+    config = yaml.safe_load(snippet)
+    [repo] = config["repos"]
+    assert repo["repo"].startswith("<") and repo["rev"].startswith("<")  # the placeholders
+    with open(os.path.join(ROOT, ".pre-commit-hooks.yaml")) as handle:
+        known = {h["id"] for h in yaml.safe_load(handle)}
+    assert [h["id"] for h in repo["hooks"]] == ["tfcompat-lint"]
+    assert "tfcompat-fix" in snippet and set(["tfcompat-lint", "tfcompat-fix"]) <= known
+    repo["repo"], repo["rev"] = hook_repo
+    (project / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config))
+    git("add", "-A", cwd=project)
+    rc, out = run_pre_commit(["run", "--all-files"], project, pre_commit_home)
+    assert rc == 1, out
+    assert "bad.py:4:18: TFC102" in out and "vendored" not in out
