@@ -5,6 +5,7 @@ import subprocess
 
 import pytest
 
+from lint_helpers import GET_NEXT
 from tfcompat.lint import config, files
 
 
@@ -63,3 +64,14 @@ def test_force_exclude_applies_excludes_to_paths_given_by_name(write, tmp_path):
     # From a subdirectory: patterns with "/" stay relative to the pyproject.toml.
     assert _found(["../gen/g.py", "../a.py"], tmp_path / "pkg", force_exclude=True) == [
         ("../a.py", "")]
+
+
+def test_force_exclude_with_standard_input(write, tfcompat):
+    write("pyproject.toml", '[tool.tfcompat]\nextend-exclude = ["vendored"]\n')
+    args = ("lint", "--force-exclude", "--stdin-filename")
+    run = tfcompat(*args, "vendored/a.py", "-", input=GET_NEXT)
+    assert (run.returncode, run.stdout) == (0, "")
+    run = tfcompat(*args, "vendored/a.py", "--fix", "-", input=GET_NEXT)
+    assert (run.returncode, run.stdout) == (0, GET_NEXT)  # echoed unchanged
+    run = tfcompat(*args, "src/a.py", "-", input=GET_NEXT)
+    assert run.returncode == 1 and "src/a.py:4:18: TFC102" in run.stdout

@@ -107,6 +107,11 @@ def lint_command(args):
         cli = _cli_options(args)
         if stdin:
             data = sys.stdin.buffer.read()
+            if args.force_exclude and args.stdin_filename and files.excluded_by_name(
+                    args.stdin_filename, config.Resolver().project_for):
+                if mode == "fix":
+                    sys.stdout.buffer.write(data)  # an editor replaces its buffer with this
+                return 0
             tasks, settings = plan([args.stdin_filename or "stdin.py"], cli, stdin=data,
                                    display=args.stdin_filename or "-")
         else:

@@ -144,7 +144,7 @@ def discover(paths, project_for, force_exclude=False):
     for top in paths:
         if not os.path.lexists(top):
             add(top, os.strerror(errno.ENOENT))
-        elif force_exclude and _excluded_by_name(top, project_for):
+        elif force_exclude and excluded_by_name(top, project_for):
             continue
         elif os.path.isdir(top):
             for path, error in _walk(top, project_for):
@@ -154,7 +154,7 @@ def discover(paths, project_for, force_exclude=False):
     return sorted(found, key=lambda f: f.display)
 
 
-def _excluded_by_name(path, project_for):
+def excluded_by_name(path, project_for):
     project = project_for(os.path.dirname(os.path.abspath(path)))
     return project.excluded(path, project.root)
 
