@@ -47,6 +47,8 @@ class Plugin:
                    type(self))
 
     def _findings(self):
+        import dataclasses  # not on Python 3.6
+
         from tfcompat.lint import config, engine, rules
 
         cls = type(self)
@@ -59,7 +61,10 @@ class Plugin:
         linter = cls._linters.get(settings)
         if linter is None:
             by_code = {rule.code: rule for rule in rules.all_rules()}
-            linter = cls._linters[settings] = engine.Linter(
-                [by_code[c] for c in settings.codes], settings.target_tf, settings.unsafe_fixes)
+            # The file's settings, less the rule codes, are the Linter's keyword arguments.
+            options = dataclasses.asdict(settings)
+            codes = options.pop("codes")
+            linter = cls._linters[settings] = engine.Linter([by_code[c] for c in codes],
+                                                            **options)
         task = engine.Task(0, None, self.filename, 0, _source_bytes(self.lines))
         return engine.process(task, linter, "check").findings
