@@ -1,4 +1,4 @@
-"""Feeding Keras from a tf.data pipeline through a Python generator and a session.
+"""Feeding Keras from a tf.data pipeline through a Python generator and a session (the seed).
 
 Fails with "Tensor ... is not an element of this graph": Keras runs the generator in a
 worker thread, whose default graph is not the one the iterator was built in.
@@ -9,25 +9,25 @@ import tensorflow as tf
 from keras.layers import Dense, Input
 from keras.models import Model
 
-
-def create_data_generator(sess):
-    features = np.arange(4).reshape(-1, 1)
-    labels = np.arange(5, 9).reshape(-1, 1)
-    ds = tf.data.Dataset.from_tensor_slices((features, labels)).repeat().batch(4)
-    iterator = ds.make_one_shot_iterator()
-    while True:
-        # A new IteratorGetNext op on every step, run in Keras' worker thread.
-        yield sess.run(iterator.get_next())
+with tf.Session() as sess:
+    def create_data_generator():
+        features = np.arange(4).reshape(-1, 1)
+        labels = np.arange(5, 9).reshape(-1, 1)
+        ds = tf.data.Dataset.from_tensor_slices((features, labels)).repeat().batch(4)
+        iterator = ds.make_one_shot_iterator()
+        while True:
+            # A new IteratorGetNext op on every step, run in Keras' worker thread.
+            yield sess.run(iterator.get_next())
 
 
 def train():
+    datagen = create_data_generator()
     inputs = Input(shape=(1,))
     outputs = Dense(1, activation="relu")(inputs)
     model = Model(inputs=inputs, outputs=outputs)
     model.compile("rmsprop", "mean_squared_error")
-    with tf.Session() as sess:
-        model.fit_generator(create_data_generator(sess), steps_per_epoch=1, epochs=5,
-                            verbose=2, max_queue_size=2)
+    return model.fit_generator(datagen, steps_per_epoch=1, epochs=5,
+                               verbose=2, max_queue_size=2)
 
 
 def keras_session_generator(images, labels, batch_size=128):
@@ -38,3 +38,7 @@ def keras_session_generator(images, labels, batch_size=128):
     next_batch = iterator.get_next()
     while True:
         yield K.get_session().run(next_batch)
+
+
+if __name__ == "__main__":
+    train()

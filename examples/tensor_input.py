@@ -4,8 +4,8 @@ Works from Keras 2.0.7 in graph mode; TF 2 eager and Keras 3 reject it.
 """
 import numpy as np
 import tensorflow as tf
-from tensorflow.keras.layers import Dense, Input
-from tensorflow.keras.models import Model
+from keras.layers import Dense, Input
+from keras.models import Model
 
 # Big in-memory arrays: from_tensor_slices copies them into the graph as constants.
 x = np.random.rand(200000, 784).astype("float32")

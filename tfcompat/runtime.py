@@ -150,6 +150,20 @@ def model_flavor(model):
     raise TypeError("not a Keras model: %r" % (type(model),))
 
 
+def keras_module(flavor):
+    """The top-level module of an installed Keras flavour (keras, tf.keras, tf_keras)."""
+    if flavor == versions.TF_KERAS:
+        import tensorflow as tf
+
+        version = _tf_keras_version(tf)
+        if version is not None and version < (2, 4):
+            return tf.keras
+        return importlib.import_module("keras")  # keras 2.4-2.15 is tf.keras' implementation
+    if flavor == versions.TF_KERAS_PKG:
+        return importlib.import_module("tf_keras")
+    return importlib.import_module("keras")
+
+
 def _default_flavor(found, tf_version):
     if tf_version is not None and versions.holds("tf_keras_is_keras3", tf_version):
         if _legacy_keras_requested() and versions.TF_KERAS_PKG in found:

@@ -89,6 +89,49 @@ def probe_compat_v1_make_one_shot_iterator(k):
     return _attempt(lambda: _tf().compat.v1.data.make_one_shot_iterator)
 
 
+def probe_compat_v1(k):
+    return _attempt(lambda: _tf().compat.v1.Session)
+
+
+def probe_data_experimental(k):
+    return _attempt(lambda: _tf().data.experimental)
+
+
+def probe_tf_keras_import(k):
+    return _attempt(lambda: importlib.import_module("tensorflow.keras.layers").Dense)
+
+
+def _requires(distribution):
+    try:
+        from importlib import metadata
+        return metadata.requires(distribution) or []
+    except ImportError:  # Python < 3.8
+        import pkg_resources
+        return [str(r) for r in pkg_resources.get_distribution(distribution).requires()]
+
+
+def probe_keras_package_paired(k):
+    import re
+    for distribution in ("tensorflow", "tensorflow-cpu", "tensorflow-gpu"):
+        try:
+            requires = _requires(distribution)
+        except Exception:
+            continue
+        # keras itself, not keras-applications / keras_preprocessing.
+        return any(re.match(r"keras(?![-_\w])", r) for r in requires)
+    return False
+
+
+def probe_dataset_prefetch(k):
+    cls = _dataset_cls(_tf())
+    return cls is not None and hasattr(cls, "prefetch")
+
+
+def probe_dataset_element_spec(k):
+    cls = _dataset_cls(_tf())
+    return cls is not None and hasattr(cls, "element_spec")
+
+
 def probe_executing_eagerly(k):
     return hasattr(_tf(), "executing_eagerly")
 

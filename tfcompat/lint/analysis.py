@@ -22,10 +22,11 @@ _NEWLINES = re.compile(r"\r\n|\r|\n")
 class Context:
     """The file being linted, shared by every rule instance of one traversal."""
 
-    def __init__(self, module, text, target_tf=None):
+    def __init__(self, module, text, target_tf=None, keras_target=None):
         self.module = module
         self.text = text
         self.target_tf = target_tf
+        self.keras_target = keras_target  # "tf.keras", "keras", "tf_keras" or None (unset)
         self.ancestors = []  # root first, the node being visited last; kept by the engine
         self.reports = []    # (rule, node, message, edits) as rules report them
         self._positions = None
@@ -71,6 +72,63 @@ class Context:
         if self._scopes is None:
             self._scopes = Scopes(self)
         return self._scopes
+
+
+def name_used(context, name):
+    """Whether ``name`` is bound or read as a plain name anywhere in the file (attribute
+    names and the module paths of imports do not count)."""
+    names = getattr(context, "_plain_names", None)
+    if names is None:
+        visitor = _PlainNames()
+        context.module.visit(visitor)
+        names = context._plain_names = visitor.found
+    return name in names
+
+
+class _PlainNames(cst.CSTVisitor):
+    def __init__(self):
+        super().__init__()
+        self.found = set()
+
+    def visit_Name(self, node):
+        self.found.add(node.value)
+
+    def visit_Attribute(self, node):
+        node.value.visit(self)
+        return False
+
+    def visit_Import(self, node):
+        for alias in node.names:
+            bound = alias.asname.name if alias.asname else None
+            self.found.add(bound.value if isinstance(bound, cst.Name)
+                           else dotted(alias.name).split(".")[0])
+        return False
+
+    def visit_ImportFrom(self, node):
+        if not isinstance(node.names, cst.ImportStar):
+            for alias in node.names:
+                bound = alias.asname.name if alias.asname else alias.name
+                if isinstance(bound, cst.Name):
+                    self.found.add(bound.value)
+        return False
+
+
+def leading_statements(module):
+    """(the module's leading docstring / ``__future__`` statements, its leading imports)."""
+    header, imports = [], []
+    for statement in module.body:
+        small = statement.body[0] if (isinstance(statement, cst.SimpleStatementLine)
+                                      and len(statement.body) == 1) else None
+        if not imports and isinstance(small, cst.Expr) and isinstance(small.value, cst.SimpleString):
+            header.append(statement)
+        elif isinstance(small, cst.ImportFrom) and small.module is not None \
+                and dotted(small.module) == "__future__":
+            header.append(statement)
+        elif isinstance(small, (cst.Import, cst.ImportFrom)):
+            imports.append(statement)
+        else:
+            break
+    return header, imports
 
 
 def canonical(name):
@@ -119,6 +177,22 @@ class Imports:
         for local, qualified in self.toplevel.items():
             if qualified == module:
                 return local
+        return None
+
+    def spell(self, candidates):
+        """Source text naming the first of ``candidates`` (exact qualified names) that a
+        module-level import can spell, through the longest imported prefix; None when none.
+
+        With ``import tensorflow.compat.v1 as tf``, ``tensorflow.compat.v1.Session`` is
+        ``tf.Session`` but ``tensorflow.data.AUTOTUNE`` cannot be spelled."""
+        for wanted in candidates:
+            best = None
+            for local, qualified in self.toplevel.items():
+                if wanted == qualified or wanted.startswith(qualified + "."):
+                    if best is None or len(qualified) > len(best[1]):
+                        best = (local, qualified)
+            if best is not None:
+                return best[0] + wanted[len(best[1]):]
         return None
 
 
@@ -302,6 +376,39 @@ class _ScopeIndex:
             self.order[id(statement)] = n
             for name, value in _statement_bindings(statement):
                 self.bindings[name].append((n, value, statement))
+        self.branches = {}  # id(statement) -> {id(if statement): "if" or "else"} around it
+        _record_branches(body, {}, self.branches)
+
+    def exclusive(self, first, second):
+        """Whether two statements sit in different branches of one `if`: never both run."""
+        a, b = self.branches.get(id(first), {}), self.branches.get(id(second), {})
+        return any(key in b and b[key] != side for key, side in a.items())
+
+
+def _record_branches(statements, path, out):
+    for statement in statements:
+        out[id(statement)] = path
+        if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
+            continue
+        if isinstance(statement, cst.If):
+            _record_branches(_block_statements(statement), dict(path, **{str(id(statement)): "if"}),
+                             out)
+            orelse = statement.orelse
+            if orelse is not None:
+                inner = [orelse] if isinstance(orelse, cst.If) else _block_statements(orelse)
+                _record_branches(inner, dict(path, **{str(id(statement)): "else"}), out)
+            continue
+        for child in statement.children:
+            _record_child_branches(child, path, out)
+
+
+def _record_child_branches(node, path, out):
+    if isinstance(node, cst.BaseStatement):
+        _record_branches([node], path, out)
+    elif isinstance(node, (cst.BaseSuite, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler,
+                           cst.Finally, cst.MatchCase)):
+        for child in node.children:
+            _record_child_branches(child, path, out)
 
 
 def _statement_bindings(statement):
@@ -384,7 +491,8 @@ class Scopes:
             bindings = index.bindings.get(name, ())
             limit = before if (before is not None and level == start) else statement
             position = index.order.get(id(limit), len(index.order))
-            earlier = [b for b in bindings if b[0] < position]
+            earlier = [b for b in bindings if b[0] < position
+                       and not (limit is not None and index.exclusive(b[2], limit))]
             if earlier:
                 return earlier[-1][1], level, earlier[-1][2]
             if name in index.params:
@@ -416,6 +524,14 @@ class Scopes:
         found = self.lookup(name.value if isinstance(name, cst.Name) else name,
                             self.chain(ancestors))
         return found[0] if found else None
+
+    def definition(self, name, ancestors):
+        """The def or class statement a name refers to here, or None."""
+        found = self.lookup(name.value if isinstance(name, cst.Name) else name,
+                            self.chain(ancestors))
+        if found and isinstance(found[2], (cst.FunctionDef, cst.ClassDef)):
+            return found[2]
+        return None
 
     def method_chain(self, expr, ancestors):
         chain = self.chain(ancestors)

@@ -30,7 +30,9 @@ def register(subparsers):
                       help="codes or prefixes not to check")
     lint.add_argument("--target-tf", metavar="X.Y",
                       help="oldest TensorFlow the code must still run on; fixes that need a "
-                           "newer one are not offered (default: none, so no version-gated fix)")
+                           "newer one are not offered (default: target-tf in [tool.tfcompat], "
+                           "else the lowest tensorflow the project's dependencies allow, else "
+                           "the newest TF known)")
     lint.add_argument("--fix", action="store_true", help="apply the fixes, in place")
     lint.add_argument("--unsafe-fixes", action="store_true", default=None,
                       help="also apply fixes marked unsafe")

@@ -13,6 +13,7 @@ try:
 except ImportError:  # Python < 3.11
     import tomli as tomllib
 
+from tfcompat.lint import target as target_inference
 from tfcompat.lint.rule import parse_target
 
 DEFAULT_EXCLUDE = (".git", ".tox", ".venv", "build", "dist", "__pycache__", ".tfcompat_cache")
@@ -34,10 +35,12 @@ class Options:
     exclude: Optional[Tuple[str, ...]] = None
     extend_exclude: Tuple[str, ...] = ()
     unsafe_fixes: Optional[bool] = None
+    keras_target: Optional[str] = None
 
 
 KEYS = ("select", "extend-select", "ignore", "per-file-ignores", "target-tf", "exclude",
-        "extend-exclude", "unsafe-fixes")
+        "extend-exclude", "unsafe-fixes", "keras-target")
+KERAS_TARGETS = ("tf.keras", "keras", "tf_keras")
 
 
 def selectors(values, where):
@@ -84,6 +87,10 @@ def options_from_table(table, where):
     unsafe = table.get("unsafe-fixes")
     if unsafe is not None and not isinstance(unsafe, bool):
         raise ConfigError("%s: unsafe-fixes must be true or false" % where)
+    keras_target = table.get("keras-target")
+    if keras_target is not None and keras_target not in KERAS_TARGETS:
+        raise ConfigError("%s: keras-target must be one of %s, not %r"
+                          % (where, ", ".join('"%s"' % k for k in KERAS_TARGETS), keras_target))
     return Options(
         select=selectors(strings("select"), where) if "select" in table else None,
         extend_select=selectors(strings("extend-select"), where),
@@ -92,7 +99,8 @@ def options_from_table(table, where):
         target_tf=target(table["target-tf"], where) if "target-tf" in table else None,
         exclude=strings("exclude") if "exclude" in table else None,
         extend_exclude=strings("extend-exclude"),
-        unsafe_fixes=unsafe)
+        unsafe_fixes=unsafe,
+        keras_target=keras_target)
 
 
 # ------------------------------------------------------------------------------ matching
@@ -168,6 +176,7 @@ class FileSettings:
     codes: Tuple[str, ...]
     target_tf: Optional[Tuple[int, ...]]
     unsafe_fixes: bool
+    keras_target: Optional[str] = None
 
 
 class Project:
@@ -199,8 +208,10 @@ class Project:
                 if glob_matches(glob, parts, False):
                     enabled = selected(enabled, [Options(ignore=ignored)])
         target_tf = cli.target_tf if cli.target_tf is not None else self.options.target_tf
+        if target_tf is None:
+            target_tf = target_inference.infer(os.path.dirname(os.path.abspath(path)))[0]
         unsafe = cli.unsafe_fixes if cli.unsafe_fixes is not None else self.options.unsafe_fixes
-        return FileSettings(enabled, target_tf, bool(unsafe))
+        return FileSettings(enabled, target_tf, bool(unsafe), self.options.keras_target)
 
 
 class Resolver:

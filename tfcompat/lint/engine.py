@@ -115,10 +115,11 @@ class FixResult:
 class Linter:
     """A set of enabled rules with the settings their fixes depend on; reused for many files."""
 
-    def __init__(self, rules, target_tf=None, unsafe_fixes=False):
+    def __init__(self, rules, target_tf=None, unsafe_fixes=False, keras_target=None):
         self.rules = tuple(sorted(rules, key=lambda r: r.code))
         self.codes = frozenset(r.code for r in self.rules)
         self.target_tf = target_tf
+        self.keras_target = keras_target
         self.unsafe_fixes = unsafe_fixes
         if any(not r.tokens for r in self.rules):
             self.tokens = None  # some rule must see every file
@@ -133,7 +134,7 @@ class Linter:
 
     def lint(self, module, text):
         """Findings of every rule on a parsed module, suppressions applied, sorted."""
-        context = Context(module, text, self.target_tf)
+        context = Context(module, text, self.target_tf, self.keras_target)
         visits, leaves, noqa_checks = {}, {}, []
         for cls, hooks in self._hooks:
             rule = cls(context)

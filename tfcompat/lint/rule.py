@@ -66,6 +66,16 @@ What a rule can ask (all cheap unless said; everything is computed on first use 
   ``self.assigned_in(node)``     source text of every target assigned anywhere inside ``node``.
   ``self.fresh_name(base)``      ``base`` or ``base_1``... not used anywhere in the file.
   ``self.code_for(node)``        the node's source text.
+  ``self.definition(name)``      the def/class statement a name refers to here, or None.
+  ``self.spell(*qualified)``     source text naming a qualified name through the module's own
+                                 imports (``tensorflow.data.AUTOTUNE`` -> ``tf.data.AUTOTUNE``).
+  ``self.require(*qualified, module=, alias=)``  (text, edits): as spell, adding the import
+                                 when none can spell it (``self.add_line_at_top(line)``).
+  ``self.remove(statement)``     an edit deleting a statement's lines.
+  ``self.target_tf``, ``self.target_at_least(fact)``  the target TF, and whether a versions.py
+                                 fact's TF rows hold for it; ``self.keras_target``: the config.
+Shared questions about pipelines, Keras calls, generators and sessions are in
+``tfcompat/lint/patterns.py``; Keras namespaces in ``tfcompat/lint/namespaces.py``.
   ``self.context``               the rest (module, text, target_tf, ancestors: the nodes from the
                                  module down to the one being visited, valid during a visit).
 Names of TF APIs that several rules look for live in ``tfcompat/lint/tfapi.py``; version facts
@@ -94,17 +104,31 @@ DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "F
 
 
 @dataclasses.dataclass(frozen=True)
+class Run:
+    """Says that an INVALID example is a whole program, run on real TensorFlow by
+    tests/runtime/test_rewrites_run.py: its source runs in the tox cells ``original`` (and
+    raises in ``broken``), its ``fixed`` source runs in ``fixed``, and both leave a ``result``
+    of the shape ``result`` (a list of losses for a training program, which must be finite)."""
+    fixed: Tuple[str, ...]
+    result: object
+    original: Tuple[str, ...] = ()
+    broken: Tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
 class Invalid:
     """An example the rule must flag exactly once, at ``at`` = (line, column), both 1-based.
 
     ``fixed`` is the source after ``--fix`` (with ``--unsafe-fixes`` for an UNSAFE rule), or None
     when no fix is offered for it. ``target_tf`` is the ``--target-tf`` it is linted with.
+    ``run`` (a ``Run``) marks a whole program whose rewrite is run on real TensorFlow.
     Sources are dedented, so they can be indented triple-quoted strings.
     """
     source: str
     at: Tuple[int, int]
     fixed: Optional[str] = None
     target_tf: Optional[str] = None
+    run: Optional[Run] = None
 
     def __post_init__(self):
         object.__setattr__(self, "source", _dedent(self.source))
@@ -254,6 +278,67 @@ class Rule:
     def fresh_name(self, base):
         return self.context.fresh_name(base)
 
+    def definition(self, name):
+        return self.context.scopes.definition(name, self.context.ancestors)
+
+    def spell(self, *qualified):
+        return self.context.imports.spell(qualified)
+
+    def require(self, *qualified, module="tensorflow", alias="tf"):
+        """(source text naming the first spellable of ``qualified``, edits making it so).
+
+        When no module-level import can spell any of them, the edits add
+        ``import <module> as <alias>`` (a fresh alias if that one is taken) above the first
+        statement that is not a docstring or ``__future__`` import, and the text spells the
+        first name through it."""
+        text = self.spell(*qualified)
+        if text is not None:
+            return text, []
+        name = alias if not analysis.name_used(self.context, alias) else self.fresh_name(alias)
+        line = "import %s" % module if name == module else "import %s as %s" % (module, name)
+        text = name + qualified[0][len(module):]
+        return text, [self.add_line_at_top(line)]
+
+    def add_line_at_top(self, line):
+        """An edit adding a line after the module's leading imports (after its docstring and
+        ``__future__`` imports when it has no other import)."""
+        module = self.context.module
+        header, imports = analysis.leading_statements(module)
+        after = imports or header
+        if not after:  # a module with findings has a statement
+            return self.insert_before(module.body[0], line)
+        end_line = self.context.position(after[-1]).end.line
+        if end_line < len(self.context.line_starts()):
+            start = cst.metadata.CodePosition(end_line + 1, 0)
+            return self._edit(start, start, line + module.default_newline)
+        end = cst.metadata.CodePosition(end_line, len(self.context.line_text(end_line)))
+        return self._edit(end, end, module.default_newline + line)
+
+    def remove(self, statement):
+        """An edit deleting a statement that fills its lines, trailing comment included."""
+        rng = self.context.position(statement)
+        starts = self.context.line_starts()
+        start = cst.metadata.CodePosition(rng.start.line, 0)
+        if rng.end.line < len(starts):
+            end = cst.metadata.CodePosition(rng.end.line + 1, 0)
+        else:
+            end = cst.metadata.CodePosition(rng.end.line, len(self.context.line_text(rng.end.line)))
+        return self._edit(start, end, "")
+
+    @property
+    def target_tf(self):
+        """The --target-tf this file is linted for, or None when unknown."""
+        return self.context.target_tf
+
+    @property
+    def keras_target(self):
+        """``keras-target`` from [tool.tfcompat]: "tf.keras", "keras", "tf_keras" or None."""
+        return self.context.keras_target
+
+    def target_at_least(self, fact):
+        """Whether the target TF is known and has ``fact`` (a versions.py fact with a TF row)."""
+        return self.target_tf is not None and _tf_rows_hold(fact, self.target_tf)
+
     def code_for(self, node):
         return self.context.module.code_for_node(node)
 
@@ -266,7 +351,7 @@ class Rule:
         if target_tf is None:
             return False
         rows = versions.rows(cls.fix_tf)
-        return all(r.gone is None for r in rows) and versions.holds(cls.fix_tf, target_tf)
+        return all(r.gone is None for r in rows) and _tf_rows_hold(cls.fix_tf, target_tf)
 
     @classmethod
     def fix_requirement(cls):
@@ -306,6 +391,14 @@ class Rule:
         match = re.search(r"^## %s\s*\n(.*?)(?=^## |\Z)" % re.escape(title), cls.doc(),
                           re.S | re.M)
         return match.group(1).strip() if match else ""
+
+
+def _tf_rows_hold(fact, target_tf):
+    """Whether a TF row of ``fact`` holds at ``target_tf``. A target names a TF release, so a
+    row is read for the Keras that release bundles: its flavour and graph-mode conditions are
+    left to the rule (tf.keras and Keras 3 rows are both TF rows here)."""
+    return any(r.lib == "tf" and (r.first is None or target_tf >= r.first)
+               and (r.gone is None or target_tf < r.gone) for r in versions.rows(fact))
 
 
 def parse_target(text):

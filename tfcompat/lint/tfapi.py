@@ -13,3 +13,67 @@ ITERATOR_FUNCTIONS = frozenset((
     "tensorflow.contrib.data.Iterator.from_structure",
     "tensorflow.contrib.data.Iterator.from_string_handle",
 ))
+
+# Functions and classes that start a tf.data pipeline.
+DATASET_SOURCES = frozenset(
+    ["tensorflow.data.Dataset." + m for m in (
+        "from_tensor_slices", "from_tensors", "from_generator", "range", "zip", "list_files",
+        "from_sparse_tensor_slices", "sample_from_datasets", "choose_from_datasets")]
+    + ["tensorflow.contrib.data.Dataset." + m for m in (
+        "from_tensor_slices", "from_tensors", "from_generator", "range", "zip", "list_files")]
+    + ["tensorflow.data." + c for c in (
+        "TFRecordDataset", "TextLineDataset", "FixedLengthRecordDataset")]
+    + ["tensorflow.contrib.data." + c for c in (
+        "TFRecordDataset", "TextLineDataset", "FixedLengthRecordDataset")]
+    + ["tensorflow.data.experimental." + f for f in (
+        "make_csv_dataset", "CsvDataset", "SqlDataset", "make_batched_features_dataset")]
+    + [k + ".utils." + f for k in ("tensorflow.keras", "keras", "tf_keras") for f in (
+        "image_dataset_from_directory", "text_dataset_from_directory",
+        "timeseries_dataset_from_array", "audio_dataset_from_directory")]
+    + ["tensorflow_datasets.load"])
+
+# Dataset methods: a chain holding one of them is a tf.data pipeline.
+DATASET_METHODS = frozenset((
+    "batch", "padded_batch", "map", "flat_map", "interleave", "filter", "shuffle", "repeat",
+    "prefetch", "cache", "take", "skip", "unbatch", "rebatch", "apply", "window", "with_options",
+    "concatenate", "shard", "map_with_legacy_function", "ragged_batch", "bucket_by_sequence_length"))
+
+# Sources of tfcompat that already end in a prefetch.
+PREFETCHED_SOURCES = frozenset(("tfcompat.from_arrays", "tfcompat.arrays.from_arrays"))
+
+# Keras Model methods that take data, and their generator forms.
+KERAS_DATA_METHODS = ("fit", "evaluate", "predict")
+GENERATOR_METHODS = {"fit_generator": "fit", "evaluate_generator": "evaluate",
+                     "predict_generator": "predict"}
+
+# Functions that return a Session (or the Keras one), canonical names.
+SESSION_FACTORIES = frozenset(
+    ["tensorflow.Session", "tensorflow.InteractiveSession", "tensorflow.train.MonitoredSession",
+     "tensorflow.train.MonitoredTrainingSession", "tensorflow.train.SingularMonitoredSession"]
+    + [k + ".backend.get_session" for k in (
+        "keras", "tensorflow.keras", "tensorflow.python.keras", "tf_keras")])
+
+# Wrappers that run Python inside a tf.data map (their outputs have no static shape).
+PY_FUNCTIONS = frozenset(("tensorflow.py_func", "tensorflow.py_function",
+                          "tensorflow.numpy_function", "tensorflow.contrib.eager.py_func"))
+
+# Calls that give a tensor its static shape back.
+SHAPE_SETTERS = frozenset(("tensorflow.ensure_shape", "tensorflow.reshape",
+                           "tensorflow.debugging.assert_shapes"))
+
+# The three Keras namespaces one module should not mix.
+KERAS_NAMESPACES = {"keras": "keras", "tensorflow.keras": "tf.keras",
+                    "tensorflow.python.keras": "tf.keras", "tf_keras": "tf_keras"}
+
+# Calls that only graph-mode code makes (canonical names).
+GRAPH_MODE_MARKERS = frozenset(
+    ["tensorflow." + n for n in (
+        "Session", "InteractiveSession", "placeholder", "placeholder_with_default",
+        "disable_eager_execution", "disable_v2_behavior", "get_default_graph",
+        "global_variables_initializer", "train.MonitoredTrainingSession")]
+    + list(SESSION_FACTORIES) + list(ITERATOR_FUNCTIONS))
+
+# tf.data sources that take in-memory data.
+IN_MEMORY_SOURCES = frozenset(
+    "%s.Dataset.%s" % (home, m) for home in ("tensorflow.data", "tensorflow.contrib.data")
+    for m in ("from_tensor_slices", "from_tensors"))

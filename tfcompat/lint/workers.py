@@ -49,7 +49,8 @@ def _worker(conn, table, mode, cache_dir, salt):
         if linter is None:
             settings = table[task.settings]
             linter = linters[task.settings] = engine.Linter(
-                [by_code[c] for c in settings.codes], settings.target_tf, settings.unsafe_fixes)
+                [by_code[c] for c in settings.codes], settings.target_tf, settings.unsafe_fixes,
+                settings.keras_target)
         conn.send(engine.process(task, linter, mode, cache, table[task.settings]))
 
 

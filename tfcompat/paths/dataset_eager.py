@@ -1,6 +1,6 @@
 """DATASET_EAGER: ``model.fit(dataset)`` while executing eagerly (TF 2, Keras 3, tf_keras)."""
 from tfcompat import versions
-from tfcompat.paths.base import FeedingPath, Path, need
+from tfcompat.paths.base import FeedingPath, Path, cast_for, need
 
 
 class DatasetEager(Path):
@@ -11,3 +11,28 @@ class DatasetEager(Path):
         if runtime.keras_flavor != versions.KERAS3 and not runtime.eager:
             return "needs eager execution; this is %s" % runtime.describe()
         return need("fit_accepts_dataset", runtime)
+
+    def finds_epoch_end(self, runtime):
+        return runtime.has("fit_dataset_without_steps")
+
+    def fit(self, runtime, model, train, val, epochs, callbacks, verbose):
+        return fit_datasets(model, train, val, epochs, callbacks, verbose)
+
+    def evaluate(self, runtime, model, data):
+        return evaluate_dataset(model, data)
+
+
+def fit_datasets(model, train, val, epochs, callbacks, verbose):
+    """Keras' own fit(dataset): the eager path, and the graph one inside the model's graph."""
+    kwargs = {}
+    if val is not None:
+        kwargs = dict(validation_data=cast_for(model, val.dataset()),
+                      validation_steps=val.steps)
+    # shuffle=False: a dataset brings its own order (from_arrays shuffles every epoch).
+    return model.fit(cast_for(model, train.dataset()), epochs=epochs,
+                     steps_per_epoch=train.steps, callbacks=callbacks, verbose=verbose,
+                     shuffle=False, **kwargs)
+
+
+def evaluate_dataset(model, data):
+    return model.evaluate(cast_for(model, data.dataset()), steps=data.steps, verbose=0)

@@ -1,9 +1,10 @@
 """DATASET_GRAPH: tf.keras ``fit(dataset, steps_per_epoch=...)`` in graph mode, TF >= 1.9."""
 from tfcompat import versions
-from tfcompat.paths.base import FeedingPath, Path, need
+from tfcompat.paths.base import FeedingPath, GraphPath, need
+from tfcompat.paths.dataset_eager import evaluate_dataset, fit_datasets
 
 
-class DatasetGraph(Path):
+class DatasetGraph(GraphPath):
     name = FeedingPath.DATASET_GRAPH
     summary = "tf.keras model.fit(tf.data.Dataset, steps_per_epoch=...) in graph mode"
 
@@ -14,3 +15,14 @@ class DatasetGraph(Path):
             return ("needs tf.keras: standalone Keras %s cannot fit a tf.data.Dataset"
                     % versions.format_version(runtime.keras_version))
         return need("fit_accepts_dataset", runtime)
+
+    def finds_epoch_end(self, runtime):
+        return runtime.has("fit_dataset_without_steps")
+
+    def fit(self, runtime, model, train, val, epochs, callbacks, verbose):
+        with self.in_model_graph(model):
+            return fit_datasets(model, train, val, epochs, callbacks, verbose)
+
+    def evaluate(self, runtime, model, data):
+        with self.in_model_graph(model):
+            return evaluate_dataset(model, data)

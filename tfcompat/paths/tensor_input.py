@@ -1,10 +1,69 @@
-"""TENSOR_INPUT: the model rewired on ``Input(tensor=x)`` with ``compile(target_tensors=[y])``."""
-from tfcompat.paths.base import FeedingPath, Path, need
+"""TENSOR_INPUT: the model rewired on ``Input(tensor=x)`` with ``compile(target_tensors=[y])``.
+
+The rewired model calls the user's model as a layer, so layers and weights are shared: training
+it trains the user's model. Validation runs a second rewired model, on the validation tensors,
+at each epoch's end.
+"""
+from tfcompat import tfapi
+from tfcompat.errors import DataError
+from tfcompat.paths.base import (FeedingPath, GraphPath, as_list, batch_mean, cast_for, need,
+                                 validation_callback)
 
 
-class TensorInput(Path):
+class TensorInput(GraphPath):
     name = FeedingPath.TENSOR_INPUT
     summary = "model rewired on Input(tensor=...) + compile(target_tensors=...), graph mode"
 
     def _refuses(self, runtime):
         return need("target_tensors", runtime)
+
+    def fit(self, runtime, model, train, val, epochs, callbacks, verbose):
+        with self.in_model_graph(model) as (keras, session):
+            wired = _rewire(keras, model, _tensors(model, train, session))
+            if val is not None:
+                checker = _rewire(keras, model, _tensors(model, val, session))
+                callbacks = [validation_callback(keras, lambda: checker.metrics_names,
+                                                 lambda: _evaluate(checker, val.steps))
+                             ] + callbacks
+            return wired.fit(epochs=epochs, steps_per_epoch=train.steps, callbacks=callbacks,
+                             verbose=verbose)
+
+    def evaluate(self, runtime, model, data):
+        with self.in_model_graph(model) as (keras, session):
+            return _evaluate(_rewire(keras, model, _tensors(model, data, session)), data.steps)
+
+
+def _evaluate(wired, steps):
+    # One batch per evaluate(): its loss is right on every Keras (see batch_mean).
+    results = [as_list(wired.evaluate(steps=1, verbose=0)) for _ in range(steps)]
+    return batch_mean(results, [1] * steps)
+
+
+def _tensors(model, feed, session):
+    """(x, y) tensors of an iterator over ``feed``, initialised in the Keras session."""
+    iterator = tfapi.initializable_iterator(cast_for(model, feed.dataset()))
+    session.run(iterator.initializer)
+    x, y = iterator.get_next()
+    xs, ys = tfapi.flatten(x), tfapi.flatten(y)
+    for tensor, model_input in zip(xs, model.inputs):
+        try:  # Input(tensor=) needs the static shape; batches of unknown shape get the model's
+            tensor.set_shape(model_input.get_shape())
+        except ValueError:
+            raise DataError("%s batches have shape %s but the model's input %s takes %s"
+                            % (feed.role, tensor.get_shape(), model_input.name,
+                               model_input.get_shape()))
+    return xs, ys
+
+
+def _rewire(keras, model, tensors):
+    xs, ys = tensors
+    inputs = [keras.layers.Input(tensor=t) for t in xs]
+    outputs = model(inputs if len(inputs) > 1 else inputs[0])
+    wired = keras.models.Model(inputs, outputs)
+    # Keras 2.3 / tf.keras keep compile(metrics=) in _compile_metrics; older Keras in metrics.
+    metrics = getattr(model, "_compile_metrics", None)
+    if metrics is None:
+        metrics = model.metrics
+    wired.compile(optimizer=model.optimizer, loss=model.loss, metrics=metrics,
+                  loss_weights=getattr(model, "loss_weights", None), target_tensors=ys)
+    return wired

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint.rule import SAFE, Invalid, Rule
+from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
 from tfcompat.lint.tfapi import ITERATOR_METHODS
 
 # Where the function form lives, for each module a file may import under some alias.
@@ -41,7 +41,8 @@ class DatasetIteratorMethod(Rule):
     imports it (`tf.`, `tensorflow.`, `v1.`). Arguments such as `shared_name=` are kept.
 
     ## Versions
-    Methods: TF 1.4 to 1.15. Functions: TF 1.13 onwards (`tf.compat.v1.data`).
+    Methods: TF 1.4 to 1.15. Functions: TF 1.13 onwards (`tf.compat.v1.data`). Rewrite run by
+    tests/runtime/test_rewrites_run.py in tf115-keras231 and tf221 (where the original fails).
     """
 
     code = "TFC401"
@@ -122,6 +123,29 @@ class DatasetIteratorMethod(Rule):
             it = Dataset.range(3).make_one_shot_iterator()
             """,
             at=(2, 23), target_tf="1.15"),
+        # A program: TF 2 cannot run the original; the fixed one runs on both.
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            ds = tf.data.Dataset.from_tensor_slices(np.ones((8, 2), "float32")).batch(2)
+            it = ds.make_one_shot_iterator()
+            with tf.compat.v1.Session() as sess:
+                result = sess.run(it.get_next())
+            """,
+            at=(5, 9), target_tf="1.15",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            ds = tf.data.Dataset.from_tensor_slices(np.ones((8, 2), "float32")).batch(2)
+            it = tf.compat.v1.data.make_one_shot_iterator(ds)
+            with tf.compat.v1.Session() as sess:
+                result = sess.run(it.get_next())
+            """,
+            run=Run(original=("tf115-keras231",), broken=("tf221",),
+                    fixed=("tf115-keras231", "tf221"), result=[2, 2])),
     ]
 
     def visit_Call(self, node):

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint.rule import SAFE, Invalid, Rule
+from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
 from tfcompat.lint.tfapi import ITERATOR_FUNCTIONS, ITERATOR_METHODS
 
 
@@ -47,7 +47,8 @@ class GetNextInLoop(Rule):
 
     ## Versions
     TF 1.x graph mode (TF 1.4 to 1.15) and `tf.compat.v1` graph code on TF 2. The fix is valid
-    on every version.
+    on every version. Rewrite run by tests/runtime/test_rewrites_run.py in tf115-keras231 and
+    tf221.
     """
 
     code = "TFC102"
@@ -202,6 +203,30 @@ class GetNextInLoop(Rule):
                 x = sess.run(ds.make_one_shot_iterator().get_next())
             """,
             at=(2, 21)),
+        # A program: run before and after the fix (tests/runtime/test_rewrites_run.py).
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            ds = tf.data.Dataset.from_tensor_slices(np.ones((8, 2), "float32")).batch(2)
+            iterator = tf.compat.v1.data.make_one_shot_iterator(ds)
+            with tf.compat.v1.Session() as sess:
+                result = [sess.run(iterator.get_next()) for _ in range(3)]
+            """,
+            at=(7, 24),
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            ds = tf.data.Dataset.from_tensor_slices(np.ones((8, 2), "float32")).batch(2)
+            iterator = tf.compat.v1.data.make_one_shot_iterator(ds)
+            with tf.compat.v1.Session() as sess:
+                next_element = iterator.get_next()
+                result = [sess.run(next_element) for _ in range(3)]
+            """,
+            run=Run(original=("tf115-keras231",), fixed=("tf115-keras231", "tf221"),
+                    result=[[2, 2], [2, 2], [2, 2]])),
     ]
 
     def visit_Call(self, node):

@@ -3,7 +3,7 @@ import re
 from libcst.metadata import CodePosition
 
 from tfcompat.lint import suppress
-from tfcompat.lint.rule import SAFE, Invalid, Rule
+from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
 
 _OURS = re.compile(r"TFC\d+")
 
@@ -43,7 +43,8 @@ class UnusedNoqa(Rule):
     comment text on the line stays.
 
     ## Versions
-    Any: it reads comments only.
+    Any: it reads comments only. Its rewrite is run, original and fixed, in the oldest and the
+    newest cells (`tf13-keras206`, `tf221`).
     """
 
     code = "TFC001"
@@ -65,7 +66,10 @@ class UnusedNoqa(Rule):
         'x = "# noqa: TFC102"',
     ]
     INVALID = [
-        Invalid("x = 1  # noqa: TFC999\n", at=(1, 8), fixed="x = 1\n"),
+        Invalid("result = [1.0, 2.0]  # noqa: TFC999\n", at=(1, 22),
+                fixed="result = [1.0, 2.0]\n",
+                run=Run(original=("tf13-keras206", "tf221"), fixed=("tf13-keras206", "tf221"),
+                        result=[2])),
         Invalid("x = 1  # noqa: E501, TFC999\n", at=(1, 8), fixed="x = 1  # noqa: E501\n"),
         Invalid("x = 1  # noqa:tfc999,E501\n", at=(1, 8), fixed="x = 1  # noqa:E501\n"),
         Invalid("x = 1  # type: ignore  # noqa: TFC999\n", at=(1, 8),

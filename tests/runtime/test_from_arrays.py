@@ -1,0 +1,87 @@
+"""from_arrays: no graph constants, every sample once per epoch, a new order each epoch, seeded."""
+import numpy as np
+import pytest
+
+import tfcompat
+from tfcompat import tfapi
+
+from .feeding_support import fresh, graph_mode, linear_model, task
+
+
+def epochs(dataset, count, steps):
+    """``count`` epochs of ``steps`` batches each, as lists of x arrays."""
+    batches = tfcompat.numpy_batches(dataset)
+    return [np.concatenate([np.asarray(tfapi.flatten(next(batches))[0]) for _ in range(steps)])
+            for _ in range(count)]
+
+
+@pytest.mark.skipif(not graph_mode(), reason="a GraphDef exists in graph mode only")
+def test_graphdef_stays_small_with_100_mb_of_arrays():
+    tf = tfapi.tf()
+    x = np.ones((25000, 1000), "float32")  # 100 MB
+    y = np.zeros((25000, 1), "float32")
+    assert x.nbytes >= 100 * 10 ** 6
+    graph = tf.Graph()
+    with graph.as_default():
+        batches = tfcompat.numpy_batches(tfcompat.from_arrays(x, y, batch_size=256))
+        xb, yb = next(batches)
+    assert xb.shape == (256, 1000) and yb.shape == (256, 1)
+    assert graph.as_graph_def().ByteSize() < 10 ** 6
+    # The same through fit on the Keras graph, on every path that runs here.
+    flavor = tfcompat.detect().keras_flavor
+    for name in tfcompat.detect(flavor=flavor).available_paths:
+        k = fresh(flavor)
+        model = linear_model(k, features=1000)
+        tfcompat.fit(model, tfcompat.from_arrays(x, y, batch_size=256), steps_per_epoch=2,
+                     path=name)
+        keras_graph = model.outputs[0].graph
+        assert keras_graph.as_graph_def().ByteSize() < 10 ** 6, name
+
+
+@pytest.mark.parametrize("shuffle", [True, False])
+def test_each_epoch_has_every_sample_once(shuffle):
+    x = np.arange(1000).reshape(-1, 1)
+    first, second = epochs(tfcompat.from_arrays(x, x, batch_size=64, shuffle=shuffle), 2, 16)
+    for epoch in (first, second):
+        assert sorted(epoch[:, 0]) == list(range(1000))
+    assert (list(first[:, 0]) != list(second[:, 0])) is shuffle
+    if not shuffle:
+        assert list(first[:, 0]) == list(range(1000))
+
+
+def test_seed_makes_the_order_reproducible():
+    x = np.arange(500).reshape(-1, 1)
+    a = epochs(tfcompat.from_arrays(x, batch_size=50, seed=7), 2, 10)
+    b = epochs(tfcompat.from_arrays(x, batch_size=50, seed=7), 2, 10)
+    c = epochs(tfcompat.from_arrays(x, batch_size=50, seed=8), 2, 10)
+    assert all(np.array_equal(u, v) for u, v in zip(a, b))
+    assert not np.array_equal(a[0], c[0])
+
+
+def test_one_pass_without_repeat_and_a_short_last_batch():
+    x, y = task(100)
+    batches = list(tfcompat.numpy_batches(tfcompat.from_arrays(x, y, batch_size=32,
+                                                               repeat=False)))
+    assert [len(b[0]) for b in batches] == [32, 32, 32, 4]
+    rows = np.concatenate([b[0] for b in batches])
+    targets = np.concatenate([b[1] for b in batches])
+    assert np.allclose(rows.dot([0.5, -1.0, 0.25, 1.5]) + 1, targets[:, 0])  # pairs kept
+
+
+def test_several_inputs_and_dtypes_are_kept():
+    a = np.arange(40, dtype="int32").reshape(20, 2)
+    b = np.linspace(0, 1, 20).astype("float64")
+    y = np.arange(20, dtype="uint8")
+    (xa, xb), yb = next(tfcompat.numpy_batches(tfcompat.from_arrays([a, b], y, batch_size=5,
+                                                                     shuffle=False)))
+    assert xa.dtype == np.int32 and xb.dtype == np.float64 and yb.dtype == np.uint8
+    assert np.array_equal(xa, a[:5]) and np.array_equal(yb, y[:5])
+
+
+def test_repeated_dataset_lets_fit_know_its_epoch_length():
+    flavor = tfcompat.detect().keras_flavor
+    k = fresh(flavor)
+    model = linear_model(k)
+    x, y = task(96)
+    history = tfcompat.fit(model, tfcompat.from_arrays(x, y, batch_size=32), epochs=2)
+    assert len(history.history["loss"]) == 2

@@ -1,0 +1,84 @@
+"""numpy_batches(): NumPy batches out of a tf.data Dataset, safe to pull from any thread.
+
+The Stack Overflow failure ("Tensor ... is not an element of this graph") comes from building
+``get_next()`` lazily inside a generator that Keras runs in a worker thread, where the default
+graph and session are not the caller's. Here, in graph mode, ``get_next()`` is built once, now,
+in the caller's graph, and always run through the session captured now; a lock makes each
+batch go to exactly one caller. In eager mode the dataset's own iterator is used, under the
+same lock.
+"""
+import threading
+
+from tfcompat import tfapi
+from tfcompat.errors import DataError
+
+
+class NumpyBatches(object):
+    """An iterator of NumPy batches; ``next()`` may be called from any thread."""
+
+    def __init__(self, dataset, session=None):
+        if not tfapi.is_dataset(dataset):
+            raise DataError("numpy_batches needs a tf.data Dataset, got %s"
+                            % type(dataset).__name__)
+        self._lock = threading.Lock()
+        self._done = False
+        self._owned_session = None
+        tf = tfapi.tf()
+        self._end = (tf.errors.OutOfRangeError, StopIteration)
+        if tfapi.executing_eagerly():
+            iterator = iter(dataset)
+            self._pull = lambda: tfapi.map_structure(lambda t: t.numpy(), next(iterator))
+            return
+        v1 = tfapi.v1()
+        if session is None:
+            session = v1.get_default_session()
+        graph = session.graph if session is not None else v1.get_default_graph()
+        with graph.as_default():
+            iterator = tfapi.initializable_iterator(dataset)
+            fetch = iterator.get_next()
+        if session is None:
+            session = self._owned_session = v1.Session(graph=graph)
+        session.run(iterator.initializer)
+        self._pull = lambda: session.run(fetch)
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        with self._lock:
+            if self._done:
+                raise StopIteration
+            try:
+                return self._pull()
+            except self._end:
+                self._done = True
+                self.close()
+                raise StopIteration
+
+    next = __next__
+
+    def generator(self):
+        """A Python generator over these batches, for the Keras versions whose fit accepts
+        only generators (tf.keras 1.15 fit_generator, Keras 3 fit); as thread-safe as Keras
+        makes any generator."""
+        for batch in self:
+            yield batch
+
+    def close(self):
+        if self._owned_session is not None:
+            self._owned_session.close()
+            self._owned_session = None
+
+    def __del__(self):
+        try:
+            self.close()
+        except Exception:  # interpreter shutdown
+            pass
+
+
+def numpy_batches(dataset, session=None):
+    """Iterate ``dataset`` as NumPy batches, safely from any thread (e.g. Keras workers).
+
+    In graph mode the iterator is built now in the graph of ``session`` (default: the default
+    session, else a new session on the default graph) and always run in that session."""
+    return NumpyBatches(dataset, session)

@@ -1,0 +1,14 @@
+"""The errors tfcompat raises for bad input. All are ValueErrors whose message says what to change,
+raised before any training starts."""
+
+
+class UnsupportedPathError(ValueError):
+    """A feeding path was asked for that this runtime cannot run; the message says what it needs."""
+
+
+class DataError(ValueError):
+    """``data``, ``validation_data`` or the arrays given to from_arrays cannot be fed as given."""
+
+
+class TensorFlowMissingError(ValueError):
+    """TensorFlow is not importable here; tfcompat feeds data through tf.data."""

@@ -1,0 +1,146 @@
+"""The Keras namespaces a module uses (standalone `keras`, `tf.keras`, `tf_keras`) and the edits
+that move it onto one of them: shared by TFC201 and TFC202.
+
+A namespace is used by an import (`import keras.backend as K`, `from tensorflow.keras.layers
+import Dense`, `from tensorflow import keras`) or by an attribute (`tf.keras.layers.Dense`).
+Imports are rewritten in place, keeping the names they bind, so the code below them is left
+as it is; `tf.keras` attributes are respelled through an import of the target namespace.
+"""
+import collections
+
+import libcst as cst
+
+from tfcompat.lint import analysis, patterns
+
+# Module path of each namespace, and the version fact a rewrite onto it needs.
+PATHS = {"keras": "keras", "tf.keras": "tensorflow.keras", "tf_keras": "tf_keras"}
+NEEDS = {"tf.keras": "tf_keras_import", "keras": "keras_package_paired",
+         "tf_keras": "tf_keras_is_keras3"}
+
+Use = collections.namedtuple("Use", "namespace node statement")
+
+
+def default_target(rule):
+    """keras-target from the config, else Keras 3's `keras` for TF 2.16+ targets and
+    `tf.keras` below."""
+    if rule.keras_target:
+        return rule.keras_target
+    return "keras" if rule.target_at_least("tf_keras_is_keras3") else "tf.keras"
+
+
+def _namespace_of(path):
+    return patterns.keras_namespace(path) if path else None
+
+
+class _Uses(cst.CSTVisitor):
+    def __init__(self, rule):
+        super().__init__()
+        self.rule = rule
+        self.found = []
+        self.statement = None
+
+    def visit_SimpleStatementLine(self, node):
+        self.statement = node
+
+    def visit_Import(self, node):
+        for alias in node.names:
+            namespace = _namespace_of(analysis.dotted(alias.name))
+            if namespace:
+                self.found.append(Use(namespace, node, self.statement))
+
+    def visit_ImportFrom(self, node):
+        if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
+            return
+        module = analysis.dotted(node.module)
+        namespace = _namespace_of(module)
+        if namespace is None and module == "tensorflow" and any(
+                analysis.dotted(a.name) == "keras" for a in node.names):
+            namespace = "tf.keras"
+        if namespace:
+            self.found.append(Use(namespace, node, self.statement))
+
+    def visit_Attribute(self, node):
+        if self.rule.qualified_name(node, canonical=False) in ("tensorflow.keras",
+                                                               "tensorflow.compat.v1.keras"):
+            self.found.append(Use("tf.keras", node, None))
+
+
+def uses(rule):
+    """Every use of a Keras namespace in the module, in source order (cached per file)."""
+    context = rule.context
+    found = getattr(context, "_tfc_keras_uses", None)
+    if found is None:
+        visitor = _Uses(rule)
+        context.module.visit(visitor)
+        found = context._tfc_keras_uses = visitor.found
+    return found
+
+
+def uses_tf_data(rule):
+    context = rule.context
+    found = getattr(context, "_tfc_uses_tf_data", None)
+    if found is None:
+        found = any((rule.qualified_name(a) or "").startswith(("tensorflow.data.",
+                                                              "tensorflow.contrib.data."))
+                    for a in patterns.all_nodes(context.module, (cst.Attribute, cst.Name)))
+        context._tfc_uses_tf_data = found
+    return found
+
+
+def rewrite(rule, target):
+    """Edits moving every use of another namespace onto ``target``; None when one of them
+    cannot be moved (``import keras.layers`` binding `keras`, a star import...)."""
+    edits, respelled = [], None
+    for use in uses(rule):
+        if use.namespace == target:
+            continue
+        if isinstance(use.node, cst.Attribute):
+            if respelled is None:
+                respelled = rule.require(PATHS[target], module=PATHS[target],
+                                         alias=PATHS[target].rsplit(".", 1)[-1])
+                edits.extend(respelled[1])
+            edits.append(rule.replace(use.node, respelled[0]))
+            continue
+        if use.statement is None or len(use.statement.body) != 1:
+            return None
+        text = _moved_import(use.node, use.namespace, target)
+        if text is None:
+            return None
+        edits.append(rule.replace(use.node, text))
+    return edits
+
+
+def _moved_import(node, source, target):
+    old, new = PATHS[source], PATHS[target]
+    if isinstance(node, cst.ImportFrom):
+        module = analysis.dotted(node.module)
+        names = [(analysis.dotted(a.name), a.asname.name.value if a.asname else None)
+                 for a in node.names]
+        if module == "tensorflow":  # from tensorflow import keras [as k], maybe with others
+            if len(names) != 1:
+                return None
+            return _import_module(new, names[0][1] or "keras")
+        return "from %s import %s" % (new + module[len(old):], _aliases(names))
+    lines = []
+    for alias in node.names:
+        path = analysis.dotted(alias.name)
+        if _namespace_of(path) != source:  # `import keras, numpy`: numpy stays
+            lines.append("import %s" % _aliases([(path, alias.asname and alias.asname.name.value)]))
+            continue
+        if alias.asname is None and "." in path:
+            return None  # `import keras.layers` binds `keras` to the whole package
+        bound = alias.asname.name.value if alias.asname else path
+        lines.append(_import_module(new + path[len(old):], bound))
+    return "; ".join(lines)
+
+
+def _import_module(path, bound):
+    """An import binding ``bound`` to the module ``path``."""
+    parent, _, last = path.rpartition(".")
+    if parent:
+        return "from %s import %s" % (parent, last if last == bound else "%s as %s" % (last, bound))
+    return "import %s" % (path if path == bound else "%s as %s" % (path, bound))
+
+
+def _aliases(names):
+    return ", ".join(n if a is None else "%s as %s" % (n, a) for n, a in names)

@@ -1,0 +1,319 @@
+"""Questions several rules ask about TF/Keras code: Keras calls and their arguments, tf.data
+pipelines, generator functions, sessions, and the edits more than one rule makes.
+
+Every function takes the asking rule first (for its view of imports and scopes) and works on
+the libcst tree only: nothing here imports or runs the code being linted.
+"""
+import libcst as cst
+
+from tfcompat.lint import tfapi
+
+_NESTED_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
+_RANDOM_PREFIXES = ("tensorflow.random.", "tensorflow.random_", "tensorflow.image.random_",
+                    "tensorflow.keras.layers.Random", "keras.layers.Random", "numpy.random.",
+                    "random.")
+# Names code conventionally gives a Session it was handed (a parameter, a global).
+_SESSION_NAMES = ("sess", "session")
+
+
+# ------------------------------------------------------------------------------ call arguments
+def argument(call, position, *keywords):
+    """The argument at ``position`` (None: keyword only) or given by one of ``keywords``."""
+    positional = [a for a in call.args if a.keyword is None and not a.star]
+    if position is not None and position < len(positional):
+        return positional[position]
+    for arg in call.args:
+        if arg.keyword is not None and arg.keyword.value in keywords:
+            return arg
+    return None
+
+
+def data_argument(call):
+    """The data a Keras ``fit`` / ``evaluate`` / ``predict`` (or ``*_generator``) call gets."""
+    return argument(call, 0, "x", "generator")
+
+
+def keyword(call, name):
+    """The value of keyword argument ``name``, or None."""
+    arg = argument(call, None, name)
+    return arg.value if arg is not None else None
+
+
+def has_star_args(call):
+    return any(a.star for a in call.args)
+
+
+def method_name(call):
+    """``m`` for a call ``x.m(...)``, else None."""
+    return call.func.attr.value if isinstance(call.func, cst.Attribute) else None
+
+
+def is_literal(expr, *values):
+    """Whether ``expr`` is one of the literal ``values`` (ints, None, True, False)."""
+    if isinstance(expr, cst.Integer):
+        return expr.evaluated_value in values
+    if isinstance(expr, cst.UnaryOperation) and isinstance(expr.operator, cst.Minus) \
+            and isinstance(expr.expression, cst.Integer):
+        return -expr.expression.evaluated_value in values
+    if isinstance(expr, cst.Name) and expr.value in ("None", "True", "False"):
+        return {"None": None, "True": True, "False": False}[expr.value] in values
+    return False
+
+
+def with_keyword(call, name, value):
+    """``call`` with keyword ``name`` set to ``value`` (source text), replacing or appending."""
+    new_value = cst.parse_expression(value)
+    args = list(call.args)
+    for i, arg in enumerate(args):
+        if arg.keyword is not None and arg.keyword.value == name:
+            args[i] = arg.with_changes(value=new_value)
+            return call.with_changes(args=args)
+    new = cst.Arg(value=new_value, keyword=cst.Name(name),
+                  equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace("")))
+    if args:
+        last = args[-1]
+        if last.comma is cst.MaybeSentinel.DEFAULT:
+            args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+        else:
+            # A trailing comma (often before a newline): the new argument goes after it.
+            new = new.with_changes(comma=last.comma)
+            args[-1] = last.with_changes(
+                comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+    return call.with_changes(args=args + [new])
+
+
+def keras_namespace(qualified):
+    """"keras", "tf.keras" or "tf_keras" for a qualified name in one of them, else None."""
+    for prefix, namespace in tfapi.KERAS_NAMESPACES.items():
+        if qualified == prefix or qualified.startswith(prefix + "."):
+            return namespace
+    return None
+
+
+# ------------------------------------------------------------------------------ scopes' own nodes
+class _Own(cst.CSTVisitor):
+    """Nodes of some types inside a body, not entering nested defs, lambdas and classes."""
+
+    def __init__(self, types):
+        super().__init__()
+        self.types = types
+        self.found = []
+
+    def on_visit(self, node):
+        if isinstance(node, self.types):
+            self.found.append(node)
+        return not isinstance(node, _NESTED_SCOPES)
+
+
+def own_nodes(function, types):
+    """Nodes of ``types`` that run in ``function``'s own frame (a def or lambda body)."""
+    visitor = _Own(types)
+    body = function.body
+    body.visit(visitor)
+    return visitor.found
+
+
+def is_generator(function):
+    return isinstance(function, cst.FunctionDef) and bool(own_nodes(function, (cst.Yield,)))
+
+
+def enclosing_function(ancestors):
+    """The innermost def or lambda holding the last ancestor, or None."""
+    for node in reversed(ancestors[:-1]):
+        if isinstance(node, (cst.FunctionDef, cst.Lambda)):
+            return node
+        if isinstance(node, cst.ClassDef):
+            return None
+    return None
+
+
+def called_function(rule, expr):
+    """The def (or lambda) ``expr`` names: a lambda, or a name bound by ``def``."""
+    if isinstance(expr, cst.Lambda):
+        return expr
+    if isinstance(expr, cst.Name):
+        found = rule.definition(expr)
+        return found if isinstance(found, cst.FunctionDef) else None
+    return None
+
+
+def generator_function(rule, expr):
+    """The generator function whose call made ``expr`` (``gen()`` or a name assigned it)."""
+    if isinstance(expr, cst.Name):
+        expr = rule.resolve(expr)
+    if isinstance(expr, cst.Call) and isinstance(expr.func, cst.Name):
+        found = rule.definition(expr.func)
+        if is_generator(found):
+            return found
+    return None
+
+
+# ------------------------------------------------------------------------------ tf.data pipelines
+def dataset_chain(rule, expr):
+    """The method calls building ``expr`` (first first) when it is a tf.data pipeline: it starts
+    at a tf.data source or holds a Dataset-only method. None otherwise."""
+    calls = rule.method_chain(expr)
+    if not calls:
+        return None
+    if is_source(rule, calls[0]) or rule.qualified_name(calls[0].func) in tfapi.PREFETCHED_SOURCES:
+        return calls
+    if any(method_name(c) in tfapi.DATASET_METHODS for c in calls):
+        return calls
+    return None
+
+
+def methods(rule, calls):
+    """The method name of each call of a chain (None for a function such as ``np.repeat``)."""
+    return [method_name(c) if rule.qualified_name(c.func) is None else None for c in calls]
+
+
+def earlier_method(rule, call, names):
+    """(the chain of ``call``, index of the last call before it whose method is in ``names``),
+    or (chain, None). ``call`` must be a method call of a chain."""
+    calls = rule.method_chain(call)
+    found = None
+    for i, name in enumerate(methods(rule, calls)[:-1]):
+        if name in names:
+            found = i
+    return calls, found
+
+
+def is_source(rule, call):
+    return rule.qualified_name(call.func) in tfapi.DATASET_SOURCES
+
+
+def mapped_function(rule, call):
+    """The function a ``.map()`` / ``.flat_map()`` call applies (lambda or def), or None."""
+    arg = argument(call, 0, "map_func")
+    return called_function(rule, arg.value) if arg is not None else None
+
+
+def swap(rule, first, second):
+    """Edits swapping two adjacent calls of a method chain, ``x.a(1).b(2)`` -> ``x.b(2).a(1)``,
+    in one expression or across ``ds = ds.a(1)`` / ``ds = ds.b(2)``."""
+    def renamed(call, like):
+        return call.with_changes(func=call.func.with_changes(attr=like.func.attr),
+                                 args=like.args)
+
+    if second.func.value is first:
+        inner = renamed(first, second)
+        return [rule.replace(second, renamed(second, first).with_changes(
+            func=second.func.with_changes(value=inner, attr=first.func.attr)))]
+    return [rule.replace(first, renamed(first, second)),
+            rule.replace(second, renamed(second, first))]
+
+
+# ------------------------------------------------------------------------------ randomness
+def draws_random(rule, function, depth=2):
+    """Whether calling ``function`` draws random numbers (directly, or through module
+    functions it calls, ``depth`` levels down). Stateless ops with a fixed seed do not."""
+    for call in own_nodes(function, (cst.Call,)):
+        name = rule.qualified_name(call.func) or ""
+        if name.startswith(_RANDOM_PREFIXES) and "stateless" not in name:
+            return True
+        if depth and isinstance(call.func, cst.Name):
+            callee = rule.definition(call.func)
+            if isinstance(callee, cst.FunctionDef) and draws_random(rule, callee, depth - 1):
+                return True
+    return False
+
+
+# ------------------------------------------------------------------------------ sessions
+def _session_names(rule):
+    context = rule.context
+    names = getattr(context, "_tfc_session_names", None)
+    if names is None:
+        names = set(_SESSION_NAMES)
+        for node in all_nodes(context.module, (cst.WithItem, cst.Assign)):
+            if isinstance(node, cst.WithItem):
+                if node.asname is not None and isinstance(node.asname.name, cst.Name) \
+                        and is_session(rule, node.item, ()):
+                    names.add(node.asname.name.value)
+            elif len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) \
+                    and is_session(rule, node.value, ()):
+                names.add(node.targets[0].target.value)
+        context._tfc_session_names = names
+    return names
+
+
+class _Every(_Own):
+    def on_visit(self, node):
+        if isinstance(node, self.types):
+            self.found.append(node)
+        return True
+
+
+def all_nodes(module, types):
+    """Every node of ``types`` in ``module``."""
+    visitor = _Every(types)
+    module.visit(visitor)
+    return visitor.found
+
+
+def is_session(rule, expr, names=None):
+    """Whether ``expr`` is a Session: a Session/get_session() call (or its ``as_default()``),
+    or a name bound to one anywhere in the module (or named ``sess`` / ``session``)."""
+    if isinstance(expr, cst.Call):
+        if method_name(expr) == "as_default":
+            return is_session(rule, expr.func.value, names)
+        return rule.qualified_name(expr.func) in tfapi.SESSION_FACTORIES
+    if isinstance(expr, cst.Name):
+        return expr.value in (_session_names(rule) if names is None else names)
+    return False
+
+
+def graph_mode(rule):
+    """Whether the module is graph-mode code: its target is TF 1, or it builds sessions,
+    placeholders or TF 1 iterators, or turns eager execution off."""
+    if rule.target_tf is not None and rule.target_tf < (2, 0):
+        return True
+    context = rule.context
+    found = getattr(context, "_tfc_graph_mode", None)
+    if found is None:
+        found = any(method_name(c) in tfapi.ITERATOR_METHODS
+                    or rule.qualified_name(c.func) in tfapi.GRAPH_MODE_MARKERS
+                    for c in all_nodes(context.module, (cst.Call,)))
+        context._tfc_graph_mode = found
+    return found
+
+
+def runs_tensors(rule, call):
+    """Whether ``call`` evaluates graph tensors: ``<session>.run(...)`` or ``t.eval()``."""
+    name = method_name(call)
+    if name == "run":
+        return is_session(rule, call.func.value) and bool(call.args)
+    if name == "eval":
+        # Tensor.eval(feed_dict=None, session=None): never a positional string (pandas).
+        return all(a.keyword is not None and a.keyword.value in ("feed_dict", "session")
+                   for a in call.args)
+    return False
+
+
+# ------------------------------------------------------------------------------ iterators
+def iterator_dataset(rule, maker):
+    """The dataset expression a one-shot iterator is made from, or None (other iterators)."""
+    if method_name(maker) == "make_one_shot_iterator" and not maker.args:
+        return maker.func.value
+    if rule.qualified_name(maker.func) == "tensorflow.data.make_one_shot_iterator":
+        arg = argument(maker, 0, "dataset")
+        return arg.value if arg is not None else None
+    return None
+
+
+def makes_iterator(rule, call):
+    return (method_name(call) in tfapi.ITERATOR_METHODS
+            or rule.qualified_name(call.func) in tfapi.ITERATOR_FUNCTIONS)
+
+
+def get_next_of(rule, expr):
+    """(get_next call, iterator-making call) when ``expr`` is, or names, ``it.get_next()`` of a
+    TF iterator; None otherwise."""
+    if isinstance(expr, cst.Name):
+        expr = rule.resolve(expr)
+    if not (isinstance(expr, cst.Call) and method_name(expr) == "get_next"):
+        return None
+    receiver = expr.func.value
+    maker = rule.resolve(receiver) if isinstance(receiver, cst.Name) else receiver
+    if isinstance(maker, cst.Call) and makes_iterator(rule, maker):
+        return expr, maker
+    return None

@@ -1,0 +1,247 @@
+import libcst as cst
+
+from tfcompat.lint import patterns, tfapi
+from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
+
+_IN_MEMORY_LIBRARIES = ("numpy.", "pandas.")
+# Calls a pipeline may make between the source and its batch for from_arrays to replace them.
+_FOLDED = ("shuffle", "repeat")
+
+
+class FromTensorSlicesLargeConstant(Rule):
+    """
+    ## What it does
+    In graph-mode code (a TF 1 target, or a module that builds sessions, placeholders or TF 1
+    iterators), finds `Dataset.from_tensor_slices` / `from_tensors` given in-memory NumPy or
+    pandas data: arrays made by `np.*` / `pd.*` calls, directly or through names, tuples,
+    `.astype()`, `.reshape()`, `.values`.
+
+    ## Why is this bad?
+    In graph mode the arrays become `tf.constant`s inside the GraphDef: the data is copied
+    into the graph (twice the memory), a graph over 2 GB cannot be serialised at all
+    ("Cannot create a tensor proto whose content is larger than 2GB"), and a large graph makes
+    sessions slow to start and checkpoints huge. Answers to the seed's question report training
+    that starts but never improves once the arrays are big.
+
+    ## Example
+    ```python
+    import numpy as np
+    import tensorflow as tf
+
+    x = np.load("features.npy")
+    it = tf.data.Dataset.from_tensor_slices(x).shuffle(1000).batch(32).make_one_shot_iterator()
+    ```
+
+    ## Use instead
+    ```python
+    import numpy as np
+    import tfcompat
+
+    x = np.load("features.npy")
+    dataset = tfcompat.from_arrays(x, batch_size=32, shuffle=True, repeat=False)
+    ```
+
+    ## Fix safety
+    Unsafe: when `from_tensor_slices(x)` or `from_tensor_slices((x, y))` is followed, in the
+    same expression, by optional `shuffle(n)` / `repeat()` and then `batch(n)`, the fix puts
+    `tfcompat.from_arrays(x[, y], batch_size=n, shuffle=..., repeat=..., seed=...)` in their
+    place (adding `import tfcompat`), which gathers batches from the arrays by index and keeps
+    them out of the graph. Batches are the same, but their order differs: `from_arrays`
+    shuffles all samples every epoch instead of through a buffer of `n`. Not offered for
+    `from_tensors`, dicts, `repeat(count)`, `drop_remainder`, a `map` before the batch, or
+    pipelines split over statements.
+
+    ## Versions
+    Graph-mode TF 1.x (and `tf.compat.v1` graph code); `tfcompat.from_arrays` runs on TF 1.4+.
+    Rewrite run by tests/runtime/test_rewrites_run.py in tf115-keras231 and tf221.
+    """
+
+    code = "TFC301"
+    name = "from-tensor-slices-large-constant"
+    message = ("`{source}` on in-memory arrays copies them into the graph as constants "
+               "(2 GB GraphDef limit, double memory); use tfcompat.from_arrays(x, y, "
+               "batch_size=...) or feed them through a placeholder")
+    tokens = ("from_tensor_slices", "from_tensors")
+    fix = UNSAFE
+    fix_tf = "dataset_in_core"
+
+    VALID = [
+        # Placeholders keep the data out of the graph (the seed's own answer).
+        """
+        import tensorflow as tf
+        images = tf.placeholder(tf.float32, (None, 28, 28))
+        ds = tf.data.Dataset.from_tensor_slices(images).batch(32)
+        """,
+        # Eager TF 2 code: a tensor, not a graph constant.
+        Valid("""
+            import numpy as np
+            import tensorflow as tf
+            x = np.random.rand(100, 4)
+            ds = tf.data.Dataset.from_tensor_slices(x).batch(10)
+            """, target_tf="2.4"),
+        # File names, a range: nothing big in memory.
+        """
+        import tensorflow as tf
+        files = tf.data.Dataset.from_tensor_slices(["a.tfrecord", "b.tfrecord"])
+        it = files.make_one_shot_iterator()
+        """,
+    ]
+    INVALID = [
+        # A program: run before and after the fix (tests/runtime/test_rewrites_run.py).
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(16).repeat().batch(4)
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            result = model.fit(ds, epochs=2, steps_per_epoch=2, verbose=0).history["loss"]
+            """,
+            at=(5, 6), target_tf="1.15",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            import tfcompat
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            ds = tfcompat.from_arrays(x, y, batch_size=4, shuffle=True, repeat=True)
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            result = model.fit(ds, epochs=2, steps_per_epoch=2, verbose=0).history["loss"]
+            """,
+            run=Run(original=("tf115-keras231",), fixed=("tf115-keras231", "tf221"),
+                    result=[2])),
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            x = np.load("x.npy").astype("float32")
+            y = np.load("y.npy")
+            ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(1000).repeat().batch(32)
+            """,
+            at=(5, 6), target_tf="1.15",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            import tfcompat
+            x = np.load("x.npy").astype("float32")
+            y = np.load("y.npy")
+            ds = tfcompat.from_arrays(x, y, batch_size=32, shuffle=True, repeat=True)
+            """),
+        # A TF 2 target, but graph-mode code (an iterator and a session).
+        Invalid(
+            """
+            import numpy as np
+            from tensorflow.data import Dataset
+            import tensorflow.compat.v1 as tf
+            features = np.arange(4000).reshape(-1, 1)
+            it = tf.data.make_one_shot_iterator(Dataset.from_tensor_slices(features).batch(4))
+            with tf.Session() as sess:
+                print(sess.run(it.get_next()))
+            """,
+            at=(5, 37), target_tf="2.4",
+            fixed="""
+            import numpy as np
+            from tensorflow.data import Dataset
+            import tensorflow.compat.v1 as tf
+            import tfcompat
+            features = np.arange(4000).reshape(-1, 1)
+            it = tf.data.make_one_shot_iterator(tfcompat.from_arrays(features, batch_size=4, shuffle=False, repeat=False))
+            with tf.Session() as sess:
+                print(sess.run(it.get_next()))
+            """),
+        # pandas data, and a map before the batch: reported, not rewritten.
+        Invalid(
+            """
+            import pandas as pd
+            import tensorflow as tf
+            frame = pd.read_csv("train.csv")
+            ds = tf.data.Dataset.from_tensor_slices(frame.values).map(scale).batch(8)
+            """,
+            at=(4, 6), target_tf="1.15"),
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            batch = tf.data.Dataset.from_tensors(np.zeros((100000, 64)))
+            """,
+            at=(3, 9), target_tf="1.13"),
+    ]
+
+    def visit_Call(self, node):
+        name = self.qualified_name(node.func)
+        if name not in tfapi.IN_MEMORY_SOURCES:
+            return
+        arg = patterns.argument(node, 0, "tensors")
+        if arg is None or not self._in_memory(arg.value) or not patterns.graph_mode(self):
+            return
+        short = "Dataset." + name.rsplit(".", 1)[-1]
+        fix = self._fix(node, arg.value) if name.endswith("from_tensor_slices") else None
+        self.report(node, source=short, fix=fix)
+
+    def _in_memory(self, expr, depth=4):
+        if depth == 0:
+            return False
+        if isinstance(expr, (cst.Tuple, cst.List)):
+            return any(self._in_memory(e.value, depth - 1) for e in expr.elements)
+        if isinstance(expr, cst.Dict):
+            return any(isinstance(e, cst.DictElement) and self._in_memory(e.value, depth - 1)
+                       for e in expr.elements)
+        if isinstance(expr, cst.Name):
+            value = self.resolve(expr)
+            return value is not None and self._in_memory(value, depth - 1)
+        if isinstance(expr, cst.Call):
+            name = self.qualified_name(expr.func)
+            if name is not None:
+                return name.startswith(_IN_MEMORY_LIBRARIES)
+            return isinstance(expr.func, cst.Attribute) and self._in_memory(expr.func.value, depth)
+        if isinstance(expr, (cst.Attribute, cst.Subscript)):
+            return self._in_memory(expr.value, depth)
+        return False
+
+    def _fix(self, node, data):
+        if isinstance(data, cst.Tuple) and len(data.elements) == 2:
+            arrays = [self.code_for(e.value) for e in data.elements]
+        elif not isinstance(data, (cst.Tuple, cst.List, cst.Dict)):
+            arrays = [self.code_for(data)]
+        else:
+            return None
+        options = {"shuffle": "False", "repeat": "False"}
+        for call in self._following_calls(node):
+            method = patterns.method_name(call)
+            if method == "batch":
+                size = patterns.argument(call, 0, "batch_size")
+                if size is None or len(call.args) != 1:
+                    return None  # drop_remainder and the like: from_arrays has no such option
+                return self._rewrite(call, arrays, self.code_for(size.value), options)
+            if method not in _FOLDED or options[method] == "True":
+                return None
+            if method == "repeat" and call.args:
+                return None
+            if method == "shuffle":
+                seed = patterns.keyword(call, "seed")
+                if seed is not None:
+                    options["seed"] = self.code_for(seed)
+            options[method] = "True"
+        return None
+
+    def _rewrite(self, last, arrays, batch_size, options):
+        from_arrays, edits = self.require("tfcompat.from_arrays", module="tfcompat",
+                                          alias="tfcompat")
+        args = arrays + ["batch_size=%s" % batch_size] + [
+            "%s=%s" % (k, options[k]) for k in ("shuffle", "repeat", "seed") if k in options]
+        return edits + [self.replace(last, "%s(%s)" % (from_arrays, ", ".join(args)))]
+
+    def _following_calls(self, node):
+        """The method calls chained onto ``node`` in its expression, innermost first."""
+        ancestors = self.context.ancestors
+        current = node
+        for i in range(len(ancestors) - 2, 0, -2):
+            attribute, call = ancestors[i], ancestors[i - 1]
+            if not (isinstance(attribute, cst.Attribute) and attribute.value is current
+                    and isinstance(call, cst.Call) and call.func is attribute):
+                return
+            yield call
+            current = call

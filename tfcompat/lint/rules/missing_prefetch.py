@@ -1,0 +1,194 @@
+from tfcompat.lint import patterns, tfapi
+from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
+
+# The AUTOTUNE constant each target can spell, newest first, as (fact, names to try).
+_AUTOTUNE = (
+    ("data_autotune", ("tensorflow.data.AUTOTUNE",
+                       "tensorflow.compat.v1.data.experimental.AUTOTUNE")),
+    ("experimental_autotune", ("tensorflow.data.experimental.AUTOTUNE",
+                               "tensorflow.compat.v1.data.experimental.AUTOTUNE")),
+)
+
+
+class MissingPrefetch(Rule):
+    """
+    ## What it does
+    Finds a tf.data pipeline handed to Keras (`fit`, `evaluate`, `predict`) that never calls
+    `.prefetch()`.
+
+    ## Why is this bad?
+    Without a prefetch, the pipeline produces the next batch only when Keras asks for it: the
+    input work (decoding, `map` functions, shuffling) and the training step take turns instead
+    of overlapping, and the accelerator idles while the CPU prepares data. A final
+    `.prefetch(AUTOTUNE)` lets tf.data prepare batches in the background, sized at run time.
+
+    ## Example
+    ```python
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(32)
+    model.fit(ds, epochs=5)
+    ```
+
+    ## Use instead
+    ```python
+    import tensorflow as tf
+
+    ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(32).prefetch(tf.data.AUTOTUNE)
+    model.fit(ds, epochs=5)
+    ```
+
+    ## Fix safety
+    Safe: prefetching changes when elements are produced, never which or in what order. The
+    fix appends `.prefetch(...)` to the last call building the pipeline (also when that call
+    is in an earlier `ds = ...` statement) with the AUTOTUNE constant of the target:
+    `tf.data.AUTOTUNE` for `target-tf` 2.4 or later, `tf.data.experimental.AUTOTUNE` for
+    1.13-2.3 (spelled through the file's own TensorFlow import; `import tensorflow as tf` is
+    added when there is none). Not offered below 1.13 (only `tf.contrib.data.AUTOTUNE`, 1.8-1.12).
+    Pipelines from `tfcompat.from_arrays` already prefetch.
+
+    ## Versions
+    `Dataset.prefetch` exists from TF 1.4; `tf.data.experimental.AUTOTUNE` from TF 1.13,
+    `tf.data.AUTOTUNE` from TF 2.4. Rewrite run by tests/runtime/test_rewrites_run.py in
+    tf115-keras231 (target 1.15) and tf221 (target 2.4 and 2.16).
+    """
+
+    code = "TFC504"
+    name = "missing-prefetch"
+    message = "tf.data pipeline handed to Keras without `.prefetch()`: input and training do not overlap"
+    tokens = ("fit", "evaluate", "predict")
+    fix = SAFE
+    fix_tf = "experimental_autotune"
+
+    VALID = [
+        """
+        import tensorflow as tf
+        ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(32).prefetch(1)
+        model.fit(ds, epochs=2)
+        """,
+        # Prefetch, then more calls: still prefetched.
+        """
+        import tensorflow as tf
+        ds = tf.data.Dataset.range(8).batch(2).prefetch(tf.data.AUTOTUNE).repeat()
+        model.fit(ds, steps_per_epoch=4)
+        """,
+        # NumPy arrays, and tfcompat.from_arrays (which prefetches).
+        """
+        import tfcompat
+        model.fit(x_train, y_train, batch_size=32)
+        model.fit(tfcompat.from_arrays(x_train, y_train), steps_per_epoch=10)
+        model.evaluate(x_test.reshape(-1, 4), y_test)
+        """,
+        # Not Keras: a scikit-learn style fit of a list.
+        """
+        scaler.fit([[1, 2], [3, 4]])
+        """,
+    ]
+    INVALID = [
+        # A program: run before and after the fix (tests/runtime/test_rewrites_run.py).
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            ds = tf.data.Dataset.from_tensor_slices((x, y)).repeat().batch(4)
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            result = model.fit(ds, epochs=2, steps_per_epoch=2, verbose=0).history["loss"]
+            """,
+            at=(8, 20), target_tf="1.15",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            ds = tf.data.Dataset.from_tensor_slices((x, y)).repeat().batch(4).prefetch(tf.data.experimental.AUTOTUNE)
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            result = model.fit(ds, epochs=2, steps_per_epoch=2, verbose=0).history["loss"]
+            """,
+            run=Run(original=("tf115-keras231",), fixed=("tf115-keras231", "tf221"),
+                    result=[2])),
+        Invalid(
+            """
+            import tensorflow as tf
+            ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(32)
+            model.fit(ds, epochs=5)
+            """,
+            at=(3, 11), target_tf="2.4",
+            fixed="""
+            import tensorflow as tf
+            ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(32).prefetch(tf.data.AUTOTUNE)
+            model.fit(ds, epochs=5)
+            """),
+        # Over reassignments; TF 1.15 spells AUTOTUNE under experimental.
+        Invalid(
+            """
+            import tensorflow as tf
+            def train(model, x, y):
+                ds = tf.data.Dataset.from_tensor_slices((x, y))
+                ds = ds.shuffle(100)
+                ds = ds.batch(16)
+                model.fit(x=ds, epochs=1)
+            """,
+            at=(6, 17), target_tf="1.15",
+            fixed="""
+            import tensorflow as tf
+            def train(model, x, y):
+                ds = tf.data.Dataset.from_tensor_slices((x, y))
+                ds = ds.shuffle(100)
+                ds = ds.batch(16).prefetch(tf.data.experimental.AUTOTUNE)
+                model.fit(x=ds, epochs=1)
+            """),
+        # No TensorFlow module import to spell AUTOTUNE with: one is added.
+        Invalid(
+            """
+            from tensorflow.data import Dataset
+            model.evaluate(Dataset.range(8).map(f).batch(4))
+            """,
+            at=(2, 16), target_tf="2.16",
+            fixed="""
+            from tensorflow.data import Dataset
+            import tensorflow as tf
+            model.evaluate(Dataset.range(8).map(f).batch(4).prefetch(tf.data.AUTOTUNE))
+            """),
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf
+            model.predict(tf.data.TFRecordDataset(files).map(parse).batch(8))
+            """,
+            at=(2, 15), target_tf="2.0",
+            fixed="""
+            import tensorflow.compat.v1 as tf
+            model.predict(tf.data.TFRecordDataset(files).map(parse).batch(8).prefetch(tf.data.experimental.AUTOTUNE))
+            """),
+        # Below TF 1.13 there is no AUTOTUNE outside contrib: reported, not fixed.
+        Invalid(
+            """
+            import tensorflow as tf
+            model.fit(tf.data.Dataset.range(4).batch(2), steps_per_epoch=2)
+            """,
+            at=(2, 11), target_tf="1.12"),
+    ]
+
+    def visit_Call(self, node):
+        if patterns.method_name(node) not in tfapi.KERAS_DATA_METHODS:
+            return
+        arg = patterns.data_argument(node)
+        if arg is None:
+            return
+        calls = patterns.dataset_chain(self, arg.value)
+        if calls is None or "prefetch" in patterns.methods(self, calls):
+            return
+        if self.qualified_name(calls[0].func) in tfapi.PREFETCHED_SOURCES:
+            return
+        self.report(arg.value, fix=self._fix(calls[-1]))
+
+    def _fix(self, last):
+        for fact, names in _AUTOTUNE:
+            if self.target_at_least(fact):
+                autotune, edits = self.require(*names)
+                return edits + [self.replace(last, "%s.prefetch(%s)" % (
+                    self.code_for(last), autotune))]
+        return None

@@ -1,0 +1,191 @@
+from tfcompat.lint.rule import SAFE, Invalid, Rule, Run, Valid
+
+# TF 1 names the TF 2 API dropped; each is under tf.compat.v1 from TF 1.13 on.
+_TF1_ONLY = frozenset("tensorflow." + n for n in (
+    "Session", "InteractiveSession", "get_default_session", "placeholder",
+    "placeholder_with_default", "get_default_graph", "reset_default_graph",
+    "global_variables_initializer", "local_variables_initializer", "tables_initializer",
+    "variables_initializer", "ConfigProto", "GPUOptions", "GraphOptions", "RunOptions",
+    "RunMetadata", "train.Saver", "train.MonitoredSession", "train.MonitoredTrainingSession",
+    "train.SingularMonitoredSession", "enable_eager_execution", "disable_eager_execution",
+    "py_func"))
+# The Keras session functions tf.keras dropped in TF 2 (kept in tf.compat.v1.keras until
+# Keras 3), and the same names in standalone Keras, whose sessions are its own.
+_KERAS_SESSION = ("get_session", "set_session")
+
+
+class SessionApiInTf2(Rule):
+    """
+    ## What it does
+    When the target TF is 2.0 or later (or unknown), finds the TF 1 session and graph API:
+    `tf.Session`, `tf.placeholder`, `tf.global_variables_initializer`, `tf.ConfigProto`,
+    `tf.train.Saver`... and `K.get_session()` / `K.set_session()` of the Keras backend.
+
+    ## Why is this bad?
+    TF 2 removed these names from its API: the line raises `AttributeError: module
+    'tensorflow' has no attribute 'Session'`. They survive as `tf.compat.v1.*` (TF 1.13+), and
+    the session and placeholder ones run only in graph mode
+    (`tf.compat.v1.disable_eager_execution()`). tf.keras dropped `get_session` in TF 2
+    (`tf.compat.v1.keras.backend.get_session` until TF 2.15) and Keras 3 has no sessions.
+
+    ## Example
+    ```python
+    import tensorflow as tf
+
+    with tf.Session() as sess:
+        sess.run(tf.global_variables_initializer())
+    ```
+
+    ## Use instead
+    ```python
+    import tensorflow as tf
+
+    with tf.compat.v1.Session() as sess:
+        sess.run(tf.compat.v1.global_variables_initializer())
+    ```
+
+    ## Fix safety
+    Safe: `tf.compat.v1.X` is the very object `tf.X` was in TF 1.13-1.15, so the fix changes
+    nothing where the code ran and makes the name resolve on TF 2. It does not turn on graph
+    mode: code that runs sessions on TF 2 also needs
+    `tf.compat.v1.disable_eager_execution()`, or an eager rewrite (the message says so).
+    tf.keras's `get_session` becomes `tf.compat.v1.keras.backend.get_session` for targets
+    below 2.16; standalone Keras's, and any in a Keras 3 target, are reported only.
+
+    ## Versions
+    Removed from the API in TF 2.0; `tf.compat.v1` TF 1.13+. Rewrite run by
+    tests/runtime/test_rewrites_run.py in tf115-keras231 (original) and tf221 (target 2.16).
+    """
+
+    code = "TFC405"
+    name = "session-api-in-tf2"
+    message = ("`{old}` is not in the TF 2 API; use `{new}`, in graph mode "
+               "(tf.compat.v1.disable_eager_execution()), or rewrite it eagerly")
+    tokens = ("Session", "placeholder", "initializer", "get_default", "_default_graph",
+              "ConfigProto", "Options", "RunMetadata", "Saver", "eager_execution", "py_func",
+              "get_session", "set_session")
+    fix = SAFE
+    fix_tf = "compat_v1"
+
+    VALID = [
+        """
+        import tensorflow as tf
+        with tf.compat.v1.Session() as sess:
+            sess.run(tf.compat.v1.global_variables_initializer())
+        """,
+        """
+        import tensorflow.compat.v1 as tf
+        tf.disable_eager_execution()
+        x = tf.placeholder(tf.float32, (None, 4))
+        """,
+        # A TF 1 target: these names are the API there.
+        Valid(
+            """
+            import tensorflow as tf
+            x = tf.placeholder(tf.float32)
+            with tf.Session() as sess:
+                sess.run(tf.global_variables_initializer())
+            """,
+            target_tf="1.15"),
+    ]
+    INVALID = [
+        # A program: run before and after the fix (tests/runtime/test_rewrites_run.py).
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            x = tf.compat.v1.placeholder(tf.float32, (None, 2))
+            with tf.Session() as sess:
+                result = sess.run(x * 2.0, feed_dict={x: np.ones((3, 2), "float32")})
+            """,
+            at=(5, 6), target_tf="2.16",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            x = tf.compat.v1.placeholder(tf.float32, (None, 2))
+            with tf.compat.v1.Session() as sess:
+                result = sess.run(x * 2.0, feed_dict={x: np.ones((3, 2), "float32")})
+            """,
+            run=Run(original=("tf115-keras231",), fixed=("tf115-keras231", "tf221"),
+                    result=[3, 2])),
+        Invalid(
+            """
+            import tensorflow as tf
+            with tf.Session() as sess:
+                pass
+            """,
+            at=(2, 6), target_tf="2.0",
+            fixed="""
+            import tensorflow as tf
+            with tf.compat.v1.Session() as sess:
+                pass
+            """),
+        Invalid(
+            """
+            import tensorflow
+            saver = tensorflow.train.Saver(max_to_keep=2)
+            """,
+            at=(2, 9), target_tf="2.16",
+            fixed="""
+            import tensorflow
+            saver = tensorflow.compat.v1.train.Saver(max_to_keep=2)
+            """),
+        Invalid(
+            """
+            from tensorflow.keras import backend as K
+            import tensorflow as tf
+            sess = K.get_session()
+            """,
+            at=(3, 8), target_tf="2.4",
+            fixed="""
+            from tensorflow.keras import backend as K
+            import tensorflow as tf
+            sess = tf.compat.v1.keras.backend.get_session()
+            """),
+        # Standalone Keras's session is not tf.keras's: reported only.
+        Invalid(
+            """
+            import keras.backend as K
+            sess = K.get_session()
+            """,
+            at=(2, 8), target_tf="2.16"),
+        # Unknown target: reported; no version-gated fix.
+        Invalid(
+            """
+            import tensorflow as tf
+            x = tf.placeholder(tf.float32, shape=(None, 28, 28))
+            """,
+            at=(2, 5)),
+    ]
+
+    def visit_Attribute(self, node):
+        name = self.qualified_name(node, canonical=False)
+        if not name or (self.target_tf is not None and self.target_tf < (2, 0)):
+            return
+        if name in _TF1_ONLY:
+            new = "tensorflow.compat.v1." + name[len("tensorflow."):]
+            text = self.spell(new)
+            self.report(node, old="tf." + name[len("tensorflow."):],
+                        new="tf.compat.v1." + name[len("tensorflow."):],
+                        fix=[self.replace(node, text)] if text else None)
+            return
+        namespace, _, function = name.rpartition(".backend.")
+        if function in _KERAS_SESSION and namespace in ("keras", "tensorflow.keras", "tf_keras"):
+            self._keras_session(node, namespace, function)
+
+    def _keras_session(self, node, namespace, function):
+        old = "K.%s" % function
+        if self.target_at_least("tf_keras_is_keras3"):
+            self.report(node, "`%s` does not exist in Keras 3 (TF 2.16+), which has no "
+                        "sessions: feed a tf.data Dataset to fit instead" % old)
+        elif namespace == "tensorflow.keras":
+            new = "tensorflow.compat.v1.keras.backend." + function
+            text, edits = self.require(new)
+            self.report(node, "`%s` is gone from tf.keras in TF 2; use `%s` (graph mode)"
+                        % (old, text), fix=edits + [self.replace(node, text)])
+        else:
+            self.report(node, "`%s` of standalone Keras is gone from Keras 2.4+ (TF 2); use "
+                        "tf.keras and tf.compat.v1.keras.backend.%s (TF 2.0-2.15, graph mode)"
+                        % (old, function))

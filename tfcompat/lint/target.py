@@ -1,0 +1,125 @@
+"""The target TF when none is set: the lowest TensorFlow the project's own dependencies allow.
+
+The project is the nearest directory, walking up from a linted file, that holds a
+``pyproject.toml`` or a ``requirements*.txt``. Its ``[project] dependencies`` and every
+``requirements*.txt`` there are read for the TensorFlow distributions (``tensorflow``,
+``tensorflow-cpu``...). Each requirement allows versions from its lower bound (``>=``, ``==``,
+``~=``, ``>``); the target is the lowest of those over all of them, because the code must run
+on each. A requirement with only an upper bound (``tensorflow<2``) allows the oldest TF; one
+with no version at all, or no TensorFlow requirement anywhere, gives the newest TF known.
+"""
+import functools
+import glob
+import os
+import re
+
+try:
+    import tomllib
+except ImportError:  # Python < 3.11
+    import tomli as tomllib
+
+# The newest TF in the test matrix (tox cell tf221) and the oldest any TF version fact names.
+NEWEST_KNOWN_TF = (2, 21)
+OLDEST_TF = (1, 0)
+
+_TF_DISTRIBUTIONS = frozenset((
+    "tensorflow", "tensorflow-cpu", "tensorflow-gpu", "tensorflow-macos", "tensorflow-intel",
+    "tensorflow-aarch64", "intel-tensorflow", "tf-nightly", "tf-nightly-cpu"))
+_REQUIREMENT = re.compile(r"\s*([A-Za-z0-9][A-Za-z0-9._-]*)\s*(\[[^\]]*\])?\s*(.*)")
+_SPECIFIER = re.compile(r"(===|~=|==|!=|<=|>=|<|>)\s*([0-9][0-9A-Za-z.*+!-]*)")
+_LOWER = ("===", "~=", "==", ">=", ">")
+_UPPER = ("<", "<=")
+
+
+def _normalize(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _version(text):
+    parts = []
+    for piece in text.split("."):
+        match = re.match(r"\d+", piece)
+        if not match:
+            break
+        parts.append(int(match.group()))
+        if match.end() != len(piece):
+            break
+    return tuple(parts[:2]) if parts else None
+
+
+def lowest_allowed(requirement):
+    """The lowest TF ``requirement`` (a PEP 508 string) allows, as (major, minor); None when it
+    is not a TensorFlow requirement; NEWEST_KNOWN_TF when it names no version."""
+    requirement = requirement.split(";", 1)[0].split("#", 1)[0].strip()
+    match = _REQUIREMENT.fullmatch(requirement)
+    if not match or _normalize(match.group(1)) not in _TF_DISTRIBUTIONS:
+        return None
+    rest = match.group(3).strip()
+    if rest.startswith("@"):
+        return NEWEST_KNOWN_TF  # a URL: nothing says which version
+    lower, upper = [], False
+    for op, text in _SPECIFIER.findall(rest):
+        version = _version(text)
+        if version is None:
+            continue
+        if op in _LOWER:
+            lower.append(version)
+        elif op in _UPPER:
+            upper = True
+    if lower:
+        return max(lower)  # specifiers of one requirement all apply
+    return OLDEST_TF if upper else NEWEST_KNOWN_TF
+
+
+def _requirement_lines(path):
+    try:
+        with open(path, encoding="utf-8", errors="replace") as handle:
+            lines = handle.read().splitlines()
+    except OSError:
+        return []
+    # Options (-r, -c, -e, --index-url...) name no TensorFlow version of their own.
+    return [line for line in lines if line.strip() and not line.lstrip().startswith(("#", "-"))]
+
+
+def _pyproject_dependencies(path):
+    try:
+        with open(path, "rb") as handle:
+            data = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return None
+    project = data.get("project")
+    if not isinstance(project, dict):
+        return None
+    deps = project.get("dependencies", [])
+    return [d for d in deps if isinstance(d, str)] if isinstance(deps, list) else []
+
+
+def _project_requirements(directory):
+    """The dependency strings of the project in ``directory``; None when it is no project."""
+    pyproject = os.path.join(directory, "pyproject.toml")
+    requirement_files = sorted(glob.glob(os.path.join(glob.escape(directory), "requirements*.txt")))
+    found = None
+    if os.path.isfile(pyproject):
+        found = _pyproject_dependencies(pyproject)
+    if requirement_files:
+        found = (found or []) + [line for path in requirement_files
+                                 for line in _requirement_lines(path)]
+    return found
+
+
+@functools.lru_cache(maxsize=None)
+def infer(directory):
+    """(target TF, where it was read) for files in ``directory``."""
+    directory = os.path.abspath(directory)
+    while True:
+        requirements = _project_requirements(directory)
+        if requirements is not None:
+            bounds = [b for b in map(lowest_allowed, requirements) if b is not None]
+            if bounds:
+                return min(bounds), directory
+            break
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return NEWEST_KNOWN_TF, None
