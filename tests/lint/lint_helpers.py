@@ -1,6 +1,7 @@
 """Shared by the linter's tests: real `tfcompat` runs in a subprocess, and small sources."""
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -46,3 +47,16 @@ def run_tfcompat(*args, cwd=None, input=None, env=None, timeout=120):
     return Run(subprocess.run([sys.executable, "-m", "tfcompat"] + [str(a) for a in args],
                               cwd=cwd, input=input, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, env=full_env, timeout=timeout))
+
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def readme_blocks(lang, section="## Use it with"):
+    """The ```lang code blocks of one README section, in order (its snippets that tests run)."""
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as handle:
+        text = handle.read()
+    start = text.index("\n" + section + "\n")
+    end = text.find("\n## ", start + 1)
+    body = text[start:end if end != -1 else len(text)]
+    return re.findall(r"^```%s\n(.*?)^```" % re.escape(lang), body, re.S | re.M)

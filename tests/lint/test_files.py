@@ -5,15 +5,17 @@ import subprocess
 
 import pytest
 
+from lint_helpers import GET_NEXT
 from tfcompat.lint import config, files
 
 
-def _found(paths, cwd):
+def _found(paths, cwd, force_exclude=False):
     old = os.getcwd()
     os.chdir(cwd)
     try:
         resolver = config.Resolver()
-        return [(f.display, f.error) for f in files.discover(paths, resolver.project_for)]
+        return [(f.display, f.error)
+                for f in files.discover(paths, resolver.project_for, force_exclude)]
     finally:
         os.chdir(old)
 
@@ -48,3 +50,28 @@ def test_symlink_loops_and_duplicates(write, tmp_path):
 
 def test_missing_paths_are_reported(tmp_path):
     assert _found(["nope.py"], tmp_path) == [("nope.py", "No such file or directory")]
+
+
+def test_force_exclude_applies_excludes_to_paths_given_by_name(write, tmp_path):
+    write("pyproject.toml", '[tool.tfcompat]\nextend-exclude = ["vendored", "gen/*.py"]\n')
+    for name in ("a.py", "vendored/v.py", "pkg/vendored/w.py", "gen/g.py", "build/b.py"):
+        write(name, "x = 1\n")
+    named = ["a.py", "vendored/v.py", "pkg/vendored/w.py", "gen/g.py", "build/b.py", "vendored"]
+    assert _found(named, tmp_path) == [
+        ("a.py", ""), ("build/b.py", ""), ("gen/g.py", ""), ("pkg/vendored/w.py", ""),
+        ("vendored/v.py", "")]
+    assert _found(named, tmp_path, force_exclude=True) == [("a.py", "")]
+    # From a subdirectory: patterns with "/" stay relative to the pyproject.toml.
+    assert _found(["../gen/g.py", "../a.py"], tmp_path / "pkg", force_exclude=True) == [
+        ("../a.py", "")]
+
+
+def test_force_exclude_with_standard_input(write, tfcompat):
+    write("pyproject.toml", '[tool.tfcompat]\nextend-exclude = ["vendored"]\n')
+    args = ("lint", "--force-exclude", "--stdin-filename")
+    run = tfcompat(*args, "vendored/a.py", "-", input=GET_NEXT)
+    assert (run.returncode, run.stdout) == (0, "")
+    run = tfcompat(*args, "vendored/a.py", "--fix", "-", input=GET_NEXT)
+    assert (run.returncode, run.stdout) == (0, GET_NEXT)  # echoed unchanged
+    run = tfcompat(*args, "src/a.py", "-", input=GET_NEXT)
+    assert run.returncode == 1 and "src/a.py:4:18: TFC102" in run.stdout

@@ -42,8 +42,9 @@ def test_a_well_formed_rule_passes():
 
 
 @pytest.mark.parametrize("attrs,complaint", [
-    (dict(code="TFC901"), "TFC100-TFC899"),
-    (dict(code="E501"), "TFC100-TFC899"),
+    (dict(code="TFC901"), "TFC001-TFC899"),
+    (dict(code="E501"), "TFC001-TFC899"),
+    (dict(code="TFC000"), "TFC001-TFC899"),
     (dict(name="SomeRule"), "kebab-case"),
     (dict(message=""), "message is empty"),
     (dict(fix="maybe"), "SAFE, UNSAFE or None"),

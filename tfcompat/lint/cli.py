@@ -8,10 +8,11 @@ import argparse
 import json
 import os
 import sys
+import time
 
 # The parser and the rules load only where they are needed: a run that the cache answers, or
 # whose files no rule looks at, never loads them.
-from tfcompat.lint import cache, config, files, report, workers
+from tfcompat.lint import cache, config, files, progress, report, workers
 from tfcompat.lint.results import ERRORS, Task
 
 
@@ -40,6 +41,9 @@ def register(subparsers):
                       help="also apply fixes marked unsafe")
     lint.add_argument("--diff", action="store_true",
                       help="print the fixes as a unified diff and write nothing")
+    lint.add_argument("--add-noqa", action="store_true",
+                      help="add `# noqa: CODE` to every line with a finding, in place (to adopt "
+                           "tfcompat on existing code; TFC001 reports them once unused)")
     lint.add_argument("--output-format", choices=report.FORMATS, default="text")
     lint.add_argument("--exit-zero", action="store_true",
                       help="exit 0 even when findings remain (errors still exit 2)")
@@ -49,6 +53,15 @@ def register(subparsers):
                       "(default: .tfcompat_cache, or $%s)" % cache.ENV)
     lint.add_argument("--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
                       help="worker processes (default: one per CPU)")
+    talk = lint.add_mutually_exclusive_group()
+    talk.add_argument("-q", "--quiet", action="store_true",
+                      help="print the findings and nothing else: no summary, no warnings, "
+                           "no progress bar")
+    talk.add_argument("-v", "--verbose", action="store_true",
+                      help="also say on stderr which configuration, files and workers are used")
+    lint.add_argument("--force-exclude", action="store_true",
+                      help="apply the excludes to files named on the command line too (for "
+                           "pre-commit and editors, which pass each file by name)")
     lint.add_argument("--stdin-filename", metavar="PATH",
                       help="the path standard input stands for (config, per-file-ignores, "
                            "reports)")
@@ -86,29 +99,52 @@ def _fail(message):
 def lint_command(args):
     if args.jobs < 1:
         return _fail("--jobs must be at least 1")
-    if args.fix and args.diff:
-        return _fail("--fix and --diff exclude each other")
+    if args.fix + args.diff + args.add_noqa > 1:
+        return _fail("--fix, --diff and --add-noqa exclude each other")
     stdin = args.paths == ["-"]
     if "-" in args.paths and not stdin:
         return _fail("- (standard input) cannot be mixed with paths")
-    mode = "diff" if args.diff else "fix" if args.fix else "check"
+    if stdin and args.add_noqa:
+        return _fail("--add-noqa rewrites files: it cannot read standard input")
+    mode = ("diff" if args.diff else "fix" if args.fix else "add-noqa" if args.add_noqa
+            else "check")
     store = None if args.no_cache or stdin else cache.Cache(cache.default_dir(), cache.salt())
     codes = sorted(workers.rule_tokens(store))
     try:
         cli = _cli_options(args)
         if stdin:
             data = sys.stdin.buffer.read()
+            if args.force_exclude and args.stdin_filename and files.excluded_by_name(
+                    args.stdin_filename, config.Resolver().project_for):
+                if mode == "fix":
+                    sys.stdout.buffer.write(data)  # an editor replaces its buffer with this
+                return 0
             tasks, settings = plan([args.stdin_filename or "stdin.py"], cli, stdin=data,
                                    display=args.stdin_filename or "-", codes=codes)
         else:
-            tasks, settings = plan(args.paths, cli, codes=codes)
+            tasks, settings = plan(args.paths, cli, codes=codes,
+                                   force_exclude=args.force_exclude, log=_logger(args.verbose))
     except config.ConfigError as exc:
         return _fail(str(exc))
     if not tasks:
-        print("warning: no Python files found under %s" % " ".join(args.paths), file=sys.stderr)
+        if not args.quiet:
+            print("warning: no Python files found under %s" % " ".join(args.paths),
+                  file=sys.stderr)
         return 0
+    log = _logger(args.verbose)
+    log("%d file%s, at most %d worker process%s, cache: %s" % (
+        len(tasks), "" if len(tasks) == 1 else "s", min(args.jobs, len(tasks)),
+        "" if min(args.jobs, len(tasks)) == 1 else "es",
+        cache.default_dir() if store is not None else "off"))
+    started = time.monotonic()
     try:
-        results = workers.run(tasks, settings, mode, args.jobs, store)
+        with progress.bar(len(tasks), mode, args.quiet or stdin) as advance:
+            results = workers.run(tasks, settings, mode, args.jobs, store, progress=advance)
+        for result in results:
+            log("%s: %d finding%s%s" % (result.display, len(result.findings),
+                                         "" if len(result.findings) == 1 else "s",
+                                         ", %d fixed" % result.fixed if result.fixed else ""))
+        log("done in %.2f s" % (time.monotonic() - started))
         if stdin and mode == "fix" and results[0].output is None:
             results[0].output = data  # not linted (crashed): echo it, so a pipe loses nothing
         return _output(results, args, mode, stdin)
@@ -120,10 +156,18 @@ def lint_command(args):
         return 1
 
 
-def plan(paths, cli, stdin=None, display=None, codes=None):
+def _logger(verbose):
+    def log(message):
+        if verbose:
+            print("[tfcompat] %s" % message, file=sys.stderr)
+    return log
+
+
+def plan(paths, cli, stdin=None, display=None, codes=None, force_exclude=False, log=None):
     """(tasks, settings table) for linting ``paths`` (or ``stdin`` bytes standing for
     ``paths[0]``) with command-line options ``cli``, choosing among the rules ``codes``
-    (default: every rule); raises ConfigError."""
+    (default: every rule); raises ConfigError. ``log(message)`` hears which pyproject.toml
+    files were read."""
     if codes is None:
         codes = sorted(workers.rule_tokens())
     resolver = config.Resolver()
@@ -145,13 +189,15 @@ def plan(paths, cli, stdin=None, display=None, codes=None):
     if stdin is not None:
         add(paths[0], display, data=stdin)
     else:
-        for found in files.discover(paths, resolver.project_for):
+        for found in files.discover(paths, resolver.project_for, force_exclude):
             add(found.path, found.display, error=found.error)
+    for path in resolver.parsed if log else ():
+        log("read %s" % path)
     return tasks, sorted(table, key=table.get)
 
 
 def _output(results, args, mode, stdin):
-    for result in results:
+    for result in results if not args.quiet else ():
         for note in result.notes:
             print("warning: %s: %s" % (result.display, note), file=sys.stderr)
     # Findings go to stdout, except where stdout carries source: the fixed stdin, or a diff.
@@ -164,17 +210,21 @@ def _output(results, args, mode, stdin):
         errors = [(r.display, f) for r in results for f in r.findings if f.is_error]
         for display, f in errors:
             print(report.line(display, f), file=out)
-        print("Would fix %d finding%s." % (would, "" if would == 1 else "s"), file=out)
+        if not args.quiet:
+            print("Would fix %d finding%s." % (would, "" if would == 1 else "s"), file=out)
         if errors:
             return 2
         return 1 if any(r.diff for r in results) else 0
+    if mode == "add-noqa":
+        return _added_noqa(results, args)
     if stdin and mode == "fix":
         sys.stdout.buffer.write(results[0].output)
         sys.stdout.flush()
     if args.statistics:
         out.write(report.statistics(results))
     else:
-        out.write(report.render(results, args.output_format, fix_mode=mode == "fix"))
+        out.write(report.render(results, args.output_format, fix_mode=mode == "fix",
+                                with_summary=not args.quiet))
     out.flush()
     found = [f for r in results for f in r.findings]
     if any(f.is_error for f in found):
@@ -182,6 +232,18 @@ def _output(results, args, mode, stdin):
     if found and not args.exit_zero:
         return 1
     return 0
+
+
+def _added_noqa(results, args):
+    """Like ruff: files that could not be linted, then a count; exit 0 unless an error."""
+    errors = [(r.display, f) for r in results for f in r.findings if f.is_error]
+    for display, f in errors:
+        print(report.line(display, f), file=sys.stderr)
+    added = sum(r.fixed for r in results)
+    if not args.quiet:
+        print("Added %d noqa directive%s." % (added, "" if added == 1 else "s"),
+              file=sys.stderr)
+    return 2 if errors else 0
 
 
 def rules_command(args):

@@ -11,7 +11,7 @@ from typing import Tuple
 
 import libcst as cst
 
-from tfcompat.lint import files, suppress
+from tfcompat.lint import files, noqa, suppress
 from tfcompat.lint.analysis import Context
 from tfcompat.lint.results import (  # noqa: F401  (re-exported)
     ERRORS, MAX_PARSE_BYTES, SAFE, FileResult, Finding, Fix, Task, error)
@@ -89,6 +89,7 @@ class Linter:
 
     def __init__(self, rules, target_tf=None, unsafe_fixes=False, keras_target=None):
         self.rules = tuple(sorted(rules, key=lambda r: r.code))
+        self.codes = frozenset(r.code for r in self.rules)
         self.target_tf = target_tf
         self.keras_target = keras_target
         self.unsafe_fixes = unsafe_fixes
@@ -103,9 +104,11 @@ class Linter:
     def lint(self, module, text):
         """Findings of every rule on a parsed module, suppressions applied, sorted."""
         context = Context(module, text, self.target_tf, self.keras_target)
-        visits, leaves = {}, {}
+        visits, leaves, noqa_checks = {}, {}, []
         for cls, hooks in self._hooks:
             rule = cls(context)
+            if hasattr(rule, "check_noqa"):
+                noqa_checks.append(rule.check_noqa)
             for kind, node_type, attr in hooks:
                 table = visits if kind == "visit" else leaves
                 table.setdefault(node_type, []).append(getattr(rule, attr))
@@ -113,10 +116,16 @@ class Linter:
         dispatch = _Dispatch(visits, leaves, context, comments)
         walk(module, dispatch.on_visit, dispatch.on_leave)
         findings = [self._finding(context, *report) for report in context.reports]
+        noqa = [c for c in comments if "noqa" in c.value.lower()]
+        if noqa and noqa_checks:
+            # Rules judging the noqa comments themselves (TFC001) see every finding unsuppressed.
+            reported = len(context.reports)
+            for check in noqa_checks:
+                check(noqa, tuple(findings), self.codes)
+            findings += [self._finding(context, *r) for r in context.reports[reported:]]
         file_codes = suppress.file_suppression(text)
         lines = suppress.line_suppressions(
-            (context.position(c).start.line, c.value) for c in comments if "noqa" in c.value.lower()
-        ) if findings else {}
+            (context.position(c).start.line, c.value) for c in noqa) if findings else {}
         findings = [f for f in findings if not suppress.suppressed(f, lines, file_codes)]
         return sorted(findings, key=lambda f: (f.line, f.col, f.code))
 
@@ -137,6 +146,21 @@ class Linter:
 
     def check(self, text):
         return self.lint(parse(text), text)
+
+    def add_noqa(self, text):
+        """A `# noqa: CODE` for every finding (tfcompat.lint.noqa); the result must parse."""
+        module = parse(text)
+        findings = self.lint(module, text)
+        if module.code != text:
+            return FixResult(text, findings, 0, (
+                "no noqa added: the parser cannot reproduce this file byte for byte",))
+        new, added, notes = noqa.add(text, findings)
+        new_module = _parses(new) if new != text else None
+        if new_module is None:
+            if new != text:
+                notes += ("no noqa added: the result would not parse",)
+            return FixResult(text, findings, 0, notes)
+        return FixResult(new, self.lint(new_module, new), added, notes)
 
     def fix(self, text):
         """Apply fixes until none is left (at most MAX_FIX_PASSES passes), re-parsing each time.
@@ -211,7 +235,8 @@ def _parses(text):
 
 # ------------------------------------------------------------------------------ one file
 def process(task, linter, mode):
-    """Lint (mode "check"), fix in place ("fix") or diff ("diff") one file; never raises.
+    """Lint (mode "check"), fix in place ("fix"), diff ("diff") or add noqa comments in place
+    ("add-noqa") to one file; never raises.
 
     The main process has read the file (``task.data``, ``task.stat``), looked it up in the
     cache and prefiltered it (tfcompat.lint.workers); the cache is its business, not this."""
@@ -244,7 +269,7 @@ def _check(data, linter, mode):
     try:
         if mode == "check":
             return linter.check(source.text)
-        return source, linter.fix(source.text)
+        return source, (linter.add_noqa if mode == "add-noqa" else linter.fix)(source.text)
     except ParseFailure as exc:
         return [error("TFC902", str(exc), exc.line, exc.col)]
     except RecursionError:

@@ -125,12 +125,14 @@ class Found:
     error: str = ""  # why it cannot be linted (TFC901), when it cannot
 
 
-def discover(paths, project_for):
+def discover(paths, project_for, force_exclude=False):
     """Python files under ``paths``, sorted and without duplicates.
 
     Directories are walked (``git ls-files`` inside a git work tree, so .gitignore holds),
     skipping what the nearest project's exclude patterns name below the given directory; a
-    file given by name is always linted. ``project_for(directory)`` gives the project."""
+    file given by name is always linted, unless ``force_exclude``: then the excludes apply to
+    the names given too (tools such as pre-commit pass every file by name).
+    ``project_for(directory)`` gives the project."""
     found, seen = [], set()
 
     def add(path, error=""):
@@ -142,6 +144,8 @@ def discover(paths, project_for):
     for top in paths:
         if not os.path.lexists(top):
             add(top, os.strerror(errno.ENOENT))
+        elif force_exclude and excluded_by_name(top, project_for):
+            continue
         elif os.path.isdir(top):
             for path, error in _walk(top, project_for):
                 add(path, error)
@@ -158,6 +162,11 @@ def _identity(path):
         return st.st_dev, st.st_ino
     except (OSError, ValueError):
         return os.path.realpath(path)
+
+
+def excluded_by_name(path, project_for):
+    project = project_for(os.path.dirname(os.path.abspath(path)))
+    return project.excluded(path, project.root)
 
 
 def _walk(top, project_for):

@@ -21,10 +21,11 @@ def line(display, f):
                                   f.message)
 
 
-def text(results, fix_mode=False):
+def text(results, fix_mode=False, with_summary=True):
     lines = [line(display, f) for display, f in _all(results)]
-    lines.extend(summary(results, fix_mode))
-    return "\n".join(lines) + "\n"
+    if with_summary:
+        lines.extend(summary(results, fix_mode))
+    return "".join(text_ + "\n" for text_ in lines)
 
 
 def summary(results, fix_mode=False):
@@ -171,11 +172,13 @@ def github(results):
     return "".join(line + "\n" for line in lines)
 
 
-def render(results, fmt, fix_mode=False):
+def render(results, fmt, fix_mode=False, with_summary=True):
+    """The report in format ``fmt``; ``with_summary=False`` (--quiet): the text format's findings
+    without the lines that sum them up."""
     if fmt == "json":
         return as_json(results)
     if fmt == "sarif":
         return sarif(results)
     if fmt == "github":
         return github(results)
-    return text(results, fix_mode)
+    return text(results, fix_mode, with_summary)

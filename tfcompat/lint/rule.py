@@ -43,6 +43,11 @@ before a statement, at its indentation). The engine decides whether a fix is off
 when ``fix_tf`` does not hold for the ``target-tf`` (or none is set), and UNSAFE fixes only with
 ``--unsafe-fixes``. It also applies ``# noqa``, so rules never look at comments.
 
+The one exception judges the ``noqa`` comments themselves (TFC001): a rule defining
+``check_noqa(self, comments, findings, enabled)`` is called after the traversal with the libcst
+``Comment`` nodes holding "noqa", every finding of the file before suppression, and the codes of
+the rules enabled for it; what it reports is suppressed like any other finding.
+
 What a rule can ask (all cheap unless said; everything is computed on first use per file):
   ``self.qualified_name(expr)``  dotted name through the module's imports, or None:
       with ``import tensorflow as tf``, ``tf.compat.v1.data.Iterator`` -> ``tensorflow.data.Iterator``

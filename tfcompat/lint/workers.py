@@ -15,7 +15,7 @@ import signal
 import sys
 import time
 
-from tfcompat.lint import files, suppress
+from tfcompat.lint import files, noqa, suppress
 from tfcompat.lint.prefilter import Prefilter
 from tfcompat.lint.results import MAX_PARSE_BYTES, FileResult, error
 
@@ -92,7 +92,8 @@ def _triage(task, settings, mode, cache, prefilter):
     echo = data if (task.path is None and mode == "fix") else None
     key = cache.key(data, settings) if cache is not None else None
     cached = cache.get(key) if key is not None else None
-    if cached is not None and (mode == "check" or not any(f.fixable for f in cached)):
+    if cached is not None and (mode == "check" or not (
+            noqa.targets(cached) if mode == "add-noqa" else any(f.fixable for f in cached))):
         return FileResult(task.display, cached, output=echo), None, None
     try:
         text = files.decode(data).text
@@ -136,9 +137,10 @@ class _Slot:
         self.conn.close()
 
 
-def run(tasks, table, mode, jobs, cache=None, timeout=None):
+def run(tasks, table, mode, jobs, cache=None, timeout=None, progress=None):
     """FileResults of ``tasks``, in task order; the files that need a parse are linted by up
-    to ``jobs`` worker processes, started only when there is such a file."""
+    to ``jobs`` worker processes, started only when there is such a file. ``progress(result)``
+    is called as each file is done, in the order they finish."""
     if timeout is None:
         timeout = float(os.environ.get(TIMEOUT_ENV) or DEFAULT_TIMEOUT)
     prefilter = Prefilter(rule_tokens(cache))
@@ -150,6 +152,8 @@ def run(tasks, table, mode, jobs, cache=None, timeout=None):
             result, work, key = _triage(task, table[task.settings], mode, cache, prefilter)
             if result is not None:
                 results[task.index] = result
+                if progress is not None:
+                    progress(result)
             else:
                 keys[task.index] = key
                 yield work
@@ -160,7 +164,7 @@ def run(tasks, table, mode, jobs, cache=None, timeout=None):
         queue.append(work)
         break
     if queue:
-        _pool(queue, source, results, table, mode, jobs, timeout)
+        _pool(queue, source, results, table, mode, jobs, timeout, progress)
     if cache is not None:
         for index, key in keys.items():
             _remember(cache, key, results[index], mode, table[tasks[index].settings])
@@ -177,7 +181,7 @@ def _remember(cache, key, result, mode, settings):
         cache.put((key[0], result.digest), result.findings)
 
 
-def _pool(queue, source, results, table, mode, jobs, timeout):
+def _pool(queue, source, results, table, mode, jobs, timeout, progress):
     """Lint the queued files and those ``source`` yields in workers, one more worker (up to
     ``jobs``) each time a file waits and none is free."""
     from multiprocessing import connection
@@ -229,9 +233,11 @@ def _pool(queue, source, results, table, mode, jobs, timeout):
                 if result is not None:
                     results[slot.task.index], slot.task = result, None
                 elif not slot.proc.is_alive() or time.monotonic() - slot.started > timeout:
-                    results[slot.task.index] = _lost(slot, timeout)
+                    result = results[slot.task.index] = _lost(slot, timeout)
                     slot.stop(kill=True)
                     slots[i] = _Slot(ctx, args)
+                if result is not None and progress is not None:
+                    progress(result)
     finally:
         for slot in slots:
             slot.stop(kill=slot.task is not None)

@@ -50,8 +50,9 @@ def problems(cls):
     """What is wrong with a rule class, as readable lines (empty when nothing is)."""
     where = cls.__name__
     out = []
-    if not re.fullmatch(r"TFC[1-8]\d\d", cls.code or ""):
-        out.append("%s: code %r must be TFC100-TFC899 (TFC9xx are the engine's)"
+    # TFC0xx: rules about tfcompat's own comments (TFC001 unused-noqa); TFC9xx: the engine's.
+    if not re.fullmatch(r"TFC(0\d[1-9]|0[1-9]\d|[1-8]\d\d)", cls.code or ""):
+        out.append("%s: code %r must be TFC001-TFC899 (TFC9xx are the engine's)"
                    % (where, cls.code))
     if not re.fullmatch(r"[a-z][a-z0-9]*(-[a-z0-9]+)+", cls.name or ""):
         out.append("%s: name %r must be kebab-case" % (where, cls.name))
