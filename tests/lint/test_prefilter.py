@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from tfcompat.lint import engine, rules
+from tfcompat.lint import engine, rules, workers
 from tfcompat.lint.prefilter import Prefilter, groups, has_name
 from tfcompat.lint.rule import Valid, parse_target
 from tfcompat.lint.rules import problems
@@ -32,10 +32,10 @@ def _summary(findings):
 
 
 def _with_prefilter(source, enabled, target, mode):
-    codes = PREFILTER.rules_for(source.encode(), tuple(c.code for c in enabled))
-    if not codes:
+    codes = workers.rules_to_run(PREFILTER, source.encode(), tuple(c.code for c in enabled), mode)
+    if codes == ():
         return [] if mode == "check" else source
-    chosen = [c for c in enabled if c.code in codes] if mode == "check" else enabled
+    chosen = enabled if codes is None else [c for c in enabled if c.code in codes]
     linter = engine.Linter(chosen, target, unsafe_fixes=True)
     return linter.check(source) if mode == "check" else linter.fix(source).text
 

@@ -115,7 +115,7 @@ def test_verbose_tells_configuration_files_and_workers(tfcompat, write):
     assert "a.py:4:18: TFC102" in run.stdout  # the report is the same
     lines = run.stderr.splitlines()
     assert any(l.startswith("[tfcompat] read ") and l.endswith("pyproject.toml") for l in lines)
-    assert "[tfcompat] 2 files, 1 worker process, cache: " in run.stderr
+    assert "[tfcompat] 2 files, at most 1 worker process, cache: " in run.stderr
     assert "[tfcompat] a.py: 1 finding" in lines and "[tfcompat] b.py: 0 findings" in lines
     assert lines[-1].startswith("[tfcompat] done in ")
     both = tfcompat("lint", "-q", "-v", ".")

@@ -74,6 +74,18 @@ def _worker(conn, table, mode):
         conn.send(engine.process(task, linter, mode))
 
 
+def rules_to_run(prefilter, data, enabled, mode):
+    """The codes of the rules to run on ``data``: () when none could fire (no parse), None for
+    every enabled rule. A fix can bring in what another rule looks for, so fixing runs every
+    enabled rule; so does judging noqa comments (TFC001), which needs every rule's findings."""
+    codes = prefilter.rules_for(data, enabled)
+    if not codes:
+        return ()
+    if mode != "check" or noqa.UNUSED_NOQA in codes:
+        return None
+    return codes
+
+
 def _triage(task, settings, mode, cache, prefilter):
     """(FileResult, None) when the main process can answer for the file, else (None, the task
     to parse, carrying the bytes read and the rules that could fire), with its cache key."""
@@ -101,15 +113,14 @@ def _triage(task, settings, mode, cache, prefilter):
         return done([error("TFC903", "cannot decode: %s" % exc, exc.line)])
     if suppress.file_suppression(text) is suppress.ALL:
         return done([])
-    codes = prefilter.rules_for(data, settings.codes)
-    if not codes:
+    codes = rules_to_run(prefilter, data, settings.codes, mode)
+    if codes == ():
         return done([])
     if len(data) > MAX_PARSE_BYTES:
         return done([error("TFC905", "not parsed: %.1f MiB is over the %d MiB limit"
                            % (len(data) / 2 ** 20, MAX_PARSE_BYTES // 2 ** 20))])
-    # A fix can bring in what another rule looks for: fixing runs every enabled rule.
     work = task.__class__(task.index, task.path, task.display, task.settings, data, task.error,
-                          stat, codes if mode == "check" else None)
+                          stat, codes)
     return None, work, key
 
 

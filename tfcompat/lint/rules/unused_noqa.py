@@ -50,8 +50,9 @@ class UnusedNoqa(Rule):
     code = "TFC001"
     name = "unused-noqa"
     message = "`noqa` suppresses nothing: {detail}"
-    # A `# noqa: TFCnnn` comment holds "TFC" (or "tfc"); a bare `# noqa` is not judged.
-    tokens = ("TFC", "tfc")
+    # The prefilter matches whole names: `# noqa: TFC102` holds the name "noqa" (any case is a
+    # noqa directive); a bare `# noqa` is not judged.
+    tokens = ("noqa", "NOQA", "Noqa")
     fix = SAFE
 
     # The examples run TFC001 alone, so only unknown codes can be unused in them; codes of
