@@ -7,16 +7,12 @@ import numpy as np
 import pytest
 
 import tfcompat
-from tfcompat import DataError, FeedingPath, UnsupportedPathError, tfapi
+from tfcompat import DataError, FeedingPath, UnsupportedPathError
 
 from .feeding_support import STEPS, fresh, linear_model, task, zipped_dataset
 
 FLAVOR = tfcompat.detect().keras_flavor
 AVAILABLE = tfcompat.detect().available_paths
-
-
-class Trained(Exception):
-    pass
 
 
 @pytest.fixture

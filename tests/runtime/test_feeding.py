@@ -125,3 +125,18 @@ def test_numbers_of_the_model_are_read_from_the_model():
         k = fresh(flavor)
         model = linear_model(k)
         assert tfcompat.evaluate(model, (x, y), path=name)[0] > 0
+
+
+@pytest.mark.parametrize("flavor", flavor_params())
+def test_sparse_labels_of_rank_one(flavor):
+    """(batch,) integer labels train a softmax model on every path, as fit(x, y) would."""
+    rng = np.random.RandomState(0)
+    x = rng.randn(256, 4).astype("float32")
+    y = (x[:, 0] > 0).astype("int64")
+    for name in tfcompat.detect(flavor=flavor).available_paths:
+        k = fresh(flavor)
+        inp = k.layers.Input(shape=(4,))
+        model = k.models.Model(inp, k.layers.Dense(2, activation="softmax")(inp))
+        model.compile(k.optimizers.SGD(0.1), "sparse_categorical_crossentropy")
+        history = tfcompat.fit(model, tfcompat.from_arrays(x, y), epochs=3, path=name)
+        assert history.history["loss"][-1] < history.history["loss"][0], name

@@ -93,29 +93,39 @@ def keras_of(model):
 
 
 def cast_for(model, dataset):
-    """``dataset`` with x cast to the model's input float types and y to its output ones, as
-    Keras does for NumPy input (tensors fed directly are not cast by Keras)."""
+    """``dataset`` conformed to the model as Keras conforms NumPy data (and not tensors fed
+    directly): x cast to the inputs' float types, y to the outputs' ones, and a rank-1 target
+    given the output's rank 2 (tf.keras 1.x rejects (batch,) targets of a dataset)."""
     from tfcompat import tfapi
 
     tf = tfapi.tf()
     x_spec, y_spec = tfapi.structure(dataset)
-    targets = []
-    for spec, tensors in ((x_spec, model.inputs), (y_spec, model.outputs)):
+    plans = []  # per side, per leaf: (dtype to cast to or None, whether to add an axis)
+    for spec, tensors, is_target in ((x_spec, model.inputs, False),
+                                     (y_spec, model.outputs, True)):
         leaves = tfapi.flatten(spec)
-        wanted = [tfapi.float_dtype_of(t) for t in tensors]
-        if len(leaves) != len(wanted) or isinstance(spec, dict):
-            wanted = [None] * len(leaves)  # a structure Keras itself reports on
-        targets.append([w if w is not None and w.name != leaf.dtype else None
-                        for w, leaf in zip(wanted, leaves)])
-    if not any(t for side in targets for t in side):
+        if len(leaves) != len(tensors) or isinstance(spec, dict):
+            plans.append([(None, False)] * len(leaves))  # a structure Keras reports on itself
+            continue
+        plan = []
+        for leaf, tensor in zip(leaves, tensors):
+            dtype = tfapi.float_dtype_of(tensor)
+            rank = len(tensor.shape)
+            plan.append((dtype if dtype is not None and dtype.name != leaf.dtype else None,
+                         is_target and leaf.shape is not None and len(leaf.shape) == 1
+                         and rank == 2))
+        plans.append(plan)
+    if not any(d is not None or expand for side in plans for d, expand in side):
         return dataset
 
-    def cast_side(value, dtypes):
-        values = [tf.cast(v, d) if d is not None else v
-                  for v, d in zip(tfapi.flatten(value), dtypes)]
+    def conform(value, plan):
+        values = []
+        for v, (dtype, expand) in zip(tfapi.flatten(value), plan):
+            v = tf.cast(v, dtype) if dtype is not None else v
+            values.append(tf.expand_dims(v, -1) if expand else v)
         return tuple(values) if tfapi.is_sequence(value) else values[0]
 
-    return dataset.map(lambda x, y: (cast_side(x, targets[0]), cast_side(y, targets[1])))
+    return dataset.map(lambda x, y: (conform(x, plans[0]), conform(y, plans[1])))
 
 
 def as_list(result):
