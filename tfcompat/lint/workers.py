@@ -10,6 +10,7 @@ files that are left start workers. A run that the cache or the prefilter answers
 none and never loads libcst.
 """
 import collections
+import dataclasses
 import os
 import signal
 import sys
@@ -107,8 +108,8 @@ def _triage(task, settings, mode, cache, prefilter):
         return done([error("TFC905", "not parsed: %.1f MiB is over the %d MiB limit"
                            % (len(data) / 2 ** 20, MAX_PARSE_BYTES // 2 ** 20))])
     # A fix can bring in what another rule looks for: fixing runs every enabled rule.
-    work = task.__class__(task.index, task.path, task.display, task.settings, data, task.error,
-                          stat, codes if mode == "check" else None)
+    work = dataclasses.replace(task, data=data, stat=stat,
+                               codes=codes if mode == "check" else None)
     return None, work, key
 
 
