@@ -320,8 +320,8 @@ def report(results, counts, args, versions):
     w("|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
     for b in results:
         base = cold.get(b.corpus)
-        ratio = "%.2fx" % (b.median / base.median) if base else "-"
-        w("| %s | %s | %d | %.2f | %.2f-%.2f | %.1f | %d | %s | %s |\n" % (
+        ratio = "%.3gx" % (b.median / base.median) if base else "-"
+        w("| %s | %s | %d | %.2f | %.2f-%.2f | %.2f | %d | %s | %s |\n" % (
             b.name, b.corpus, len(b.walls), b.median, min(b.walls), max(b.walls),
             statistics.median(b.cpu), max(b.rss) >> 20, "%d" % (b.pss >> 20) if b.pss else "-",
             ratio))

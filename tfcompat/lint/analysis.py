@@ -9,6 +9,7 @@ import re
 
 import libcst as cst
 
+from tfcompat.lint import walk as fast_walk
 from tfcompat.lint.positions import Positions
 
 Loop = collections.namedtuple("Loop", "node statement")
@@ -80,7 +81,7 @@ def name_used(context, name):
     names = getattr(context, "_plain_names", None)
     if names is None:
         visitor = _PlainNames()
-        context.module.visit(visitor)
+        fast_walk.visit(context.module, visitor)
         names = context._plain_names = visitor.found
     return name in names
 
@@ -94,7 +95,7 @@ class _PlainNames(cst.CSTVisitor):
         self.found.add(node.value)
 
     def visit_Attribute(self, node):
-        node.value.visit(self)
+        fast_walk.visit(node.value, self)
         return False
 
     def visit_Import(self, node):
@@ -228,7 +229,7 @@ def _statements(statements, depth, into_scopes=True):
             if into_scopes:
                 yield from _statements(_block_statements(statement), depth + 1, into_scopes)
             continue
-        for child in statement.children:
+        for child in fast_walk.children(statement):
             yield from _child_statements(child, depth, into_scopes)
 
 
@@ -237,7 +238,7 @@ def _child_statements(node, depth, into_scopes):
         yield from _statements([node], depth, into_scopes)
     elif isinstance(node, (cst.BaseSuite, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler,
                            cst.Finally, cst.MatchCase)):
-        for child in node.children:
+        for child in fast_walk.children(node):
             yield from _child_statements(child, depth, into_scopes)
 
 
@@ -349,7 +350,7 @@ class _Targets(cst.CSTVisitor):
 def assigned_targets(node, module):
     """Source text of every target assigned or bound anywhere inside ``node``."""
     visitor = _Targets(module)
-    node.visit(visitor)
+    fast_walk.visit(node, visitor)
     return visitor.found
 
 
@@ -398,7 +399,7 @@ def _record_branches(statements, path, out):
                 inner = [orelse] if isinstance(orelse, cst.If) else _block_statements(orelse)
                 _record_branches(inner, dict(path, **{str(id(statement)): "else"}), out)
             continue
-        for child in statement.children:
+        for child in fast_walk.children(statement):
             _record_child_branches(child, path, out)
 
 
@@ -407,7 +408,7 @@ def _record_child_branches(node, path, out):
         _record_branches([node], path, out)
     elif isinstance(node, (cst.BaseSuite, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler,
                            cst.Finally, cst.MatchCase)):
-        for child in node.children:
+        for child in fast_walk.children(node):
             _record_child_branches(child, path, out)
 
 

@@ -11,6 +11,7 @@ import collections
 import libcst as cst
 
 from tfcompat.lint import analysis, patterns
+from tfcompat.lint import walk as fast_walk
 
 # Module path of each namespace, and the version fact a rewrite onto it needs.
 PATHS = {"keras": "keras", "tf.keras": "tensorflow.keras", "tf_keras": "tf_keras"}
@@ -71,7 +72,7 @@ def uses(rule):
     found = getattr(context, "_tfc_keras_uses", None)
     if found is None:
         visitor = _Uses(rule)
-        context.module.visit(visitor)
+        fast_walk.visit(context.module, visitor)
         found = context._tfc_keras_uses = visitor.found
     return found
 

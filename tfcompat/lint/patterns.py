@@ -7,6 +7,7 @@ the libcst tree only: nothing here imports or runs the code being linted.
 import libcst as cst
 
 from tfcompat.lint import tfapi
+from tfcompat.lint import walk as fast_walk
 
 _NESTED_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
 _RANDOM_PREFIXES = ("tensorflow.random.", "tensorflow.random_", "tensorflow.image.random_",
@@ -109,7 +110,7 @@ def own_nodes(function, types):
     """Nodes of ``types`` that run in ``function``'s own frame (a def or lambda body)."""
     visitor = _Own(types)
     body = function.body
-    body.visit(visitor)
+    fast_walk.visit(body, visitor)
     return visitor.found
 
 
@@ -246,7 +247,7 @@ class _Every(_Own):
 def all_nodes(module, types):
     """Every node of ``types`` in ``module``."""
     visitor = _Every(types)
-    module.visit(visitor)
+    fast_walk.visit(module, visitor)
     return visitor.found
 
 

@@ -55,6 +55,37 @@ def _getter(node_type):
     return getter
 
 
+def _getter_for(node_type):
+    getter = _ORDERS.get(node_type, False)
+    return _getter(node_type) if getter is False else getter
+
+
+def children(node):
+    """``node.children``: the child nodes in libcst's order, without rebuilding ``node``."""
+    getter = _getter_for(type(node))
+    if getter is None:
+        return node.children
+    out = []
+    for value in getter(node):
+        if isinstance(value, cst.CSTNode):
+            out.append(value)
+        elif isinstance(value, (tuple, list)):
+            out.extend(child for child in value if isinstance(child, cst.CSTNode))
+    return out
+
+
+def visit(root, visitor):
+    """``root.visit(visitor)`` for a libcst CSTVisitor, which only reads the tree: its
+    visit_X (returning False skips the children) and leave_X, without rebuilding nodes."""
+    def go(node):
+        if visitor.on_visit(node):
+            for child in children(node):
+                go(child)
+        visitor.on_leave(node)
+
+    go(root)
+
+
 def walk(root, visit, leave):
     """Call ``visit(node)`` before and ``leave(node)`` after each node's children, depth first,
     in libcst's visiting order."""

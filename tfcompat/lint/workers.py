@@ -10,6 +10,7 @@ files that are left start workers. A run that the cache or the prefilter answers
 none and never loads libcst.
 """
 import collections
+import dataclasses
 import os
 import signal
 import sys
@@ -119,8 +120,7 @@ def _triage(task, settings, mode, cache, prefilter):
     if len(data) > MAX_PARSE_BYTES:
         return done([error("TFC905", "not parsed: %.1f MiB is over the %d MiB limit"
                            % (len(data) / 2 ** 20, MAX_PARSE_BYTES // 2 ** 20))])
-    work = task.__class__(task.index, task.path, task.display, task.settings, data, task.error,
-                          stat, codes)
+    work = dataclasses.replace(task, data=data, stat=stat, codes=codes)
     return None, work, key
 
 

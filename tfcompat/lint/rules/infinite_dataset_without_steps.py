@@ -1,6 +1,7 @@
 import libcst as cst
 
 from tfcompat.lint import patterns
+from tfcompat.lint import walk as fast_walk
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 # The steps argument of each Keras method, and its position in the tf.keras signature.
@@ -202,7 +203,7 @@ class InfiniteDatasetWithoutSteps(Rule):
 
     def _statements_with(self, call):
         finder = _Holder(call)
-        self.context.module.visit(finder)
+        fast_walk.visit(self.context.module, finder)
         return finder.found
 
 
