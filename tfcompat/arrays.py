@@ -60,16 +60,31 @@ class ArraySource(object):
             return np.arange(self.n, dtype="int64")
         return np.random.RandomState([self.seed, epoch]).permutation(self.n).astype("int64")
 
-    def _gather(self, rows):
-        return [a[rows] for a in self.x + self.y]
-
-    def dataset(self, repeat):
-        """The pipeline: passes -> row orders -> batches of rows -> gathered batches."""
+    def dataset(self, repeat, plans=None):
+        """The pipeline: passes -> row orders -> batches of rows -> gathered batches.
+        ``plans`` (paths.base.conform_plan: casts and added axes per x and y column) are
+        applied by the NumPy gather itself, which spares the pipeline a map per batch."""
         tf = tfapi.tf()
         cls = tfapi.dataset_class()
         numpy_op = tfapi.numpy_op()
         columns = self.x + self.y
-        dtypes = [tf.as_dtype(a.dtype) for a in columns]
+        per_column = (list(plans[0]) + list(plans[1]) if plans
+                      else [(None, False)] * len(columns))
+        # (column, NumPy dtype to cast to or None, whether to add a last axis) per output
+        conform = [(a, np.dtype(d.as_numpy_dtype) if d is not None else None, expand)
+                   for a, (d, expand) in zip(columns, per_column)]
+        dtypes = [tf.as_dtype(d if d is not None else a.dtype) for a, d, _ in conform]
+        shapes = [(None,) + a.shape[1:] + ((1,) if expand else ()) for a, _, expand in conform]
+
+        def gather_rows(rows):
+            out = []
+            for a, dtype, expand in conform:
+                batch = a[rows]
+                if dtype is not None:
+                    batch = batch.astype(dtype)
+                out.append(batch[..., None] if expand else batch)
+            return out
+
         n_x, x_is_seq, y_is_seq, has_y = len(self.x), self.x_is_seq, self.y_is_seq, self.has_y
         def epoch_rows(i):
             rows = numpy_op(self._epoch_rows, [i], [tf.int64])[0]
@@ -77,9 +92,9 @@ class ArraySource(object):
             return rows
 
         def gather(rows):
-            tensors = numpy_op(self._gather, [rows], dtypes)
-            for tensor, array in zip(tensors, columns):
-                tensor.set_shape((None,) + array.shape[1:])
+            tensors = numpy_op(gather_rows, [rows], dtypes)
+            for tensor, shape in zip(tensors, shapes):
+                tensor.set_shape(shape)
             xs, ys = tensors[:n_x], tensors[n_x:]
             x = tuple(xs) if x_is_seq else xs[0]
             if not has_y:

@@ -6,6 +6,7 @@ structure, epoch lengths the path cannot find by itself, the path asked for.
 from tfcompat import paths, tfapi
 from tfcompat.arrays import ArraySource, source_of
 from tfcompat.errors import DataError, UnsupportedPathError
+from tfcompat.paths.base import cast_for, conform_plan
 
 
 class Feed(object):
@@ -22,12 +23,15 @@ class Feed(object):
             raise DataError("%s must yield (x, y) batches, but its elements are %r: zip inputs "
                             "and targets, e.g. Dataset.zip((xs, ys))" % (role, self.spec))
 
-    def dataset(self):
-        """The dataset to train on, built in the current graph. Where the epoch length is
-        known, batches cycle forever and every path stops epochs by count, alike."""
-        if self.source is not None:
-            return self.source.dataset(repeat=True)
-        return self._dataset.repeat() if self.steps is not None else self._dataset
+    def dataset(self, model):
+        """The dataset to train ``model`` on, built in the current graph, its batches conformed
+        to the model (see conform_plan). Where the epoch length is known, batches
+        cycle forever and every path stops epochs by count, alike."""
+        if self.source is not None:  # conformed by the NumPy gather: no extra map per batch
+            return self.source.dataset(repeat=True,
+                                       plans=conform_plan(model, self.spec))
+        return cast_for(
+            model, self._dataset.repeat() if self.steps is not None else self._dataset)
 
 
 def _feed(data, steps, role, shuffle):

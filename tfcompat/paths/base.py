@@ -92,19 +92,19 @@ def keras_of(model):
     return runtime.keras_module(runtime.model_flavor(model))
 
 
-def cast_for(model, dataset):
-    """``dataset`` conformed to the model as Keras conforms NumPy data (and not tensors fed
-    directly): x cast to the inputs' float types, y to the outputs' ones, and a rank-1 target
-    given the output's rank 2 (tf.keras 1.x rejects (batch,) targets of a dataset)."""
+def conform_plan(model, spec):
+    """How batches of ``spec`` (an (x, y) structure of Spec) must change to suit ``model``, as
+    Keras conforms NumPy data (and not tensors fed directly): x cast to the inputs' float
+    types, y to the outputs' ones, and a rank-1 target given the output's rank 2 (tf.keras 1.x
+    rejects (batch,) targets of a dataset). Per side, per leaf: (tf.DType to cast to or None,
+    whether to add an axis); None when nothing changes."""
     from tfcompat import tfapi
 
-    tf = tfapi.tf()
-    x_spec, y_spec = tfapi.structure(dataset)
-    plans = []  # per side, per leaf: (dtype to cast to or None, whether to add an axis)
-    for spec, tensors, is_target in ((x_spec, model.inputs, False),
-                                     (y_spec, model.outputs, True)):
-        leaves = tfapi.flatten(spec)
-        if len(leaves) != len(tensors) or isinstance(spec, dict):
+    plans = []
+    for side, tensors, is_target in ((spec[0], model.inputs, False),
+                                     (spec[1], model.outputs, True)):
+        leaves = tfapi.flatten(side)
+        if len(leaves) != len(tensors) or isinstance(side, dict):
             plans.append([(None, False)] * len(leaves))  # a structure Keras reports on itself
             continue
         plan = []
@@ -116,6 +116,17 @@ def cast_for(model, dataset):
                          and rank == 2))
         plans.append(plan)
     if not any(d is not None or expand for side in plans for d, expand in side):
+        return None
+    return plans
+
+
+def cast_for(model, dataset):
+    """``dataset`` conformed to the model (see conform_plan), by a map in the pipeline."""
+    from tfcompat import tfapi
+
+    tf = tfapi.tf()
+    plans = conform_plan(model, tfapi.structure(dataset))
+    if plans is None:
         return dataset
 
     def conform(value, plan):

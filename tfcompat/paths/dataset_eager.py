@@ -1,6 +1,6 @@
 """DATASET_EAGER: ``model.fit(dataset)`` while executing eagerly (TF 2, Keras 3, tf_keras)."""
 from tfcompat import versions
-from tfcompat.paths.base import FeedingPath, Path, cast_for, need
+from tfcompat.paths.base import FeedingPath, Path, need
 
 
 class DatasetEager(Path):
@@ -26,13 +26,13 @@ def fit_datasets(model, train, val, epochs, callbacks, verbose):
     """Keras' own fit(dataset): the eager path, and the graph one inside the model's graph."""
     kwargs = {}
     if val is not None:
-        kwargs = dict(validation_data=cast_for(model, val.dataset()),
+        kwargs = dict(validation_data=val.dataset(model),
                       validation_steps=val.steps)
     # shuffle=False: a dataset brings its own order (from_arrays shuffles every epoch).
-    return model.fit(cast_for(model, train.dataset()), epochs=epochs,
+    return model.fit(train.dataset(model), epochs=epochs,
                      steps_per_epoch=train.steps, callbacks=callbacks, verbose=verbose,
                      shuffle=False, **kwargs)
 
 
 def evaluate_dataset(model, data):
-    return model.evaluate(cast_for(model, data.dataset()), steps=data.steps, verbose=0)
+    return model.evaluate(data.dataset(model), steps=data.steps, verbose=0)

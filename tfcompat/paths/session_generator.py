@@ -2,7 +2,7 @@
 generator bound to that graph and session (the seed's fit_generator code, made thread-safe)."""
 from tfcompat import tfapi
 from tfcompat.batches import NumpyBatches
-from tfcompat.paths.base import (FeedingPath, GraphPath, as_list, batch_mean, cast_for, need,
+from tfcompat.paths.base import (FeedingPath, GraphPath, as_list, batch_mean, need,
                                  validation_callback)
 
 
@@ -33,7 +33,7 @@ class SessionGenerator(GraphPath):
 
 
 def _batches(model, feed, session):
-    return NumpyBatches(cast_for(model, feed.dataset()), session)
+    return NumpyBatches(feed.dataset(model), session)
 
 
 def _evaluate(model, batches, steps):

@@ -6,7 +6,7 @@ at each epoch's end.
 """
 from tfcompat import tfapi
 from tfcompat.errors import DataError
-from tfcompat.paths.base import (FeedingPath, GraphPath, as_list, batch_mean, cast_for, need,
+from tfcompat.paths.base import (FeedingPath, GraphPath, as_list, batch_mean, need,
                                  validation_callback)
 
 
@@ -41,7 +41,7 @@ def _evaluate(wired, steps):
 
 def _tensors(model, feed, session):
     """(x, y) tensors of an iterator over ``feed``, initialised in the Keras session."""
-    iterator = tfapi.initializable_iterator(cast_for(model, feed.dataset()))
+    iterator = tfapi.initializable_iterator(feed.dataset(model))
     session.run(iterator.initializer)
     x, y = iterator.get_next()
     xs, ys = tfapi.flatten(x), tfapi.flatten(y)
