@@ -6,9 +6,11 @@ A benchmark, not a test. Everything it downloads lives in $TFCOMPAT_BENCH_HOME (
 - the corpus: `pip download --no-deps` of tensor2tensor, keras (sdist), tensorpack, tf-slim and
   the tensorflow 1.15.5 wheel, of which only the `.py` files are unpacked;
 - a virtual environment with the other tools (ruff, Fixit 2.2.1, tf_upgrade_v2 from
-  tensorflow-cpu 2.15.1) and matplotlib for the chart.
+  tensorflow-cpu 2.15.1), tfcompat's own dependencies and matplotlib for the chart.
 
-tfcompat runs with the interpreter running this script. Each command is run once as a warm-up
+tfcompat (this checkout, on PYTHONPATH) and the ast.parse floor run with that environment's
+Python: a bare interpreter, as a user's tool environment is (a site hook of the interpreter
+running this script may cost more than a warm run). Each command is run once as a warm-up
 (its whole process tree's memory is sampled then), then timed ``--runs`` times; the table shows
 the median wall and CPU time, the peak RSS of the largest process (from wait4), the peak PSS of
 the whole process tree, and ratios taken within this one run. Fixit needs minutes for one
@@ -48,7 +50,8 @@ PACKAGES = [
     ("tensorflow", "tensorflow==1.15.5", ["--only-binary", ":all:", "--python-version", "3.7",
                                           "--platform", "manylinux2010_x86_64"]),
 ]
-TOOLS = ["ruff", "fixit==2.2.1", "tensorflow-cpu==2.15.1", "matplotlib"]
+TOOLS = ["ruff", "fixit==2.2.1", "tensorflow-cpu==2.15.1", "matplotlib",
+         "libcst>=1.1", "tqdm>=4.62"]  # the last two: what tfcompat needs
 
 AST_FLOOR = r"""
 import ast, os, sys, warnings
@@ -236,8 +239,10 @@ def benches(root, venv, args):
     small = os.path.join(root, args.slow_corpus)
     scratch = tempfile.mkdtemp(prefix="tfcompat-bench-")
     cache_dir = os.path.join(scratch, "cache")
-    env = dict(os.environ, TFCOMPAT_CACHE_DIR=cache_dir, TF_CPP_MIN_LOG_LEVEL="3")
-    tfcompat = [sys.executable, "-m", "tfcompat", "lint"]
+    python = os.path.join(bin_, "python")
+    env = dict(os.environ, TFCOMPAT_CACHE_DIR=cache_dir, TF_CPP_MIN_LOG_LEVEL="3",
+               PYTHONPATH=ROOT)
+    tfcompat = [python, "-m", "tfcompat", "lint"]
     lint_ok = (0, 1, 2)  # findings, and the corpus' Python 2 files (TFC902), are expected
 
     # The file "changed" is one the prefilter lets through, so the change means a parse.
@@ -269,7 +274,7 @@ def benches(root, venv, args):
         Bench("ruff check --select ALL", [
             os.path.join(bin_, "ruff"), "check", "--isolated", "--select", "ALL", "--no-cache",
             "--exit-zero", root], full, env=env),
-        Bench("ast.parse floor (1 process)", [sys.executable, "-c", AST_FLOOR, root], full,
+        Bench("ast.parse floor (1 process)", [python, "-c", AST_FLOOR, root], full,
               env=env),
         Bench("tfcompat lint (cold, --no-cache)", tfcompat + ["--no-cache", small], sub,
               lint_ok, env=env),

@@ -1,11 +1,12 @@
 """The prefilter never hides a finding: every rule's examples give the same findings with the
 prefilter on (only the rules whose tokens the file holds run, files holding none are not
-parsed) and off (every enabled rule on a parsed file)."""
+parsed, nor those whose code, as CPython compiles it, uses none) and off (every enabled rule
+on a parsed file)."""
 import re
 
 import pytest
 
-from tfcompat.lint import engine, rules, workers
+from tfcompat.lint import codenames, engine, noqa, rules, workers
 from tfcompat.lint.prefilter import Prefilter, groups, has_name
 from tfcompat.lint.rule import Valid, parse_target
 from tfcompat.lint.rules import problems
@@ -37,6 +38,8 @@ def _with_prefilter(source, enabled, target, mode):
         return [] if mode == "check" else source
     chosen = enabled if codes is None else [c for c in enabled if c.code in codes]
     linter = engine.Linter(chosen, target, unsafe_fixes=True)
+    if not linter.needs_parse(source.encode()):  # the worker's second stage
+        return [] if mode == "check" else source
     return linter.check(source) if mode == "check" else linter.fix(source).text
 
 
@@ -69,6 +72,17 @@ def test_every_invalid_example_passes_its_own_rules_prefilter():
     for cls in ALL:
         for example in cls.INVALID:
             assert PREFILTER.rules_for(example.source.encode(), (cls.code,)) == (cls.code,), (
+                cls.code, example.source)
+
+
+def test_every_invalid_example_passes_its_own_rules_code_stage():
+    prefilter = Prefilter({cls.code: cls.tokens for cls in ALL},
+                          comment_codes=(noqa.UNUSED_NOQA,),
+                          modules_by_code={cls.code: cls.modules for cls in ALL})
+    for cls in ALL:
+        for example in cls.INVALID:
+            names = codenames.code_names(example.source.encode())
+            assert names is None or prefilter.rules_in_code(names, (cls.code,)) == (cls.code,), (
                 cls.code, example.source)
 
 

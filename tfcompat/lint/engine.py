@@ -11,7 +11,7 @@ from typing import Tuple
 
 import libcst as cst
 
-from tfcompat.lint import files, noqa, suppress
+from tfcompat.lint import codenames, files, noqa, suppress
 from tfcompat.lint.analysis import Context
 from tfcompat.lint.results import (  # noqa: F401  (re-exported)
     ERRORS, MAX_PARSE_BYTES, SAFE, FileResult, Finding, Fix, Task, error)
@@ -93,13 +93,20 @@ class Linter:
         self.target_tf = target_tf
         self.keras_target = keras_target
         self.unsafe_fixes = unsafe_fixes
-        self._prefilter = Prefilter({r.code: r.tokens for r in self.rules})
+        self._prefilter = Prefilter({r.code: r.tokens for r in self.rules},
+                                    comment_codes=(noqa.UNUSED_NOQA,),
+                                    modules_by_code={r.code: r.modules for r in self.rules})
         self._codes = tuple(r.code for r in self.rules)
         self._hooks = [(cls, cls.hooks()) for cls in self.rules]
 
     def needs_parse(self, data):
-        """Whether some rule could fire on these bytes (see tfcompat.lint.prefilter)."""
-        return bool(self._prefilter.rules_for(data, self._codes))
+        """Whether some rule could fire on these bytes: the byte scan, then the names of
+        the code (see tfcompat.lint.prefilter)."""
+        codes = self._prefilter.rules_for(data, self._codes)
+        if not codes:
+            return False
+        names = codenames.code_names(data)
+        return names is None or bool(self._prefilter.rules_in_code(names, codes))
 
     def lint(self, module, text):
         """Findings of every rule on a parsed module, suppressions applied, sorted."""

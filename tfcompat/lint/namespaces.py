@@ -10,7 +10,7 @@ import collections
 
 import libcst as cst
 
-from tfcompat.lint import analysis, patterns
+from tfcompat.lint import analysis, patterns, tfapi
 from tfcompat.lint import walk as fast_walk
 
 # Module path of each namespace, and the version fact a rewrite onto it needs.
@@ -19,6 +19,23 @@ NEEDS = {"tf.keras": "tf_keras_import", "keras": "keras_package_paired",
          "tf_keras": "tf_keras_is_keras3"}
 
 Use = collections.namedtuple("Use", "namespace node statement")
+
+
+def _via(namespace):
+    """The imports a use of ``namespace`` goes through (the prefilter's view of ``uses``):
+    its modules, and for tf.keras also `tensorflow` (`tf.keras.X`) and its compat.v1."""
+    trees = tuple(prefix + ".*" for prefix, ns in tfapi.KERAS_NAMESPACES.items()
+                  if ns == namespace)
+    if namespace == "tf.keras":
+        trees += ("tensorflow", "tensorflow.compat", "tensorflow.compat.v1")
+    return trees
+
+
+VIA = {namespace: _via(namespace) for namespace in PATHS}
+# Imports of two namespaces at least: (keras or tf.keras) and (keras or tf_keras) and
+# (tf.keras or tf_keras), as Rule.modules groups.
+TWO_NAMESPACES = (VIA["keras"] + VIA["tf.keras"], VIA["keras"] + VIA["tf_keras"],
+                  VIA["tf.keras"] + VIA["tf_keras"])
 
 
 def default_target(rule):

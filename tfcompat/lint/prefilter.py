@@ -6,6 +6,13 @@ which must be in the file, or a tuple of such tuples, each of which must have on
 call). A rule without tokens sees every file. A token counts only as a whole name: ``fit``
 is not found in ``profit`` or ``fit_generator``. That can only let more files through than
 a parse would find names in (strings and comments count too), never fewer.
+
+In the worker, a file the byte scan lets through meets a second stage
+(``rules_in_code``): the same tokens, looked up in the names its code uses
+(tfcompat.lint.codenames), so that a token found only in docstrings, comments and strings
+costs no libcst parse; and a rule declaring ``modules`` (the imports its qualified names go
+through; grouped like tokens) needs the code to import one of them (of each group). Rules whose tokens live in comments (TFC001's
+``noqa``) pass it.
 """
 _NAME_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
@@ -38,9 +45,16 @@ class Prefilter:
     """Built once per run from {code: tokens}; ``rules_for(data, codes)`` is the subset of
     ``codes`` that could fire on ``data``."""
 
-    def __init__(self, tokens_by_code):
-        self._groups = {code: tuple(tuple(t.encode("ascii") for t in g) for g in groups(tokens))
-                        for code, tokens in tokens_by_code.items()}
+    def __init__(self, tokens_by_code, comment_codes=(), modules_by_code=None):
+        self._names = {code: groups(tokens) for code, tokens in tokens_by_code.items()}
+        self._groups = {code: tuple(tuple(t.encode("ascii") for t in g) for g in names)
+                        for code, names in self._names.items()}
+        self._comment_codes = frozenset(comment_codes)
+        # code -> groups of (exact module paths, trees: "x" for "x.*")
+        self._modules = {code: tuple((frozenset(m for m in g if not m.endswith(".*")),
+                                      tuple(m[:-2] for m in g if m.endswith(".*")))
+                                     for g in groups(modules))
+                         for code, modules in (modules_by_code or {}).items() if modules}
 
     def rules_for(self, data, codes):
         found = {}  # token -> present, each token scanned for at most once per file
@@ -53,3 +67,18 @@ class Prefilter:
 
         return tuple(code for code in codes
                      if all(any(present(t) for t in group) for group in self._groups[code]))
+
+    def rules_in_code(self, names, codes):
+        """The subset of ``codes`` that could fire on a file whose code uses ``names``
+        (tfcompat.lint.codenames.CodeNames): their tokens are among its words and, for a rule
+        declaring ``modules``, it imports one of each group; rules whose tokens are comments
+        pass."""
+        return tuple(code for code in codes if code in self._comment_codes or (
+            all(any(t in names.words for t in group) for group in self._names[code])
+            and all(_imports(group, names.modules) for group in self._modules.get(code, ()))))
+
+
+def _imports(group, modules):
+    exact, trees = group
+    return bool(exact & modules) or any(
+        m == tree or m.startswith(tree + ".") for m in modules for tree in trees)

@@ -18,6 +18,8 @@ A rule in full::
         message = "`.{method}()` is not in the TF 2 API"   # str.format()ed with report()'s kwargs
         tokens = ("make_one_shot_iterator",)   # prefilter: a file holding none is never parsed
                                                # (names; tuples of tuples: all groups must match)
+        modules = ()                           # optional: the file's code must import one of
+                                               # these dotted paths ("keras.*": or a submodule)
         fix = SAFE                             # SAFE, UNSAFE, or None when the rule never fixes
         fix_tf = "compat_v1_make_one_shot_iterator"  # versions.py fact the fix needs (None: any TF)
 
@@ -156,6 +158,7 @@ class Rule:
     name = ""
     message = ""
     tokens: Sequence[str] = ()
+    modules: Sequence[str] = ()
     fix: Optional[str] = None
     fix_tf: Optional[str] = None
     VALID: Sequence = ()

@@ -211,24 +211,33 @@ def _pool(queue, source, results, table, mode, jobs, timeout, progress):
             if work is not None:
                 queue.append(work)
 
+    def hand_out(i):
+        """Give the next file to idle slot ``i``; False when there is none."""
+        refill()
+        if not queue:
+            return False
+        slot = slots[i]
+        try:
+            slot.conn.send(queue[0])
+        except OSError:  # died while idle: replace it, the task waits
+            slot.stop(kill=True)
+            slots[i] = _Slot(ctx, args)
+            return True
+        slot.task, slot.started = queue.popleft(), time.monotonic()
+        return True
+
     try:
         while True:
-            refill()
-            if queue and len(slots) < jobs and all(s.task is not None for s in slots):
-                slots.append(_Slot(ctx, args))
-            for i, slot in enumerate(slots):
-                if slot.task is not None:
-                    continue
+            for i in range(len(slots)):
+                if slots[i].task is None and not hand_out(i):
+                    break
+            # Every worker busy and files waiting: one more worker, up to ``jobs``.
+            while len(slots) < jobs and all(s.task is not None for s in slots):
                 refill()
                 if not queue:
                     break
-                try:
-                    slot.conn.send(queue[0])
-                except OSError:  # died while idle: replace it, the task waits
-                    slot.stop(kill=True)
-                    slots[i] = _Slot(ctx, args)
-                    continue
-                slot.task, slot.started = queue.popleft(), time.monotonic()
+                slots.append(_Slot(ctx, args))
+                hand_out(len(slots) - 1)
             busy = [s for s in slots if s.task is not None]
             if not busy:
                 if not queue:

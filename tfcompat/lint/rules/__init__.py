@@ -65,6 +65,9 @@ def problems(cls):
     if not _valid_tokens(cls.tokens):
         out.append("%s: tokens must be a tuple of ASCII strings (names), or a tuple of such "
                    "tuples that must all match" % where)
+    if not _valid_tokens(cls.modules, r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(\.\*)?"):
+        out.append("%s: modules must be a tuple of dotted module paths (\"keras.*\": or a "
+                   "submodule), or a tuple of such tuples that must all match" % where)
     if not cls.VALID or not cls.INVALID:
         out.append("%s: needs VALID and INVALID examples" % where)
     for example in cls.INVALID:
@@ -91,10 +94,11 @@ def problems(cls):
     return out
 
 
-def _valid_tokens(tokens):
+def _valid_tokens(tokens, pattern=r"[A-Za-z_]\w*"):
     def names(group):
         return (isinstance(group, tuple) and group
-                and all(isinstance(t, str) and t.isascii() and t.isidentifier() for t in group))
+                and all(isinstance(t, str) and t.isascii() and re.fullmatch(pattern, t)
+                        for t in group))
 
     if isinstance(tokens, str) or not isinstance(tokens, (tuple, list)):
         return False

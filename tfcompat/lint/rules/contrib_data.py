@@ -75,7 +75,7 @@ class ContribData(Rule):
     code = "TFC402"
     name = "contrib-data"
     message = "`{old}` is gone (tf.contrib is not in TF 2): {advice}"
-    tokens = ("contrib",)
+    tokens = (("contrib",), ("data",))  # every name it reports is under contrib.data
     fix = SAFE
     fix_tf = "dataset_in_core"
 

@@ -57,7 +57,8 @@ class GeneratorSessionRunInWorker(Rule):
     message = ("`{generator}` runs graph tensors in Keras' worker threads, where the default "
                "graph and session are not its own (\"Tensor ... is not an element of this "
                "graph\"); pass workers=0 (Keras >= 2.1.2) or feed the dataset itself")
-    tokens = ("run", "eval")
+    # A session run or eval, in a generator function (yield), fed to Keras.
+    tokens = (("run", "eval"), ("yield",), _FEEDS)
     fix = UNSAFE
 
     VALID = [

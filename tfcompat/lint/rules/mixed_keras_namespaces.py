@@ -52,6 +52,7 @@ class MixedKerasNamespaces(Rule):
     message = ("this module mixes {found}: they can be different libraries whose layers, "
                "models and sessions do not mix; use one ({target})")
     tokens = ("keras",)
+    modules = namespaces.TWO_NAMESPACES
     fix = UNSAFE
     fix_tf = "tf_keras_import"
 

@@ -61,9 +61,11 @@ class SessionApiInTf2(Rule):
     name = "session-api-in-tf2"
     message = ("`{old}` is not in the TF 2 API; use `{new}`, in graph mode "
                "(tf.compat.v1.disable_eager_execution()), or rewrite it eagerly")
-    tokens = ("Session", "placeholder", "initializer", "get_default", "_default_graph",
-              "ConfigProto", "Options", "RunMetadata", "Saver", "eager_execution", "py_func",
-              "get_session", "set_session")
+    # Whole names: the last part of each dropped name, and the Keras session functions.
+    tokens = tuple(sorted({n.rpartition(".")[2] for n in _TF1_ONLY})) + _KERAS_SESSION
+    # What its qualified names are reached through: `tensorflow` itself (not tensorflow.python
+    # nor tensorflow.compat.v1), tensorflow.train, and a Keras backend.
+    modules = ("tensorflow", "tensorflow.train", "keras.*", "tensorflow.keras.*", "tf_keras.*")
     fix = SAFE
     fix_tf = "compat_v1"
 
@@ -131,6 +133,17 @@ class SessionApiInTf2(Rule):
             fixed="""
             import tensorflow
             saver = tensorflow.compat.v1.train.Saver(max_to_keep=2)
+            """),
+        # No name but the dropped one: its whole name is the prefilter's token.
+        Invalid(
+            """
+            import tensorflow as tf
+            init = tf.global_variables_initializer()
+            """,
+            at=(2, 8), target_tf="2.16",
+            fixed="""
+            import tensorflow as tf
+            init = tf.compat.v1.global_variables_initializer()
             """),
         Invalid(
             """

@@ -53,6 +53,7 @@ class StandaloneKerasWithTfData(Rule):
     message = ("standalone `keras` in a module that uses tf.data: before TF 2.6 it may be the "
                "multi-backend Keras, whose models and session are not tf.keras's; use {target}")
     tokens = ("keras",)
+    modules = (namespaces.VIA["keras"], ("tensorflow.*",))  # and tf.data
     fix = UNSAFE
     fix_tf = "tf_keras_import"
 

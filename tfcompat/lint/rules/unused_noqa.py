@@ -1,3 +1,4 @@
+import itertools
 import re
 
 from libcst.metadata import CodePosition
@@ -50,9 +51,9 @@ class UnusedNoqa(Rule):
     code = "TFC001"
     name = "unused-noqa"
     message = "`noqa` suppresses nothing: {detail}"
-    # The prefilter matches whole names: `# noqa: TFC102` holds the name "noqa" (any case is a
-    # noqa directive); a bare `# noqa` is not judged.
-    tokens = ("noqa", "NOQA", "Noqa")
+    # The prefilter matches whole names, case and all: `# noqa: TFC102` holds the name "noqa"
+    # in one of its 16 spellings (any case is a noqa directive); a bare `# noqa` is not judged.
+    tokens = tuple("".join(c) for c in itertools.product(*zip("noqa", "NOQA")))
     fix = SAFE
 
     # The examples run TFC001 alone, so only unknown codes can be unused in them; codes of
@@ -73,6 +74,7 @@ class UnusedNoqa(Rule):
                         result=[2])),
         Invalid("x = 1  # noqa: E501, TFC999\n", at=(1, 8), fixed="x = 1  # noqa: E501\n"),
         Invalid("x = 1  # noqa:tfc999,E501\n", at=(1, 8), fixed="x = 1  # noqa:E501\n"),
+        Invalid("x = 1  # NoQA: E501, TFC999\n", at=(1, 8), fixed="x = 1  # NoQA: E501\n"),
         Invalid("x = 1  # type: ignore  # noqa: TFC999\n", at=(1, 8),
                 fixed="x = 1  # type: ignore\n"),
         Invalid("x = 1  # noqa: TFC999 -- old loop\n", at=(1, 8), fixed="x = 1  # old loop\n"),

@@ -1,0 +1,70 @@
+"""The second prefilter stage, in the worker: the names a file's *code* uses, from the standard
+library's parser (C speed; with the walk below ~1/4 of a libcst parse), so that rule tokens
+found only in docstrings, comments and strings do not cost a libcst parse.
+
+``words``: every identifier of the syntax tree (names, attributes, keyword arguments,
+parameters, definitions, imported modules split at dots, match captures) and ``yield``
+where the module has a yield: a superset of the names the rules see in libcst's tree, which
+has the same identifiers. ``modules``: what the absolute imports name, whole: ``import a.b``
+gives ``a.b`` and ``a`` (which it binds), ``from a.b import c`` gives ``a.b`` and ``a.b.c``;
+qualified names (tfcompat.lint.analysis.Imports) start with one of them. (Compiled code
+objects would be cheaper but lose names: the compiler drops dead code and never compiles
+local annotations.)
+"""
+import ast
+import collections
+import warnings
+
+CodeNames = collections.namedtuple("CodeNames", "words modules")
+
+# The fields holding identifiers (a str, or a list of str: Global.names, MatchClass.kwd_attrs).
+_NAME_FIELDS = frozenset(["id", "attr", "arg", "name", "asname", "module", "rest", "names",
+                          "kwd_attrs"])
+_YIELDS = (ast.Yield, ast.YieldFrom)
+
+
+def code_names(data):
+    """The CodeNames of ``data`` (bytes of a module), or None when this Python cannot parse it
+    (then every candidate rule runs, and libcst says what is wrong)."""
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # SyntaxWarning on odd escapes: not ours to show
+            tree = ast.parse(data)
+    except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError):
+        return None
+    names, modules = set(), set()
+    has_yield = False
+    stack = [tree]
+    pop, push = stack.pop, stack.append
+    node_type = ast.AST
+    while stack:  # iterative: no recursion limit, a few times faster than ast.walk
+        node = pop()
+        cls = node.__class__
+        if cls in _YIELDS:
+            has_yield = True
+        elif cls is ast.Import:
+            for alias in node.names:
+                modules.add(alias.name)
+                if alias.asname is None:
+                    modules.add(alias.name.partition(".")[0])
+        elif cls is ast.ImportFrom and not node.level and node.module:
+            modules.add(node.module)
+            modules.update(node.module + "." + alias.name for alias in node.names)
+        for field in cls._fields:
+            value = getattr(node, field, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, node_type):
+                        push(item)
+                    elif field in _NAME_FIELDS and item.__class__ is str:
+                        names.add(item)
+            elif isinstance(value, node_type):
+                push(value)
+            elif field in _NAME_FIELDS and value.__class__ is str:
+                names.add(value)
+    words = set()
+    for name in names:
+        words.update(name.split("."))
+    if has_yield:
+        words.add("yield")
+    return CodeNames(words, modules)
