@@ -23,13 +23,16 @@ class Feed(object):
             raise DataError("%s must yield (x, y) batches, but its elements are %r: zip inputs "
                             "and targets, e.g. Dataset.zip((xs, ys))" % (role, self.spec))
 
+    def plans(self, model):
+        """How batches must change to suit ``model`` (see conform_plan)."""
+        return conform_plan(model, self.spec)
+
     def dataset(self, model):
         """The dataset to train ``model`` on, built in the current graph, its batches conformed
         to the model (see conform_plan). Where the epoch length is known, batches
         cycle forever and every path stops epochs by count, alike."""
         if self.source is not None:  # conformed by the NumPy gather: no extra map per batch
-            return self.source.dataset(repeat=True,
-                                       plans=conform_plan(model, self.spec))
+            return self.source.dataset(repeat=True, plans=self.plans(model))
         return cast_for(
             model, self._dataset.repeat() if self.steps is not None else self._dataset)
 

@@ -40,11 +40,15 @@ def _evaluate(wired, steps):
 
 
 def _tensors(model, feed, session):
-    """(x, y) tensors of an iterator over ``feed``, initialised in the Keras session."""
-    iterator = tfapi.initializable_iterator(feed.dataset(model))
-    session.run(iterator.initializer)
-    x, y = iterator.get_next()
-    xs, ys = tfapi.flatten(x), tfapi.flatten(y)
+    """(x, y) tensors giving a batch of ``feed`` per run: from_arrays data gathers it from its
+    arrays directly, other data goes through an iterator initialised in the Keras session."""
+    if feed.source is not None:
+        xs, ys = feed.source.batch_op(feed.plans(model))
+    else:
+        iterator = tfapi.initializable_iterator(feed.dataset(model))
+        session.run(iterator.initializer)
+        x, y = iterator.get_next()
+        xs, ys = tfapi.flatten(x), tfapi.flatten(y)
     for tensor, model_input in zip(xs, model.inputs):
         try:  # Input(tensor=) needs the static shape; batches of unknown shape get the model's
             tensor.set_shape(model_input.get_shape())
