@@ -38,9 +38,10 @@ def _with_prefilter(source, enabled, target, mode):
         return [] if mode == "check" else source
     chosen = enabled if codes is None else [c for c in enabled if c.code in codes]
     linter = engine.Linter(chosen, target, unsafe_fixes=True)
-    if not linter.needs_parse(source.encode()):  # the worker's second stage
+    narrow = linter.for_bytes(source.encode())  # the worker's second stage
+    if narrow is None:
         return [] if mode == "check" else source
-    return linter.check(source) if mode == "check" else linter.fix(source).text
+    return narrow.check(source) if mode == "check" else linter.fix(source).text
 
 
 def _without(source, enabled, target, mode):

@@ -17,10 +17,22 @@ import warnings
 
 CodeNames = collections.namedtuple("CodeNames", "words modules")
 
-# The fields holding identifiers (a str, or a list of str: Global.names, MatchClass.kwd_attrs).
+# The fields holding identifiers (a str, or a list of str: Global.names, MatchClass.kwd_attrs;
+# Import.names holds alias nodes).
 _NAME_FIELDS = frozenset(["id", "attr", "arg", "name", "asname", "module", "rest", "names",
                           "kwd_attrs"])
 _YIELDS = (ast.Yield, ast.YieldFrom)
+_LEAVES = (ast.Constant, ast.expr_context)  # nothing below them to read
+_PLANS = {}  # node class -> (its name fields, its other fields)
+
+
+def _plan(cls):
+    plan = _PLANS.get(cls)
+    if plan is None:
+        fields = () if issubclass(cls, _LEAVES) else tuple(f for f in cls._fields if f != "ctx")
+        plan = _PLANS[cls] = (tuple(f for f in fields if f in _NAME_FIELDS),
+                              tuple(f for f in fields if f not in _NAME_FIELDS))
+    return plan
 
 
 def code_names(data):
@@ -40,6 +52,7 @@ def code_names(data):
     while stack:  # iterative: no recursion limit, a few times faster than ast.walk
         node = pop()
         cls = node.__class__
+        name_fields, child_fields = _PLANS.get(cls) or _plan(cls)
         if cls in _YIELDS:
             has_yield = True
         elif cls is ast.Import:
@@ -50,18 +63,24 @@ def code_names(data):
         elif cls is ast.ImportFrom and not node.level and node.module:
             modules.add(node.module)
             modules.update(node.module + "." + alias.name for alias in node.names)
-        for field in cls._fields:
+        for field in name_fields:
+            value = getattr(node, field, None)
+            if value.__class__ is str:
+                names.add(value)
+            elif value.__class__ is list:
+                for item in value:
+                    if item.__class__ is str:
+                        names.add(item)
+                    else:
+                        push(item)
+        for field in child_fields:
             value = getattr(node, field, None)
             if value.__class__ is list:
                 for item in value:
                     if isinstance(item, node_type):
                         push(item)
-                    elif field in _NAME_FIELDS and item.__class__ is str:
-                        names.add(item)
             elif isinstance(value, node_type):
                 push(value)
-            elif field in _NAME_FIELDS and value.__class__ is str:
-                names.add(value)
     words = set()
     for name in names:
         words.update(name.split("."))

@@ -98,15 +98,33 @@ class Linter:
                                     modules_by_code={r.code: r.modules for r in self.rules})
         self._codes = tuple(r.code for r in self.rules)
         self._hooks = [(cls, cls.hooks()) for cls in self.rules]
+        self._narrow = {}  # codes -> Linter of those rules only
 
     def needs_parse(self, data):
         """Whether some rule could fire on these bytes: the byte scan, then the names of
         the code (see tfcompat.lint.prefilter)."""
+        return self.for_bytes(data) is not None
+
+    def for_bytes(self, data):
+        """The linter to run on these bytes: None when no rule could fire, else this one or,
+        where it can tell, one of only the rules that could (see tfcompat.lint.prefilter).
+        Judging noqa comments (TFC001) needs every rule: then it is always this one."""
         codes = self._prefilter.rules_for(data, self._codes)
         if not codes:
-            return False
+            return None
         names = codenames.code_names(data)
-        return names is None or bool(self._prefilter.rules_in_code(names, codes))
+        if names is not None:
+            codes = self._prefilter.rules_in_code(names, codes)
+            if not codes:
+                return None
+        if len(codes) == len(self._codes) or noqa.UNUSED_NOQA in self.codes:
+            return self
+        narrow = self._narrow.get(codes)
+        if narrow is None:
+            narrow = self._narrow[codes] = Linter(
+                [r for r in self.rules if r.code in codes], self.target_tf, self.unsafe_fixes,
+                self.keras_target)
+        return narrow
 
     def lint(self, module, text):
         """Findings of every rule on a parsed module, suppressions applied, sorted."""
@@ -268,8 +286,13 @@ def _check(data, linter, mode):
         source = files.decode(data)
     except files.DecodeError as exc:
         return [error("TFC903", "cannot decode: %s" % exc, exc.line)]
-    if suppress.file_suppression(source.text) is suppress.ALL or not linter.needs_parse(data):
+    if suppress.file_suppression(source.text) is suppress.ALL:
         return []
+    narrow = linter.for_bytes(data)
+    if narrow is None:
+        return []
+    if mode == "check":  # a fix can bring in what another rule looks for: fixing runs all
+        linter = narrow
     if len(data) > MAX_PARSE_BYTES:
         return [error("TFC905", "not parsed: %.1f MiB is over the %d MiB limit"
                       % (len(data) / 2 ** 20, MAX_PARSE_BYTES // 2 ** 20))]

@@ -150,6 +150,12 @@ def generator_function(rule, expr):
 
 
 # ------------------------------------------------------------------------------ tf.data pipelines
+# A name every tf.data chain (dataset_chain) holds: its source's or a Dataset-only method's.
+DATASET_CHAIN_NAMES = tuple(sorted(
+    {s.rpartition(".")[2] for s in tfapi.DATASET_SOURCES | tfapi.PREFETCHED_SOURCES}
+    | tfapi.DATASET_METHODS))
+
+
 def dataset_chain(rule, expr):
     """The method calls building ``expr`` (first first) when it is a tf.data pipeline: it starts
     at a tf.data source or holds a Dataset-only method. None otherwise."""

@@ -47,7 +47,7 @@ class CacheAfterRandomMap(Rule):
     name = "cache-after-random-map"
     message = ("`.cache()` after a map that draws random numbers ({function}) freezes the "
                "augmentation of the first epoch; cache before the random map")
-    tokens = ("cache",)
+    tokens = (("cache",), _MAPS)
     fix = UNSAFE
 
     VALID = [

@@ -55,7 +55,7 @@ class InfiniteDatasetWithoutSteps(Rule):
     name = "infinite-dataset-without-steps"
     message = ("`{method}()` gets a dataset that repeats forever and no `{steps}`: an epoch "
                "never ends; pass {steps}= or drop the unbounded .repeat()")
-    tokens = ("repeat",)
+    tokens = (("repeat",), tuple(_STEPS))
     fix = UNSAFE
     fix_tf = "fit_dataset_without_steps"
 

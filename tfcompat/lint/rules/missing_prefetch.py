@@ -56,7 +56,7 @@ class MissingPrefetch(Rule):
     code = "TFC504"
     name = "missing-prefetch"
     message = "tf.data pipeline handed to Keras without `.prefetch()`: input and training do not overlap"
-    tokens = ("fit", "evaluate", "predict")
+    tokens = (tfapi.KERAS_DATA_METHODS, patterns.DATASET_CHAIN_NAMES)
     fix = SAFE
     fix_tf = "experimental_autotune"
 

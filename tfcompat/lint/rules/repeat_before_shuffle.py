@@ -41,7 +41,7 @@ class RepeatBeforeShuffle(Rule):
     code = "TFC501"
     name = "repeat-before-shuffle"
     message = "`.shuffle()` after `.repeat()` mixes epochs; shuffle first, then repeat"
-    tokens = ("shuffle",)
+    tokens = (("shuffle",), ("repeat",))
     fix = UNSAFE
 
     VALID = [

@@ -44,7 +44,7 @@ class ShuffleAfterBatch(Rule):
     code = "TFC502"
     name = "shuffle-after-batch"
     message = "`.shuffle()` after `.{batch}()` shuffles whole batches; shuffle samples, then batch"
-    tokens = ("shuffle",)
+    tokens = (("shuffle",), _BATCHING)
     fix = UNSAFE
 
     VALID = [
