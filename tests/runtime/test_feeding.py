@@ -63,6 +63,31 @@ def test_from_arrays_and_tuples_train_and_evaluate(flavor, path):
     assert result[0] == pytest.approx(keras_loss(model, x, y), rel=1e-3, abs=1e-5)
 
 
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("flavor", flavor_params())
+def test_fit_called_epoch_by_epoch_keeps_training(flavor, path):
+    """One fit call per epoch on the same from_arrays data (custom schedules do this): every
+    call trains on; TENSOR_INPUT reuses its rewired model, and rebuilds it on a recompile."""
+    if not _usable(flavor, path):
+        pytest.skip("%s cannot run with %s here (refusal tested above)" % (path, flavor))
+    k = fresh(flavor)
+    model = linear_model(k)
+    x, y = task()
+    data = tfcompat.from_arrays(x, y, batch_size=BATCH, seed=3)
+    losses = [tfcompat.fit(model, data, path=path).history["loss"][0] for _ in range(5)]
+    assert _falls(losses), losses
+    runtime = tfcompat.detect(flavor=flavor)
+    if (path or runtime.available_paths[0]) != FeedingPath.TENSOR_INPUT:
+        return
+    from tfcompat.paths import tensor_input
+    first = tensor_input._WIRED[model]["fit"][1]
+    tfcompat.fit(model, data, path=path)
+    assert tensor_input._WIRED[model]["fit"][1] is first
+    model.compile(k.optimizers.SGD(0.01), "mse")
+    tfcompat.fit(model, data, path=path)
+    assert tensor_input._WIRED[model]["fit"][1] is not first
+
+
 @pytest.mark.parametrize("flavor", flavor_params())
 def test_metrics_follow_the_loss(flavor):
     k = fresh(flavor)

@@ -9,7 +9,6 @@ on each. A requirement with only an upper bound (``tensorflow<2``) allows the ol
 with no version at all, or no TensorFlow requirement anywhere, gives the newest TF known.
 """
 import functools
-import glob
 import os
 import re
 
@@ -99,10 +98,15 @@ def _pyproject_dependencies(path):
 @functools.lru_cache(maxsize=None)
 def _project_requirements(directory):
     """The dependency strings of the project in ``directory``; None when it is no project."""
+    try:  # one listing per directory: this runs for every directory linted
+        names = os.listdir(directory)
+    except OSError:
+        return None
+    requirement_files = sorted(os.path.join(directory, n) for n in names
+                               if n.startswith("requirements") and n.endswith(".txt"))
     pyproject = os.path.join(directory, "pyproject.toml")
-    requirement_files = sorted(glob.glob(os.path.join(glob.escape(directory), "requirements*.txt")))
     found = None
-    if os.path.isfile(pyproject):
+    if "pyproject.toml" in names and os.path.isfile(pyproject):
         found = _pyproject_dependencies(pyproject)
     if requirement_files:
         found = (found or []) + [line for path in requirement_files
