@@ -6,9 +6,10 @@ finite dataset each epoch, and the sequence of orders is reproducible. Batches o
 are then gathered, whole batches at a time, from the caller's own NumPy arrays by a NumPy
 function inside the pipeline. The arrays are neither copied nor serialised: the GraphDef stays
 tiny (no 2 GB limit) and peak memory stays near the arrays' own size. (A variable initialised
-by feed peaks at 3x the array's size on TF 1.15: the feed and the assign each copy it. In
-eager mode, tf.gather from tensors of the arrays measured 0.6x this on TF 2.0, 1.0x on TF 2.21
-and 1.15x on TF 2.15: not worth a second construction.)
+by feed peaks at 3x the array's size on TF 1.15: the feed and the assign each copy it.) Where
+it measured faster (eager Keras 2 on TF >= 2.15: gathers_in_tensors), arrays up to 1 GiB are
+copied once into tensors and gathered by tf.gather instead. In graph mode TENSOR_INPUT skips
+tf.data altogether: ``batch_op`` gathers each batch in one op.
 """
 import itertools
 import os
@@ -17,10 +18,21 @@ import weakref
 
 import numpy as np
 
-from tfcompat import tfapi
+from tfcompat import tfapi, versions
 from tfcompat.errors import DataError
 
 # Dataset -> the ArraySource that built it, so fit() knows its epoch length.
+TENSOR_GATHER_MAX = 1 << 30  # bytes: larger arrays are not copied into tensors
+# Where tf.gather from tensors of the arrays beats the NumPy gather, as bench/feeding.py measured
+# (a speed, not an API fact, so not in versions.py): eager Keras 2 from TF 2.15 (1.15x TF 2.15
+# tf.keras, 1.1x TF 2.21 tf_keras); not TF 2.0 tf.keras (0.6x) nor Keras 3 (0.8x).
+_TENSOR_GATHER_TF = (2, 15)
+
+
+def gathers_in_tensors(runtime):
+    """Whether from_arrays data fed to this runtime gathers from tensors (eager only)."""
+    return bool(runtime.eager and runtime.keras_flavor in versions.KERAS2_IN_TF
+                and runtime.tf_version >= _TENSOR_GATHER_TF)
 _SOURCES = weakref.WeakKeyDictionary()
 
 
@@ -74,21 +86,15 @@ class ArraySource(object):
         shapes = [(None,) + a.shape[1:] + ((1,) if expand else ()) for a, _, expand in conform]
 
         def gather_rows(rows):
-            out = []
-            for a, dtype, expand in conform:
-                batch = a[rows]
-                if dtype is not None:
-                    batch = batch.astype(dtype)
-                out.append(batch[..., None] if expand else batch)
-            return out
+            return [_conformed(a[rows], dtype, expand) for a, dtype, expand in conform]
 
-        return gather_rows, dtypes, shapes
+        return gather_rows, dtypes, shapes, conform
 
     def batch_op(self, plans=None):
         """Graph mode: (x tensors, y tensors) of one op that gathers the next batch in NumPy
         each time the graph runs it, a new row order every pass as in ``dataset``. No tf.data
         iterator stands between the arrays and the model: measured 1.2x on TF 1.8."""
-        gather_rows, dtypes, shapes = self._gatherer(plans)
+        gather_rows, dtypes, shapes, _ = self._gatherer(plans)
         lock = threading.Lock()
         state = {"rows": (), "at": 0}
 
@@ -105,14 +111,19 @@ class ArraySource(object):
             tensor.set_shape(shape)
         return list(tensors[:len(self.x)]), list(tensors[len(self.x):])
 
-    def dataset(self, repeat, plans=None):
+    def dataset(self, repeat, plans=None, in_tensors=False):
         """The pipeline: passes -> row orders -> batches of rows -> gathered batches.
-        ``plans`` are applied by the NumPy gather itself, which spares the pipeline a map per
-        batch."""
+        ``plans`` are applied by the gather itself, which spares the pipeline a map per batch.
+        ``in_tensors`` (eager only, see gathers_in_tensors): the arrays, up to
+        TENSOR_GATHER_MAX bytes, are copied once into tensors that tf.gather reads."""
         tf = tfapi.tf()
         cls = tfapi.dataset_class()
         numpy_op = tfapi.numpy_op()
-        gather_rows, dtypes, shapes = self._gatherer(plans)
+        gather_rows, dtypes, shapes, conform = self._gatherer(plans)
+        if in_tensors and sum(a.nbytes for a in self.x + self.y) <= TENSOR_GATHER_MAX:
+            tensors = [tf.constant(_conformed(a, dtype, expand)) for a, dtype, expand in conform]
+        else:
+            tensors = None
 
         n_x, x_is_seq, y_is_seq, has_y = len(self.x), self.x_is_seq, self.y_is_seq, self.has_y
         def epoch_rows(i):
@@ -121,10 +132,13 @@ class ArraySource(object):
             return rows
 
         def gather(rows):
-            tensors = numpy_op(gather_rows, [rows], dtypes)
-            for tensor, shape in zip(tensors, shapes):
-                tensor.set_shape(shape)
-            xs, ys = tensors[:n_x], tensors[n_x:]
+            if tensors is not None:
+                batch = [tf.gather(t, rows) for t in tensors]
+            else:
+                batch = numpy_op(gather_rows, [rows], dtypes)
+                for tensor, shape in zip(batch, shapes):
+                    tensor.set_shape(shape)
+            xs, ys = batch[:n_x], batch[n_x:]
             x = tuple(xs) if x_is_seq else xs[0]
             if not has_y:
                 return x
@@ -137,6 +151,13 @@ class ArraySource(object):
         ds = tfapi.prefetch(ds)
         _SOURCES[ds] = self
         return ds
+
+
+def _conformed(array, dtype, expand):
+    """``array`` cast to ``dtype`` (None: as it is), with a last axis added if ``expand``."""
+    if dtype is not None:
+        array = array.astype(dtype)
+    return array[..., None] if expand else array
 
 
 def _arrays(value, name):

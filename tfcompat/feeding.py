@@ -4,7 +4,7 @@ Everything a user can get wrong is checked here, before any training: the data's
 structure, epoch lengths the path cannot find by itself, the path asked for.
 """
 from tfcompat import paths, tfapi
-from tfcompat.arrays import ArraySource, source_of
+from tfcompat.arrays import ArraySource, gathers_in_tensors, source_of
 from tfcompat.errors import DataError, UnsupportedPathError
 from tfcompat.paths.base import cast_for, conform_plan
 
@@ -13,8 +13,9 @@ class Feed(object):
     """One input of fit/evaluate, normalised: a dataset of (x, y) batches, the ArraySource
     behind it when from_arrays made it, and its batches per epoch (None: to the end)."""
 
-    def __init__(self, dataset, source, steps, role):
+    def __init__(self, dataset, source, steps, role, runtime=None):
         self.role = role
+        self.runtime = runtime
         self.source = source
         self.steps = steps if steps is not None else (source.steps if source else None)
         self._dataset = dataset
@@ -31,21 +32,23 @@ class Feed(object):
         """The dataset to train ``model`` on, built in the current graph, its batches conformed
         to the model (see conform_plan). Where the epoch length is known, batches
         cycle forever and every path stops epochs by count, alike."""
-        if self.source is not None:  # conformed by the NumPy gather: no extra map per batch
-            return self.source.dataset(repeat=True, plans=self.plans(model))
+        if self.source is not None:  # conformed by the gather: no extra map per batch
+            in_tensors = self.runtime is not None and gathers_in_tensors(self.runtime)
+            return self.source.dataset(repeat=True, plans=self.plans(model),
+                                       in_tensors=in_tensors)
         return cast_for(
             model, self._dataset.repeat() if self.steps is not None else self._dataset)
 
 
-def _feed(data, steps, role, shuffle):
+def _feed(data, steps, role, shuffle, runtime=None):
     if steps is not None and (not isinstance(steps, int) or steps < 1):
         raise DataError("%s must be a positive number of batches, got %r"
                         % ("steps_per_epoch" if role == "data" else role + " steps", steps))
     if tfapi.is_dataset(data):
-        return Feed(data, source_of(data), steps, role)
+        return Feed(data, source_of(data), steps, role, runtime)
     if isinstance(data, tuple) and len(data) == 2 and data[1] is not None:
         source = ArraySource(data[0], data[1], 32, shuffle, None)
-        return Feed(source.dataset(repeat=True), source, steps, role)
+        return Feed(source.dataset(repeat=True), source, steps, role, runtime)
     raise DataError("%s must be a tf.data Dataset of (x, y) batches, what tfcompat.from_arrays "
                     "returns, or an (x, y) tuple of NumPy arrays; got %s"
                     % (role, type(data).__name__))
@@ -111,11 +114,12 @@ def fit(model, data, epochs=1, steps_per_epoch=None, validation_data=None,
         validation_steps=None, callbacks=None, verbose=0, path=None):
     runtime, chosen = _runtime_and_path(model, path)
     _model_ready(model)
-    train = _feed(data, steps_per_epoch, "data", shuffle=True)
+    train = _feed(data, steps_per_epoch, "data", shuffle=True, runtime=runtime)
     _check_epoch_end(train, chosen, runtime, "steps_per_epoch")
     val = None
     if validation_data is not None:
-        val = _feed(validation_data, validation_steps, "validation_data", shuffle=False)
+        val = _feed(validation_data, validation_steps, "validation_data", shuffle=False,
+                    runtime=runtime)
         _check_same_structure(train, val)
         _check_epoch_end(val, chosen, runtime, "validation_steps")
     return chosen.fit(runtime, model, train, val, epochs=epochs, callbacks=list(callbacks or []),
@@ -125,7 +129,7 @@ def fit(model, data, epochs=1, steps_per_epoch=None, validation_data=None,
 def evaluate(model, data, steps=None, path=None):
     runtime, chosen = _runtime_and_path(model, path)
     _model_ready(model)
-    feed = _feed(data, steps, "data", shuffle=False)
+    feed = _feed(data, steps, "data", shuffle=False, runtime=runtime)
     _check_epoch_end(feed, chosen, runtime, "steps")
     result = chosen.evaluate(runtime, model, feed)
     values = result if isinstance(result, (list, tuple)) else [result]

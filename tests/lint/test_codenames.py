@@ -77,3 +77,21 @@ def test_modules_narrow_a_rule_to_files_importing_them():
     assert linter.needs_parse(b"import tensorflow as tf\ns = tf.Session()\n")
     assert linter.needs_parse(b"import tensorflow.python.ops\ns = tensorflow.Session()\n")
     assert linter.needs_parse(b"from keras import backend as K\nK.get_session()\n")
+
+
+def test_called_names_and_imported_ones():
+    names = _names("""
+        from tensorflow.data import Dataset as D
+        from tfcompat import from_arrays as fa
+        batch = 0
+        ds = D.range(3).shuffle(2)
+        np.random.shuffle(w)
+        """)
+    assert {"range", "shuffle", "Dataset", "from_arrays"} <= names.called
+    assert "batch" not in names.called and "batch" in names.words
+
+
+def test_a_called_rule_needs_its_methods_called():
+    linter = engine.Linter([rules.get("TFC502")])  # shuffle after batch
+    assert not linter.needs_parse(b"batch = 0\nnp.random.shuffle(w)\n")
+    assert linter.needs_parse(b"ds = ds.batch(4).shuffle(10)\n")

@@ -1,4 +1,6 @@
 """from_arrays: no graph constants, every sample once per epoch, a new order each epoch, seeded."""
+import os
+
 import numpy as np
 import pytest
 
@@ -85,3 +87,28 @@ def test_repeated_dataset_lets_fit_know_its_epoch_length():
     x, y = task(96)
     history = tfcompat.fit(model, tfcompat.from_arrays(x, y, batch_size=32), epochs=2)
     assert len(history.history["loss"]) == 2
+
+
+
+@pytest.mark.skipif(graph_mode(), reason="tensors of the arrays are an eager construction")
+def test_gathering_from_tensors_gives_the_same_batches_as_numpy():
+    from tfcompat.arrays import ArraySource
+
+    x = np.arange(300, dtype="float32").reshape(-1, 1)
+    y = (np.arange(300) % 3).astype("int64")
+    runs = []
+    for in_tensors in (False, True):
+        batches = tfcompat.numpy_batches(
+            ArraySource(x, y, 32, True, 5).dataset(repeat=True, in_tensors=in_tensors))
+        runs.append([next(batches) for _ in range(20)])  # two passes of 10 batches
+    for (xa, ya), (xb, yb) in zip(*runs):
+        assert np.array_equal(xa, xb) and np.array_equal(ya, yb)
+
+
+def test_tensor_gathering_where_it_measured_faster():
+    from tfcompat.arrays import gathers_in_tensors
+
+    cell = os.environ.get("TFCOMPAT_CELL")
+    if cell is None:
+        pytest.skip("not in a tox cell")
+    assert gathers_in_tensors(tfcompat.detect()) is (cell in ("tf215", "tf221-tfkeras"))

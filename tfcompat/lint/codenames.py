@@ -7,7 +7,8 @@ parameters, definitions, imported modules split at dots, match captures) and ``y
 where the module has a yield: a superset of the names the rules see in libcst's tree, which
 has the same identifiers. ``modules``: what the absolute imports name, whole: ``import a.b``
 gives ``a.b`` and ``a`` (which it binds), ``from a.b import c`` gives ``a.b`` and ``a.b.c``;
-qualified names (tfcompat.lint.analysis.Imports) start with one of them. (Compiled code
+qualified names (tfcompat.lint.analysis.Imports) start with one of them. ``called``: the
+names called (``f(...)``, ``x.f(...)``), and every imported name (an alias may be called). (Compiled code
 objects would be cheaper but lose names: the compiler drops dead code and never compiles
 local annotations.)
 """
@@ -15,7 +16,7 @@ import ast
 import collections
 import warnings
 
-CodeNames = collections.namedtuple("CodeNames", "words modules")
+CodeNames = collections.namedtuple("CodeNames", "words modules called")
 
 # The fields holding identifiers (a str, or a list of str: Global.names, MatchClass.kwd_attrs;
 # Import.names holds alias nodes).
@@ -44,7 +45,7 @@ def code_names(data):
             tree = ast.parse(data)
     except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError):
         return None
-    names, modules = set(), set()
+    names, modules, called = set(), set(), set()
     has_yield = False
     stack = [tree]
     pop, push = stack.pop, stack.append
@@ -53,16 +54,25 @@ def code_names(data):
         node = pop()
         cls = node.__class__
         name_fields, child_fields = _PLANS.get(cls) or _plan(cls)
-        if cls in _YIELDS:
+        if cls is ast.Call:
+            func = node.func
+            if func.__class__ is ast.Attribute:
+                called.add(func.attr)
+            elif func.__class__ is ast.Name:
+                called.add(func.id)
+        elif cls in _YIELDS:
             has_yield = True
         elif cls is ast.Import:
             for alias in node.names:
                 modules.add(alias.name)
+                called.update(alias.name.split("."))
                 if alias.asname is None:
                     modules.add(alias.name.partition(".")[0])
         elif cls is ast.ImportFrom and not node.level and node.module:
             modules.add(node.module)
             modules.update(node.module + "." + alias.name for alias in node.names)
+        if cls is ast.ImportFrom:
+            called.update(alias.name for alias in node.names)
         for field in name_fields:
             value = getattr(node, field, None)
             if value.__class__ is str:
@@ -86,4 +96,4 @@ def code_names(data):
         words.update(name.split("."))
     if has_yield:
         words.add("yield")
-    return CodeNames(words, modules)
+    return CodeNames(words, modules, called)

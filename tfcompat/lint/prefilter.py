@@ -10,7 +10,8 @@ a parse would find names in (strings and comments count too), never fewer.
 In the worker, a file the byte scan lets through meets a second stage
 (``rules_in_code``): the same tokens, looked up in the names its code uses
 (tfcompat.lint.codenames), so that a token found only in docstrings, comments and strings
-costs no libcst parse; and a rule declaring ``modules`` (the imports its qualified names go
+costs no libcst parse (a rule declaring ``called`` needs its tokens called, ``x.batch(...)``,
+not only named); and a rule declaring ``modules`` (the imports its qualified names go
 through; grouped like tokens) needs the code to import one of them (of each group). Rules whose tokens live in comments (TFC001's
 ``noqa``) pass it.
 """
@@ -45,11 +46,12 @@ class Prefilter:
     """Built once per run from {code: tokens}; ``rules_for(data, codes)`` is the subset of
     ``codes`` that could fire on ``data``."""
 
-    def __init__(self, tokens_by_code, comment_codes=(), modules_by_code=None):
+    def __init__(self, tokens_by_code, comment_codes=(), modules_by_code=None, called_codes=()):
         self._names = {code: groups(tokens) for code, tokens in tokens_by_code.items()}
         self._groups = {code: tuple(tuple(t.encode("ascii") for t in g) for g in names)
                         for code, names in self._names.items()}
         self._comment_codes = frozenset(comment_codes)
+        self._called_codes = frozenset(called_codes)  # their tokens must be called names
         # code -> groups of (exact module paths, trees: "x" for "x.*")
         self._modules = {code: tuple((frozenset(m for m in g if not m.endswith(".*")),
                                       tuple(m[:-2] for m in g if m.endswith(".*")))
@@ -74,7 +76,8 @@ class Prefilter:
         declaring ``modules``, it imports one of each group; rules whose tokens are comments
         pass."""
         return tuple(code for code in codes if code in self._comment_codes or (
-            all(any(t in names.words for t in group) for group in self._names[code])
+            all(any(t in (names.called if code in self._called_codes else names.words)
+                    for t in group) for group in self._names[code])
             and all(_imports(group, names.modules) for group in self._modules.get(code, ()))))
 
 

@@ -20,6 +20,7 @@ A rule in full::
                                                # (names; tuples of tuples: all groups must match)
         modules = ()                           # optional: the file's code must import one of
                                                # these dotted paths ("keras.*": or a submodule)
+        called = False                         # True: the tokens must be called, x.tok(...)
         fix = SAFE                             # SAFE, UNSAFE, or None when the rule never fixes
         fix_tf = "compat_v1_make_one_shot_iterator"  # versions.py fact the fix needs (None: any TF)
 
@@ -159,6 +160,7 @@ class Rule:
     message = ""
     tokens: Sequence[str] = ()
     modules: Sequence[str] = ()
+    called: bool = False
     fix: Optional[str] = None
     fix_tf: Optional[str] = None
     VALID: Sequence = ()

@@ -68,6 +68,8 @@ def problems(cls):
     if not _valid_tokens(cls.modules, r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(\.\*)?"):
         out.append("%s: modules must be a tuple of dotted module paths (\"keras.*\": or a "
                    "submodule), or a tuple of such tuples that must all match" % where)
+    if cls.called not in (True, False):
+        out.append("%s: called must be True or False" % where)
     if not cls.VALID or not cls.INVALID:
         out.append("%s: needs VALID and INVALID examples" % where)
     for example in cls.INVALID:

@@ -48,6 +48,7 @@ class CacheAfterRandomMap(Rule):
     message = ("`.cache()` after a map that draws random numbers ({function}) freezes the "
                "augmentation of the first epoch; cache before the random map")
     tokens = (("cache",), _MAPS)
+    called = True  # methods of a call chain
     fix = UNSAFE
 
     VALID = [

@@ -56,6 +56,7 @@ class InfiniteDatasetWithoutSteps(Rule):
     message = ("`{method}()` gets a dataset that repeats forever and no `{steps}`: an epoch "
                "never ends; pass {steps}= or drop the unbounded .repeat()")
     tokens = (("repeat",), tuple(_STEPS))
+    called = True  # methods of a call chain
     fix = UNSAFE
     fix_tf = "fit_dataset_without_steps"
 

@@ -57,6 +57,7 @@ class MissingPrefetch(Rule):
     name = "missing-prefetch"
     message = "tf.data pipeline handed to Keras without `.prefetch()`: input and training do not overlap"
     tokens = (tfapi.KERAS_DATA_METHODS, patterns.DATASET_CHAIN_NAMES)
+    called = True  # methods of a call chain
     fix = SAFE
     fix_tf = "experimental_autotune"
 

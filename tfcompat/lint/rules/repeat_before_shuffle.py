@@ -42,6 +42,7 @@ class RepeatBeforeShuffle(Rule):
     name = "repeat-before-shuffle"
     message = "`.shuffle()` after `.repeat()` mixes epochs; shuffle first, then repeat"
     tokens = (("shuffle",), ("repeat",))
+    called = True  # methods of a call chain
     fix = UNSAFE
 
     VALID = [

@@ -45,6 +45,7 @@ class ShuffleAfterBatch(Rule):
     name = "shuffle-after-batch"
     message = "`.shuffle()` after `.{batch}()` shuffles whole batches; shuffle samples, then batch"
     tokens = (("shuffle",), _BATCHING)
+    called = True  # methods of a call chain
     fix = UNSAFE
 
     VALID = [
