@@ -6,7 +6,7 @@ from tfcompat.paths.session_generator import SessionGenerator
 from tfcompat.paths.tensor_input import TensorInput
 
 # Fastest first, as measured by bench/feeding.py (TENSOR_INPUT on from_arrays data gathers each
-# batch in one op and keeps its rewired model across calls: 1.15-1.2x DATASET_GRAPH on tf.keras).
+# batch in one op and keeps its rewired model across calls: 1.08-1.18x DATASET_GRAPH on tf.keras).
 PATHS = (DatasetEager(), TensorInput(), DatasetGraph(), SessionGenerator())
 
 
