@@ -22,6 +22,7 @@ from tfcompat import tfapi, versions
 from tfcompat.errors import DataError
 
 # Dataset -> the ArraySource that built it, so fit() knows its epoch length.
+_SOURCES = weakref.WeakKeyDictionary()
 TENSOR_GATHER_MAX = 1 << 30  # bytes: larger arrays are not copied into tensors
 # Where tf.gather from tensors of the arrays beats the NumPy gather, as bench/feeding.py measured
 # (a speed, not an API fact, so not in versions.py): eager Keras 2 from TF 2.15 (1.15x TF 2.15
@@ -33,7 +34,6 @@ def gathers_in_tensors(runtime):
     """Whether from_arrays data fed to this runtime gathers from tensors (eager only)."""
     return bool(runtime.eager and runtime.keras_flavor in versions.KERAS2_IN_TF
                 and runtime.tf_version >= _TENSOR_GATHER_TF)
-_SOURCES = weakref.WeakKeyDictionary()
 
 
 class ArraySource(object):

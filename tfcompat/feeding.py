@@ -13,7 +13,7 @@ class Feed(object):
     """One input of fit/evaluate, normalised: a dataset of (x, y) batches, the ArraySource
     behind it when from_arrays made it, and its batches per epoch (None: to the end)."""
 
-    def __init__(self, dataset, source, steps, role, runtime=None):
+    def __init__(self, dataset, source, steps, role, runtime):
         self.role = role
         self.runtime = runtime
         self.source = source
@@ -33,14 +33,13 @@ class Feed(object):
         to the model (see conform_plan). Where the epoch length is known, batches
         cycle forever and every path stops epochs by count, alike."""
         if self.source is not None:  # conformed by the gather: no extra map per batch
-            in_tensors = self.runtime is not None and gathers_in_tensors(self.runtime)
             return self.source.dataset(repeat=True, plans=self.plans(model),
-                                       in_tensors=in_tensors)
+                                       in_tensors=gathers_in_tensors(self.runtime))
         return cast_for(
             model, self._dataset.repeat() if self.steps is not None else self._dataset)
 
 
-def _feed(data, steps, role, shuffle, runtime=None):
+def _feed(data, steps, role, shuffle, runtime):
     if steps is not None and (not isinstance(steps, int) or steps < 1):
         raise DataError("%s must be a positive number of batches, got %r"
                         % ("steps_per_epoch" if role == "data" else role + " steps", steps))
@@ -114,12 +113,11 @@ def fit(model, data, epochs=1, steps_per_epoch=None, validation_data=None,
         validation_steps=None, callbacks=None, verbose=0, path=None):
     runtime, chosen = _runtime_and_path(model, path)
     _model_ready(model)
-    train = _feed(data, steps_per_epoch, "data", shuffle=True, runtime=runtime)
+    train = _feed(data, steps_per_epoch, "data", True, runtime)
     _check_epoch_end(train, chosen, runtime, "steps_per_epoch")
     val = None
     if validation_data is not None:
-        val = _feed(validation_data, validation_steps, "validation_data", shuffle=False,
-                    runtime=runtime)
+        val = _feed(validation_data, validation_steps, "validation_data", False, runtime)
         _check_same_structure(train, val)
         _check_epoch_end(val, chosen, runtime, "validation_steps")
     return chosen.fit(runtime, model, train, val, epochs=epochs, callbacks=list(callbacks or []),
@@ -129,7 +127,7 @@ def fit(model, data, epochs=1, steps_per_epoch=None, validation_data=None,
 def evaluate(model, data, steps=None, path=None):
     runtime, chosen = _runtime_and_path(model, path)
     _model_ready(model)
-    feed = _feed(data, steps, "data", shuffle=False, runtime=runtime)
+    feed = _feed(data, steps, "data", False, runtime)
     _check_epoch_end(feed, chosen, runtime, "steps")
     result = chosen.evaluate(runtime, model, feed)
     values = result if isinstance(result, (list, tuple)) else [result]

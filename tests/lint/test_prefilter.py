@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tfcompat.lint import codenames, engine, noqa, rules, workers
+from tfcompat.lint import codenames, engine, rules, workers
 from tfcompat.lint.prefilter import Prefilter, groups, has_name
 from tfcompat.lint.rule import Valid, parse_target
 from tfcompat.lint.rules import problems
@@ -77,10 +77,7 @@ def test_every_invalid_example_passes_its_own_rules_prefilter():
 
 
 def test_every_invalid_example_passes_its_own_rules_code_stage():
-    prefilter = Prefilter({cls.code: cls.tokens for cls in ALL},
-                          comment_codes=(noqa.UNUSED_NOQA,),
-                          modules_by_code={cls.code: cls.modules for cls in ALL},
-                          called_codes=[cls.code for cls in ALL if cls.called])
+    prefilter = Prefilter.of_rules(ALL)
     for cls in ALL:
         for example in cls.INVALID:
             names = codenames.code_names(example.source.encode())

@@ -28,11 +28,9 @@ _PLANS = {}  # node class -> (its name fields, its other fields)
 
 
 def _plan(cls):
-    plan = _PLANS.get(cls)
-    if plan is None:
-        fields = () if issubclass(cls, _LEAVES) else tuple(f for f in cls._fields if f != "ctx")
-        plan = _PLANS[cls] = (tuple(f for f in fields if f in _NAME_FIELDS),
-                              tuple(f for f in fields if f not in _NAME_FIELDS))
+    fields = () if issubclass(cls, _LEAVES) else tuple(f for f in cls._fields if f != "ctx")
+    plan = _PLANS[cls] = (tuple(f for f in fields if f in _NAME_FIELDS),
+                          tuple(f for f in fields if f not in _NAME_FIELDS))
     return plan
 
 

@@ -93,10 +93,7 @@ class Linter:
         self.target_tf = target_tf
         self.keras_target = keras_target
         self.unsafe_fixes = unsafe_fixes
-        self._prefilter = Prefilter({r.code: r.tokens for r in self.rules},
-                                    comment_codes=(noqa.UNUSED_NOQA,),
-                                    modules_by_code={r.code: r.modules for r in self.rules},
-                                    called_codes=[r.code for r in self.rules if r.called])
+        self._prefilter = Prefilter.of_rules(self.rules)
         self._codes = tuple(r.code for r in self.rules)
         self._hooks = [(cls, cls.hooks()) for cls in self.rules]
         self._narrow = {}  # codes -> Linter of those rules only

@@ -58,6 +58,16 @@ class Prefilter:
                                      for g in groups(modules))
                          for code, modules in (modules_by_code or {}).items() if modules}
 
+    @classmethod
+    def of_rules(cls, rules):
+        """The prefilter of these rule classes: their tokens, modules and called flags; the
+        unused-noqa rule's tokens are comments."""
+        from tfcompat.lint.noqa import UNUSED_NOQA
+
+        return cls({r.code: r.tokens for r in rules}, comment_codes=(UNUSED_NOQA,),
+                   modules_by_code={r.code: r.modules for r in rules},
+                   called_codes=[r.code for r in rules if r.called])
+
     def rules_for(self, data, codes):
         found = {}  # token -> present, each token scanned for at most once per file
 
