@@ -26,6 +26,7 @@ sys.path.insert(0, os.path.dirname(HERE))
 
 import tfcompat  # noqa: E402
 from tfcompat import tfapi  # noqa: E402
+from tfcompat.arrays import feeds_numpy  # noqa: E402
 from tfcompat.runtime import keras_module  # noqa: E402
 
 SAMPLES, BATCH, FEATURES, CLASSES = 60000, 128, 784, 10
@@ -125,6 +126,16 @@ class Bench(object):
         tf = tfapi.tf()
 
         def setup():
+            if feeds_numpy(self.runtime):  # Keras 3 on JAX: tf.data batches become NumPy anyway
+                model = self.model()
+
+                def constant():  # a generator: Keras 3 takes no other iterator
+                    while True:
+                        yield xb, yb
+
+                batches = constant()
+                return lambda callbacks: model.fit(batches, steps_per_epoch=STEPS,
+                                                   callbacks=callbacks, verbose=0)
             if self.runtime.has("fit_accepts_dataset"):
                 model = self.model()
                 ds = tfapi.dataset_class().from_tensors((xb, yb)).repeat()

@@ -9,7 +9,8 @@ tiny (no 2 GB limit) and peak memory stays near the arrays' own size. (A variabl
 by feed peaks at 3x the array's size on TF 1.15: the feed and the assign each copy it.) Where
 it measured faster (eager Keras 2 on TF >= 2.15: gathers_in_tensors), arrays up to 1 GiB are
 copied once into tensors and gathered by tf.gather instead. In graph mode TENSOR_INPUT skips
-tf.data altogether: ``batch_op`` gathers each batch in one op.
+tf.data altogether: ``batch_op`` gathers each batch in one op; Keras 3 on a backend other than
+TensorFlow takes the gathered NumPy batches straight from a generator (``batches``).
 """
 import itertools
 import os
@@ -34,6 +35,13 @@ def gathers_in_tensors(runtime):
     """Whether from_arrays data fed to this runtime gathers from tensors (eager only)."""
     return bool(runtime.eager and runtime.keras_flavor in versions.KERAS2_IN_TF
                 and runtime.tf_version >= _TENSOR_GATHER_TF)
+
+
+def feeds_numpy(runtime):
+    """Whether from_arrays data goes to this runtime's fit as a generator of NumPy batches:
+    Keras 3 on JAX (or torch) converts every tf.data batch to NumPy anyway, and a generator
+    measured 1.5x the dataset on JAX (bench/feeding.py)."""
+    return runtime.keras_flavor == versions.KERAS3 and runtime.keras_backend != "tensorflow"
 
 
 class ArraySource(object):
@@ -90,20 +98,39 @@ class ArraySource(object):
 
         return gather_rows, dtypes, shapes, conform
 
+    def _row_batches(self):
+        """Batches of row numbers, forever, each pass in a new order (see _epoch_rows)."""
+        while True:
+            rows = self._epoch_rows(None)
+            for start in range(0, self.n, self.batch_size):
+                yield rows[start:start + self.batch_size]
+
+    def _structured(self, columns):
+        """Gathered columns (x ones, then y ones) as the (x, y) batch the caller's data has."""
+        xs, ys = columns[:len(self.x)], columns[len(self.x):]
+        x = tuple(xs) if self.x_is_seq else xs[0]
+        if not self.has_y:
+            return x
+        return x, (tuple(ys) if self.y_is_seq else ys[0])
+
+    def batches(self, plans=None):
+        """Eager: a generator of (x, y) NumPy batches, forever, a new row order every pass as
+        in ``dataset``, conformed by ``plans``."""
+        gather_rows = self._gatherer(plans)[0]
+        for rows in self._row_batches():
+            yield self._structured(gather_rows(rows))
+
     def batch_op(self, plans=None):
         """Graph mode: (x tensors, y tensors) of one op that gathers the next batch in NumPy
         each time the graph runs it, a new row order every pass as in ``dataset``. No tf.data
         iterator stands between the arrays and the model: measured 1.2x on TF 1.8."""
         gather_rows, dtypes, shapes, _ = self._gatherer(plans)
-        lock = threading.Lock()
-        state = {"rows": (), "at": 0}
+        row_batches = self._row_batches()
+        lock = threading.Lock()  # the op may run in several session threads at once
 
         def next_batch():
             with lock:
-                if state["at"] >= len(state["rows"]):
-                    state["rows"], state["at"] = self._epoch_rows(None), 0
-                rows = state["rows"][state["at"]:state["at"] + self.batch_size]
-                state["at"] += self.batch_size
+                rows = next(row_batches)
             return gather_rows(rows)
 
         tensors = tfapi.v1().py_func(next_batch, [], dtypes, stateful=True)
@@ -125,7 +152,6 @@ class ArraySource(object):
         else:
             tensors = None
 
-        n_x, x_is_seq, y_is_seq, has_y = len(self.x), self.x_is_seq, self.y_is_seq, self.has_y
         def epoch_rows(i):
             rows = numpy_op(self._epoch_rows, [i], [tf.int64])[0]
             rows.set_shape([self.n])
@@ -138,11 +164,7 @@ class ArraySource(object):
                 batch = numpy_op(gather_rows, [rows], dtypes)
                 for tensor, shape in zip(batch, shapes):
                     tensor.set_shape(shape)
-            xs, ys = batch[:n_x], batch[n_x:]
-            x = tuple(xs) if x_is_seq else xs[0]
-            if not has_y:
-                return x
-            return x, (tuple(ys) if y_is_seq else ys[0])
+            return self._structured(batch)
 
         passes = cls.range(1).repeat() if repeat else cls.range(1)
         batch_size = self.batch_size

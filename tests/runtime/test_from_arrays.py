@@ -112,3 +112,25 @@ def test_tensor_gathering_where_it_measured_faster():
     if cell is None:
         pytest.skip("not in a tox cell")
     assert gathers_in_tensors(tfcompat.detect()) is (cell in ("tf215", "tf221-tfkeras"))
+
+
+def test_numpy_generator_gives_the_same_batches_as_the_dataset():
+    from tfcompat.arrays import ArraySource
+
+    x = [np.arange(300, dtype="float32").reshape(-1, 1), np.arange(600).reshape(-1, 2)]
+    y = (np.arange(300) % 3).astype("int64")
+    from_dataset = tfcompat.numpy_batches(ArraySource(x, y, 32, True, 5).dataset(repeat=True))
+    from_generator = ArraySource(x, y, 32, True, 5).batches()
+    for _ in range(20):  # two passes of 10 batches, the last of each short
+        (xa, ya), (xb, yb) = next(from_dataset), next(from_generator)
+        assert isinstance(xb, tuple) and len(xb) == 2
+        assert all(np.array_equal(a, b) for a, b in zip(xa, xb)) and np.array_equal(ya, yb)
+
+
+def test_numpy_generator_feeds_keras3_off_tensorflow_only():
+    from tfcompat.arrays import feeds_numpy
+
+    cell = os.environ.get("TFCOMPAT_CELL")
+    if cell is None:
+        pytest.skip("not in a tox cell")
+    assert feeds_numpy(tfcompat.detect()) is (cell == "keras3-jax")

@@ -23,16 +23,17 @@ class DatasetEager(Path):
 
 
 def fit_datasets(model, train, val, epochs, callbacks, verbose):
-    """Keras' own fit(dataset): the eager path, and the graph one inside the model's graph."""
+    """Keras' own fit(dataset) (or fit(generator), see Feed.batches): the eager path, and the
+    graph one inside the model's graph."""
     kwargs = {}
     if val is not None:
-        kwargs = dict(validation_data=val.dataset(model),
+        kwargs = dict(validation_data=val.batches(model),
                       validation_steps=val.steps)
     # shuffle=False: a dataset brings its own order (from_arrays shuffles every epoch).
-    return model.fit(train.dataset(model), epochs=epochs,
+    return model.fit(train.batches(model), epochs=epochs,
                      steps_per_epoch=train.steps, callbacks=callbacks, verbose=verbose,
                      shuffle=False, **kwargs)
 
 
 def evaluate_dataset(model, data):
-    return model.evaluate(data.dataset(model), steps=data.steps, verbose=0)
+    return model.evaluate(data.batches(model), steps=data.steps, verbose=0)
