@@ -191,8 +191,9 @@ class Bench(object):
     def seed_generator_rows(self):
         """The seed's two session generators into fit_generator: the question's, which calls
         get_next() inside its loop (a new op per batch: the graph grows and each batch is slower
-        than the last; it runs once started on the main thread, as the question found), and
-        the answer's, which builds get_next() once and runs it with K.get_session()."""
+        than the last), and the answer's, which builds get_next() once. Both run batches with
+        K.get_session(), which spares the question's its thread failure (the bench builds in
+        the default graph), with workers=0 where Keras has it."""
         if not self.runtime.has("sessions"):
             return
 
