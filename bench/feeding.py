@@ -235,7 +235,8 @@ def write(bench, rows, out, cell):
              "%s. MLP 784-256-10, batch %d, %d samples; samples/s, median of %d epochs "
              "after one warm-up, rows taking turns epoch by epoch."
              % (bench.runtime.describe(), BATCH, SAMPLES, bench.epochs), "",
-             "| feeding | samples/s | x bound | x best hand-written | x seed question's generator |",
+             "| feeding | samples/s | x bound | x best hand-written "
+             "| x seed question's generator |",
              "|---|---|---|---|---|"]
     for r in rows:
         rate = r["samples_per_s"]

@@ -1,4 +1,4 @@
-"""from_arrays(): a tf.data pipeline of batches of in-memory arrays that never puts them in a graph.
+"""from_arrays(): a tf.data pipeline of batches of in-memory arrays, never put in a graph.
 
 Each pass starts by drawing its epoch number, and with it a permutation of the rows (NumPy,
 seeded by ``seed`` and the epoch): every pass gets a new order, also where Keras re-iterates a

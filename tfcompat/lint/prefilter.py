@@ -12,8 +12,8 @@ In the worker, a file the byte scan lets through meets a second stage
 (tfcompat.lint.codenames), so that a token found only in docstrings, comments and strings
 costs no libcst parse (a rule declaring ``called`` needs its tokens called, ``x.batch(...)``,
 not only named); and a rule declaring ``modules`` (the imports its qualified names go
-through; grouped like tokens) needs the code to import one of them (of each group). Rules whose tokens live in comments (TFC001's
-``noqa``) pass it.
+through; grouped like tokens) needs the code to import one of them (of each group). Rules
+whose tokens live in comments (TFC001's ``noqa``) pass it.
 """
 _NAME_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_")
 
