@@ -105,6 +105,33 @@ def test_gathering_from_tensors_gives_the_same_batches_as_numpy():
         assert np.array_equal(xa, xb) and np.array_equal(ya, yb)
 
 
+@pytest.mark.skipif(not graph_mode(), reason="batch_op is a graph-mode construction")
+def test_batch_op_gathers_the_datasets_batches_from_numpy_or_variables(monkeypatch):
+    from tfcompat import arrays
+
+    tf = tfapi.tf()
+    v1 = tfapi.v1()
+    x = [np.arange(300, dtype="float32").reshape(-1, 1), np.arange(600).reshape(-1, 2)]
+    y = (np.arange(300) % 3).astype("int64")
+    plans = [[(None, False), (tf.float32, False)], [(tf.float32, True)]]  # cast, add an axis
+    expected = tfcompat.numpy_batches(arrays.ArraySource(x, y, 32, True, 5).dataset(repeat=True))
+    expected = [next(expected) for _ in range(20)]  # two passes of 10, the last of each short
+    for cap, variables in ((arrays.VARIABLE_GATHER_MAX, 3), (0, 0)):
+        monkeypatch.setattr(arrays, "VARIABLE_GATHER_MAX", cap)
+        with tf.Graph().as_default() as graph, v1.Session() as session:
+            xs, ys = arrays.ArraySource(x, y, 32, True, 5).batch_op(plans, session)
+            made = [op for op in graph.get_operations() if op.type in ("VarHandleOp",
+                                                                       "VariableV2")]
+            assert len(made) == variables
+            assert v1.global_variables() == [] and v1.trainable_variables() == []
+            assert graph.as_graph_def().ByteSize() < 10 ** 5
+            for (xa, ya), _ in zip(expected, range(20)):
+                (xb, xc), (yb,) = session.run([xs, ys])
+                assert xb.dtype == np.float32 and xc.dtype == np.float32 and yb.shape[1:] == (1,)
+                assert np.array_equal(xa[0], xb) and np.array_equal(xa[1], xc)
+                assert np.array_equal(ya[:, None], yb)
+
+
 def test_tensor_gathering_where_it_measured_faster():
     from tfcompat.arrays import gathers_in_tensors
 

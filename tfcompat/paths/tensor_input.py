@@ -62,7 +62,7 @@ def _tensors(model, feed, session):
     """(x, y) tensors giving a batch of ``feed`` per run: from_arrays data gathers it from its
     arrays directly, other data goes through an iterator initialised in the Keras session."""
     if feed.source is not None:
-        xs, ys = feed.source.batch_op(feed.plans(model))
+        xs, ys = feed.source.batch_op(feed.plans(model), session)
     else:
         iterator = tfapi.initializable_iterator(feed.dataset(model))
         session.run(iterator.initializer)
