@@ -130,7 +130,7 @@ class ArraySource(object):
         a new row order every pass as in ``dataset``. No tf.data iterator stands between the
         arrays and the model: measured 1.2x on TF 1.8. With ``session``, arrays up to
         VARIABLE_GATHER_MAX bytes are copied once into variables there and tf.gather reads each
-        batch: measured 1.07x the NumPy gather on TF 1.8, 1.9 and 1.15 (Keras 2)."""
+        batch: measured 1.04-1.15x the NumPy gather on TF 1.8, 1.9 and 1.15 (Keras 2)."""
         gather_rows, dtypes, shapes, conform = self._gatherer(plans)
         row_batches = self._row_batches()
         lock = threading.Lock()  # the op may run in several session threads at once
