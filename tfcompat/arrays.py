@@ -74,7 +74,7 @@ class ArraySource(object):
                      else int.from_bytes(os.urandom(4), "little"))
         self._epochs = itertools.count()
         self._lock = threading.Lock()
-        # session -> {(column number, dtype, expand): variable holding it}: one copy per session
+        # session -> {(column number, dtype, batch shape): variable holding it}: one copy per session
         self._variables = weakref.WeakKeyDictionary()
 
     def _epoch_rows(self, _):
@@ -145,10 +145,10 @@ class ArraySource(object):
             rows.set_shape((None,))
             loaded = self._variables.setdefault(session, {})
             tensors = []
-            for number, (column, dtype) in enumerate(zip(conform, dtypes)):
-                key = (number, dtype, column[2])
+            for number, (column, dtype, shape) in enumerate(zip(conform, dtypes, shapes)):
+                key = (number, dtype, shape)
                 if key not in loaded:
-                    loaded[key] = _variable_of(session, column, dtype)
+                    loaded[key] = _variable_of(session, column, dtype, (self.n,) + shape[1:])
                 tensors.append(v1.gather(loaded[key], rows))
         else:
             tensors = v1.py_func(lambda: gather_rows(next_rows()), [], dtypes, stateful=True)
@@ -204,14 +204,14 @@ def _conformed_bytes(conform):
     return sum(a.size * (dtype or a.dtype).itemsize for a, dtype, _ in conform)
 
 
-def _variable_of(session, column, dtype):
+def _variable_of(session, column, dtype, shape):
     """A non-trainable variable holding ``column`` conformed (see ArraySource._gatherer),
     initialised in ``session`` by one feed: the GraphDef never holds the array. Loading
     peaks at two copies (the feed's and the variable's), one stays. The variable is in no
     collection: Keras' initialiser and savers leave it alone."""
     array, cast, expand = column
     v1 = tfapi.v1()
-    value = v1.placeholder(dtype, array.shape + ((1,) if expand else ()))
+    value = v1.placeholder(dtype, shape)
     with v1.variable_scope(None, default_name="tfcompat_arrays"):
         variable = v1.get_variable("column", initializer=value, trainable=False,
                                    collections=[], use_resource=True)

@@ -105,14 +105,19 @@ def test_gathering_from_tensors_gives_the_same_batches_as_numpy():
         assert np.array_equal(xa, xb) and np.array_equal(ya, yb)
 
 
+def two_inputs():
+    """Two x arrays of different dtypes and int64 targets, 300 rows: short last batches of 32."""
+    x = [np.arange(300, dtype="float32").reshape(-1, 1), np.arange(600).reshape(-1, 2)]
+    return x, (np.arange(300) % 3).astype("int64")
+
+
 @pytest.mark.skipif(not graph_mode(), reason="batch_op is a graph-mode construction")
 def test_batch_op_gathers_the_datasets_batches_from_numpy_or_variables(monkeypatch):
     from tfcompat import arrays
 
     tf = tfapi.tf()
     v1 = tfapi.v1()
-    x = [np.arange(300, dtype="float32").reshape(-1, 1), np.arange(600).reshape(-1, 2)]
-    y = (np.arange(300) % 3).astype("int64")
+    x, y = two_inputs()
     plans = [[(None, False), (tf.float32, False)], [(tf.float32, True)]]  # cast, add an axis
     expected = tfcompat.numpy_batches(arrays.ArraySource(x, y, 32, True, 5).dataset(repeat=True))
     expected = [next(expected) for _ in range(20)]  # two passes of 10, the last of each short
@@ -144,8 +149,7 @@ def test_tensor_gathering_where_it_measured_faster():
 def test_numpy_generator_gives_the_same_batches_as_the_dataset():
     from tfcompat.arrays import ArraySource
 
-    x = [np.arange(300, dtype="float32").reshape(-1, 1), np.arange(600).reshape(-1, 2)]
-    y = (np.arange(300) % 3).astype("int64")
+    x, y = two_inputs()
     from_dataset = tfcompat.numpy_batches(ArraySource(x, y, 32, True, 5).dataset(repeat=True))
     from_generator = ArraySource(x, y, 32, True, 5).batches()
     for _ in range(20):  # two passes of 10 batches, the last of each short

@@ -60,7 +60,8 @@ def _evaluate(wired, steps):
 
 def _tensors(model, feed, session):
     """(x, y) tensors giving a batch of ``feed`` per run: from_arrays data gathers it from its
-    arrays directly, other data goes through an iterator initialised in the Keras session."""
+    arrays (or variables loaded with them in the Keras session, see ArraySource.batch_op)
+    directly, other data goes through an iterator initialised in that session."""
     if feed.source is not None:
         xs, ys = feed.source.batch_op(feed.plans(model), session)
     else:
