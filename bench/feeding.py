@@ -25,9 +25,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import tfcompat  # noqa: E402
-from tfcompat import tfapi  # noqa: E402
-from tfcompat.arrays import feeds_numpy  # noqa: E402
-from tfcompat.runtime import keras_module  # noqa: E402
+from tfcompat import tfshim  # noqa: E402
+from tfcompat.compat.arrays import feeds_numpy  # noqa: E402
+from tfcompat.compat.runtime import keras_module  # noqa: E402
 
 SAMPLES, BATCH, FEATURES, CLASSES = 60000, 128, 784, 10
 STEPS = SAMPLES // BATCH
@@ -123,7 +123,7 @@ class Bench(object):
         """One constant batch repeated: no input work at all."""
         # Hand-written rows use (n, 1) targets: tf.keras 1.9 rejects (n,) ones from tensors.
         xb, yb = self.x[:BATCH], self.y[:BATCH, None]
-        tf = tfapi.tf()
+        tf = tfshim.tf()
 
         def setup():
             if feeds_numpy(self.runtime):  # Keras 3 on JAX: tf.data batches become NumPy anyway
@@ -138,7 +138,7 @@ class Bench(object):
                                                    callbacks=callbacks, verbose=0)
             if self.runtime.has("fit_accepts_dataset"):
                 model = self.model()
-                ds = tfapi.dataset_class().from_tensors((xb, yb)).repeat()
+                ds = tfshim.dataset_class().from_tensors((xb, yb)).repeat()
                 return lambda callbacks: model.fit(ds, steps_per_epoch=STEPS,
                                                    callbacks=callbacks, verbose=0)
             if self.runtime.has("target_tensors"):
@@ -164,7 +164,7 @@ class Bench(object):
         self.add("baseline: fit(x, y)", "baseline", setup)
 
     def _slices(self):
-        cls = tfapi.dataset_class()
+        cls = tfshim.dataset_class()
         ds = cls.from_tensor_slices((self.x, self.y[:, None].astype("float32")))
         return ds.shuffle(SAMPLES).repeat().batch(BATCH)
 
@@ -177,7 +177,7 @@ class Bench(object):
                 return lambda callbacks: model.fit(ds, steps_per_epoch=STEPS,
                                                    callbacks=callbacks, verbose=0)
             # No fit(dataset): the seed's accepted answer, Input(tensor=) + target_tensors.
-            it = tfapi.initializable_iterator(self._slices())
+            it = tfshim.initializable_iterator(self._slices())
             self.k.backend.get_session().run(it.initializer)
             xt, yt = it.get_next()
             model = self.model(self.k.layers.Input(tensor=xt), yt)
@@ -200,7 +200,7 @@ class Bench(object):
         def setup(per_batch):
             model = self.model()
             backend = self.k.backend
-            it = tfapi.initializable_iterator(self._slices())
+            it = tfshim.initializable_iterator(self._slices())
             backend.get_session().run(it.initializer)
             next_batch = it.get_next()
 

@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 
 import tfcompat
-from tfcompat import tfapi
-from tfcompat.runtime import keras_module
+from tfcompat.compat import tfshim
+from tfcompat.compat.runtime import keras_module
 
 FEATURES = 4
 SAMPLES = 512
@@ -23,7 +23,7 @@ def task(samples=SAMPLES, seed=0):
 
 def zipped_dataset(x, y, batch=BATCH, repeat=True):
     """The seed's pipeline: two sliced datasets zipped, repeated, batched."""
-    cls = tfapi.dataset_class()
+    cls = tfshim.dataset_class()
     ds = cls.zip((cls.from_tensor_slices(x), cls.from_tensor_slices(y)))
     return (ds.repeat() if repeat else ds).batch(batch)
 
@@ -52,7 +52,7 @@ def flavor_params():
 
 
 def graph_mode():
-    return not tfapi.executing_eagerly()
+    return not tfshim.executing_eagerly()
 
 
 def keras_loss(model, x, y):

@@ -79,7 +79,7 @@ def test_fit_called_epoch_by_epoch_keeps_training(flavor, path):
     runtime = tfcompat.detect(flavor=flavor)
     if (path or runtime.available_paths[0]) != FeedingPath.TENSOR_INPUT:
         return
-    from tfcompat.paths import tensor_input
+    from tfcompat.compat.paths import tensor_input
     first = tensor_input._WIRED[model]["fit"][1]
     tfcompat.fit(model, data, path=path)
     assert tensor_input._WIRED[model]["fit"][1] is first

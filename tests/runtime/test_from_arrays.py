@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import tfcompat
-from tfcompat import tfapi
+from tfcompat.compat import tfshim
 
 from .feeding_support import fresh, graph_mode, linear_model, task
 
@@ -13,13 +13,13 @@ from .feeding_support import fresh, graph_mode, linear_model, task
 def epochs(dataset, count, steps):
     """``count`` epochs of ``steps`` batches each, as lists of x arrays."""
     batches = tfcompat.numpy_batches(dataset)
-    return [np.concatenate([np.asarray(tfapi.flatten(next(batches))[0]) for _ in range(steps)])
+    return [np.concatenate([np.asarray(tfshim.flatten(next(batches))[0]) for _ in range(steps)])
             for _ in range(count)]
 
 
 @pytest.mark.skipif(not graph_mode(), reason="a GraphDef exists in graph mode only")
 def test_graphdef_stays_small_with_100_mb_of_arrays():
-    tf = tfapi.tf()
+    tf = tfshim.tf()
     x = np.ones((25000, 1000), "float32")  # 100 MB
     y = np.zeros((25000, 1), "float32")
     assert x.nbytes >= 100 * 10 ** 6
@@ -92,7 +92,7 @@ def test_repeated_dataset_lets_fit_know_its_epoch_length():
 
 @pytest.mark.skipif(graph_mode(), reason="tensors of the arrays are an eager construction")
 def test_gathering_from_tensors_gives_the_same_batches_as_numpy():
-    from tfcompat.arrays import ArraySource
+    from tfcompat.compat.arrays import ArraySource
 
     x = np.arange(300, dtype="float32").reshape(-1, 1)
     y = (np.arange(300) % 3).astype("int64")
@@ -113,10 +113,10 @@ def two_inputs():
 
 @pytest.mark.skipif(not graph_mode(), reason="batch_op is a graph-mode construction")
 def test_batch_op_gathers_the_datasets_batches_from_numpy_or_variables(monkeypatch):
-    from tfcompat import arrays
+    from tfcompat.compat import arrays
 
-    tf = tfapi.tf()
-    v1 = tfapi.v1()
+    tf = tfshim.tf()
+    v1 = tfshim.v1()
     x, y = two_inputs()
     plans = [[(None, False), (tf.float32, False)], [(tf.float32, True)]]  # cast, add an axis
     expected = tfcompat.numpy_batches(arrays.ArraySource(x, y, 32, True, 5).dataset(repeat=True))
@@ -138,7 +138,7 @@ def test_batch_op_gathers_the_datasets_batches_from_numpy_or_variables(monkeypat
 
 
 def test_tensor_gathering_where_it_measured_faster():
-    from tfcompat.arrays import gathers_in_tensors
+    from tfcompat.compat.arrays import gathers_in_tensors
 
     cell = os.environ.get("TFCOMPAT_CELL")
     if cell is None:
@@ -147,7 +147,7 @@ def test_tensor_gathering_where_it_measured_faster():
 
 
 def test_numpy_generator_gives_the_same_batches_as_the_dataset():
-    from tfcompat.arrays import ArraySource
+    from tfcompat.compat.arrays import ArraySource
 
     x, y = two_inputs()
     from_dataset = tfcompat.numpy_batches(ArraySource(x, y, 32, True, 5).dataset(repeat=True))
@@ -159,7 +159,7 @@ def test_numpy_generator_gives_the_same_batches_as_the_dataset():
 
 
 def test_numpy_generator_feeds_keras3_off_tensorflow_only():
-    from tfcompat.arrays import feeds_numpy
+    from tfcompat.compat.arrays import feeds_numpy
 
     cell = os.environ.get("TFCOMPAT_CELL")
     if cell is None:

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 import tfcompat
-from tfcompat import tfapi
+from tfcompat.compat import tfshim
 
 from .feeding_support import (BATCH, STEPS, fresh, graph_mode, keras_loss, linear_model, task,
                               zipped_dataset)
@@ -35,7 +35,7 @@ def _pull_in_threads(batches, threads=8):
 def test_eight_threads_see_each_element_exactly_once(source):
     n = 100000
     if source == "range":
-        dataset = tfapi.dataset_class().range(n).batch(1000)
+        dataset = tfshim.dataset_class().range(n).batch(1000)
     else:
         dataset = tfcompat.from_arrays(np.arange(n), batch_size=997, repeat=False)
     seen = _pull_in_threads(tfcompat.numpy_batches(dataset))
@@ -46,9 +46,9 @@ def test_eight_threads_see_each_element_exactly_once(source):
 
 def _seed_generator(session, x, y):
     """The seed's code: the pipeline and get_next() built inside the generator, lazily."""
-    cls = tfapi.dataset_class()
+    cls = tfshim.dataset_class()
     ds = cls.zip((cls.from_tensor_slices(x), cls.from_tensor_slices(y))).repeat().batch(BATCH)
-    next_val = tfapi.initializable_iterator(ds).get_next()
+    next_val = tfshim.initializable_iterator(ds).get_next()
     while True:
         yield session.run(next_val)
 

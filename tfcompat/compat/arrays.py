@@ -19,8 +19,9 @@ import weakref
 
 import numpy as np
 
-from tfcompat import tfapi, versions
-from tfcompat.errors import DataError
+from tfcompat import versions
+from tfcompat.compat import tfshim
+from tfcompat.compat.errors import DataError
 
 # Dataset -> the ArraySource that built it, so fit() knows its epoch length.
 _SOURCES = weakref.WeakKeyDictionary()
@@ -54,8 +55,8 @@ class ArraySource(object):
         self.has_y = y is not None
         self.x = _arrays(x, "x")
         self.y = _arrays(y, "y") if self.has_y else ()
-        self.x_is_seq = tfapi.is_sequence(x)
-        self.y_is_seq = tfapi.is_sequence(y)
+        self.x_is_seq = tfshim.is_sequence(x)
+        self.y_is_seq = tfshim.is_sequence(y)
         columns = self.x + self.y
         lengths = set(len(a) for a in columns)
         if len(lengths) > 1:
@@ -88,7 +89,7 @@ class ArraySource(object):
     def _gatherer(self, plans):
         """(gather_rows(rows) -> conformed NumPy batches, their tf dtypes, their shapes) for
         ``plans`` (paths.base.conform_plan: casts and added axes per x and y column, or None)."""
-        tf = tfapi.tf()
+        tf = tfshim.tf()
         columns = self.x + self.y
         per_column = (list(plans[0]) + list(plans[1]) if plans
                       else [(None, False)] * len(columns))
@@ -139,9 +140,9 @@ class ArraySource(object):
             with lock:
                 return next(row_batches)
 
-        v1 = tfapi.v1()
+        v1 = tfshim.v1()
         if session is not None and _conformed_bytes(conform) <= VARIABLE_GATHER_MAX:
-            rows = v1.py_func(next_rows, [], tfapi.tf().int64, stateful=True)
+            rows = v1.py_func(next_rows, [], tfshim.tf().int64, stateful=True)
             rows.set_shape((None,))
             loaded = self._variables.setdefault(session, {})
             tensors = []
@@ -161,9 +162,9 @@ class ArraySource(object):
         ``plans`` are applied by the gather itself, which spares the pipeline a map per batch.
         ``in_tensors`` (eager only, see gathers_in_tensors): the arrays, up to
         TENSOR_GATHER_MAX bytes, are copied once into tensors that tf.gather reads."""
-        tf = tfapi.tf()
-        cls = tfapi.dataset_class()
-        numpy_op = tfapi.numpy_op()
+        tf = tfshim.tf()
+        cls = tfshim.dataset_class()
+        numpy_op = tfshim.numpy_op()
         gather_rows, dtypes, shapes, conform = self._gatherer(plans)
         if in_tensors and sum(a.nbytes for a in self.x + self.y) <= TENSOR_GATHER_MAX:
             tensors = [tf.constant(_conformed(a, dtype, expand)) for a, dtype, expand in conform]
@@ -188,7 +189,7 @@ class ArraySource(object):
         batch_size = self.batch_size
         ds = passes.map(epoch_rows).flat_map(
             lambda rows: cls.from_tensor_slices(rows).batch(batch_size)).map(gather)
-        ds = tfapi.prefetch(ds)
+        ds = tfshim.prefetch(ds)
         _SOURCES[ds] = self
         return ds
 
@@ -210,7 +211,7 @@ def _variable_of(session, column, dtype, shape):
     peaks at two copies (the feed's and the variable's), one stays. The variable is in no
     collection: Keras' initialiser and savers leave it alone."""
     array, cast, expand = column
-    v1 = tfapi.v1()
+    v1 = tfshim.v1()
     value = v1.placeholder(dtype, shape)
     with v1.variable_scope(None, default_name="tfcompat_arrays"):
         variable = v1.get_variable("column", initializer=value, trainable=False,
@@ -220,7 +221,7 @@ def _variable_of(session, column, dtype, shape):
 
 
 def _arrays(value, name):
-    items = tfapi.flatten(value)
+    items = tfshim.flatten(value)
     if not items:
         raise DataError("%s is an empty list: pass an array (or a list of arrays)" % name)
     arrays = []

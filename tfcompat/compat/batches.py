@@ -9,32 +9,32 @@ same lock.
 """
 import threading
 
-from tfcompat import tfapi
-from tfcompat.errors import DataError
+from tfcompat.compat import tfshim
+from tfcompat.compat.errors import DataError
 
 
 class NumpyBatches(object):
     """An iterator of NumPy batches; ``next()`` may be called from any thread."""
 
     def __init__(self, dataset, session=None):
-        if not tfapi.is_dataset(dataset):
+        if not tfshim.is_dataset(dataset):
             raise DataError("numpy_batches needs a tf.data Dataset, got %s"
                             % type(dataset).__name__)
         self._lock = threading.Lock()
         self._done = False
         self._owned_session = None
-        tf = tfapi.tf()
+        tf = tfshim.tf()
         self._end = (tf.errors.OutOfRangeError, StopIteration)
-        if tfapi.executing_eagerly():
+        if tfshim.executing_eagerly():
             iterator = iter(dataset)
-            self._pull = lambda: tfapi.map_structure(lambda t: t.numpy(), next(iterator))
+            self._pull = lambda: tfshim.map_structure(lambda t: t.numpy(), next(iterator))
             return
-        v1 = tfapi.v1()
+        v1 = tfshim.v1()
         if session is None:
             session = v1.get_default_session()
         graph = session.graph if session is not None else v1.get_default_graph()
         with graph.as_default():
-            iterator = tfapi.initializable_iterator(dataset)
+            iterator = tfshim.initializable_iterator(dataset)
             fetch = iterator.get_next()
         if session is None:
             session = self._owned_session = v1.Session(graph=graph)

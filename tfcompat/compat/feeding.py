@@ -3,10 +3,10 @@
 Everything a user can get wrong is checked here, before any training: the data's kind and
 structure, epoch lengths the path cannot find by itself, the path asked for.
 """
-from tfcompat import paths, tfapi
-from tfcompat.arrays import ArraySource, feeds_numpy, gathers_in_tensors, source_of
-from tfcompat.errors import DataError, UnsupportedPathError
-from tfcompat.paths.base import cast_for, conform_plan
+from tfcompat.compat import paths, tfshim
+from tfcompat.compat.arrays import ArraySource, feeds_numpy, gathers_in_tensors, source_of
+from tfcompat.compat.errors import DataError, UnsupportedPathError
+from tfcompat.compat.paths.base import cast_for, conform_plan
 
 
 class Feed(object):
@@ -19,7 +19,7 @@ class Feed(object):
         self.source = source
         self.steps = steps if steps is not None else (source.steps if source else None)
         self._dataset = dataset
-        self.spec = tfapi.structure(dataset)
+        self.spec = tfshim.structure(dataset)
         if not (isinstance(self.spec, tuple) and len(self.spec) == 2):
             raise DataError("%s must yield (x, y) batches, but its elements are %r: zip inputs "
                             "and targets, e.g. Dataset.zip((xs, ys))" % (role, self.spec))
@@ -50,7 +50,7 @@ def _feed(data, steps, role, shuffle, runtime):
     if steps is not None and (not isinstance(steps, int) or steps < 1):
         raise DataError("%s must be a positive number of batches, got %r"
                         % ("steps_per_epoch" if role == "data" else role + " steps", steps))
-    if tfapi.is_dataset(data):
+    if tfshim.is_dataset(data):
         return Feed(data, source_of(data), steps, role, runtime)
     if isinstance(data, tuple) and len(data) == 2 and data[1] is not None:
         source = ArraySource(data[0], data[1], 32, shuffle, None)
@@ -66,7 +66,7 @@ def _check_epoch_end(feed, path, runtime, steps_name):
     if not path.finds_epoch_end(runtime):
         raise DataError("pass %s (batches per epoch): %s on %s cannot tell where an epoch of "
                         "a tf.data Dataset ends" % (steps_name, path.name, runtime.describe()))
-    count = tfapi.cardinality(feed._dataset)
+    count = tfshim.cardinality(feed._dataset)
     if count is not None and count < 0:
         raise DataError("%s repeats forever: pass %s (batches per epoch)"
                         % (feed.role, steps_name))
@@ -78,10 +78,10 @@ def _same_structure(a, b):
     if isinstance(a, dict):
         return isinstance(b, dict) and set(a) == set(b) and all(_same_structure(a[k], b[k])
                                                                 for k in a)
-    if tfapi.is_sequence(a):
-        return (tfapi.is_sequence(b) and len(a) == len(b)
+    if tfshim.is_sequence(a):
+        return (tfshim.is_sequence(b) and len(a) == len(b)
                 and all(_same_structure(u, v) for u, v in zip(a, b)))
-    return isinstance(b, tfapi.Spec) and a.compatible(b)
+    return isinstance(b, tfshim.Spec) and a.compatible(b)
 
 
 def _check_same_structure(train, val):
@@ -98,8 +98,8 @@ def _model_ready(model):
 
 
 def _runtime_and_path(model, path):
-    tfapi.tf()  # TensorFlowMissingError, before anything else
-    from tfcompat.runtime import detect
+    tfshim.tf()  # TensorFlowMissingError, before anything else
+    from tfcompat.compat.runtime import detect
 
     runtime = detect(model=model)
     if path is None:

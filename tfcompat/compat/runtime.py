@@ -196,7 +196,7 @@ def detect(model=None, flavor=None):
     """Describe this runtime. With ``model``, the Keras flavour is read from the model;
     with ``flavor``, that flavour is described; otherwise the one a user's ``import keras``
     would give here. Never raises for a missing TF or Keras: the Runtime says so."""
-    from tfcompat import paths  # late: paths imports this module
+    from tfcompat.compat import paths  # late: paths imports this module
 
     tf = _try_import("tensorflow")
     tf_version = versions.parse_version(tf.__version__) if tf is not None else None

@@ -5,7 +5,7 @@ TensorFlow is imported here on first use, never at ``import tfcompat``.
 import threading
 
 from tfcompat import versions
-from tfcompat.errors import TensorFlowMissingError
+from tfcompat.compat.errors import TensorFlowMissingError
 
 _lock = threading.Lock()
 _state = {}

@@ -10,7 +10,7 @@ import collections
 
 import libcst as cst
 
-from tfcompat.lint import analysis, patterns, tfapi
+from tfcompat.lint import analysis, patterns, qualnames
 from tfcompat.lint import walk as fast_walk
 
 # Module path of each namespace, and the version fact a rewrite onto it needs.
@@ -24,7 +24,7 @@ Use = collections.namedtuple("Use", "namespace node statement")
 def _via(namespace):
     """The imports a use of ``namespace`` goes through (the prefilter's view of ``uses``):
     its modules, and for tf.keras also `tensorflow` (`tf.keras.X`) and its compat.v1."""
-    trees = tuple(prefix + ".*" for prefix, ns in tfapi.KERAS_NAMESPACES.items()
+    trees = tuple(prefix + ".*" for prefix, ns in qualnames.KERAS_NAMESPACES.items()
                   if ns == namespace)
     if namespace == "tf.keras":
         trees += ("tensorflow", "tensorflow.compat", "tensorflow.compat.v1")

@@ -6,7 +6,7 @@ the libcst tree only: nothing here imports or runs the code being linted.
 """
 import libcst as cst
 
-from tfcompat.lint import tfapi
+from tfcompat.lint import qualnames
 from tfcompat.lint import walk as fast_walk
 
 _NESTED_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
@@ -85,7 +85,7 @@ def with_keyword(call, name, value):
 
 def keras_namespace(qualified):
     """"keras", "tf.keras" or "tf_keras" for a qualified name in one of them, else None."""
-    for prefix, namespace in tfapi.KERAS_NAMESPACES.items():
+    for prefix, namespace in qualnames.KERAS_NAMESPACES.items():
         if qualified == prefix or qualified.startswith(prefix + "."):
             return namespace
     return None
@@ -152,8 +152,8 @@ def generator_function(rule, expr):
 # ------------------------------------------------------------------------------ tf.data pipelines
 # A name every tf.data chain (dataset_chain) holds: its source's or a Dataset-only method's.
 DATASET_CHAIN_NAMES = tuple(sorted(
-    {s.rpartition(".")[2] for s in tfapi.DATASET_SOURCES | tfapi.PREFETCHED_SOURCES}
-    | tfapi.DATASET_METHODS))
+    {s.rpartition(".")[2] for s in qualnames.DATASET_SOURCES | qualnames.PREFETCHED_SOURCES}
+    | qualnames.DATASET_METHODS))
 
 
 def dataset_chain(rule, expr):
@@ -162,9 +162,9 @@ def dataset_chain(rule, expr):
     calls = rule.method_chain(expr)
     if not calls:
         return None
-    if is_source(rule, calls[0]) or rule.qualified_name(calls[0].func) in tfapi.PREFETCHED_SOURCES:
+    if is_source(rule, calls[0]) or rule.qualified_name(calls[0].func) in qualnames.PREFETCHED_SOURCES:
         return calls
-    if any(method_name(c) in tfapi.DATASET_METHODS for c in calls):
+    if any(method_name(c) in qualnames.DATASET_METHODS for c in calls):
         return calls
     return None
 
@@ -186,7 +186,7 @@ def earlier_method(rule, call, names):
 
 
 def is_source(rule, call):
-    return rule.qualified_name(call.func) in tfapi.DATASET_SOURCES
+    return rule.qualified_name(call.func) in qualnames.DATASET_SOURCES
 
 
 def mapped_function(rule, call):
@@ -263,7 +263,7 @@ def is_session(rule, expr, names=None):
     if isinstance(expr, cst.Call):
         if method_name(expr) == "as_default":
             return is_session(rule, expr.func.value, names)
-        return rule.qualified_name(expr.func) in tfapi.SESSION_FACTORIES
+        return rule.qualified_name(expr.func) in qualnames.SESSION_FACTORIES
     if isinstance(expr, cst.Name):
         return expr.value in (_session_names(rule) if names is None else names)
     return False
@@ -277,8 +277,8 @@ def graph_mode(rule):
     context = rule.context
     found = getattr(context, "_tfc_graph_mode", None)
     if found is None:
-        found = any(method_name(c) in tfapi.ITERATOR_METHODS
-                    or rule.qualified_name(c.func) in tfapi.GRAPH_MODE_MARKERS
+        found = any(method_name(c) in qualnames.ITERATOR_METHODS
+                    or rule.qualified_name(c.func) in qualnames.GRAPH_MODE_MARKERS
                     for c in all_nodes(context.module, (cst.Call,)))
         context._tfc_graph_mode = found
     return found
@@ -308,8 +308,8 @@ def iterator_dataset(rule, maker):
 
 
 def makes_iterator(rule, call):
-    return (method_name(call) in tfapi.ITERATOR_METHODS
-            or rule.qualified_name(call.func) in tfapi.ITERATOR_FUNCTIONS)
+    return (method_name(call) in qualnames.ITERATOR_METHODS
+            or rule.qualified_name(call.func) in qualnames.ITERATOR_FUNCTIONS)
 
 
 def get_next_of(rule, expr):

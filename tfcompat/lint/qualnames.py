@@ -39,7 +39,7 @@ DATASET_METHODS = frozenset((
     "concatenate", "shard", "map_with_legacy_function", "ragged_batch", "bucket_by_sequence_length"))
 
 # Sources of tfcompat that already end in a prefetch.
-PREFETCHED_SOURCES = frozenset(("tfcompat.from_arrays", "tfcompat.arrays.from_arrays"))
+PREFETCHED_SOURCES = frozenset(("tfcompat.from_arrays", "tfcompat.compat.arrays.from_arrays"))
 
 # Keras Model methods that take data, and their generator forms.
 KERAS_DATA_METHODS = ("fit", "evaluate", "predict")

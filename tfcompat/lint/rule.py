@@ -82,7 +82,7 @@ Shared questions about pipelines, Keras calls, generators and sessions are in
 ``tfcompat/lint/patterns.py``; Keras namespaces in ``tfcompat/lint/namespaces.py``.
   ``self.context``               the rest (module, text, target_tf, ancestors: the nodes from the
                                  module down to the one being visited, valid during a visit).
-Names of TF APIs that several rules look for live in ``tfcompat/lint/tfapi.py``; version facts
+Names of TF APIs that several rules look for live in ``tfcompat/lint/qualnames.py``; version facts
 in ``tfcompat/versions.py``, by name.
 
 Examples (the tests): each ``VALID`` source (a string, or ``Valid(source, target_tf=...)``) must

@@ -1,9 +1,9 @@
 """The feeding paths and the chooser: an ordered list, read top to bottom, fastest first."""
-from tfcompat.paths.base import FeedingPath, Path, UnsupportedPathError
-from tfcompat.paths.dataset_eager import DatasetEager
-from tfcompat.paths.dataset_graph import DatasetGraph
-from tfcompat.paths.session_generator import SessionGenerator
-from tfcompat.paths.tensor_input import TensorInput
+from tfcompat.compat.paths.base import FeedingPath, Path, UnsupportedPathError
+from tfcompat.compat.paths.dataset_eager import DatasetEager
+from tfcompat.compat.paths.dataset_graph import DatasetGraph
+from tfcompat.compat.paths.session_generator import SessionGenerator
+from tfcompat.compat.paths.tensor_input import TensorInput
 
 # Fastest first, as measured by bench/feeding.py (TENSOR_INPUT on from_arrays data gathers each
 # batch in one op and keeps its rewired model across calls: 1.08-1.18x DATASET_GRAPH on tf.keras).
@@ -12,7 +12,7 @@ PATHS = (DatasetEager(), TensorInput(), DatasetGraph(), SessionGenerator())
 
 def statuses(runtime):
     """A PathStatus per path: usable ones first (in PATHS order), then the refused ones."""
-    from tfcompat.runtime import PathStatus
+    from tfcompat.compat.runtime import PathStatus
 
     result = [PathStatus(p.name.value, p.refuses(runtime) is None, p.status_reason(runtime))
               for p in PATHS]

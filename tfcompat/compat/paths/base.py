@@ -3,7 +3,7 @@ import contextlib
 import enum
 
 from tfcompat import versions
-from tfcompat.errors import UnsupportedPathError
+from tfcompat.compat.errors import UnsupportedPathError
 
 
 class FeedingPath(str, enum.Enum):
@@ -68,14 +68,14 @@ class GraphPath(Path):
     @contextlib.contextmanager
     def in_model_graph(self, runtime, model):
         """Build in the model's graph; yields (Keras module, the session Keras trains in)."""
-        from tfcompat import tfapi
+        from tfcompat.compat import tfshim
 
         keras = keras_of(model)
         with model.outputs[0].graph.as_default():
             if runtime.has("backend_get_session"):
                 session = keras.backend.get_session()
             else:  # TF 2 in graph mode: Keras keeps the session in its v1 API only
-                backend = tfapi.tf().compat.v1.keras.backend
+                backend = tfshim.tf().compat.v1.keras.backend
                 if not hasattr(backend, "get_session"):  # tf.compat.v1.keras is Keras 3
                     raise UnsupportedPathError(
                         "%s cannot reach the Keras session of this %s model in graph mode: "
@@ -87,7 +87,7 @@ class GraphPath(Path):
 
 def keras_of(model):
     """The Keras module the model belongs to (standalone keras, tf.keras, tf_keras, Keras 3)."""
-    from tfcompat import runtime
+    from tfcompat.compat import runtime
 
     return runtime.keras_module(runtime.model_flavor(model))
 
@@ -98,18 +98,18 @@ def conform_plan(model, spec):
     types, y to the outputs' ones, and a rank-1 target given the output's rank 2 (tf.keras 1.x
     rejects (batch,) targets of a dataset). Per side, per leaf: (tf.DType to cast to or None,
     whether to add an axis); None when nothing changes."""
-    from tfcompat import tfapi
+    from tfcompat.compat import tfshim
 
     plans = []
     for side, tensors, is_target in ((spec[0], model.inputs, False),
                                      (spec[1], model.outputs, True)):
-        leaves = tfapi.flatten(side)
+        leaves = tfshim.flatten(side)
         if len(leaves) != len(tensors) or isinstance(side, dict):
             plans.append([(None, False)] * len(leaves))  # a structure Keras reports on itself
             continue
         plan = []
         for leaf, tensor in zip(leaves, tensors):
-            dtype = tfapi.float_dtype_of(tensor)
+            dtype = tfshim.float_dtype_of(tensor)
             rank = len(tensor.shape)
             plan.append((dtype if dtype is not None and dtype.name != leaf.dtype else None,
                          is_target and leaf.shape is not None and len(leaf.shape) == 1
@@ -122,19 +122,19 @@ def conform_plan(model, spec):
 
 def cast_for(model, dataset):
     """``dataset`` conformed to the model (see conform_plan), by a map in the pipeline."""
-    from tfcompat import tfapi
+    from tfcompat.compat import tfshim
 
-    tf = tfapi.tf()
-    plans = conform_plan(model, tfapi.structure(dataset))
+    tf = tfshim.tf()
+    plans = conform_plan(model, tfshim.structure(dataset))
     if plans is None:
         return dataset
 
     def conform(value, plan):
         values = []
-        for v, (dtype, expand) in zip(tfapi.flatten(value), plan):
+        for v, (dtype, expand) in zip(tfshim.flatten(value), plan):
             v = tf.cast(v, dtype) if dtype is not None else v
             values.append(tf.expand_dims(v, -1) if expand else v)
-        return tuple(values) if tfapi.is_sequence(value) else values[0]
+        return tuple(values) if tfshim.is_sequence(value) else values[0]
 
     return dataset.map(lambda x, y: (conform(x, plans[0]), conform(y, plans[1])))
 

@@ -1,6 +1,6 @@
 """DATASET_EAGER: ``model.fit(dataset)`` while executing eagerly (TF 2, Keras 3, tf_keras)."""
 from tfcompat import versions
-from tfcompat.paths.base import FeedingPath, Path, need
+from tfcompat.compat.paths.base import FeedingPath, Path, need
 
 
 class DatasetEager(Path):

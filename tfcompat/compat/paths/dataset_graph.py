@@ -1,7 +1,7 @@
 """DATASET_GRAPH: tf.keras ``fit(dataset, steps_per_epoch=...)`` in graph mode, TF >= 1.9."""
 from tfcompat import versions
-from tfcompat.paths.base import FeedingPath, GraphPath, need
-from tfcompat.paths.dataset_eager import evaluate_dataset, fit_datasets
+from tfcompat.compat.paths.base import FeedingPath, GraphPath, need
+from tfcompat.compat.paths.dataset_eager import evaluate_dataset, fit_datasets
 
 
 class DatasetGraph(GraphPath):

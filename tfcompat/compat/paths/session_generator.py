@@ -1,8 +1,8 @@
 """SESSION_GENERATOR: ``get_next()`` built once in the session's graph, run by a locked
 generator bound to that graph and session (the seed's fit_generator code, made thread-safe)."""
-from tfcompat import tfapi
-from tfcompat.batches import NumpyBatches
-from tfcompat.paths.base import (FeedingPath, GraphPath, as_list, batch_mean, need,
+from tfcompat.compat import tfshim
+from tfcompat.compat.batches import NumpyBatches
+from tfcompat.compat.paths.base import (FeedingPath, GraphPath, as_list, batch_mean, need,
                                  validation_callback)
 
 
@@ -42,5 +42,5 @@ def _evaluate(model, batches, steps):
     for _ in range(steps):
         x, y = next(batches)
         results.append(as_list(model.test_on_batch(x, y)))
-        sizes.append(len(tfapi.flatten(x)[0]))
+        sizes.append(len(tfshim.flatten(x)[0]))
     return batch_mean(results, sizes)

@@ -6,9 +6,9 @@ at each epoch's end.
 """
 import weakref
 
-from tfcompat import tfapi
-from tfcompat.errors import DataError
-from tfcompat.paths.base import (FeedingPath, GraphPath, as_list, batch_mean, need,
+from tfcompat.compat import tfshim
+from tfcompat.compat.errors import DataError
+from tfcompat.compat.paths.base import (FeedingPath, GraphPath, as_list, batch_mean, need,
                                  validation_callback)
 
 
@@ -65,10 +65,10 @@ def _tensors(model, feed, session):
     if feed.source is not None:
         xs, ys = feed.source.batch_op(feed.plans(model), session)
     else:
-        iterator = tfapi.initializable_iterator(feed.dataset(model))
+        iterator = tfshim.initializable_iterator(feed.dataset(model))
         session.run(iterator.initializer)
         x, y = iterator.get_next()
-        xs, ys = tfapi.flatten(x), tfapi.flatten(y)
+        xs, ys = tfshim.flatten(x), tfshim.flatten(y)
     for tensor, model_input in zip(xs, model.inputs):
         try:  # Input(tensor=) needs the static shape; batches of unknown shape get the model's
             tensor.set_shape(model_input.get_shape())

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
-from tfcompat.lint.tfapi import ITERATOR_METHODS
+from tfcompat.lint.qualnames import ITERATOR_METHODS
 
 # Where the function form lives, for each module a file may import under some alias.
 _FUNCTION_HOMES = (("tensorflow", "compat.v1.data"), ("tensorflow.compat.v1", "data"),

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint import patterns, tfapi
+from tfcompat.lint import patterns, qualnames
 from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
 
 # Positional parameters the generator methods share across Keras 2.0-2.15 (later ones moved).
@@ -58,7 +58,7 @@ class FitGenerator(Rule):
     name = "fit-generator"
     message = ("`{method}` is deprecated since TF 2.1 and gone in Keras 3 (TF 2.16); "
                "`{new}` takes generators")
-    tokens = tuple(tfapi.GENERATOR_METHODS)
+    tokens = tuple(qualnames.GENERATOR_METHODS)
     fix = SAFE
     fix_tf = "fit_generator_deprecated"
 
@@ -164,9 +164,9 @@ class FitGenerator(Rule):
 
     def visit_Call(self, node):
         method = patterns.method_name(node)
-        if method not in tfapi.GENERATOR_METHODS or self.qualified_name(node.func):
+        if method not in qualnames.GENERATOR_METHODS or self.qualified_name(node.func):
             return
-        new = tfapi.GENERATOR_METHODS[method]
+        new = qualnames.GENERATOR_METHODS[method]
         self.report(node.func.attr, method=method, new=new, fix=self._fix(node, method, new))
 
     def _fix(self, node, method, new):

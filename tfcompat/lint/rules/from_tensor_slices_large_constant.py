@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint import patterns, tfapi
+from tfcompat.lint import patterns, qualnames
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 _IN_MEMORY_LIBRARIES = ("numpy.", "pandas.")
@@ -172,7 +172,7 @@ class FromTensorSlicesLargeConstant(Rule):
 
     def visit_Call(self, node):
         name = self.qualified_name(node.func)
-        if name not in tfapi.IN_MEMORY_SOURCES:
+        if name not in qualnames.IN_MEMORY_SOURCES:
             return
         arg = patterns.argument(node, 0, "tensors")
         if arg is None or not self._in_memory(arg.value) or not patterns.graph_mode(self):

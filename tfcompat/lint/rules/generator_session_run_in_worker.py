@@ -1,9 +1,9 @@
 import libcst as cst
 
-from tfcompat.lint import patterns, tfapi
+from tfcompat.lint import patterns, qualnames
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
-_FEEDS = tuple(tfapi.GENERATOR_METHODS) + tfapi.KERAS_DATA_METHODS
+_FEEDS = tuple(qualnames.GENERATOR_METHODS) + qualnames.KERAS_DATA_METHODS
 
 
 class GeneratorSessionRunInWorker(Rule):

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
-from tfcompat.lint.tfapi import ITERATOR_FUNCTIONS, ITERATOR_METHODS
+from tfcompat.lint.qualnames import ITERATOR_FUNCTIONS, ITERATOR_METHODS
 
 
 class GetNextInLoop(Rule):

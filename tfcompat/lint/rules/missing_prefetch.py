@@ -1,4 +1,4 @@
-from tfcompat.lint import patterns, tfapi
+from tfcompat.lint import patterns, qualnames
 from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
 
 # The AUTOTUNE constant each target can spell, newest first, as (fact, names to try).
@@ -56,7 +56,7 @@ class MissingPrefetch(Rule):
     code = "TFC504"
     name = "missing-prefetch"
     message = "tf.data pipeline handed to Keras without `.prefetch()`: input and training do not overlap"
-    tokens = (tfapi.KERAS_DATA_METHODS, patterns.DATASET_CHAIN_NAMES)
+    tokens = (qualnames.KERAS_DATA_METHODS, patterns.DATASET_CHAIN_NAMES)
     called = True  # methods of a call chain
     fix = SAFE
     fix_tf = "experimental_autotune"
@@ -174,7 +174,7 @@ class MissingPrefetch(Rule):
     ]
 
     def visit_Call(self, node):
-        if patterns.method_name(node) not in tfapi.KERAS_DATA_METHODS:
+        if patterns.method_name(node) not in qualnames.KERAS_DATA_METHODS:
             return
         arg = patterns.data_argument(node)
         if arg is None:
@@ -182,7 +182,7 @@ class MissingPrefetch(Rule):
         calls = patterns.dataset_chain(self, arg.value)
         if calls is None or "prefetch" in patterns.methods(self, calls):
             return
-        if self.qualified_name(calls[0].func) in tfapi.PREFETCHED_SOURCES:
+        if self.qualified_name(calls[0].func) in qualnames.PREFETCHED_SOURCES:
             return
         self.report(arg.value, fix=self._fix(calls[-1]))
 

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint import patterns, tfapi
+from tfcompat.lint import patterns, qualnames
 from tfcompat.lint.rule import Invalid, Rule
 
 _MAPS = ("map", "flat_map", "interleave", "map_with_legacy_function")
@@ -116,13 +116,13 @@ class PyFunctionWithoutShape(Rule):
             return
         for call in patterns.own_nodes(function, (cst.Call,)):
             name = self.qualified_name(call.func)
-            if name in tfapi.PY_FUNCTIONS and id(call) not in self._seen:
+            if name in qualnames.PY_FUNCTIONS and id(call) not in self._seen:
                 self._seen.add(id(call))
                 self.report(call, function=name.replace("tensorflow.", "tf.", 1))
 
     def _sets_shape(self, function):
         return any(patterns.method_name(c) == "set_shape"
-                   or self.qualified_name(c.func) in tfapi.SHAPE_SETTERS
+                   or self.qualified_name(c.func) in qualnames.SHAPE_SETTERS
                    for c in patterns.own_nodes(function, (cst.Call,)))
 
     def _next_map_sets_shape(self, node):
