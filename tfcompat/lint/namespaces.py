@@ -10,7 +10,7 @@ import collections
 
 import libcst as cst
 
-from tfcompat.lint import analysis, patterns, qualnames
+from tfcompat.lint import patterns, qualnames, scopes
 from tfcompat.lint import walk as fast_walk
 
 # Module path of each namespace, and the version fact a rewrite onto it needs.
@@ -62,17 +62,17 @@ class _Uses(cst.CSTVisitor):
 
     def visit_Import(self, node):
         for alias in node.names:
-            namespace = _namespace_of(analysis.dotted(alias.name))
+            namespace = _namespace_of(scopes.dotted(alias.name))
             if namespace:
                 self.found.append(Use(namespace, node, self.statement))
 
     def visit_ImportFrom(self, node):
         if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
             return
-        module = analysis.dotted(node.module)
+        module = scopes.dotted(node.module)
         namespace = _namespace_of(module)
         if namespace is None and module == "tensorflow" and any(
-                analysis.dotted(a.name) == "keras" for a in node.names):
+                scopes.dotted(a.name) == "keras" for a in node.names):
             namespace = "tf.keras"
         if namespace:
             self.found.append(Use(namespace, node, self.statement))
@@ -131,8 +131,8 @@ def rewrite(rule, target):
 def _moved_import(node, source, target):
     old, new = PATHS[source], PATHS[target]
     if isinstance(node, cst.ImportFrom):
-        module = analysis.dotted(node.module)
-        names = [(analysis.dotted(a.name), a.asname.name.value if a.asname else None)
+        module = scopes.dotted(node.module)
+        names = [(scopes.dotted(a.name), a.asname.name.value if a.asname else None)
                  for a in node.names]
         if module == "tensorflow":  # from tensorflow import keras [as k], maybe with others
             if len(names) != 1:
@@ -141,7 +141,7 @@ def _moved_import(node, source, target):
         return "from %s import %s" % (new + module[len(old):], _aliases(names))
     lines = []
     for alias in node.names:
-        path = analysis.dotted(alias.name)
+        path = scopes.dotted(alias.name)
         if _namespace_of(path) != source:  # `import keras, numpy`: numpy stays
             lines.append("import %s" % _aliases([(path, alias.asname and alias.asname.name.value)]))
             continue

@@ -1,5 +1,5 @@
 """Names of the TensorFlow APIs rules look for, in one place (canonical qualified names:
-`tensorflow.compat.v1.` is written `tensorflow.`, see analysis.canonical)."""
+`tensorflow.compat.v1.` is written `tensorflow.`, see scopes.canonical)."""
 
 # Dataset methods that build a TF 1.x iterator (gone from the TF 2 API).
 ITERATOR_METHODS = ("make_one_shot_iterator", "make_initializable_iterator")

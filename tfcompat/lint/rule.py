@@ -98,7 +98,7 @@ from typing import Optional, Sequence, Tuple
 import libcst as cst
 
 from tfcompat import versions
-from tfcompat.lint import analysis
+from tfcompat.lint import scopes
 from tfcompat.lint.results import SAFE, UNSAFE, Edit, Finding, Fix  # noqa: F401
 from tfcompat.lint.target import parse_target  # noqa: F401
 
@@ -205,10 +205,10 @@ class Rule:
         return self.context.imports.alias_for(module)
 
     def loops(self):
-        return analysis.enclosing_loops(self.context.ancestors)
+        return scopes.enclosing_loops(self.context.ancestors)
 
     def statement(self):
-        return analysis.enclosing_statement(self.context.ancestors)
+        return scopes.enclosing_statement(self.context.ancestors)
 
     def resolve(self, name):
         return self.context.scopes.resolve(name, self.context.ancestors)
@@ -217,7 +217,7 @@ class Rule:
         return self.context.scopes.method_chain(expr, self.context.ancestors)
 
     def assigned_in(self, node):
-        return analysis.assigned_targets(node, self.context.module)
+        return scopes.assigned_targets(node, self.context.module)
 
     def fresh_name(self, base):
         return self.context.fresh_name(base)
@@ -238,7 +238,7 @@ class Rule:
         text = self.spell(*qualified)
         if text is not None:
             return text, []
-        name = alias if not analysis.name_used(self.context, alias) else self.fresh_name(alias)
+        name = alias if not scopes.name_used(self.context, alias) else self.fresh_name(alias)
         line = "import %s" % module if name == module else "import %s as %s" % (module, name)
         text = name + qualified[0][len(module):]
         return text, [self.add_line_at_top(line)]
@@ -247,7 +247,7 @@ class Rule:
         """An edit adding a line after the module's leading imports (after its docstring and
         ``__future__`` imports when it has no other import)."""
         module = self.context.module
-        header, imports = analysis.leading_statements(module)
+        header, imports = scopes.leading_statements(module)
         after = imports or header
         if not after:  # a module with findings has a statement
             return self.insert_before(module.body[0], line)
