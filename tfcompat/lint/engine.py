@@ -12,7 +12,7 @@ from typing import Tuple
 import libcst as cst
 
 from tfcompat.lint import codenames, files, noqa, suppress
-from tfcompat.lint.scopes import Context
+from tfcompat.lint.context import Context
 from tfcompat.lint.results import (  # noqa: F401  (re-exported)
     ERRORS, MAX_PARSE_BYTES, SAFE, FileResult, Finding, Fix, Task, error)
 from tfcompat.lint.prefilter import Prefilter

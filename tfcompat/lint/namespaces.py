@@ -85,24 +85,24 @@ class _Uses(cst.CSTVisitor):
 
 def uses(rule):
     """Every use of a Keras namespace in the module, in source order (cached per file)."""
-    context = rule.context
-    found = getattr(context, "_tfc_keras_uses", None)
-    if found is None:
-        visitor = _Uses(rule)
-        fast_walk.visit(context.module, visitor)
-        found = context._tfc_keras_uses = visitor.found
-    return found
+    return rule.context.cached(_find_uses, rule)
+
+
+def _find_uses(rule):
+    visitor = _Uses(rule)
+    fast_walk.visit(rule.context.module, visitor)
+    return visitor.found
 
 
 def uses_tf_data(rule):
-    context = rule.context
-    found = getattr(context, "_tfc_uses_tf_data", None)
-    if found is None:
-        found = any((rule.qualified_name(a) or "").startswith(("tensorflow.data.",
-                                                              "tensorflow.contrib.data."))
-                    for a in patterns.all_nodes(context.module, (cst.Attribute, cst.Name)))
-        context._tfc_uses_tf_data = found
-    return found
+    """Whether the module names anything of tf.data (or tf.contrib.data); cached per file."""
+    return rule.context.cached(_names_tf_data, rule)
+
+
+def _names_tf_data(rule):
+    return any((rule.qualified_name(a) or "").startswith(("tensorflow.data.",
+                                                         "tensorflow.contrib.data."))
+               for a in patterns.all_nodes(rule.context.module, (cst.Attribute, cst.Name)))
 
 
 def rewrite(rule, target):

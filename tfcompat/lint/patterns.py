@@ -227,19 +227,19 @@ def draws_random(rule, function, depth=2):
 
 # ------------------------------------------------------------------------------ sessions
 def _session_names(rule):
-    context = rule.context
-    names = getattr(context, "_tfc_session_names", None)
-    if names is None:
-        names = set(_SESSION_NAMES)
-        for node in all_nodes(context.module, (cst.WithItem, cst.Assign)):
-            if isinstance(node, cst.WithItem):
-                if node.asname is not None and isinstance(node.asname.name, cst.Name) \
-                        and is_session(rule, node.item, ()):
-                    names.add(node.asname.name.value)
-            elif len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) \
-                    and is_session(rule, node.value, ()):
-                names.add(node.targets[0].target.value)
-        context._tfc_session_names = names
+    return rule.context.cached(_find_session_names, rule)
+
+
+def _find_session_names(rule):
+    names = set(_SESSION_NAMES)
+    for node in all_nodes(rule.context.module, (cst.WithItem, cst.Assign)):
+        if isinstance(node, cst.WithItem):
+            if node.asname is not None and isinstance(node.asname.name, cst.Name) \
+                    and is_session(rule, node.item, ()):
+                names.add(node.asname.name.value)
+        elif len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) \
+                and is_session(rule, node.value, ()):
+            names.add(node.targets[0].target.value)
     return names
 
 
@@ -274,14 +274,13 @@ def graph_mode(rule):
     placeholders or TF 1 iterators, or turns eager execution off."""
     if rule.target_tf is not None and rule.target_tf < (2, 0):
         return True
-    context = rule.context
-    found = getattr(context, "_tfc_graph_mode", None)
-    if found is None:
-        found = any(method_name(c) in qualnames.ITERATOR_METHODS
-                    or rule.qualified_name(c.func) in qualnames.GRAPH_MODE_MARKERS
-                    for c in all_nodes(context.module, (cst.Call,)))
-        context._tfc_graph_mode = found
-    return found
+    return rule.context.cached(_builds_graph, rule)
+
+
+def _builds_graph(rule):
+    return any(method_name(c) in qualnames.ITERATOR_METHODS
+               or rule.qualified_name(c.func) in qualnames.GRAPH_MODE_MARKERS
+               for c in all_nodes(rule.context.module, (cst.Call,)))
 
 
 def runs_tensors(rule, call):
