@@ -10,6 +10,7 @@ import libcst as cst
 
 from lint_helpers import GET_NEXT, GET_NEXT_FIXED
 from tfcompat.lint import engine, report, rules
+from tfcompat.lint.results import FileResult
 from tfcompat.lint.rule import SAFE, UNSAFE, Rule
 
 BOTH = textwrap.dedent("""\
@@ -189,7 +190,7 @@ def test_unsafe_fixes_only_with_unsafe_fixes():
                                                                            "unsafe")
     assert engine.Linter([RenamesPrint]).fix(source).text == source
     assert engine.Linter([RenamesPrint], unsafe_fixes=True).fix(source).text == "log(1)\n"
-    summary = report.summary([engine.FileResult("a.py", [finding])])
+    summary = report.summary([FileResult("a.py", [finding])])
     assert summary == ["Found 1 finding.", "1 more fix with --unsafe-fixes."]
 
 

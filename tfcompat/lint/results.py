@@ -92,8 +92,18 @@ ERRORS = {
                "parses: libcst takes about 1 GB of memory per MB of source."),
 }
 MAX_PARSE_BYTES = 2 * 1024 * 1024  # libcst: ~1 GB of memory per MB parsed
+
+
 def error(code, message, line=1, col=1):
     return Finding(code, ERRORS[code][0], message, line, col, line, col)
+
+
+class ParseFailure(Exception):
+    """The parser refused the text (TFC902), at ``line``, ``col`` (1-based)."""
+
+    def __init__(self, message, line=1, col=1):
+        super().__init__(message)
+        self.line, self.col = line, col
 
 
 @dataclasses.dataclass(frozen=True)
