@@ -9,11 +9,7 @@ import os
 import re
 from typing import Optional, Tuple
 
-try:
-    import tomllib
-except ImportError:  # Python < 3.11
-    import tomli as tomllib
-
+from tfcompat.lint import pyproject
 from tfcompat.lint import target as target_inference
 from tfcompat.lint.target import parse_target
 
@@ -268,9 +264,8 @@ class Resolver:
             return None
         self.parsed.append(path)
         try:
-            with open(path, "rb") as handle:
-                data = tomllib.load(handle)
-        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            data = pyproject.load(path)
+        except pyproject.Unreadable as exc:
             raise ConfigError("%s: cannot read: %s" % (path, exc))
         table = data.get("tool", {}).get("tfcompat")
         if table is None:

@@ -210,6 +210,19 @@ def swap(rule, first, second):
             rule.replace(second, renamed(second, first))]
 
 
+def shuffle_after(rule, call, names):
+    """For ``call``, a ``.shuffle()`` ending its chain: (the last earlier call of the chain
+    whose method is in ``names``, the fix swapping the two when that call comes right before
+    the shuffle, else None); None when ``call`` is no such shuffle or there is no such call.
+    TFC501 (``repeat``) and TFC502 (``batch``) ask it."""
+    if method_name(call) != "shuffle":
+        return None
+    calls, i = earlier_method(rule, call, names)
+    if i is None or calls[-1] is not call:
+        return None
+    return calls[i], (swap(rule, calls[i], call) if i == len(calls) - 2 else None)
+
+
 # ------------------------------------------------------------------------------ randomness
 def draws_random(rule, function, depth=2):
     """Whether calling ``function`` draws random numbers (directly, or through module

@@ -14,6 +14,9 @@ ITERATOR_FUNCTIONS = frozenset((
     "tensorflow.contrib.data.Iterator.from_string_handle",
 ))
 
+# Dataset methods that apply a function to each element (its first argument, map_func).
+MAP_METHODS = ("map", "flat_map", "interleave", "map_with_legacy_function")
+
 # Functions and classes that start a tf.data pipeline.
 DATASET_SOURCES = frozenset(
     ["tensorflow.data.Dataset." + m for m in (

@@ -5,7 +5,7 @@ The registry (``tfcompat.lint.rules``) imports every module in that folder and t
 examples become tests on their own (``tests/lint/test_rule_examples.py``), and so do the
 ``## Example`` / ``## Use instead`` blocks of its docstring.
 
-A rule in full::
+A rule in full (TFC401 as it is, shortened; tests/lint/test_registry.py holds the two to it)::
 
     from tfcompat.lint.rule import SAFE, Invalid, Rule
 
@@ -15,23 +15,40 @@ A rule in full::
 
         code = "TFC401"                        # public: docs, `# noqa`, config
         name = "dataset-iterator-method"       # kebab-case, unique
-        message = "`.{method}()` is not in the TF 2 API"   # str.format()ed with report()'s kwargs
-        tokens = ("make_one_shot_iterator",)   # prefilter: a file holding none is never parsed
-                                               # (names; tuples of tuples: all groups must match)
+        # str.format()ed with report()'s keyword arguments:
+        message = "`.{method}()` is gone in TF 2: call tf.compat.v1.data.{method}(dataset)"
+        # The prefilter: a file holding none of these names is never parsed (a tuple of
+        # tuples: each group must have one in the file).
+        tokens = ("make_one_shot_iterator", "make_initializable_iterator")
         modules = ()                           # optional: the file's code must import one of
                                                # these dotted paths ("keras.*": or a submodule)
         called = False                         # True: the tokens must be called, x.tok(...)
         fix = SAFE                             # SAFE, UNSAFE, or None when the rule never fixes
         fix_tf = "compat_v1_make_one_shot_iterator"  # versions.py fact the fix needs (None: any TF)
 
-        VALID = ["it = tf.compat.v1.data.make_one_shot_iterator(ds)"]
-        INVALID = [Invalid("it = ds.make_one_shot_iterator()", at=(1, 9), target_tf="1.15",
-                           fixed="it = tf.compat.v1.data.make_one_shot_iterator(ds)")]
+        VALID = [
+            '''
+            import tensorflow as tf
+            it = tf.compat.v1.data.make_one_shot_iterator(ds)
+            ''',
+        ]
+        INVALID = [
+            Invalid(
+                '''
+                import tensorflow as tf
+                it = ds.make_one_shot_iterator()
+                ''',
+                at=(2, 9), target_tf="1.15",
+                fixed='''
+                import tensorflow as tf
+                it = tf.compat.v1.data.make_one_shot_iterator(ds)
+                '''),
+        ]
 
         def visit_Call(self, node):            # any libcst node type: visit_X / leave_X
+            func = node.func
             ...
-            self.report(node.func.attr, method="make_one_shot_iterator",
-                        fix=[self.replace(node, new_call)])
+            self.report(func.attr, method=func.attr.value, fix=self._fix(node))
 
 Traversal: the engine parses a file once and walks it once for all enabled rules, calling
 ``visit_<Type>(node)`` before a node's children and ``leave_<Type>(node)`` after them, for libcst
