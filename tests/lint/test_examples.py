@@ -4,6 +4,7 @@ import re
 import shutil
 
 from lint_helpers import run_tfcompat
+
 from tfcompat.lint import rules
 from tfcompat.lint.results import ERRORS
 

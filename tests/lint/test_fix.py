@@ -7,8 +7,8 @@ import textwrap
 import time
 
 import libcst as cst
-
 from lint_helpers import GET_NEXT, GET_NEXT_FIXED
+
 from tfcompat.lint import engine, report, rules
 from tfcompat.lint.results import FileResult
 from tfcompat.lint.rule import SAFE, UNSAFE, Rule

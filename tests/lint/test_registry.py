@@ -87,9 +87,10 @@ def test_rules_command_lists_codes_names_and_fixes(tfcompat):
     run = tfcompat("rules")
     assert run.returncode == 0, run
     lines = run.stdout.splitlines()
-    assert any(l.split()[:4] == ["TFC102", "get-next-in-loop", "fix:", "safe"] for l in lines)
-    assert any(l.startswith("TFC401") and "safe (TF >= 1.13)" in l for l in lines)
-    assert any(l.startswith("TFC902") and "syntax-error" in l for l in lines)
+    assert any(line.split()[:4] == ["TFC102", "get-next-in-loop", "fix:", "safe"]
+               for line in lines)
+    assert any(line.startswith("TFC401") and "safe (TF >= 1.13)" in line for line in lines)
+    assert any(line.startswith("TFC902") and "syntax-error" in line for line in lines)
 
 
 def test_rules_command_json(tfcompat):

@@ -1,9 +1,8 @@
 """`# noqa` on the reported line, and `# tfcompat: noqa` in the file's header."""
-import textwrap
 
 import pytest
-
 from lint_helpers import GET_NEXT
+
 from tfcompat.lint import engine, rules
 
 REPORTED_LINE = "    x = sess.run(it.get_next())"

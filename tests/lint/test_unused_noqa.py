@@ -1,7 +1,7 @@
 """`--add-noqa` and TFC001 (unused-noqa), together with the rules whose codes they name."""
 import pytest
-
 from lint_helpers import GET_NEXT
+
 from tfcompat.lint import engine, rules
 
 LOOP_LINE = "    x = sess.run(it.get_next())"

@@ -74,7 +74,8 @@ def with_keyword(call, name, value):
     if args:
         last = args[-1]
         if last.comma is cst.MaybeSentinel.DEFAULT:
-            args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+            args[-1] = last.with_changes(
+                comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
         else:
             # A trailing comma (often before a newline): the new argument goes after it.
             new = new.with_changes(comma=last.comma)
@@ -162,7 +163,8 @@ def dataset_chain(rule, expr):
     calls = rule.method_chain(expr)
     if not calls:
         return None
-    if is_source(rule, calls[0]) or rule.qualified_name(calls[0].func) in qualnames.PREFETCHED_SOURCES:
+    if is_source(rule, calls[0]) \
+            or rule.qualified_name(calls[0].func) in qualnames.PREFETCHED_SOURCES:
         return calls
     if any(method_name(c) in qualnames.DATASET_METHODS for c in calls):
         return calls

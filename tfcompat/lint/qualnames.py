@@ -39,7 +39,8 @@ DATASET_SOURCES = frozenset(
 DATASET_METHODS = frozenset((
     "batch", "padded_batch", "map", "flat_map", "interleave", "filter", "shuffle", "repeat",
     "prefetch", "cache", "take", "skip", "unbatch", "rebatch", "apply", "window", "with_options",
-    "concatenate", "shard", "map_with_legacy_function", "ragged_batch", "bucket_by_sequence_length"))
+    "concatenate", "shard", "map_with_legacy_function", "ragged_batch",
+    "bucket_by_sequence_length"))
 
 # Sources of tfcompat that already end in a prefetch.
 PREFETCHED_SOURCES = frozenset(("tfcompat.from_arrays", "tfcompat.compat.arrays.from_arrays"))

@@ -70,7 +70,8 @@ the rules enabled for it; what it reports is suppressed like any other finding.
 
 What a rule can ask (all cheap unless said; everything is computed on first use per file):
   ``self.qualified_name(expr)``  dotted name through the module's imports, or None:
-      with ``import tensorflow as tf``, ``tf.compat.v1.data.Iterator`` -> ``tensorflow.data.Iterator``
+      with ``import tensorflow as tf``, ``tf.compat.v1.data.Iterator`` ->
+      ``tensorflow.data.Iterator``
       (``compat.v1``/``compat.v2`` dropped; ``canonical=False`` keeps them); with
       ``from tensorflow.keras import backend as K``, ``K.get_session`` ->
       ``tensorflow.keras.backend.get_session``.

@@ -65,7 +65,8 @@ def leading_statements(module):
     for statement in module.body:
         small = statement.body[0] if (isinstance(statement, cst.SimpleStatementLine)
                                       and len(statement.body) == 1) else None
-        if not imports and isinstance(small, cst.Expr) and isinstance(small.value, cst.SimpleString):
+        if not imports and isinstance(small, cst.Expr) \
+                and isinstance(small.value, cst.SimpleString):
             header.append(statement)
         elif isinstance(small, cst.ImportFrom) and small.module is not None \
                 and dotted(small.module) == "__future__":
@@ -217,7 +218,7 @@ def enclosing_loops(ancestors):
         elif isinstance(parent, cst.CompFor) and (
                 child is parent.inner_for_in or any(child is c for c in parent.ifs)):
             loop = next(a for a in reversed(ancestors[:i]) if isinstance(a, COMPREHENSIONS))
-        if loop is not None and not any(loop is l.node for l in loops):
+        if loop is not None and not any(loop is seen.node for seen in loops):
             index = next(j for j in range(i, -1, -1) if ancestors[j] is loop)
             loops.append(Loop(loop, _statement_in_scope(ancestors[:index + 1])))
     return loops
