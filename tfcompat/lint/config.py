@@ -37,6 +37,9 @@ class Options:
 
 KEYS = ("select", "extend-select", "ignore", "per-file-ignores", "target-tf", "exclude",
         "extend-exclude", "unsafe-fixes", "keras-target")
+# keras-target names a Keras namespace, where code imports Keras from (tfcompat.lint.namespaces):
+# "keras" is the `keras` package (Keras 3 from TF 2.16), not versions.KERAS, the standalone
+# Keras 2 flavour.
 KERAS_TARGETS = ("tf.keras", "keras", "tf_keras")
 
 

@@ -1,5 +1,8 @@
 """The engine: parse -> all rules in one traversal -> noqa -> fix loop, on one file's text.
 
+The fix loop (``Linter.fix``) applies the fixable findings' edits, parses the result and lints
+it again, until nothing fixable is left.
+
 ``Linter`` is what the rule examples are tested with; the steps around it (read, decode,
 prefilter, write) are tfcompat.lint.pipeline's.
 """
@@ -143,7 +146,7 @@ class Linter:
     def _finding(self, context, rule, node, message, edits):
         rng = context.position(node)
         fix, fixable, hidden = None, False, ""
-        if edits:
+        if edits:  # rule.fix: the rule's FixSafety
             if rule.fix is None:
                 raise TypeError("%s reported a fix but declares fix = None" % rule.code)
             if not rule.fix_allowed(self.target_tf):
@@ -174,7 +177,8 @@ class Linter:
         return FixResult(new, self.lint(new_module, new), added, notes)
 
     def fix(self, text):
-        """Apply fixes until none is left (at most MAX_FIX_PASSES passes), re-parsing each time.
+        """The fix loop: apply fixes until none is left (at most MAX_FIX_PASSES passes),
+        re-parsing each time.
 
         Fixes that overlap wait for the next pass; a pass whose result does not parse is redone
         fix by fix, and a fix that breaks the parse is dropped and noted, never applied."""
@@ -189,7 +193,7 @@ class Linter:
         fixed, notes, broken = 0, [], set()
         for _ in range(MAX_FIX_PASSES):
             findings = self.lint(module, text)
-            todo = [f for f in findings if f.fixable and _fix_key(text, f) not in broken]
+            todo = [f for f in findings if f.fixable and _edits_key(text, f) not in broken]
             if not todo:
                 return FixResult(text, findings, fixed, tuple(notes))
             chosen = _non_overlapping(todo)
@@ -199,7 +203,7 @@ class Linter:
                 kept = []
                 for finding in chosen:
                     if _parses(_apply(text, kept + [finding])) is None:
-                        broken.add(_fix_key(text, finding))
+                        broken.add(_edits_key(text, finding))
                         notes.append("%s fix at %d:%d dropped: its result does not parse"
                                      % (finding.code, finding.line, finding.col))
                     else:
@@ -213,7 +217,7 @@ class Linter:
         return FixResult(original, self.lint(parse(original), original), 0, tuple(notes))
 
 
-def _fix_key(text, finding):
+def _edits_key(text, finding):
     return finding.code, tuple((text[e.start:e.end], e.content) for e in finding.fix.edits)
 
 

@@ -65,7 +65,8 @@ PY_FUNCTIONS = frozenset(("tensorflow.py_func", "tensorflow.py_function",
 SHAPE_SETTERS = frozenset(("tensorflow.ensure_shape", "tensorflow.reshape",
                            "tensorflow.debugging.assert_shapes"))
 
-# The three Keras namespaces one module should not mix.
+# The three Keras namespaces one module should not mix, by module prefix (the namespace names
+# are keras-target's: see tfcompat.lint.namespaces).
 KERAS_NAMESPACES = {"keras": "keras", "tensorflow.keras": "tf.keras",
                     "tensorflow.python.keras": "tf.keras", "tf_keras": "tf_keras"}
 

@@ -7,8 +7,16 @@ import dataclasses
 import os
 from typing import Optional, Tuple
 
-SAFE = "safe"
-UNSAFE = "unsafe"
+
+class FixSafety:
+    """How far a fix can be trusted: the value of ``Rule.fix`` and of ``Fix.applicability``
+    (ruff's word, kept in the output). SAFE fixes are applied by --fix, UNSAFE ones only with
+    --unsafe-fixes."""
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+SAFE, UNSAFE = FixSafety.SAFE, FixSafety.UNSAFE
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,7 +40,8 @@ class Edit:
 
 @dataclasses.dataclass(frozen=True)
 class Fix:
-    applicability: str  # SAFE or UNSAFE
+    """A fix a finding offers: its FixSafety and the edits applied together."""
+    applicability: str
     edits: Tuple[Edit, ...]
 
 

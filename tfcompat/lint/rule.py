@@ -117,7 +117,7 @@ import libcst as cst
 
 from tfcompat import versions
 from tfcompat.lint import scopes
-from tfcompat.lint.results import SAFE, UNSAFE, Edit, Finding, Fix  # noqa: F401
+from tfcompat.lint.results import SAFE, UNSAFE, Edit, Finding, Fix, FixSafety  # noqa: F401
 from tfcompat.lint.target import parse_target  # noqa: F401
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety",
@@ -179,7 +179,7 @@ class Rule:
     tokens: Sequence[str] = ()
     modules: Sequence[str] = ()
     called: bool = False
-    fix: Optional[str] = None
+    fix: Optional[str] = None  # the FixSafety of its fixes; None: it never fixes
     fix_tf: Optional[str] = None
     VALID: Sequence = ()
     INVALID: Sequence[Invalid] = ()
@@ -189,6 +189,8 @@ class Rule:
 
     # -- reporting -------------------------------------------------------------------------
     def report(self, node, message=None, fix=None, **kwargs):
+        """Report ``node``; ``fix``: the edits of the fix offered (the engine gives them this
+        rule's FixSafety, ``self.fix``)."""
         text = message or self.message
         if kwargs:
             text = text.format(**kwargs)

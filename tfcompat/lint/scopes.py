@@ -332,30 +332,32 @@ class _ScopeIndex:
         return any(key in b and b[key] != side for key, side in a.items())
 
 
-def _record_branches(statements, path, out):
+def _record_branches(statements, sides, out):
+    """out[id(statement)] = ``sides``, {id(if statement): "if" or "else"} of the branches
+    around it."""
     for statement in statements:
-        out[id(statement)] = path
+        out[id(statement)] = sides
         if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
             continue
         if isinstance(statement, cst.If):
-            _record_branches(_block_statements(statement), dict(path, **{str(id(statement)): "if"}),
-                             out)
+            _record_branches(_block_statements(statement),
+                             dict(sides, **{str(id(statement)): "if"}), out)
             orelse = statement.orelse
             if orelse is not None:
                 inner = [orelse] if isinstance(orelse, cst.If) else _block_statements(orelse)
-                _record_branches(inner, dict(path, **{str(id(statement)): "else"}), out)
+                _record_branches(inner, dict(sides, **{str(id(statement)): "else"}), out)
             continue
         for child in fast_walk.children(statement):
-            _record_child_branches(child, path, out)
+            _record_child_branches(child, sides, out)
 
 
-def _record_child_branches(node, path, out):
+def _record_child_branches(node, sides, out):
     if isinstance(node, cst.BaseStatement):
-        _record_branches([node], path, out)
+        _record_branches([node], sides, out)
     elif isinstance(node, (cst.BaseSuite, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler,
                            cst.Finally, cst.MatchCase)):
         for child in fast_walk.children(node):
-            _record_child_branches(child, path, out)
+            _record_child_branches(child, sides, out)
 
 
 def _statement_bindings(statement):
