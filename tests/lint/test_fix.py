@@ -19,13 +19,7 @@ BOTH = textwrap.dedent("""\
     while True:
         x = sess.run(it.get_next())
     """)
-BOTH_FIXED = textwrap.dedent("""\
-    import tensorflow as tf
-    it = tf.compat.v1.data.make_one_shot_iterator(ds)
-    next_element = it.get_next()
-    while True:
-        x = sess.run(next_element)
-    """)
+BOTH_FIXED = GET_NEXT_FIXED  # TFC401's fix, then TFC102's
 
 
 def test_fix_writes_the_file_and_exits_0_when_nothing_is_left(write, tfcompat):

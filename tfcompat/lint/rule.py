@@ -117,8 +117,12 @@ import libcst as cst
 
 from tfcompat import versions
 from tfcompat.lint import scopes
-from tfcompat.lint.results import SAFE, UNSAFE, Edit, Finding, Fix, FixSafety  # noqa: F401
-from tfcompat.lint.target import parse_target  # noqa: F401
+from tfcompat.lint.results import SAFE, UNSAFE, Edit, FixSafety
+from tfcompat.lint.target import parse_target
+
+# The rule API, as rule modules and tests import it (parse_target: an example's target_tf).
+__all__ = ["DOC_SECTIONS", "SAFE", "UNSAFE", "FixSafety", "Invalid", "Rule", "Run", "Valid",
+           "parse_target"]
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety",
                 "Versions")
