@@ -7,7 +7,8 @@ import numpy as np
 import pytest
 
 import tfcompat
-from tfcompat import FeedingPath, UnsupportedPathError, paths
+from tfcompat import FeedingPath, UnsupportedPathError
+from tfcompat.compat import paths
 
 from .feeding_support import (BATCH, STEPS, fresh, flavor_params, keras_loss, linear_model,
                               task, zipped_dataset)
