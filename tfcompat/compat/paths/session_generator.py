@@ -2,8 +2,7 @@
 generator bound to that graph and session (the seed's fit_generator code, made thread-safe)."""
 from tfcompat.compat import tfshim
 from tfcompat.compat.batches import NumpyBatches
-from tfcompat.compat.paths.feeder import (GraphFeeder, as_list, batch_mean, need,
-                                          validation_callback)
+from tfcompat.compat.paths.feeder import GraphFeeder, as_list, batch_mean, need, validation_callback
 
 
 class SessionGenerator(GraphFeeder):

@@ -8,8 +8,7 @@ import weakref
 
 from tfcompat.compat import tfshim
 from tfcompat.compat.errors import DataError
-from tfcompat.compat.paths.feeder import (GraphFeeder, as_list, batch_mean, need,
-                                          validation_callback)
+from tfcompat.compat.paths.feeder import GraphFeeder, as_list, batch_mean, need, validation_callback
 
 # from_arrays data up to this many bytes is loaded once into variables in the Keras session and
 # gathered from there (ArraySource.batch_op), where bench/feeding.py measured that faster than
