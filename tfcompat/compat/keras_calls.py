@@ -81,7 +81,8 @@ def fit(runtime, model, x, y, kind, options):
     if kind != ARRAYS and uses_generator_methods(runtime):
         for name in ("batch_size", "validation_split", "sample_weight"):
             options.pop(name, None)
-        if kind == GENERATOR:
+        if kind == GENERATOR or not _takes(model.fit_generator, "shuffle"):
+            # Keras 2.0's fit_generator has no shuffle: it takes a Sequence in order.
             options.pop("shuffle", None)
         if kind == SEQUENCE and options.get("steps_per_epoch") is None:
             options["steps_per_epoch"] = len(x)
