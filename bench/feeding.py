@@ -25,9 +25,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import tfcompat  # noqa: E402
-from tfcompat import tfshim  # noqa: E402
-from tfcompat.compat.arrays import feeds_numpy  # noqa: E402
-from tfcompat.compat.runtime import keras_module  # noqa: E402
+from tfcompat.compat import tfshim  # noqa: E402
+from tfcompat.compat.flavors import keras_module  # noqa: E402
+from tfcompat.compat.paths.dataset_eager import feeds_numpy  # noqa: E402
 
 SAMPLES, BATCH, FEATURES, CLASSES = 60000, 128, 784, 10
 STEPS = SAMPLES // BATCH
@@ -114,7 +114,8 @@ class Bench(object):
             def setup(name=name):
                 model = self.model()
                 ds = tfcompat.from_arrays(self.x, self.y, batch_size=BATCH)
-                return lambda callbacks: tfcompat.fit(model, ds, callbacks=callbacks, path=name)
+                return lambda callbacks: tfcompat.fit(model, ds, callbacks=callbacks, verbose=0,
+                                                      path=name)
 
             self.add(label, "tfcompat" if name else "auto", setup)
 

@@ -24,7 +24,7 @@ def child(gb, flavor, path):
 
     sys.path.insert(0, ROOT)
     import tfcompat
-    from tfcompat.compat.runtime import keras_module
+    from tfcompat.compat.flavors import keras_module
 
     rows = int(gb * 1e9 / (FEATURES * 4))
     x = np.empty((rows, FEATURES), "float32")  # filled in chunks: no float64 temporary
@@ -41,7 +41,7 @@ def child(gb, flavor, path):
     model = k.models.Model(inputs, k.layers.Dense(CLASSES, activation="softmax")(hidden))
     model.compile(k.optimizers.SGD(0.01), "sparse_categorical_crossentropy")
     history = tfcompat.fit(model, tfcompat.from_arrays(x, y, batch_size=128), epochs=2,
-                           steps_per_epoch=10, path=path)
+                           steps_per_epoch=10, verbose=0, path=path)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps({"flavor": flavor, "path": path, "array_bytes": int(x.nbytes + y.nbytes),
                       "peak_rss": peak, "rss_with_array_before_tf": base,

@@ -12,6 +12,7 @@ The runtime half imports this module on Python 3.6, so it is plain data and name
 import collections
 
 # Keras flavours (also the values of Runtime.keras_flavor).
+# (The linter's keras-target "keras" is another thing: the `keras` import namespace.)
 KERAS = "keras"        # standalone multi-backend Keras 2.0-2.3
 TF_KERAS = "tf.keras"  # Keras 2 bundled in TensorFlow (tf.keras, or the `keras` 2.4-2.15 package)
 KERAS3 = "keras3"      # Keras 3 (tf.keras from TF 2.16 on, any backend)
@@ -62,6 +63,18 @@ TABLE = (
     _row("generator_workers_zero", "keras", (2, 1, 2), (2, 17), flavors=(TF_KERAS_PKG,),
          graph_only=True,
          cite="tf_keras 2.17.0 rejects workers=0 ('Expected workers to be positive')"),
+    _row("fit_validation_freq", "keras", (2, 2, 5), flavors=(KERAS,),
+         cite="Keras 2.2.5 adds fit(validation_freq=)"),
+    _row("fit_validation_freq", "tf", (1, 14), flavors=KERAS2_IN_TF,
+         cite="TF 1.14.0 adds tf.keras fit(validation_freq=)"),
+    _row("fit_validation_freq", "keras", (3, 0), flavors=(KERAS3,),
+         cite="Keras 3.0: fit(validation_freq=)"),
+    _row("evaluate_callbacks", "keras", (2, 3, 0), flavors=(KERAS,),
+         cite="Keras 2.3.0 adds callbacks to evaluate() and predict()"),
+    _row("evaluate_callbacks", "tf", (1, 14), flavors=KERAS2_IN_TF,
+         cite="TF 1.14.0 adds callbacks to tf.keras evaluate() and predict()"),
+    _row("evaluate_callbacks", "keras", (3, 0), flavors=(KERAS3,),
+         cite="Keras 3.0: evaluate(callbacks=), predict(callbacks=)"),
     _row("use_multiprocessing_arg", "keras", (2, 0, 6), flavors=KERAS2,
          cite="Keras 2.0.6 renames pickle_safe->use_multiprocessing, max_q_size->max_queue_size"),
     _row("fit_generator", "keras", (1, 0), (3, 0), flavors=KERAS2,

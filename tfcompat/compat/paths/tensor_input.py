@@ -7,41 +7,96 @@ at each epoch's end.
 import weakref
 
 from tfcompat.compat import tfshim
+from tfcompat.compat.batches import NumpyBatches
 from tfcompat.compat.errors import DataError
-from tfcompat.compat.paths.base import (FeedingPath, GraphPath, as_list, batch_mean, need,
-                                 validation_callback)
+from tfcompat.compat.paths.feeder import (
+    GraphFeeder,
+    evaluate_batches,
+    keras_fit_options,
+    need,
+    validation_callback,
+)
+
+# from_arrays data up to this many bytes is loaded once into variables in the Keras session and
+# gathered from there (ArraySource.batch_op), where bench/feeding.py measured that faster than
+# the NumPy gather; loading one adds two copies for a moment, one for good, so larger data
+# stays in NumPy.
+VARIABLE_GATHER_MAX = 256 << 20
 
 
-class TensorInput(GraphPath):
-    name = FeedingPath.TENSOR_INPUT
+class TensorInput(GraphFeeder):
+    name = "TENSOR_INPUT"
     summary = "model rewired on Input(tensor=...) + compile(target_tensors=...), graph mode"
 
     def _refuses(self, runtime):
         return need("target_tensors", runtime)
 
-    def fit(self, runtime, model, train, val, epochs, callbacks, verbose):
+    def refuses_data(self, runtime, model, feed, options):
+        if not getattr(model, "inputs", None):
+            return ("needs a model with known inputs (functional, or Sequential with an input "
+                    "shape); this one builds on its first batch")
+        if len(feed.spec) != 2:
+            return "takes (x, y) batches, without sample weights"
+        if isinstance(feed.spec[0], dict) or isinstance(feed.spec[1], dict):
+            return "takes inputs and targets as arrays or lists, not dicts"
+        if options.get("class_weight") is not None:
+            return "cannot weight classes of target tensors"
+        return None
+
+    def fit(self, runtime, model, train, val, options):
         with self.in_model_graph(runtime, model) as (keras, session):
-            wired = _wired(keras, model, train, session, "fit")
+            wired = _wired(keras, model, train, session)
+            callbacks = options["callbacks"]
             if val is not None:
-                checker = _wired(keras, model, val, session, "validation")
-                callbacks = [validation_callback(keras, lambda: checker.metrics_names,
-                                                 lambda: _evaluate(checker, val.steps))
-                             ] + callbacks
-            return wired.fit(epochs=epochs, steps_per_epoch=train.steps, callbacks=callbacks,
-                             verbose=verbose)
+                batches = NumpyBatches(val.dataset(model), session)
+                callbacks = [validation_callback(
+                    keras, lambda: model.metrics_names,
+                    lambda: evaluate_batches(model, batches, val.steps),
+                    options.get("validation_freq"))] + callbacks
+            callbacks = _as_users_model(keras, model, wired, callbacks)
+            return wired.fit(steps_per_epoch=train.steps, callbacks=callbacks,
+                             **keras_fit_options(options, without=("callbacks",
+                                                                   "validation_freq")))
 
     def evaluate(self, runtime, model, data):
+        # The user's model on the batches: Keras' own numbers, weighted by batch size.
         with self.in_model_graph(runtime, model) as (keras, session):
-            return _evaluate(_wired(keras, model, data, session, "evaluate"), data.steps)
+            return evaluate_batches(model, NumpyBatches(data.dataset(model), session),
+                                    data.steps)
 
 
-# user model -> {role: (key, rewired model)}, the last of each role. fit or evaluate called
-# again on the same from_arrays data reuses the rewired model, its batch op and its compiled
-# functions: a new one pays for a slow first step (~8% of an epoch here, on TF 1.8 and 1.15).
+def _as_users_model(keras, model, wired, callbacks):
+    """``callbacks`` around two of tfcompat's: the first gives the user's callbacks the user's
+    model as ``self.model`` (Keras gave them the rewired one), the last hands a stop_training
+    they set on it (EarlyStopping) to the rewired model that Keras' loop reads."""
+
+    class UsersModel(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            model.stop_training = False
+            for callback in callbacks:
+                callback.set_model(model)
+
+    class PassStop(keras.callbacks.Callback):
+        def _pass(self):
+            if getattr(model, "stop_training", False):
+                wired.stop_training = True
+
+        def on_batch_end(self, batch, logs=None):
+            self._pass()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self._pass()
+
+    return [UsersModel()] + list(callbacks) + [PassStop()]
+
+
+# user model -> {"fit": (key, rewired model)}, the last one. fit called again on the same
+# from_arrays data reuses the rewired model, its batch op and its compiled functions: a new one
+# pays for a slow first step.
 _WIRED = weakref.WeakKeyDictionary()
 
 
-def _wired(keras, model, feed, session, role):
+def _wired(keras, model, feed, session, role="fit"):
     if feed.source is None:  # a dataset's iterator starts over at each call: build anew
         return _rewire(keras, model, _tensors(model, feed, session))
     key = (feed.source, id(model.optimizer), repr(model.loss),
@@ -52,18 +107,12 @@ def _wired(keras, model, feed, session, role):
     return cached[1]
 
 
-def _evaluate(wired, steps):
-    # One batch per evaluate(): its loss is right on every Keras (see batch_mean).
-    results = [as_list(wired.evaluate(steps=1, verbose=0)) for _ in range(steps)]
-    return batch_mean(results, [1] * steps)
-
-
 def _tensors(model, feed, session):
     """(x, y) tensors giving a batch of ``feed`` per run: from_arrays data gathers it from its
     arrays (or variables loaded with them in the Keras session, see ArraySource.batch_op)
     directly, other data goes through an iterator initialised in that session."""
     if feed.source is not None:
-        xs, ys = feed.source.batch_op(feed.plans(model), session)
+        xs, ys = feed.source.batch_op(feed.plans(model), session, VARIABLE_GATHER_MAX)
     else:
         iterator = tfshim.initializable_iterator(feed.dataset(model))
         session.run(iterator.initializer)
