@@ -17,10 +17,10 @@ returned). Every failure is recorded with its last error line and classified as 
     python bench/migration.py [--only NAME,...] [--jobs 2] [--rerun] [--tox-dir DIR]
 
 Needs Python 3.9+ with libcst (for tfcompat lint) and built tox cells (default: .tox of this
-checkout, else of the main checkout). Runs are cached by (cell, script text after the variant's
-tools, harness, tfcompat's runtime half where the text imports it) under ~/.cache/tfcompat-bench/migration: a rerun after a rule
-change runs only the scripts whose fixed text changed. Writes bench/results/migration.md and
-migration.json.
+checkout, else of the main checkout). Runs are cached under ~/.cache/tfcompat-bench/migration
+by cell, script text after the variant's tools, harness, and tfcompat's runtime half where the
+text imports it: a rerun after a rule change runs only the scripts whose fixed text changed.
+Writes bench/results/migration.md and migration.json.
 """
 import argparse
 import concurrent.futures
