@@ -10,6 +10,7 @@ import re
 import libcst as cst
 
 from tfcompat.lint import walk as fast_walk
+from tfcompat.lint.ancestors import Ancestors, indexes_up
 from tfcompat.lint.positions import Positions
 
 Loop = collections.namedtuple("Loop", "node statement")
@@ -29,7 +30,7 @@ class Context:
         self.text = text
         self.target_tf = target_tf
         self.keras_target = keras_target  # "tf.keras", "keras", "tf_keras" or None (unset)
-        self.ancestors = []  # root first, the node being visited last; kept by the engine
+        self.ancestors = Ancestors()  # root first, the node being visited last; kept by the engine
         self.reports = []    # (rule, node, message, edits) as rules report them
         self._positions = None
         self._line_starts = None
@@ -244,9 +245,9 @@ def _child_statements(node, depth, into_scopes):
 
 # ---------------------------------------------------------------------------- loops, statements
 def enclosing_statement(ancestors):
-    for node in reversed(ancestors):
-        if isinstance(node, cst.BaseStatement):
-            return node
+    for i in indexes_up(ancestors):
+        if isinstance(ancestors[i], cst.BaseStatement):
+            return ancestors[i]
     return None
 
 
@@ -258,7 +259,7 @@ def enclosing_loops(ancestors):
     """Loops whose every iteration runs the last ancestor, innermost first, each with the
     statement a line hoisted out of it goes before (None: nowhere, inside a lambda)."""
     loops = []
-    for i in range(len(ancestors) - 2, -1, -1):
+    for i in indexes_up(ancestors, len(ancestors) - 2):
         parent, child = ancestors[i], ancestors[i + 1]
         if _opens_scope(parent, child):
             break
@@ -471,7 +472,7 @@ class Scopes:
         A class body is skipped when seen from a function inside it (its names are not visible
         there), as Python does."""
         chain, statement, from_function = [], None, False
-        for i in range(len(ancestors) - 1, -1, -1):
+        for i in indexes_up(ancestors):
             node = ancestors[i]
             child = ancestors[i + 1] if i + 1 < len(ancestors) else None
             if isinstance(node, cst.Module) or (child is not None and _opens_scope(node, child)):
