@@ -75,11 +75,38 @@ def decode(data):
             raise DecodeError(str(exc).split(" (")[0])  # unknown codec, or cookie against BOM
         encoding = "utf-8"  # bytes that are not UTF-8 where a cookie could be: say where
     try:
-        return Source(data.decode(encoding), encoding)
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         hint = "" if encoding != "utf-8" else "; declare the encoding with a coding cookie"
         raise DecodeError("not valid %s at byte %d%s" % (encoding, exc.start, hint), line)
+    except (LookupError, UnicodeError, ValueError, TypeError) as exc:
+        # A cookie naming a codec that is not bytes -> text (rot13, hex, zlib...) or fails.
+        if "not a text encoding" in str(exc):
+            raise DecodeError("its coding cookie names %s, which is not a text encoding"
+                              % encoding)
+        raise DecodeError("decoding as %s failed: %s" % (encoding, " ".join(str(exc).split())))
+    if encoding not in ("utf-8", "utf-8-sig"):
+        _python_decodes(data, encoding)
+    return Source(text, encoding)
+
+
+def _python_decodes(data, encoding):
+    """DecodeError where Python itself would not read these bytes in this encoding: some codecs
+    decode the whole file here but not the way the interpreter reads source (punycode)."""
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(data, "<source>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        if not exc.lineno:  # a decoding error; a syntax error has a line
+            raise DecodeError("Python cannot read it as %s: %s"
+                              % (encoding, " ".join(str(exc.msg).split())))
+    except (ValueError, MemoryError, RecursionError):
+        pass  # the parse decides
 
 
 def write_atomic(path, data, expected):
