@@ -16,6 +16,10 @@ import os
 import pkgutil
 import re
 import shutil
+import signal
+import subprocess
+import sys
+import time
 import tokenize
 
 import pytest
@@ -279,3 +283,197 @@ def test_a_fix_whose_result_python_does_not_compile_is_dropped(write, tfcompat):
     assert "Traceback" not in run.stderr
     if "TFC403" in run.stdout:  # until TFC403 tells Keras methods from module functions
         assert "dropped: its result does not compile (keyword argument repeated" in run.stderr
+
+
+# ------------------------------------------------------------------------------ signals
+def _session(sid):
+    """The live processes of session ``sid`` (zombies, already dead, not counted)."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as handle:
+                fields = handle.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if fields[0] != "Z" and int(fields[3]) == sid:
+            found.append(int(entry))
+    return found
+
+
+def _start_fixing(tmp_path, count, body):
+    originals = {}
+    for i in range(count):
+        name = "m%03d.py" % i
+        source = body + GET_NEXT.replace("ds", "ds%d" % i)
+        originals[name] = (source, body + GET_NEXT_FIXED.replace("ds", "ds%d" % i))
+        (tmp_path / name).write_text(source)
+    proc = subprocess.Popen([sys.executable, "-m", "tfcompat", "lint", "--fix", "--no-cache",
+                             "--jobs", "2", "."], cwd=tmp_path, start_new_session=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 120
+    while proc.poll() is None and time.monotonic() < deadline:
+        if any((tmp_path / n).read_text() == after for n, (_, after) in originals.items()):
+            break
+        time.sleep(0.005)
+    return proc, originals
+
+
+def _left_as_original_or_fixed(tmp_path, originals):
+    states = {n: (tmp_path / n).read_text() for n in originals}
+    assert all(states[n] in pair for n, pair in originals.items())
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(originals)  # no temp file
+    return sum(states[n] == after for n, (_, after) in originals.items())
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="reads the process table in /proc")
+@pytest.mark.parametrize("signum, returncode", [
+    (signal.SIGKILL, -signal.SIGKILL), (signal.SIGTERM, 143), (signal.SIGINT, 130)])
+def test_a_signal_to_the_main_process_leaves_no_worker_and_no_half_fixed_file(
+        tmp_path, signum, returncode):
+    # Files slow to parse (a long chain): the workers are busy when the signal comes.
+    proc, originals = _start_fixing(tmp_path, 40, "y = a" + ".map(f)" * 250 + "\n")
+    try:
+        assert proc.poll() is None, "the run ended before it could be signalled"
+        os.kill(proc.pid, signum)  # the main process only, as a CI runner or `kill` does
+        _, stderr = proc.communicate(timeout=60)
+        assert proc.returncode == returncode, stderr
+        assert b"Traceback" not in stderr
+        deadline, left = time.monotonic() + 5, _session(proc.pid)
+        while left and time.monotonic() < deadline:
+            time.sleep(0.05)
+            left = _session(proc.pid)
+        assert left == [], "worker processes outlived the main process by 5 s"
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except OSError:
+            pass
+        proc.wait()
+    done = _left_as_original_or_fixed(tmp_path, originals)
+    assert done < len(originals)
+
+
+def test_a_burst_of_ctrl_c_leaves_no_temporary_file(tmp_path):
+    for trial in range(2):
+        folder = tmp_path / str(trial)
+        folder.mkdir()
+        proc, originals = _start_fixing(folder, 300, "")
+        try:
+            for _ in range(6):
+                if proc.poll() is not None:
+                    break
+                os.kill(proc.pid, signal.SIGINT)
+                time.sleep(0.01)
+            _, stderr = proc.communicate(timeout=60)
+            assert b"Traceback" not in stderr
+            assert proc.returncode in (0, 130), stderr
+        finally:
+            try:
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            proc.wait()
+        _left_as_original_or_fixed(folder, originals)
+
+
+# ------------------------------------------------------------------------------ permissions
+def test_read_only_and_hard_linked_files_are_not_rewritten(write, tfcompat, tmp_path):
+    read_only = write("ro.py", GET_NEXT)
+    read_only.chmod(0o444)
+    linked = write("linked.py", GET_NEXT)
+    os.link(linked, tmp_path / "twin.txt")
+    run = tfcompat("lint", "ro.py", "linked.py", "--fix", "--no-cache")
+    assert run.returncode == 2, run
+    assert "ro.py:1:1: TFC901 not fixed: the file is read-only" in run.stdout
+    assert ("linked.py:1:1: TFC901 not fixed: the file has 2 hard links, which replacing it "
+            "would split") in run.stdout
+    assert read_only.read_text() == linked.read_text() == GET_NEXT
+    assert (tmp_path / "twin.txt").read_text() == GET_NEXT
+    assert read_only.stat().st_mode & 0o777 == 0o444
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="only root can make a file someone else's")
+def test_a_fixed_file_keeps_its_owner(write, tfcompat):
+    path = write("theirs.py", GET_NEXT)
+    os.chown(path, 12345, 23456)
+    run = tfcompat("lint", "theirs.py", "--fix", "--no-cache")
+    assert run.returncode == 0, run
+    assert path.read_text() == GET_NEXT_FIXED
+    assert (path.stat().st_uid, path.stat().st_gid) == (12345, 23456)
+
+
+# ------------------------------------------------------------------------------ cache
+def _corruptions():
+    """name -> how to spoil a cache file in place."""
+    def replace_with(data):
+        def spoil(path):
+            os.unlink(path)
+            with open(path, "wb") as handle:
+                handle.write(data)
+        return spoil
+
+    def truncate(path):
+        with open(path, "rb") as handle:
+            data = handle.read()
+        replace_with(data[:len(data) // 2])(path)
+
+    def edit(path):  # the JSON stays valid, the checksum no longer matches
+        with open(path, "rb") as handle:
+            data = handle.read()
+        replace_with(data.replace(b'"fixable":true', b'"fixable":false')
+                     .replace(b'"rules":{', b'"rules":{"TFC999":[],'))(path)
+
+    def fifo(path):
+        os.unlink(path)
+        os.mkfifo(path)
+
+    def directory(path):
+        os.unlink(path)
+        os.mkdir(path)
+
+    def unreadable(path):
+        os.chmod(path, 0)
+
+    return {
+        "empty": replace_with(b""), "truncated": truncate, "garbage": replace_with(
+            bytes(range(256)) * 4), "not-utf8": replace_with(b"\xff\xfe{\n}"),
+        "wrong-type": replace_with(b"[1, 2, 3]"), "edited": edit, "fifo": fifo,
+        "directory": directory, "unreadable": unreadable,
+        "nested": replace_with(b"[" * 100000 + b"]" * 100000),
+    }
+
+
+@pytest.mark.parametrize("which", ["index", "rules"])
+def test_a_cache_that_cannot_be_read_is_ignored_and_rebuilt(tmp_path, which):
+    from tfcompat.lint import cache, cli, config, workers
+
+    directory = str(tmp_path / "cache")
+    for kind, spoil in _corruptions().items():
+        folder = tmp_path / kind
+        folder.mkdir()
+        (folder / "a.py").write_text(GET_NEXT)
+        (folder / "clean.py").write_text("x = 1\n")
+        tasks, table = cli.plan([str(folder)], config.Options())
+        store = cache.Cache(directory, cache.salt())
+        workers.rule_tokens(store)
+        workers.run(tasks, table, "check", 1, store)  # warm: the index and the rules
+        names = [n for n in os.listdir(directory) if n.endswith(".json")
+                 and n.startswith("rules-") == (which == "rules")]
+        assert names, os.listdir(directory)
+        for name in names:
+            spoil(os.path.join(directory, name))
+        store = cache.Cache(directory, cache.salt())
+        assert sorted(workers.rule_tokens(store)) == sorted(
+            cls.code for cls in rules.all_rules()), kind
+        results = workers.run(tasks, table, "fix", 1, store, timeout=60)
+        assert [(os.path.basename(r.display), [f.code for f in r.findings], r.fixed)
+                for r in results] == [("a.py", [], 1), ("clean.py", [], 0)], kind
+        assert (folder / "a.py").read_text() == GET_NEXT_FIXED, kind
+        for name in names:  # rebuilt where it could be
+            path = os.path.join(directory, name)
+            if os.path.isdir(path):
+                os.rmdir(path)
+            elif os.path.exists(path):
+                os.unlink(path)

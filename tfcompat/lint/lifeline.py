@@ -7,7 +7,7 @@ inherit the main process's ends of every pipe, so a killed main process leaves t
 notice. Each worker watches its parent's pid instead and ends itself once it changes.
 
 The main process turns SIGTERM into an exception, as Python does SIGINT, so that the run
-stops its workers and exits 143 (130 for Ctrl-C).
+stops its workers and exits 143 (130 for Ctrl-C); signals after the first are ignored.
 """
 import contextlib
 import os
@@ -59,19 +59,27 @@ def stop(proc):
 
 @contextlib.contextmanager
 def signals():
-    """SIGTERM raises Terminated in the main thread for the duration, where it can be set."""
+    """For the duration, the first SIGINT or SIGTERM raises KeyboardInterrupt or Terminated in
+    the main thread, and every later one is ignored: the run is ending already, and a burst of
+    Ctrl-C must not cut its cleanup short. Elsewhere than in the main thread: nothing."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
+    ended = []
 
-    def raise_terminated(signum, frame):
-        raise Terminated()
+    def ending(signum, frame):
+        for each in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(each, signal.SIG_IGN)
+        ended.append(signum)
+        raise KeyboardInterrupt() if signum == signal.SIGINT else Terminated()
 
-    previous = signal.signal(signal.SIGTERM, raise_terminated)
+    previous = {s: signal.signal(s, ending) for s in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        if not ended:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
 
 
 @contextlib.contextmanager
