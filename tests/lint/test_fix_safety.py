@@ -23,8 +23,8 @@ import time
 import tokenize
 
 import pytest
-
 from lint_helpers import GET_NEXT, GET_NEXT_FIXED, run_tfcompat
+
 from tfcompat.lint import engine, files, rules
 from tfcompat.lint.target import parse_target
 
@@ -162,8 +162,8 @@ def build(root):
 
 
 def _comments(text):
-    """The words of the comments of ``text``, without `# noqa` directives: TFC001 removes the unused ones,
-    that is its fix (ruff's RUF100 does the same)."""
+    """The words of the comments of ``text``, without `# noqa` directives: TFC001 removes the
+    unused ones, that is its fix (ruff's RUF100 does the same)."""
     try:
         found = [t.string for t in _tokens(text) if t.type == tokenize.COMMENT]
     except (tokenize.TokenError, SyntaxError):

@@ -74,7 +74,8 @@ def with_keyword(call, name, value):
     if args:
         last = args[-1]
         if last.comma is cst.MaybeSentinel.DEFAULT:
-            args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+            args[-1] = last.with_changes(
+                comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
         else:
             # A trailing comma (often before a newline): the new argument goes after it.
             new = new.with_changes(comma=last.comma)
@@ -162,7 +163,8 @@ def dataset_chain(rule, expr):
     calls = rule.method_chain(expr)
     if not calls:
         return None
-    if is_source(rule, calls[0]) or rule.qualified_name(calls[0].func) in qualnames.PREFETCHED_SOURCES:
+    if is_source(rule, calls[0]) \
+            or rule.qualified_name(calls[0].func) in qualnames.PREFETCHED_SOURCES:
         return calls
     if any(method_name(c) in qualnames.DATASET_METHODS for c in calls):
         return calls
@@ -210,6 +212,19 @@ def swap(rule, first, second):
             rule.replace(second, renamed(second, first))]
 
 
+def shuffle_after(rule, call, names):
+    """For ``call``, a ``.shuffle()`` ending its chain: (the last earlier call of the chain
+    whose method is in ``names``, the fix swapping the two when that call comes right before
+    the shuffle, else None); None when ``call`` is no such shuffle or there is no such call.
+    TFC501 (``repeat``) and TFC502 (``batch``) ask it."""
+    if method_name(call) != "shuffle":
+        return None
+    calls, i = earlier_method(rule, call, names)
+    if i is None or calls[-1] is not call:
+        return None
+    return calls[i], (swap(rule, calls[i], call) if i == len(calls) - 2 else None)
+
+
 # ------------------------------------------------------------------------------ randomness
 def draws_random(rule, function, depth=2):
     """Whether calling ``function`` draws random numbers (directly, or through module
@@ -227,19 +242,19 @@ def draws_random(rule, function, depth=2):
 
 # ------------------------------------------------------------------------------ sessions
 def _session_names(rule):
-    context = rule.context
-    names = getattr(context, "_tfc_session_names", None)
-    if names is None:
-        names = set(_SESSION_NAMES)
-        for node in all_nodes(context.module, (cst.WithItem, cst.Assign)):
-            if isinstance(node, cst.WithItem):
-                if node.asname is not None and isinstance(node.asname.name, cst.Name) \
-                        and is_session(rule, node.item, ()):
-                    names.add(node.asname.name.value)
-            elif len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) \
-                    and is_session(rule, node.value, ()):
-                names.add(node.targets[0].target.value)
-        context._tfc_session_names = names
+    return rule.context.cached(_find_session_names, rule)
+
+
+def _find_session_names(rule):
+    names = set(_SESSION_NAMES)
+    for node in all_nodes(rule.context.module, (cst.WithItem, cst.Assign)):
+        if isinstance(node, cst.WithItem):
+            if node.asname is not None and isinstance(node.asname.name, cst.Name) \
+                    and is_session(rule, node.item, ()):
+                names.add(node.asname.name.value)
+        elif len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) \
+                and is_session(rule, node.value, ()):
+            names.add(node.targets[0].target.value)
     return names
 
 
@@ -274,14 +289,13 @@ def graph_mode(rule):
     placeholders or TF 1 iterators, or turns eager execution off."""
     if rule.target_tf is not None and rule.target_tf < (2, 0):
         return True
-    context = rule.context
-    found = getattr(context, "_tfc_graph_mode", None)
-    if found is None:
-        found = any(method_name(c) in qualnames.ITERATOR_METHODS
-                    or rule.qualified_name(c.func) in qualnames.GRAPH_MODE_MARKERS
-                    for c in all_nodes(context.module, (cst.Call,)))
-        context._tfc_graph_mode = found
-    return found
+    return rule.context.cached(_builds_graph, rule)
+
+
+def _builds_graph(rule):
+    return any(method_name(c) in qualnames.ITERATOR_METHODS
+               or rule.qualified_name(c.func) in qualnames.GRAPH_MODE_MARKERS
+               for c in all_nodes(rule.context.module, (cst.Call,)))
 
 
 def runs_tensors(rule, call):

@@ -1,7 +1,7 @@
 import libcst as cst
 
-from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
 from tfcompat.lint.qualnames import ITERATOR_METHODS
+from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
 
 # Where the function form lives, for each module a file may import under some alias.
 _FUNCTION_HOMES = (("tensorflow", "compat.v1.data"), ("tensorflow.compat.v1", "data"),
@@ -91,7 +91,7 @@ class DatasetIteratorMethod(Rule):
             import tensorflow
             it = (tensorflow.compat.v1.data.make_initializable_iterator(tensorflow.data.Dataset.range(8)
                   .batch(2), shared_name="it"))
-            """),
+            """),  # noqa: E501
         Invalid(
             """
             import tensorflow.compat.v1 as tf

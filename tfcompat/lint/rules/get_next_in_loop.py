@@ -1,7 +1,8 @@
 import libcst as cst
 
+from tfcompat.lint import patterns
+from tfcompat.lint.qualnames import ITERATOR_METHODS
 from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
-from tfcompat.lint.qualnames import ITERATOR_FUNCTIONS, ITERATOR_METHODS
 
 
 class GetNextInLoop(Rule):
@@ -233,7 +234,7 @@ class GetNextInLoop(Rule):
         func = node.func
         if not isinstance(func, cst.Attribute):
             return
-        if self._makes_iterator(node):
+        if patterns.makes_iterator(self, node):
             if self.loops():
                 self.report(func.attr, "`%s()` in a loop builds a new iterator and new graph "
                             "ops on every iteration" % func.attr.value)
@@ -250,14 +251,8 @@ class GetNextInLoop(Rule):
             values = self.context.scopes.attribute_values(receiver)
         else:
             return  # a call: the iterator is made here, and reported as such
-        if any(isinstance(v, cst.Call) and self._makes_iterator(v) for v in values):
+        if any(isinstance(v, cst.Call) and patterns.makes_iterator(self, v) for v in values):
             self.report(node, receiver=self.code_for(receiver), fix=self._hoist(node, loops))
-
-    def _makes_iterator(self, call):
-        func = call.func
-        if isinstance(func, cst.Attribute) and func.attr.value in ITERATOR_METHODS:
-            return True
-        return self.qualified_name(func) in ITERATOR_FUNCTIONS
 
     def _hoist(self, call, loops):
         receiver = call.func.value

@@ -152,10 +152,6 @@ class RepeatBeforeShuffle(Rule):
     ]
 
     def visit_Call(self, node):
-        if patterns.method_name(node) != "shuffle":
-            return
-        calls, i = patterns.earlier_method(self, node, ("repeat",))
-        if i is None or calls[-1] is not node:
-            return
-        fix = patterns.swap(self, calls[i], node) if i == len(calls) - 2 else None
-        self.report(node.func.attr, fix=fix)
+        found = patterns.shuffle_after(self, node, ("repeat",))
+        if found is not None:
+            self.report(node.func.attr, fix=found[1])

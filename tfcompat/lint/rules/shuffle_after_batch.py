@@ -138,10 +138,7 @@ class ShuffleAfterBatch(Rule):
     ]
 
     def visit_Call(self, node):
-        if patterns.method_name(node) != "shuffle":
-            return
-        calls, i = patterns.earlier_method(self, node, _BATCHING)
-        if i is None or calls[-1] is not node:
-            return
-        fix = patterns.swap(self, calls[i], node) if i == len(calls) - 2 else None
-        self.report(node.func.attr, batch=patterns.method_name(calls[i]), fix=fix)
+        found = patterns.shuffle_after(self, node, _BATCHING)
+        if found is not None:
+            batch, fix = found
+            self.report(node.func.attr, batch=patterns.method_name(batch), fix=fix)
