@@ -1,6 +1,7 @@
 import libcst as cst
 
-from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
+from tfcompat.lint import provenance
+from tfcompat.lint.rule import SAFE, Invalid, Rule, Run, Valid
 from tfcompat.lint.qualnames import ITERATOR_METHODS
 
 # Where the function form lives, for each module a file may import under some alias.
@@ -11,11 +12,14 @@ _FUNCTION_HOMES = (("tensorflow", "compat.v1.data"), ("tensorflow.compat.v1", "d
 class DatasetIteratorMethod(Rule):
     """
     ## What it does
-    Finds the `Dataset` methods `make_one_shot_iterator()` and `make_initializable_iterator()`.
+    Finds the `Dataset` methods `make_one_shot_iterator()` and `make_initializable_iterator()`,
+    except in modules that reach TensorFlow only through `import tensorflow.compat.v1 as tf`.
 
     ## Why is this bad?
-    Both methods exist from TF 1.4 to TF 1.15 only: TF 2 removed them from `tf.data.Dataset`,
-    so the line raises `AttributeError` there, even under `tf.compat.v1` graph mode. The
+    Both methods exist from TF 1.4 to TF 1.15 only: TF 2 removed them from `tf.data.Dataset`
+    (`DatasetV2`), so the line raises `AttributeError` there, even under graph mode. Modules
+    importing `tensorflow.compat.v1` alone are left alone: their `tf.data.Dataset` is
+    `DatasetV1`, which keeps both methods on every TF 2 (checked on 2.16). The
     functions `tf.compat.v1.data.make_one_shot_iterator(ds)` and
     `tf.compat.v1.data.make_initializable_iterator(ds)` do the same on TF 1.13 and every later
     version, TF 2 included.
@@ -67,6 +71,13 @@ class DatasetIteratorMethod(Rule):
         """,
         # iter() is the TF 2 way: nothing to say.
         "it = iter(ds)",
+        # A `tensorflow.compat.v1` module: tf.data.Dataset is DatasetV1 there, which keeps
+        # make_one_shot_iterator on every TF 2.
+        Valid("""
+            import tensorflow.compat.v1 as tf
+            it = tf.data.Dataset.range(8).batch(2).make_one_shot_iterator()
+            batch = it.get_next()
+            """, target_tf="2.16"),
     ]
     INVALID = [
         Invalid(
@@ -95,12 +106,14 @@ class DatasetIteratorMethod(Rule):
         Invalid(
             """
             import tensorflow.compat.v1 as tf
+            import tensorflow as tf2
             it = tf.data.Dataset.range(8).make_one_shot_iterator()
             """,
-            at=(2, 31), target_tf="1.13",
+            at=(3, 31), target_tf="1.13",
             fixed="""
             import tensorflow.compat.v1 as tf
-            it = tf.data.make_one_shot_iterator(tf.data.Dataset.range(8))
+            import tensorflow as tf2
+            it = tf2.compat.v1.data.make_one_shot_iterator(tf.data.Dataset.range(8))
             """),
         # Below 1.13 there is no function to move to.
         Invalid(
@@ -156,6 +169,8 @@ class DatasetIteratorMethod(Rule):
             return  # the function form, make_one_shot_iterator(ds)
         if (self.qualified_name(func) or "").startswith("tensorflow."):
             return  # tf.data.make_one_shot_iterator() without a dataset: not this rule's
+        if provenance.compat_v1_module(self):
+            return  # DatasetV1 keeps the method on every TF 2
         self.report(func.attr, method=func.attr.value, fix=self._fix(node))
 
     def _fix(self, node):

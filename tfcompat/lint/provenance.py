@@ -1,0 +1,165 @@
+"""What a rule must prove before it reports, or before its fix is safe: where a value comes from
+(a tf.data pipeline, NumPy, an imported module), whether the module runs in graph or eager mode,
+whether `tf` is `tensorflow.compat.v1` here, and whose method a call is.
+
+Each answer is "proven yes", "proven no", or unknown (None); a rule reports on a proof and
+offers its safe fix only on a proof. Module-wide answers are computed once per file.
+"""
+import libcst as cst
+
+from tfcompat.lint import patterns, qualnames
+
+GRAPH, EAGER = "graph", "eager"
+
+# Dataset methods no NumPy array, pandas object or Python sequence has: a chain holding one
+# is a tf.data pipeline even when its source is out of sight (a parameter, another module).
+# `map`, `filter`, `take`, `skip`, `repeat`, `concatenate`, `apply`, `window` and `batch` are
+# not proof on their own (NumPy's repeat/concatenate, pandas' apply/filter/take, other data
+# libraries' batch/take).
+DATASET_ONLY_METHODS = frozenset((
+    "padded_batch", "flat_map", "interleave", "shuffle", "prefetch", "cache", "unbatch",
+    "rebatch", "with_options", "shard", "map_with_legacy_function", "ragged_batch",
+    "bucket_by_sequence_length", "make_one_shot_iterator", "make_initializable_iterator"))
+
+_EAGER_ON = frozenset(("tensorflow.enable_eager_execution", "tensorflow.enable_v2_behavior"))
+_EAGER_OFF = frozenset(("tensorflow.disable_eager_execution", "tensorflow.disable_v2_behavior"))
+# Calls that only make sense in graph mode: building a Session or a placeholder.
+_GRAPH_ONLY = frozenset(
+    ["tensorflow." + n for n in ("placeholder", "placeholder_with_default")]
+    + list(qualnames.SESSION_FACTORIES))
+_NOT_DATA_LIBRARIES = ("numpy.", "pandas.")
+
+
+def _cached(rule, key, compute):
+    context = rule.context
+    found = getattr(context, key, None)
+    if found is None:
+        found = compute(rule)
+        setattr(context, key, found)
+    return found
+
+
+# ------------------------------------------------------------------------------ graph or eager
+def execution_mode(rule):
+    """GRAPH when the module provably runs graph mode, EAGER when provably eager, else None.
+
+    Graph: a TF 1 target; or the module turns eager execution off (and never on); or it builds
+    Sessions or placeholders and never turns eager execution on. Eager: the module turns eager
+    execution on (`tf.enable_eager_execution()`, `enable_v2_behavior()`) and never off, and
+    builds no Session. A `tensorflow.compat.v1` import alone proves nothing: on TF 2 that code
+    runs eagerly unless something turns eager execution off."""
+    if rule.target_tf is not None and rule.target_tf < (2, 0):
+        return GRAPH
+    on, off, graph_only = _cached(rule, "_tfc_mode_evidence", _mode_evidence)
+    if off and not on:
+        return GRAPH
+    if on and not off:
+        return EAGER if not graph_only else None
+    return GRAPH if graph_only and not on else None
+
+
+def _mode_evidence(rule):
+    on = off = graph_only = False
+    for call in patterns.all_nodes(rule.context.module, (cst.Call,)):
+        name = rule.qualified_name(call.func)
+        if name in _EAGER_ON:
+            on = True
+        elif name in _EAGER_OFF:
+            off = True
+        elif name in _GRAPH_ONLY:
+            graph_only = True
+    return on, off, graph_only
+
+
+def run_by_session(rule, call):
+    """Whether the value of ``call`` is handed straight to a session's ``run`` (or ``.eval()``
+    is called on it): proof that it is a graph tensor."""
+    ancestors = rule.context.ancestors
+    for i in range(len(ancestors) - 1, 0, -1):
+        if ancestors[i] is call:
+            break
+    else:
+        return False
+    parent = ancestors[i - 1] if i > 0 else None
+    if isinstance(parent, cst.Arg) and i > 1 and isinstance(ancestors[i - 2], cst.Call):
+        return patterns.runs_tensors(rule, ancestors[i - 2])
+    return False
+
+
+# ------------------------------------------------------------------------------ compat.v1 modules
+def compat_v1_module(rule):
+    """Whether the module reaches TensorFlow through `tensorflow.compat.v1` only: every
+    module-level import of TensorFlow's top level is `tensorflow.compat.v1` (as `tf` or
+    another name). There `tf.data.Dataset` is `DatasetV1`, whose TF 1 methods
+    (`make_one_shot_iterator`, `output_shapes`...) exist on every TF 2."""
+    return _cached(rule, "_tfc_compat_v1", _compat_v1)
+
+
+def _compat_v1(rule):
+    tops = [q for q in rule.context.imports.toplevel.values()
+            if q in ("tensorflow", "tensorflow.compat.v1", "tensorflow.compat.v2")]
+    return bool(tops) and all(q == "tensorflow.compat.v1" for q in tops)
+
+
+# ------------------------------------------------------------------------------ tf.data
+def dataset_chain(rule, expr):
+    """(calls building ``expr``, proven) when ``expr`` is a tf.data pipeline.
+
+    ``proven`` is True when the chain starts at a tf.data source (a call of a tf.data
+    constructor, followed through reassignments): the value is a Dataset for certain. It is
+    False when only a Dataset-only method (DATASET_ONLY_METHODS) in the chain says so: a
+    pipeline whose source is out of sight. None (not a pipeline) when neither holds, or when
+    the chain starts at a NumPy or pandas call."""
+    calls = rule.method_chain(expr)
+    if not calls:
+        return None
+    first = rule.qualified_name(calls[0].func)
+    if first in qualnames.DATASET_SOURCES or first in qualnames.PREFETCHED_SOURCES:
+        return calls, True
+    if first is not None and first.startswith(_NOT_DATA_LIBRARIES):
+        return None
+    names = patterns.methods(rule, calls)
+    if any(n in DATASET_ONLY_METHODS for n in names):
+        return calls, False
+    return None
+
+
+# ------------------------------------------------------------------------------ whose method
+def module_receiver(rule, call):
+    """Whether ``call`` is ``mod.f(...)`` where ``mod`` is a name bound by an import (relative
+    imports included): a module's function, not an object's method."""
+    receiver = call.func.value if isinstance(call.func, cst.Attribute) else None
+    while isinstance(receiver, cst.Attribute):
+        receiver = receiver.value
+    if not isinstance(receiver, cst.Name):
+        return False
+    found = rule.context.scopes.lookup(receiver.value,
+                                       rule.context.scopes.chain(rule.context.ancestors))
+    statement = found[2] if found else None
+    return isinstance(statement, cst.SimpleStatementLine) and any(
+        isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body)
+
+
+def own_method(rule, call):
+    """Whether ``call`` is ``self.m(...)`` (or ``cls.m``) inside a class that defines ``m``
+    itself: the class's own method, whose signature is the class's, not Keras'."""
+    func = call.func
+    if not (isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name)):
+        return False
+    ancestors = rule.context.ancestors
+    function = next((a for a in reversed(ancestors) if isinstance(a, cst.FunctionDef)), None)
+    cls = next((a for a in reversed(ancestors) if isinstance(a, cst.ClassDef)), None)
+    if function is None or cls is None:
+        return False
+    params = list(function.params.posonly_params) + list(function.params.params)
+    if not params or params[0].name.value != func.value.value:
+        return False
+    method = func.attr.value
+    return any(isinstance(s, cst.FunctionDef) and s.name.value == method
+               for s in cls.body.body)
+
+
+def keras_method_call(rule, call):
+    """Whether ``call`` may be a Keras model's method: neither a module's function nor a
+    class's own method of that name."""
+    return not (module_receiver(rule, call) or own_method(rule, call))
