@@ -135,9 +135,26 @@ def module_receiver(rule, call):
         return False
     found = rule.context.scopes.lookup(receiver.value,
                                        rule.context.scopes.chain(rule.context.ancestors))
-    statement = found[2] if found else None
-    return isinstance(statement, cst.SimpleStatementLine) and any(
-        isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body)
+    if found is not None:
+        statement = found[2]
+        return isinstance(statement, cst.SimpleStatementLine) and any(
+            isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body)
+    # Relative imports bind no qualified name the scopes know: look for the name itself.
+    return receiver.value in _cached(rule, "_tfc_imported_names", _imported_names)
+
+
+def _imported_names(rule):
+    names = set()
+    for node in patterns.all_nodes(rule.context.module, (cst.Import, cst.ImportFrom)):
+        if isinstance(node.names, cst.ImportStar):
+            continue
+        for alias in node.names:
+            bound = alias.asname.name if alias.asname else alias.name
+            while isinstance(bound, cst.Attribute):
+                bound = bound.value
+            if isinstance(bound, cst.Name):
+                names.add(bound.value)
+    return frozenset(names)
 
 
 def own_method(rule, call):

@@ -125,6 +125,8 @@ class Invalid:
     ``fixed`` is the source after ``--fix`` (with ``--unsafe-fixes`` for an UNSAFE rule), or None
     when no fix is offered for it. ``target_tf`` is the ``--target-tf`` it is linted with.
     ``run`` (a ``Run``) marks a whole program whose rewrite is run on real TensorFlow.
+    ``safety``: UNSAFE where this example's fix is unsafe in a rule whose fixes are safe when
+    it can prove their preconditions (``report(..., safety=UNSAFE)``).
     Sources are dedented, so they can be indented triple-quoted strings.
     """
     source: str
@@ -132,6 +134,7 @@ class Invalid:
     fixed: Optional[str] = None
     target_tf: Optional[str] = None
     run: Optional[Run] = None
+    safety: Optional[str] = None
 
     def __post_init__(self):
         object.__setattr__(self, "source", _dedent(self.source))
@@ -170,11 +173,15 @@ class Rule:
         self.context = context
 
     # -- reporting -------------------------------------------------------------------------
-    def report(self, node, message=None, fix=None, **kwargs):
+    def report(self, node, message=None, fix=None, safety=None, **kwargs):
+        """``safety=UNSAFE`` marks this one fix unsafe in a rule whose fixes are safe where it
+        can prove its preconditions (never the other way round)."""
         text = message or self.message
         if kwargs:
             text = text.format(**kwargs)
-        self.context.reports.append((self, node, text, tuple(fix) if fix else None))
+        if safety not in (None, UNSAFE):
+            raise ValueError("a report can only make its fix unsafe")
+        self.context.reports.append((self, node, text, tuple(fix) if fix else None, safety))
 
     def replace(self, node, new):
         """An edit putting ``new`` (a libcst node or source text) where ``node`` is."""
@@ -186,6 +193,14 @@ class Rule:
             new = self.context.module.code_for_node(new)
         rng = self.context.position(node)
         return self._edit(rng.start, rng.end, new)
+
+    def insert_at(self, position, text):
+        """An edit inserting ``text`` at a libcst CodePosition (e.g. a node's range start)."""
+        return self._edit(position, position, text)
+
+    def delete_range(self, start, end):
+        """An edit deleting the text between two libcst CodePositions."""
+        return self._edit(start, end, "")
 
     def insert_before(self, statement, line):
         """An edit inserting one line of code before ``statement``, at its indentation."""

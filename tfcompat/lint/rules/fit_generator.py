@@ -1,7 +1,7 @@
 import libcst as cst
 
-from tfcompat.lint import patterns, qualnames
-from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
+from tfcompat.lint import patterns, provenance, qualnames
+from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run
 
 # Positional parameters the generator methods share across Keras 2.0-2.15 (later ones moved).
 _POSITIONAL = {"fit_generator": ("x", "steps_per_epoch", "epochs", "verbose", "callbacks",
@@ -17,7 +17,9 @@ _KERAS1 = ("samples_per_epoch", "nb_epoch", "nb_val_samples", "nb_worker", "val_
 class FitGenerator(Rule):
     """
     ## What it does
-    Finds `fit_generator`, `evaluate_generator` and `predict_generator` calls.
+    Finds `fit_generator`, `evaluate_generator` and `predict_generator` calls on a model:
+    not a module's function of that name (`training_generator.fit_generator(model, ...)`),
+    nor `self.fit_generator(...)` inside a class that defines `fit_generator` itself.
 
     ## Why is this bad?
     TF 2.1 deprecated them: `fit`, `evaluate` and `predict` take generators and
@@ -46,7 +48,10 @@ class FitGenerator(Rule):
     same (a generator is read on one thread). Offered for `target-tf` 2.1 or later; not when
     the module imports standalone `keras` and the target is below TF 2.6 (multi-backend
     Keras 2.3 `fit` takes no generator), nor for Keras 1 arguments (`samples_per_epoch`...),
-    `*args`, or more positional arguments than the methods share.
+    `*args`, more positional arguments than the methods share, or a keyword given twice.
+    The edits touch only the method name and the arguments they change, so the call's layout,
+    indentation and comments stay; a dropped argument's own comment goes with it, and then the
+    fix is unsafe (a fix that deletes a comment is never safe).
 
     ## Versions
     Deprecated TF 2.1.0; gone in Keras 3.0 (TF 2.16). `workers` & co. in `fit`: TF 2.1-2.15.
@@ -75,6 +80,22 @@ class FitGenerator(Rule):
         """
         from mytrainer import fit_generator
         fit_generator(model, data)
+        """,
+        # A module's function called through the module (Keras 2's own training loop): its
+        # first argument is the model; renaming it would write `steps_per_epoch` twice.
+        """
+        from . import training_generator
+        def fit(model, generator, s, e):
+            return training_generator.fit_generator(model, generator, steps_per_epoch=s,
+                                                    epochs=e)
+        """,
+        # A class's own method of that name: its signature is the class's, not Keras'.
+        """
+        class Task:
+            def predict_generator(self, samples, batch_size=32):
+                return [self.tf_model.predict(s) for s in samples]
+            def predict(self, samples):
+                return self.predict_generator(samples, batch_size=64)
         """,
     ]
     INVALID = [
@@ -136,6 +157,37 @@ class FitGenerator(Rule):
             import tensorflow as tf
             score = model.evaluate(x=batches(), steps=4, workers=0, verbose=0)
             """),
+        # Edits on the call's own text: the file's 2-space indentation and the comments of
+        # kept arguments stay; a dropped argument's comment goes with it, so unsafe.
+        Invalid(
+            """
+            def train(model, gen):
+              history = model.fit_generator(
+                  gen,
+                  steps_per_epoch=10,  # batches per epoch
+                  workers=4,  # parallel loaders
+                  epochs=5)
+            """,
+            at=(2, 19), target_tf="2.16",
+            fixed="""
+            def train(model, gen):
+              history = model.fit(
+                  gen,
+                  steps_per_epoch=10,  # batches per epoch
+                  epochs=5)
+            """, safety=UNSAFE),
+        Invalid(
+            """
+            def score(model, gen):
+              return model.evaluate_generator(gen,
+                                              steps=3)  # eval steps
+            """,
+            at=(2, 16), target_tf="2.16",
+            fixed="""
+            def score(model, gen):
+              return model.evaluate(gen,
+                                              steps=3, verbose=0)  # eval steps
+            """),
         # Standalone keras on TF 2.2: its fit takes no generator.
         Invalid(
             """
@@ -166,46 +218,88 @@ class FitGenerator(Rule):
         method = patterns.method_name(node)
         if method not in qualnames.GENERATOR_METHODS or self.qualified_name(node.func):
             return
+        if not provenance.keras_method_call(self, node):
+            return  # a module's function or a class's own method: not Keras' signature
         new = qualnames.GENERATOR_METHODS[method]
-        self.report(node.func.attr, method=method, new=new, fix=self._fix(node, method, new))
+        fix, safety = self._fix(node, method, new)
+        self.report(node.func.attr, method=method, new=new, fix=fix, safety=safety)
 
     def _fix(self, node, method, new):
+        """(edits, safety): text edits on the call's own ranges, so the rest of the call
+        (layout, indentation, comments) stays as written."""
         if patterns.has_star_args(node) or not self.target_at_least("fit_generator_deprecated"):
-            return None
+            return None, None
         if self._standalone_keras() and not self.target_at_least("keras_package_paired"):
-            return None
+            return None, None
         positional = [a for a in node.args if a.keyword is None]
         names = _POSITIONAL[method]
         if len(positional) > len(names):
-            return None
+            return None, None
         drop = _WORKER_ARGS if self.target_at_least("tf_keras_is_keras3") else ()
-        args, index = [], 0
+        edits = [self.replace(node.func.attr, new)]
+        given = {a.keyword.value for a in node.args if a.keyword is not None}
+        kept, dropped = [], []
+        for index, arg in enumerate(positional):
+            if index and names[index] in given:
+                return None, None  # a keyword given twice: not Keras' signature
+            if index:
+                edits.append(self.insert_at(self.context.position(arg).start,
+                                            names[index] + "="))
         for arg in node.args:
             if arg.keyword is None:
-                if index:
-                    arg = arg.with_changes(keyword=cst.Name(names[index]), equal=_EQUAL)
-                index += 1
-            else:
-                keyword = arg.keyword.value
-                if keyword in _KERAS1:
-                    return None
-                keyword = _RENAMED.get(keyword, keyword)
-                if keyword in drop:
-                    continue
-                arg = arg.with_changes(keyword=cst.Name(keyword))
-            args.append(arg)
-        if args:
-            # A dropped last argument leaves its comma (or its absence) to the new last one.
-            args[-1] = args[-1].with_changes(comma=node.args[-1].comma)
-        call = node.with_changes(func=node.func.with_changes(attr=cst.Name(new)), args=args)
+                kept.append(arg)
+                continue
+            keyword = arg.keyword.value
+            if keyword in _KERAS1:
+                return None, None
+            renamed = _RENAMED.get(keyword, keyword)
+            if renamed in drop:
+                dropped.append(arg)
+                continue
+            if renamed != keyword:
+                if renamed in given:
+                    return None, None
+                edits.append(self.replace(arg.keyword, renamed))
+            kept.append(arg)
+        verbose = ""
         if method != "fit_generator" and patterns.keyword(node, "verbose") is None:
-            call = patterns.with_keyword(call, "verbose", "0")
-        return [self.replace(node, call)]
+            verbose = ", verbose=0"
+        edits += self._delete_arguments(node, kept, dropped, verbose)
+        # A dropped argument's comment would be deleted with it: never a safe edit.
+        comments = any(patterns.all_nodes(a, (cst.Comment,)) for a in dropped)
+        return edits, UNSAFE if comments else None
+
+    def _delete_arguments(self, node, kept, dropped, append=""):
+        """Edits deleting ``dropped`` arguments (a run followed by a kept argument: up to that
+        argument's start; a run at the end: from the last kept argument's end) and putting
+        ``append`` after the last kept argument."""
+        end_of_kept = self.context.position(kept[-1].value).end
+        if not dropped:
+            return [self.insert_at(end_of_kept, append)] if append else []
+        args = list(node.args)
+        drop = {id(a) for a in dropped}
+        edits, i = [], 0
+        while i < len(args):
+            if id(args[i]) not in drop:
+                i += 1
+                continue
+            j = i
+            while j < len(args) and id(args[j]) in drop:
+                j += 1
+            if j < len(args):
+                edits.append(self.delete_range(self.context.position(args[i]).start,
+                                               self.context.position(args[j]).start))
+            else:
+                edits.append(self._edit(end_of_kept, self.context.position(args[j - 1].value).end,
+                                        append))
+                append = ""
+            i = j
+        if append:
+            edits.append(self.insert_at(end_of_kept, append))
+        return edits
 
     def _standalone_keras(self):
         return any(q == "keras" or q.startswith("keras.")
                    for q in self.context.imports.toplevel.values())
 
-
-_EQUAL = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
 

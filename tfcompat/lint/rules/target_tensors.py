@@ -1,4 +1,4 @@
-from tfcompat.lint import patterns, qualnames
+from tfcompat.lint import patterns, provenance, qualnames
 from tfcompat.lint.rule import Invalid, Rule
 
 # (layer, the keyword that feeds it a tensor)
@@ -71,6 +71,14 @@ class TargetTensors(Rule):
         import tensorflow as tf
         inputs = tf.keras.Input(shape=(4,), tensor=None)
         """,
+        # A class's own compile passing the argument through (Keras 2's Model itself).
+        """
+        class Model(Network):
+            def compile(self, optimizer, loss=None, target_tensors=None):
+                pass
+            def fit(self, x=None, y=None):
+                self.compile(optimizer=self.optimizer, loss=self.loss, target_tensors=[y])
+        """,
         # Some other library's Input.
         """
         from myforms import Input
@@ -105,6 +113,8 @@ class TargetTensors(Rule):
 
     def visit_Call(self, node):
         if patterns.method_name(node) == "compile" and self.qualified_name(node.func) is None:
+            if not provenance.keras_method_call(self, node):
+                return  # a class's own compile (Keras' Model itself), a module's function
             arg = patterns.argument(node, None, "target_tensors")
             if arg is not None and not patterns.is_literal(arg.value, None):
                 self.report(arg, what="compile(target_tensors=...)")
