@@ -121,6 +121,9 @@ def dataset_chain(rule, expr):
     names = patterns.methods(rule, calls)
     if any(n in DATASET_ONLY_METHODS for n in names):
         return calls, False
+    # `repeat()` with no count: NumPy's and pandas' repeat require one.
+    if any(n == "repeat" and not c.args for n, c in zip(names, calls)):
+        return calls, False
     return None
 
 
