@@ -183,3 +183,66 @@ def keras_method_call(rule, call):
     """Whether ``call`` may be a Keras model's method: neither a module's function nor a
     class's own method of that name."""
     return not (module_receiver(rule, call) or own_method(rule, call))
+
+
+# ------------------------------------------------------------------------------ Keras consumers
+_KERAS_DATA_KEYWORDS = ("x", "generator", "validation_data")
+
+
+def feeds_keras(rule, function):
+    """Whether the generator ``function`` (a def) reaches a Keras data method of this module:
+    its call (or a name bound to it, or a function returning it) is the data or
+    ``validation_data`` of a ``fit`` / ``evaluate`` / ``predict`` (or ``*_generator``) call."""
+    return function.name.value in _cached(rule, "_tfc_keras_fed", _keras_fed)
+
+
+def _keras_fed(rule):
+    methods = set(qualnames.KERAS_DATA_METHODS) | set(qualnames.GENERATOR_METHODS)
+    fed = set()
+    for call in patterns.all_nodes(rule.context.module, (cst.Call,)):
+        if patterns.method_name(call) not in methods:
+            continue
+        for arg in call.args:
+            if arg.keyword is None and arg is not call.args[0]:
+                continue
+            if arg.keyword is not None and arg.keyword.value not in _KERAS_DATA_KEYWORDS:
+                continue
+            fed.update(_called_names(rule, arg.value))
+    # One level of factories: `def make(): return gen()` fed to Keras feeds `gen`.
+    for function in patterns.all_nodes(rule.context.module, (cst.FunctionDef,)):
+        if function.name.value in fed:
+            for ret in patterns.own_nodes(function, (cst.Return,)):
+                if ret.value is not None:
+                    fed.update(_called_names(rule, ret.value))
+    return frozenset(fed)
+
+
+def _called_names(rule, expr):
+    """Names of the functions whose call makes ``expr``: `gen(...)`, `self.gen(...)`, or a
+    module-level name assigned one of those."""
+    if isinstance(expr, cst.Name):
+        for value in _module_values(rule, expr.value):
+            yield from _called_names(rule, value)
+        yield expr.value
+    elif isinstance(expr, cst.Call):
+        func = expr.func
+        if isinstance(func, cst.Name):
+            yield func.value
+        elif isinstance(func, cst.Attribute):
+            yield func.attr.value
+
+
+def _module_values(rule, name):
+    """Every value assigned to ``name`` anywhere in the module (any scope): a cheap,
+    flow-insensitive view, enough to say that a generator reaches Keras."""
+    values = _cached(rule, "_tfc_assigned_values", _assigned_values)
+    return values.get(name, ())
+
+
+def _assigned_values(rule):
+    found = {}
+    for node in patterns.all_nodes(rule.context.module, (cst.Assign,)):
+        for target in node.targets:
+            if isinstance(target.target, cst.Name):
+                found.setdefault(target.target.value, []).append(node.value)
+    return found
