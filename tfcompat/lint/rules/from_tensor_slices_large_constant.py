@@ -4,6 +4,11 @@ from tfcompat.lint import patterns, qualnames
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 _IN_MEMORY_LIBRARIES = ("numpy.", "pandas.")
+# NumPy constructors whose size their literal arguments give, and the most elements that are
+# not worth a report (1 MB of float64).
+_SIZED = {"numpy.zeros": "shape", "numpy.ones": "shape", "numpy.empty": "shape",
+          "numpy.full": "shape", "numpy.arange": "stop", "numpy.eye": "N"}
+_SMALL = 1 << 17
 # Calls a pipeline may make between the source and its batch for from_arrays to replace them.
 _FOLDED = ("shuffle", "repeat")
 
@@ -14,7 +19,8 @@ class FromTensorSlicesLargeConstant(Rule):
     In graph-mode code (a TF 1 target, or a module that builds sessions, placeholders or TF 1
     iterators), finds `Dataset.from_tensor_slices` / `from_tensors` given in-memory NumPy or
     pandas data: arrays made by `np.*` / `pd.*` calls, directly or through names, tuples,
-    `.astype()`, `.reshape()`, `.values`.
+    `.astype()`, `.reshape()`, `.values`. Arrays of a small literal shape (`np.zeros([28, 28])`,
+    at most 131072 elements) are left alone.
 
     ## Why is this bad?
     In graph mode the arrays become `tf.constant`s inside the GraphDef: the data is copied
@@ -79,6 +85,14 @@ class FromTensorSlicesLargeConstant(Rule):
             x = np.random.rand(100, 4)
             ds = tf.data.Dataset.from_tensor_slices(x).batch(10)
             """, target_tf="2.4"),
+        # A test's small constant of literal shape: a few KB in the graph.
+        """
+        import numpy as np
+        import tensorflow.compat.v1 as tf
+        images = np.zeros([28, 28, 1], dtype=np.uint8)
+        ds = tf.data.Dataset.from_tensors({"image": images, "label": np.ones([])})
+        it = tf.data.make_one_shot_iterator(ds.repeat())
+        """,
         # File names, a range: nothing big in memory.
         """
         import tensorflow as tf
@@ -92,7 +106,7 @@ class FromTensorSlicesLargeConstant(Rule):
             """
             import numpy as np
             import tensorflow as tf
-            x = np.ones((16, 2), "float32")
+            x = np.linspace(0, 1, 32, dtype="float32").reshape(16, 2)
             y = np.ones((16, 1), "float32")
             ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(16).repeat().batch(4)
             model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
@@ -104,7 +118,7 @@ class FromTensorSlicesLargeConstant(Rule):
             import numpy as np
             import tensorflow as tf
             import tfcompat
-            x = np.ones((16, 2), "float32")
+            x = np.linspace(0, 1, 32, dtype="float32").reshape(16, 2)
             y = np.ones((16, 1), "float32")
             ds = tfcompat.from_arrays(x, y, batch_size=4, shuffle=True, repeat=True)
             model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
@@ -136,7 +150,7 @@ class FromTensorSlicesLargeConstant(Rule):
             import numpy as np
             from tensorflow.data import Dataset
             import tensorflow.compat.v1 as tf
-            features = np.arange(4000).reshape(-1, 1)
+            features = np.arange(4000000).reshape(-1, 1)
             it = tf.data.make_one_shot_iterator(Dataset.from_tensor_slices(features).batch(4))
             with tf.Session() as sess:
                 print(sess.run(it.get_next()))
@@ -147,7 +161,7 @@ class FromTensorSlicesLargeConstant(Rule):
             from tensorflow.data import Dataset
             import tensorflow.compat.v1 as tf
             import tfcompat
-            features = np.arange(4000).reshape(-1, 1)
+            features = np.arange(4000000).reshape(-1, 1)
             it = tf.data.make_one_shot_iterator(tfcompat.from_arrays(features, batch_size=4, shuffle=False, repeat=False))
             with tf.Session() as sess:
                 print(sess.run(it.get_next()))
@@ -195,6 +209,8 @@ class FromTensorSlicesLargeConstant(Rule):
         if isinstance(expr, cst.Call):
             name = self.qualified_name(expr.func)
             if name is not None:
+                if _small_literal_array(name, expr):
+                    return False  # a few KB: no graph limit or memory to worry about
                 return name.startswith(_IN_MEMORY_LIBRARIES)
             return isinstance(expr.func, cst.Attribute) and self._in_memory(expr.func.value, depth)
         if isinstance(expr, (cst.Attribute, cst.Subscript)):
@@ -245,3 +261,24 @@ class FromTensorSlicesLargeConstant(Rule):
                 return
             yield call
             current = call
+
+
+def _small_literal_array(name, call):
+    """Whether ``call`` makes a NumPy array whose literal shape holds at most _SMALL elements
+    (`np.zeros([32, 32, 3])`, `np.arange(100)`)."""
+    if name not in _SIZED or len(call.args) == 0:
+        return False
+    arg = patterns.argument(call, 0, _SIZED[name])
+    if arg is None or (name == "numpy.arange" and len(call.args) > 1):
+        return False
+    value = arg.value
+    dims = [e.value for e in value.elements] if isinstance(value, (cst.Tuple, cst.List)) \
+        else [value]
+    count = 1
+    for dim in dims:
+        if not isinstance(dim, cst.Integer):
+            return False
+        count *= dim.evaluated_value
+    if name == "numpy.eye":
+        count *= count
+    return count <= _SMALL
