@@ -88,17 +88,23 @@ def run_by_session(rule, call):
 
 # ------------------------------------------------------------------------------ compat.v1 modules
 def compat_v1_module(rule):
-    """Whether the module reaches TensorFlow through `tensorflow.compat.v1` only: every
-    module-level import of TensorFlow's top level is `tensorflow.compat.v1` (as `tf` or
-    another name). There `tf.data.Dataset` is `DatasetV1`, whose TF 1 methods
+    """Whether the module's tf.data is `tensorflow.compat.v1`'s: it imports
+    `tensorflow.compat.v1` (as `tf` or another name) and never names `tensorflow.data` through
+    a TF 2 import. There `tf.data.Dataset` is `DatasetV1`, whose TF 1 methods
     (`make_one_shot_iterator`, `output_shapes`...) exist on every TF 2."""
     return _cached(rule, "_tfc_compat_v1", _compat_v1)
 
 
 def _compat_v1(rule):
-    tops = [q for q in rule.context.imports.toplevel.values()
-            if q in ("tensorflow", "tensorflow.compat.v1", "tensorflow.compat.v2")]
-    return bool(tops) and all(q == "tensorflow.compat.v1" for q in tops)
+    imports = rule.context.imports
+    if "tensorflow.compat.v1" not in imports.toplevel.values():
+        return False
+    for node in patterns.all_nodes(rule.context.module, (cst.Attribute,)):
+        name = imports.qualify(node, False) if isinstance(node.value, cst.Name) else None
+        if name is not None and (name + ".").startswith(("tensorflow.data.",
+                                                         "tensorflow.compat.v2.data.")):
+            return False
+    return True
 
 
 # ------------------------------------------------------------------------------ tf.data

@@ -13,12 +13,13 @@ class DatasetIteratorMethod(Rule):
     """
     ## What it does
     Finds the `Dataset` methods `make_one_shot_iterator()` and `make_initializable_iterator()`,
-    except in modules that reach TensorFlow only through `import tensorflow.compat.v1 as tf`.
+    except in modules whose tf.data is `tensorflow.compat.v1`'s (`import tensorflow.compat.v1 as
+    tf`, and no `tensorflow.data` named through a TF 2 import).
 
     ## Why is this bad?
     Both methods exist from TF 1.4 to TF 1.15 only: TF 2 removed them from `tf.data.Dataset`
     (`DatasetV2`), so the line raises `AttributeError` there, even under graph mode. Modules
-    importing `tensorflow.compat.v1` alone are left alone: their `tf.data.Dataset` is
+    using `tensorflow.compat.v1`'s tf.data are left alone: their `tf.data.Dataset` is
     `DatasetV1`, which keeps both methods on every TF 2 (checked on 2.16). The
     functions `tf.compat.v1.data.make_one_shot_iterator(ds)` and
     `tf.compat.v1.data.make_initializable_iterator(ds)` do the same on TF 1.13 and every later
@@ -78,6 +79,13 @@ class DatasetIteratorMethod(Rule):
             it = tf.data.Dataset.range(8).batch(2).make_one_shot_iterator()
             batch = it.get_next()
             """, target_tf="2.16"),
+        # Also beside a TF 2 import that names no tf.data.
+        Valid("""
+            import tensorflow as tf_head
+            import tensorflow.compat.v1 as tf
+            iterator = records(params).make_initializable_iterator()
+            hook = tf_head.estimator.StopAtStepHook(last_step=10)
+            """, target_tf="2.16"),
     ]
     INVALID = [
         Invalid(
@@ -107,13 +115,13 @@ class DatasetIteratorMethod(Rule):
             """
             import tensorflow.compat.v1 as tf
             import tensorflow as tf2
-            it = tf.data.Dataset.range(8).make_one_shot_iterator()
+            it = tf2.data.Dataset.range(8).make_one_shot_iterator()
             """,
-            at=(3, 31), target_tf="1.13",
+            at=(3, 32), target_tf="1.13",
             fixed="""
             import tensorflow.compat.v1 as tf
             import tensorflow as tf2
-            it = tf2.compat.v1.data.make_one_shot_iterator(tf.data.Dataset.range(8))
+            it = tf2.compat.v1.data.make_one_shot_iterator(tf2.data.Dataset.range(8))
             """),
         # Below 1.13 there is no function to move to.
         Invalid(

@@ -92,6 +92,9 @@ class FromTensorSlicesLargeConstant(Rule):
         images = np.zeros([28, 28, 1], dtype=np.uint8)
         ds = tf.data.Dataset.from_tensors({"image": images, "label": np.ones([])})
         it = tf.data.make_one_shot_iterator(ds.repeat())
+        input_dim = 4
+        data = np.zeros([input_dim], dtype=np.float32)
+        ds = tf.data.Dataset.from_tensors((data, data)).repeat().batch(2)
         """,
         # File names, a range: nothing big in memory.
         """
@@ -209,7 +212,7 @@ class FromTensorSlicesLargeConstant(Rule):
         if isinstance(expr, cst.Call):
             name = self.qualified_name(expr.func)
             if name is not None:
-                if _small_literal_array(name, expr):
+                if _small_literal_array(name, expr, self.resolve):
                     return False  # a few KB: no graph limit or memory to worry about
                 return name.startswith(_IN_MEMORY_LIBRARIES)
             return isinstance(expr.func, cst.Attribute) and self._in_memory(expr.func.value, depth)
@@ -263,9 +266,9 @@ class FromTensorSlicesLargeConstant(Rule):
             current = call
 
 
-def _small_literal_array(name, call):
+def _small_literal_array(name, call, resolve):
     """Whether ``call`` makes a NumPy array whose literal shape holds at most _SMALL elements
-    (`np.zeros([32, 32, 3])`, `np.arange(100)`)."""
+    (`np.zeros([32, 32, 3])`, `np.arange(100)`; a name assigned an integer counts as one)."""
     if name not in _SIZED or len(call.args) == 0:
         return False
     arg = patterns.argument(call, 0, _SIZED[name])
@@ -276,6 +279,8 @@ def _small_literal_array(name, call):
         else [value]
     count = 1
     for dim in dims:
+        if isinstance(dim, cst.Name):
+            dim = resolve(dim)
         if not isinstance(dim, cst.Integer):
             return False
         count *= dim.evaluated_value
