@@ -195,21 +195,6 @@ def mapped_function(rule, call):
     return called_function(rule, arg.value) if arg is not None else None
 
 
-def swap(rule, first, second):
-    """Edits swapping two adjacent calls of a method chain, ``x.a(1).b(2)`` -> ``x.b(2).a(1)``,
-    in one expression or across ``ds = ds.a(1)`` / ``ds = ds.b(2)``."""
-    def renamed(call, like):
-        return call.with_changes(func=call.func.with_changes(attr=like.func.attr),
-                                 args=like.args)
-
-    if second.func.value is first:
-        inner = renamed(first, second)
-        return [rule.replace(second, renamed(second, first).with_changes(
-            func=second.func.with_changes(value=inner, attr=first.func.attr)))]
-    return [rule.replace(first, renamed(first, second)),
-            rule.replace(second, renamed(second, first))]
-
-
 # ------------------------------------------------------------------------------ randomness
 def draws_random(rule, function, depth=2):
     """Whether calling ``function`` draws random numbers (directly, or through module

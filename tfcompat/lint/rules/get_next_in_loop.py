@@ -2,7 +2,7 @@ import libcst as cst
 
 from tfcompat.lint import patterns, provenance
 from tfcompat.lint.qualnames import ITERATOR_METHODS
-from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
+from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run
 
 
 class GetNextInLoop(Rule):

@@ -1,4 +1,4 @@
-from tfcompat.lint import patterns, provenance, qualnames
+from tfcompat.lint import patterns, provenance
 from tfcompat.lint.rule import Invalid, Rule
 
 # (layer, the keyword that feeds it a tensor)
