@@ -185,6 +185,22 @@ def own_method(rule, call):
                for s in cls.body.body)
 
 
+def keras_model(rule, expr):
+    """Whether ``expr`` is provably a Keras object: a name (or `self.x`) every value of which
+    is a call of something in a Keras namespace (`Sequential(...)`, `keras.Model(...)`,
+    `load_model(...)`, `keras.applications.ResNet50(...)`)."""
+    if isinstance(expr, cst.Name):
+        values = [rule.resolve(expr)]
+    elif isinstance(expr, cst.Attribute):
+        values = rule.context.scopes.attribute_values(expr)
+    else:
+        values = [expr]
+    return bool(values) and all(
+        isinstance(v, cst.Call)
+        and patterns.keras_namespace(rule.qualified_name(v.func) or "") is not None
+        for v in values)
+
+
 def keras_method_call(rule, call):
     """Whether ``call`` may be a Keras model's method: neither a module's function nor a
     class's own method of that name."""

@@ -45,6 +45,20 @@ PREFETCHED_SOURCES = frozenset(("tfcompat.from_arrays", "tfcompat.compat.arrays.
 KERAS_DATA_METHODS = ("fit", "evaluate", "predict")
 GENERATOR_METHODS = {"fit_generator": "fit", "evaluate_generator": "evaluate",
                      "predict_generator": "predict"}
+# Every keyword those methods take in some Keras (1.x names included): a call passing another
+# is some other class's method of the same name.
+_GENERATOR_COMMON = ("generator", "steps", "callbacks", "max_queue_size", "workers",
+                     "use_multiprocessing", "verbose", "val_samples", "max_q_size", "nb_worker",
+                     "pickle_safe")
+GENERATOR_KEYWORDS = {
+    "fit_generator": frozenset((
+        "generator", "steps_per_epoch", "epochs", "verbose", "callbacks", "validation_data",
+        "validation_steps", "validation_freq", "class_weight", "max_queue_size", "workers",
+        "use_multiprocessing", "shuffle", "initial_epoch", "samples_per_epoch", "nb_epoch",
+        "nb_val_samples", "max_q_size", "nb_worker", "pickle_safe")),
+    "evaluate_generator": frozenset(_GENERATOR_COMMON),
+    "predict_generator": frozenset(_GENERATOR_COMMON),
+}
 
 # Functions that return a Session (or the Keras one), canonical names.
 SESSION_FACTORIES = frozenset(

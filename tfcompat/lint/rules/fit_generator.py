@@ -19,7 +19,8 @@ class FitGenerator(Rule):
     ## What it does
     Finds `fit_generator`, `evaluate_generator` and `predict_generator` calls on a model:
     not a module's function of that name (`training_generator.fit_generator(model, ...)`),
-    nor `self.fit_generator(...)` inside a class that defines `fit_generator` itself.
+    nor `self.fit_generator(...)` inside a class that defines `fit_generator` itself, nor a
+    call passing a keyword that no Keras version's method takes (another class's method).
 
     ## Why is this bad?
     TF 2.1 deprecated them: `fit`, `evaluate` and `predict` take generators and
@@ -39,7 +40,11 @@ class FitGenerator(Rule):
     ```
 
     ## Fix safety
-    Safe: from TF 2.1 the generator methods only call `fit` / `evaluate` / `predict`. The fix
+    Safe on a model the module provably builds with Keras (`Sequential(...)`,
+    `keras.Model(...)`, `load_model(...)`, `keras.applications.*`), unsafe on any other
+    receiver (a parameter, an attribute from elsewhere: it may be another class with methods
+    of those names). From TF 2.1 Keras' generator methods only call `fit` / `evaluate` /
+    `predict`. The fix
     renames the method, turns `generator=` into `x=` and positional arguments after the first
     into keywords (their positions differ), and keeps `verbose=0`, the default of
     `evaluate_generator` / `predict_generator`, where it was implicit. For `target-tf` 2.16 or
@@ -89,6 +94,14 @@ class FitGenerator(Rule):
             return training_generator.fit_generator(model, generator, steps_per_epoch=s,
                                                     epochs=e)
         """,
+        # A keyword no Keras takes: a base class's method of that name (defined elsewhere).
+        """
+        class GAN(KerasModel):
+            def fit_gan(self, batches):
+                return self.fit_generator([(batches, [], [])], variables=self.gen_variables)
+        scores = model.evaluate_generator(model.default_generator(data), [metric],
+                                          per_task_metrics=True)
+        """,
         # A class's own method of that name: its signature is the class's, not Keras'.
         """
         class Task:
@@ -130,7 +143,7 @@ class FitGenerator(Rule):
             """
             model.fit_generator(batches(), steps_per_epoch=100, epochs=5, workers=2)
             """,
-            at=(1, 7), target_tf="2.1",
+            at=(1, 7), target_tf="2.1", safety=UNSAFE,
             fixed="""
             model.fit(batches(), steps_per_epoch=100, epochs=5, workers=2)
             """),
@@ -138,12 +151,14 @@ class FitGenerator(Rule):
         Invalid(
             """
             from tensorflow.keras.models import Model
+            model = Model(inputs, outputs)
             model.fit_generator(datagen, 1, 5,
                                 verbose=2, max_queue_size=2, use_multiprocessing=False)
             """,
-            at=(2, 7), target_tf="2.16",
+            at=(3, 7), target_tf="2.16",
             fixed="""
             from tensorflow.keras.models import Model
+            model = Model(inputs, outputs)
             model.fit(datagen, steps_per_epoch=1, epochs=5,
                                 verbose=2)
             """),
@@ -152,7 +167,7 @@ class FitGenerator(Rule):
             import tensorflow as tf
             score = model.evaluate_generator(generator=batches(), steps=4, workers=0)
             """,
-            at=(2, 15), target_tf="2.4",
+            at=(2, 15), target_tf="2.4", safety=UNSAFE,
             fixed="""
             import tensorflow as tf
             score = model.evaluate(x=batches(), steps=4, workers=0, verbose=0)
@@ -182,7 +197,7 @@ class FitGenerator(Rule):
               return model.evaluate_generator(gen,
                                               steps=3)  # eval steps
             """,
-            at=(2, 16), target_tf="2.16",
+            at=(2, 16), target_tf="2.16", safety=UNSAFE,
             fixed="""
             def score(model, gen):
               return model.evaluate(gen,
@@ -201,7 +216,7 @@ class FitGenerator(Rule):
             import keras.backend as K
             preds = model.predict_generator(batches(), 4, max_q_size=1, pickle_safe=True)
             """,
-            at=(2, 15), target_tf="2.16",
+            at=(2, 15), target_tf="2.16", safety=UNSAFE,
             fixed="""
             import keras.backend as K
             preds = model.predict(batches(), steps=4, verbose=0)
@@ -220,6 +235,9 @@ class FitGenerator(Rule):
             return
         if not provenance.keras_method_call(self, node):
             return  # a module's function or a class's own method: not Keras' signature
+        if any(a.keyword is not None and a.keyword.value not in qualnames.GENERATOR_KEYWORDS[method]
+               for a in node.args):
+            return  # a keyword no Keras takes: another class's method of that name
         new = qualnames.GENERATOR_METHODS[method]
         fix, safety = self._fix(node, method, new)
         self.report(node.func.attr, method=method, new=new, fix=fix, safety=safety)
@@ -265,9 +283,11 @@ class FitGenerator(Rule):
         if method != "fit_generator" and patterns.keyword(node, "verbose") is None:
             verbose = ", verbose=0"
         edits += self._delete_arguments(node, kept, dropped, verbose)
-        # A dropped argument's comment would be deleted with it: never a safe edit.
+        # A dropped argument's comment would be deleted with it: never a safe edit. And the
+        # rename is safe only on what is provably a Keras model.
         comments = any(patterns.all_nodes(a, (cst.Comment,)) for a in dropped)
-        return edits, UNSAFE if comments else None
+        proven = provenance.keras_model(self, node.func.value)
+        return edits, UNSAFE if comments or not proven else None
 
     def _delete_arguments(self, node, kept, dropped, append=""):
         """Edits deleting ``dropped`` arguments (a run followed by a kept argument: up to that
