@@ -129,6 +129,8 @@ def rewrite(rule, target):
 
 
 def _moved_import(node, source, target):
+    """The import moved onto ``target``, or None when it cannot be: a module the target does
+    not have (qualnames.KERAS_MODULES), `import keras.layers` binding `keras`, and the like."""
     old, new = PATHS[source], PATHS[target]
     if isinstance(node, cst.ImportFrom):
         module = analysis.dotted(node.module)
@@ -138,6 +140,8 @@ def _moved_import(node, source, target):
             if len(names) != 1:
                 return None
             return _import_module(new, names[0][1] or "keras")
+        if not _exists(new, module[len(old):]):
+            return None
         return "from %s import %s" % (new + module[len(old):], _aliases(names))
     lines = []
     for alias in node.names:
@@ -147,9 +151,16 @@ def _moved_import(node, source, target):
             continue
         if alias.asname is None and "." in path:
             return None  # `import keras.layers` binds `keras` to the whole package
+        if not _exists(new, path[len(old):]):
+            return None
         bound = alias.asname.name.value if alias.asname else path
         lines.append(_import_module(new + path[len(old):], bound))
     return "; ".join(lines)
+
+
+def _exists(namespace, rest):
+    """Whether ``namespace + rest`` (rest: '' or '.sub.module') is a module the namespace has."""
+    return rest.lstrip(".") in qualnames.KERAS_MODULES.get(namespace, ())
 
 
 def _import_module(path, bound):

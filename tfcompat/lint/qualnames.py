@@ -75,6 +75,29 @@ PY_FUNCTIONS = frozenset(("tensorflow.py_func", "tensorflow.py_function",
 SHAPE_SETTERS = frozenset(("tensorflow.ensure_shape", "tensorflow.reshape",
                            "tensorflow.debugging.assert_shapes"))
 
+# Submodules an import rewrite may name in each Keras namespace it moves code onto: public
+# modules of every release it targets (tf.keras TF 1.9-2.15, tf_keras 2.15+, Keras 3), checked
+# by importing each in the TF cells (tests/runtime/test_keras_modules.py). Standalone Keras 2
+# paths such as keras.layers.convolutional, keras.layers.advanced_activations,
+# keras.utils.generic_utils and keras.utils.np_utils are not public in any of them.
+_KERAS2_MODULES = (
+    "", "activations", "applications", "backend", "callbacks", "constraints", "datasets",
+    "datasets.boston_housing", "datasets.cifar10", "datasets.cifar100",
+    "datasets.fashion_mnist", "datasets.imdb", "datasets.mnist", "datasets.reuters",
+    "initializers", "layers", "losses", "metrics", "models", "optimizers", "preprocessing",
+    "preprocessing.image", "preprocessing.sequence", "preprocessing.text", "regularizers",
+    "utils")
+KERAS_MODULES = {
+    "tensorflow.keras": frozenset(_KERAS2_MODULES),
+    "tf_keras": frozenset(_KERAS2_MODULES),
+    "keras": frozenset((
+        "", "activations", "applications", "backend", "callbacks", "constraints", "datasets",
+        "datasets.boston_housing", "datasets.cifar10", "datasets.cifar100",
+        "datasets.fashion_mnist", "datasets.imdb", "datasets.mnist", "datasets.reuters",
+        "initializers", "layers", "losses", "metrics", "models", "optimizers", "preprocessing",
+        "preprocessing.image", "preprocessing.sequence", "regularizers", "utils")),
+}
+
 # The three Keras namespaces one module should not mix.
 KERAS_NAMESPACES = {"keras": "keras", "tensorflow.keras": "tf.keras",
                     "tensorflow.python.keras": "tf.keras", "tf_keras": "tf_keras"}
