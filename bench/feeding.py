@@ -25,9 +25,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import tfcompat  # noqa: E402
-from tfcompat import tfshim  # noqa: E402
-from tfcompat.compat.arrays import feeds_numpy  # noqa: E402
-from tfcompat.compat.runtime import keras_module  # noqa: E402
+from tfcompat.compat import tfshim  # noqa: E402
+from tfcompat.compat.flavors import keras_module  # noqa: E402
+from tfcompat.compat.paths.dataset_eager import feeds_numpy  # noqa: E402
 
 SAMPLES, BATCH, FEATURES, CLASSES = 60000, 128, 784, 10
 STEPS = SAMPLES // BATCH

@@ -24,7 +24,7 @@ def child(gb, flavor, path):
 
     sys.path.insert(0, ROOT)
     import tfcompat
-    from tfcompat.compat.runtime import keras_module
+    from tfcompat.compat.flavors import keras_module
 
     rows = int(gb * 1e9 / (FEATURES * 4))
     x = np.empty((rows, FEATURES), "float32")  # filled in chunks: no float64 temporary

@@ -3,8 +3,8 @@
 Importing this package imports neither TensorFlow nor Keras (nor NumPy); they load on first use.
 """
 from tfcompat.compat.errors import DataError, TensorFlowMissingError, UnsupportedPathError
-from tfcompat.compat.paths.base import FeedingPath
-from tfcompat.compat.runtime import PathStatus, Runtime, detect
+from tfcompat.compat.paths import FeedingPath, PathStatus
+from tfcompat.compat.runtime import Runtime, detect
 
 __version__ = "0.1.0"
 

@@ -12,6 +12,7 @@ The runtime half imports this module on Python 3.6, so it is plain data and name
 import collections
 
 # Keras flavours (also the values of Runtime.keras_flavor).
+# (The linter's keras-target "keras" is another thing: the `keras` import namespace.)
 KERAS = "keras"        # standalone multi-backend Keras 2.0-2.3
 TF_KERAS = "tf.keras"  # Keras 2 bundled in TensorFlow (tf.keras, or the `keras` 2.4-2.15 package)
 KERAS3 = "keras3"      # Keras 3 (tf.keras from TF 2.16 on, any backend)

@@ -58,7 +58,7 @@ def test_doctor_table_lists_every_path_with_its_reason():
     proc = run("doctor")
     assert proc.returncode == 0, proc.stderr
     for status in tfcompat.detect().paths:
-        line = next(l for l in proc.stdout.splitlines() if status.name in l)
+        line = next(out for out in proc.stdout.splitlines() if status.name in out)
         assert line.split()[0] == ("ok" if status.available else "no")
         assert status.reason in line
 

@@ -2,7 +2,6 @@
 import textwrap
 
 import pytest
-
 from lint_helpers import run_tfcompat
 
 

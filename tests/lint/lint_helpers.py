@@ -13,6 +13,7 @@ GET_NEXT = textwrap.dedent("""\
     while True:
         x = sess.run(it.get_next())
     """)
+GET_NEXT_LINE = "    x = sess.run(it.get_next())"  # the line TFC102 reports in GET_NEXT
 GET_NEXT_FIXED = textwrap.dedent("""\
     import tensorflow as tf
     it = tf.compat.v1.data.make_one_shot_iterator(ds)
@@ -20,6 +21,11 @@ GET_NEXT_FIXED = textwrap.dedent("""\
     while True:
         x = sess.run(next_element)
     """)
+
+
+def with_comment(comment):
+    """GET_NEXT with ``comment`` at the end of the line TFC102 reports."""
+    return GET_NEXT.replace(GET_NEXT_LINE, GET_NEXT_LINE + "  " + comment)
 
 
 class Run:

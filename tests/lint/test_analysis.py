@@ -64,9 +64,10 @@ def test_import_alias_is_the_module_level_name():
             import tensorflow as local_tf
             g()
         """
-    ask = lambda rule, node: (rule.import_alias("tensorflow"),
-                              rule.import_alias("tensorflow.compat.v1"),
-                              rule.import_alias("jax"))
+    def ask(rule, node):
+        return (rule.import_alias("tensorflow"), rule.import_alias("tensorflow.compat.v1"),
+                rule.import_alias("jax"))
+
     assert probe(source, ask)["g()"] == ("tf", "v1", None)
 
 
@@ -156,19 +157,20 @@ def test_resolve_skips_class_bodies_for_methods():
     ("for a in b:\n    g = lambda: f()\n", []),
 ])
 def test_loops_are_those_that_run_the_node_on_every_iteration(source, expected):
-    found = probe(source, lambda rule, node: [type(l.node).__name__ for l in rule.loops()])
+    found = probe(source, lambda rule, node: [type(loop.node).__name__ for loop in rule.loops()])
     assert found["f()"] == expected
 
 
 def test_loop_statement_is_where_a_hoisted_line_goes():
     source = "x = 1; y = [f() for a in b]\n"
-    found = probe(source, lambda rule, node: [rule.code_for(l.statement) for l in rule.loops()])
+    found = probe(source, lambda rule, node: [rule.code_for(loop.statement)
+                                            for loop in rule.loops()])
     assert found["f()"] == [source]
 
 
 def test_a_loop_inside_a_lambda_has_no_statement_to_hoist_before():
     found = probe("g = lambda: [f() for a in b]\n",
-                  lambda rule, node: [l.statement for l in rule.loops()])
+                  lambda rule, node: [loop.statement for loop in rule.loops()])
     assert found["f()"] == [None]
 
 

@@ -4,8 +4,9 @@ import os
 import subprocess
 import sys
 
-import tfcompat
 from lint_helpers import GET_NEXT, GET_NEXT_FIXED
+
+import tfcompat
 from tfcompat.lint import cache as cache_mod
 from tfcompat.lint.results import Finding
 

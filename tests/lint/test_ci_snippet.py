@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from lint_helpers import ROOT, readme_blocks
 
 yaml = pytest.importorskip("yaml", reason="PyYAML (a pre-commit dependency) is not installed")

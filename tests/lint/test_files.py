@@ -4,8 +4,8 @@ import shutil
 import subprocess
 
 import pytest
-
 from lint_helpers import GET_NEXT
+
 from tfcompat.lint import config, files
 
 

@@ -7,9 +7,10 @@ import textwrap
 import time
 
 import libcst as cst
-
 from lint_helpers import GET_NEXT, GET_NEXT_FIXED
+
 from tfcompat.lint import engine, report, rules
+from tfcompat.lint.results import FileResult
 from tfcompat.lint.rule import SAFE, UNSAFE, Rule
 
 BOTH = textwrap.dedent("""\
@@ -18,13 +19,7 @@ BOTH = textwrap.dedent("""\
     while True:
         x = sess.run(it.get_next())
     """)
-BOTH_FIXED = textwrap.dedent("""\
-    import tensorflow as tf
-    it = tf.compat.v1.data.make_one_shot_iterator(ds)
-    next_element = it.get_next()
-    while True:
-        x = sess.run(next_element)
-    """)
+BOTH_FIXED = GET_NEXT_FIXED  # TFC401's fix, then TFC102's
 
 
 def test_fix_writes_the_file_and_exits_0_when_nothing_is_left(write, tfcompat):
@@ -189,7 +184,7 @@ def test_unsafe_fixes_only_with_unsafe_fixes():
                                                                            "unsafe")
     assert engine.Linter([RenamesPrint]).fix(source).text == source
     assert engine.Linter([RenamesPrint], unsafe_fixes=True).fix(source).text == "log(1)\n"
-    summary = report.summary([engine.FileResult("a.py", [finding])])
+    summary = report.summary([FileResult("a.py", [finding])])
     assert summary == ["Found 1 finding.", "1 more fix with --unsafe-fixes."]
 
 

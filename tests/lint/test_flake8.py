@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from lint_helpers import GET_NEXT, readme_blocks, run_tfcompat
 
 pytest.importorskip("flake8", reason="flake8 is not installed")

@@ -3,8 +3,8 @@ the run exits 2 without a traceback, and --fix changes no byte of a bad file."""
 import os
 
 import pytest
-
 from lint_helpers import GET_NEXT, GET_NEXT_FIXED
+
 from tfcompat.lint import cli, config, workers
 
 FIFTY_MB = 50 * 1024 * 1024

@@ -5,7 +5,6 @@ import subprocess
 import sys
 
 import pytest
-
 from lint_helpers import GET_NEXT
 
 BOTH = """\
@@ -93,7 +92,10 @@ def test_json_edits_applied_give_the_fixed_file(write, tfcompat, tmp_path):
                                  "--target-tf", "2.0").json() for e in d["fix"]["edits"]]
     text = (tmp_path / "a.py").read_text()
     lines = text.splitlines(True)
-    offset = lambda loc: sum(len(l) for l in lines[:loc["row"] - 1]) + loc["column"] - 1
+
+    def offset(loc):
+        return sum(len(line) for line in lines[:loc["row"] - 1]) + loc["column"] - 1
+
     for e in sorted(edits, key=lambda e: offset(e["location"]), reverse=True):
         text = text[:offset(e["location"])] + e["content"] + text[offset(e["end_location"]):]
     tfcompat("lint", "a.py", "--fix", "--target-tf", "2.0")
@@ -154,7 +156,7 @@ def test_output_order_does_not_depend_on_jobs(write, tfcompat):
     two = tfcompat("lint", ".", "--jobs", "2", "--no-cache")
     assert one.returncode == two.returncode == 1
     assert one.stdout == two.stdout
-    names = [l.split(":")[0] for l in one.stdout.splitlines() if ":" in l]
+    names = [line.split(":")[0] for line in one.stdout.splitlines() if ":" in line]
     assert names == sorted(names)
 
 

@@ -10,7 +10,6 @@ import subprocess
 import sys
 
 import pytest
-
 from lint_helpers import GET_NEXT, GET_NEXT_FIXED, readme_blocks
 
 pre_commit = pytest.importorskip("pre_commit", reason="pre-commit is not installed")

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from tfcompat.lint import codenames, engine, rules, workers
+from tfcompat.lint import codenames, engine, pipeline, rules
 from tfcompat.lint.prefilter import Prefilter, groups, has_name
 from tfcompat.lint.rule import Valid, parse_target
 from tfcompat.lint.rules import problems
@@ -33,7 +33,8 @@ def _summary(findings):
 
 
 def _with_prefilter(source, enabled, target, mode):
-    codes = workers.rules_to_run(PREFILTER, source.encode(), tuple(c.code for c in enabled), mode)
+    codes = pipeline.rules_to_run(
+        PREFILTER.rules_for(source.encode(), tuple(c.code for c in enabled)), mode)
     if codes == ():
         return [] if mode == "check" else source
     chosen = enabled if codes is None else [c for c in enabled if c.code in codes]

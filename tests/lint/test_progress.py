@@ -10,8 +10,8 @@ import termios
 import time
 
 import pytest
-
 from lint_helpers import GET_NEXT, GET_NEXT_FIXED
+
 from tfcompat.lint import progress
 
 pytest.importorskip("tqdm", reason="tqdm (a dependency) is not installed")
@@ -114,7 +114,8 @@ def test_verbose_tells_configuration_files_and_workers(tfcompat, write):
     assert run.returncode == 1
     assert "a.py:4:18: TFC102" in run.stdout  # the report is the same
     lines = run.stderr.splitlines()
-    assert any(l.startswith("[tfcompat] read ") and l.endswith("pyproject.toml") for l in lines)
+    assert any(line.startswith("[tfcompat] read ") and line.endswith("pyproject.toml")
+               for line in lines)
     assert "[tfcompat] 2 files, at most 1 worker process, cache: " in run.stderr
     assert "[tfcompat] a.py: 1 finding" in lines and "[tfcompat] b.py: 0 findings" in lines
     assert lines[-1].startswith("[tfcompat] done in ")

@@ -1,8 +1,11 @@
 """The registry finds rules by listing tfcompat/lint/rules/, and checks their shape."""
 import os
+import re
+import textwrap
 
 import pytest
 
+from tfcompat.lint import rule as rule_api
 from tfcompat.lint import rules
 from tfcompat.lint.rule import DOC_SECTIONS, Invalid, Rule
 
@@ -21,6 +24,23 @@ def test_every_module_in_the_folder_is_a_registered_rule():
 def test_registered_rules_have_no_problems():
     for cls in rules.all_rules():
         assert rules.problems(cls) == []
+
+
+def test_the_rule_api_example_is_tfc401_as_it_is():
+    block = re.search(r"A rule in full.*?::\n\n(.*?)\n\S", rule_api.__doc__, re.S).group(1)
+    namespace = {}
+    exec(textwrap.dedent(block), namespace)
+    example, real = namespace["DatasetIteratorMethod"], rules.get("TFC401")
+    assert example.code == real.code
+    for attr in ("name", "message", "tokens", "modules", "called", "fix", "fix_tf"):
+        assert getattr(example, attr) == getattr(real, attr), attr
+    for attr in ("VALID", "INVALID"):
+        shown = [_plain(e) for e in getattr(example, attr)]
+        assert shown and shown == [_plain(e) for e in getattr(real, attr)][:len(shown)], attr
+
+
+def _plain(example):
+    return textwrap.dedent(example).strip() if isinstance(example, str) else example
 
 
 def test_lookup_by_code_or_name():
@@ -67,9 +87,10 @@ def test_rules_command_lists_codes_names_and_fixes(tfcompat):
     run = tfcompat("rules")
     assert run.returncode == 0, run
     lines = run.stdout.splitlines()
-    assert any(l.split()[:4] == ["TFC102", "get-next-in-loop", "fix:", "safe"] for l in lines)
-    assert any(l.startswith("TFC401") and "safe (TF >= 1.13)" in l for l in lines)
-    assert any(l.startswith("TFC902") and "syntax-error" in l for l in lines)
+    assert any(line.split()[:4] == ["TFC102", "get-next-in-loop", "fix:", "safe"]
+               for line in lines)
+    assert any(line.startswith("TFC401") and "safe (TF >= 1.13)" in line for line in lines)
+    assert any(line.startswith("TFC902") and "syntax-error" in line for line in lines)
 
 
 def test_rules_command_json(tfcompat):

@@ -1,12 +1,9 @@
 """`# noqa` on the reported line, and `# tfcompat: noqa` in the file's header."""
-import textwrap
 
 import pytest
+from lint_helpers import GET_NEXT, GET_NEXT_LINE, with_comment
 
-from lint_helpers import GET_NEXT
 from tfcompat.lint import engine, rules
-
-REPORTED_LINE = "    x = sess.run(it.get_next())"
 
 
 def lint(source):
@@ -14,9 +11,6 @@ def lint(source):
     linter = engine.Linter([cls for cls in rules.all_rules() if cls.code != "TFC001"])
     return [(f.code, f.line) for f in linter.check(source)]
 
-
-def with_comment(comment):
-    return GET_NEXT.replace(REPORTED_LINE, REPORTED_LINE + "  " + comment)
 
 
 @pytest.mark.parametrize("comment", [
@@ -44,7 +38,7 @@ def test_noqa_for_something_else_keeps_the_finding(comment):
 def test_noqa_on_another_line_or_in_a_string_does_not_count():
     source = GET_NEXT.replace("import tensorflow as tf", "import tensorflow as tf  # noqa")
     assert lint(source) == [("TFC102", 4)]
-    source = GET_NEXT.replace(REPORTED_LINE, '    x = sess.run(it.get_next(), "# noqa")')
+    source = GET_NEXT.replace(GET_NEXT_LINE, '    x = sess.run(it.get_next(), "# noqa")')
     assert lint(source) == [("TFC102", 4)]
 
 

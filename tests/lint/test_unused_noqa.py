@@ -1,19 +1,14 @@
 """`--add-noqa` and TFC001 (unused-noqa), together with the rules whose codes they name."""
 import pytest
+from lint_helpers import GET_NEXT, GET_NEXT_LINE, with_comment
 
-from lint_helpers import GET_NEXT
 from tfcompat.lint import engine, rules
-
-LOOP_LINE = "    x = sess.run(it.get_next())"
 
 
 def lint(source, without=()):
     linter = engine.Linter([c for c in rules.all_rules() if c.code not in without])
     return [(f.code, f.line, f.message) for f in linter.check(source)]
 
-
-def with_comment(comment):
-    return GET_NEXT.replace(LOOP_LINE, LOOP_LINE + "  " + comment)
 
 
 @pytest.mark.parametrize("comment", [
@@ -81,7 +76,7 @@ def test_add_noqa_then_tfc001_then_fix_the_whole_cycle(write, tfcompat, tmp_path
     assert "Added 3 noqa directives." in run.stderr
     assert "no noqa added for TFC102 on line 8: it ends inside a string" in run.stderr
     added = (tmp_path / "a.py").read_text()
-    assert added.splitlines()[3] == LOOP_LINE + "  # noqa: TFC102"
+    assert added.splitlines()[3] == GET_NEXT_LINE + "  # noqa: TFC102"
     assert added.splitlines()[5] == "    y = sess.run(it.get_next())  # noqa: E501, TFC102"
     assert added.splitlines()[6] == "    z = sess.run(it.get_next())  # the old way  # noqa: TFC102"
     after = tfcompat("lint", "--output-format", "json", "a.py").json()
@@ -109,7 +104,7 @@ def test_add_noqa_keeps_line_endings_and_encoding(write, tfcompat, tmp_path):
                               "# -*- coding: latin-1 -*-\nimport tensorflow as tf\ns = 'caf\xe9'\n")
     write("a.py", source.replace("\n", "\r\n").encode("latin-1"))
     assert tfcompat("lint", "--add-noqa", "a.py").returncode == 0
-    expected = source.replace(LOOP_LINE, LOOP_LINE + "  # noqa: TFC102")
+    expected = source.replace(GET_NEXT_LINE, GET_NEXT_LINE + "  # noqa: TFC102")
     assert (tmp_path / "a.py").read_bytes() == expected.replace("\n", "\r\n").encode("latin-1")
 
 

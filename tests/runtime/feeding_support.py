@@ -4,7 +4,7 @@ import pytest
 
 import tfcompat
 from tfcompat.compat import tfshim
-from tfcompat.compat.runtime import keras_module
+from tfcompat.compat.flavors import keras_module
 
 FEATURES = 4
 SAMPLES = 512

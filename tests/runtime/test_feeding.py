@@ -7,10 +7,19 @@ import numpy as np
 import pytest
 
 import tfcompat
-from tfcompat import FeedingPath, UnsupportedPathError, paths
+from tfcompat import FeedingPath, UnsupportedPathError
+from tfcompat.compat import paths
 
-from .feeding_support import (BATCH, STEPS, fresh, flavor_params, keras_loss, linear_model,
-                              task, zipped_dataset)
+from .feeding_support import (
+    BATCH,
+    STEPS,
+    flavor_params,
+    fresh,
+    keras_loss,
+    linear_model,
+    task,
+    zipped_dataset,
+)
 
 PATHS = [pytest.param(p, id=p.value) for p in FeedingPath] + [pytest.param(None, id="auto")]
 

@@ -93,13 +93,15 @@ def test_repeated_dataset_lets_fit_know_its_epoch_length():
 @pytest.mark.skipif(graph_mode(), reason="tensors of the arrays are an eager construction")
 def test_gathering_from_tensors_gives_the_same_batches_as_numpy():
     from tfcompat.compat.arrays import ArraySource
+    from tfcompat.compat.paths.dataset_eager import TENSOR_GATHER_MAX
 
     x = np.arange(300, dtype="float32").reshape(-1, 1)
     y = (np.arange(300) % 3).astype("int64")
     runs = []
-    for in_tensors in (False, True):
+    for tensor_gather_max in (0, TENSOR_GATHER_MAX):
         batches = tfcompat.numpy_batches(
-            ArraySource(x, y, 32, True, 5).dataset(repeat=True, in_tensors=in_tensors))
+            ArraySource(x, y, 32, True, 5).dataset(repeat=True,
+                                                   tensor_gather_max=tensor_gather_max))
         runs.append([next(batches) for _ in range(20)])  # two passes of 10 batches
     for (xa, ya), (xb, yb) in zip(*runs):
         assert np.array_equal(xa, xb) and np.array_equal(ya, yb)
@@ -112,8 +114,9 @@ def two_inputs():
 
 
 @pytest.mark.skipif(not graph_mode(), reason="batch_op is a graph-mode construction")
-def test_batch_op_gathers_the_datasets_batches_from_numpy_or_variables(monkeypatch):
+def test_batch_op_gathers_the_datasets_batches_from_numpy_or_variables():
     from tfcompat.compat import arrays
+    from tfcompat.compat.paths.tensor_input import VARIABLE_GATHER_MAX
 
     tf = tfshim.tf()
     v1 = tfshim.v1()
@@ -121,10 +124,9 @@ def test_batch_op_gathers_the_datasets_batches_from_numpy_or_variables(monkeypat
     plans = [[(None, False), (tf.float32, False)], [(tf.float32, True)]]  # cast, add an axis
     expected = tfcompat.numpy_batches(arrays.ArraySource(x, y, 32, True, 5).dataset(repeat=True))
     expected = [next(expected) for _ in range(20)]  # two passes of 10, the last of each short
-    for cap, variables in ((arrays.VARIABLE_GATHER_MAX, 3), (0, 0)):
-        monkeypatch.setattr(arrays, "VARIABLE_GATHER_MAX", cap)
+    for cap, variables in ((VARIABLE_GATHER_MAX, 3), (0, 0)):
         with tf.Graph().as_default() as graph, v1.Session() as session:
-            xs, ys = arrays.ArraySource(x, y, 32, True, 5).batch_op(plans, session)
+            xs, ys = arrays.ArraySource(x, y, 32, True, 5).batch_op(plans, session, cap)
             made = [op for op in graph.get_operations() if op.type in ("VarHandleOp",
                                                                        "VariableV2")]
             assert len(made) == variables
@@ -138,7 +140,7 @@ def test_batch_op_gathers_the_datasets_batches_from_numpy_or_variables(monkeypat
 
 
 def test_tensor_gathering_where_it_measured_faster():
-    from tfcompat.compat.arrays import gathers_in_tensors
+    from tfcompat.compat.paths.dataset_eager import gathers_in_tensors
 
     cell = os.environ.get("TFCOMPAT_CELL")
     if cell is None:
@@ -159,7 +161,7 @@ def test_numpy_generator_gives_the_same_batches_as_the_dataset():
 
 
 def test_numpy_generator_feeds_keras3_off_tensorflow_only():
-    from tfcompat.compat.arrays import feeds_numpy
+    from tfcompat.compat.paths.dataset_eager import feeds_numpy
 
     cell = os.environ.get("TFCOMPAT_CELL")
     if cell is None:

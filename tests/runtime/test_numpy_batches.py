@@ -7,8 +7,16 @@ import pytest
 import tfcompat
 from tfcompat.compat import tfshim
 
-from .feeding_support import (BATCH, STEPS, fresh, graph_mode, keras_loss, linear_model, task,
-                              zipped_dataset)
+from .feeding_support import (
+    BATCH,
+    STEPS,
+    fresh,
+    graph_mode,
+    keras_loss,
+    linear_model,
+    task,
+    zipped_dataset,
+)
 
 
 def _pull_in_threads(batches, threads=8):

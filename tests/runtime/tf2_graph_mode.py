@@ -9,8 +9,9 @@ import tensorflow as tf
 tf.compat.v1.disable_eager_execution()
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import tfcompat  # noqa: E402
 from feeding_support import fresh, keras_loss, linear_model, task  # noqa: E402
+
+import tfcompat  # noqa: E402
 
 flavor = sys.argv[1]
 runtime = tfcompat.detect(flavor=flavor)

@@ -5,12 +5,12 @@ seeded by ``seed`` and the epoch): every pass gets a new order, also where Keras
 finite dataset each epoch, and the sequence of orders is reproducible. Batches of row numbers
 are then gathered, whole batches at a time, from the caller's own NumPy arrays by a NumPy
 function inside the pipeline. The arrays are neither copied nor serialised: the GraphDef stays
-tiny (no 2 GB limit) and peak memory stays near the arrays' own size. Where it measured faster,
-arrays up to a size limit are copied once into TF and gathered by tf.gather instead: into
-tensors in eager Keras 2 on TF >= 2.15 (gathers_in_tensors, up to 1 GiB), into variables
-initialised by feed for TENSOR_INPUT in graph mode (up to 256 MiB). TENSOR_INPUT skips tf.data
-altogether: ``batch_op`` gives each batch straight to the model; Keras 3 on a backend other than
-TensorFlow takes the gathered NumPy batches straight from a generator (``batches``).
+tiny (no 2 GB limit) and peak memory stays near the arrays' own size. A feeding path may ask
+for arrays up to a size limit to be copied once into TF and gathered by tf.gather instead: into
+tensors (``dataset(tensor_gather_max=)``) or into variables initialised by feed
+(``batch_op(variable_gather_max=)``, graph mode, which skips tf.data altogether: each batch goes
+straight to the model); or for the gathered NumPy batches from a generator (``batches``). Which
+path asks for what, and up to which size, lives with the path (tfcompat.compat.paths).
 """
 import itertools
 import os
@@ -19,33 +19,11 @@ import weakref
 
 import numpy as np
 
-from tfcompat import versions
 from tfcompat.compat import tfshim
 from tfcompat.compat.errors import DataError
 
 # Dataset -> the ArraySource that built it, so fit() knows its epoch length.
 _SOURCES = weakref.WeakKeyDictionary()
-TENSOR_GATHER_MAX = 1 << 30  # bytes: larger arrays are not copied into tensors
-# Graph mode: arrays up to this many bytes are gathered from variables (ArraySource.batch_op);
-# loading one adds two copies for a moment, one for good, so larger ones stay in NumPy.
-VARIABLE_GATHER_MAX = 256 << 20
-# Where tf.gather from tensors of the arrays beats the NumPy gather, as bench/feeding.py measured
-# (a speed, not an API fact, so not in versions.py): eager Keras 2 from TF 2.15 (1.15x TF 2.15
-# tf.keras, 1.1x TF 2.21 tf_keras); not TF 2.0 tf.keras (0.6x) nor Keras 3 (0.8x).
-_TENSOR_GATHER_TF = (2, 15)
-
-
-def gathers_in_tensors(runtime):
-    """Whether from_arrays data fed to this runtime gathers from tensors (eager only)."""
-    return bool(runtime.eager and runtime.keras_flavor in versions.KERAS2_IN_TF
-                and runtime.tf_version >= _TENSOR_GATHER_TF)
-
-
-def feeds_numpy(runtime):
-    """Whether from_arrays data goes to this runtime's fit as a generator of NumPy batches:
-    Keras 3 on JAX (or torch) converts every tf.data batch to NumPy anyway, and a generator
-    measured 1.5x the dataset on JAX (bench/feeding.py)."""
-    return runtime.keras_flavor == versions.KERAS3 and runtime.keras_backend != "tensorflow"
 
 
 class ArraySource(object):
@@ -75,7 +53,7 @@ class ArraySource(object):
                      else int.from_bytes(os.urandom(4), "little"))
         self._epochs = itertools.count()
         self._lock = threading.Lock()
-        # session -> {(column number, dtype, batch shape): variable holding it}: one copy per session
+        # session -> {(column number, dtype, batch shape): its variable}: one copy per session
         self._variables = weakref.WeakKeyDictionary()
 
     def _epoch_rows(self, _):
@@ -88,7 +66,7 @@ class ArraySource(object):
 
     def _gatherer(self, plans):
         """(gather_rows(rows) -> conformed NumPy batches, their tf dtypes, their shapes) for
-        ``plans`` (paths.base.conform_plan: casts and added axes per x and y column, or None)."""
+        ``plans`` (conform.conform_plan: casts and added axes per x and y column, or None)."""
         tf = tfshim.tf()
         columns = self.x + self.y
         per_column = (list(plans[0]) + list(plans[1]) if plans
@@ -126,12 +104,11 @@ class ArraySource(object):
         for rows in self._row_batches():
             yield self._structured(gather_rows(rows))
 
-    def batch_op(self, plans=None, session=None):
+    def batch_op(self, plans=None, session=None, variable_gather_max=0):
         """Graph mode: (x tensors, y tensors) of the next batch each time the graph runs them,
         a new row order every pass as in ``dataset``. No tf.data iterator stands between the
-        arrays and the model: measured 1.2x on TF 1.8. With ``session``, arrays up to
-        VARIABLE_GATHER_MAX bytes are copied once into variables there and tf.gather reads each
-        batch: measured 1.04-1.15x the NumPy gather on TF 1.8, 1.9 and 1.15 (Keras 2)."""
+        arrays and the model. With ``session``, arrays up to ``variable_gather_max`` bytes
+        (conformed) are copied once into variables there and tf.gather reads each batch."""
         gather_rows, dtypes, shapes, conform = self._gatherer(plans)
         row_batches = self._row_batches()
         lock = threading.Lock()  # the op may run in several session threads at once
@@ -141,7 +118,7 @@ class ArraySource(object):
                 return next(row_batches)
 
         v1 = tfshim.v1()
-        if session is not None and _conformed_bytes(conform) <= VARIABLE_GATHER_MAX:
+        if session is not None and _conformed_bytes(conform) <= variable_gather_max:
             rows = v1.py_func(next_rows, [], tfshim.tf().int64, stateful=True)
             rows.set_shape((None,))
             loaded = self._variables.setdefault(session, {})
@@ -157,16 +134,16 @@ class ArraySource(object):
                 tensor.set_shape(shape)
         return list(tensors[:len(self.x)]), list(tensors[len(self.x):])
 
-    def dataset(self, repeat, plans=None, in_tensors=False):
+    def dataset(self, repeat, plans=None, tensor_gather_max=0):
         """The pipeline: passes -> row orders -> batches of rows -> gathered batches.
         ``plans`` are applied by the gather itself, which spares the pipeline a map per batch.
-        ``in_tensors`` (eager only, see gathers_in_tensors): the arrays, up to
-        TENSOR_GATHER_MAX bytes, are copied once into tensors that tf.gather reads."""
+        Arrays up to ``tensor_gather_max`` bytes (eager only) are copied once into tensors
+        that tf.gather reads."""
         tf = tfshim.tf()
         cls = tfshim.dataset_class()
         numpy_op = tfshim.numpy_op()
         gather_rows, dtypes, shapes, conform = self._gatherer(plans)
-        if in_tensors and sum(a.nbytes for a in self.x + self.y) <= TENSOR_GATHER_MAX:
+        if sum(a.nbytes for a in self.x + self.y) <= tensor_gather_max:
             tensors = [tf.constant(_conformed(a, dtype, expand)) for a, dtype, expand in conform]
         else:
             tensors = None

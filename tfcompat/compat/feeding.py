@@ -4,18 +4,18 @@ Everything a user can get wrong is checked here, before any training: the data's
 structure, epoch lengths the path cannot find by itself, the path asked for.
 """
 from tfcompat.compat import paths, tfshim
-from tfcompat.compat.arrays import ArraySource, feeds_numpy, gathers_in_tensors, source_of
+from tfcompat.compat.arrays import ArraySource, source_of
+from tfcompat.compat.conform import cast_for, conform_plan
 from tfcompat.compat.errors import DataError, UnsupportedPathError
-from tfcompat.compat.paths.base import cast_for, conform_plan
+from tfcompat.compat.runtime import detect
 
 
 class Feed(object):
     """One input of fit/evaluate, normalised: a dataset of (x, y) batches, the ArraySource
     behind it when from_arrays made it, and its batches per epoch (None: to the end)."""
 
-    def __init__(self, dataset, source, steps, role, runtime):
+    def __init__(self, dataset, source, steps, role):
         self.role = role
-        self.runtime = runtime
         self.source = source
         self.steps = steps if steps is not None else (source.steps if source else None)
         self._dataset = dataset
@@ -28,33 +28,27 @@ class Feed(object):
         """How batches must change to suit ``model`` (see conform_plan)."""
         return conform_plan(model, self.spec)
 
-    def dataset(self, model):
+    def dataset(self, model, tensor_gather_max=0):
         """The dataset to train ``model`` on, built in the current graph, its batches conformed
         to the model (see conform_plan). Where the epoch length is known, batches
-        cycle forever and every path stops epochs by count, alike."""
+        cycle forever and every path stops epochs by count, alike. from_arrays data up to
+        ``tensor_gather_max`` bytes is gathered from tensors (see ArraySource.dataset)."""
         if self.source is not None:  # conformed by the gather: no extra map per batch
             return self.source.dataset(repeat=True, plans=self.plans(model),
-                                       in_tensors=gathers_in_tensors(self.runtime))
+                                       tensor_gather_max=tensor_gather_max)
         return cast_for(
             model, self._dataset.repeat() if self.steps is not None else self._dataset)
 
-    def batches(self, model):
-        """What Keras' own fit/evaluate gets: ``dataset(model)``, except from_arrays data where
-        the runtime takes NumPy batches faster (see feeds_numpy): a generator of them."""
-        if self.source is not None and feeds_numpy(self.runtime):
-            return self.source.batches(self.plans(model))
-        return self.dataset(model)
 
-
-def _feed(data, steps, role, shuffle, runtime):
+def _feed(data, steps, role, shuffle):
     if steps is not None and (not isinstance(steps, int) or steps < 1):
         raise DataError("%s must be a positive number of batches, got %r"
                         % ("steps_per_epoch" if role == "data" else role + " steps", steps))
     if tfshim.is_dataset(data):
-        return Feed(data, source_of(data), steps, role, runtime)
+        return Feed(data, source_of(data), steps, role)
     if isinstance(data, tuple) and len(data) == 2 and data[1] is not None:
         source = ArraySource(data[0], data[1], 32, shuffle, None)
-        return Feed(source.dataset(repeat=True), source, steps, role, runtime)
+        return Feed(source.dataset(repeat=True), source, steps, role)
     raise DataError("%s must be a tf.data Dataset of (x, y) batches, what tfcompat.from_arrays "
                     "returns, or an (x, y) tuple of NumPy arrays; got %s"
                     % (role, type(data).__name__))
@@ -99,8 +93,6 @@ def _model_ready(model):
 
 def _runtime_and_path(model, path):
     tfshim.tf()  # TensorFlowMissingError, before anything else
-    from tfcompat.compat.runtime import detect
-
     runtime = detect(model=model)
     if path is None:
         usable = paths.choose(runtime)
@@ -120,11 +112,11 @@ def fit(model, data, epochs=1, steps_per_epoch=None, validation_data=None,
         validation_steps=None, callbacks=None, verbose=0, path=None):
     runtime, chosen = _runtime_and_path(model, path)
     _model_ready(model)
-    train = _feed(data, steps_per_epoch, "data", True, runtime)
+    train = _feed(data, steps_per_epoch, "data", True)
     _check_epoch_end(train, chosen, runtime, "steps_per_epoch")
     val = None
     if validation_data is not None:
-        val = _feed(validation_data, validation_steps, "validation_data", False, runtime)
+        val = _feed(validation_data, validation_steps, "validation_data", False)
         _check_same_structure(train, val)
         _check_epoch_end(val, chosen, runtime, "validation_steps")
     return chosen.fit(runtime, model, train, val, epochs=epochs, callbacks=list(callbacks or []),
@@ -134,7 +126,7 @@ def fit(model, data, epochs=1, steps_per_epoch=None, validation_data=None,
 def evaluate(model, data, steps=None, path=None):
     runtime, chosen = _runtime_and_path(model, path)
     _model_ready(model)
-    feed = _feed(data, steps, "data", False, runtime)
+    feed = _feed(data, steps, "data", False)
     _check_epoch_end(feed, chosen, runtime, "steps")
     result = chosen.evaluate(runtime, model, feed)
     values = result if isinstance(result, (list, tuple)) else [result]

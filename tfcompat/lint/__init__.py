@@ -1,1 +1,2 @@
-"""The static half: libcst rules with TFCnnn codes. Never imports TensorFlow or the code it reads."""
+"""The static half: libcst rules with TFCnnn codes. Never imports TensorFlow or the code it
+reads."""

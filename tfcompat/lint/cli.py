@@ -4,7 +4,6 @@ Exit codes as ruff: 0 nothing left to report (or all of it fixed), 1 findings re
 --diff: a file would change), 2 a usage or configuration error, or a file that could not be
 read or parsed (TFC9xx).
 """
-import argparse
 import json
 import os
 import sys

@@ -1,13 +1,13 @@
 """The second prefilter stage, in the worker: the names a file's *code* uses, from the standard
-library's parser (C speed; with the walk below ~1/4 of a libcst parse), so that rule tokens
-found only in docstrings, comments and strings do not cost a libcst parse.
+library's parser (C speed: with the walk below, far cheaper than a libcst parse), so that
+rule tokens found only in docstrings, comments and strings do not cost a libcst parse.
 
 ``words``: every identifier of the syntax tree (names, attributes, keyword arguments,
 parameters, definitions, imported modules split at dots, match captures) and ``yield``
 where the module has a yield: a superset of the names the rules see in libcst's tree, which
 has the same identifiers. ``modules``: what the absolute imports name, whole: ``import a.b``
 gives ``a.b`` and ``a`` (which it binds), ``from a.b import c`` gives ``a.b`` and ``a.b.c``;
-qualified names (tfcompat.lint.analysis.Imports) start with one of them. ``called``: the
+qualified names (tfcompat.lint.scopes.Imports) start with one of them. ``called``: the
 names called (``f(...)``, ``x.f(...)``), and every imported name (an alias may be called).
 (Compiled code objects would be cheaper but lose names: the compiler drops dead code and
 never compiles local annotations.)
@@ -48,7 +48,7 @@ def code_names(data):
     stack = [tree]
     pop, push = stack.pop, stack.append
     node_type = ast.AST
-    while stack:  # iterative: no recursion limit, a few times faster than ast.walk
+    while stack:  # iterative: no recursion limit, and cheaper than ast.walk
         node = pop()
         cls = node.__class__
         name_fields, child_fields = _PLANS.get(cls) or _plan(cls)

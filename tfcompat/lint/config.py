@@ -9,11 +9,7 @@ import os
 import re
 from typing import Optional, Tuple
 
-try:
-    import tomllib
-except ImportError:  # Python < 3.11
-    import tomli as tomllib
-
+from tfcompat.lint import pyproject
 from tfcompat.lint import target as target_inference
 from tfcompat.lint.target import parse_target
 
@@ -41,6 +37,9 @@ class Options:
 
 KEYS = ("select", "extend-select", "ignore", "per-file-ignores", "target-tf", "exclude",
         "extend-exclude", "unsafe-fixes", "keras-target")
+# keras-target names a Keras namespace, where code imports Keras from (tfcompat.lint.namespaces):
+# "keras" is the `keras` package (Keras 3 from TF 2.16), not versions.KERAS, the standalone
+# Keras 2 flavour.
 KERAS_TARGETS = ("tf.keras", "keras", "tf_keras")
 
 
@@ -268,9 +267,8 @@ class Resolver:
             return None
         self.parsed.append(path)
         try:
-            with open(path, "rb") as handle:
-                data = tomllib.load(handle)
-        except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            data = pyproject.load(path)
+        except pyproject.Unreadable as exc:
             raise ConfigError("%s: cannot read: %s" % (path, exc))
         table = data.get("tool", {}).get("tfcompat")
         if table is None:

@@ -1,31 +1,25 @@
-"""The engine: read -> prefilter -> parse -> all rules in one traversal -> suppress -> fix loop.
+"""The engine: parse -> all rules in one traversal -> noqa -> fix loop, on one file's text.
 
-``Linter`` works on text and is what the rule examples are tested with; ``process`` is the
-whole pipeline for one file, as a worker process runs it (tfcompat.lint.workers).
+The fix loop (``Linter.fix``) applies the fixable findings' edits, parses the result and lints
+it again, until nothing fixable is left.
+
+``Linter`` is what the rule examples are tested with; the steps around it (read, decode,
+prefilter, write) are tfcompat.lint.pipeline's.
 """
 import dataclasses
-import difflib
-import hashlib
 import re
 from typing import Tuple
 
 import libcst as cst
 
-from tfcompat.lint import codenames, files, noqa, suppress
-from tfcompat.lint.analysis import Context
-from tfcompat.lint.results import (  # noqa: F401  (re-exported)
-    ERRORS, MAX_PARSE_BYTES, SAFE, FileResult, Finding, Fix, Task, error)
+from tfcompat.lint import noqa, pipeline, suppress
+from tfcompat.lint.context import Context
 from tfcompat.lint.prefilter import Prefilter
+from tfcompat.lint.results import SAFE, Finding, Fix, ParseFailure
 from tfcompat.lint.walk import walk
 
 MAX_FIX_PASSES = 100
 _ERROR_AT = re.compile(r"error at (\d+):(\d+)")
-
-
-class ParseFailure(Exception):
-    def __init__(self, message, line=1, col=1):
-        super().__init__(message)
-        self.line, self.col = line, col
 
 
 def parse(text):
@@ -93,29 +87,14 @@ class Linter:
         self.target_tf = target_tf
         self.keras_target = keras_target
         self.unsafe_fixes = unsafe_fixes
-        self._prefilter = Prefilter.of_rules(self.rules)
-        self._codes = tuple(r.code for r in self.rules)
+        self.enabled = tuple(r.code for r in self.rules)  # the codes, in order
+        self.prefilter = Prefilter.of_rules(self.rules)
         self._hooks = [(cls, cls.hooks()) for cls in self.rules]
         self._narrow = {}  # codes -> Linter of those rules only
 
-    def needs_parse(self, data):
-        """Whether some rule could fire on these bytes: the byte scan, then the names of
-        the code (see tfcompat.lint.prefilter)."""
-        return self.for_bytes(data) is not None
-
-    def for_bytes(self, data):
-        """The linter to run on these bytes: None when no rule could fire, else this one or,
-        where it can tell, one of only the rules that could (see tfcompat.lint.prefilter).
-        Judging noqa comments (TFC001) needs every rule: then it is always this one."""
-        codes = self._prefilter.rules_for(data, self._codes)
-        if not codes:
-            return None
-        names = codenames.code_names(data)
-        if names is not None:
-            codes = self._prefilter.rules_in_code(names, codes)
-            if not codes:
-                return None
-        if len(codes) == len(self._codes) or noqa.UNUSED_NOQA in self.codes:
+    def narrowed(self, codes):
+        """The linter of only the rules ``codes`` (None: this one), built once."""
+        if codes is None or len(codes) == len(self.enabled):
             return self
         narrow = self._narrow.get(codes)
         if narrow is None:
@@ -123,6 +102,18 @@ class Linter:
                 [r for r in self.rules if r.code in codes], self.target_tf, self.unsafe_fixes,
                 self.keras_target)
         return narrow
+
+    def needs_parse(self, data):
+        """Whether some rule could fire on these bytes: the byte scan, then the names of
+        the code (see tfcompat.lint.prefilter)."""
+        return self.for_bytes(data) is not None
+
+    def for_bytes(self, data, mode="check"):
+        """The linter to run on these bytes: None when no rule could fire, else this one or,
+        where it can tell, one of only the rules that could (pipeline.rules_to_run)."""
+        codes = pipeline.rules_to_run(
+            pipeline.could_fire(data, self.enabled, self.prefilter, code_names=True), mode)
+        return None if codes == () else self.narrowed(codes)
 
     def lint(self, module, text):
         """Findings of every rule on a parsed module, suppressions applied, sorted."""
@@ -155,7 +146,7 @@ class Linter:
     def _finding(self, context, rule, node, message, edits, safety=None):
         rng = context.position(node)
         fix, fixable, hidden = None, False, ""
-        if edits:
+        if edits:  # rule.fix: the rule's FixSafety
             if rule.fix is None:
                 raise TypeError("%s reported a fix but declares fix = None" % rule.code)
             if not rule.fix_allowed(self.target_tf):
@@ -187,7 +178,8 @@ class Linter:
         return FixResult(new, self.lint(new_module, new), added, notes)
 
     def fix(self, text):
-        """Apply fixes until none is left (at most MAX_FIX_PASSES passes), re-parsing each time.
+        """The fix loop: apply fixes until none is left (at most MAX_FIX_PASSES passes),
+        re-parsing each time.
 
         Fixes that overlap wait for the next pass; a pass whose result does not parse is redone
         fix by fix, and a fix that breaks the parse is dropped and noted, never applied."""
@@ -202,7 +194,7 @@ class Linter:
         fixed, notes, broken = 0, [], set()
         for _ in range(MAX_FIX_PASSES):
             findings = self.lint(module, text)
-            todo = [f for f in findings if f.fixable and _fix_key(text, f) not in broken]
+            todo = [f for f in findings if f.fixable and _edits_key(text, f) not in broken]
             if not todo:
                 return FixResult(text, findings, fixed, tuple(notes))
             chosen = _non_overlapping(todo)
@@ -212,7 +204,7 @@ class Linter:
                 kept = []
                 for finding in chosen:
                     if _parses(_apply(text, kept + [finding])) is None:
-                        broken.add(_fix_key(text, finding))
+                        broken.add(_edits_key(text, finding))
                         notes.append("%s fix at %d:%d dropped: its result does not parse"
                                      % (finding.code, finding.line, finding.col))
                     else:
@@ -226,7 +218,7 @@ class Linter:
         return FixResult(original, self.lint(parse(original), original), 0, tuple(notes))
 
 
-def _fix_key(text, finding):
+def _edits_key(text, finding):
     return finding.code, tuple((text[e.start:e.end], e.content) for e in finding.fix.edits)
 
 
@@ -255,74 +247,3 @@ def _parses(text):
         return parse(text)
     except ParseFailure:
         return None
-
-
-# ------------------------------------------------------------------------------ one file
-def process(task, linter, mode):
-    """Lint (mode "check"), fix in place ("fix"), diff ("diff") or add noqa comments in place
-    ("add-noqa") to one file; never raises.
-
-    The main process has read the file (``task.data``, ``task.stat``), looked it up in the
-    cache and prefiltered it (tfcompat.lint.workers); the cache is its business, not this."""
-    if task.error:
-        return FileResult(task.display, [error("TFC901", "cannot read: " + task.error)])
-    data, stat = task.data, task.stat
-    if data is None:
-        try:
-            data, stat = files.read(task.path)
-        except files.ReadError as exc:
-            return FileResult(task.display, [error("TFC901", "cannot read: %s" % exc)])
-    findings = _check(data, linter, mode)
-    if isinstance(findings, tuple):
-        return _finish_fix(task, data, stat, *findings, mode)
-    echo = data if (task.path is None and mode == "fix") else None
-    return FileResult(task.display, findings, output=echo)
-
-
-def _check(data, linter, mode):
-    """Findings of the file's bytes, or (Source, FixResult) when fixing; errors are findings."""
-    try:
-        source = files.decode(data)
-    except files.DecodeError as exc:
-        return [error("TFC903", "cannot decode: %s" % exc, exc.line)]
-    if suppress.file_suppression(source.text) is suppress.ALL:
-        return []
-    narrow = linter.for_bytes(data)
-    if narrow is None:
-        return []
-    if mode == "check":  # a fix can bring in what another rule looks for: fixing runs all
-        linter = narrow
-    if len(data) > MAX_PARSE_BYTES:
-        return [error("TFC905", "not parsed: %.1f MiB is over the %d MiB limit"
-                      % (len(data) / 2 ** 20, MAX_PARSE_BYTES // 2 ** 20))]
-    try:
-        if mode == "check":
-            return linter.check(source.text)
-        return source, (linter.add_noqa if mode == "add-noqa" else linter.fix)(source.text)
-    except ParseFailure as exc:
-        return [error("TFC902", str(exc), exc.line, exc.col)]
-    except RecursionError:
-        return [error("TFC904", "crashed: nesting too deep to parse")]
-    except Exception as exc:  # a bug in a rule or the parser must not end the run
-        return [error("TFC904", "crashed: internal error %s: %s" % (type(exc).__name__, exc))]
-
-
-def _finish_fix(task, data, stat, source, result, mode):
-    changed = result.text != source.text
-    new_data = source.encode(result.text) if changed else data
-    out = FileResult(task.display, result.findings, result.fixed, notes=result.notes)
-    if mode == "diff":
-        if changed:
-            out.diff = "".join(difflib.unified_diff(
-                source.text.splitlines(True), result.text.splitlines(True),
-                task.display, task.display))
-        return out
-    if task.path is None:
-        out.output = new_data
-    elif changed:
-        try:
-            files.write_atomic(task.path, new_data, stat)
-        except files.ReadError as exc:
-            return FileResult(task.display, [error("TFC901", "not fixed: %s" % exc)])
-    out.digest = hashlib.sha256(new_data).hexdigest()  # what the file holds now, for the cache
-    return out

@@ -175,7 +175,8 @@ def _walk(top, project_for):
         for rel in listed:
             path = os.path.join(top, rel)
             if (rel.endswith(".py") and os.path.lexists(path)
-                    and not project_for(os.path.dirname(os.path.abspath(path))).excluded(path, top)):
+                    and not project_for(os.path.dirname(os.path.abspath(path))).excluded(
+                        path, top)):
                 yield path, ""
         return
     errors = []

@@ -49,7 +49,8 @@ class Plugin:
     def _findings(self):
         import dataclasses  # not on Python 3.6
 
-        from tfcompat.lint import config, engine, rules
+        from tfcompat.lint import config, engine, pipeline, rules
+        from tfcompat.lint.results import Task
 
         cls = type(self)
         if cls._resolver is None:
@@ -66,5 +67,5 @@ class Plugin:
             codes = options.pop("codes")
             linter = cls._linters[settings] = engine.Linter([by_code[c] for c in codes],
                                                             **options)
-        task = engine.Task(0, None, self.filename, 0, _source_bytes(self.lines))
-        return engine.process(task, linter, "check").findings
+        task = Task(0, None, self.filename, 0, _source_bytes(self.lines))
+        return pipeline.process(task, linter, "check").findings

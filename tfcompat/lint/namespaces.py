@@ -1,5 +1,10 @@
-"""The Keras namespaces a module uses (standalone `keras`, `tf.keras`, `tf_keras`) and the edits
-that move it onto one of them: shared by TFC201 and TFC202.
+"""The Keras namespaces a module uses (`keras`, `tf.keras`, `tf_keras`) and the edits that move
+it onto one of them: shared by TFC201 and TFC202.
+
+A namespace is where the code imports Keras from, as the keras-target setting names it: the
+`keras` namespace is whatever the `keras` package is (Keras 3 from TF 2.16, the Keras 2 that
+tf.keras is from TF 2.6, multi-backend Keras before), not versions.KERAS, the flavour
+"standalone multi-backend Keras 2".
 
 A namespace is used by an import (`import keras.backend as K`, `from tensorflow.keras.layers
 import Dense`, `from tensorflow import keras`) or by an attribute (`tf.keras.layers.Dense`).
@@ -10,11 +15,11 @@ import collections
 
 import libcst as cst
 
-from tfcompat.lint import analysis, patterns, qualnames
+from tfcompat.lint import patterns, qualnames, scopes
 from tfcompat.lint import walk as fast_walk
 
-# Module path of each namespace, and the version fact a rewrite onto it needs.
-PATHS = {"keras": "keras", "tf.keras": "tensorflow.keras", "tf_keras": "tf_keras"}
+# The module each namespace imports from, and the version fact a rewrite onto it needs.
+MODULES = {"keras": "keras", "tf.keras": "tensorflow.keras", "tf_keras": "tf_keras"}
 NEEDS = {"tf.keras": "tf_keras_import", "keras": "keras_package_paired",
          "tf_keras": "tf_keras_is_keras3"}
 
@@ -31,7 +36,7 @@ def _via(namespace):
     return trees
 
 
-VIA = {namespace: _via(namespace) for namespace in PATHS}
+VIA = {namespace: _via(namespace) for namespace in MODULES}
 # Imports of two namespaces at least: (keras or tf.keras) and (keras or tf_keras) and
 # (tf.keras or tf_keras), as Rule.modules groups.
 TWO_NAMESPACES = (VIA["keras"] + VIA["tf.keras"], VIA["keras"] + VIA["tf_keras"],
@@ -46,8 +51,8 @@ def default_target(rule):
     return "keras" if rule.target_at_least("tf_keras_is_keras3") else "tf.keras"
 
 
-def _namespace_of(path):
-    return patterns.keras_namespace(path) if path else None
+def _namespace_of(module):
+    return patterns.keras_namespace(module) if module else None
 
 
 class _Uses(cst.CSTVisitor):
@@ -62,17 +67,17 @@ class _Uses(cst.CSTVisitor):
 
     def visit_Import(self, node):
         for alias in node.names:
-            namespace = _namespace_of(analysis.dotted(alias.name))
+            namespace = _namespace_of(scopes.dotted(alias.name))
             if namespace:
                 self.found.append(Use(namespace, node, self.statement))
 
     def visit_ImportFrom(self, node):
         if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
             return
-        module = analysis.dotted(node.module)
+        module = scopes.dotted(node.module)
         namespace = _namespace_of(module)
         if namespace is None and module == "tensorflow" and any(
-                analysis.dotted(a.name) == "keras" for a in node.names):
+                scopes.dotted(a.name) == "keras" for a in node.names):
             namespace = "tf.keras"
         if namespace:
             self.found.append(Use(namespace, node, self.statement))
@@ -85,24 +90,24 @@ class _Uses(cst.CSTVisitor):
 
 def uses(rule):
     """Every use of a Keras namespace in the module, in source order (cached per file)."""
-    context = rule.context
-    found = getattr(context, "_tfc_keras_uses", None)
-    if found is None:
-        visitor = _Uses(rule)
-        fast_walk.visit(context.module, visitor)
-        found = context._tfc_keras_uses = visitor.found
-    return found
+    return rule.context.cached(_find_uses, rule)
+
+
+def _find_uses(rule):
+    visitor = _Uses(rule)
+    fast_walk.visit(rule.context.module, visitor)
+    return visitor.found
 
 
 def uses_tf_data(rule):
-    context = rule.context
-    found = getattr(context, "_tfc_uses_tf_data", None)
-    if found is None:
-        found = any((rule.qualified_name(a) or "").startswith(("tensorflow.data.",
-                                                              "tensorflow.contrib.data."))
-                    for a in patterns.all_nodes(context.module, (cst.Attribute, cst.Name)))
-        context._tfc_uses_tf_data = found
-    return found
+    """Whether the module names anything of tf.data (or tf.contrib.data); cached per file."""
+    return rule.context.cached(_names_tf_data, rule)
+
+
+def _names_tf_data(rule):
+    return any((rule.qualified_name(a) or "").startswith(("tensorflow.data.",
+                                                         "tensorflow.contrib.data."))
+               for a in patterns.all_nodes(rule.context.module, (cst.Attribute, cst.Name)))
 
 
 def rewrite(rule, target):
@@ -114,8 +119,8 @@ def rewrite(rule, target):
             continue
         if isinstance(use.node, cst.Attribute):
             if respelled is None:
-                respelled = rule.require(PATHS[target], module=PATHS[target],
-                                         alias=PATHS[target].rsplit(".", 1)[-1])
+                respelled = rule.require(MODULES[target], module=MODULES[target],
+                                         alias=MODULES[target].rsplit(".", 1)[-1])
                 edits.extend(respelled[1])
             edits.append(rule.replace(use.node, respelled[0]))
             continue
@@ -131,10 +136,10 @@ def rewrite(rule, target):
 def _moved_import(node, source, target):
     """The import moved onto ``target``, or None when it cannot be: a module the target does
     not have (qualnames.KERAS_MODULES), `import keras.layers` binding `keras`, and the like."""
-    old, new = PATHS[source], PATHS[target]
+    old, new = MODULES[source], MODULES[target]
     if isinstance(node, cst.ImportFrom):
-        module = analysis.dotted(node.module)
-        names = [(analysis.dotted(a.name), a.asname.name.value if a.asname else None)
+        module = scopes.dotted(node.module)
+        names = [(scopes.dotted(a.name), a.asname.name.value if a.asname else None)
                  for a in node.names]
         if module == "tensorflow":  # from tensorflow import keras [as k], maybe with others
             if len(names) != 1:
@@ -145,16 +150,17 @@ def _moved_import(node, source, target):
         return "from %s import %s" % (new + module[len(old):], _aliases(names))
     lines = []
     for alias in node.names:
-        path = analysis.dotted(alias.name)
-        if _namespace_of(path) != source:  # `import keras, numpy`: numpy stays
-            lines.append("import %s" % _aliases([(path, alias.asname and alias.asname.name.value)]))
+        module = scopes.dotted(alias.name)
+        if _namespace_of(module) != source:  # `import keras, numpy`: numpy stays
+            lines.append("import %s"
+                         % _aliases([(module, alias.asname and alias.asname.name.value)]))
             continue
-        if alias.asname is None and "." in path:
+        if alias.asname is None and "." in module:
             return None  # `import keras.layers` binds `keras` to the whole package
-        if not _exists(new, path[len(old):]):
+        if not _exists(new, module[len(old):]):
             return None
-        bound = alias.asname.name.value if alias.asname else path
-        lines.append(_import_module(new + path[len(old):], bound))
+        bound = alias.asname.name.value if alias.asname else module
+        lines.append(_import_module(new + module[len(old):], bound))
     return "; ".join(lines)
 
 
@@ -163,12 +169,12 @@ def _exists(namespace, rest):
     return rest.lstrip(".") in qualnames.KERAS_MODULES.get(namespace, ())
 
 
-def _import_module(path, bound):
-    """An import binding ``bound`` to the module ``path``."""
-    parent, _, last = path.rpartition(".")
+def _import_module(module, bound):
+    """An import binding ``bound`` to ``module``."""
+    parent, _, last = module.rpartition(".")
     if parent:
         return "from %s import %s" % (parent, last if last == bound else "%s as %s" % (last, bound))
-    return "import %s" % (path if path == bound else "%s as %s" % (path, bound))
+    return "import %s" % (module if module == bound else "%s as %s" % (module, bound))
 
 
 def _aliases(names):

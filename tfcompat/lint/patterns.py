@@ -74,7 +74,8 @@ def with_keyword(call, name, value):
     if args:
         last = args[-1]
         if last.comma is cst.MaybeSentinel.DEFAULT:
-            args[-1] = last.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
+            args[-1] = last.with_changes(
+                comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
         else:
             # A trailing comma (often before a newline): the new argument goes after it.
             new = new.with_changes(comma=last.comma)
@@ -156,19 +157,6 @@ DATASET_CHAIN_NAMES = tuple(sorted(
     | qualnames.DATASET_METHODS))
 
 
-def dataset_chain(rule, expr):
-    """The method calls building ``expr`` (first first) when it is a tf.data pipeline: it starts
-    at a tf.data source or holds a Dataset-only method. None otherwise."""
-    calls = rule.method_chain(expr)
-    if not calls:
-        return None
-    if is_source(rule, calls[0]) or rule.qualified_name(calls[0].func) in qualnames.PREFETCHED_SOURCES:
-        return calls
-    if any(method_name(c) in qualnames.DATASET_METHODS for c in calls):
-        return calls
-    return None
-
-
 def methods(rule, calls):
     """The method name of each call of a chain (None for a function such as ``np.repeat``)."""
     return [method_name(c) if rule.qualified_name(c.func) is None else None for c in calls]
@@ -212,19 +200,19 @@ def draws_random(rule, function, depth=2):
 
 # ------------------------------------------------------------------------------ sessions
 def _session_names(rule):
-    context = rule.context
-    names = getattr(context, "_tfc_session_names", None)
-    if names is None:
-        names = set(_SESSION_NAMES)
-        for node in all_nodes(context.module, (cst.WithItem, cst.Assign)):
-            if isinstance(node, cst.WithItem):
-                if node.asname is not None and isinstance(node.asname.name, cst.Name) \
-                        and is_session(rule, node.item, ()):
-                    names.add(node.asname.name.value)
-            elif len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) \
-                    and is_session(rule, node.value, ()):
-                names.add(node.targets[0].target.value)
-        context._tfc_session_names = names
+    return rule.context.cached(_find_session_names, rule)
+
+
+def _find_session_names(rule):
+    names = set(_SESSION_NAMES)
+    for node in all_nodes(rule.context.module, (cst.WithItem, cst.Assign)):
+        if isinstance(node, cst.WithItem):
+            if node.asname is not None and isinstance(node.asname.name, cst.Name) \
+                    and is_session(rule, node.item, ()):
+                names.add(node.asname.name.value)
+        elif len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) \
+                and is_session(rule, node.value, ()):
+            names.add(node.targets[0].target.value)
     return names
 
 
@@ -259,14 +247,13 @@ def graph_mode(rule):
     placeholders or TF 1 iterators, or turns eager execution off."""
     if rule.target_tf is not None and rule.target_tf < (2, 0):
         return True
-    context = rule.context
-    found = getattr(context, "_tfc_graph_mode", None)
-    if found is None:
-        found = any(method_name(c) in qualnames.ITERATOR_METHODS
-                    or rule.qualified_name(c.func) in qualnames.GRAPH_MODE_MARKERS
-                    for c in all_nodes(context.module, (cst.Call,)))
-        context._tfc_graph_mode = found
-    return found
+    return rule.context.cached(_builds_graph, rule)
+
+
+def _builds_graph(rule):
+    return any(method_name(c) in qualnames.ITERATOR_METHODS
+               or rule.qualified_name(c.func) in qualnames.GRAPH_MODE_MARKERS
+               for c in all_nodes(rule.context.module, (cst.Call,)))
 
 
 def runs_tensors(rule, call):

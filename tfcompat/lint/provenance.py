@@ -30,13 +30,8 @@ _GRAPH_ONLY = frozenset(
 _NOT_DATA_LIBRARIES = ("numpy.", "pandas.")
 
 
-def _cached(rule, key, compute):
-    context = rule.context
-    found = getattr(context, key, None)
-    if found is None:
-        found = compute(rule)
-        setattr(context, key, found)
-    return found
+def _cached(rule, compute):
+    return rule.context.cached(compute, rule)
 
 
 # ------------------------------------------------------------------------------ graph or eager
@@ -50,7 +45,7 @@ def execution_mode(rule):
     runs eagerly unless something turns eager execution off."""
     if rule.target_tf is not None and rule.target_tf < (2, 0):
         return GRAPH
-    on, off, graph_only = _cached(rule, "_tfc_mode_evidence", _mode_evidence)
+    on, off, graph_only = _cached(rule, _mode_evidence)
     if off and not on:
         return GRAPH
     if on and not off:
@@ -92,7 +87,7 @@ def compat_v1_module(rule):
     `tensorflow.compat.v1` (as `tf` or another name) and never names `tensorflow.data` through
     a TF 2 import. There `tf.data.Dataset` is `DatasetV1`, whose TF 1 methods
     (`make_one_shot_iterator`, `output_shapes`...) exist on every TF 2."""
-    return _cached(rule, "_tfc_compat_v1", _compat_v1)
+    return _cached(rule, _compat_v1)
 
 
 def _compat_v1(rule):
@@ -149,7 +144,7 @@ def module_receiver(rule, call):
         return isinstance(statement, cst.SimpleStatementLine) and any(
             isinstance(s, (cst.Import, cst.ImportFrom)) for s in statement.body)
     # Relative imports bind no qualified name the scopes know: look for the name itself.
-    return receiver.value in _cached(rule, "_tfc_imported_names", _imported_names)
+    return receiver.value in _cached(rule, _imported_names)
 
 
 def _imported_names(rule):
@@ -215,7 +210,7 @@ def feeds_keras(rule, function):
     """Whether the generator ``function`` (a def) reaches a Keras data method of this module:
     its call (or a name bound to it, or a function returning it) is the data or
     ``validation_data`` of a ``fit`` / ``evaluate`` / ``predict`` (or ``*_generator``) call."""
-    return function.name.value in _cached(rule, "_tfc_keras_fed", _keras_fed)
+    return function.name.value in _cached(rule, _keras_fed)
 
 
 def _keras_fed(rule):
@@ -257,7 +252,7 @@ def _called_names(rule, expr):
 def _module_values(rule, name):
     """Every value assigned to ``name`` anywhere in the module (any scope): a cheap,
     flow-insensitive view, enough to say that a generator reaches Keras."""
-    values = _cached(rule, "_tfc_assigned_values", _assigned_values)
+    values = _cached(rule, _assigned_values)
     return values.get(name, ())
 
 

@@ -1,5 +1,5 @@
 """Names of the TensorFlow APIs rules look for, in one place (canonical qualified names:
-`tensorflow.compat.v1.` is written `tensorflow.`, see analysis.canonical)."""
+`tensorflow.compat.v1.` is written `tensorflow.`, see scopes.canonical)."""
 
 # Dataset methods that build a TF 1.x iterator (gone from the TF 2 API).
 ITERATOR_METHODS = ("make_one_shot_iterator", "make_initializable_iterator")
@@ -13,6 +13,9 @@ ITERATOR_FUNCTIONS = frozenset((
     "tensorflow.contrib.data.Iterator.from_structure",
     "tensorflow.contrib.data.Iterator.from_string_handle",
 ))
+
+# Dataset methods that apply a function to each element (its first argument, map_func).
+MAP_METHODS = ("map", "flat_map", "interleave", "map_with_legacy_function")
 
 # Functions and classes that start a tf.data pipeline.
 DATASET_SOURCES = frozenset(
@@ -36,7 +39,8 @@ DATASET_SOURCES = frozenset(
 DATASET_METHODS = frozenset((
     "batch", "padded_batch", "map", "flat_map", "interleave", "filter", "shuffle", "repeat",
     "prefetch", "cache", "take", "skip", "unbatch", "rebatch", "apply", "window", "with_options",
-    "concatenate", "shard", "map_with_legacy_function", "ragged_batch", "bucket_by_sequence_length"))
+    "concatenate", "shard", "map_with_legacy_function", "ragged_batch",
+    "bucket_by_sequence_length"))
 
 # Sources of tfcompat that already end in a prefetch.
 PREFETCHED_SOURCES = frozenset(("tfcompat.from_arrays", "tfcompat.compat.arrays.from_arrays"))
@@ -98,7 +102,8 @@ KERAS_MODULES = {
         "preprocessing.image", "preprocessing.sequence", "regularizers", "utils")),
 }
 
-# The three Keras namespaces one module should not mix.
+# The three Keras namespaces one module should not mix, by module prefix (the namespace names
+# are keras-target's: see tfcompat.lint.namespaces).
 KERAS_NAMESPACES = {"keras": "keras", "tensorflow.keras": "tf.keras",
                     "tensorflow.python.keras": "tf.keras", "tf_keras": "tf_keras"}
 

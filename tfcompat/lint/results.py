@@ -7,8 +7,16 @@ import dataclasses
 import os
 from typing import Optional, Tuple
 
-SAFE = "safe"
-UNSAFE = "unsafe"
+
+class FixSafety:
+    """How far a fix can be trusted: the value of ``Rule.fix`` and of ``Fix.applicability``
+    (ruff's word, kept in the output). SAFE fixes are applied by --fix, UNSAFE ones only with
+    --unsafe-fixes."""
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+SAFE, UNSAFE = FixSafety.SAFE, FixSafety.UNSAFE
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,7 +40,8 @@ class Edit:
 
 @dataclasses.dataclass(frozen=True)
 class Fix:
-    applicability: str  # SAFE or UNSAFE
+    """A fix a finding offers: its FixSafety and the edits applied together."""
+    applicability: str
     edits: Tuple[Edit, ...]
 
 
@@ -92,8 +101,18 @@ ERRORS = {
                "parses: libcst takes about 1 GB of memory per MB of source."),
 }
 MAX_PARSE_BYTES = 2 * 1024 * 1024  # libcst: ~1 GB of memory per MB parsed
+
+
 def error(code, message, line=1, col=1):
     return Finding(code, ERRORS[code][0], message, line, col, line, col)
+
+
+class ParseFailure(Exception):
+    """The parser refused the text (TFC902), at ``line``, ``col`` (1-based)."""
+
+    def __init__(self, message, line=1, col=1):
+        super().__init__(message)
+        self.line, self.col = line, col
 
 
 @dataclasses.dataclass(frozen=True)

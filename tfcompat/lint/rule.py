@@ -5,7 +5,7 @@ The registry (``tfcompat.lint.rules``) imports every module in that folder and t
 examples become tests on their own (``tests/lint/test_rule_examples.py``), and so do the
 ``## Example`` / ``## Use instead`` blocks of its docstring.
 
-A rule in full::
+A rule in full (TFC401 as it is, shortened; tests/lint/test_registry.py holds the two to it)::
 
     from tfcompat.lint.rule import SAFE, Invalid, Rule
 
@@ -15,23 +15,40 @@ A rule in full::
 
         code = "TFC401"                        # public: docs, `# noqa`, config
         name = "dataset-iterator-method"       # kebab-case, unique
-        message = "`.{method}()` is not in the TF 2 API"   # str.format()ed with report()'s kwargs
-        tokens = ("make_one_shot_iterator",)   # prefilter: a file holding none is never parsed
-                                               # (names; tuples of tuples: all groups must match)
+        # str.format()ed with report()'s keyword arguments:
+        message = "`.{method}()` is gone in TF 2: call tf.compat.v1.data.{method}(dataset)"
+        # The prefilter: a file holding none of these names is never parsed (a tuple of
+        # tuples: each group must have one in the file).
+        tokens = ("make_one_shot_iterator", "make_initializable_iterator")
         modules = ()                           # optional: the file's code must import one of
                                                # these dotted paths ("keras.*": or a submodule)
         called = False                         # True: the tokens must be called, x.tok(...)
         fix = SAFE                             # SAFE, UNSAFE, or None when the rule never fixes
         fix_tf = "compat_v1_make_one_shot_iterator"  # versions.py fact the fix needs (None: any TF)
 
-        VALID = ["it = tf.compat.v1.data.make_one_shot_iterator(ds)"]
-        INVALID = [Invalid("it = ds.make_one_shot_iterator()", at=(1, 9), target_tf="1.15",
-                           fixed="it = tf.compat.v1.data.make_one_shot_iterator(ds)")]
+        VALID = [
+            '''
+            import tensorflow as tf
+            it = tf.compat.v1.data.make_one_shot_iterator(ds)
+            ''',
+        ]
+        INVALID = [
+            Invalid(
+                '''
+                import tensorflow as tf
+                it = ds.make_one_shot_iterator()
+                ''',
+                at=(2, 9), target_tf="1.15",
+                fixed='''
+                import tensorflow as tf
+                it = tf.compat.v1.data.make_one_shot_iterator(ds)
+                '''),
+        ]
 
         def visit_Call(self, node):            # any libcst node type: visit_X / leave_X
+            func = node.func
             ...
-            self.report(node.func.attr, method="make_one_shot_iterator",
-                        fix=[self.replace(node, new_call)])
+            self.report(func.attr, method=func.attr.value, fix=self._fix(node))
 
 Traversal: the engine parses a file once and walks it once for all enabled rules, calling
 ``visit_<Type>(node)`` before a node's children and ``leave_<Type>(node)`` after them, for libcst
@@ -53,7 +70,8 @@ the rules enabled for it; what it reports is suppressed like any other finding.
 
 What a rule can ask (all cheap unless said; everything is computed on first use per file):
   ``self.qualified_name(expr)``  dotted name through the module's imports, or None:
-      with ``import tensorflow as tf``, ``tf.compat.v1.data.Iterator`` -> ``tensorflow.data.Iterator``
+      with ``import tensorflow as tf``, ``tf.compat.v1.data.Iterator`` ->
+      ``tensorflow.data.Iterator``
       (``compat.v1``/``compat.v2`` dropped; ``canonical=False`` keeps them); with
       ``from tensorflow.keras import backend as K``, ``K.get_session`` ->
       ``tensorflow.keras.backend.get_session``.
@@ -98,9 +116,13 @@ from typing import Optional, Sequence, Tuple
 import libcst as cst
 
 from tfcompat import versions
-from tfcompat.lint import analysis
-from tfcompat.lint.results import SAFE, UNSAFE, Edit, Finding, Fix  # noqa: F401
-from tfcompat.lint.target import parse_target  # noqa: F401
+from tfcompat.lint import scopes
+from tfcompat.lint.results import SAFE, UNSAFE, Edit, FixSafety
+from tfcompat.lint.target import parse_target
+
+# The rule API, as rule modules and tests import it (parse_target: an example's target_tf).
+__all__ = ["DOC_SECTIONS", "SAFE", "UNSAFE", "FixSafety", "Invalid", "Rule", "Run", "Valid",
+           "parse_target"]
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety",
                 "Versions")
@@ -164,7 +186,7 @@ class Rule:
     tokens: Sequence[str] = ()
     modules: Sequence[str] = ()
     called: bool = False
-    fix: Optional[str] = None
+    fix: Optional[str] = None  # the FixSafety of its fixes; None: it never fixes
     fix_tf: Optional[str] = None
     VALID: Sequence = ()
     INVALID: Sequence[Invalid] = ()
@@ -174,8 +196,9 @@ class Rule:
 
     # -- reporting -------------------------------------------------------------------------
     def report(self, node, message=None, fix=None, safety=None, **kwargs):
-        """``safety=UNSAFE`` marks this one fix unsafe in a rule whose fixes are safe where it
-        can prove its preconditions (never the other way round)."""
+        """Report ``node``; ``fix``: the edits of the fix offered (the engine gives them this
+        rule's FixSafety, ``self.fix``). ``safety=UNSAFE`` makes this one fix unsafe in a rule
+        whose fixes are safe where it can prove their preconditions (never the other way)."""
         text = message or self.message
         if kwargs:
             text = text.format(**kwargs)
@@ -220,10 +243,10 @@ class Rule:
         return self.context.imports.alias_for(module)
 
     def loops(self):
-        return analysis.enclosing_loops(self.context.ancestors)
+        return scopes.enclosing_loops(self.context.ancestors)
 
     def statement(self):
-        return analysis.enclosing_statement(self.context.ancestors)
+        return scopes.enclosing_statement(self.context.ancestors)
 
     def resolve(self, name):
         return self.context.scopes.resolve(name, self.context.ancestors)
@@ -232,7 +255,7 @@ class Rule:
         return self.context.scopes.method_chain(expr, self.context.ancestors)
 
     def assigned_in(self, node):
-        return analysis.assigned_targets(node, self.context.module)
+        return scopes.assigned_targets(node, self.context.module)
 
     def fresh_name(self, base):
         return self.context.fresh_name(base)
@@ -253,7 +276,7 @@ class Rule:
         text = self.spell(*qualified)
         if text is not None:
             return text, []
-        name = alias if not analysis.name_used(self.context, alias) else self.fresh_name(alias)
+        name = alias if not scopes.name_used(self.context, alias) else self.fresh_name(alias)
         line = "import %s" % module if name == module else "import %s as %s" % (module, name)
         text = name + qualified[0][len(module):]
         return text, [self.add_line_at_top(line)]
@@ -262,7 +285,7 @@ class Rule:
         """An edit adding a line after the module's leading imports (after its docstring and
         ``__future__`` imports when it has no other import)."""
         module = self.context.module
-        header, imports = analysis.leading_statements(module)
+        header, imports = scopes.leading_statements(module)
         after = imports or header
         if not after:  # a module with findings has a statement
             return self.insert_before(module.body[0], line)

@@ -12,12 +12,8 @@ import functools
 import os
 import re
 
-try:
-    import tomllib
-except ImportError:  # Python < 3.11
-    import tomli as tomllib
-
 from tfcompat import versions
+from tfcompat.lint import pyproject
 
 # The newest TF in the test matrix (tox cell tf221) and the oldest any TF version fact names.
 NEWEST_KNOWN_TF = (2, 21)
@@ -36,18 +32,6 @@ def _normalize(name):
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def _version(text):
-    parts = []
-    for piece in text.split("."):
-        match = re.match(r"\d+", piece)
-        if not match:
-            break
-        parts.append(int(match.group()))
-        if match.end() != len(piece):
-            break
-    return tuple(parts[:2]) if parts else None
-
-
 def lowest_allowed(requirement):
     """The lowest TF ``requirement`` (a PEP 508 string) allows, as (major, minor); None when it
     is not a TensorFlow requirement; NEWEST_KNOWN_TF when it names no version."""
@@ -60,9 +44,10 @@ def lowest_allowed(requirement):
         return NEWEST_KNOWN_TF  # a URL: nothing says which version
     lower, upper = [], False
     for op, text in _SPECIFIER.findall(rest):
-        version = _version(text)
+        version = versions.parse_version(text)
         if version is None:
             continue
+        version = version[:2]
         if op in _LOWER:
             lower.append(version)
         elif op in _UPPER:
@@ -84,9 +69,8 @@ def _requirement_lines(path):
 
 def _pyproject_dependencies(path):
     try:
-        with open(path, "rb") as handle:
-            data = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        data = pyproject.load(path)
+    except pyproject.Unreadable:
         return None
     project = data.get("project")
     if not isinstance(project, dict):

@@ -16,9 +16,9 @@ import signal
 import sys
 import time
 
-from tfcompat.lint import files, noqa, suppress
+from tfcompat.lint import noqa, pipeline
 from tfcompat.lint.prefilter import Prefilter
-from tfcompat.lint.results import MAX_PARSE_BYTES, FileResult, error
+from tfcompat.lint.results import FileResult, error
 
 TIMEOUT_ENV = "TFCOMPAT_FILE_TIMEOUT"
 DEFAULT_TIMEOUT = 300.0  # seconds for one file
@@ -72,54 +72,28 @@ def _worker(conn, table, mode):
             linter = linters[task.settings, codes] = engine.Linter(
                 [by_code[c] for c in codes], settings.target_tf, settings.unsafe_fixes,
                 settings.keras_target)
-        conn.send(engine.process(task, linter, mode))
-
-
-def rules_to_run(prefilter, data, enabled, mode):
-    """The codes of the rules to run on ``data``: () when none could fire (no parse), None for
-    every enabled rule. A fix can bring in what another rule looks for, so fixing runs every
-    enabled rule; so does judging noqa comments (TFC001), which needs every rule's findings."""
-    codes = prefilter.rules_for(data, enabled)
-    if not codes:
-        return ()
-    if mode != "check" or noqa.UNUSED_NOQA in codes:
-        return None
-    return codes
+        conn.send(pipeline.process(task, linter, mode))
 
 
 def _triage(task, settings, mode, cache, prefilter):
-    """(FileResult, None) when the main process can answer for the file, else (None, the task
-    to parse, carrying the bytes read and the rules that could fire), with its cache key."""
-    def done(findings, cacheable=True):
-        if key is not None and cacheable:
-            cache.put(key, findings)
-        return FileResult(task.display, findings, output=echo), None, None
-
+    """(FileResult, None, None) when the main process can answer for the file (the cache, or
+    tfcompat.lint.pipeline's steps before the parse), else (None, the task to parse, carrying
+    the bytes read and the rules that could fire, its cache key)."""
     key = echo = None
-    if task.error:
-        return done([error("TFC901", "cannot read: " + task.error)], False)
     try:
-        data, stat = (task.data, None) if task.data is not None else files.read(task.path)
-    except files.ReadError as exc:
-        return done([error("TFC901", "cannot read: %s" % exc)], False)
-    echo = data if (task.path is None and mode == "fix") else None
-    key = cache.key(data, settings) if cache is not None else None
-    cached = cache.get(key) if key is not None else None
-    if cached is not None and (mode == "check" or not (
-            noqa.targets(cached) if mode == "add-noqa" else any(f.fixable for f in cached))):
-        return FileResult(task.display, cached, output=echo), None, None
-    try:
-        text = files.decode(data).text
-    except files.DecodeError as exc:
-        return done([error("TFC903", "cannot decode: %s" % exc, exc.line)])
-    if suppress.file_suppression(text) is suppress.ALL:
-        return done([])
-    codes = rules_to_run(prefilter, data, settings.codes, mode)
-    if codes == ():
-        return done([])
-    if len(data) > MAX_PARSE_BYTES:
-        return done([error("TFC905", "not parsed: %.1f MiB is over the %d MiB limit"
-                           % (len(data) / 2 ** 20, MAX_PARSE_BYTES // 2 ** 20))])
+        data, stat = pipeline.read(task)
+        echo = data if (task.path is None and mode == "fix") else None
+        key = cache.key(data, settings) if cache is not None else None
+        cached = cache.get(key) if key is not None else None
+        if cached is not None and (mode == "check" or not (
+                noqa.targets(cached) if mode == "add-noqa"
+                else any(f.fixable for f in cached))):
+            return FileResult(task.display, cached, output=echo), None, None
+        codes = pipeline.prepare(data, mode, settings.codes, prefilter)[1]
+    except pipeline.Answered as answer:
+        if key is not None and answer.cacheable:
+            cache.put(key, answer.findings)
+        return FileResult(task.display, answer.findings, output=echo), None, None
     work = dataclasses.replace(task, data=data, stat=stat, codes=codes)
     return None, work, key
 

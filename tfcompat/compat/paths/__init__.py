@@ -1,19 +1,30 @@
-"""The feeding paths and the chooser: an ordered list, read top to bottom, fastest first."""
-from tfcompat.compat.paths.base import FeedingPath, Path, UnsupportedPathError
+"""The feeding paths and the chooser: an ordered list, read top to bottom, fastest first.
+
+A path is one module here plus one entry in ``CHOOSER``; the FeedingPath enum is made from
+that list, in its order.
+"""
+import collections
+
 from tfcompat.compat.paths.dataset_eager import DatasetEager
 from tfcompat.compat.paths.dataset_graph import DatasetGraph
+from tfcompat.compat.paths.feeder import Feeder, PathName
 from tfcompat.compat.paths.session_generator import SessionGenerator
 from tfcompat.compat.paths.tensor_input import TensorInput
 
-# Fastest first, as measured by bench/feeding.py (TENSOR_INPUT on from_arrays data gathers each
-# batch in one op and keeps its rewired model across calls: 1.08-1.18x DATASET_GRAPH on tf.keras).
-PATHS = (DatasetEager(), TensorInput(), DatasetGraph(), SessionGenerator())
+# Fastest first, as bench/feeding.py measures (bench/results, README).
+CHOOSER = (DatasetEager, TensorInput, DatasetGraph, SessionGenerator)
+
+FeedingPath = PathName("FeedingPath", [(cls.name, cls.name) for cls in CHOOSER],
+                       module=__name__, qualname="FeedingPath")
+FeedingPath.__doc__ = "The feeding paths, by name, in the chooser's order (fastest first)."
+
+PATHS = tuple(cls(FeedingPath(cls.name)) for cls in CHOOSER)
+
+PathStatus = collections.namedtuple("PathStatus", "name available reason")
 
 
 def statuses(runtime):
     """A PathStatus per path: usable ones first (in PATHS order), then the refused ones."""
-    from tfcompat.compat.runtime import PathStatus
-
     result = [PathStatus(p.name.value, p.refuses(runtime) is None, p.status_reason(runtime))
               for p in PATHS]
     return tuple(sorted(result, key=lambda s: not s.available))
@@ -34,4 +45,5 @@ def choose(runtime):
     return [p for p in PATHS if p.refuses(runtime) is None]
 
 
-__all__ = ["FeedingPath", "Path", "UnsupportedPathError", "PATHS", "statuses", "get", "choose"]
+__all__ = ["CHOOSER", "Feeder", "FeedingPath", "PATHS", "PathStatus", "choose", "get",
+           "statuses"]

@@ -1,10 +1,29 @@
 """DATASET_EAGER: ``model.fit(dataset)`` while executing eagerly (TF 2, Keras 3, tf_keras)."""
 from tfcompat import versions
-from tfcompat.compat.paths.base import FeedingPath, Path, need
+from tfcompat.compat.paths.feeder import Feeder, need
+
+# Eager Keras 2 from this TF on gathers from_arrays batches by tf.gather from tensors of the
+# arrays, where bench/feeding.py measured that faster than the NumPy gather (a speed, not an
+# API fact, so not in versions.py); not TF 2.0 tf.keras nor Keras 3, where it measured slower.
+TENSOR_GATHER_TF = (2, 15)
+TENSOR_GATHER_MAX = 1 << 30  # bytes: larger arrays are not copied into tensors
 
 
-class DatasetEager(Path):
-    name = FeedingPath.DATASET_EAGER
+def gathers_in_tensors(runtime):
+    """Whether from_arrays data fed to this runtime gathers from tensors (eager only)."""
+    return bool(runtime.eager and runtime.keras_flavor in versions.KERAS2_IN_TF
+                and runtime.tf_version >= TENSOR_GATHER_TF)
+
+
+def feeds_numpy(runtime):
+    """Whether from_arrays data goes to this runtime's fit as a generator of NumPy batches:
+    Keras 3 on JAX (or torch) converts every tf.data batch to NumPy anyway, and the generator
+    measured faster there (bench/feeding.py)."""
+    return runtime.keras_flavor == versions.KERAS3 and runtime.keras_backend != "tensorflow"
+
+
+class DatasetEager(Feeder):
+    name = "DATASET_EAGER"
     summary = "model.fit(tf.data.Dataset), executing eagerly"
 
     def _refuses(self, runtime):
@@ -15,25 +34,31 @@ class DatasetEager(Path):
     def finds_epoch_end(self, runtime):
         return runtime.has("fit_dataset_without_steps")
 
+    def keras_data(self, runtime, model, feed):
+        if feed.source is not None and feeds_numpy(runtime):
+            return feed.source.batches(feed.plans(model))
+        return feed.dataset(model, tensor_gather_max=(TENSOR_GATHER_MAX
+                                                      if gathers_in_tensors(runtime) else 0))
+
     def fit(self, runtime, model, train, val, epochs, callbacks, verbose):
-        return fit_datasets(model, train, val, epochs, callbacks, verbose)
+        return fit_datasets(self, runtime, model, train, val, epochs, callbacks, verbose)
 
     def evaluate(self, runtime, model, data):
-        return evaluate_dataset(model, data)
+        return evaluate_dataset(self, runtime, model, data)
 
 
-def fit_datasets(model, train, val, epochs, callbacks, verbose):
-    """Keras' own fit(dataset) (or fit(generator), see Feed.batches): the eager path, and the
-    graph one inside the model's graph."""
+def fit_datasets(feeder, runtime, model, train, val, epochs, callbacks, verbose):
+    """Keras' own fit on what ``feeder`` makes of the data (see Feeder.keras_data): the eager
+    path, and the graph one inside the model's graph."""
     kwargs = {}
     if val is not None:
-        kwargs = dict(validation_data=val.batches(model),
+        kwargs = dict(validation_data=feeder.keras_data(runtime, model, val),
                       validation_steps=val.steps)
     # shuffle=False: a dataset brings its own order (from_arrays shuffles every epoch).
-    return model.fit(train.batches(model), epochs=epochs,
+    return model.fit(feeder.keras_data(runtime, model, train), epochs=epochs,
                      steps_per_epoch=train.steps, callbacks=callbacks, verbose=verbose,
                      shuffle=False, **kwargs)
 
 
-def evaluate_dataset(model, data):
-    return model.evaluate(data.batches(model), steps=data.steps, verbose=0)
+def evaluate_dataset(feeder, runtime, model, data):
+    return model.evaluate(feeder.keras_data(runtime, model, data), steps=data.steps, verbose=0)

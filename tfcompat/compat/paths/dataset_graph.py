@@ -1,11 +1,11 @@
 """DATASET_GRAPH: tf.keras ``fit(dataset, steps_per_epoch=...)`` in graph mode, TF >= 1.9."""
 from tfcompat import versions
-from tfcompat.compat.paths.base import FeedingPath, GraphPath, need
 from tfcompat.compat.paths.dataset_eager import evaluate_dataset, fit_datasets
+from tfcompat.compat.paths.feeder import GraphFeeder, need
 
 
-class DatasetGraph(GraphPath):
-    name = FeedingPath.DATASET_GRAPH
+class DatasetGraph(GraphFeeder):
+    name = "DATASET_GRAPH"
     summary = "tf.keras model.fit(tf.data.Dataset, steps_per_epoch=...) in graph mode"
 
     def _refuses(self, runtime):
@@ -21,8 +21,8 @@ class DatasetGraph(GraphPath):
 
     def fit(self, runtime, model, train, val, epochs, callbacks, verbose):
         with self.in_model_graph(runtime, model):
-            return fit_datasets(model, train, val, epochs, callbacks, verbose)
+            return fit_datasets(self, runtime, model, train, val, epochs, callbacks, verbose)
 
     def evaluate(self, runtime, model, data):
         with self.in_model_graph(runtime, model):
-            return evaluate_dataset(model, data)
+            return evaluate_dataset(self, runtime, model, data)

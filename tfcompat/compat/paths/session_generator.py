@@ -2,12 +2,11 @@
 generator bound to that graph and session (the seed's fit_generator code, made thread-safe)."""
 from tfcompat.compat import tfshim
 from tfcompat.compat.batches import NumpyBatches
-from tfcompat.compat.paths.base import (FeedingPath, GraphPath, as_list, batch_mean, need,
-                                 validation_callback)
+from tfcompat.compat.paths.feeder import GraphFeeder, as_list, batch_mean, need, validation_callback
 
 
-class SessionGenerator(GraphPath):
-    name = FeedingPath.SESSION_GENERATOR
+class SessionGenerator(GraphFeeder):
+    name = "SESSION_GENERATOR"
     summary = "locked generator running get_next() in the captured graph and session"
 
     def _refuses(self, runtime):

@@ -8,12 +8,17 @@ import weakref
 
 from tfcompat.compat import tfshim
 from tfcompat.compat.errors import DataError
-from tfcompat.compat.paths.base import (FeedingPath, GraphPath, as_list, batch_mean, need,
-                                 validation_callback)
+from tfcompat.compat.paths.feeder import GraphFeeder, as_list, batch_mean, need, validation_callback
+
+# from_arrays data up to this many bytes is loaded once into variables in the Keras session and
+# gathered from there (ArraySource.batch_op), where bench/feeding.py measured that faster than
+# the NumPy gather; loading one adds two copies for a moment, one for good, so larger data
+# stays in NumPy.
+VARIABLE_GATHER_MAX = 256 << 20
 
 
-class TensorInput(GraphPath):
-    name = FeedingPath.TENSOR_INPUT
+class TensorInput(GraphFeeder):
+    name = "TENSOR_INPUT"
     summary = "model rewired on Input(tensor=...) + compile(target_tensors=...), graph mode"
 
     def _refuses(self, runtime):
@@ -37,7 +42,7 @@ class TensorInput(GraphPath):
 
 # user model -> {role: (key, rewired model)}, the last of each role. fit or evaluate called
 # again on the same from_arrays data reuses the rewired model, its batch op and its compiled
-# functions: a new one pays for a slow first step (~8% of an epoch here, on TF 1.8 and 1.15).
+# functions: a new one pays for a slow first step.
 _WIRED = weakref.WeakKeyDictionary()
 
 
@@ -63,7 +68,7 @@ def _tensors(model, feed, session):
     arrays (or variables loaded with them in the Keras session, see ArraySource.batch_op)
     directly, other data goes through an iterator initialised in that session."""
     if feed.source is not None:
-        xs, ys = feed.source.batch_op(feed.plans(model), session)
+        xs, ys = feed.source.batch_op(feed.plans(model), session, VARIABLE_GATHER_MAX)
     else:
         iterator = tfshim.initializable_iterator(feed.dataset(model))
         session.run(iterator.initializer)

@@ -1,9 +1,7 @@
 import libcst as cst
 
-from tfcompat.lint import patterns, pipelines
+from tfcompat.lint import patterns, pipelines, qualnames
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
-
-_MAPS = ("map", "flat_map", "map_with_legacy_function")
 
 
 class CacheAfterRandomMap(Rule):
@@ -47,7 +45,7 @@ class CacheAfterRandomMap(Rule):
     name = "cache-after-random-map"
     message = ("`.cache()` after a map that draws random numbers ({function}) freezes the "
                "augmentation of the first epoch; cache before the random map")
-    tokens = (("cache",), _MAPS)
+    tokens = (("cache",), qualnames.MAP_METHODS)
     called = True  # methods of a call chain
     fix = UNSAFE
 
@@ -173,7 +171,7 @@ class CacheAfterRandomMap(Rule):
         if not calls or calls[-1] is not node:
             return
         names = patterns.methods(self, calls)
-        random_maps = [i for i in range(len(calls) - 1) if names[i] in _MAPS
+        random_maps = [i for i in range(len(calls) - 1) if names[i] in qualnames.MAP_METHODS
                        and self._random(calls[i])]
         if not random_maps:
             return

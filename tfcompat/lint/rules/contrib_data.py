@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint import analysis
+from tfcompat.lint import scopes
 from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
 
 _PREFIX = "tensorflow.contrib.data"
@@ -207,9 +207,9 @@ class ContribData(Rule):
     def visit_ImportFrom(self, node):
         if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
             return
-        if analysis.dotted(node.module) != _PREFIX:
+        if scopes.dotted(node.module) != _PREFIX:
             return
-        symbols = [analysis.dotted(alias.name) for alias in node.names]
+        symbols = [scopes.dotted(alias.name) for alias in node.names]
         homes = {self._home(s) for s in symbols}
         fix = None
         if len(homes) == 1 and None not in homes:

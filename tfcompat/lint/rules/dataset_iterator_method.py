@@ -1,8 +1,8 @@
 import libcst as cst
 
 from tfcompat.lint import provenance
-from tfcompat.lint.rule import SAFE, Invalid, Rule, Run, Valid
 from tfcompat.lint.qualnames import ITERATOR_METHODS
+from tfcompat.lint.rule import SAFE, Invalid, Rule, Run, Valid
 
 # Where the function form lives, for each module a file may import under some alias.
 _FUNCTION_HOMES = (("tensorflow", "compat.v1.data"), ("tensorflow.compat.v1", "data"),
@@ -110,7 +110,7 @@ class DatasetIteratorMethod(Rule):
             import tensorflow
             it = (tensorflow.compat.v1.data.make_initializable_iterator(tensorflow.data.Dataset.range(8)
                   .batch(2), shared_name="it"))
-            """),
+            """),  # noqa: E501
         Invalid(
             """
             import tensorflow.compat.v1 as tf

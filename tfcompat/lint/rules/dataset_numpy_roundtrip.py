@@ -15,8 +15,8 @@ class DatasetNumpyRoundtrip(Rule):
 
     ## Why is this bad?
     Every batch goes tensor -> NumPy -> tensor: TensorFlow computes it, copies it out to
-    Python, and Keras copies it back in, one Python call per step (measured on TF 1.15: 2k
-    samples/s against 56k for the same data through `fit`). The generator also ties the
+    Python, and Keras copies it back in, one Python call per step (on TF 1.15, many times
+    slower than the same data through `fit`: see bench/results). The generator also ties the
     pipeline to one graph and session, which Keras' worker threads do not share (TFC101).
 
     ## Example

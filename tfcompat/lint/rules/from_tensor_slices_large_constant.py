@@ -168,7 +168,7 @@ class FromTensorSlicesLargeConstant(Rule):
             it = tf.data.make_one_shot_iterator(tfcompat.from_arrays(features, batch_size=4, shuffle=False, repeat=False))
             with tf.Session() as sess:
                 print(sess.run(it.get_next()))
-            """),
+            """),  # noqa: E501
         # pandas data, and a map before the batch: reported, not rewritten.
         Invalid(
             """

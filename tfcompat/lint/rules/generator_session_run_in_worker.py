@@ -125,7 +125,7 @@ class GeneratorSessionRunInWorker(Rule):
             model.compile("sgd", "mse")
             history = model.fit_generator(batches(), steps_per_epoch=2, epochs=2, verbose=0, workers=0)
             result = history.history["loss"]
-            """,
+            """,  # noqa: E501
             run=Run(original=("tf115-keras231",), fixed=("tf115-keras231",), result=[2])),
         # The seed: a session opened around the generator, the generator passed by name.
         Invalid(

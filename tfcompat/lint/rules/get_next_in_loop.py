@@ -40,12 +40,13 @@ class GetNextInLoop(Rule):
     Safe where graph mode is proven: a TF 1 target, a module that turns eager execution off or
     builds Sessions or placeholders (and never turns it on), or the `get_next()` handed
     straight to a session's `run`. Otherwise unsafe: in eager code `get_next()` returns the
-    next element, and hoisting it repeats the first one. Building an op runs nothing, so building it once before the loop instead of once per
-    step changes no value. The fix assigns the call to a new name (`next_element`) just before
-    the outermost loop that does not reassign the iterator, and uses the name in the loop; two
-    calls get two names, so fetching both in one `sess.run` still takes two elements.
-    The call now runs even when the loop body would not (harmless for building an op, unless
-    the iterator is only defined on some paths).
+    next element, and hoisting it repeats the first one. Building an op runs nothing, so
+    building it once before the loop instead of once per step changes no value. The fix
+    assigns the call to a new name (`next_element`) just before the outermost loop that does
+    not reassign the iterator, and uses the name in the loop; two calls get two names, so
+    fetching both in one `sess.run` still takes two elements. The call now runs even when the
+    loop body would not (harmless for building an op, unless the iterator is only defined on
+    some paths).
     Not offered when the iterator is reassigned in the loop, is an attribute (`self.it`), or
     `get_next` has arguments, or the loop is inside a lambda; never for an iterator made in a
     loop (a new one-shot iterator restarts the data, which the loop may mean). Iterators from

@@ -59,7 +59,8 @@ class MissingPrefetch(Rule):
 
     code = "TFC504"
     name = "missing-prefetch"
-    message = "tf.data pipeline handed to Keras without `.prefetch()`: input and training do not overlap"
+    message = ("tf.data pipeline handed to Keras without `.prefetch()`: input and training do "
+               "not overlap")
     tokens = (qualnames.KERAS_DATA_METHODS, patterns.DATASET_CHAIN_NAMES)
     called = True  # methods of a call chain
     fix = SAFE
@@ -125,7 +126,7 @@ class MissingPrefetch(Rule):
             model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
             model.compile("sgd", "mse")
             result = model.fit(ds, epochs=2, steps_per_epoch=2, verbose=0).history["loss"]
-            """,
+            """,  # noqa: E501
             run=Run(original=("tf115-keras231",), fixed=("tf115-keras231", "tf221"),
                     result=[2])),
         Invalid(

@@ -3,8 +3,6 @@ import libcst as cst
 from tfcompat.lint import patterns, qualnames
 from tfcompat.lint.rule import Invalid, Rule
 
-_MAPS = ("map", "flat_map", "interleave", "map_with_legacy_function")
-
 
 class PyFunctionWithoutShape(Rule):
     """
@@ -109,7 +107,7 @@ class PyFunctionWithoutShape(Rule):
         self._seen = set()
 
     def visit_Call(self, node):
-        if patterns.method_name(node) not in _MAPS:
+        if patterns.method_name(node) not in qualnames.MAP_METHODS:
             return
         function = patterns.mapped_function(self, node)
         if function is None or self._sets_shape(function) or self._next_map_sets_shape(node):
@@ -132,7 +130,7 @@ class PyFunctionWithoutShape(Rule):
         attribute, call = ancestors[-2], ancestors[-3]
         if not (isinstance(attribute, cst.Attribute) and attribute.value is node
                 and isinstance(call, cst.Call) and call.func is attribute
-                and patterns.method_name(call) in _MAPS):
+                and patterns.method_name(call) in qualnames.MAP_METHODS):
             return False
         following = patterns.mapped_function(self, call)
         return following is not None and self._sets_shape(following)

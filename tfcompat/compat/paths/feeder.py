@@ -1,16 +1,15 @@
-"""The feeding-path contract: a path says whether it can run here (and why not), and runs."""
+"""The feeding-path contract: a Feeder says whether it can run here (and why not), and runs."""
 import contextlib
 import enum
 
 from tfcompat import versions
+from tfcompat.compat import tfshim
 from tfcompat.compat.errors import UnsupportedPathError
+from tfcompat.compat.flavors import keras_of
 
 
-class FeedingPath(str, enum.Enum):
-    DATASET_EAGER = "DATASET_EAGER"
-    DATASET_GRAPH = "DATASET_GRAPH"
-    TENSOR_INPUT = "TENSOR_INPUT"
-    SESSION_GENERATOR = "SESSION_GENERATOR"
+class PathName(str, enum.Enum):
+    """Base of the FeedingPath enum, whose members the chooser's list makes (paths/__init__)."""
 
     def __str__(self):
         return self.value
@@ -28,12 +27,18 @@ def need(fact, runtime):
     return "needs %s; this is %s" % (what, runtime.describe())
 
 
-class Path(object):
-    """One way of feeding data into Keras. Subclasses set ``name`` and ``summary`` and answer
-    ``refuses(runtime)``: None when the path can run here, else one line saying why not."""
+class Feeder(object):
+    """One way of feeding data into Keras (a feeding path). Subclasses set ``name`` (the
+    FeedingPath member's value) and ``summary`` and answer ``refuses(runtime)``: None when the
+    path can run here, else one line saying why not. The chooser gives each instance its
+    FeedingPath member as ``name``."""
 
     name = None
     summary = ""
+
+    def __init__(self, name=None):
+        if name is not None:
+            self.name = name
 
     def refuses(self, runtime):
         if runtime.tf_version is None:
@@ -61,15 +66,18 @@ class Path(object):
         """Evaluate ``model`` on ``data`` (a Feed): Keras' result, loss first."""
         raise NotImplementedError
 
+    def keras_data(self, runtime, model, feed):
+        """What this path hands Keras' own fit/evaluate for ``feed``: its dataset, built in
+        the current graph and conformed to ``model``."""
+        return feed.dataset(model)
 
-class GraphPath(Path):
+
+class GraphFeeder(Feeder):
     """A graph-mode path: its pipeline is built in the model's graph, run in its Keras session."""
 
     @contextlib.contextmanager
     def in_model_graph(self, runtime, model):
         """Build in the model's graph; yields (Keras module, the session Keras trains in)."""
-        from tfcompat.compat import tfshim
-
         keras = keras_of(model)
         with model.outputs[0].graph.as_default():
             if runtime.has("backend_get_session"):
@@ -83,60 +91,6 @@ class GraphPath(Path):
                         % (self.name, runtime.keras_flavor))
                 session = backend.get_session()
             yield keras, session
-
-
-def keras_of(model):
-    """The Keras module the model belongs to (standalone keras, tf.keras, tf_keras, Keras 3)."""
-    from tfcompat.compat import runtime
-
-    return runtime.keras_module(runtime.model_flavor(model))
-
-
-def conform_plan(model, spec):
-    """How batches of ``spec`` (an (x, y) structure of Spec) must change to suit ``model``, as
-    Keras conforms NumPy data (and not tensors fed directly): x cast to the inputs' float
-    types, y to the outputs' ones, and a rank-1 target given the output's rank 2 (tf.keras 1.x
-    rejects (batch,) targets of a dataset). Per side, per leaf: (tf.DType to cast to or None,
-    whether to add an axis); None when nothing changes."""
-    from tfcompat.compat import tfshim
-
-    plans = []
-    for side, tensors, is_target in ((spec[0], model.inputs, False),
-                                     (spec[1], model.outputs, True)):
-        leaves = tfshim.flatten(side)
-        if len(leaves) != len(tensors) or isinstance(side, dict):
-            plans.append([(None, False)] * len(leaves))  # a structure Keras reports on itself
-            continue
-        plan = []
-        for leaf, tensor in zip(leaves, tensors):
-            dtype = tfshim.float_dtype_of(tensor)
-            rank = len(tensor.shape)
-            plan.append((dtype if dtype is not None and dtype.name != leaf.dtype else None,
-                         is_target and leaf.shape is not None and len(leaf.shape) == 1
-                         and rank == 2))
-        plans.append(plan)
-    if not any(d is not None or expand for side in plans for d, expand in side):
-        return None
-    return plans
-
-
-def cast_for(model, dataset):
-    """``dataset`` conformed to the model (see conform_plan), by a map in the pipeline."""
-    from tfcompat.compat import tfshim
-
-    tf = tfshim.tf()
-    plans = conform_plan(model, tfshim.structure(dataset))
-    if plans is None:
-        return dataset
-
-    def conform(value, plan):
-        values = []
-        for v, (dtype, expand) in zip(tfshim.flatten(value), plan):
-            v = tf.cast(v, dtype) if dtype is not None else v
-            values.append(tf.expand_dims(v, -1) if expand else v)
-        return tuple(values) if tfshim.is_sequence(value) else values[0]
-
-    return dataset.map(lambda x, y: (conform(x, plans[0]), conform(y, plans[1])))
 
 
 def as_list(result):

@@ -1,16 +1,15 @@
-"""What rules can know about the module being linted: imports, scopes, loops, positions.
+"""What a name means where it is used: the module's imports, its scopes and the bindings in
+them, the loops around a node, the targets a statement assigns.
 
-All of it works on the libcst tree with no metadata pass except positions (computed once, on
-the first report): the engine keeps the stack of ancestors of the node being visited, and
-scopes are indexed statement by statement, never expression by expression.
+All of it works on the libcst tree with no metadata pass: the engine keeps the stack of
+ancestors of the node being visited (tfcompat.lint.context), and scopes are indexed statement
+by statement, never expression by expression.
 """
 import collections
-import re
 
 import libcst as cst
 
 from tfcompat.lint import walk as fast_walk
-from tfcompat.lint.positions import Positions
 
 Loop = collections.namedtuple("Loop", "node statement")
 
@@ -18,72 +17,18 @@ COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
 # Prefixes that name the same API: tf.compat.v1.data.X is tf.data.X.
 _CANONICAL = (("tensorflow.compat.v1.", "tensorflow."), ("tensorflow.compat.v2.", "tensorflow."))
-_NEWLINES = re.compile(r"\r\n|\r|\n")
-
-
-class Context:
-    """The file being linted, shared by every rule instance of one traversal."""
-
-    def __init__(self, module, text, target_tf=None, keras_target=None):
-        self.module = module
-        self.text = text
-        self.target_tf = target_tf
-        self.keras_target = keras_target  # "tf.keras", "keras", "tf_keras" or None (unset)
-        self.ancestors = []  # root first, the node being visited last; kept by the engine
-        self.reports = []    # (rule, node, message, edits) as rules report them
-        self._positions = None
-        self._line_starts = None
-        self._imports = None
-        self._scopes = None
-
-    def position(self, node):
-        if self._positions is None:
-            self._positions = Positions(self.module)
-        return self._positions[node]
-
-    def line_starts(self):
-        if self._line_starts is None:
-            self._line_starts = [0] + [m.end() for m in _NEWLINES.finditer(self.text)]
-        return self._line_starts
-
-    def offset(self, pos):
-        """Character offset of a libcst CodePosition (1-based line, 0-based column)."""
-        return self.line_starts()[pos.line - 1] + pos.column
-
-    def line_text(self, line):
-        starts = self.line_starts()
-        end = starts[line] if line < len(starts) else len(self.text)
-        return self.text[starts[line - 1]:end]
-
-    def fresh_name(self, base):
-        name, n = base, 0
-        while re.search(r"\b%s\b" % re.escape(name), self.text):
-            n += 1
-            name = "%s_%d" % (base, n)
-        return name
-
-    @property
-    def imports(self):
-        if self._imports is None:
-            self._imports = Imports(self.module)
-        return self._imports
-
-    @property
-    def scopes(self):
-        if self._scopes is None:
-            self._scopes = Scopes(self)
-        return self._scopes
 
 
 def name_used(context, name):
     """Whether ``name`` is bound or read as a plain name anywhere in the file (attribute
     names and the module paths of imports do not count)."""
-    names = getattr(context, "_plain_names", None)
-    if names is None:
-        visitor = _PlainNames()
-        fast_walk.visit(context.module, visitor)
-        names = context._plain_names = visitor.found
-    return name in names
+    return name in context.cached(_plain_names, context.module)
+
+
+def _plain_names(module):
+    visitor = _PlainNames()
+    fast_walk.visit(module, visitor)
+    return visitor.found
 
 
 class _PlainNames(cst.CSTVisitor):
@@ -120,7 +65,8 @@ def leading_statements(module):
     for statement in module.body:
         small = statement.body[0] if (isinstance(statement, cst.SimpleStatementLine)
                                       and len(statement.body) == 1) else None
-        if not imports and isinstance(small, cst.Expr) and isinstance(small.value, cst.SimpleString):
+        if not imports and isinstance(small, cst.Expr) \
+                and isinstance(small.value, cst.SimpleString):
             header.append(statement)
         elif isinstance(small, cst.ImportFrom) and small.module is not None \
                 and dotted(small.module) == "__future__":
@@ -272,7 +218,7 @@ def enclosing_loops(ancestors):
         elif isinstance(parent, cst.CompFor) and (
                 child is parent.inner_for_in or any(child is c for c in parent.ifs)):
             loop = next(a for a in reversed(ancestors[:i]) if isinstance(a, COMPREHENSIONS))
-        if loop is not None and not any(loop is l.node for l in loops):
+        if loop is not None and not any(loop is seen.node for seen in loops):
             index = next(j for j in range(i, -1, -1) if ancestors[j] is loop)
             loops.append(Loop(loop, _statement_in_scope(ancestors[:index + 1])))
     return loops
@@ -386,30 +332,32 @@ class _ScopeIndex:
         return any(key in b and b[key] != side for key, side in a.items())
 
 
-def _record_branches(statements, path, out):
+def _record_branches(statements, sides, out):
+    """out[id(statement)] = ``sides``, {id(if statement): "if" or "else"} of the branches
+    around it."""
     for statement in statements:
-        out[id(statement)] = path
+        out[id(statement)] = sides
         if isinstance(statement, (cst.FunctionDef, cst.ClassDef)):
             continue
         if isinstance(statement, cst.If):
-            _record_branches(_block_statements(statement), dict(path, **{str(id(statement)): "if"}),
-                             out)
+            _record_branches(_block_statements(statement),
+                             dict(sides, **{str(id(statement)): "if"}), out)
             orelse = statement.orelse
             if orelse is not None:
                 inner = [orelse] if isinstance(orelse, cst.If) else _block_statements(orelse)
-                _record_branches(inner, dict(path, **{str(id(statement)): "else"}), out)
+                _record_branches(inner, dict(sides, **{str(id(statement)): "else"}), out)
             continue
         for child in fast_walk.children(statement):
-            _record_child_branches(child, path, out)
+            _record_child_branches(child, sides, out)
 
 
-def _record_child_branches(node, path, out):
+def _record_child_branches(node, sides, out):
     if isinstance(node, cst.BaseStatement):
-        _record_branches([node], path, out)
+        _record_branches([node], sides, out)
     elif isinstance(node, (cst.BaseSuite, cst.Else, cst.ExceptHandler, cst.ExceptStarHandler,
                            cst.Finally, cst.MatchCase)):
         for child in fast_walk.children(node):
-            _record_child_branches(child, path, out)
+            _record_child_branches(child, sides, out)
 
 
 def _statement_bindings(statement):

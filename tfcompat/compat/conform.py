@@ -1,0 +1,46 @@
+"""Batches conformed to a model, as Keras conforms NumPy data itself (and not tensors fed
+directly): used by the from_arrays gather and by a map on other datasets."""
+from tfcompat.compat import tfshim
+
+
+def conform_plan(model, spec):
+    """How batches of ``spec`` (an (x, y) structure of Spec) must change to suit ``model``, as
+    Keras conforms NumPy data (and not tensors fed directly): x cast to the inputs' float
+    types, y to the outputs' ones, and a rank-1 target given the output's rank 2 (tf.keras 1.x
+    rejects (batch,) targets of a dataset). Per side, per leaf: (tf.DType to cast to or None,
+    whether to add an axis); None when nothing changes."""
+    plans = []
+    for side, tensors, is_target in ((spec[0], model.inputs, False),
+                                     (spec[1], model.outputs, True)):
+        leaves = tfshim.flatten(side)
+        if len(leaves) != len(tensors) or isinstance(side, dict):
+            plans.append([(None, False)] * len(leaves))  # a structure Keras reports on itself
+            continue
+        plan = []
+        for leaf, tensor in zip(leaves, tensors):
+            dtype = tfshim.float_dtype_of(tensor)
+            rank = len(tensor.shape)
+            plan.append((dtype if dtype is not None and dtype.name != leaf.dtype else None,
+                         is_target and leaf.shape is not None and len(leaf.shape) == 1
+                         and rank == 2))
+        plans.append(plan)
+    if not any(d is not None or expand for side in plans for d, expand in side):
+        return None
+    return plans
+
+
+def cast_for(model, dataset):
+    """``dataset`` conformed to the model (see conform_plan), by a map in the pipeline."""
+    tf = tfshim.tf()
+    plans = conform_plan(model, tfshim.structure(dataset))
+    if plans is None:
+        return dataset
+
+    def conform(value, plan):
+        values = []
+        for v, (dtype, expand) in zip(tfshim.flatten(value), plan):
+            v = tf.cast(v, dtype) if dtype is not None else v
+            values.append(tf.expand_dims(v, -1) if expand else v)
+        return tuple(values) if tfshim.is_sequence(value) else values[0]
+
+    return dataset.map(lambda x, y: (conform(x, plans[0]), conform(y, plans[1])))

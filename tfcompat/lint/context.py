@@ -1,0 +1,78 @@
+"""The file being linted, as every rule of one traversal sees it: its tree and text, the
+settings its fixes depend on, the ancestors of the node being visited, the reports so far, and
+what is worked out about the file once and shared by every rule (positions, imports, scopes,
+and the per-file answers of ``cached``).
+"""
+import re
+
+from tfcompat.lint.positions import Positions
+from tfcompat.lint.scopes import Imports, Scopes
+
+_NEWLINES = re.compile(r"\r\n|\r|\n")
+
+
+class Context:
+    """One file, shared by every rule instance of one traversal."""
+
+    def __init__(self, module, text, target_tf=None, keras_target=None):
+        self.module = module
+        self.text = text
+        self.target_tf = target_tf
+        # The keras-target setting, a Keras namespace: "tf.keras", "keras" (the Keras 3
+        # package, not versions.KERAS's standalone Keras 2), "tf_keras", or None (unset).
+        self.keras_target = keras_target
+        self.ancestors = []  # root first, the node being visited last; kept by the engine
+        self.reports = []    # (rule, node, message, edits) as rules report them
+        self._positions = None
+        self._line_starts = None
+        self._imports = None
+        self._scopes = None
+        self._answers = {}   # compute function -> its answer for this file (``cached``)
+
+    def cached(self, compute, *args):
+        """``compute(*args)``, worked out once per file: a question about the whole file that
+        several rules ask (the session names, whether it is graph-mode code...). The function
+        is the key, so each question is asked in one place, by the module that owns it."""
+        try:
+            return self._answers[compute]
+        except KeyError:
+            answer = self._answers[compute] = compute(*args)
+            return answer
+
+    def position(self, node):
+        if self._positions is None:
+            self._positions = Positions(self.module)
+        return self._positions[node]
+
+    def line_starts(self):
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in _NEWLINES.finditer(self.text)]
+        return self._line_starts
+
+    def offset(self, pos):
+        """Character offset of a libcst CodePosition (1-based line, 0-based column)."""
+        return self.line_starts()[pos.line - 1] + pos.column
+
+    def line_text(self, line):
+        starts = self.line_starts()
+        end = starts[line] if line < len(starts) else len(self.text)
+        return self.text[starts[line - 1]:end]
+
+    def fresh_name(self, base):
+        name, n = base, 0
+        while re.search(r"\b%s\b" % re.escape(name), self.text):
+            n += 1
+            name = "%s_%d" % (base, n)
+        return name
+
+    @property
+    def imports(self):
+        if self._imports is None:
+            self._imports = Imports(self.module)
+        return self._imports
+
+    @property
+    def scopes(self):
+        if self._scopes is None:
+            self._scopes = Scopes(self)
+        return self._scopes

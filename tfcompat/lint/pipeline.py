@@ -1,0 +1,136 @@
+"""One file's way through the linter, the same in every process that lints:
+
+    read (TFC901) -> decode (TFC903) -> file-level noqa -> prefilter -> size limit (TFC905)
+    -> parse (TFC902) -> every rule in one traversal -> line noqa -> fix loop -> write
+
+The steps up to the parse need no libcst. The main process runs them (``read``, ``prepare``
+with the byte scan) so that a file the cache or the prefilter answers starts no worker; a
+worker process, or the flake8 plugin, runs the whole way (``process``), with the prefilter's
+second stage (the names the code uses). Which rules run is decided here only
+(``rules_to_run``).
+"""
+import difflib
+import hashlib
+
+from tfcompat.lint import codenames, files, noqa, suppress
+from tfcompat.lint.results import MAX_PARSE_BYTES, FileResult, ParseFailure, error
+
+
+class Answered(Exception):
+    """The file's findings are known without a parse (an error, or no rule could fire)."""
+
+    def __init__(self, findings, cacheable=True):
+        super().__init__(findings)
+        self.findings = findings
+        self.cacheable = cacheable  # False: reading may succeed next time
+
+
+def read(task):
+    """(bytes, os.stat_result or None) of the task's file: the bytes it carries (stdin, or
+    read by the main process) or read now. Raises Answered (TFC901) when it cannot be read."""
+    if task.error:
+        raise Answered([error("TFC901", "cannot read: " + task.error)], cacheable=False)
+    if task.data is not None:
+        return task.data, task.stat
+    try:
+        return files.read(task.path)
+    except files.ReadError as exc:
+        raise Answered([error("TFC901", "cannot read: %s" % exc)], cacheable=False)
+
+
+def rules_to_run(could_fire, mode):
+    """The codes of the rules to run, from those that could fire on the file: () when none
+    could (no parse), None for every enabled rule. A fix can bring in what another rule looks
+    for, so fixing (and adding noqa comments) runs every enabled rule; so does judging noqa
+    comments (TFC001), which needs every rule's findings."""
+    if not could_fire:
+        return ()
+    if mode != "check" or noqa.UNUSED_NOQA in could_fire:
+        return None
+    return tuple(could_fire)
+
+
+def could_fire(data, enabled, prefilter, code_names=False):
+    """The codes of the ``enabled`` rules that could fire on ``data``: ``prefilter`` scans the
+    bytes for their tokens; with ``code_names``, the names the code uses are checked too."""
+    codes = prefilter.rules_for(data, enabled)
+    if codes and code_names:
+        names = codenames.code_names(data)
+        if names is not None:
+            codes = prefilter.rules_in_code(names, codes)
+    return codes
+
+
+def prepare(data, mode, enabled, prefilter, code_names=False):
+    """(decoded Source, codes for rules_to_run's answer) of a file to parse; raises Answered
+    when the file needs no parse or cannot have one (``could_fire`` tells the arguments)."""
+    try:
+        source = files.decode(data)
+    except files.DecodeError as exc:
+        raise Answered([error("TFC903", "cannot decode: %s" % exc, exc.line)])
+    if suppress.file_suppression(source.text) is suppress.ALL:
+        raise Answered([])
+    codes = rules_to_run(could_fire(data, enabled, prefilter, code_names), mode)
+    if codes == ():
+        raise Answered([])
+    if len(data) > MAX_PARSE_BYTES:
+        raise Answered([error("TFC905", "not parsed: %.1f MiB is over the %d MiB limit"
+                              % (len(data) / 2 ** 20, MAX_PARSE_BYTES // 2 ** 20))])
+    return source, codes
+
+
+def process(task, linter, mode):
+    """Lint (mode "check"), fix in place ("fix"), diff ("diff") or add noqa comments in place
+    ("add-noqa") to one file with ``linter`` (a tfcompat.lint.engine.Linter); never raises.
+
+    The cache is the main process's business (tfcompat.lint.workers), not this."""
+    try:
+        data, stat = read(task)
+    except Answered as answer:
+        return FileResult(task.display, answer.findings)
+    echo = data if (task.path is None and mode == "fix") else None
+    try:
+        source, codes = prepare(data, mode, linter.enabled, linter.prefilter, code_names=True)
+        result = _run(linter.narrowed(codes), source.text, mode)
+    except Answered as answer:
+        return FileResult(task.display, answer.findings, output=echo)
+    if mode == "check":
+        return FileResult(task.display, result, output=echo)
+    return _finish_fix(task, data, stat, source, result, mode)
+
+
+def _run(linter, text, mode):
+    """Findings, or the FixResult of fixing or adding noqa comments; the engine's errors are
+    answers."""
+    try:
+        if mode == "check":
+            return linter.check(text)
+        return (linter.add_noqa if mode == "add-noqa" else linter.fix)(text)
+    except ParseFailure as exc:
+        raise Answered([error("TFC902", str(exc), exc.line, exc.col)])
+    except RecursionError:
+        raise Answered([error("TFC904", "crashed: nesting too deep to parse")])
+    except Exception as exc:  # a bug in a rule or the parser must not end the run
+        raise Answered([error("TFC904", "crashed: internal error %s: %s"
+                              % (type(exc).__name__, exc))])
+
+
+def _finish_fix(task, data, stat, source, result, mode):
+    changed = result.text != source.text
+    new_data = source.encode(result.text) if changed else data
+    out = FileResult(task.display, result.findings, result.fixed, notes=result.notes)
+    if mode == "diff":
+        if changed:
+            out.diff = "".join(difflib.unified_diff(
+                source.text.splitlines(True), result.text.splitlines(True),
+                task.display, task.display))
+        return out
+    if task.path is None:
+        out.output = new_data
+    elif changed:
+        try:
+            files.write_atomic(task.path, new_data, stat)
+        except files.ReadError as exc:
+            return FileResult(task.display, [error("TFC901", "not fixed: %s" % exc)])
+    out.digest = hashlib.sha256(new_data).hexdigest()  # what the file holds now, for the cache
+    return out
