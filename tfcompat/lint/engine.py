@@ -143,7 +143,7 @@ class Linter:
         findings = [f for f in findings if not suppress.suppressed(f, lines, file_codes)]
         return sorted(findings, key=lambda f: (f.line, f.col, f.code))
 
-    def _finding(self, context, rule, node, message, edits, safety=None):
+    def _finding(self, context, rule, node, message, edits, safety=None, help_=""):
         rng = context.position(node)
         fix, fixable, hidden = None, False, ""
         if edits:  # rule.fix: the rule's FixSafety
@@ -157,7 +157,7 @@ class Linter:
                 fixable = applicability == SAFE or self.unsafe_fixes
                 hidden = "" if fixable else "unsafe"
         return Finding(rule.code, rule.name, message, rng.start.line, rng.start.column + 1,
-                       rng.end.line, rng.end.column + 1, fix, fixable, hidden)
+                       rng.end.line, rng.end.column + 1, fix, fixable, hidden, help_)
 
     def check(self, text):
         return self.lint(parse(text), text)

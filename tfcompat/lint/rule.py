@@ -15,8 +15,10 @@ A rule in full (TFC401 as it is, shortened; tests/lint/test_registry.py holds th
 
         code = "TFC401"                        # public: docs, `# noqa`, config
         name = "dataset-iterator-method"       # kebab-case, unique
+        # The problem, and apart from it the remedy (plain TF/Keras first), both
         # str.format()ed with report()'s keyword arguments:
-        message = "`.{method}()` is gone in TF 2: call tf.compat.v1.data.{method}(dataset)"
+        message = "`.{method}()` is gone in TF 2"
+        help = "call tf.compat.v1.data.{method}(dataset)"
         # The prefilter: a file holding none of these names is never parsed (a tuple of
         # tuples: each group must have one in the file).
         tokens = ("make_one_shot_iterator", "make_initializable_iterator")
@@ -55,8 +57,9 @@ Traversal: the engine parses a file once and walks it once for all enabled rules
 node types (``Call``, ``For``, ``Module``...). A rule instance lives for one file: state kept
 on ``self`` is per file, and ``leave_Module`` is the place to report what needs the whole file.
 
-Reporting: ``self.report(node, message=None, fix=None, **kwargs)`` reports the range of ``node``
-(1-based line and column), with ``message`` or the class's, formatted with ``kwargs``. ``fix`` is
+Reporting: ``self.report(node, message=None, fix=None, safety=None, help=None, **kwargs)``
+reports the range of ``node`` (1-based line and column), with ``message`` and ``help`` or the
+class's, formatted with ``kwargs``; ``safety=UNSAFE`` makes this one fix unsafe. ``fix`` is
 a list of edits applied together, built with ``self.replace(node, new)`` (a libcst node or
 source text in place of ``node``) and ``self.insert_before(statement, line)`` (a line of code
 before a statement, at its indentation). The engine decides whether a fix is offered: never
@@ -183,6 +186,7 @@ class Rule:
     code = ""
     name = ""
     message = ""
+    help = ""  # the remedy: plain TF/Keras first, tfcompat as an option
     tokens: Sequence[str] = ()
     modules: Sequence[str] = ()
     called: bool = False
@@ -195,16 +199,21 @@ class Rule:
         self.context = context
 
     # -- reporting -------------------------------------------------------------------------
-    def report(self, node, message=None, fix=None, safety=None, **kwargs):
-        """Report ``node``; ``fix``: the edits of the fix offered (the engine gives them this
-        rule's FixSafety, ``self.fix``). ``safety=UNSAFE`` makes this one fix unsafe in a rule
-        whose fixes are safe where it can prove their preconditions (never the other way)."""
+    def report(self, node, message=None, fix=None, safety=None, help=None, **kwargs):
+        """Report ``node`` with ``message`` (the problem) and ``help`` (the remedy), the
+        class's own when not given, both formatted with ``kwargs``; ``fix``: the edits of the
+        fix offered (the engine gives them this rule's FixSafety, ``self.fix``).
+        ``safety=UNSAFE`` makes this one fix unsafe in a rule whose fixes are safe where it can
+        prove their preconditions (never the other way)."""
         text = message or self.message
+        remedy = self.help if help is None else help
         if kwargs:
             text = text.format(**kwargs)
+            remedy = remedy.format(**kwargs)
         if safety not in (None, UNSAFE):
             raise ValueError("a report can only make its fix unsafe")
-        self.context.reports.append((self, node, text, tuple(fix) if fix else None, safety))
+        self.context.reports.append((self, node, text, tuple(fix) if fix else None, safety,
+                                     remedy))
 
     def replace(self, node, new):
         """An edit putting ``new`` (a libcst node or source text) where ``node`` is."""

@@ -43,8 +43,9 @@ class CacheAfterRandomMap(Rule):
 
     code = "TFC503"
     name = "cache-after-random-map"
-    message = ("`.cache()` after a map that draws random numbers ({function}) freezes the "
-               "augmentation of the first epoch; cache before the random map")
+    message = ("`.cache()` after a map that draws random numbers ({function}) freezes the first "
+               "epoch's augmentation")
+    help = "cache before the random map"
     tokens = (("cache",), qualnames.MAP_METHODS)
     called = True  # methods of a call chain
     fix = UNSAFE

@@ -74,7 +74,8 @@ class ContribData(Rule):
 
     code = "TFC402"
     name = "contrib-data"
-    message = "`{old}` is gone (tf.contrib is not in TF 2): {advice}"
+    message = "`{old}` is gone (tf.contrib is not in TF 2)"
+    help = "{advice}"
     tokens = (("contrib",), ("data",))  # every name it reports is under contrib.data
     fix = SAFE
     fix_tf = "dataset_in_core"

@@ -52,7 +52,8 @@ class DatasetIteratorMethod(Rule):
 
     code = "TFC401"
     name = "dataset-iterator-method"
-    message = "`.{method}()` is gone in TF 2: call tf.compat.v1.data.{method}(dataset)"
+    message = "`.{method}()` is gone in TF 2"
+    help = "call tf.compat.v1.data.{method}(dataset)"
     tokens = ITERATOR_METHODS
     fix = SAFE
     fix_tf = "compat_v1_make_one_shot_iterator"

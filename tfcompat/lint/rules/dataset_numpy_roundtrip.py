@@ -59,9 +59,8 @@ class DatasetNumpyRoundtrip(Rule):
 
     code = "TFC103"
     name = "dataset-numpy-roundtrip"
-    message = ("generator turns tf.data batches into NumPy through `{run}` for Keras to turn "
-               "them back into tensors; pass the dataset to fit, or use "
-               "tfcompat.numpy_batches(dataset)")
+    message = "generator turns tf.data batches into NumPy through `{run}` to feed Keras"
+    help = "pass the dataset to fit (tf.keras TF >= 1.9), or use tfcompat.numpy_batches(dataset)"
     tokens = ("get_next",)
     fix = UNSAFE
     fix_tf = "dataset_in_core"

@@ -66,8 +66,8 @@ class FitGenerator(Rule):
 
     code = "TFC403"
     name = "fit-generator"
-    message = ("`{method}` is deprecated since TF 2.1 and gone in Keras 3 (TF 2.16); "
-               "`{new}` takes generators")
+    message = "`{method}` is deprecated since TF 2.1 and gone in Keras 3 (TF 2.16)"
+    help = "call `{new}`, which takes generators"
     tokens = tuple(qualnames.GENERATOR_METHODS)
     fix = SAFE
     fix_tf = "fit_generator_deprecated"

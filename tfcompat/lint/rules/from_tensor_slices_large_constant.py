@@ -64,9 +64,9 @@ class FromTensorSlicesLargeConstant(Rule):
 
     code = "TFC301"
     name = "from-tensor-slices-large-constant"
-    message = ("`{source}` on in-memory arrays copies them into the graph as constants "
-               "(2 GB GraphDef limit, double memory); use tfcompat.from_arrays(x, y, "
-               "batch_size=...) or feed them through a placeholder")
+    message = ("`{source}` on in-memory arrays copies them into the graph as constants (2 GB "
+               "limit)")
+    help = "feed them through a placeholder, or use tfcompat.from_arrays(x, y, batch_size=...)"
     tokens = ("from_tensor_slices", "from_tensors")
     fix = UNSAFE
     fix_tf = "dataset_in_core"

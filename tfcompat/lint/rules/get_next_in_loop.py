@@ -62,6 +62,7 @@ class GetNextInLoop(Rule):
     code = "TFC102"
     name = "get-next-in-loop"
     message = "`{receiver}.get_next()` in a loop adds new graph ops on every iteration"
+    help = "build `get_next()` once, before the loop, and run that tensor in it"
     tokens = ("get_next",) + ITERATOR_METHODS + ("from_structure", "from_string_handle")
     fix = SAFE
 
@@ -303,7 +304,8 @@ class GetNextInLoop(Rule):
             if loops and self._steps(loops[0].node) \
                     and not self._per_pass(loops[0].node, self._dataset_of(node)):
                 self.report(func.attr, "`%s()` in a loop builds a new iterator and new graph "
-                            "ops on every iteration" % func.attr.value)
+                            "ops on every iteration" % func.attr.value,
+                            help="make the iterator once, before the loop")
             return
         if func.attr.value != "get_next":
             return

@@ -53,8 +53,9 @@ class InfiniteDatasetWithoutSteps(Rule):
 
     code = "TFC506"
     name = "infinite-dataset-without-steps"
-    message = ("`{method}()` gets a dataset that repeats forever and no `{steps}`: an epoch "
-               "never ends; pass {steps}= or drop the unbounded .repeat()")
+    message = ("`{method}()` gets a dataset that repeats forever and no `{steps}`: an epoch never "
+               "ends")
+    help = "pass {steps}=, or drop the unbounded .repeat()"
     tokens = (("repeat",), tuple(_STEPS))
     called = True  # methods of a call chain
     fix = UNSAFE

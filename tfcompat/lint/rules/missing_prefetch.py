@@ -59,8 +59,10 @@ class MissingPrefetch(Rule):
 
     code = "TFC504"
     name = "missing-prefetch"
-    message = ("tf.data pipeline handed to Keras without `.prefetch()`: input and training do "
-               "not overlap")
+    message = ("tf.data pipeline handed to Keras without `.prefetch()`: input and training do not "
+               "overlap")
+    help = ("end the pipeline with .prefetch(tf.data.AUTOTUNE) "
+            "(tf.data.experimental.AUTOTUNE before TF 2.4)")
     tokens = (qualnames.KERAS_DATA_METHODS, patterns.DATASET_CHAIN_NAMES)
     called = True  # methods of a call chain
     fix = SAFE

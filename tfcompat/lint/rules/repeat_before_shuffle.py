@@ -45,7 +45,8 @@ class RepeatBeforeShuffle(Rule):
 
     code = "TFC501"
     name = "repeat-before-shuffle"
-    message = "`.shuffle()` after `.repeat()` mixes epochs; shuffle first, then repeat"
+    message = "`.shuffle()` after `.repeat()` mixes epochs"
+    help = "shuffle first, then repeat"
     tokens = (("shuffle",), ("repeat",))
     called = True  # methods of a call chain
     fix = UNSAFE

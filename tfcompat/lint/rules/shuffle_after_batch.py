@@ -49,7 +49,8 @@ class ShuffleAfterBatch(Rule):
 
     code = "TFC502"
     name = "shuffle-after-batch"
-    message = "`.shuffle()` after `.{batch}()` shuffles whole batches; shuffle samples, then batch"
+    message = "`.shuffle()` after `.{batch}()` shuffles whole batches"
+    help = "shuffle samples, then batch"
     tokens = (("shuffle",), _BATCHING)
     called = True  # methods of a call chain
     fix = UNSAFE

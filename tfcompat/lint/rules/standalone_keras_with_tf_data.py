@@ -53,8 +53,9 @@ class StandaloneKerasWithTfData(Rule):
 
     code = "TFC201"
     name = "standalone-keras-with-tf-data"
-    message = ("standalone `keras` in a module that uses tf.data: before TF 2.6 it may be the "
-               "multi-backend Keras, whose models and session are not tf.keras's; use {target}")
+    message = ("standalone `keras` in a module that uses tf.data: before TF 2.6 it may be "
+               "multi-backend Keras, not tf.keras")
+    help = "use {target}"
     tokens = ("keras",)
     modules = (namespaces.VIA["keras"], ("tensorflow.*",))  # and tf.data
     fix = UNSAFE

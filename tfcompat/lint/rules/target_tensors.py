@@ -54,9 +54,10 @@ class TargetTensors(Rule):
 
     code = "TFC404"
     name = "target-tensors"
-    message = ("`{what}` feeds the model from graph tensors, which only graph-mode Keras 2 "
-               "runs (not TF 2 eager, not Keras 3); build on Input(shape=...) and pass the "
-               "(x, y) dataset to fit (tf.keras TF >= 1.9) or tfcompat.fit(model, dataset)")
+    message = ("`{what}` feeds the model graph tensors: graph-mode Keras 2 only, not TF 2 eager or "
+               "Keras 3")
+    help = ("build on Input(shape=...) and pass the (x, y) dataset to fit (tf.keras TF >= 1.9), or "
+            "tfcompat.fit(model, dataset)")
     # compile(target_tensors=...), or an Input / InputLayer call given tensor= / input_tensor=.
     tokens = (("target_tensors", "Input", "InputLayer"),
               ("target_tensors", "tensor", "input_tensor"))
