@@ -114,7 +114,8 @@ class Bench(object):
             def setup(name=name):
                 model = self.model()
                 ds = tfcompat.from_arrays(self.x, self.y, batch_size=BATCH)
-                return lambda callbacks: tfcompat.fit(model, ds, callbacks=callbacks, path=name)
+                return lambda callbacks: tfcompat.fit(model, ds, callbacks=callbacks, verbose=0,
+                                                      path=name)
 
             self.add(label, "tfcompat" if name else "auto", setup)
 

@@ -41,7 +41,7 @@ def child(gb, flavor, path):
     model = k.models.Model(inputs, k.layers.Dense(CLASSES, activation="softmax")(hidden))
     model.compile(k.optimizers.SGD(0.01), "sparse_categorical_crossentropy")
     history = tfcompat.fit(model, tfcompat.from_arrays(x, y, batch_size=128), epochs=2,
-                           steps_per_epoch=10, path=path)
+                           steps_per_epoch=10, verbose=0, path=path)
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
     print(json.dumps({"flavor": flavor, "path": path, "array_bytes": int(x.nbytes + y.nbytes),
                       "peak_rss": peak, "rss_with_array_before_tf": base,

@@ -2,7 +2,12 @@
 
 Importing this package imports neither TensorFlow nor Keras (nor NumPy); they load on first use.
 """
-from tfcompat.compat.errors import DataError, TensorFlowMissingError, UnsupportedPathError
+from tfcompat.compat.errors import (
+    DataError,
+    TensorFlowMissingError,
+    UnsupportedArgumentError,
+    UnsupportedPathError,
+)
 from tfcompat.compat.paths import FeedingPath, PathStatus
 from tfcompat.compat.runtime import Runtime, detect
 
@@ -26,27 +31,52 @@ def from_arrays(x, y=None, batch_size=32, shuffle=True, repeat=True, seed=None):
                               seed=seed)
 
 
-def fit(model, data, epochs=1, steps_per_epoch=None, validation_data=None,
-        validation_steps=None, callbacks=None, verbose=0, path=None):
-    """Train ``model`` on ``data`` through the fastest feeding path this runtime can run (or
-    ``path``); returns Keras' History ("loss", and "val_loss" with validation data).
+def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose=None, callbacks=None,
+        validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
+        sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
+        validation_freq=1, path=None):
+    """Keras' ``model.fit`` with Keras' own arguments and meaning, on every TF/Keras version;
+    returns Keras' History. ``verbose=None`` is the installed Keras' default.
 
-    ``data`` / ``validation_data``: a tf.data Dataset of (x, y) batches, what from_arrays
-    returns, or an (x, y) tuple of NumPy arrays (batches of 32)."""
+    ``x``: arrays (or lists/dicts of them, with ``y``), an ``(x, y)`` or
+    ``(x, y, sample_weight)`` tuple, a tf.data Dataset of such batches, what from_arrays
+    returns, a generator or a keras.utils.Sequence / PyDataset. Data Keras takes itself goes
+    to Keras' own fit (fit_generator where that version needs it); a Dataset goes through the
+    fastest feeding path that can carry the model and the data here, or ``path``.
+    An argument the installed Keras lacks raises UnsupportedArgumentError naming the version
+    that has it."""
     _need_tf()
     from tfcompat.compat import feeding
 
-    return feeding.fit(model, data, epochs=epochs, steps_per_epoch=steps_per_epoch,
-                       validation_data=validation_data, validation_steps=validation_steps,
-                       callbacks=callbacks, verbose=verbose, path=path)
+    return feeding.fit(model, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
+                       callbacks=callbacks, validation_split=validation_split,
+                       validation_data=validation_data, shuffle=shuffle,
+                       class_weight=class_weight, sample_weight=sample_weight,
+                       initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
+                       validation_steps=validation_steps, validation_freq=validation_freq,
+                       path=path)
 
 
-def evaluate(model, data, steps=None, path=None):
-    """Evaluate ``model`` on ``data`` (as for fit): a list, loss first, then the metrics."""
+def evaluate(model, x=None, y=None, batch_size=None, verbose=None, sample_weight=None,
+             steps=None, callbacks=None, return_dict=False, path=None):
+    """Keras' ``model.evaluate`` (data as for fit): a list of floats, loss first, on every
+    version (a dict by metric name with ``return_dict``)."""
     _need_tf()
     from tfcompat.compat import feeding
 
-    return feeding.evaluate(model, data, steps=steps, path=path)
+    return feeding.evaluate(model, x, y, batch_size=batch_size, verbose=verbose,
+                            sample_weight=sample_weight, steps=steps, callbacks=callbacks,
+                            return_dict=return_dict, path=path)
+
+
+def predict(model, x=None, batch_size=None, verbose=None, steps=None, callbacks=None):
+    """Keras' ``model.predict`` on arrays, generators, Sequence / PyDataset or a tf.data
+    Dataset (of x, or of (x, y[, w]) whose x is taken), on every version."""
+    _need_tf()
+    from tfcompat.compat import feeding
+
+    return feeding.predict(model, x, batch_size=batch_size, verbose=verbose, steps=steps,
+                           callbacks=callbacks)
 
 
 def numpy_batches(dataset, session=None):
@@ -58,5 +88,5 @@ def numpy_batches(dataset, session=None):
 
 
 __all__ = ["DataError", "FeedingPath", "PathStatus", "Runtime", "TensorFlowMissingError",
-           "UnsupportedPathError", "detect", "evaluate", "fit", "from_arrays", "numpy_batches",
-           "__version__"]
+           "UnsupportedArgumentError", "UnsupportedPathError", "detect", "evaluate", "fit",
+           "from_arrays", "numpy_batches", "predict", "__version__"]

@@ -1,4 +1,5 @@
 """The results cache: keyed by tool, settings and content; corrupt or foreign files are misses."""
+import hashlib
 import json
 import os
 import subprocess
@@ -9,6 +10,18 @@ from lint_helpers import GET_NEXT, GET_NEXT_FIXED
 import tfcompat
 from tfcompat.lint import cache as cache_mod
 from tfcompat.lint.results import Finding
+
+
+def _load(path):
+    """A cache file's JSON: its first line is the SHA-256 of the rest."""
+    digest, body = path.read_bytes().split(b"\n", 1)
+    assert digest == hashlib.sha256(body).hexdigest().encode()
+    return json.loads(body)
+
+
+def _store(path, obj):
+    body = json.dumps(obj).encode()
+    path.write_bytes(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
 
 
 def _indexes(root):
@@ -22,10 +35,10 @@ def test_a_run_fills_the_cache_and_the_next_run_reads_it(write, tfcompat, tmp_pa
     assert (cache / "CACHEDIR.TAG").is_file() and (cache / ".gitignore").read_text() == "*\n"
     [index] = _indexes(cache)
     # Tamper with the entry: a run that shows the tampered message read the cache.
-    data = json.loads(index.read_text())
+    data = _load(index)
     [findings] = data["files"].values()
     findings[0]["message"] = "from the cache"
-    index.write_text(json.dumps(data))
+    _store(index, data)
     assert "TFC102 [*] from the cache" in tfcompat("lint", "a.py").stdout
     assert tfcompat("lint", "a.py", "--no-cache").stdout == first.stdout
     assert _indexes(cache) == [index]
@@ -37,19 +50,21 @@ def test_corrupt_and_foreign_files_are_ignored_and_rebuilt(write, tfcompat, tmp_
     cache = tmp_path / ".tfcompat_cache"
     [index] = _indexes(cache)
     [rules] = cache.glob("rules-*.json")
-    good = json.loads(index.read_text())
+    good = _load(index)
     foreign = dict(good, key="0" * 64)  # another tool version's or settings' index
     wrong_shapes = [dict(good, files=3), dict(good, files={k: 7 for k in good["files"]}),
                     dict(good, files={k: [{"code": 1}] for k in good["files"]})]
     for garbage in [b"", b"{not json", b"[]", b"\xff\x00", json.dumps(foreign).encode()] + [
             json.dumps(w).encode() for w in wrong_shapes]:
         for path in (index, rules):
-            path.write_bytes(garbage)
+            # With a good checksum: what a buggy or foreign writer could leave (bare garbage:
+            # test_fix_safety).
+            path.write_bytes(hashlib.sha256(garbage).hexdigest().encode() + b"\n" + garbage)
         run = tfcompat("lint", "a.py")
         assert (run.returncode, run.stdout, run.stderr) == (
             first.returncode, first.stdout, first.stderr), garbage
-        assert json.loads(index.read_text()) == good, garbage  # rebuilt
-        assert json.loads(rules.read_text())["rules"]
+        assert _load(index) == good, garbage  # rebuilt
+        assert _load(rules)["rules"]
 
 
 def test_settings_and_content_are_part_of_the_key(write, tfcompat):

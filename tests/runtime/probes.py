@@ -270,6 +270,23 @@ def probe_use_multiprocessing_arg(k):
     return "use_multiprocessing" in params
 
 
+def _takes(method, name):
+    fn = inspect.unwrap(getattr(method, "__func__", method))
+    try:
+        return name in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def probe_fit_validation_freq(k):
+    return _takes(k.models.Model.fit, "validation_freq")
+
+
+def probe_evaluate_callbacks(k):
+    return (_takes(k.models.Model.evaluate, "callbacks")
+            and _takes(k.models.Model.predict, "callbacks"))
+
+
 def probe_generator_workers_zero(k):
     fn = getattr(k.models.Model, "fit_generator", None)
     if fn is None:

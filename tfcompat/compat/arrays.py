@@ -35,15 +35,7 @@ class ArraySource(object):
         self.y = _arrays(y, "y") if self.has_y else ()
         self.x_is_seq = tfshim.is_sequence(x)
         self.y_is_seq = tfshim.is_sequence(y)
-        columns = self.x + self.y
-        lengths = set(len(a) for a in columns)
-        if len(lengths) > 1:
-            raise DataError("x and y need one row per sample, but their lengths differ (%s): "
-                            "pass arrays of equal length"
-                            % ", ".join(str(len(a)) for a in columns))
-        self.n = lengths.pop()
-        if self.n == 0:
-            raise DataError("the arrays are empty (0 samples): pass at least one sample")
+        self.n = samples(self.x + self.y)
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
             raise DataError("batch_size must be a positive integer, got %r" % (batch_size,))
         self.batch_size = int(batch_size)
@@ -195,6 +187,31 @@ def _variable_of(session, column, dtype, shape):
                                    collections=[], use_resource=True)
     session.run(variable.initializer, {value: _conformed(array, cast, expand)})
     return variable
+
+
+def samples(columns):
+    """The number of rows of arrays that must have one row per sample, each alike."""
+    lengths = set(len(a) for a in columns)
+    if len(lengths) > 1:
+        raise DataError("x and y need one row per sample, but their lengths differ (%s): "
+                        "pass arrays of equal length" % ", ".join(str(len(a)) for a in columns))
+    n = lengths.pop()
+    if n == 0:
+        raise DataError("the arrays are empty (0 samples): pass at least one sample")
+    return n
+
+
+def leaves(value):
+    """The arrays of an array, a list/tuple of them or a dict of them (by sorted key)."""
+    if isinstance(value, dict):
+        return [value[k] for k in sorted(value)]
+    return tfshim.flatten(value)
+
+
+def checked_arrays(value, name):
+    """``value``'s arrays (see leaves) as NumPy arrays, refused with a DataError when one is
+    a scalar or not numeric."""
+    return _arrays(leaves(value), name)
 
 
 def _arrays(value, name):

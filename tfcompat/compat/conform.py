@@ -9,6 +9,8 @@ def conform_plan(model, spec):
     types, y to the outputs' ones, and a rank-1 target given the output's rank 2 (tf.keras 1.x
     rejects (batch,) targets of a dataset). Per side, per leaf: (tf.DType to cast to or None,
     whether to add an axis); None when nothing changes."""
+    if not getattr(model, "inputs", None) or not getattr(model, "outputs", None):
+        return None  # a model that builds on its first batch: Keras conforms it then
     plans = []
     for side, tensors, is_target in ((spec[0], model.inputs, False),
                                      (spec[1], model.outputs, True)):
@@ -43,4 +45,4 @@ def cast_for(model, dataset):
             values.append(tf.expand_dims(v, -1) if expand else v)
         return tuple(values) if tfshim.is_sequence(value) else values[0]
 
-    return dataset.map(lambda x, y: (conform(x, plans[0]), conform(y, plans[1])))
+    return dataset.map(lambda x, y, *w: (conform(x, plans[0]), conform(y, plans[1])) + w)

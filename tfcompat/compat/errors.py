@@ -12,3 +12,8 @@ class DataError(ValueError):
 
 class TensorFlowMissingError(ValueError):
     """TensorFlow is not importable here; tfcompat feeds data through tf.data."""
+
+
+class UnsupportedArgumentError(ValueError):
+    """An argument of fit/evaluate/predict that the installed Keras does not have (and tfcompat
+    cannot give it); the message names the version that has it."""

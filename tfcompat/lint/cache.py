@@ -6,7 +6,10 @@ path is not part of it, so a moved or copied file hits. The entries of one (tool
 pair live in one JSON index, so that a run with nothing to do reads one file, not one per
 linted file; the main process reads it once and rewrites it atomically (temporary file and
 rename) when the run added to it. An index that is unreadable, corrupt or written for another
-key is a miss and is rebuilt, never an error.
+key is a miss and is rebuilt, never an error: each file starts with the SHA-256 of the rest, so
+a truncated or edited one is told from a good one, and it is read the way source files are
+(tfcompat.lint.files.read: a FIFO, a directory or a device in its place is refused, not waited
+on).
 
 The cache also remembers each rule's code and tokens for the tool it was written by, so that a
 run answered from the cache never loads the rules or the parser.
@@ -17,6 +20,7 @@ import os
 import tempfile
 
 import tfcompat
+from tfcompat.lint import files
 from tfcompat.lint.results import Finding
 
 ENV = "TFCOMPAT_CACHE_DIR"
@@ -64,9 +68,12 @@ class Cache:
     def _read(self, name, check):
         """The JSON object in ``name`` whose "key" is ``check``, or None."""
         try:
-            with open(self._path(name), "rb") as handle:
-                entry = json.load(handle)
-        except (OSError, ValueError):
+            data, _ = files.read(self._path(name))
+            digest, _, body = data.partition(b"\n")
+            if digest != hashlib.sha256(body).hexdigest().encode():
+                return None
+            entry = json.loads(body)
+        except (files.ReadError, ValueError, RecursionError):
             return None
         return entry if isinstance(entry, dict) and entry.get("key") == check else None
 
@@ -117,10 +124,13 @@ class Cache:
         """{code: tokens} of every rule of this tool, as a run of it recorded them, or None."""
         entry = self._read("rules-" + self.salt[:32], self.salt)
         found = entry.get("rules") if entry else None
-        if not isinstance(found, dict):
+        if not isinstance(found, dict) or not found:
             return None
-        return {code: tuple(tuple(t) if isinstance(t, list) else t for t in tokens)
-                for code, tokens in found.items()}
+        try:
+            return {code: tuple(tuple(t) if isinstance(t, list) else t for t in tokens)
+                    for code, tokens in found.items()}
+        except TypeError:
+            return None
 
     def put_rules(self, tokens_by_code):
         self._write("rules-" + self.salt[:32], {"key": self.salt, "rules": tokens_by_code})
@@ -130,8 +140,9 @@ class Cache:
             self._prepare()
             fd, tmp = tempfile.mkstemp(dir=self.directory, suffix=".tmp")
             try:
-                with os.fdopen(fd, "w") as handle:
-                    json.dump(obj, handle, separators=(",", ":"))
+                body = json.dumps(obj, separators=(",", ":")).encode()
+                with os.fdopen(fd, "wb") as handle:
+                    handle.write(hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
                 os.replace(tmp, self._path(name))
             except BaseException:
                 try:

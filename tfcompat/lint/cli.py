@@ -11,7 +11,7 @@ import time
 
 # The parser and the rules load only where they are needed: a run that the cache answers, or
 # whose files no rule looks at, never loads them.
-from tfcompat.lint import cache, config, files, progress, report, workers
+from tfcompat.lint import cache, config, files, lifeline, progress, report, workers
 from tfcompat.lint.results import ERRORS, Task
 
 
@@ -137,7 +137,7 @@ def lint_command(args):
         cache.default_dir() if store is not None else "off"))
     started = time.monotonic()
     try:
-        with progress.bar(len(tasks), mode, args.quiet or stdin) as advance:
+        with lifeline.signals(), progress.bar(len(tasks), mode, args.quiet or stdin) as advance:
             results = workers.run(tasks, settings, mode, args.jobs, store, progress=advance)
         for result in results:
             log("%s: %d finding%s%s" % (result.display, len(result.findings),
@@ -150,6 +150,9 @@ def lint_command(args):
     except KeyboardInterrupt:
         print("tfcompat lint: interrupted", file=sys.stderr)
         return 130
+    except lifeline.Terminated:
+        print("tfcompat lint: terminated", file=sys.stderr)
+        return 143
     except BrokenPipeError:  # `tfcompat lint | head`: the reader has all it wants
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1

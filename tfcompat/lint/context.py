@@ -5,6 +5,7 @@ and the per-file answers of ``cached``).
 """
 import re
 
+from tfcompat.lint.ancestors import Ancestors
 from tfcompat.lint.positions import Positions
 from tfcompat.lint.scopes import Imports, Scopes
 
@@ -21,7 +22,7 @@ class Context:
         # The keras-target setting, a Keras namespace: "tf.keras", "keras" (the Keras 3
         # package, not versions.KERAS's standalone Keras 2), "tf_keras", or None (unset).
         self.keras_target = keras_target
-        self.ancestors = []  # root first, the node being visited last; kept by the engine
+        self.ancestors = Ancestors()  # root first, the node visited last; kept by the engine
         self.reports = []    # (rule, node, message, edits) as rules report them
         self._positions = None
         self._line_starts = None

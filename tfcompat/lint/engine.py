@@ -8,11 +8,11 @@ prefilter, write) are tfcompat.lint.pipeline's.
 """
 import dataclasses
 import re
-from typing import Tuple
+from typing import Optional, Tuple
 
 import libcst as cst
 
-from tfcompat.lint import noqa, pipeline, suppress
+from tfcompat.lint import noqa, pipeline, suppress, writeback
 from tfcompat.lint.context import Context
 from tfcompat.lint.prefilter import Prefilter
 from tfcompat.lint.results import SAFE, Finding, Fix, ParseFailure
@@ -20,11 +20,16 @@ from tfcompat.lint.walk import walk
 
 MAX_FIX_PASSES = 100
 _ERROR_AT = re.compile(r"error at (\d+):(\d+)")
+# What Python 3 says of Python 2 code that libcst's grammar accepts.
+_PYTHON2 = ("multiple exception types must be parenthesized", "Missing parentheses in call to")
 
 
 def parse(text):
+    """The libcst module of ``text``; ParseFailure unless libcst parses it and the running
+    Python compiles it (libcst accepts code that Python rejects: `except E, e:`, a repeated
+    keyword argument)."""
     try:
-        return cst.parse_module(text)
+        module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
         first = str(exc.message).splitlines()[0] if exc.message else "syntax error"
         where = _ERROR_AT.search(first)
@@ -37,6 +42,14 @@ def parse(text):
         if re.match(r"\s*(print|exec)\s+[^\s(=]", text_line):
             first += " (Python 2 code?)"
         raise ParseFailure("cannot parse: " + first, line, max(col, 1))
+    error = writeback.compile_error(text)
+    if error is not None:
+        message = "cannot compile: %s" % getattr(error, "msg", error)
+        if any(marker in message for marker in _PYTHON2):
+            message += " (Python 2 code?)"
+        raise ParseFailure(message, getattr(error, "lineno", None) or 1,
+                           max(getattr(error, "offset", None) or 1, 1))
+    return module
 
 
 class _Dispatch:
@@ -76,6 +89,8 @@ class FixResult:
     findings: list
     fixed: int = 0
     notes: Tuple[str, ...] = ()
+    untouched: Optional[writeback.Untouched] = None  # the original's spans no edit touched
+    before: Optional[list] = None  # the original text's findings, when it was fixed
 
 
 class Linter:
@@ -130,6 +145,8 @@ class Linter:
         dispatch = _Dispatch(visits, leaves, context, comments)
         walk(module, dispatch.on_visit, dispatch.on_leave)
         findings = [self._finding(context, *report) for report in context.reports]
+        if comments and any(f.fix is not None for f in findings):
+            findings = _keep_comments(findings, context, comments)
         noqa = [c for c in comments if "noqa" in c.value.lower()]
         if noqa and noqa_checks:
             # Rules judging the noqa comments themselves (TFC001) see every finding unsuppressed.
@@ -170,7 +187,7 @@ class Linter:
             return FixResult(text, findings, 0, (
                 "no noqa added: the parser cannot reproduce this file byte for byte",))
         new, added, notes = noqa.add(text, findings)
-        new_module = _parses(new) if new != text else None
+        new_module = _parses(new)[0] if new != text else None
         if new_module is None:
             if new != text:
                 notes += ("no noqa added: the result would not parse",)
@@ -192,27 +209,31 @@ class Linter:
                 "not fixed: the parser cannot reproduce this file byte for byte "
                 "(lone CR line endings or form feeds?)",))
         fixed, notes, broken = 0, [], set()
+        untouched, before = writeback.Untouched(len(text)), None
         for _ in range(MAX_FIX_PASSES):
             findings = self.lint(module, text)
+            before = findings if before is None else before
             todo = [f for f in findings if f.fixable and _edits_key(text, f) not in broken]
             if not todo:
-                return FixResult(text, findings, fixed, tuple(notes))
+                return FixResult(text, findings, fixed, tuple(notes), untouched, before)
             chosen = _non_overlapping(todo)
             candidate = _apply(text, chosen)
-            new_module = _parses(candidate)
+            new_module, _ = _parses(candidate)
             if new_module is None:
                 kept = []
                 for finding in chosen:
-                    if _parses(_apply(text, kept + [finding])) is None:
+                    _, failure = _parses(_apply(text, kept + [finding]))
+                    if failure is not None:
                         broken.add(_edits_key(text, finding))
-                        notes.append("%s fix at %d:%d dropped: its result does not parse"
-                                     % (finding.code, finding.line, finding.col))
+                        notes.append("%s fix at %d:%d dropped: its result %s"
+                                     % (finding.code, finding.line, finding.col, failure))
                     else:
                         kept.append(finding)
                 if not kept:
                     continue
                 chosen, candidate = kept, _apply(text, kept)
                 new_module = parse(candidate)
+            untouched.apply(e for f in chosen for e in f.fix.edits)
             text, module, fixed = candidate, new_module, fixed + len(chosen)
         notes.append("not fixed: fixes did not settle after %d passes" % MAX_FIX_PASSES)
         return FixResult(original, self.lint(parse(original), original), 0, tuple(notes))
@@ -243,7 +264,26 @@ def _apply(text, findings):
 
 
 def _parses(text):
+    """(module, None), or (None, what is wrong with ``text``)."""
     try:
-        return parse(text)
-    except ParseFailure:
-        return None
+        return parse(text), None
+    except ParseFailure as exc:
+        if str(exc).startswith("cannot compile: "):
+            return None, "does not compile (%s)" % str(exc)[len("cannot compile: "):]
+        return None, "does not parse"
+
+
+def _keep_comments(findings, context, comments):
+    """The findings, those whose fix would delete a comment made unfixable: a fix that
+    deletes a comment is never safe, and no setting applies it (tfcompat.lint.writeback)."""
+    spans = sorted((context.offset(r.start), context.offset(r.end))
+                   for r in (context.position(c) for c in comments))
+    out = []
+    for finding in findings:
+        lost = writeback.lost_comments(context.text, finding.fix.edits, spans) if (
+            finding.fix is not None) else ()
+        if lost:
+            finding = dataclasses.replace(finding, fixable=False,
+                                          hidden="withheld: the fix would delete a comment")
+        out.append(finding)
+    return out

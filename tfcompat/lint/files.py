@@ -75,11 +75,38 @@ def decode(data):
             raise DecodeError(str(exc).split(" (")[0])  # unknown codec, or cookie against BOM
         encoding = "utf-8"  # bytes that are not UTF-8 where a cookie could be: say where
     try:
-        return Source(data.decode(encoding), encoding)
+        text = data.decode(encoding)
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         hint = "" if encoding != "utf-8" else "; declare the encoding with a coding cookie"
         raise DecodeError("not valid %s at byte %d%s" % (encoding, exc.start, hint), line)
+    except (LookupError, UnicodeError, ValueError, TypeError) as exc:
+        # A cookie naming a codec that is not bytes -> text (rot13, hex, zlib...) or fails.
+        if "not a text encoding" in str(exc):
+            raise DecodeError("its coding cookie names %s, which is not a text encoding"
+                              % encoding)
+        raise DecodeError("decoding as %s failed: %s" % (encoding, " ".join(str(exc).split())))
+    if encoding not in ("utf-8", "utf-8-sig"):
+        _python_decodes(data, encoding)
+    return Source(text, encoding)
+
+
+def _python_decodes(data, encoding):
+    """DecodeError where Python itself would not read these bytes in this encoding: some codecs
+    decode the whole file here but not the way the interpreter reads source (punycode)."""
+    import ast
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            compile(data, "<source>", "exec", ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as exc:
+        if not exc.lineno:  # a decoding error; a syntax error has a line
+            raise DecodeError("Python cannot read it as %s: %s"
+                              % (encoding, " ".join(str(exc.msg).split())))
+    except (ValueError, MemoryError, RecursionError):
+        pass  # the parse decides
 
 
 def write_atomic(path, data, expected):
@@ -92,6 +119,7 @@ def write_atomic(path, data, expected):
         current = os.stat(real)
         if (current.st_mtime_ns, current.st_size) != (expected.st_mtime_ns, expected.st_size):
             raise ReadError("changed while it was being fixed; not written")
+        _may_replace(real, current)
         fd, tmp = tempfile.mkstemp(prefix="." + os.path.basename(real) + ".",
                                    suffix=".tfcompat-tmp", dir=os.path.dirname(real))
     except OSError as exc:
@@ -102,19 +130,35 @@ def write_atomic(path, data, expected):
             handle.flush()
             os.fsync(handle.fileno())
         os.chmod(tmp, stat.S_IMODE(current.st_mode))
-        try:
-            os.chown(tmp, current.st_uid, current.st_gid)
-        except OSError:
-            pass  # not ours to give away; the mode is what matters
+        if (current.st_uid, current.st_gid) != (os.geteuid(), os.getegid()):
+            try:
+                os.chown(tmp, current.st_uid, current.st_gid)
+            except OSError:
+                raise ReadError("it belongs to another user or group, and "
+                                "replacing it would make it this user's")
         os.replace(tmp, real)
     except BaseException as exc:
         try:
             os.unlink(tmp)
         except OSError:
             pass
+        if isinstance(exc, ReadError):
+            raise
         if isinstance(exc, OSError):
             raise ReadError("cannot write the fix: %s" % _describe(exc))
         raise
+
+
+def _may_replace(real, current):
+    """ReadError where replacing the file would do what its owner did not allow: a file
+    without write permission (read-only, even to root, as editors treat it), or one with
+    other hard links, which a rename would split from this one (the twin keeping the old
+    text); writing in place instead could leave it half-written."""
+    if not current.st_mode & 0o222 or not os.access(real, os.W_OK):
+        raise ReadError("the file is read-only")
+    if current.st_nlink > 1:
+        raise ReadError("the file has %d hard links, which replacing it "
+                        "would split" % current.st_nlink)
 
 
 # ------------------------------------------------------------------------------ discovery

@@ -9,10 +9,11 @@ worker process, or the flake8 plugin, runs the whole way (``process``), with the
 second stage (the names the code uses). Which rules run is decided here only
 (``rules_to_run``).
 """
+import dataclasses
 import difflib
 import hashlib
 
-from tfcompat.lint import codenames, files, noqa, suppress
+from tfcompat.lint import codenames, files, noqa, suppress, writeback
 from tfcompat.lint.results import MAX_PARSE_BYTES, FileResult, ParseFailure, error
 
 
@@ -117,7 +118,17 @@ def _run(linter, text, mode):
 
 def _finish_fix(task, data, stat, source, result, mode):
     changed = result.text != source.text
-    new_data = source.encode(result.text) if changed else data
+    try:
+        new_data = (source.encode(result.text) if result.untouched is None
+                    else writeback.encode(data, source, result.text, result.untouched)
+                    ) if changed else data
+    except writeback.Withheld as exc:
+        findings = [dataclasses.replace(f, fixable=False, hidden="withheld: " + str(exc))
+                    if f.fixable else f for f in result.before]
+        return FileResult(task.display, findings, 0, notes=result.notes + (
+            "not fixed: %s; the file is left as it was" % exc,),
+            output=data if task.path is None else None,
+            digest=hashlib.sha256(data).hexdigest())
     out = FileResult(task.display, result.findings, result.fixed, notes=result.notes)
     if mode == "diff":
         if changed:

@@ -66,18 +66,23 @@ def _mode_evidence(rule):
     return on, off, graph_only
 
 
+_FETCH_CONTAINERS = (cst.List, cst.Tuple, cst.Element, cst.Dict, cst.DictElement)
+
+
 def run_by_session(rule, call):
-    """Whether the value of ``call`` is handed straight to a session's ``run`` (or ``.eval()``
-    is called on it): proof that it is a graph tensor."""
+    """Whether the value of ``call`` is handed straight to a session's ``run``, alone or in a
+    list, tuple or dict of fetches: proof that it is a graph tensor."""
     ancestors = rule.context.ancestors
     for i in range(len(ancestors) - 1, 0, -1):
         if ancestors[i] is call:
             break
     else:
         return False
-    parent = ancestors[i - 1] if i > 0 else None
-    if isinstance(parent, cst.Arg) and i > 1 and isinstance(ancestors[i - 2], cst.Call):
-        return patterns.runs_tensors(rule, ancestors[i - 2])
+    i -= 1
+    while i > 0 and isinstance(ancestors[i], _FETCH_CONTAINERS):
+        i -= 1
+    if isinstance(ancestors[i], cst.Arg) and i > 0 and isinstance(ancestors[i - 1], cst.Call):
+        return patterns.runs_tensors(rule, ancestors[i - 1])
     return False
 
 

@@ -57,6 +57,10 @@ def summary(results, fix_mode=False):
     for hidden, count in sorted(gated.items()):
         out.append("%d more fix%s with --target-tf (%s)." % (
             count, "es" if count > 1 else "", hidden.split(": ", 1)[1]))
+    withheld = collections.Counter(f.hidden.split(": ", 1)[1] for f in found
+                                   if f.hidden.startswith("withheld: "))
+    for why, count in sorted(withheld.items()):
+        out.append("%d fix%s withheld: %s." % (count, "es" if count > 1 else "", why))
     if errors:
         out.append("%d file%s could not be linted." % (errors, _s(errors)))
     return out

@@ -10,6 +10,7 @@ import collections
 import libcst as cst
 
 from tfcompat.lint import walk as fast_walk
+from tfcompat.lint.ancestors import indexes_up
 
 Loop = collections.namedtuple("Loop", "node statement")
 
@@ -190,9 +191,9 @@ def _child_statements(node, depth, into_scopes):
 
 # ---------------------------------------------------------------------------- loops, statements
 def enclosing_statement(ancestors):
-    for node in reversed(ancestors):
-        if isinstance(node, cst.BaseStatement):
-            return node
+    for i in indexes_up(ancestors):
+        if isinstance(ancestors[i], cst.BaseStatement):
+            return ancestors[i]
     return None
 
 
@@ -204,7 +205,7 @@ def enclosing_loops(ancestors):
     """Loops whose every iteration runs the last ancestor, innermost first, each with the
     statement a line hoisted out of it goes before (None: nowhere, inside a lambda)."""
     loops = []
-    for i in range(len(ancestors) - 2, -1, -1):
+    for i in indexes_up(ancestors, len(ancestors) - 2):
         parent, child = ancestors[i], ancestors[i + 1]
         if _opens_scope(parent, child):
             break
@@ -419,7 +420,7 @@ class Scopes:
         A class body is skipped when seen from a function inside it (its names are not visible
         there), as Python does."""
         chain, statement, from_function = [], None, False
-        for i in range(len(ancestors) - 1, -1, -1):
+        for i in indexes_up(ancestors):
             node = ancestors[i]
             child = ancestors[i + 1] if i + 1 < len(ancestors) else None
             if isinstance(node, cst.Module) or (child is not None and _opens_scope(node, child)):

@@ -16,7 +16,7 @@ import signal
 import sys
 import time
 
-from tfcompat.lint import noqa, pipeline
+from tfcompat.lint import lifeline, noqa, pipeline
 from tfcompat.lint.prefilter import Prefilter
 from tfcompat.lint.results import FileResult, error
 
@@ -45,14 +45,14 @@ def rule_tokens(cache=None):
     return found
 
 
-def _worker(conn, table, mode):
+def _worker(conn, table, mode, parent=None):
+    lifeline.in_worker(parent if parent is not None else os.getppid())
     try:
         import resource
 
         resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # a parser crash leaves no core file
     except (ImportError, ValueError, OSError):
         pass
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     sys.setrecursionlimit(10000)
     from tfcompat.lint import engine, rules
 
@@ -108,17 +108,14 @@ class _Slot:
         self.started = 0.0
 
     def stop(self, kill=False):
-        if kill:
-            self.proc.kill()
-        else:
+        """Ask an idle worker to end; end a busy one (``kill``) without cutting a write short."""
+        if not kill:
             try:
                 self.conn.send(None)
             except OSError:
                 pass
-        self.proc.join(timeout=5)
-        if self.proc.is_alive():
-            self.proc.kill()
-            self.proc.join()
+            self.proc.join(timeout=5)
+        lifeline.stop(self.proc)
         self.conn.close()
 
 
@@ -176,7 +173,7 @@ def _pool(queue, source, results, table, mode, jobs, timeout, progress):
 
     rules.all_rules()
     ctx = _context()
-    args = (table, mode)
+    args = (table, mode, os.getpid())
     slots = []
 
     def refill():
@@ -233,8 +230,9 @@ def _pool(queue, source, results, table, mode, jobs, timeout, progress):
                 if result is not None and progress is not None:
                     progress(result)
     finally:
-        for slot in slots:
-            slot.stop(kill=slot.task is not None)
+        with lifeline.uninterrupted():
+            for slot in slots:
+                slot.stop(kill=slot.task is not None)
 
 
 def _receive(slot):

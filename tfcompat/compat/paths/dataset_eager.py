@@ -1,6 +1,7 @@
 """DATASET_EAGER: ``model.fit(dataset)`` while executing eagerly (TF 2, Keras 3, tf_keras)."""
 from tfcompat import versions
-from tfcompat.compat.paths.feeder import Feeder, need
+from tfcompat.compat import keras_calls
+from tfcompat.compat.paths.feeder import Feeder, keras_fit_options, need
 
 # Eager Keras 2 from this TF on gathers from_arrays batches by tf.gather from tensors of the
 # arrays, where bench/feeding.py measured that faster than the NumPy gather (a speed, not an
@@ -40,24 +41,23 @@ class DatasetEager(Feeder):
         return feed.dataset(model, tensor_gather_max=(TENSOR_GATHER_MAX
                                                       if gathers_in_tensors(runtime) else 0))
 
-    def fit(self, runtime, model, train, val, epochs, callbacks, verbose):
-        return fit_datasets(self, runtime, model, train, val, epochs, callbacks, verbose)
+    def fit(self, runtime, model, train, val, options):
+        return fit_datasets(self, runtime, model, train, val, options)
 
     def evaluate(self, runtime, model, data):
         return evaluate_dataset(self, runtime, model, data)
 
 
-def fit_datasets(feeder, runtime, model, train, val, epochs, callbacks, verbose):
+def fit_datasets(feeder, runtime, model, train, val, options):
     """Keras' own fit on what ``feeder`` makes of the data (see Feeder.keras_data): the eager
     path, and the graph one inside the model's graph."""
-    kwargs = {}
+    kwargs = keras_fit_options(options)
     if val is not None:
-        kwargs = dict(validation_data=feeder.keras_data(runtime, model, val),
+        kwargs.update(validation_data=feeder.keras_data(runtime, model, val),
                       validation_steps=val.steps)
     # shuffle=False: a dataset brings its own order (from_arrays shuffles every epoch).
-    return model.fit(feeder.keras_data(runtime, model, train), epochs=epochs,
-                     steps_per_epoch=train.steps, callbacks=callbacks, verbose=verbose,
-                     shuffle=False, **kwargs)
+    return keras_calls.call(runtime, model, "fit", (feeder.keras_data(runtime, model, train),),
+                            dict(steps_per_epoch=train.steps, shuffle=False, **kwargs))
 
 
 def evaluate_dataset(feeder, runtime, model, data):

@@ -19,9 +19,9 @@ class DatasetGraph(GraphFeeder):
     def finds_epoch_end(self, runtime):
         return runtime.has("fit_dataset_without_steps")
 
-    def fit(self, runtime, model, train, val, epochs, callbacks, verbose):
+    def fit(self, runtime, model, train, val, options):
         with self.in_model_graph(runtime, model):
-            return fit_datasets(self, runtime, model, train, val, epochs, callbacks, verbose)
+            return fit_datasets(self, runtime, model, train, val, options)
 
     def evaluate(self, runtime, model, data):
         with self.in_model_graph(runtime, model):

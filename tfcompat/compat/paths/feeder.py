@@ -57,9 +57,15 @@ class Feeder(object):
         """Whether this path can run a finite dataset to its end without steps_per_epoch."""
         return False
 
-    def fit(self, runtime, model, train, val, epochs, callbacks, verbose):
+    def refuses_data(self, runtime, model, feed, options):
+        """None when this path can carry ``model`` and ``feed`` (a Feed) with ``options``,
+        else one line saying why not; the chooser then takes the next path."""
+        return None
+
+    def fit(self, runtime, model, train, val, options):
         """Train ``model`` on ``train`` (a Feed), validating on ``val`` (a Feed or None);
-        Keras' History."""
+        ``options``: Keras' fit keywords (epochs, callbacks, verbose, class_weight,
+        initial_epoch, validation_freq), None meaning Keras' default. Keras' History."""
         raise NotImplementedError
 
     def evaluate(self, runtime, model, data):
@@ -79,7 +85,10 @@ class GraphFeeder(Feeder):
     def in_model_graph(self, runtime, model):
         """Build in the model's graph; yields (Keras module, the session Keras trains in)."""
         keras = keras_of(model)
-        with model.outputs[0].graph.as_default():
+        outputs = getattr(model, "outputs", None)
+        # A subclassed or not yet built model has no outputs: it builds in Keras' graph.
+        graph = outputs[0].graph if outputs else tfshim.v1().get_default_graph()
+        with graph.as_default():
             if runtime.has("backend_get_session"):
                 session = keras.backend.get_session()
             else:  # TF 2 in graph mode: Keras keeps the session in its v1 API only
@@ -106,14 +115,44 @@ def batch_mean(results, sizes):
             for i in range(len(results[0]))]
 
 
-def validation_callback(keras, names, evaluate):
-    """A callback writing val_<name> of ``evaluate()`` into each epoch's logs, before History
-    records them (user callbacks come after it in Keras' list)."""
+def evaluate_batches(model, batches, steps):
+    """The user's model's test_on_batch over ``steps`` NumPy batches ((x, y) or (x, y, w)),
+    averaged by batch size (see batch_mean). Metric state left by training is reset first
+    (Keras 2.3 and tf.keras 1.15 keep it across test_on_batch calls otherwise)."""
+    if hasattr(model, "reset_metrics"):
+        model.reset_metrics()
+    results, sizes = [], []
+    for _ in range(steps):
+        batch = next(batches)
+        results.append(as_list(model.test_on_batch(*batch)))
+        sizes.append(len(tfshim.flatten(batch[0])[0]) if not isinstance(batch[0], dict)
+                     else len(next(iter(batch[0].values()))))
+    return batch_mean(results, sizes)
+
+
+def validates_at(epoch, freq):
+    """Whether Keras validates after ``epoch`` (0-based) for fit(validation_freq=freq)."""
+    if freq is None:
+        return True
+    if isinstance(freq, int):
+        return (epoch + 1) % freq == 0
+    return epoch + 1 in freq
+
+
+def validation_callback(keras, names, evaluate, freq=None):
+    """A callback writing val_<name> of ``evaluate()`` into the logs of each epoch Keras
+    would validate after (see validates_at), before History records them (user callbacks
+    come after it in Keras' list)."""
 
     class EpochEndValidation(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
-            if logs is not None:
+            if logs is not None and validates_at(epoch, freq):
                 for name, value in zip(names(), evaluate()):
                     logs["val_" + name] = value
 
     return EpochEndValidation()
+
+
+def keras_fit_options(options, without=()):
+    """``options`` as keywords for a Keras fit call: Keras' defaults left to Keras."""
+    return dict((k, v) for k, v in options.items() if v is not None and k not in without)

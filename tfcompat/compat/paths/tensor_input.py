@@ -7,8 +7,15 @@ at each epoch's end.
 import weakref
 
 from tfcompat.compat import tfshim
+from tfcompat.compat.batches import NumpyBatches
 from tfcompat.compat.errors import DataError
-from tfcompat.compat.paths.feeder import GraphFeeder, as_list, batch_mean, need, validation_callback
+from tfcompat.compat.paths.feeder import (
+    GraphFeeder,
+    evaluate_batches,
+    keras_fit_options,
+    need,
+    validation_callback,
+)
 
 # from_arrays data up to this many bytes is loaded once into variables in the Keras session and
 # gathered from there (ArraySource.batch_op), where bench/feeding.py measured that faster than
@@ -24,29 +31,72 @@ class TensorInput(GraphFeeder):
     def _refuses(self, runtime):
         return need("target_tensors", runtime)
 
-    def fit(self, runtime, model, train, val, epochs, callbacks, verbose):
+    def refuses_data(self, runtime, model, feed, options):
+        if not getattr(model, "inputs", None):
+            return ("needs a model with known inputs (functional, or Sequential with an input "
+                    "shape); this one builds on its first batch")
+        if len(feed.spec) != 2:
+            return "takes (x, y) batches, without sample weights"
+        if isinstance(feed.spec[0], dict) or isinstance(feed.spec[1], dict):
+            return "takes inputs and targets as arrays or lists, not dicts"
+        if options.get("class_weight") is not None:
+            return "cannot weight classes of target tensors"
+        return None
+
+    def fit(self, runtime, model, train, val, options):
         with self.in_model_graph(runtime, model) as (keras, session):
-            wired = _wired(keras, model, train, session, "fit")
+            wired = _wired(keras, model, train, session)
+            callbacks = options["callbacks"]
             if val is not None:
-                checker = _wired(keras, model, val, session, "validation")
-                callbacks = [validation_callback(keras, lambda: checker.metrics_names,
-                                                 lambda: _evaluate(checker, val.steps))
-                             ] + callbacks
-            return wired.fit(epochs=epochs, steps_per_epoch=train.steps, callbacks=callbacks,
-                             verbose=verbose)
+                batches = NumpyBatches(val.dataset(model), session)
+                callbacks = [validation_callback(
+                    keras, lambda: model.metrics_names,
+                    lambda: evaluate_batches(model, batches, val.steps),
+                    options.get("validation_freq"))] + callbacks
+            callbacks = _as_users_model(keras, model, wired, callbacks)
+            return wired.fit(steps_per_epoch=train.steps, callbacks=callbacks,
+                             **keras_fit_options(options, without=("callbacks",
+                                                                   "validation_freq")))
 
     def evaluate(self, runtime, model, data):
+        # The user's model on the batches: Keras' own numbers, weighted by batch size.
         with self.in_model_graph(runtime, model) as (keras, session):
-            return _evaluate(_wired(keras, model, data, session, "evaluate"), data.steps)
+            return evaluate_batches(model, NumpyBatches(data.dataset(model), session),
+                                    data.steps)
 
 
-# user model -> {role: (key, rewired model)}, the last of each role. fit or evaluate called
-# again on the same from_arrays data reuses the rewired model, its batch op and its compiled
-# functions: a new one pays for a slow first step.
+def _as_users_model(keras, model, wired, callbacks):
+    """``callbacks`` around two of tfcompat's: the first gives the user's callbacks the user's
+    model as ``self.model`` (Keras gave them the rewired one), the last hands a stop_training
+    they set on it (EarlyStopping) to the rewired model that Keras' loop reads."""
+
+    class UsersModel(keras.callbacks.Callback):
+        def on_train_begin(self, logs=None):
+            model.stop_training = False
+            for callback in callbacks:
+                callback.set_model(model)
+
+    class PassStop(keras.callbacks.Callback):
+        def _pass(self):
+            if getattr(model, "stop_training", False):
+                wired.stop_training = True
+
+        def on_batch_end(self, batch, logs=None):
+            self._pass()
+
+        def on_epoch_end(self, epoch, logs=None):
+            self._pass()
+
+    return [UsersModel()] + list(callbacks) + [PassStop()]
+
+
+# user model -> {"fit": (key, rewired model)}, the last one. fit called again on the same
+# from_arrays data reuses the rewired model, its batch op and its compiled functions: a new one
+# pays for a slow first step.
 _WIRED = weakref.WeakKeyDictionary()
 
 
-def _wired(keras, model, feed, session, role):
+def _wired(keras, model, feed, session, role="fit"):
     if feed.source is None:  # a dataset's iterator starts over at each call: build anew
         return _rewire(keras, model, _tensors(model, feed, session))
     key = (feed.source, id(model.optimizer), repr(model.loss),
@@ -55,12 +105,6 @@ def _wired(keras, model, feed, session, role):
     if cached is None or cached[0] != key:
         cached = _WIRED[model][role] = (key, _rewire(keras, model, _tensors(model, feed, session)))
     return cached[1]
-
-
-def _evaluate(wired, steps):
-    # One batch per evaluate(): its loss is right on every Keras (see batch_mean).
-    results = [as_list(wired.evaluate(steps=1, verbose=0)) for _ in range(steps)]
-    return batch_mean(results, [1] * steps)
 
 
 def _tensors(model, feed, session):

@@ -1,4 +1,3 @@
-import libcst as cst
 
 from tfcompat.lint import patterns, provenance, qualnames
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run
@@ -56,7 +55,7 @@ class FitGenerator(Rule):
     `*args`, more positional arguments than the methods share, or a keyword given twice.
     The edits touch only the method name and the arguments they change, so the call's layout,
     indentation and comments stay; a dropped argument's own comment goes with it, and then the
-    fix is unsafe (a fix that deletes a comment is never safe).
+    fix is withheld (a fix that deletes a comment is never applied).
 
     ## Versions
     Deprecated TF 2.1.0; gone in Keras 3.0 (TF 2.16). `workers` & co. in `fit`: TF 2.1-2.15.
@@ -173,24 +172,29 @@ class FitGenerator(Rule):
             score = model.evaluate(x=batches(), steps=4, workers=0, verbose=0)
             """),
         # Edits on the call's own text: the file's 2-space indentation and the comments of
-        # kept arguments stay; a dropped argument's comment goes with it, so unsafe.
+        # kept arguments stay. (A dropped argument's own comment would go with it: the engine
+        # withholds such a fix.)
         Invalid(
             """
-            def train(model, gen):
+            from tensorflow import keras
+            def train(inputs, outputs, gen):
+              model = keras.Model(inputs, outputs)
               history = model.fit_generator(
                   gen,
                   steps_per_epoch=10,  # batches per epoch
-                  workers=4,  # parallel loaders
-                  epochs=5)
+                  workers=4,
+                  epochs=5)  # one pass each
             """,
-            at=(2, 19), target_tf="2.16",
+            at=(4, 19), target_tf="2.16",
             fixed="""
-            def train(model, gen):
+            from tensorflow import keras
+            def train(inputs, outputs, gen):
+              model = keras.Model(inputs, outputs)
               history = model.fit(
                   gen,
                   steps_per_epoch=10,  # batches per epoch
-                  epochs=5)
-            """, safety=UNSAFE),
+                  epochs=5)  # one pass each
+            """),
         Invalid(
             """
             def score(model, gen):
@@ -283,11 +287,9 @@ class FitGenerator(Rule):
         if method != "fit_generator" and patterns.keyword(node, "verbose") is None:
             verbose = ", verbose=0"
         edits += self._delete_arguments(node, kept, dropped, verbose)
-        # A dropped argument's comment would be deleted with it: never a safe edit. And the
-        # rename is safe only on what is provably a Keras model.
-        comments = any(patterns.all_nodes(a, (cst.Comment,)) for a in dropped)
-        proven = provenance.keras_model(self, node.func.value)
-        return edits, UNSAFE if comments or not proven else None
+        # The rename is safe only on what is provably a Keras model. (A dropped argument's
+        # own comment would go with it: the engine withholds such a fix.)
+        return edits, None if provenance.keras_model(self, node.func.value) else UNSAFE
 
     def _delete_arguments(self, node, kept, dropped, append=""):
         """Edits deleting ``dropped`` arguments (a run followed by a kept argument: up to that

@@ -1,0 +1,249 @@
+"""tfcompat against Keras itself: each case trains twins (same architecture, same initial
+weights, same data, shuffle=False) once with the Keras call of this version and once with
+tfcompat's, then compares history keys and values, final weights, evaluate and predict.
+
+Tolerance: data Keras takes itself goes to Keras' own call, so those twins agree to float32
+rounding (RTOL/ATOL below are that, with room for a different order of additions); datasets
+fed through a feeding path run the same batches through the same layers, so the same
+tolerance holds. Dataset cases use whole batches only: Keras 2 averages an epoch's loss per
+step (not per sample) where it trains on tensors for steps_per_epoch, a difference of Keras'
+own loops that tfcompat does not hide. Each case Keras rejects here is rejected by tfcompat.
+"""
+import numpy as np
+import pytest
+
+import tfcompat
+from tfcompat import UnsupportedArgumentError
+from tfcompat.compat import tfshim
+
+from .feeding_support import fresh
+
+RTOL, ATOL = 1e-4, 1e-5
+N, BATCH = 48, 16  # three whole batches
+RUNTIME = tfcompat.detect()
+FLAVOR = RUNTIME.keras_flavor
+
+
+def _data(n=N, seed=0, classes=False):
+    rng = np.random.RandomState(seed)
+    x = rng.rand(n, 3).astype("float32")
+    if classes:
+        return x, (x[:, 0] > 0.5).astype("int64")
+    return x, (x.dot([0.5, -1.0, 2.0]) + 0.5).astype("float32").reshape(-1, 1)
+
+
+def _twins(build, **compile_kwargs):
+    """Two compiled models of ``build(k)`` holding the same initial weights."""
+    k = fresh(FLAVOR)
+    ours, theirs = build(k), build(k)
+    theirs.set_weights(ours.get_weights())
+    for model in (ours, theirs):
+        model.compile(k.optimizers.SGD(0.05), **compile_kwargs)
+    return k, ours, theirs
+
+
+def _dense(k, outputs=1, activation=None):
+    inp = k.layers.Input(shape=(3,), name="x")
+    return k.models.Model(inp, k.layers.Dense(outputs, activation=activation, name="out")(inp))
+
+
+def _regression(k):
+    return _dense(k)
+
+
+def _classifier(k):
+    return _dense(k, 2, "softmax")
+
+
+def _same_history(ours, theirs):
+    assert sorted(ours.history) == sorted(theirs.history)
+    for key in theirs.history:
+        np.testing.assert_allclose(ours.history[key], theirs.history[key], RTOL, ATOL,
+                                   err_msg=key)
+
+
+def _same_weights(ours, theirs):
+    for a, b in zip(ours.get_weights(), theirs.get_weights()):
+        np.testing.assert_allclose(a, b, RTOL, ATOL)
+
+
+def _as_list(result):
+    return [float(v) for v in result] if isinstance(result, (list, tuple)) else [float(result)]
+
+
+def _fit_generator_era():
+    return RUNTIME.has("fit_generator") and not RUNTIME.has("fit_generator_deprecated")
+
+
+def _same_or_both_refused(ours, theirs):
+    """``theirs()`` (Keras) and ``ours()`` (tfcompat), each a call returning a History: the
+    same history, or when Keras refuses the call, tfcompat refuses it too, with the same
+    kind of error. Returns whether they trained."""
+    try:
+        keras = theirs()
+    except (TypeError, ValueError) as exc:
+        with pytest.raises(type(exc)):
+            ours()
+        return False
+    _same_history(ours(), keras)
+    return True
+
+
+def _arguments(method):
+    import inspect
+
+    try:
+        return inspect.getfullargspec(inspect.unwrap(method)).args
+    except TypeError:
+        return []
+
+
+# Data Keras takes itself -----------------------------------------------------------------
+
+def test_arrays_with_batch_size_short_last_batch_and_validation():
+    k, ours, theirs = _twins(_regression, loss="mse", metrics=["mae"])
+    x, y = _data(50)
+    xv, yv = _data(20, seed=1)
+    options = dict(batch_size=16, epochs=2, shuffle=False, verbose=0)
+    mine = tfcompat.fit(ours, x, y, validation_data=(xv, yv), **options)
+    keras = theirs.fit(x, y, validation_data=(xv, yv), **options)
+    _same_history(mine, keras)
+    _same_weights(ours, theirs)
+    np.testing.assert_allclose(tfcompat.evaluate(ours, xv, yv, batch_size=7, verbose=0),
+                               _as_list(theirs.evaluate(xv, yv, batch_size=7, verbose=0)),
+                               RTOL, ATOL)
+    np.testing.assert_allclose(tfcompat.predict(ours, xv, batch_size=8),
+                               theirs.predict(xv, batch_size=8), RTOL, ATOL)
+
+
+def test_sample_and_class_weights_and_validation_split():
+    k, ours, theirs = _twins(_classifier, loss="sparse_categorical_crossentropy")
+    x, y = _data(40, classes=True)
+    w = np.linspace(0.5, 1.5, 40).astype("float32")
+    options = dict(batch_size=8, epochs=2, shuffle=False, verbose=0, validation_split=0.25)
+    # Keras 3 refuses class_weight and sample_weight together.
+    if _same_or_both_refused(
+            lambda: tfcompat.fit(ours, x, y, sample_weight=w, class_weight={0: 1.0, 1: 3.0},
+                                 **options),
+            lambda: theirs.fit(x, y, sample_weight=w, class_weight={0: 1.0, 1: 3.0},
+                               **options)):
+        _same_weights(ours, theirs)
+    _same_history(tfcompat.fit(ours, x, y, class_weight={0: 1.0, 1: 3.0}, **options),
+                  theirs.fit(x, y, class_weight={0: 1.0, 1: 3.0}, **options))
+    _same_history(tfcompat.fit(ours, x, y, sample_weight=w, **options),
+                  theirs.fit(x, y, sample_weight=w, **options))
+    _same_weights(ours, theirs)
+
+
+def test_x_y_w_tuple_is_fit_with_sample_weight():
+    k, ours, theirs = _twins(_regression, loss="mse")
+    x, y = _data()
+    w = np.linspace(0.1, 2.0, N).astype("float32")
+    _same_history(tfcompat.fit(ours, (x, y, w), batch_size=BATCH, shuffle=False, verbose=0),
+                  theirs.fit(x, y, sample_weight=w, batch_size=BATCH, shuffle=False,
+                             verbose=0))
+    _same_weights(ours, theirs)
+
+
+def test_lists_and_dicts_of_arrays_multi_input_multi_output():
+    def build(k):
+        a = k.layers.Input(shape=(3,), name="a")
+        b = k.layers.Input(shape=(2,), name="b")
+        merged = k.layers.concatenate([a, b])
+        return k.models.Model([a, b], [k.layers.Dense(1, name="out_a")(merged),
+                                       k.layers.Dense(1, name="out_b")(merged)])
+
+    k, ours, theirs = _twins(build, loss="mse")
+    x, y = _data()
+    xb = x[:, :2] * 2
+    options = dict(batch_size=BATCH, epochs=2, shuffle=False, verbose=0)
+    _same_history(tfcompat.fit(ours, [x, xb], [y, -y], **options),
+                  theirs.fit([x, xb], [y, -y], **options))
+    _same_history(tfcompat.fit(ours, {"a": x, "b": xb}, {"out_a": y, "out_b": -y}, **options),
+                  theirs.fit({"a": x, "b": xb}, {"out_a": y, "out_b": -y}, **options))
+    _same_weights(ours, theirs)
+
+
+def test_generators_and_sequences():
+    k, ours, theirs = _twins(_regression, loss="mse")
+    x, y = _data()
+
+    def batches():
+        while True:
+            for start in range(0, N, BATCH):
+                yield x[start:start + BATCH], y[start:start + BATCH]
+
+    options = dict(steps_per_epoch=N // BATCH, epochs=2, verbose=0)
+    own = theirs.fit_generator if _fit_generator_era() else theirs.fit
+    _same_history(tfcompat.fit(ours, batches(), **options), own(batches(), **options))
+    _same_weights(ours, theirs)
+    if not hasattr(k.utils, "Sequence"):
+        return
+
+    class Batches(k.utils.Sequence):
+        def __init__(self):
+            super(Batches, self).__init__()
+
+        def __len__(self):
+            return N // BATCH
+
+        def __getitem__(self, i):
+            return x[i * BATCH:(i + 1) * BATCH], y[i * BATCH:(i + 1) * BATCH]
+
+    if _fit_generator_era():
+        # Keras 2.0's fit_generator takes no shuffle: it reads a Sequence in order.
+        takes_shuffle = "shuffle" in str(_arguments(theirs.fit_generator))
+        keras = theirs.fit_generator(Batches(), steps_per_epoch=N // BATCH, epochs=2, verbose=0,
+                                     **({"shuffle": False} if takes_shuffle else {}))
+    else:
+        keras = theirs.fit(Batches(), epochs=2, verbose=0, shuffle=False)
+    _same_history(tfcompat.fit(ours, Batches(), epochs=2, verbose=0, shuffle=False), keras)
+    _same_weights(ours, theirs)
+
+
+def test_validation_freq_as_keras_has_it_or_refused_naming_the_version():
+    k, ours, theirs = _twins(_regression, loss="mse")
+    x, y = _data()
+    options = dict(batch_size=BATCH, epochs=2, shuffle=False, verbose=0,
+                   validation_data=_data(16, seed=1), validation_freq=2)
+    if not RUNTIME.has("fit_validation_freq"):
+        with pytest.raises(Exception):
+            theirs.fit(x, y, **options)
+        with pytest.raises(UnsupportedArgumentError, match="validation_freq.*needs.*>= "):
+            tfcompat.fit(ours, x, y, **options)
+        return
+    _same_history(tfcompat.fit(ours, x, y, **options), theirs.fit(x, y, **options))
+
+
+# Datasets, on every feeding path this cell can run ----------------------------------------
+
+def _dataset(x, y, repeat):
+    cls = tfshim.dataset_class()
+    ds = cls.zip((cls.from_tensor_slices(x), cls.from_tensor_slices(y)))
+    return (ds.repeat() if repeat else ds).batch(BATCH)
+
+
+@pytest.mark.parametrize("path", RUNTIME.available_paths)
+def test_datasets_on_each_path_give_keras_numbers(path):
+    k, ours, theirs = _twins(_regression, loss="mse", metrics=["mae"])
+    x, y = _data()
+    xv, yv = _data(32, seed=1)
+    seen = []
+
+    class Seen(k.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            seen.append((self.model is ours, sorted(logs or {})))
+
+    mine = tfcompat.fit(ours, _dataset(x, y, True), steps_per_epoch=N // BATCH, epochs=2,
+                        validation_data=_dataset(xv, yv, True), validation_steps=2,
+                        callbacks=[Seen()], verbose=0, path=path)
+    keras = theirs.fit(x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0,
+                       validation_data=(xv, yv))
+    _same_history(mine, keras)
+    _same_weights(ours, theirs)
+    assert seen == [(True, sorted(keras.history))] * 2
+    np.testing.assert_allclose(
+        tfcompat.evaluate(ours, _dataset(xv, yv, False), steps=2, path=path),
+        _as_list(theirs.evaluate(xv, yv, batch_size=BATCH, verbose=0)), RTOL, ATOL)
+    np.testing.assert_allclose(tfcompat.predict(ours, _dataset(xv, yv, False)),
+                               theirs.predict(xv, batch_size=BATCH), RTOL, ATOL)
