@@ -19,7 +19,8 @@ class FromTensorSlicesLargeConstant(Rule):
     In graph-mode code (a TF 1 target, or a module that builds sessions, placeholders or TF 1
     iterators), finds `Dataset.from_tensor_slices` / `from_tensors` given in-memory NumPy or
     pandas data: arrays made by `np.*` / `pd.*` calls, directly or through names, tuples,
-    `.astype()`, `.reshape()`, `.values`. Arrays of a small literal shape (`np.zeros([28, 28])`,
+    `.astype()`, `.reshape()`, `.values`, arithmetic on them (`x / 255.0`), and the arrays a
+    Keras dataset's `load_data()` unpacks into. Arrays of a small literal shape (`np.zeros([28, 28])`,
     at most 131072 elements) are left alone.
 
     ## Why is this bad?
@@ -169,6 +170,15 @@ class FromTensorSlicesLargeConstant(Rule):
             with tf.Session() as sess:
                 print(sess.run(it.get_next()))
             """),  # noqa: E501
+        # A Keras dataset's arrays, scaled: in memory too.
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf
+            (x_train, y_train), _ = tf.keras.datasets.mnist.load_data()
+            ds = tf.data.Dataset.from_tensor_slices((x_train / 255.0, y_train)).map(f).batch(32)
+            it = tf.data.make_one_shot_iterator(ds)
+            """,
+            at=(3, 6), target_tf="1.15"),
         # pandas data, and a map before the batch: reported, not rewritten.
         Invalid(
             """
@@ -208,7 +218,11 @@ class FromTensorSlicesLargeConstant(Rule):
                        for e in expr.elements)
         if isinstance(expr, cst.Name):
             value = self.resolve(expr)
-            return value is not None and self._in_memory(value, depth - 1)
+            if value is None:
+                return self._unpacked_dataset(expr)
+            return self._in_memory(value, depth - 1)
+        if isinstance(expr, cst.BinaryOperation):  # x / 255.0
+            return self._in_memory(expr.left, depth - 1) or self._in_memory(expr.right, depth - 1)
         if isinstance(expr, cst.Call):
             name = self.qualified_name(expr.func)
             if name is not None:
@@ -218,6 +232,22 @@ class FromTensorSlicesLargeConstant(Rule):
             return isinstance(expr.func, cst.Attribute) and self._in_memory(expr.func.value, depth)
         if isinstance(expr, (cst.Attribute, cst.Subscript)):
             return self._in_memory(expr.value, depth)
+        return False
+
+    def _unpacked_dataset(self, name):
+        """Whether ``name`` is unpacked from a Keras dataset's arrays:
+        `(x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()`."""
+        scopes = self.context.scopes
+        found = scopes.lookup(name.value, scopes.chain(self.context.ancestors))
+        statement = found[2] if found else None
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return False
+        for small in statement.body:
+            if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call):
+                called = self.qualified_name(small.value.func) or ""
+                if called.endswith(".load_data") and ".datasets." in called \
+                        and patterns.keras_namespace(called):
+                    return True
         return False
 
     def _fix(self, node, data):

@@ -13,8 +13,8 @@ _AUTOTUNE = (
 class MissingPrefetch(Rule):
     """
     ## What it does
-    Finds a tf.data pipeline handed to Keras (`fit`, `evaluate`, `predict`) that never calls
-    `.prefetch()`.
+    Finds a tf.data pipeline handed to Keras (`fit`, `evaluate`, `predict`, as data or as
+    `validation_data`) that never calls `.prefetch()`.
 
     ## Why is this bad?
     Without a prefetch, the pipeline produces the next batch only when Keras asks for it: the
@@ -198,6 +198,19 @@ class MissingPrefetch(Rule):
             def train(model, ds):
                 model.fit(ds.shuffle(100).batch(16).prefetch(tf.data.AUTOTUNE), epochs=1)
             """),
+        # The validation pipeline too.
+        Invalid(
+            """
+            import tensorflow as tf
+            train = tf.data.Dataset.range(8).batch(2).prefetch(1)
+            model.fit(train, validation_data=tf.data.Dataset.range(4).batch(2))
+            """,
+            at=(3, 34), target_tf="2.4",
+            fixed="""
+            import tensorflow as tf
+            train = tf.data.Dataset.range(8).batch(2).prefetch(1)
+            model.fit(train, validation_data=tf.data.Dataset.range(4).batch(2).prefetch(tf.data.AUTOTUNE))
+            """),
         # Below TF 1.13 there is no AUTOTUNE outside contrib: reported, not fixed.
         Invalid(
             """
@@ -210,10 +223,12 @@ class MissingPrefetch(Rule):
     def visit_Call(self, node):
         if patterns.method_name(node) not in qualnames.KERAS_DATA_METHODS:
             return
-        arg = patterns.data_argument(node)
-        if arg is None:
-            return
-        found = provenance.dataset_chain(self, arg.value)
+        for arg in (patterns.data_argument(node), patterns.argument(node, None, "validation_data")):
+            if arg is not None:
+                self._check(arg.value)
+
+    def _check(self, data):
+        found = provenance.dataset_chain(self, data)
         if found is None:
             return  # not provably a tf.data pipeline: NumPy, pandas, another library's class
         calls, proven = found
@@ -222,7 +237,7 @@ class MissingPrefetch(Rule):
         if self.qualified_name(calls[0].func) in qualnames.PREFETCHED_SOURCES:
             return
         # A pipeline whose source is out of sight is a Dataset by its methods only: unsafe.
-        self.report(arg.value, fix=self._fix(calls[-1]), safety=None if proven else UNSAFE)
+        self.report(data, fix=self._fix(calls[-1]), safety=None if proven else UNSAFE)
 
     def _fix(self, last):
         for fact, names in _AUTOTUNE:
