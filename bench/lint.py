@@ -29,17 +29,17 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import threading
 import time
-import zipfile
+
+import packages
+from packages import log
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
 RESULTS = os.path.join(HERE, "results")
-HOME = os.environ.get("TFCOMPAT_BENCH_HOME") or os.path.join(
-    os.path.expanduser("~"), ".cache", "tfcompat-bench")
+HOME = packages.HOME
 
 # (directory in the corpus, requirement, extra `pip download` arguments)
 PACKAGES = [
@@ -68,10 +68,6 @@ for d, _, names in os.walk(sys.argv[1]):
 """
 
 
-def log(message):
-    print(message, file=sys.stderr, flush=True)
-
-
 # ------------------------------------------------------------------------------ setup
 def tools_venv():
     venv = os.path.join(HOME, "venv")
@@ -92,46 +88,9 @@ def tools_venv():
     return venv
 
 
-def _members(archive):
-    """(name, bytes) of every .py file in a wheel (zip) or sdist (tar.gz)."""
-    if archive.endswith((".whl", ".zip")):
-        with zipfile.ZipFile(archive) as z:
-            for info in z.infolist():
-                if info.filename.endswith(".py") and not info.is_dir():
-                    yield info.filename, z.read(info)
-    else:
-        with tarfile.open(archive) as t:
-            for info in t:
-                if info.isfile() and info.name.endswith(".py"):
-                    yield info.name, t.extractfile(info).read()
-
-
 def corpus():
     """The corpus directory, built on first use: only the .py files of each package."""
-    downloads = os.path.join(HOME, "downloads")
-    root = os.path.join(HOME, "corpus")
-    os.makedirs(downloads, exist_ok=True)
-    for dirname, requirement, extra in PACKAGES:
-        target = os.path.join(root, dirname)
-        if os.path.isfile(os.path.join(target, ".complete")):
-            continue
-        name = requirement.split("==")[0].replace("-", "_").lower()
-        found = [f for f in os.listdir(downloads) if f.lower().startswith(name + "-")]
-        if not found:
-            log("downloading %s" % requirement)
-            subprocess.run([sys.executable, "-m", "pip", "download", "-q", "--no-deps",
-                            "-d", downloads, requirement] + extra, check=True)
-            found = [f for f in os.listdir(downloads) if f.lower().startswith(name + "-")]
-        shutil.rmtree(target, ignore_errors=True)
-        for member, data in _members(os.path.join(downloads, found[0])):
-            path = os.path.normpath(os.path.join(target, member))
-            if not path.startswith(target + os.sep):
-                continue  # never write outside the corpus
-            os.makedirs(os.path.dirname(path), exist_ok=True)
-            with open(path, "wb") as handle:
-                handle.write(data)
-        open(os.path.join(target, ".complete"), "w").close()
-    return root
+    return packages.unpack(PACKAGES, os.path.join(HOME, "corpus"))
 
 
 def count(root):

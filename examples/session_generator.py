@@ -40,5 +40,10 @@ def keras_session_generator(images, labels, batch_size=128):
         yield K.get_session().run(next_batch)
 
 
+def train_in_this_thread(model, images, labels):
+    return model.fit_generator(keras_session_generator(images, labels), steps_per_epoch=1,
+                               epochs=5, workers=0)
+
+
 if __name__ == "__main__":
     train()

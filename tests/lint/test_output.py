@@ -31,8 +31,7 @@ def test_text_lines_and_summary(corpus, tfcompat):
     lines = run.stdout.splitlines()
     assert lines[2] == "pkg/broken.py:2:1: TFC902 cannot parse: invalid syntax"
     assert lines[:2] + lines[3:] == [
-        "pkg/both.py:2:9: TFC401 `.make_one_shot_iterator()` is gone in TF 2: call "
-        "tf.compat.v1.data.make_one_shot_iterator(dataset)",
+        "pkg/both.py:2:9: TFC401 `.make_one_shot_iterator()` is gone in TF 2",
         "pkg/both.py:4:18: TFC102 [*] `it.get_next()` in a loop adds new graph ops on every "
         "iteration",
         "pkg/fixable.py:4:18: TFC102 [*] `it.get_next()` in a loop adds new graph ops on every "
@@ -73,12 +72,15 @@ def test_json(corpus, tfcompat):
         ("pkg/both.py", "TFC401"), ("pkg/both.py", "TFC102"), ("pkg/broken.py", "TFC902"),
         ("pkg/fixable.py", "TFC102")]
     first = data[0]
-    assert set(first) == {"code", "name", "message", "filename", "location", "end_location",
-                          "fix"}
+    assert set(first) == {"code", "name", "message", "help", "filename", "location",
+                          "end_location", "fix"}
+    # The problem and, apart from it, the remedy (ruff's fix title).
+    assert first["message"] == "`.make_one_shot_iterator()` is gone in TF 2"
+    assert first["help"] == "call tf.compat.v1.data.make_one_shot_iterator(dataset)"
     assert first["name"] == "dataset-iterator-method"
     assert first["location"] == {"row": 2, "column": 9}
     assert first["end_location"] == {"row": 2, "column": 31}
-    assert first["fix"] == {"applicability": "safe", "edits": [{
+    assert first["fix"] == {"applicability": "safe", "message": first["help"], "edits": [{
         "content": "tf.compat.v1.data.make_one_shot_iterator(ds)",
         "location": {"row": 2, "column": 6}, "end_location": {"row": 2, "column": 33}}]}
     hoist = data[1]["fix"]["edits"]
@@ -132,10 +134,11 @@ def test_github_annotations(write, tfcompat):
     assert run.returncode == 1, run
     assert run.stdout.splitlines() == [
         "::warning title=tfcompat (TFC401),file=a%2Cb.py,line=2,col=9,endLine=2,endColumn=31::"
-        "TFC401 `.make_one_shot_iterator()` is gone in TF 2: call "
+        "TFC401 `.make_one_shot_iterator()` is gone in TF 2; call "
         "tf.compat.v1.data.make_one_shot_iterator(dataset)",
         "::warning title=tfcompat (TFC102),file=a%2Cb.py,line=4,col=18,endLine=4,endColumn=31::"
-        "TFC102 `it.get_next()` in a loop adds new graph ops on every iteration",
+        "TFC102 `it.get_next()` in a loop adds new graph ops on every iteration; build "
+        "`get_next()` once, before the loop, and run that tensor in it",
     ]
 
 

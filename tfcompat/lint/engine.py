@@ -163,7 +163,7 @@ class Linter:
         findings = [f for f in findings if not suppress.suppressed(f, lines, file_codes)]
         return sorted(findings, key=lambda f: (f.line, f.col, f.code))
 
-    def _finding(self, context, rule, node, message, edits):
+    def _finding(self, context, rule, node, message, edits, safety=None, help_=""):
         rng = context.position(node)
         fix, fixable, hidden = None, False, ""
         if edits:  # rule.fix: the rule's FixSafety
@@ -172,11 +172,12 @@ class Linter:
             if not rule.fix_allowed(self.target_tf):
                 hidden = "target-tf: the fix needs %s" % rule.fix_requirement()
             else:
-                fix = Fix(rule.fix, tuple(sorted(edits, key=lambda e: (e.start, e.end))))
-                fixable = rule.fix == SAFE or self.unsafe_fixes
+                applicability = safety or rule.fix  # a report may only make it unsafe
+                fix = Fix(applicability, tuple(sorted(edits, key=lambda e: (e.start, e.end))))
+                fixable = applicability == SAFE or self.unsafe_fixes
                 hidden = "" if fixable else "unsafe"
         return Finding(rule.code, rule.name, message, rng.start.line, rng.start.column + 1,
-                       rng.end.line, rng.end.column + 1, fix, fixable, hidden)
+                       rng.end.line, rng.end.column + 1, fix, fixable, hidden, help_)
 
     def check(self, text):
         return self.lint(parse(text), text)

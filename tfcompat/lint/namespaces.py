@@ -134,6 +134,8 @@ def rewrite(rule, target):
 
 
 def _moved_import(node, source, target):
+    """The import moved onto ``target``, or None when it cannot be: a module the target does
+    not have (qualnames.KERAS_MODULES), `import keras.layers` binding `keras`, and the like."""
     old, new = MODULES[source], MODULES[target]
     if isinstance(node, cst.ImportFrom):
         module = scopes.dotted(node.module)
@@ -143,6 +145,8 @@ def _moved_import(node, source, target):
             if len(names) != 1:
                 return None
             return _import_module(new, names[0][1] or "keras")
+        if not _exists(new, module[len(old):]):
+            return None
         return "from %s import %s" % (new + module[len(old):], _aliases(names))
     lines = []
     for alias in node.names:
@@ -153,9 +157,16 @@ def _moved_import(node, source, target):
             continue
         if alias.asname is None and "." in module:
             return None  # `import keras.layers` binds `keras` to the whole package
+        if not _exists(new, module[len(old):]):
+            return None
         bound = alias.asname.name.value if alias.asname else module
         lines.append(_import_module(new + module[len(old):], bound))
     return "; ".join(lines)
+
+
+def _exists(namespace, rest):
+    """Whether ``namespace + rest`` (rest: '' or '.sub.module') is a module the namespace has."""
+    return rest.lstrip(".") in qualnames.KERAS_MODULES.get(namespace, ())
 
 
 def _import_module(module, bound):

@@ -180,20 +180,6 @@ DATASET_CHAIN_NAMES = tuple(sorted(
     | qualnames.DATASET_METHODS))
 
 
-def dataset_chain(rule, expr):
-    """The method calls building ``expr`` (first first) when it is a tf.data pipeline: it starts
-    at a tf.data source or holds a Dataset-only method. None otherwise."""
-    calls = rule.method_chain(expr)
-    if not calls:
-        return None
-    if is_source(rule, calls[0]) \
-            or rule.qualified_name(calls[0].func) in qualnames.PREFETCHED_SOURCES:
-        return calls
-    if any(method_name(c) in qualnames.DATASET_METHODS for c in calls):
-        return calls
-    return None
-
-
 def methods(rule, calls):
     """The method name of each call of a chain (None for a function such as ``np.repeat``)."""
     return [method_name(c) if rule.qualified_name(c.func) is None else None for c in calls]
@@ -218,34 +204,6 @@ def mapped_function(rule, call):
     """The function a ``.map()`` / ``.flat_map()`` call applies (lambda or def), or None."""
     arg = argument(call, 0, "map_func")
     return called_function(rule, arg.value) if arg is not None else None
-
-
-def swap(rule, first, second):
-    """Edits swapping two adjacent calls of a method chain, ``x.a(1).b(2)`` -> ``x.b(2).a(1)``,
-    in one expression or across ``ds = ds.a(1)`` / ``ds = ds.b(2)``."""
-    def renamed(call, like):
-        return call.with_changes(func=call.func.with_changes(attr=like.func.attr),
-                                 args=like.args)
-
-    if second.func.value is first:
-        inner = renamed(first, second)
-        return [rule.replace(second, renamed(second, first).with_changes(
-            func=second.func.with_changes(value=inner, attr=first.func.attr)))]
-    return [rule.replace(first, renamed(first, second)),
-            rule.replace(second, renamed(second, first))]
-
-
-def shuffle_after(rule, call, names):
-    """For ``call``, a ``.shuffle()`` ending its chain: (the last earlier call of the chain
-    whose method is in ``names``, the fix swapping the two when that call comes right before
-    the shuffle, else None); None when ``call`` is no such shuffle or there is no such call.
-    TFC501 (``repeat``) and TFC502 (``batch``) ask it."""
-    if method_name(call) != "shuffle":
-        return None
-    calls, i = earlier_method(rule, call, names)
-    if i is None or calls[-1] is not call:
-        return None
-    return calls[i], (swap(rule, calls[i], call) if i == len(calls) - 2 else None)
 
 
 # ------------------------------------------------------------------------------ randomness

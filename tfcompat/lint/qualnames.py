@@ -49,6 +49,20 @@ PREFETCHED_SOURCES = frozenset(("tfcompat.from_arrays", "tfcompat.compat.arrays.
 KERAS_DATA_METHODS = ("fit", "evaluate", "predict")
 GENERATOR_METHODS = {"fit_generator": "fit", "evaluate_generator": "evaluate",
                      "predict_generator": "predict"}
+# Every keyword those methods take in some Keras (1.x names included): a call passing another
+# is some other class's method of the same name.
+_GENERATOR_COMMON = ("generator", "steps", "callbacks", "max_queue_size", "workers",
+                     "use_multiprocessing", "verbose", "val_samples", "max_q_size", "nb_worker",
+                     "pickle_safe")
+GENERATOR_KEYWORDS = {
+    "fit_generator": frozenset((
+        "generator", "steps_per_epoch", "epochs", "verbose", "callbacks", "validation_data",
+        "validation_steps", "validation_freq", "class_weight", "max_queue_size", "workers",
+        "use_multiprocessing", "shuffle", "initial_epoch", "samples_per_epoch", "nb_epoch",
+        "nb_val_samples", "max_q_size", "nb_worker", "pickle_safe")),
+    "evaluate_generator": frozenset(_GENERATOR_COMMON),
+    "predict_generator": frozenset(_GENERATOR_COMMON),
+}
 
 # Functions that return a Session (or the Keras one), canonical names.
 SESSION_FACTORIES = frozenset(
@@ -64,6 +78,29 @@ PY_FUNCTIONS = frozenset(("tensorflow.py_func", "tensorflow.py_function",
 # Calls that give a tensor its static shape back.
 SHAPE_SETTERS = frozenset(("tensorflow.ensure_shape", "tensorflow.reshape",
                            "tensorflow.debugging.assert_shapes"))
+
+# Submodules an import rewrite may name in each Keras namespace it moves code onto: public
+# modules of every release it targets (tf.keras TF 1.9-2.15, tf_keras 2.15+, Keras 3), checked
+# by importing each in the TF cells (tests/runtime/test_keras_modules.py). Standalone Keras 2
+# paths such as keras.layers.convolutional, keras.layers.advanced_activations,
+# keras.utils.generic_utils and keras.utils.np_utils are not public in any of them.
+_KERAS2_MODULES = (
+    "", "activations", "applications", "backend", "callbacks", "constraints", "datasets",
+    "datasets.boston_housing", "datasets.cifar10", "datasets.cifar100",
+    "datasets.fashion_mnist", "datasets.imdb", "datasets.mnist", "datasets.reuters",
+    "initializers", "layers", "losses", "metrics", "models", "optimizers", "preprocessing",
+    "preprocessing.image", "preprocessing.sequence", "preprocessing.text", "regularizers",
+    "utils")
+KERAS_MODULES = {
+    "tensorflow.keras": frozenset(_KERAS2_MODULES),
+    "tf_keras": frozenset(_KERAS2_MODULES),
+    "keras": frozenset((
+        "", "activations", "applications", "backend", "callbacks", "constraints", "datasets",
+        "datasets.boston_housing", "datasets.cifar10", "datasets.cifar100",
+        "datasets.fashion_mnist", "datasets.imdb", "datasets.mnist", "datasets.reuters",
+        "initializers", "layers", "losses", "metrics", "models", "optimizers", "preprocessing",
+        "preprocessing.image", "preprocessing.sequence", "regularizers", "utils")),
+}
 
 # The three Keras namespaces one module should not mix, by module prefix (the namespace names
 # are keras-target's: see tfcompat.lint.namespaces).

@@ -21,6 +21,12 @@ def line(display, f):
                                   f.message)
 
 
+def with_help(f):
+    """The message and the remedy in one sentence, for the formats that show one text (SARIF,
+    GitHub annotations); the text format shows the message, JSON both apart."""
+    return "%s; %s" % (f.message, f.help) if f.help else f.message
+
+
 def text(results, fix_mode=False, with_summary=True):
     lines = [line(display, f) for display, f in _all(results)]
     if with_summary:
@@ -86,11 +92,12 @@ def as_json(results):
     for display, f in _all(results):
         fix = None
         if f.fix is not None:
-            fix = {"applicability": f.fix.applicability,
+            fix = {"applicability": f.fix.applicability, "message": f.help or None,
                    "edits": [{"content": e.content, "location": _location(*e.location),
                               "end_location": _location(*e.end_location)}
                              for e in f.fix.edits]}
-        out.append({"code": f.code, "name": f.name, "message": f.message, "filename": display,
+        out.append({"code": f.code, "name": f.name, "message": f.message, "help": f.help or None,
+                    "filename": display,
                     "location": _location(f.line, f.col),
                     "end_location": _location(f.end_line, f.end_col), "fix": fix})
     return json.dumps(out, indent=2) + "\n"
@@ -133,7 +140,7 @@ def sarif(results):
         result = {
             "ruleId": f.code, "ruleIndex": index[f.code],
             "level": "error" if f.is_error else "warning",
-            "message": {"text": f.message},
+            "message": {"text": with_help(f)},
             "locations": [{"physicalLocation": {
                 "artifactLocation": {"uri": uri},
                 "region": _region(f.line, f.col, f.end_line, f.end_col)}}],
@@ -172,7 +179,7 @@ def github(results):
             _escape("tfcompat (%s)" % f.code, True), _escape(display, True), f.line, f.col,
             f.end_line, f.end_col)
         lines.append("::%s %s::%s" % ("error" if f.is_error else "warning", props,
-                                       _escape("%s %s" % (f.code, f.message))))
+                                       _escape("%s %s" % (f.code, with_help(f)))))
     return "".join(line + "\n" for line in lines)
 
 

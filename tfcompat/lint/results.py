@@ -47,7 +47,8 @@ class Fix:
 
 @dataclasses.dataclass(frozen=True)
 class Finding:
-    """One reported problem. ``fix`` is the fix offered for the target TF (None: none);
+    """One reported problem: ``message`` says what is wrong, ``help`` what to do instead.
+    ``fix`` is the fix offered for the target TF (None: none);
     ``fixable``: ``--fix`` would apply it with these settings; ``hidden``: why a fix the rule has
     is not applied ("unsafe": needs --unsafe-fixes, "target-tf: ...": needs a newer target)."""
     code: str
@@ -60,6 +61,7 @@ class Finding:
     fix: Optional[Fix] = None
     fixable: bool = False
     hidden: str = ""
+    help: str = ""  # the remedy, apart from the message (ruff's fix title / help line)
 
     @property
     def is_error(self):

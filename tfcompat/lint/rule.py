@@ -15,8 +15,10 @@ A rule in full (TFC401 as it is, shortened; tests/lint/test_registry.py holds th
 
         code = "TFC401"                        # public: docs, `# noqa`, config
         name = "dataset-iterator-method"       # kebab-case, unique
+        # The problem, and apart from it the remedy (plain TF/Keras first), both
         # str.format()ed with report()'s keyword arguments:
-        message = "`.{method}()` is gone in TF 2: call tf.compat.v1.data.{method}(dataset)"
+        message = "`.{method}()` is gone in TF 2"
+        help = "call tf.compat.v1.data.{method}(dataset)"
         # The prefilter: a file holding none of these names is never parsed (a tuple of
         # tuples: each group must have one in the file).
         tokens = ("make_one_shot_iterator", "make_initializable_iterator")
@@ -55,8 +57,9 @@ Traversal: the engine parses a file once and walks it once for all enabled rules
 node types (``Call``, ``For``, ``Module``...). A rule instance lives for one file: state kept
 on ``self`` is per file, and ``leave_Module`` is the place to report what needs the whole file.
 
-Reporting: ``self.report(node, message=None, fix=None, **kwargs)`` reports the range of ``node``
-(1-based line and column), with ``message`` or the class's, formatted with ``kwargs``. ``fix`` is
+Reporting: ``self.report(node, message=None, fix=None, safety=None, help=None, **kwargs)``
+reports the range of ``node`` (1-based line and column), with ``message`` and ``help`` or the
+class's, formatted with ``kwargs``; ``safety=UNSAFE`` makes this one fix unsafe. ``fix`` is
 a list of edits applied together, built with ``self.replace(node, new)`` (a libcst node or
 source text in place of ``node``) and ``self.insert_before(statement, line)`` (a line of code
 before a statement, at its indentation). The engine decides whether a fix is offered: never
@@ -147,6 +150,8 @@ class Invalid:
     ``fixed`` is the source after ``--fix`` (with ``--unsafe-fixes`` for an UNSAFE rule), or None
     when no fix is offered for it. ``target_tf`` is the ``--target-tf`` it is linted with.
     ``run`` (a ``Run``) marks a whole program whose rewrite is run on real TensorFlow.
+    ``safety``: UNSAFE where this example's fix is unsafe in a rule whose fixes are safe when
+    it can prove their preconditions (``report(..., safety=UNSAFE)``).
     Sources are dedented, so they can be indented triple-quoted strings.
     """
     source: str
@@ -154,6 +159,7 @@ class Invalid:
     fixed: Optional[str] = None
     target_tf: Optional[str] = None
     run: Optional[Run] = None
+    safety: Optional[str] = None
 
     def __post_init__(self):
         object.__setattr__(self, "source", _dedent(self.source))
@@ -180,6 +186,7 @@ class Rule:
     code = ""
     name = ""
     message = ""
+    help = ""  # the remedy: plain TF/Keras first, tfcompat as an option
     tokens: Sequence[str] = ()
     modules: Sequence[str] = ()
     called: bool = False
@@ -192,13 +199,21 @@ class Rule:
         self.context = context
 
     # -- reporting -------------------------------------------------------------------------
-    def report(self, node, message=None, fix=None, **kwargs):
-        """Report ``node``; ``fix``: the edits of the fix offered (the engine gives them this
-        rule's FixSafety, ``self.fix``)."""
+    def report(self, node, message=None, fix=None, safety=None, help=None, **kwargs):
+        """Report ``node`` with ``message`` (the problem) and ``help`` (the remedy), the
+        class's own when not given, both formatted with ``kwargs``; ``fix``: the edits of the
+        fix offered (the engine gives them this rule's FixSafety, ``self.fix``).
+        ``safety=UNSAFE`` makes this one fix unsafe in a rule whose fixes are safe where it can
+        prove their preconditions (never the other way)."""
         text = message or self.message
+        remedy = self.help if help is None else help
         if kwargs:
             text = text.format(**kwargs)
-        self.context.reports.append((self, node, text, tuple(fix) if fix else None))
+            remedy = remedy.format(**kwargs)
+        if safety not in (None, UNSAFE):
+            raise ValueError("a report can only make its fix unsafe")
+        self.context.reports.append((self, node, text, tuple(fix) if fix else None, safety,
+                                     remedy))
 
     def replace(self, node, new):
         """An edit putting ``new`` (a libcst node or source text) where ``node`` is."""
@@ -210,6 +225,14 @@ class Rule:
             new = self.context.module.code_for_node(new)
         rng = self.context.position(node)
         return self._edit(rng.start, rng.end, new)
+
+    def insert_at(self, position, text):
+        """An edit inserting ``text`` at a libcst CodePosition (e.g. a node's range start)."""
+        return self._edit(position, position, text)
+
+    def delete_range(self, start, end):
+        """An edit deleting the text between two libcst CodePositions."""
+        return self._edit(start, end, "")
 
     def insert_before(self, statement, line):
         """An edit inserting one line of code before ``statement``, at its indentation."""

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint import patterns, qualnames
+from tfcompat.lint import patterns, pipelines, qualnames
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 
@@ -43,8 +43,9 @@ class CacheAfterRandomMap(Rule):
 
     code = "TFC503"
     name = "cache-after-random-map"
-    message = ("`.cache()` after a map that draws random numbers ({function}) freezes the "
-               "augmentation of the first epoch; cache before the random map")
+    message = ("`.cache()` after a map that draws random numbers ({function}) freezes the first "
+               "epoch's augmentation")
+    help = "cache before the random map"
     tokens = (("cache",), qualnames.MAP_METHODS)
     called = True  # methods of a call chain
     fix = UNSAFE
@@ -178,7 +179,7 @@ class CacheAfterRandomMap(Rule):
         last = random_maps[-1]
         fix = None
         if random_maps == [len(calls) - 2]:
-            fix = patterns.swap(self, calls[last], node)
+            fix = pipelines.swap(self, calls[last], node)
         function = patterns.argument(calls[last], 0, "map_func").value
         label = function.value if isinstance(function, cst.Name) else "a lambda"
         self.report(node.func.attr, function=label, fix=fix)

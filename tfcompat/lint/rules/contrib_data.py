@@ -74,7 +74,8 @@ class ContribData(Rule):
 
     code = "TFC402"
     name = "contrib-data"
-    message = "`{old}` is gone (tf.contrib is not in TF 2): {advice}"
+    message = "`{old}` is gone (tf.contrib is not in TF 2)"
+    help = "{advice}"
     tokens = (("contrib",), ("data",))  # every name it reports is under contrib.data
     fix = SAFE
     fix_tf = "dataset_in_core"
@@ -101,6 +102,13 @@ class ContribData(Rule):
         """,
     ]
     INVALID = [
+        # The module imported from contrib: reported, not rewritten.
+        Invalid(
+            """
+            from tensorflow.contrib import data
+            pipelines = make_pipelines(data)
+            """,
+            at=(1, 1), target_tf="1.15"),
         # A program: run before and after the fix (tests/runtime/test_rewrites_run.py).
         Invalid(
             """
@@ -207,7 +215,14 @@ class ContribData(Rule):
     def visit_ImportFrom(self, node):
         if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
             return
-        if scopes.dotted(node.module) != _PREFIX:
+        module = scopes.dotted(node.module)
+        if module == "tensorflow.contrib" and any(
+                scopes.dotted(alias.name) == "data" for alias in node.names):
+            # The module itself: what it is used for is out of sight here, so no fix.
+            self.report(self.statement(), old="from tensorflow.contrib import data",
+                        advice="use tf.data, and tf.data.experimental for what moved there")
+            return
+        if module != _PREFIX:
             return
         symbols = [scopes.dotted(alias.name) for alias in node.names]
         homes = {self._home(s) for s in symbols}

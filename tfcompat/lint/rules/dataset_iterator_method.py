@@ -1,8 +1,8 @@
 import libcst as cst
 
-from tfcompat.lint import patterns
+from tfcompat.lint import patterns, provenance
 from tfcompat.lint.qualnames import ITERATOR_METHODS
-from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
+from tfcompat.lint.rule import SAFE, Invalid, Rule, Run, Valid
 
 # Where the function form lives, for each module a file may import under some alias.
 _FUNCTION_HOMES = (("tensorflow", "compat.v1.data"), ("tensorflow.compat.v1", "data"),
@@ -12,11 +12,15 @@ _FUNCTION_HOMES = (("tensorflow", "compat.v1.data"), ("tensorflow.compat.v1", "d
 class DatasetIteratorMethod(Rule):
     """
     ## What it does
-    Finds the `Dataset` methods `make_one_shot_iterator()` and `make_initializable_iterator()`.
+    Finds the `Dataset` methods `make_one_shot_iterator()` and `make_initializable_iterator()`,
+    except in modules whose tf.data is `tensorflow.compat.v1`'s (`import tensorflow.compat.v1 as
+    tf`, and no `tensorflow.data` named through a TF 2 import).
 
     ## Why is this bad?
-    Both methods exist from TF 1.4 to TF 1.15 only: TF 2 removed them from `tf.data.Dataset`,
-    so the line raises `AttributeError` there, even under `tf.compat.v1` graph mode. The
+    Both methods exist from TF 1.4 to TF 1.15 only: TF 2 removed them from `tf.data.Dataset`
+    (`DatasetV2`), so the line raises `AttributeError` there, even under graph mode. Modules
+    using `tensorflow.compat.v1`'s tf.data are left alone: their `tf.data.Dataset` is
+    `DatasetV1`, which keeps both methods on every TF 2 (checked on 2.16). The
     functions `tf.compat.v1.data.make_one_shot_iterator(ds)` and
     `tf.compat.v1.data.make_initializable_iterator(ds)` do the same on TF 1.13 and every later
     version, TF 2 included.
@@ -48,7 +52,8 @@ class DatasetIteratorMethod(Rule):
 
     code = "TFC401"
     name = "dataset-iterator-method"
-    message = "`.{method}()` is gone in TF 2: call tf.compat.v1.data.{method}(dataset)"
+    message = "`.{method}()` is gone in TF 2"
+    help = "call tf.compat.v1.data.{method}(dataset)"
     tokens = ITERATOR_METHODS
     fix = SAFE
     fix_tf = "compat_v1_make_one_shot_iterator"
@@ -70,6 +75,20 @@ class DatasetIteratorMethod(Rule):
         "it = iter(ds)",
         # Handed to Keras: TFC406 passes the dataset itself (the function form is rejected too).
         "model.fit(ds.make_one_shot_iterator(), steps_per_epoch=10)",
+        # A `tensorflow.compat.v1` module: tf.data.Dataset is DatasetV1 there, which keeps
+        # make_one_shot_iterator on every TF 2.
+        Valid("""
+            import tensorflow.compat.v1 as tf
+            it = tf.data.Dataset.range(8).batch(2).make_one_shot_iterator()
+            batch = it.get_next()
+            """, target_tf="2.16"),
+        # Also beside a TF 2 import that names no tf.data.
+        Valid("""
+            import tensorflow as tf_head
+            import tensorflow.compat.v1 as tf
+            iterator = records(params).make_initializable_iterator()
+            hook = tf_head.estimator.StopAtStepHook(last_step=10)
+            """, target_tf="2.16"),
     ]
     INVALID = [
         Invalid(
@@ -98,12 +117,14 @@ class DatasetIteratorMethod(Rule):
         Invalid(
             """
             import tensorflow.compat.v1 as tf
-            it = tf.data.Dataset.range(8).make_one_shot_iterator()
+            import tensorflow as tf2
+            it = tf2.data.Dataset.range(8).make_one_shot_iterator()
             """,
-            at=(2, 31), target_tf="1.13",
+            at=(3, 32), target_tf="1.13",
             fixed="""
             import tensorflow.compat.v1 as tf
-            it = tf.data.make_one_shot_iterator(tf.data.Dataset.range(8))
+            import tensorflow as tf2
+            it = tf2.compat.v1.data.make_one_shot_iterator(tf2.data.Dataset.range(8))
             """),
         # Below 1.13 there is no function to move to.
         Invalid(
@@ -161,6 +182,8 @@ class DatasetIteratorMethod(Rule):
             return  # tf.data.make_one_shot_iterator() without a dataset: not this rule's
         if patterns.fed_to_keras(self):
             return  # fit(ds.make_one_shot_iterator()): TFC406 passes the dataset instead
+        if provenance.compat_v1_module(self):
+            return  # DatasetV1 keeps the method on every TF 2
         self.report(func.attr, method=func.attr.value, fix=self._fix(node))
 
     def _fix(self, node):

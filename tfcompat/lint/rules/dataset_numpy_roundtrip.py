@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint import patterns
+from tfcompat.lint import patterns, provenance
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 
@@ -8,7 +8,10 @@ class DatasetNumpyRoundtrip(Rule):
     """
     ## What it does
     Finds a generator that fetches the next element of a tf.data iterator through a session,
-    `yield sess.run(iterator.get_next())` or `K.get_session().run(next_batch)`, to feed Keras.
+    `yield sess.run(iterator.get_next())` or `K.get_session().run(next_batch)`, when it feeds
+    Keras: its call (directly, through a name, or from a function returning it) is the data of
+    a `fit` / `evaluate` / `predict` (or `*_generator`) call in the module. Generators feeding
+    something else (a TFLite converter, a TFRecord writer, metrics) are left alone.
 
     ## Why is this bad?
     Every batch goes tensor -> NumPy -> tensor: TensorFlow computes it, copies it out to
@@ -23,6 +26,8 @@ class DatasetNumpyRoundtrip(Rule):
         next_element = iterator.get_next()
         while True:
             yield sess.run(next_element)
+
+    model.fit_generator(batches(dataset, sess), steps_per_epoch=100)
     ```
 
     ## Use instead
@@ -31,6 +36,8 @@ class DatasetNumpyRoundtrip(Rule):
 
     def batches(dataset, sess):
         yield from tfcompat.numpy_batches(dataset)
+
+    model.fit_generator(batches(dataset, sess), steps_per_epoch=100)
     ```
     or, better where the Keras version allows it, pass the dataset itself to `fit`
     (tf.keras TF 1.9+, Keras 3) or to `tfcompat.fit(model, dataset)`.
@@ -52,14 +59,33 @@ class DatasetNumpyRoundtrip(Rule):
 
     code = "TFC103"
     name = "dataset-numpy-roundtrip"
-    message = ("generator turns tf.data batches into NumPy through `{run}` for Keras to turn "
-               "them back into tensors; pass the dataset to fit, or use "
-               "tfcompat.numpy_batches(dataset)")
+    message = "generator turns tf.data batches into NumPy through `{run}` to feed Keras"
+    help = "pass the dataset to fit (tf.keras TF >= 1.9), or use tfcompat.numpy_batches(dataset)"
     tokens = ("get_next",)
     fix = UNSAFE
     fix_tf = "dataset_in_core"
 
     VALID = [
+        # Batches for a TFLite converter, not for Keras.
+        """
+        def representative_dataset():
+            iterator = dataset.make_initializable_iterator()
+            session.run(iterator.initializer)
+            next_element = iterator.get_next()
+            for _ in range(100):
+                yield [session.run(next_element)]
+        converter.representative_dataset = representative_dataset
+        """,
+        # Records read back from TFRecord files.
+        """
+        def read_records(dataset):
+            record = dataset.make_one_shot_iterator().get_next()
+            with tf.Session() as sess:
+                while True:
+                    yield sess.run(record)
+        for ex in read_records(ds):
+            writer.write(ex)
+        """,
         # A training loop, not a generator.
         """
         it = ds.make_one_shot_iterator()
@@ -91,6 +117,8 @@ class DatasetNumpyRoundtrip(Rule):
                 next_batch = iterator.get_next()
                 while True:
                     yield sess.run(next_batch)
+            def train(model, sess):
+                return model.fit(batches(sess), steps_per_epoch=2)
             with tf.compat.v1.Session() as sess:
                 result = next(batches(sess))
             """,
@@ -104,6 +132,8 @@ class DatasetNumpyRoundtrip(Rule):
                 iterator = tf.compat.v1.data.make_one_shot_iterator(ds)
                 next_batch = iterator.get_next()
                 yield from tfcompat.numpy_batches(ds)
+            def train(model, sess):
+                return model.fit(batches(sess), steps_per_epoch=2)
             with tf.compat.v1.Session() as sess:
                 result = next(batches(sess))
             """,
@@ -119,6 +149,7 @@ class DatasetNumpyRoundtrip(Rule):
                 while True:
                     next_val = iterator.get_next()
                     yield sess.run(next_val)
+            model.fit_generator(create_data_generator(sess), steps_per_epoch=2)
             """,
             at=(7, 15), target_tf="1.15",
             fixed="""
@@ -128,6 +159,7 @@ class DatasetNumpyRoundtrip(Rule):
                 ds = tf.data.Dataset.range(8).batch(4)
                 iterator = ds.make_one_shot_iterator()
                 yield from tfcompat.numpy_batches(ds)
+            model.fit_generator(create_data_generator(sess), steps_per_epoch=2)
             """),
         # Keras' session, the get_next hoisted, the function form of the iterator.
         Invalid(
@@ -140,6 +172,8 @@ class DatasetNumpyRoundtrip(Rule):
                 while True:
                     inputs, labels = K.get_session().run(next_batch)
                     yield inputs, labels
+            train_batches = tfdata_generator(train_ds)
+            model.fit(train_batches, steps_per_epoch=10)
             """,
             at=(7, 26), target_tf="2.16",
             fixed="""
@@ -150,6 +184,8 @@ class DatasetNumpyRoundtrip(Rule):
                 iterator = tf.compat.v1.data.make_one_shot_iterator(dataset)
                 next_batch = iterator.get_next()
                 yield from tfcompat.numpy_batches(dataset)
+            train_batches = tfdata_generator(train_ds)
+            model.fit(train_batches, steps_per_epoch=10)
             """),
         # An initializable iterator fed by placeholders: reported only.
         Invalid(
@@ -162,6 +198,9 @@ class DatasetNumpyRoundtrip(Rule):
                     sess.run(iterator.initializer, feed_dict=feed)
                     while True:
                         yield sess.run(next_val)
+            def make_batches(dataset, feed):
+                return generator(dataset, feed)
+            model.predict_generator(make_batches(test_ds, feed), steps=4)
             """,
             at=(8, 19), target_tf="1.15"),
     ]
@@ -170,8 +209,8 @@ class DatasetNumpyRoundtrip(Rule):
         if patterns.method_name(node) != "run" or not patterns.runs_tensors(self, node):
             return
         function = patterns.enclosing_function(self.context.ancestors)
-        if not patterns.is_generator(function):
-            return
+        if not patterns.is_generator(function) or not provenance.feeds_keras(self, function):
+            return  # NumPy batches for something else (a TFLite converter, a writer, metrics)
         found = patterns.get_next_of(self, node.args[0].value)
         if found is None:
             return

@@ -1,7 +1,6 @@
-import libcst as cst
 
-from tfcompat.lint import patterns, qualnames
-from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
+from tfcompat.lint import patterns, provenance, qualnames
+from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run
 
 # Positional parameters the generator methods share across Keras 2.0-2.15 (later ones moved).
 _POSITIONAL = {"fit_generator": ("x", "steps_per_epoch", "epochs", "verbose", "callbacks",
@@ -17,7 +16,10 @@ _KERAS1 = ("samples_per_epoch", "nb_epoch", "nb_val_samples", "nb_worker", "val_
 class FitGenerator(Rule):
     """
     ## What it does
-    Finds `fit_generator`, `evaluate_generator` and `predict_generator` calls.
+    Finds `fit_generator`, `evaluate_generator` and `predict_generator` calls on a model:
+    not a module's function of that name (`training_generator.fit_generator(model, ...)`),
+    nor `self.fit_generator(...)` inside a class that defines `fit_generator` itself, nor a
+    call passing a keyword that no Keras version's method takes (another class's method).
 
     ## Why is this bad?
     TF 2.1 deprecated them: `fit`, `evaluate` and `predict` take generators and
@@ -37,7 +39,11 @@ class FitGenerator(Rule):
     ```
 
     ## Fix safety
-    Safe: from TF 2.1 the generator methods only call `fit` / `evaluate` / `predict`. The fix
+    Safe on a model the module provably builds with Keras (`Sequential(...)`,
+    `keras.Model(...)`, `load_model(...)`, `keras.applications.*`), unsafe on any other
+    receiver (a parameter, an attribute from elsewhere: it may be another class with methods
+    of those names). From TF 2.1 Keras' generator methods only call `fit` / `evaluate` /
+    `predict`. The fix
     renames the method, turns `generator=` into `x=` and positional arguments after the first
     into keywords (their positions differ), and keeps `verbose=0`, the default of
     `evaluate_generator` / `predict_generator`, where it was implicit. For `target-tf` 2.16 or
@@ -46,7 +52,10 @@ class FitGenerator(Rule):
     same (a generator is read on one thread). Offered for `target-tf` 2.1 or later; not when
     the module imports standalone `keras` and the target is below TF 2.6 (multi-backend
     Keras 2.3 `fit` takes no generator), nor for Keras 1 arguments (`samples_per_epoch`...),
-    `*args`, or more positional arguments than the methods share.
+    `*args`, more positional arguments than the methods share, or a keyword given twice.
+    The edits touch only the method name and the arguments they change, so the call's layout,
+    indentation and comments stay; a dropped argument's own comment goes with it, and then the
+    fix is withheld (a fix that deletes a comment is never applied).
 
     ## Versions
     Deprecated TF 2.1.0; gone in Keras 3.0 (TF 2.16). `workers` & co. in `fit`: TF 2.1-2.15.
@@ -56,8 +65,8 @@ class FitGenerator(Rule):
 
     code = "TFC403"
     name = "fit-generator"
-    message = ("`{method}` is deprecated since TF 2.1 and gone in Keras 3 (TF 2.16); "
-               "`{new}` takes generators")
+    message = "`{method}` is deprecated since TF 2.1 and gone in Keras 3 (TF 2.16)"
+    help = "call `{new}`, which takes generators"
     tokens = tuple(qualnames.GENERATOR_METHODS)
     fix = SAFE
     fix_tf = "fit_generator_deprecated"
@@ -75,6 +84,30 @@ class FitGenerator(Rule):
         """
         from mytrainer import fit_generator
         fit_generator(model, data)
+        """,
+        # A module's function called through the module (Keras 2's own training loop): its
+        # first argument is the model; renaming it would write `steps_per_epoch` twice.
+        """
+        from . import training_generator
+        def fit(model, generator, s, e):
+            return training_generator.fit_generator(model, generator, steps_per_epoch=s,
+                                                    epochs=e)
+        """,
+        # A keyword no Keras takes: a base class's method of that name (defined elsewhere).
+        """
+        class GAN(KerasModel):
+            def fit_gan(self, batches):
+                return self.fit_generator([(batches, [], [])], variables=self.gen_variables)
+        scores = model.evaluate_generator(model.default_generator(data), [metric],
+                                          per_task_metrics=True)
+        """,
+        # A class's own method of that name: its signature is the class's, not Keras'.
+        """
+        class Task:
+            def predict_generator(self, samples, batch_size=32):
+                return [self.tf_model.predict(s) for s in samples]
+            def predict(self, samples):
+                return self.predict_generator(samples, batch_size=64)
         """,
     ]
     INVALID = [
@@ -109,7 +142,7 @@ class FitGenerator(Rule):
             """
             model.fit_generator(batches(), steps_per_epoch=100, epochs=5, workers=2)
             """,
-            at=(1, 7), target_tf="2.1",
+            at=(1, 7), target_tf="2.1", safety=UNSAFE,
             fixed="""
             model.fit(batches(), steps_per_epoch=100, epochs=5, workers=2)
             """),
@@ -117,12 +150,14 @@ class FitGenerator(Rule):
         Invalid(
             """
             from tensorflow.keras.models import Model
+            model = Model(inputs, outputs)
             model.fit_generator(datagen, 1, 5,
                                 verbose=2, max_queue_size=2, use_multiprocessing=False)
             """,
-            at=(2, 7), target_tf="2.16",
+            at=(3, 7), target_tf="2.16",
             fixed="""
             from tensorflow.keras.models import Model
+            model = Model(inputs, outputs)
             model.fit(datagen, steps_per_epoch=1, epochs=5,
                                 verbose=2)
             """),
@@ -131,10 +166,46 @@ class FitGenerator(Rule):
             import tensorflow as tf
             score = model.evaluate_generator(generator=batches(), steps=4, workers=0)
             """,
-            at=(2, 15), target_tf="2.4",
+            at=(2, 15), target_tf="2.4", safety=UNSAFE,
             fixed="""
             import tensorflow as tf
             score = model.evaluate(x=batches(), steps=4, workers=0, verbose=0)
+            """),
+        # Edits on the call's own text: the file's 2-space indentation and the comments of
+        # kept arguments stay. (A dropped argument's own comment would go with it: the engine
+        # withholds such a fix.)
+        Invalid(
+            """
+            from tensorflow import keras
+            def train(inputs, outputs, gen):
+              model = keras.Model(inputs, outputs)
+              history = model.fit_generator(
+                  gen,
+                  steps_per_epoch=10,  # batches per epoch
+                  workers=4,
+                  epochs=5)  # one pass each
+            """,
+            at=(4, 19), target_tf="2.16",
+            fixed="""
+            from tensorflow import keras
+            def train(inputs, outputs, gen):
+              model = keras.Model(inputs, outputs)
+              history = model.fit(
+                  gen,
+                  steps_per_epoch=10,  # batches per epoch
+                  epochs=5)  # one pass each
+            """),
+        Invalid(
+            """
+            def score(model, gen):
+              return model.evaluate_generator(gen,
+                                              steps=3)  # eval steps
+            """,
+            at=(2, 16), target_tf="2.16", safety=UNSAFE,
+            fixed="""
+            def score(model, gen):
+              return model.evaluate(gen,
+                                              steps=3, verbose=0)  # eval steps
             """),
         # Standalone keras on TF 2.2: its fit takes no generator.
         Invalid(
@@ -149,7 +220,7 @@ class FitGenerator(Rule):
             import keras.backend as K
             preds = model.predict_generator(batches(), 4, max_q_size=1, pickle_safe=True)
             """,
-            at=(2, 15), target_tf="2.16",
+            at=(2, 15), target_tf="2.16", safety=UNSAFE,
             fixed="""
             import keras.backend as K
             preds = model.predict(batches(), steps=4, verbose=0)
@@ -166,46 +237,91 @@ class FitGenerator(Rule):
         method = patterns.method_name(node)
         if method not in qualnames.GENERATOR_METHODS or self.qualified_name(node.func):
             return
+        if not provenance.keras_method_call(self, node):
+            return  # a module's function or a class's own method: not Keras' signature
+        if any(a.keyword is not None and a.keyword.value not in qualnames.GENERATOR_KEYWORDS[method]
+               for a in node.args):
+            return  # a keyword no Keras takes: another class's method of that name
         new = qualnames.GENERATOR_METHODS[method]
-        self.report(node.func.attr, method=method, new=new, fix=self._fix(node, method, new))
+        fix, safety = self._fix(node, method, new)
+        self.report(node.func.attr, method=method, new=new, fix=fix, safety=safety)
 
     def _fix(self, node, method, new):
+        """(edits, safety): text edits on the call's own ranges, so the rest of the call
+        (layout, indentation, comments) stays as written."""
         if patterns.has_star_args(node) or not self.target_at_least("fit_generator_deprecated"):
-            return None
+            return None, None
         if self._standalone_keras() and not self.target_at_least("keras_package_paired"):
-            return None
+            return None, None
         positional = [a for a in node.args if a.keyword is None]
         names = _POSITIONAL[method]
         if len(positional) > len(names):
-            return None
+            return None, None
         drop = _WORKER_ARGS if self.target_at_least("tf_keras_is_keras3") else ()
-        args, index = [], 0
+        edits = [self.replace(node.func.attr, new)]
+        given = {a.keyword.value for a in node.args if a.keyword is not None}
+        kept, dropped = [], []
+        for index, arg in enumerate(positional):
+            if index and names[index] in given:
+                return None, None  # a keyword given twice: not Keras' signature
+            if index:
+                edits.append(self.insert_at(self.context.position(arg).start,
+                                            names[index] + "="))
         for arg in node.args:
             if arg.keyword is None:
-                if index:
-                    arg = arg.with_changes(keyword=cst.Name(names[index]), equal=_EQUAL)
-                index += 1
-            else:
-                keyword = arg.keyword.value
-                if keyword in _KERAS1:
-                    return None
-                keyword = _RENAMED.get(keyword, keyword)
-                if keyword in drop:
-                    continue
-                arg = arg.with_changes(keyword=cst.Name(keyword))
-            args.append(arg)
-        if args:
-            # A dropped last argument leaves its comma (or its absence) to the new last one.
-            args[-1] = args[-1].with_changes(comma=node.args[-1].comma)
-        call = node.with_changes(func=node.func.with_changes(attr=cst.Name(new)), args=args)
+                kept.append(arg)
+                continue
+            keyword = arg.keyword.value
+            if keyword in _KERAS1:
+                return None, None
+            renamed = _RENAMED.get(keyword, keyword)
+            if renamed in drop:
+                dropped.append(arg)
+                continue
+            if renamed != keyword:
+                if renamed in given:
+                    return None, None
+                edits.append(self.replace(arg.keyword, renamed))
+            kept.append(arg)
+        verbose = ""
         if method != "fit_generator" and patterns.keyword(node, "verbose") is None:
-            call = patterns.with_keyword(call, "verbose", "0")
-        return [self.replace(node, call)]
+            verbose = ", verbose=0"
+        edits += self._delete_arguments(node, kept, dropped, verbose)
+        # The rename is safe only on what is provably a Keras model. (A dropped argument's
+        # own comment would go with it: the engine withholds such a fix.)
+        return edits, None if provenance.keras_model(self, node.func.value) else UNSAFE
+
+    def _delete_arguments(self, node, kept, dropped, append=""):
+        """Edits deleting ``dropped`` arguments (a run followed by a kept argument: up to that
+        argument's start; a run at the end: from the last kept argument's end) and putting
+        ``append`` after the last kept argument."""
+        end_of_kept = self.context.position(kept[-1].value).end
+        if not dropped:
+            return [self.insert_at(end_of_kept, append)] if append else []
+        args = list(node.args)
+        drop = {id(a) for a in dropped}
+        edits, i = [], 0
+        while i < len(args):
+            if id(args[i]) not in drop:
+                i += 1
+                continue
+            j = i
+            while j < len(args) and id(args[j]) in drop:
+                j += 1
+            if j < len(args):
+                edits.append(self.delete_range(self.context.position(args[i]).start,
+                                               self.context.position(args[j]).start))
+            else:
+                edits.append(self._edit(end_of_kept, self.context.position(args[j - 1].value).end,
+                                        append))
+                append = ""
+            i = j
+        if append:
+            edits.append(self.insert_at(end_of_kept, append))
+        return edits
 
     def _standalone_keras(self):
         return any(q == "keras" or q.startswith("keras.")
                    for q in self.context.imports.toplevel.values())
 
-
-_EQUAL = cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))
 

@@ -4,6 +4,11 @@ from tfcompat.lint import patterns, qualnames
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 _IN_MEMORY_LIBRARIES = ("numpy.", "pandas.")
+# NumPy constructors whose size their literal arguments give, and the most elements that are
+# not worth a report (1 MB of float64).
+_SIZED = {"numpy.zeros": "shape", "numpy.ones": "shape", "numpy.empty": "shape",
+          "numpy.full": "shape", "numpy.arange": "stop", "numpy.eye": "N"}
+_SMALL = 1 << 17
 # Calls a pipeline may make between the source and its batch for from_arrays to replace them.
 _FOLDED = ("shuffle", "repeat")
 
@@ -14,7 +19,9 @@ class FromTensorSlicesLargeConstant(Rule):
     In graph-mode code (a TF 1 target, or a module that builds sessions, placeholders or TF 1
     iterators), finds `Dataset.from_tensor_slices` / `from_tensors` given in-memory NumPy or
     pandas data: arrays made by `np.*` / `pd.*` calls, directly or through names, tuples,
-    `.astype()`, `.reshape()`, `.values`.
+    `.astype()`, `.reshape()`, `.values`, arithmetic on them (`x / 255.0`), and the arrays a
+    Keras dataset's `load_data()` unpacks into. Arrays of a small literal shape (`np.zeros([28, 28])`,
+    at most 131072 elements) are left alone.
 
     ## Why is this bad?
     In graph mode the arrays become `tf.constant`s inside the GraphDef: the data is copied
@@ -58,9 +65,9 @@ class FromTensorSlicesLargeConstant(Rule):
 
     code = "TFC301"
     name = "from-tensor-slices-large-constant"
-    message = ("`{source}` on in-memory arrays copies them into the graph as constants "
-               "(2 GB GraphDef limit, double memory); use tfcompat.from_arrays(x, y, "
-               "batch_size=...) or feed them through a placeholder")
+    message = ("`{source}` on in-memory arrays copies them into the graph as constants (2 GB "
+               "limit)")
+    help = "feed them through a placeholder, or use tfcompat.from_arrays(x, y, batch_size=...)"
     tokens = ("from_tensor_slices", "from_tensors")
     fix = UNSAFE
     fix_tf = "dataset_in_core"
@@ -79,6 +86,17 @@ class FromTensorSlicesLargeConstant(Rule):
             x = np.random.rand(100, 4)
             ds = tf.data.Dataset.from_tensor_slices(x).batch(10)
             """, target_tf="2.4"),
+        # A test's small constant of literal shape: a few KB in the graph.
+        """
+        import numpy as np
+        import tensorflow.compat.v1 as tf
+        images = np.zeros([28, 28, 1], dtype=np.uint8)
+        ds = tf.data.Dataset.from_tensors({"image": images, "label": np.ones([])})
+        it = tf.data.make_one_shot_iterator(ds.repeat())
+        input_dim = 4
+        data = np.zeros([input_dim], dtype=np.float32)
+        ds = tf.data.Dataset.from_tensors((data, data)).repeat().batch(2)
+        """,
         # File names, a range: nothing big in memory.
         """
         import tensorflow as tf
@@ -92,7 +110,7 @@ class FromTensorSlicesLargeConstant(Rule):
             """
             import numpy as np
             import tensorflow as tf
-            x = np.ones((16, 2), "float32")
+            x = np.linspace(0, 1, 32, dtype="float32").reshape(16, 2)
             y = np.ones((16, 1), "float32")
             ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(16).repeat().batch(4)
             model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
@@ -104,7 +122,7 @@ class FromTensorSlicesLargeConstant(Rule):
             import numpy as np
             import tensorflow as tf
             import tfcompat
-            x = np.ones((16, 2), "float32")
+            x = np.linspace(0, 1, 32, dtype="float32").reshape(16, 2)
             y = np.ones((16, 1), "float32")
             ds = tfcompat.from_arrays(x, y, batch_size=4, shuffle=True, repeat=True)
             model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
@@ -136,7 +154,7 @@ class FromTensorSlicesLargeConstant(Rule):
             import numpy as np
             from tensorflow.data import Dataset
             import tensorflow.compat.v1 as tf
-            features = np.arange(4000).reshape(-1, 1)
+            features = np.arange(4000000).reshape(-1, 1)
             it = tf.data.make_one_shot_iterator(Dataset.from_tensor_slices(features).batch(4))
             with tf.Session() as sess:
                 print(sess.run(it.get_next()))
@@ -147,11 +165,20 @@ class FromTensorSlicesLargeConstant(Rule):
             from tensorflow.data import Dataset
             import tensorflow.compat.v1 as tf
             import tfcompat
-            features = np.arange(4000).reshape(-1, 1)
+            features = np.arange(4000000).reshape(-1, 1)
             it = tf.data.make_one_shot_iterator(tfcompat.from_arrays(features, batch_size=4, shuffle=False, repeat=False))
             with tf.Session() as sess:
                 print(sess.run(it.get_next()))
             """),  # noqa: E501
+        # A Keras dataset's arrays, scaled: in memory too.
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf
+            (x_train, y_train), _ = tf.keras.datasets.mnist.load_data()
+            ds = tf.data.Dataset.from_tensor_slices((x_train / 255.0, y_train)).map(f).batch(32)
+            it = tf.data.make_one_shot_iterator(ds)
+            """,
+            at=(3, 6), target_tf="1.15"),
         # pandas data, and a map before the batch: reported, not rewritten.
         Invalid(
             """
@@ -191,14 +218,36 @@ class FromTensorSlicesLargeConstant(Rule):
                        for e in expr.elements)
         if isinstance(expr, cst.Name):
             value = self.resolve(expr)
-            return value is not None and self._in_memory(value, depth - 1)
+            if value is None:
+                return self._unpacked_dataset(expr)
+            return self._in_memory(value, depth - 1)
+        if isinstance(expr, cst.BinaryOperation):  # x / 255.0
+            return self._in_memory(expr.left, depth - 1) or self._in_memory(expr.right, depth - 1)
         if isinstance(expr, cst.Call):
             name = self.qualified_name(expr.func)
             if name is not None:
+                if _small_literal_array(name, expr, self.resolve):
+                    return False  # a few KB: no graph limit or memory to worry about
                 return name.startswith(_IN_MEMORY_LIBRARIES)
             return isinstance(expr.func, cst.Attribute) and self._in_memory(expr.func.value, depth)
         if isinstance(expr, (cst.Attribute, cst.Subscript)):
             return self._in_memory(expr.value, depth)
+        return False
+
+    def _unpacked_dataset(self, name):
+        """Whether ``name`` is unpacked from a Keras dataset's arrays:
+        `(x_train, y_train), (x_test, y_test) = keras.datasets.mnist.load_data()`."""
+        scopes = self.context.scopes
+        found = scopes.lookup(name.value, scopes.chain(self.context.ancestors))
+        statement = found[2] if found else None
+        if not isinstance(statement, cst.SimpleStatementLine):
+            return False
+        for small in statement.body:
+            if isinstance(small, cst.Assign) and isinstance(small.value, cst.Call):
+                called = self.qualified_name(small.value.func) or ""
+                if called.endswith(".load_data") and ".datasets." in called \
+                        and patterns.keras_namespace(called):
+                    return True
         return False
 
     def _fix(self, node, data):
@@ -245,3 +294,26 @@ class FromTensorSlicesLargeConstant(Rule):
                 return
             yield call
             current = call
+
+
+def _small_literal_array(name, call, resolve):
+    """Whether ``call`` makes a NumPy array whose literal shape holds at most _SMALL elements
+    (`np.zeros([32, 32, 3])`, `np.arange(100)`; a name assigned an integer counts as one)."""
+    if name not in _SIZED or len(call.args) == 0:
+        return False
+    arg = patterns.argument(call, 0, _SIZED[name])
+    if arg is None or (name == "numpy.arange" and len(call.args) > 1):
+        return False
+    value = arg.value
+    dims = [e.value for e in value.elements] if isinstance(value, (cst.Tuple, cst.List)) \
+        else [value]
+    count = 1
+    for dim in dims:
+        if isinstance(dim, cst.Name):
+            dim = resolve(dim)
+        if not isinstance(dim, cst.Integer):
+            return False
+        count *= dim.evaluated_value
+    if name == "numpy.eye":
+        count *= count
+    return count <= _SMALL

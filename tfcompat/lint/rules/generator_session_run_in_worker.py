@@ -54,9 +54,9 @@ class GeneratorSessionRunInWorker(Rule):
 
     code = "TFC101"
     name = "generator-session-run-in-worker"
-    message = ("`{generator}` runs graph tensors in Keras' worker threads, where the default "
-               "graph and session are not its own (\"Tensor ... is not an element of this "
-               "graph\"); pass workers=0 (Keras >= 2.1.2) or feed the dataset itself")
+    message = ("`{generator}` runs graph tensors in Keras' worker threads, whose default graph is "
+               "not its own")
+    help = "pass workers=0 (Keras >= 2.1.2), or feed the dataset itself to fit"
     # A session run or eval, in a generator function (yield), fed to Keras.
     tokens = (("run", "eval"), ("yield",), _FEEDS)
     fix = UNSAFE
@@ -214,8 +214,9 @@ class GeneratorSessionRunInWorker(Rule):
         label = "%s()" % generator.name.value
         if self.target_at_least("tf_keras_is_keras3"):
             self.report(arg.value, "`%s` runs graph tensors, which Keras 3 (TF 2.16+) cannot: "
-                        "no sessions, no workers=0; feed the tf.data Dataset to fit itself "
-                        "(or tfcompat.fit(model, dataset))" % label)
+                        "no sessions, no workers=0" % label,
+                        help="feed the tf.data Dataset to fit itself, or "
+                        "tfcompat.fit(model, dataset)")
             return
         self.report(arg.value, generator=label,
                     fix=[self.replace(node, patterns.with_keyword(node, "workers", "0"))])

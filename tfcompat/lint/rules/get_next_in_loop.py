@@ -1,16 +1,19 @@
 import libcst as cst
 
-from tfcompat.lint import patterns
+from tfcompat.lint import patterns, provenance
 from tfcompat.lint.qualnames import ITERATOR_METHODS
-from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
+from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run
 
 
 class GetNextInLoop(Rule):
     """
     ## What it does
-    Finds `get_next()` called inside a loop on a TF 1.x graph-mode iterator (one made by
+    Finds `get_next()` called inside a step loop on a TF 1.x graph-mode iterator (one made by
     `make_one_shot_iterator`, `make_initializable_iterator` or `Iterator.from_structure`), and
-    those iterators themselves made inside a loop.
+    those iterators themselves made inside a step loop. A step loop runs tensors (a session's
+    `run`, `.eval()`) or yields. Not flagged: loops that build the graph (one `get_next()` per
+    GPU tower), one iterator per dataset of a loop or comprehension over datasets (or a pass
+    per mode building its own dataset), and modules that turn eager execution on.
 
     ## Why is this bad?
     In graph mode each call adds new ops to the graph; it does not fetch anything. Called on
@@ -34,12 +37,16 @@ class GetNextInLoop(Rule):
     ```
 
     ## Fix safety
-    Safe: building an op runs nothing, so building it once before the loop instead of once per
-    step changes no value. The fix assigns the call to a new name (`next_element`) just before
-    the outermost loop that does not reassign the iterator, and uses the name in the loop; two
-    calls get two names, so fetching both in one `sess.run` still takes two elements.
-    The call now runs even when the loop body would not (harmless for building an op, unless
-    the iterator is only defined on some paths).
+    Safe where graph mode is proven: a TF 1 target, a module that turns eager execution off or
+    builds Sessions or placeholders (and never turns it on), or the `get_next()` handed
+    straight to a session's `run`. Otherwise unsafe: in eager code `get_next()` returns the
+    next element, and hoisting it repeats the first one. Building an op runs nothing, so
+    building it once before the loop instead of once per step changes no value. The fix
+    assigns the call to a new name (`next_element`) just before the outermost loop that does
+    not reassign the iterator, and uses the name in the loop; two calls get two names, so
+    fetching both in one `sess.run` still takes two elements. The call now runs even when the
+    loop body would not (harmless for building an op, unless the iterator is only defined on
+    some paths).
     Not offered when the iterator is reassigned in the loop, is an attribute (`self.it`), or
     `get_next` has arguments, or the loop is inside a lambda; never for an iterator made in a
     loop (a new one-shot iterator restarts the data, which the loop may mean). Iterators from
@@ -55,6 +62,7 @@ class GetNextInLoop(Rule):
     code = "TFC102"
     name = "get-next-in-loop"
     message = "`{receiver}.get_next()` in a loop adds new graph ops on every iteration"
+    help = "build `get_next()` once, before the loop, and run that tensor in it"
     tokens = ("get_next",) + ITERATOR_METHODS + ("from_structure", "from_string_handle")
     fix = SAFE
 
@@ -96,6 +104,44 @@ class GetNextInLoop(Rule):
         def batches(iterator):
             while True:
                 yield iterator.get_next()
+        """,
+        # Eager code (a TFLite representative dataset): get_next() returns the next element;
+        # hoisting it would yield the first batch every time.
+        """
+        import tensorflow as tf
+        tf.enable_eager_execution()
+        def representative_dataset():
+            iterator = ds.make_one_shot_iterator()
+            for _ in range(100):
+                yield [iterator.get_next()]
+        """,
+        # One input per GPU tower: the loop builds the graph once, each tower its own batch.
+        """
+        import tensorflow.compat.v1 as tf
+        iterator = tf.data.make_one_shot_iterator(dataset)
+        losses = []
+        for i in range(num_gpus):
+            with tf.device("/gpu:%d" % i):
+                features, labels = iterator.get_next()
+                losses.append(tower_loss(features, labels))
+        """,
+        # One iterator per different dataset, in a comprehension or a loop.
+        """
+        iterators = [d.make_one_shot_iterator() for d in datasets]
+        tensors = []
+        for ds in datasets:
+            it = tf.data.make_initializable_iterator(ds)
+            tensors.append(it.get_next())
+        """,
+        # A pass per mode, each building its own dataset and iterator.
+        """
+        with tf.Session() as sess:
+            for mode in ["train", "eval"]:
+                dataset = problem.dataset(mode).batch(8)
+                iterator = dataset.make_initializable_iterator()
+                features = iterator.get_next()
+                sess.run(iterator.initializer)
+                sess.run(features)
         """,
     ]
     INVALID = [
@@ -177,6 +223,25 @@ class GetNextInLoop(Rule):
             next_element = it.get_next()
             batches = [sess.run(next_element) for _ in range(10)]
             """),
+        # Nothing proves graph mode (a TF 2 target, no session): eager code would need the
+        # call in the loop, so the fix is unsafe.
+        Invalid(
+            """
+            import tensorflow as tf
+            def batches(ds):
+                iterator = tf.compat.v1.data.make_one_shot_iterator(ds)
+                while True:
+                    yield iterator.get_next()
+            """,
+            at=(5, 15), target_tf="2.16", safety=UNSAFE,
+            fixed="""
+            import tensorflow as tf
+            def batches(ds):
+                iterator = tf.compat.v1.data.make_one_shot_iterator(ds)
+                next_element = iterator.get_next()
+                while True:
+                    yield next_element
+            """),
         # Reassigned in the loop: reported, not fixed.
         Invalid(
             """
@@ -235,24 +300,58 @@ class GetNextInLoop(Rule):
         if not isinstance(func, cst.Attribute):
             return
         if patterns.makes_iterator(self, node):
-            if self.loops():
+            loops = self.loops()
+            if loops and self._steps(loops[0].node) \
+                    and not self._per_pass(loops[0].node, self._dataset_of(node)):
                 self.report(func.attr, "`%s()` in a loop builds a new iterator and new graph "
-                            "ops on every iteration" % func.attr.value)
+                            "ops on every iteration" % func.attr.value,
+                            help="make the iterator once, before the loop")
             return
         if func.attr.value != "get_next":
             return
         loops = self.loops()
         receiver = func.value
-        if not loops:
-            return
+        if not loops or not self._steps(loops[0].node):
+            return  # a loop building the graph (one input per tower, per dataset), not steps
         if isinstance(receiver, cst.Name):
             values = [self.resolve(receiver)]
         elif isinstance(receiver, cst.Attribute):
             values = self.context.scopes.attribute_values(receiver)
         else:
             return  # a call: the iterator is made here, and reported as such
-        if any(isinstance(v, cst.Call) and patterns.makes_iterator(self, v) for v in values):
-            self.report(node, receiver=self.code_for(receiver), fix=self._hoist(node, loops))
+        makers = [v for v in values if isinstance(v, cst.Call) and patterns.makes_iterator(self, v)]
+        if not makers or any(self._inside(m, loops[0].node) for m in makers):
+            return  # no TF 1 iterator, or a new one each pass: its own get_next belongs there
+        mode = provenance.execution_mode(self)
+        if mode == provenance.EAGER:
+            return  # eager: get_next() returns the next element, as it should in a loop
+        proven = mode == provenance.GRAPH or provenance.run_by_session(self, node)
+        self.report(node, receiver=self.code_for(receiver), fix=self._hoist(node, loops),
+                    safety=None if proven else UNSAFE)
+
+    def _steps(self, loop):
+        """Whether the loop runs steps: its body runs tensors (a session's run, .eval()) or
+        yields (a generator feeding a consumer one element at a time)."""
+        found = patterns.all_nodes(loop, (cst.Call, cst.Yield))
+        return any(isinstance(n, cst.Yield) or patterns.runs_tensors(self, n) for n in found)
+
+    @staticmethod
+    def _dataset_of(maker):
+        if maker.args:
+            return maker.args[0].value  # the function form, make_one_shot_iterator(ds)
+        return maker.func.value
+
+    def _per_pass(self, loop, dataset):
+        """Whether ``dataset`` is built anew in each pass of ``loop`` (its name is assigned
+        there, the loop's own variable included): one iterator per dataset, not per step."""
+        while isinstance(dataset, (cst.Call, cst.Attribute, cst.Subscript)):
+            dataset = dataset.func if isinstance(dataset, cst.Call) else dataset.value
+        return isinstance(dataset, cst.Name) and dataset.value in self.assigned_in(loop)
+
+    def _inside(self, node, loop):
+        inner, outer = self.context.position(node), self.context.position(loop)
+        return (self.context.offset(outer.start) <= self.context.offset(inner.start)
+                and self.context.offset(inner.end) <= self.context.offset(outer.end))
 
     def _hoist(self, call, loops):
         receiver = call.func.value

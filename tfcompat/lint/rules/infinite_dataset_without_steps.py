@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint import patterns
+from tfcompat.lint import patterns, provenance
 from tfcompat.lint import walk as fast_walk
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
@@ -53,8 +53,9 @@ class InfiniteDatasetWithoutSteps(Rule):
 
     code = "TFC506"
     name = "infinite-dataset-without-steps"
-    message = ("`{method}()` gets a dataset that repeats forever and no `{steps}`: an epoch "
-               "never ends; pass {steps}= or drop the unbounded .repeat()")
+    message = ("`{method}()` gets a dataset that repeats forever and no `{steps}`: an epoch never "
+               "ends")
+    help = "pass {steps}=, or drop the unbounded .repeat()"
     tokens = (("repeat",), tuple(_STEPS))
     called = True  # methods of a call chain
     fix = UNSAFE
@@ -166,9 +167,10 @@ class InfiniteDatasetWithoutSteps(Rule):
         if patterns.keyword(node, steps) is not None or len(positional) > position:
             return
         arg = patterns.data_argument(node)
-        calls = patterns.dataset_chain(self, arg.value) if arg is not None else None
-        if calls is None:
-            return
+        found = provenance.dataset_chain(self, arg.value) if arg is not None else None
+        if found is None:
+            return  # not provably a tf.data pipeline
+        calls = found[0]
         names = patterns.methods(self, calls)
         forever = [i for i, c in enumerate(calls) if names[i] == "repeat" and self._unbounded(c)]
         if not forever or "take" in names[forever[-1]:]:

@@ -1,5 +1,5 @@
-from tfcompat.lint import patterns, qualnames
-from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
+from tfcompat.lint import patterns, provenance, qualnames
+from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run
 
 # The AUTOTUNE constant each target can spell, newest first, as (fact, names to try).
 _AUTOTUNE = (
@@ -13,8 +13,8 @@ _AUTOTUNE = (
 class MissingPrefetch(Rule):
     """
     ## What it does
-    Finds a tf.data pipeline handed to Keras (`fit`, `evaluate`, `predict`) that never calls
-    `.prefetch()`.
+    Finds a tf.data pipeline handed to Keras (`fit`, `evaluate`, `predict`, as data or as
+    `validation_data`) that never calls `.prefetch()`.
 
     ## Why is this bad?
     Without a prefetch, the pipeline produces the next batch only when Keras asks for it: the
@@ -45,7 +45,11 @@ class MissingPrefetch(Rule):
     `tf.data.AUTOTUNE` for `target-tf` 2.4 or later, `tf.data.experimental.AUTOTUNE` for
     1.13-2.3 (spelled through the file's own TensorFlow import; `import tensorflow as tf` is
     added when there is none). Not offered below 1.13 (only `tf.contrib.data.AUTOTUNE`, 1.8-1.12).
-    Pipelines from `tfcompat.from_arrays` already prefetch.
+    Pipelines from `tfcompat.from_arrays` already prefetch. Only pipelines proven to be
+    tf.data are reported: built from a tf.data constructor (then the fix is safe), or holding
+    a method only a Dataset has (`shuffle`, `cache`, `interleave`, `padded_batch`...; the fix is
+    then unsafe, as the source is out of sight). NumPy's `concatenate` / `repeat` and other
+    libraries' `take()` / `batch()` are not.
 
     ## Versions
     `Dataset.prefetch` exists from TF 1.4; `tf.data.experimental.AUTOTUNE` from TF 1.13,
@@ -55,8 +59,10 @@ class MissingPrefetch(Rule):
 
     code = "TFC504"
     name = "missing-prefetch"
-    message = ("tf.data pipeline handed to Keras without `.prefetch()`: input and training do "
-               "not overlap")
+    message = ("tf.data pipeline handed to Keras without `.prefetch()`: input and training do not "
+               "overlap")
+    help = ("end the pipeline with .prefetch(tf.data.AUTOTUNE) "
+            "(tf.data.experimental.AUTOTUNE before TF 2.4)")
     tokens = (qualnames.KERAS_DATA_METHODS, patterns.DATASET_CHAIN_NAMES)
     called = True  # methods of a call chain
     fix = SAFE
@@ -84,6 +90,19 @@ class MissingPrefetch(Rule):
         # Not Keras: a scikit-learn style fit of a list.
         """
         scaler.fit([[1, 2], [3, 4]])
+        """,
+        # NumPy's concatenate and repeat, not Dataset methods.
+        """
+        import numpy as np
+        x = np.concatenate((x_test, generated))
+        t = np.repeat(np.reshape(y, (-1, 1, 3)), 5, axis=1)
+        model.evaluate(x, [y, aux_y])
+        model.fit(t, t, batch_size=8)
+        """,
+        # Another library's data class whose take() makes batches: nothing says tf.data.
+        """
+        train_set = BatchDataSet(samples, batch_size=64)
+        model.fit(train_set.take(), steps_per_epoch=len(train_set))
         """,
     ]
     INVALID = [
@@ -165,6 +184,33 @@ class MissingPrefetch(Rule):
             import tensorflow.compat.v1 as tf
             model.predict(tf.data.TFRecordDataset(files).map(parse).batch(8).prefetch(tf.data.experimental.AUTOTUNE))
             """),
+        # A pipeline handed in: Dataset-only methods say it is one, nothing proves where it
+        # comes from, so the fix is unsafe.
+        Invalid(
+            """
+            import tensorflow as tf
+            def train(model, ds):
+                model.fit(ds.shuffle(100).batch(16), epochs=1)
+            """,
+            at=(3, 15), target_tf="2.4", safety=UNSAFE,
+            fixed="""
+            import tensorflow as tf
+            def train(model, ds):
+                model.fit(ds.shuffle(100).batch(16).prefetch(tf.data.AUTOTUNE), epochs=1)
+            """),
+        # The validation pipeline too.
+        Invalid(
+            """
+            import tensorflow as tf
+            train = tf.data.Dataset.range(8).batch(2).prefetch(1)
+            model.fit(train, validation_data=tf.data.Dataset.range(4).batch(2))
+            """,
+            at=(3, 34), target_tf="2.4",
+            fixed="""
+            import tensorflow as tf
+            train = tf.data.Dataset.range(8).batch(2).prefetch(1)
+            model.fit(train, validation_data=tf.data.Dataset.range(4).batch(2).prefetch(tf.data.AUTOTUNE))
+            """),
         # Below TF 1.13 there is no AUTOTUNE outside contrib: reported, not fixed.
         Invalid(
             """
@@ -177,15 +223,21 @@ class MissingPrefetch(Rule):
     def visit_Call(self, node):
         if patterns.method_name(node) not in qualnames.KERAS_DATA_METHODS:
             return
-        arg = patterns.data_argument(node)
-        if arg is None:
-            return
-        calls = patterns.dataset_chain(self, arg.value)
-        if calls is None or "prefetch" in patterns.methods(self, calls):
+        for arg in (patterns.data_argument(node), patterns.argument(node, None, "validation_data")):
+            if arg is not None:
+                self._check(arg.value)
+
+    def _check(self, data):
+        found = provenance.dataset_chain(self, data)
+        if found is None:
+            return  # not provably a tf.data pipeline: NumPy, pandas, another library's class
+        calls, proven = found
+        if "prefetch" in patterns.methods(self, calls):
             return
         if self.qualified_name(calls[0].func) in qualnames.PREFETCHED_SOURCES:
             return
-        self.report(arg.value, fix=self._fix(calls[-1]))
+        # A pipeline whose source is out of sight is a Dataset by its methods only: unsafe.
+        self.report(data, fix=self._fix(calls[-1]), safety=None if proven else UNSAFE)
 
     def _fix(self, last):
         for fact, names in _AUTOTUNE:

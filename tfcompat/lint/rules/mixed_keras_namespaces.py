@@ -49,8 +49,8 @@ class MixedKerasNamespaces(Rule):
 
     code = "TFC202"
     name = "mixed-keras-namespaces"
-    message = ("this module mixes {found}: they can be different libraries whose layers, "
-               "models and sessions do not mix; use one ({target})")
+    message = "this module mixes {found}, which can be different libraries"
+    help = "use one ({target})"
     tokens = ("keras",)
     modules = namespaces.TWO_NAMESPACES
     fix = UNSAFE

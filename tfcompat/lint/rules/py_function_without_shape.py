@@ -43,8 +43,8 @@ class PyFunctionWithoutShape(Rule):
 
     code = "TFC505"
     name = "py-function-without-shape"
-    message = ("`{function}` in a tf.data map returns tensors of unknown shape; give them one "
-               "with tf.ensure_shape(result, shape) (TF >= 1.12) or result.set_shape(shape)")
+    message = "`{function}` in a tf.data map returns tensors of unknown shape"
+    help = "set it with tf.ensure_shape(result, shape) (TF >= 1.12) or result.set_shape(shape)"
     tokens = ("py_func", "py_function", "numpy_function")
 
     VALID = [

@@ -1,4 +1,4 @@
-from tfcompat.lint import patterns
+from tfcompat.lint import patterns, pipelines
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 
@@ -6,7 +6,10 @@ class RepeatBeforeShuffle(Rule):
     """
     ## What it does
     Finds a tf.data pipeline that calls `.repeat()` before `.shuffle()`, in one expression or
-    over reassignments of one name (`ds = ds.repeat()` then `ds = ds.shuffle(1000)`).
+    over reassignments of one name (`ds = ds.repeat()` then `ds = ds.shuffle(1000)`). Not
+    TF's input-pipeline idiom, where the repeat acts on a file list whose files an
+    `interleave` / `flat_map` turns into records: a shuffle of the file list just before that
+    interleave, or of the records after it.
 
     ## Why is this bad?
     Shuffling a repeated dataset mixes elements of neighbouring epochs in the shuffle buffer:
@@ -31,7 +34,9 @@ class RepeatBeforeShuffle(Rule):
     ## Fix safety
     Unsafe: it swaps the two calls when they are next to each other, which changes the order
     of the elements (that is its point) and so the results of a seeded run. Not offered when
-    other calls stand between them (a `map` or `batch` in between changes what is shuffled).
+    other calls stand between them (a `map` or `batch` in between changes what is shuffled),
+    across an `if` (a conditional `repeat()` would become unconditional), or when the
+    statements carry comments (they would stay in place and describe the other call).
 
     ## Versions
     Every TF with tf.data (1.4+, `tf.contrib.data` 1.2-1.x). The swap is valid on every
@@ -40,7 +45,8 @@ class RepeatBeforeShuffle(Rule):
 
     code = "TFC501"
     name = "repeat-before-shuffle"
-    message = "`.shuffle()` after `.repeat()` mixes epochs; shuffle first, then repeat"
+    message = "`.shuffle()` after `.repeat()` mixes epochs"
+    help = "shuffle first, then repeat"
     tokens = (("shuffle",), ("repeat",))
     called = True  # methods of a call chain
     fix = UNSAFE
@@ -68,6 +74,18 @@ class RepeatBeforeShuffle(Rule):
         """
         import tensorflow as tf
         ds = ds.apply(tf.data.experimental.shuffle_and_repeat(1000)).repeat()
+        """,
+        # TF's input-pipeline idiom: repeat (and shuffle) the file list, interleave the
+        # files' records, shuffle records. Epochs are counted in files, not samples.
+        """
+        import tensorflow as tf
+        def records(pattern, files):
+            d = tf.data.Dataset.list_files(pattern)
+            d = d.repeat()
+            d = d.shuffle(len(files))
+            d = d.interleave(tf.data.TFRecordDataset, cycle_length=8)
+            d = d.shuffle(100)
+            return d.map(parse).batch(32)
         """,
     ]
     INVALID = [
@@ -141,6 +159,24 @@ class RepeatBeforeShuffle(Rule):
                        .shuffle(buffer_size=64, seed=1)
                        .repeat(count=3))
             """),
+        # Across an `if`: a conditional repeat would become unconditional.
+        Invalid(
+            """
+            def pipeline(ds, train):
+                if train:
+                    ds = ds.repeat()
+                ds = ds.shuffle(5)
+                return ds
+            """,
+            at=(4, 13)),
+        # Comments would stay on their lines and describe the other call.
+        Invalid(
+            """
+            import tensorflow as tf
+            ds = (tf.data.Dataset.range(10).repeat()  # forever
+                  .shuffle(10))  # small buffer
+            """,
+            at=(3, 8)),
         # A map in between: reported, not swapped.
         Invalid(
             """
@@ -152,6 +188,16 @@ class RepeatBeforeShuffle(Rule):
     ]
 
     def visit_Call(self, node):
-        found = patterns.shuffle_after(self, node, ("repeat",))
-        if found is not None:
-            self.report(node.func.attr, fix=found[1])
+        if patterns.method_name(node) != "shuffle":
+            return
+        found = pipelines.earlier_call(self, node, ("repeat",))
+        if found is None:
+            return
+        calls, i = found
+        # Repeating a file list, then interleaving its files and shuffling records (or
+        # shuffling the repeated file list before the interleave): TF's own idiom.
+        if pipelines.expands_between(self, calls, i + 1, len(calls) - 1) \
+                or pipelines.expanded_next(self, node):
+            return
+        fix = pipelines.swap(self, calls[i], node) if i == len(calls) - 2 else None
+        self.report(node.func.attr, fix=fix)

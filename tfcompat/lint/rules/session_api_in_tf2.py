@@ -59,8 +59,9 @@ class SessionApiInTf2(Rule):
 
     code = "TFC405"
     name = "session-api-in-tf2"
-    message = ("`{old}` is not in the TF 2 API; use `{new}`, in graph mode "
-               "(tf.compat.v1.disable_eager_execution()), or rewrite it eagerly")
+    message = "`{old}` is not in the TF 2 API"
+    help = ("use `{new}` in graph mode (tf.compat.v1.disable_eager_execution()), or rewrite it "
+            "eagerly")
     # Whole names: the last part of each dropped name, and the Keras session functions.
     tokens = tuple(sorted({n.rpartition(".")[2] for n in _TF1_ONLY})) + _KERAS_SESSION
     # What its qualified names are reached through: `tensorflow` itself (not tensorflow.python
@@ -192,13 +193,14 @@ class SessionApiInTf2(Rule):
         old = "K.%s" % function
         if self.target_at_least("tf_keras_is_keras3"):
             self.report(node, "`%s` does not exist in Keras 3 (TF 2.16+), which has no "
-                        "sessions: feed a tf.data Dataset to fit instead" % old)
+                        "sessions" % old, help="feed a tf.data Dataset to fit instead")
         elif namespace == "tensorflow.keras":
             new = "tensorflow.compat.v1.keras.backend." + function
             text, edits = self.require(new)
-            self.report(node, "`%s` is gone from tf.keras in TF 2; use `%s` (graph mode)"
-                        % (old, text), fix=edits + [self.replace(node, text)])
+            self.report(node, "`%s` is gone from tf.keras in TF 2" % old,
+                        help="use `%s` (graph mode)" % text,
+                        fix=edits + [self.replace(node, text)])
         else:
-            self.report(node, "`%s` of standalone Keras is gone from Keras 2.4+ (TF 2); use "
-                        "tf.keras and tf.compat.v1.keras.backend.%s (TF 2.0-2.15, graph mode)"
-                        % (old, function))
+            self.report(node, "`%s` of standalone Keras is gone from Keras 2.4+ (TF 2)" % old,
+                        help="use tf.keras and tf.compat.v1.keras.backend.%s (TF 2.0-2.15, "
+                        "graph mode)" % function)

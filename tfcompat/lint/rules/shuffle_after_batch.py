@@ -1,4 +1,6 @@
-from tfcompat.lint import patterns
+import libcst as cst
+
+from tfcompat.lint import patterns, pipelines
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 _BATCHING = ("batch", "padded_batch")
@@ -8,7 +10,9 @@ class ShuffleAfterBatch(Rule):
     """
     ## What it does
     Finds a tf.data pipeline that calls `.batch()` (or `.padded_batch()`) before
-    `.shuffle()`, in one expression or over reassignments of one name.
+    `.shuffle()`, in one expression or over reassignments of one name. Not when a `map` stands
+    between them: it turns each batch into something else (the frames of a clip, a window's
+    features), and what is shuffled may be the examples.
 
     ## Why is this bad?
     After `batch`, the elements are whole batches: `shuffle` then reorders batches, and every
@@ -31,10 +35,12 @@ class ShuffleAfterBatch(Rule):
     ```
 
     ## Fix safety
-    Unsafe: it swaps the two calls when they are next to each other. The shuffle buffer then
-    counts samples, not batches (100 batches of 32 held 3,200 samples, the new buffer holds
-    100): raise it if the data is sorted. Element order, and so seeded results, change. Not
-    offered when other calls stand between them.
+    Unsafe: it swaps the two calls when they are next to each other, and multiplies the
+    buffer by the batch size so that it holds as many samples as before (`batch(32)
+    .shuffle(100)` held 3,200 samples: `shuffle(3200).batch(32)`). Element order, and so
+    seeded results, change (that is its point). Not offered when other calls stand between
+    them, across an `if` (a conditional shuffle would become unconditional), when the
+    statements carry comments (they would describe the other call), or without a batch size.
 
     ## Versions
     Every TF with tf.data (1.4+, `tf.contrib.data` 1.2-1.x). The swap is valid on every
@@ -43,7 +49,8 @@ class ShuffleAfterBatch(Rule):
 
     code = "TFC502"
     name = "shuffle-after-batch"
-    message = "`.shuffle()` after `.{batch}()` shuffles whole batches; shuffle samples, then batch"
+    message = "`.shuffle()` after `.{batch}()` shuffles whole batches"
+    help = "shuffle samples, then batch"
     tokens = (("shuffle",), _BATCHING)
     called = True  # methods of a call chain
     fix = UNSAFE
@@ -69,6 +76,13 @@ class ShuffleAfterBatch(Rule):
             else:
                 dataset = dataset.prefetch(1)
             return dataset
+        """,
+        # A map turns each batch of frames into one clip, and clips are shuffled.
+        """
+        def clips(frames, num_frames):
+            dataset = frames.batch(num_frames, drop_remainder=True)
+            dataset = dataset.map(features_from_batch)
+            return dataset.shuffle(128)
         """,
         # A Python list and NumPy: not a pipeline.
         """
@@ -98,7 +112,7 @@ class ShuffleAfterBatch(Rule):
             import tensorflow as tf
             x = np.ones((16, 2), "float32")
             y = np.ones((16, 1), "float32")
-            ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(8).batch(4).repeat()
+            ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(32).batch(4).repeat()
             model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
             model.compile("sgd", "mse")
             result = model.fit(ds, epochs=2, steps_per_epoch=2, verbose=0).history["loss"]
@@ -113,7 +127,7 @@ class ShuffleAfterBatch(Rule):
             at=(2, 59),
             fixed="""
             import tensorflow as tf
-            ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(100).batch(32)
+            ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(3200).batch(32)
             """),
         Invalid(
             """
@@ -125,10 +139,30 @@ class ShuffleAfterBatch(Rule):
             at=(3, 13),
             fixed="""
             def pipeline(ds, n):
-                ds = ds.shuffle(buffer_size=8)
+                ds = ds.shuffle(buffer_size=8 * n)
                 ds = ds.padded_batch(n, padded_shapes=[None])
                 return ds
             """),
+        # Comments on the two statements would stay on their lines and describe the other
+        # call: reported, not swapped.
+        Invalid(
+            """
+            def pipeline(ds):
+                ds = ds.batch(32)  # batch size
+                ds = ds.shuffle(10)  # small buffer
+                return ds
+            """,
+            at=(3, 13)),
+        # Across an `if`: a conditional shuffle would become unconditional.
+        Invalid(
+            """
+            def pipeline(ds, train):
+                ds = ds.batch(32)
+                if train:
+                    ds = ds.shuffle(10)
+                return ds
+            """,
+            at=(4, 17)),
         Invalid(
             """
             from tensorflow.contrib.data import Dataset
@@ -138,7 +172,35 @@ class ShuffleAfterBatch(Rule):
     ]
 
     def visit_Call(self, node):
-        found = patterns.shuffle_after(self, node, _BATCHING)
-        if found is not None:
-            batch, fix = found
-            self.report(node.func.attr, batch=patterns.method_name(batch), fix=fix)
+        if patterns.method_name(node) != "shuffle":
+            return
+        found = pipelines.earlier_call(self, node, _BATCHING)
+        if found is None:
+            return
+        calls, i = found
+        if "map" in patterns.methods(self, calls[i + 1:-1]):
+            return  # a map turns each batch into something else (a clip, a window's features)
+        fix = self._fix(calls[i], node) if i == len(calls) - 2 else None
+        self.report(node.func.attr, batch=patterns.method_name(calls[i]), fix=fix)
+
+    def _fix(self, batch, shuffle):
+        """The swap, with the buffer scaled by the batch size so that it holds as many
+        samples as before (`batch(32).shuffle(10)`: 320 samples, so `shuffle(10 * 32)`)."""
+        size = patterns.argument(batch, 0, "batch_size")
+        buffer = patterns.argument(shuffle, 0, "buffer_size")
+        if size is None or buffer is None:
+            return None
+        if not pipelines.swappable(self, batch, shuffle):
+            return None
+        product = _product(self.code_for(buffer.value), self.code_for(size.value))
+        args = [a.with_changes(value=cst.parse_expression(product)) if a is buffer else a
+                for a in shuffle.args]
+        return pipelines.swap(self, batch, shuffle, second_args=args)
+
+
+def _product(buffer, size):
+    """``buffer * size`` as source text, worked out when both are integer literals."""
+    if buffer.isdigit() and size.isdigit():
+        return str(int(buffer) * int(size))
+    wrap = lambda text: text if text.isidentifier() or text.isdigit() else "(%s)" % text  # noqa: E731
+    return "%s * %s" % (wrap(buffer), wrap(size))

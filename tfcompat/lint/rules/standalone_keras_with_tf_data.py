@@ -40,7 +40,10 @@ class StandaloneKerasWithTfData(Rule):
     the same API but not the same code: default arguments, saved-model formats and custom
     layers written against `keras` internals can differ. Offered for `target-tf` 1.9+ (where
     `from tensorflow.keras.layers import ...` imports); not with `keras-target = "keras"`,
-    nor for `import keras.layers` without an alias (it binds `keras` to the whole package).
+    nor for `import keras.layers` without an alias (it binds `keras` to the whole package),
+    nor when an import names a module the target does not have (`keras.layers.convolutional`,
+    `keras.utils.np_utils`...: only the modules listed in `qualnames.KERAS_MODULES`, each
+    imported in the TF cells, are written).
 
     ## Versions
     tf.keras fit(dataset) TF 1.9+; the `keras` package is tf.keras from TF 2.6 (Keras 3 from
@@ -50,8 +53,9 @@ class StandaloneKerasWithTfData(Rule):
 
     code = "TFC201"
     name = "standalone-keras-with-tf-data"
-    message = ("standalone `keras` in a module that uses tf.data: before TF 2.6 it may be the "
-               "multi-backend Keras, whose models and session are not tf.keras's; use {target}")
+    message = ("standalone `keras` in a module that uses tf.data: before TF 2.6 it may be "
+               "multi-backend Keras, not tf.keras")
+    help = "use {target}"
     tokens = ("keras",)
     modules = (namespaces.VIA["keras"], ("tensorflow.*",))  # and tf.data
     fix = UNSAFE
@@ -137,6 +141,16 @@ class StandaloneKerasWithTfData(Rule):
             from tensorflow.data import Dataset
             model = keras.Sequential([keras.layers.Dense(1)])
             """),
+        # Standalone Keras 2 modules tf.keras does not have (keras.layers.convolutional,
+        # keras.utils.np_utils...): reported only, never rewritten onto a missing module.
+        Invalid(
+            """
+            import tensorflow as tf
+            from keras.layers.convolutional import Conv2D
+            from keras.utils.np_utils import to_categorical
+            ds = tf.data.Dataset.range(3)
+            """,
+            at=(2, 1), target_tf="2.0"),
         # Below TF 1.9 `from tensorflow.keras... import` fails: reported only.
         Invalid(
             """

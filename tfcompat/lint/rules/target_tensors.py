@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint import patterns
+from tfcompat.lint import patterns, provenance
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 # (layer, the keyword that feeds it a tensor)
@@ -66,9 +66,10 @@ class TargetTensors(Rule):
     name = "target-tensors"
     fix = UNSAFE
     fix_tf = "tf_keras_is_keras3"
-    message = ("`{what}` feeds the model from graph tensors, which only graph-mode Keras 2 "
-               "runs (not TF 2 eager, not Keras 3); build on Input(shape=...) and pass the "
-               "(x, y) dataset to fit (tf.keras TF >= 1.9) or tfcompat.fit(model, dataset)")
+    message = ("`{what}` feeds the model graph tensors: graph-mode Keras 2 only, not TF 2 eager or "
+               "Keras 3")
+    help = ("build on Input(shape=...) and pass the (x, y) dataset to fit (tf.keras TF >= 1.9), or "
+            "tfcompat.fit(model, dataset)")
     # compile(target_tensors=...), or an Input / InputLayer call given tensor= / input_tensor=.
     tokens = (("target_tensors", "Input", "InputLayer"),
               ("target_tensors", "tensor", "input_tensor"))
@@ -82,6 +83,14 @@ class TargetTensors(Rule):
         """
         import tensorflow as tf
         inputs = tf.keras.Input(shape=(4,), tensor=None)
+        """,
+        # A class's own compile passing the argument through (Keras 2's Model itself).
+        """
+        class Model(Network):
+            def compile(self, optimizer, loss=None, target_tensors=None):
+                pass
+            def fit(self, x=None, y=None):
+                self.compile(optimizer=self.optimizer, loss=self.loss, target_tensors=[y])
         """,
         # Some other library's Input.
         """
@@ -179,6 +188,8 @@ class TargetTensors(Rule):
 
     def visit_Call(self, node):
         if patterns.method_name(node) == "compile" and self.qualified_name(node.func) is None:
+            if not provenance.keras_method_call(self, node):
+                return  # a class's own compile (Keras' Model itself), a module's function
             arg = patterns.argument(node, None, "target_tensors")
             if arg is not None and not patterns.is_literal(arg.value, None) \
                     and id(node) not in self._covered:
