@@ -22,12 +22,15 @@ def programs():
         for i, example in enumerate(cls.INVALID):
             if example.run is None:
                 continue
-            found.append({
+            program = {
                 "id": "%s-%d" % (cls.code, i), "rule": cls.code, "target_tf": example.target_tf,
                 "source": example.source, "fixed": example.fixed,
                 "original_cells": list(example.run.original),
                 "broken_cells": list(example.run.broken),
-                "fixed_cells": list(example.run.fixed), "result": example.run.result})
+                "fixed_cells": list(example.run.fixed), "result": example.run.result}
+            if example.keras_target:
+                program["keras_target"] = example.keras_target
+            found.append(program)
     return found
 
 

@@ -17,7 +17,8 @@ def _cases(kind):
 
 def _linter(cls, example):
     # UNSAFE fixes are applied in the examples: `fixed` shows what --unsafe-fixes would do.
-    return engine.Linter([cls], parse_target(example.target_tf), unsafe_fixes=True)
+    return engine.Linter([cls], parse_target(example.target_tf), unsafe_fixes=True,
+                         keras_target=example.keras_target)
 
 
 @pytest.mark.parametrize("cls,example", _cases("VALID"))
@@ -57,7 +58,7 @@ def _blocks(cls, section):
 
 @pytest.mark.parametrize("cls", rules.all_rules(), ids=lambda cls: cls.code)
 def test_docstring_example_is_flagged_and_use_instead_is_not(cls):
-    linter = engine.Linter([cls])
+    linter = engine.Linter([cls], keras_target=cls.doc_keras_target)
     examples, instead = _blocks(cls, "Example"), _blocks(cls, "Use instead")
     assert examples and instead
     for block in examples:

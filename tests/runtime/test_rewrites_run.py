@@ -69,5 +69,5 @@ def test_fixed_programs_are_what_the_linter_writes():
 
     for program in PROGRAMS:
         linter = engine.Linter([rules.get(program["rule"])], parse_target(program["target_tf"]),
-                               unsafe_fixes=True)
+                               unsafe_fixes=True, keras_target=program.get("keras_target"))
         assert linter.fix(program["source"]).text == program["fixed"], program["id"]

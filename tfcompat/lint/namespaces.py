@@ -99,6 +99,32 @@ def _find_uses(rule):
     return visitor.found
 
 
+def star_imports(rule):
+    """``from <keras namespace>.x import *`` statements of the module, as (namespace, node)
+    pairs: they bind names ``uses`` cannot follow, so each rule decides what to do with them."""
+    return rule.context.cached(_find_stars, rule)
+
+
+def _find_stars(rule):
+    found = []
+    for node in patterns.all_nodes(rule.context.module, (cst.ImportFrom,)):
+        if isinstance(node.names, cst.ImportStar) and not node.relative and node.module:
+            namespace = _namespace_of(scopes.dotted(node.module))
+            if namespace:
+                found.append((namespace, node))
+    return found
+
+
+def moved_star_import(node, source, target):
+    """``from <source>.x import *`` moved onto ``target``, or None when the target has no such
+    module (qualnames.KERAS_MODULES)."""
+    module = scopes.dotted(node.module)
+    old, new = MODULES[source], MODULES[target]
+    if not _exists(new, module[len(old):]):
+        return None
+    return "from %s import *" % (new + module[len(old):])
+
+
 def uses_tf_data(rule):
     """Whether the module names anything of tf.data (or tf.contrib.data); cached per file."""
     return rule.context.cached(_names_tf_data, rule)

@@ -152,6 +152,7 @@ class Invalid:
     ``run`` (a ``Run``) marks a whole program whose rewrite is run on real TensorFlow.
     ``safety``: UNSAFE where this example's fix is unsafe in a rule whose fixes are safe when
     it can prove their preconditions (``report(..., safety=UNSAFE)``).
+    ``keras_target``: the keras-target setting it is linted with.
     Sources are dedented, so they can be indented triple-quoted strings.
     """
     source: str
@@ -160,6 +161,7 @@ class Invalid:
     target_tf: Optional[str] = None
     run: Optional[Run] = None
     safety: Optional[str] = None
+    keras_target: Optional[str] = None
 
     def __post_init__(self):
         object.__setattr__(self, "source", _dedent(self.source))
@@ -172,6 +174,7 @@ class Valid:
     """An example the rule must not flag (a plain string in VALID: the same, no target-tf)."""
     source: str
     target_tf: Optional[str] = None
+    keras_target: Optional[str] = None
 
     def __post_init__(self):
         object.__setattr__(self, "source", _dedent(self.source))
@@ -192,6 +195,7 @@ class Rule:
     called: bool = False
     fix: Optional[str] = None  # the FixSafety of its fixes; None: it never fixes
     fix_tf: Optional[str] = None
+    doc_keras_target: Optional[str] = None  # the keras-target its docstring examples need
     VALID: Sequence = ()
     INVALID: Sequence[Invalid] = ()
 
