@@ -49,7 +49,8 @@ class FitGenerator(Rule):
     `evaluate_generator` / `predict_generator`, where it was implicit. For `target-tf` 2.16 or
     later (Keras 3) it drops `workers`, `use_multiprocessing` and `max_queue_size`, which
     Keras 3 `fit` rejects and which only tuned throughput: the batches and results stay the
-    same (a generator is read on one thread). Offered for `target-tf` 2.1 or later; not when
+    same (a generator is read on one thread); not with `keras-target = "tf_keras"`, whose
+    `fit` takes them. Offered for `target-tf` 2.1 or later; not when
     the module imports standalone `keras` and the target is below TF 2.6 (multi-backend
     Keras 2.3 `fit` takes no generator), nor for Keras 1 arguments (`samples_per_epoch`...),
     `*args`, more positional arguments than the methods share, or a keyword given twice.
@@ -195,6 +196,19 @@ class FitGenerator(Rule):
                   steps_per_epoch=10,  # batches per epoch
                   epochs=5)  # one pass each
             """),
+        # keras-target tf_keras: its fit takes workers=.
+        Invalid(
+            """
+            import tf_keras as keras
+            model = keras.Sequential()
+            model.fit_generator(batches(), steps_per_epoch=100, epochs=5, workers=2)
+            """,
+            at=(3, 7), target_tf="2.16", keras_target="tf_keras",
+            fixed="""
+            import tf_keras as keras
+            model = keras.Sequential()
+            model.fit(batches(), steps_per_epoch=100, epochs=5, workers=2)
+            """),
         Invalid(
             """
             def score(model, gen):
@@ -257,7 +271,9 @@ class FitGenerator(Rule):
         names = _POSITIONAL[method]
         if len(positional) > len(names):
             return None, None
-        drop = _WORKER_ARGS if self.target_at_least("tf_keras_is_keras3") else ()
+        # tf_keras (Keras 2) fit still takes them.
+        keras3 = self.target_at_least("tf_keras_is_keras3") and self.keras_target != "tf_keras"
+        drop = _WORKER_ARGS if keras3 else ()
         edits = [self.replace(node.func.attr, new)]
         given = {a.keyword.value for a in node.args if a.keyword is not None}
         kept, dropped = [], []
