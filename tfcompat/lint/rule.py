@@ -309,6 +309,35 @@ class Rule:
         end = cst.metadata.CodePosition(end_line, len(self.context.line_text(end_line)))
         return self._edit(end, end, module.default_newline + line)
 
+    def delete_arguments(self, node, kept, dropped, append=""):
+        """Edits deleting ``dropped`` arguments (a run followed by a kept argument: up to that
+        argument's start; a run at the end: from the last kept argument's end) and putting
+        ``append`` after the last kept argument."""
+        end_of_kept = self.context.position(kept[-1].value).end
+        if not dropped:
+            return [self.insert_at(end_of_kept, append)] if append else []
+        args = list(node.args)
+        drop = {id(a) for a in dropped}
+        edits, i = [], 0
+        while i < len(args):
+            if id(args[i]) not in drop:
+                i += 1
+                continue
+            j = i
+            while j < len(args) and id(args[j]) in drop:
+                j += 1
+            if j < len(args):
+                edits.append(self.delete_range(self.context.position(args[i]).start,
+                                               self.context.position(args[j]).start))
+            else:
+                edits.append(self._edit(end_of_kept, self.context.position(args[j - 1].value).end,
+                                        append))
+                append = ""
+            i = j
+        if append:
+            edits.append(self.insert_at(end_of_kept, append))
+        return edits
+
     def remove(self, statement):
         """An edit deleting a statement that fills its lines, trailing comment included."""
         rng = self.context.position(statement)

@@ -1,0 +1,197 @@
+import libcst as cst
+
+from tfcompat.lint import namespaces, patterns, provenance
+from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
+
+_METHODS = ("fit", "evaluate", "predict")
+_WORKER_ARGS = ("workers", "use_multiprocessing", "max_queue_size")
+_DATASET_BASES = ("Sequence", "PyDataset")
+
+
+class Keras3WorkerArguments(Rule):
+    """
+    ## What it does
+    Finds `fit`, `evaluate` and `predict` calls on a model that pass `workers`,
+    `use_multiprocessing` or `max_queue_size`, when the target's Keras is Keras 3 (TF 2.16+,
+    keras-target not `tf_keras`). Calls through a local alias (`fit_fn = self.model.fit`)
+    count. The `*_generator` methods are TFC403's.
+
+    ## Why is this bad?
+    Keras 2 (TF 2.1-2.15, tf_keras) took them in `fit` / `evaluate` / `predict`; Keras 3
+    does not: `TypeError: fit() got an unexpected keyword argument 'workers'` (`evaluate`:
+    "Arguments not recognized"). Its parallel loading moved to the data object:
+    `keras.utils.PyDataset.__init__(workers=..., use_multiprocessing=...,
+    max_queue_size=...)`, which `Sequence` subclasses reach through
+    `super().__init__(**kwargs)`.
+
+    ## Example
+    ```python
+    import keras
+    model = keras.Sequential([keras.layers.Dense(1)])
+    model.fit(batches, epochs=5, workers=4, use_multiprocessing=True)
+    ```
+
+    ## Use instead
+    ```python
+    import keras
+    model = keras.Sequential([keras.layers.Dense(1)])
+    model.fit(batches, epochs=5)
+    ```
+    and, to keep parallel loading, construct the `PyDataset` / `Sequence` subclass with
+    `workers=4, use_multiprocessing=True` passed on to `super().__init__(**kwargs)`.
+
+    ## Fix safety
+    Safe on a model the module provably builds with Keras (`Sequential(...)`,
+    `keras.Model(...)`, `load_model(...)`), unsafe on any other receiver. The fix drops the
+    three arguments: they only tuned how batches were produced, so the batches and results
+    are those Keras 2 gave with one worker; loading is no longer parallel (the message says
+    so, and which class to give them to where the data is a `Sequence` / `PyDataset` subclass
+    of the module). Not offered where a dropped argument carries its own comment.
+
+    ## Versions
+    `workers` & co. in `fit` / `evaluate` / `predict`: Keras 2.1-2.15 and tf_keras; gone in
+    Keras 3 (TF 2.16); an unknown target is the newest TF (reported, not fixed). Rewrite run
+    by tests/runtime/test_rewrites_run.py in tf221 (target 2.16); the original in
+    tf221-tfkeras (Keras 2) and broken in tf221.
+    """
+
+    code = "TFC409"
+    name = "keras3-worker-arguments"
+    message = ("`{method}(... {args}=)`: Keras 3 `{method}` takes no worker arguments "
+               "(TypeError on TF 2.16+)")
+    help = "drop them ({where})"
+    tokens = ("workers", "use_multiprocessing", "max_queue_size")
+    fix = SAFE
+    fix_tf = "tf_keras_is_keras3"
+
+    VALID = [
+        # Keras 2 takes them.
+        Valid("model.fit(batches, epochs=5, workers=4)", target_tf="2.15"),
+        Valid("model.fit(batches, epochs=5, workers=4)", target_tf="2.16",
+              keras_target="tf_keras"),
+        Valid("import tf_keras as keras\nmodel.fit(batches, workers=4)", target_tf="2.16"),
+        # A module's function, not a model's method.
+        Valid("import trainer\ntrainer.fit(model, batches, workers=4)", target_tf="2.16"),
+        # TFC403's.
+        Valid("model.fit_generator(batches, workers=4)", target_tf="2.16"),
+    ]
+    INVALID = [
+        # A program: the Keras 2 call runs on tf_keras, fails on Keras 3; the fixed one trains.
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            def batches():
+                while True:
+                    yield x[:8], y[:8]
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            history = model.fit(batches(), steps_per_epoch=2, epochs=2, verbose=0,
+                                workers=1, max_queue_size=4)
+            result = history.history["loss"]
+            """,
+            at=(10, 11), target_tf="2.16",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            def batches():
+                while True:
+                    yield x[:8], y[:8]
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            history = model.fit(batches(), steps_per_epoch=2, epochs=2, verbose=0)
+            result = history.history["loss"]
+            """,
+            run=Run(original=("tf221-tfkeras",), broken=("tf221",), fixed=("tf221",),
+                    result=[2])),
+        # Through a local alias, on a receiver the linter cannot prove: unsafe.
+        Invalid(
+            """
+            class Trainer:
+                def train(self, data):
+                    fit_fn = self.model.fit
+                    fit_fn(data, epochs=3, use_multiprocessing=True, workers=8)
+            """,
+            at=(4, 9), target_tf="2.16", safety=UNSAFE,
+            fixed="""
+            class Trainer:
+                def train(self, data):
+                    fit_fn = self.model.fit
+                    fit_fn(data, epochs=3)
+            """),
+        # The data is a Sequence of the module: the message names where the workers go.
+        Invalid(
+            """
+            import keras
+            class Batches(keras.utils.Sequence):
+                def __len__(self):
+                    return 4
+            model = keras.models.load_model("m.keras")
+            scores = model.evaluate(Batches(), workers=2)
+            """,
+            at=(6, 10), target_tf="2.16",
+            fixed="""
+            import keras
+            class Batches(keras.utils.Sequence):
+                def __len__(self):
+                    return 4
+            model = keras.models.load_model("m.keras")
+            scores = model.evaluate(Batches())
+            """),
+    ]
+
+    def visit_Call(self, node):
+        if self.keras_target == "tf_keras" or (
+                self.target_tf is not None and not self.target_at_least("tf_keras_is_keras3")):
+            return  # an unknown target is the newest TF
+        given = [a for a in node.args if a.keyword is not None
+                 and a.keyword.value in _WORKER_ARGS]
+        if not given or patterns.has_star_args(node):
+            return
+        func = self._method(node)
+        if func is None or func.attr.value not in _METHODS or self.qualified_name(func):
+            return
+        probe = node.with_changes(func=func)
+        if not provenance.keras_method_call(self, probe):
+            return
+        if {u.namespace for u in namespaces.uses(self)} == {"tf_keras"}:
+            return  # the module's Keras is tf_keras (Keras 2)
+        kept = [a for a in node.args if a not in given]
+        fix = self.delete_arguments(node, kept, given) if kept else None
+        safety = None if provenance.keras_model(self, func.value) else UNSAFE
+        where = "loading is no longer parallel"
+        dataset = self._module_dataset(node)
+        if dataset:
+            where += "; to keep it, pass them to `%s(...)`, whose __init__ hands **kwargs " \
+                     "to super().__init__" % dataset
+        self.report(node, fix=fix, safety=safety, method=func.attr.value,
+                    args="=, ".join(self.code_for(a.keyword) for a in given), where=where)
+
+    def _method(self, node):
+        """The `x.m` a call calls: its own func, or the one a local alias was bound to."""
+        if isinstance(node.func, cst.Attribute):
+            return node.func
+        if isinstance(node.func, cst.Name):
+            value = self.resolve(node.func)
+            if isinstance(value, cst.Attribute):
+                return value
+        return None
+
+    def _module_dataset(self, node):
+        """The name of the module's Sequence / PyDataset subclass the data is built from."""
+        data = patterns.keyword(node, "x")
+        positional = [a for a in node.args if a.keyword is None]
+        data = data if data is not None else (positional[0].value if positional else None)
+        if isinstance(data, cst.Name):
+            data = self.resolve(data)
+        if not (isinstance(data, cst.Call) and isinstance(data.func, cst.Name)):
+            return None
+        for statement in self.context.module.body:
+            if isinstance(statement, cst.ClassDef) and statement.name.value == data.func.value:
+                bases = [self.code_for(b.value).rsplit(".", 1)[-1] for b in statement.bases]
+                return statement.name.value if any(b in _DATASET_BASES for b in bases) else None
+        return None
