@@ -36,6 +36,12 @@ TABLE = (
          cite="TF 1.4.0 Dataset.make_one_shot_iterator; TF 2.0.0 drops it from the v2 API"),
     _row("compat_v1_make_one_shot_iterator", "tf", (1, 13),
          cite="TF 1.13.0 adds tf.compat.v1.data.make_one_shot_iterator"),
+    _row("dataset_output_attributes", "tf", (1, 4), (2, 0),
+         cite="TF 1.4.0 Dataset.output_shapes/output_types/output_classes; TF 2.0.0 drops them "
+              "from the v2 API"),
+    _row("compat_v1_get_output_shapes", "tf", (1, 15),
+         cite="tf.compat.v1.data.get_output_shapes/types/classes, in the TF 1.15.0 API (and "
+              "tf.data.get_output_shapes there)"),
     _row("compat_v1", "tf", (1, 13),
          cite="TF 1.13.0 adds the tf.compat.v1 API (Session, py_func, data iterators)"),
     _row("dataset_prefetch", "tf", (1, 4),

@@ -64,6 +64,11 @@ GENERATOR_KEYWORDS = {
     "predict_generator": frozenset(_GENERATOR_COMMON),
 }
 
+# Where tf.compat.v1.data's functions live, for each module a file may import under some
+# alias: (module, path from it).
+COMPAT_V1_DATA_HOMES = (("tensorflow", "compat.v1.data"), ("tensorflow.compat.v1", "data"),
+                        ("tensorflow.compat.v1.data", ""))
+
 # Functions that return a Session (or the Keras one), canonical names.
 SESSION_FACTORIES = frozenset(
     ["tensorflow.Session", "tensorflow.InteractiveSession", "tensorflow.train.MonitoredSession",

@@ -1,12 +1,8 @@
 import libcst as cst
 
 from tfcompat.lint import patterns, provenance
-from tfcompat.lint.qualnames import ITERATOR_METHODS
+from tfcompat.lint.qualnames import COMPAT_V1_DATA_HOMES, ITERATOR_METHODS
 from tfcompat.lint.rule import SAFE, Invalid, Rule, Run, Valid
-
-# Where the function form lives, for each module a file may import under some alias.
-_FUNCTION_HOMES = (("tensorflow", "compat.v1.data"), ("tensorflow.compat.v1", "data"),
-                   ("tensorflow.compat.v1.data", ""))
 
 
 class DatasetIteratorMethod(Rule):
@@ -187,7 +183,7 @@ class DatasetIteratorMethod(Rule):
         self.report(func.attr, method=func.attr.value, fix=self._fix(node))
 
     def _fix(self, node):
-        for module, path in _FUNCTION_HOMES:
+        for module, path in COMPAT_V1_DATA_HOMES:
             alias = self.import_alias(module)
             if alias:
                 function = ".".join(p for p in (alias, path, node.func.attr.value) if p)

@@ -1,0 +1,150 @@
+import libcst as cst
+
+from tfcompat.lint import provenance
+from tfcompat.lint.qualnames import COMPAT_V1_DATA_HOMES
+from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
+
+_ATTRIBUTES = ("output_shapes", "output_types", "output_classes")
+
+
+class DatasetOutputAttributes(Rule):
+    """
+    ## What it does
+    Finds `dataset.output_shapes`, `.output_types` and `.output_classes` on a tf.data
+    pipeline, for TF 2 targets, except in modules whose tf.data is `tensorflow.compat.v1`'s
+    (`import tensorflow.compat.v1 as tf`, and no `tensorflow.data` named through a TF 2
+    import).
+
+    ## Why is this bad?
+    TF 2's `tf.data.Dataset` (`DatasetV2`) has none of the three: `AttributeError:
+    '_BatchDataset' object has no attribute 'output_shapes'`, typically where TF 1 code sizes
+    a model's `Input` or a placeholder from the pipeline. `tensorflow.compat.v1`'s
+    `DatasetV1` keeps them. The functions `tf.compat.v1.data.get_output_shapes(ds)` (and
+    `get_output_types`, `get_output_classes`) return the same structures on TF 1.15 and every
+    TF 2; `ds.element_spec` is the TF 2 spelling when a `TensorSpec` will do.
+
+    ## Example
+    ```python
+    import tensorflow as tf
+
+    shapes = tf.data.TFRecordDataset(files).batch(32).output_shapes
+    ```
+
+    ## Use instead
+    ```python
+    import tensorflow as tf
+
+    shapes = tf.compat.v1.data.get_output_shapes(tf.data.TFRecordDataset(files).batch(32))
+    ```
+
+    ## Fix safety
+    Safe where the receiver is provably a Dataset (a chain from a tf.data constructor,
+    followed through reassignments): the function returns what the attribute returned.
+    Unsafe where only a Dataset-only method in the chain says it is one (an iterator or
+    another class can have `output_shapes` too). Offered for `target-tf` 1.15+, in a module
+    importing `tensorflow` (or `tensorflow.compat.v1`) at module level, spelled the way the
+    file imports it.
+
+    ## Versions
+    Attributes: TF 1.4 to 1.15 (and `tf.compat.v1` datasets on TF 2). Functions: TF 1.15
+    onwards. Reported for TF 2 targets and an unknown one (the newest TF). Rewrite run by
+    tests/runtime/test_rewrites_run.py in tf115-keras231 and tf221 (where the original fails).
+    """
+
+    code = "TFC410"
+    name = "dataset-output-attributes"
+    message = "`Dataset.{attribute}` is gone in TF 2"
+    help = "call tf.compat.v1.data.get_{attribute}(dataset), or read dataset.element_spec"
+    tokens = _ATTRIBUTES
+    fix = SAFE
+    fix_tf = "compat_v1_get_output_shapes"
+
+    VALID = [
+        Valid(
+            """
+            import tensorflow as tf
+            shapes = tf.data.Dataset.range(4).batch(2).output_shapes
+            """,
+            target_tf="1.15"),
+        # compat.v1's DatasetV1 keeps the attribute.
+        """
+        import tensorflow.compat.v1 as tf
+        shapes = tf.data.Dataset.range(4).batch(2).output_shapes
+        """,
+        # Not a pipeline.
+        """
+        import tensorflow as tf
+        shapes = layer.output_shapes
+        """,
+    ]
+    INVALID = [
+        # A program: the model is sized from the pipeline's shapes.
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(4)
+            features, labels = ds.output_shapes
+            dense = tf.keras.layers.Dense(1, input_shape=tuple(features.as_list()[1:]))
+            model = tf.keras.Sequential([dense])
+            model.compile("sgd", "mse")
+            result = model.fit(x, y, epochs=2, verbose=0).history["loss"]
+            """,
+            at=(6, 20), target_tf="2.16",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(4)
+            features, labels = tf.compat.v1.data.get_output_shapes(ds)
+            dense = tf.keras.layers.Dense(1, input_shape=tuple(features.as_list()[1:]))
+            model = tf.keras.Sequential([dense])
+            model.compile("sgd", "mse")
+            result = model.fit(x, y, epochs=2, verbose=0).history["loss"]
+            """,
+            run=Run(original=("tf115-keras231",), broken=("tf221",),
+                    fixed=("tf115-keras231", "tf221"), result=[2])),
+        # Only a Dataset-only method says it is a pipeline: unsafe.
+        Invalid(
+            """
+            import tensorflow as tf
+            types = records.shuffle(100).prefetch(1).output_types
+            """,
+            at=(2, 9), target_tf="2.0", safety=UNSAFE,
+            fixed="""
+            import tensorflow as tf
+            types = tf.compat.v1.data.get_output_types(records.shuffle(100).prefetch(1))
+            """),
+        # Below TF 1.15 there is no function to call: reported for a TF 2 target only.
+        Invalid(
+            """
+            import tensorflow as tf
+            classes = tf.data.Dataset.range(3).output_classes
+            """,
+            at=(2, 11)),
+    ]
+
+    def visit_Attribute(self, node):
+        attribute = node.attr.value
+        if attribute not in _ATTRIBUTES:
+            return
+        if self.target_tf is not None and self.target_at_least("dataset_output_attributes"):
+            return  # TF 1.x: the attribute exists
+        chain = provenance.dataset_chain(self, node.value)
+        if chain is None or provenance.compat_v1_module(self):
+            return
+        _, proven = chain
+        self.report(node, attribute=attribute, fix=self._fix(node),
+                    safety=None if proven else UNSAFE)
+
+    def _fix(self, node):
+        for module, path in COMPAT_V1_DATA_HOMES:
+            alias = self.import_alias(module)
+            if alias:
+                function = ".".join(p for p in (alias, path, "get_" + node.attr.value) if p)
+                new = cst.Call(func=cst.parse_expression(function), args=[cst.Arg(node.value)])
+                return [self.replace(node, new)]
+        return None
