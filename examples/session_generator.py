@@ -14,9 +14,9 @@ with tf.Session() as sess:
         features = np.arange(4).reshape(-1, 1)
         labels = np.arange(5, 9).reshape(-1, 1)
         ds = tf.data.Dataset.from_tensor_slices((features, labels)).repeat().batch(4)
+        # Below, a new IteratorGetNext op on every step, run in Keras' worker thread.
         iterator = ds.make_one_shot_iterator()
         while True:
-            # A new IteratorGetNext op on every step, run in Keras' worker thread.
             yield sess.run(iterator.get_next())
 
 

@@ -103,6 +103,9 @@ TABLE = (
               "tf.keras as an attribute only; cells tf18-keras216 and tf19-keras220)"),
     _row("keras_package_paired", "tf", (2, 6),
          cite="TF 2.6.0 depends on the keras package, which tf.keras is (Keras 3 from TF 2.16)"),
+    _row("contrib_learn_datasets", "tf", (1, 0), (2, 0),
+         cite="tf.contrib.learn's dataset readers (mnist.read_data_sets, load_mnist) in TF 1.x; "
+              "tf.contrib removed in TF 2.0.0"),
     _row("estimator", "tf", (1, 3), (2, 16),
          cite="TF 1.3.0 tf.estimator in core (model_to_estimator 1.4.0); removed in TF 2.16.1"),
 )

@@ -160,6 +160,12 @@ def probe_data_autotune(k):
     return _attempt(lambda: _tf().data.AUTOTUNE)
 
 
+def probe_contrib_learn_datasets(k):
+    import importlib
+    return _attempt(lambda: importlib.import_module(
+        "tensorflow.contrib.learn.python.learn.datasets.mnist").read_data_sets)
+
+
 def probe_estimator(k):
     return _attempt(lambda: _tf().estimator.Estimator)
 

@@ -14,6 +14,7 @@ never compiles local annotations.)
 """
 import ast
 import collections
+import sys
 import warnings
 
 CodeNames = collections.namedtuple("CodeNames", "words modules called")
@@ -34,14 +35,31 @@ def _plan(cls):
     return plan
 
 
+PYTHON_RECURSION_LIMIT = 1000
+
+
+class TooDeep(Exception):
+    """The code nests deeper than this Python's parser goes."""
+
+
 def code_names(data):
     """The CodeNames of ``data`` (bytes of a module), or None when this Python cannot parse it
     (then every candidate rule runs, and libcst says what is wrong)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # SyntaxWarning on odd escapes: not ours to show
-            tree = ast.parse(data)
-    except (SyntaxError, ValueError, OverflowError, MemoryError, RecursionError):
+            limit = sys.getrecursionlimit()
+            # At Python's default limit, as the code's own interpreter would compile it (the
+            # workers raise the limit for libcst).
+            sys.setrecursionlimit(min(limit, PYTHON_RECURSION_LIMIT))
+            try:
+                tree = ast.parse(data)
+            finally:
+                sys.setrecursionlimit(limit)
+    except RecursionError:
+        # Python itself cannot compile it, and libcst takes minutes on such nesting.
+        raise TooDeep()
+    except (SyntaxError, ValueError, OverflowError, MemoryError):
         return None
     names, modules, called = set(), set(), set()
     has_yield = False

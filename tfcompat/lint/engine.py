@@ -126,8 +126,11 @@ class Linter:
     def for_bytes(self, data, mode="check"):
         """The linter to run on these bytes: None when no rule could fire, else this one or,
         where it can tell, one of only the rules that could (pipeline.rules_to_run)."""
-        codes = pipeline.rules_to_run(
-            pipeline.could_fire(data, self.enabled, self.prefilter, code_names=True), mode)
+        try:
+            codes = pipeline.rules_to_run(
+                pipeline.could_fire(data, self.enabled, self.prefilter, code_names=True), mode)
+        except pipeline.codenames.TooDeep:
+            return self  # the parse says what is wrong
         return None if codes == () else self.narrowed(codes)
 
     def lint(self, module, text):

@@ -34,6 +34,29 @@ def data_argument(call):
     return argument(call, 0, "x", "generator")
 
 
+# Keras methods taking data, and the keywords beside the first positional that hold data too.
+KERAS_DATA_METHODS = {"fit": ("validation_data",), "evaluate": (), "predict": ()}
+
+
+def keras_data_arguments(rule, call):
+    """The arguments holding the data of a Keras ``fit`` / ``evaluate`` / ``predict`` call
+    (a method call, not a module function such as ``tfcompat.fit``); [] for other calls."""
+    method = method_name(call)
+    if method not in KERAS_DATA_METHODS or rule.qualified_name(call.func):
+        return []
+    found = [data_argument(call)]
+    found += [argument(call, None, k) for k in KERAS_DATA_METHODS[method]]
+    return [a for a in found if a is not None]
+
+
+def fed_to_keras(rule):
+    """Whether the node being visited is itself the data handed to Keras' fit/evaluate/predict."""
+    ancestors = rule.context.ancestors
+    if len(ancestors) < 3 or not isinstance(ancestors[-3], cst.Call):
+        return False
+    return any(arg is ancestors[-2] for arg in keras_data_arguments(rule, ancestors[-3]))
+
+
 def keyword(call, name):
     """The value of keyword argument ``name``, or None."""
     arg = argument(call, None, name)

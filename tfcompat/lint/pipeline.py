@@ -71,7 +71,10 @@ def prepare(data, mode, enabled, prefilter, code_names=False):
         raise Answered([error("TFC903", "cannot decode: %s" % exc, exc.line)])
     if suppress.file_suppression(source.text) is suppress.ALL:
         raise Answered([])
-    codes = rules_to_run(could_fire(data, enabled, prefilter, code_names), mode)
+    try:
+        codes = rules_to_run(could_fire(data, enabled, prefilter, code_names), mode)
+    except codenames.TooDeep:
+        raise Answered([error("TFC904", "not parsed: nesting too deep for Python's own parser")])
     if codes == ():
         raise Answered([])
     if len(data) > MAX_PARSE_BYTES:

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint import provenance
+from tfcompat.lint import patterns, provenance
 from tfcompat.lint.qualnames import ITERATOR_METHODS
 from tfcompat.lint.rule import SAFE, Invalid, Rule, Run, Valid
 
@@ -73,6 +73,8 @@ class DatasetIteratorMethod(Rule):
         """,
         # iter() is the TF 2 way: nothing to say.
         "it = iter(ds)",
+        # Handed to Keras: TFC406 passes the dataset itself (the function form is rejected too).
+        "model.fit(ds.make_one_shot_iterator(), steps_per_epoch=10)",
         # A `tensorflow.compat.v1` module: tf.data.Dataset is DatasetV1 there, which keeps
         # make_one_shot_iterator on every TF 2.
         Valid("""
@@ -178,6 +180,8 @@ class DatasetIteratorMethod(Rule):
             return  # the function form, make_one_shot_iterator(ds)
         if (self.qualified_name(func) or "").startswith("tensorflow."):
             return  # tf.data.make_one_shot_iterator() without a dataset: not this rule's
+        if patterns.fed_to_keras(self):
+            return  # fit(ds.make_one_shot_iterator()): TFC406 passes the dataset instead
         if provenance.compat_v1_module(self):
             return  # DatasetV1 keeps the method on every TF 2
         self.report(func.attr, method=func.attr.value, fix=self._fix(node))

@@ -10,6 +10,10 @@ _AUTOTUNE = (
 )
 
 
+# Calls after which a chain holds an iterator or tensors, no longer a Dataset.
+_NOT_A_DATASET = frozenset(qualnames.ITERATOR_METHODS + ("get_next",))
+
+
 class MissingPrefetch(Rule):
     """
     ## What it does
@@ -235,6 +239,8 @@ class MissingPrefetch(Rule):
         if found is None:
             return  # not provably a tf.data pipeline: NumPy, pandas, another library's class
         calls, proven = found
+        if any(patterns.method_name(c) in _NOT_A_DATASET for c in calls):
+            return  # an iterator or its tensors handed to Keras, not a pipeline: TFC406's
         if "prefetch" in patterns.methods(self, calls):
             return
         if self.qualified_name(calls[0].func) in qualnames.PREFETCHED_SOURCES:

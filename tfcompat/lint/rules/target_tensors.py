@@ -1,5 +1,7 @@
+import libcst as cst
+
 from tfcompat.lint import patterns, provenance
-from tfcompat.lint.rule import Invalid, Rule
+from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 # (layer, the keyword that feeds it a tensor)
 _INPUTS = {"Input": "tensor", "InputLayer": "input_tensor"}
@@ -41,19 +43,29 @@ class TargetTensors(Rule):
     ```
 
     ## Fix safety
-    No fix: the input's shape and the dataset the tensors came from are not in the call. The
-    message says what to do: build the model on `Input(shape=...)`, compile it without
+    Unsafe, for targets where Keras 3 is the default (TF >= 2.16), and only for the traced
+    shape: one `Input(tensor=...)` and one `compile(target_tensors=[...])` in the file, whose
+    tensors are `get_next()` of one-shot iterators made from named datasets (one iterator of
+    `(x, y)` pairs, or one for x and one for y), and one `fit` on the compiled model with no
+    data. Then the model is built on `Input(shape=...)` (the dataset's element spec, read at run
+    time), compiled without `target_tensors`, and fitted on the dataset (or
+    `Dataset.zip((ds_x, ds_y))`); that finding is reported once, at the `Input`. Keras now
+    iterates the dataset afresh each epoch, and a dtype the tensor carried is not kept.
+    Anything else has no fix: build the model on `Input(shape=...)`, compile it without
     `target_tensors`, and pass the dataset of `(x, y)` batches to `fit` (tf.keras TF >= 1.9,
     Keras 3) or to `tfcompat.fit`, which uses tensor inputs itself where they are the fastest
     path that runs (graph-mode Keras 2.0.7+).
 
     ## Versions
     `Input(tensor=)` Keras 1.0.6+, `target_tensors` Keras 2.0.7+, graph mode only; removed
-    in eager tf.keras (TF 2.2) and in Keras 3 (TF 2.16).
+    in eager tf.keras (TF 2.2) and in Keras 3 (TF 2.16). Rewrite run by
+    tests/runtime/test_rewrites_run.py in tf221 (where the original fails).
     """
 
     code = "TFC404"
     name = "target-tensors"
+    fix = UNSAFE
+    fix_tf = "tf_keras_is_keras3"
     message = ("`{what}` feeds the model graph tensors: graph-mode Keras 2 only, not TF 2 eager or "
                "Keras 3")
     help = ("build on Input(shape=...) and pass the (x, y) dataset to fit (tf.keras TF >= 1.9), or "
@@ -110,14 +122,77 @@ class TargetTensors(Rule):
             layer = layers.InputLayer(input_tensor=features)
             """,
             at=(2, 27)),
+        # A program: the seed thread's accepted answer (one iterator for x, one for y).
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            from keras.layers import Dense, Input
+            from keras.models import Model
+            x = np.arange(4).reshape(-1, 1).astype("float32")
+            ds_x = tf.data.Dataset.from_tensor_slices(x).repeat().batch(4)
+            it_x = tf.compat.v1.data.make_one_shot_iterator(ds_x)
+            y = np.arange(5, 9).reshape(-1, 1).astype("float32")
+            ds_y = tf.data.Dataset.from_tensor_slices(y).repeat().batch(4)
+            it_y = tf.compat.v1.data.make_one_shot_iterator(ds_y)
+            inputs = Input(tensor=it_x.get_next())
+            model = Model(inputs=inputs, outputs=Dense(1)(inputs))
+            model.compile("sgd", "mse", target_tensors=[it_y.get_next()])
+            result = model.fit(steps_per_epoch=2, epochs=2)
+            """,
+            at=(11, 16), target_tf="2.16",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            from keras.layers import Dense, Input
+            from keras.models import Model
+            x = np.arange(4).reshape(-1, 1).astype("float32")
+            ds_x = tf.data.Dataset.from_tensor_slices(x).repeat().batch(4)
+            it_x = tf.compat.v1.data.make_one_shot_iterator(ds_x)
+            y = np.arange(5, 9).reshape(-1, 1).astype("float32")
+            ds_y = tf.data.Dataset.from_tensor_slices(y).repeat().batch(4)
+            it_y = tf.compat.v1.data.make_one_shot_iterator(ds_y)
+            inputs = Input(shape=tuple(ds_x.element_spec.shape[1:]))
+            model = Model(inputs=inputs, outputs=Dense(1)(inputs))
+            model.compile("sgd", "mse")
+            result = model.fit(tf.data.Dataset.zip((ds_x, ds_y)), steps_per_epoch=2, epochs=2)
+            """,
+            run=Run(broken=("tf221",), fixed=("tf221",), result=[2])),
+        # One iterator of (x, y) pairs, unpacked (Keras' mnist_dataset_api.py).
+        Invalid(
+            """
+            import tensorflow as tf
+            from tensorflow import keras
+            iterator = tf.compat.v1.data.make_one_shot_iterator(dataset)
+            inputs, targets = iterator.get_next()
+            model_input = keras.layers.Input(tensor=inputs)
+            model = keras.models.Model(model_input, keras.layers.Dense(1)(model_input))
+            model.compile("sgd", "mse", target_tensors=[targets])
+            model.fit(epochs=2, steps_per_epoch=10)
+            """,
+            at=(5, 34), target_tf="2.16",
+            fixed="""
+            import tensorflow as tf
+            from tensorflow import keras
+            iterator = tf.compat.v1.data.make_one_shot_iterator(dataset)
+            inputs, targets = iterator.get_next()
+            model_input = keras.layers.Input(shape=tuple(dataset.element_spec[0].shape[1:]))
+            model = keras.models.Model(model_input, keras.layers.Dense(1)(model_input))
+            model.compile("sgd", "mse")
+            model.fit(dataset, epochs=2, steps_per_epoch=10)
+            """),
     ]
+
+    def visit_Module(self, node):
+        self._covered = set()  # compile calls whose finding the Input's fix covers
 
     def visit_Call(self, node):
         if patterns.method_name(node) == "compile" and self.qualified_name(node.func) is None:
             if not provenance.keras_method_call(self, node):
                 return  # a class's own compile (Keras' Model itself), a module's function
             arg = patterns.argument(node, None, "target_tensors")
-            if arg is not None and not patterns.is_literal(arg.value, None):
+            if arg is not None and not patterns.is_literal(arg.value, None) \
+                    and id(node) not in self._covered:
                 self.report(arg, what="compile(target_tensors=...)")
             return
         name = self.qualified_name(node.func) or ""
@@ -126,4 +201,90 @@ class TargetTensors(Rule):
             return
         arg = patterns.argument(node, None, _INPUTS[layer])
         if arg is not None and not patterns.is_literal(arg.value, None):
-            self.report(arg, what="%s(%s=...)" % (layer, _INPUTS[layer]))
+            fix = self._fix(arg) if layer == "Input" else None
+            self.report(arg, what="%s(%s=...)" % (layer, _INPUTS[layer]), fix=fix)
+
+    # -- the traced shape: tensors of one-shot iterators over named datasets ---------------
+    def _fix(self, tensor_arg):
+        if not self.target_at_least("tf_keras_is_keras3"):
+            return None
+        inputs = [c for c in self._calls() if self._feeds_input(c)]
+        compiles = [c for c in self._calls() if patterns.method_name(c) == "compile"
+                    and patterns.argument(c, None, "target_tensors") is not None]
+        if len(inputs) != 1 or len(compiles) != 1:
+            return None
+        compile_call = compiles[0]
+        targets = patterns.keyword(compile_call, "target_tensors")
+        if not isinstance(targets, (cst.List, cst.Tuple)) or len(targets.elements) != 1:
+            return None
+        x_source = self._source(tensor_arg.value)
+        y_source = self._source(targets.elements[0].value)
+        if x_source is None or y_source is None:
+            return None
+        receiver = self.code_for(compile_call.func.value)
+        fits = [c for c in self._calls() if patterns.method_name(c) == "fit"
+                and self.code_for(c.func.value) == receiver]
+        if len(fits) != 1 or patterns.has_star_args(fits[0]) \
+                or patterns.argument(fits[0], 0, "x", "y") is not None:
+            return None
+        (x_ds, x_part), (y_ds, y_part) = x_source, y_source
+        edits = []
+        if x_ds == y_ds and (x_part, y_part) == (0, 1):
+            data, spec = x_ds, "%s.element_spec[0]" % x_ds
+        elif x_ds != y_ds and x_part is None and y_part is None:
+            zip_text, edits = self.require("tensorflow.data.Dataset.zip")
+            data, spec = "%s((%s, %s))" % (zip_text, x_ds, y_ds), "%s.element_spec" % x_ds
+        else:
+            return None
+        fit = fits[0]
+        args = [cst.Arg(cst.parse_expression(data), comma=_COMMA)] + list(fit.args)
+        if len(args) == 1:
+            args[0] = args[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        kept = [a for a in compile_call.args
+                if a.keyword is None or a.keyword.value != "target_tensors"]
+        if kept:
+            kept[-1] = kept[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+        self._covered.add(id(compile_call))
+        return edits + [
+            self.replace(tensor_arg.keyword, "shape"),
+            self.replace(tensor_arg.value, "tuple(%s.shape[1:])" % spec),
+            self.replace(compile_call, compile_call.with_changes(args=kept)),
+            self.replace(fit, fit.with_changes(args=args))]
+
+    def _calls(self):
+        return patterns.all_nodes(self.context.module, (cst.Call,))
+
+    def _feeds_input(self, call):
+        name = self.qualified_name(call.func) or ""
+        layer = name.rsplit(".", 1)[-1]
+        return layer in _INPUTS and bool(patterns.keras_namespace(name)) \
+            and patterns.argument(call, None, _INPUTS[layer]) is not None
+
+    def _source(self, tensor):
+        """(dataset name, None) for ``it.get_next()`` of a one-shot iterator over a named
+        dataset; (dataset name, 0 or 1) for one half of ``a, b = it.get_next()``; else None."""
+        part = None
+        if isinstance(tensor, cst.Name) and self.resolve(tensor) is None:
+            tensor, part = self._unpacked(tensor.value)
+        found = patterns.get_next_of(self, tensor) if tensor is not None else None
+        if found is None:
+            return None
+        dataset = patterns.iterator_dataset(self, found[1])
+        if not isinstance(dataset, cst.Name):
+            return None
+        return dataset.value, part
+
+    def _unpacked(self, name):
+        """(value, index) of the one ``a, b = value`` in the file binding ``name``."""
+        found = []
+        for assign in patterns.all_nodes(self.context.module, (cst.Assign,)):
+            for target in assign.targets:
+                if isinstance(target.target, (cst.Tuple, cst.List)):
+                    names = [e.value.value if isinstance(e.value, cst.Name) else None
+                             for e in target.target.elements]
+                    if name in names and len(names) == 2:
+                        found.append((assign.value, names.index(name)))
+        return found[0] if len(found) == 1 else (None, None)
+
+
+_COMMA = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))

@@ -1,0 +1,196 @@
+import libcst as cst
+
+from tfcompat.lint import patterns, qualnames
+from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
+
+# What a block may use its session through without naming it: the default session.
+_DEFAULT_SESSION = frozenset(["tensorflow.get_default_session"]) | qualnames.SESSION_FACTORIES
+
+
+class UnusedSessionBlock(Rule):
+    """
+    ## What it does
+    Finds `with tf.Session() as sess:` (or `tf.compat.v1.Session()`) blocks whose code never
+    uses the session, when the target's default Keras is Keras 3 (TF >= 2.16, keras-target not
+    `tf_keras`) or the target is unknown.
+
+    ## Why is this bad?
+    On TF 2 a Session block makes its graph the default one: everything built inside is graph
+    code, where `tf.data` datasets cannot be iterated ("only supports Python-style iteration in
+    eager mode") and Keras 3 cannot train at all. Left over from TF 1 code once the
+    `sess.run(...)` calls are gone (TFC103, TFC405), the block does nothing but break the
+    training inside it.
+
+    ## Example
+    ```python
+    import tensorflow as tf
+
+    with tf.compat.v1.Session() as sess:
+        model.fit(dataset, epochs=5)
+    ```
+
+    ## Use instead
+    ```python
+    import tensorflow as tf
+
+    model.fit(dataset, epochs=5)
+    ```
+
+    ## Fix safety
+    Unsafe: the block's code runs eagerly afterwards, which is what TF 2 code means, but any
+    graph it built (and relied on being one graph) is gone. Offered when the `with` has one
+    item on one line and the block's lines can be dedented as text (no multi-line string less
+    indented than the block). Not reported when the block names its session, calls
+    `.run()`/`.eval()`, or asks for the default session (`get_default_session`,
+    `K.get_session()`).
+
+    ## Versions
+    Keras 3 is tf.keras from TF 2.16. Rewrite run by tests/runtime/test_rewrites_run.py in
+    tf221 (where the original fails).
+    """
+
+    code = "TFC407"
+    name = "unused-session-block"
+    message = ("`with {session}` around code that never uses the session: it puts the block in "
+               "graph mode, where Keras 3 cannot train")
+    tokens = ("Session", "InteractiveSession")
+    fix = UNSAFE
+    fix_tf = "tf_keras_is_keras3"
+
+    VALID = [
+        # The block uses its session.
+        Valid(
+            """
+            import tensorflow as tf
+            with tf.compat.v1.Session() as sess:
+                print(sess.run(total))
+            """, target_tf="2.16"),
+        # Before Keras 3, tf.keras trains in the block's graph mode.
+        Valid(
+            """
+            import tensorflow as tf
+            with tf.Session() as sess:
+                model.fit(x, y)
+            """, target_tf="2.15"),
+        """
+        import tensorflow as tf
+        with tf.compat.v1.Session():
+            print(total.eval())
+        """,
+        """
+        import keras.backend as K
+        import tensorflow as tf
+        with tf.compat.v1.Session() as sess:
+            K.set_session(sess)
+        """,
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow as tf
+            with tf.compat.v1.Session() as sess:
+                model.fit(x, y)
+            """,
+            at=(2, 6), target_tf="2.16",
+            fixed="""
+            import tensorflow as tf
+            model.fit(x, y)
+            """),
+        # The tf_keras target keeps Keras 2, which trains in graph mode: not this rule's; an
+        # unknown target is reported, with no fix.
+        Invalid(
+            """
+            import tensorflow as tf
+            with tf.Session() as sess:
+                model.fit(x, y)
+            """,
+            at=(2, 6)),
+        # A program: the seed question once its generator no longer runs the session.
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            import keras
+            with tf.compat.v1.Session() as sess:
+                def batches():
+                    ds = tf.data.Dataset.from_tensor_slices(
+                        (np.ones((8, 1), "float32"), np.ones((8, 1), "float32"))).batch(4)
+                    while True:
+                        yield from ds.as_numpy_iterator()
+
+                inputs = keras.layers.Input(shape=(1,))
+                model = keras.models.Model(inputs, keras.layers.Dense(1)(inputs))
+                model.compile("sgd", "mse")
+                result = model.fit(batches(), steps_per_epoch=2, epochs=2, verbose=0)
+            """,
+            at=(4, 6), target_tf="2.16",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            import keras
+            def batches():
+                ds = tf.data.Dataset.from_tensor_slices(
+                    (np.ones((8, 1), "float32"), np.ones((8, 1), "float32"))).batch(4)
+                while True:
+                    yield from ds.as_numpy_iterator()
+
+            inputs = keras.layers.Input(shape=(1,))
+            model = keras.models.Model(inputs, keras.layers.Dense(1)(inputs))
+            model.compile("sgd", "mse")
+            result = model.fit(batches(), steps_per_epoch=2, epochs=2, verbose=0)
+            """,
+            run=Run(broken=("tf221",), fixed=("tf221",), result=[2])),
+    ]
+
+    def visit_With(self, node):
+        if self.keras_target == "tf_keras" or (
+                self.target_tf is not None and not self.target_at_least("tf_keras_is_keras3")):
+            return  # Keras 2 trains in the block's graph mode
+        if len(node.items) != 1 or not isinstance(node.items[0].item, cst.Call):
+            return
+        item = node.items[0]
+        session = self.qualified_name(item.item.func)
+        if session not in ("tensorflow.Session", "tensorflow.InteractiveSession"):
+            return
+        name = item.asname.name.value if item.asname is not None \
+            and isinstance(item.asname.name, cst.Name) else None
+        if self._uses_session(node.body, name):
+            return
+        self.report(item.item, session=self.code_for(item.item.func) + "()",
+                    fix=self._fix(node))
+
+    def _uses_session(self, body, name):
+        for found in patterns.all_nodes(body, (cst.Name, cst.Call)):
+            if isinstance(found, cst.Name) and found.value == name:
+                return True
+            if isinstance(found, cst.Call) and (
+                    patterns.runs_tensors(self, found)
+                    or self.qualified_name(found.func) in _DEFAULT_SESSION):
+                return True
+        return False
+
+    def _fix(self, node):
+        """The block's lines, dedented to the `with`'s indentation, in place of the `with`."""
+        where = self.context.position(node)
+        header = self.context.position(node.items[0])
+        if header.end.line != where.start.line:
+            return None
+        indent = self.context.line_text(where.start.line)[:where.start.column]
+        first = self.context.position(node.body.body[0]).start
+        inner = self.context.line_text(first.line)[:first.column]
+        if not inner.startswith(indent) or len(inner) <= len(indent):
+            return None
+        lines = []
+        for number in range(where.start.line + 1, where.end.line + 1):
+            text = self.context.line_text(number).rstrip("\r\n")
+            if number == where.end.line:
+                text = text[:where.end.column]
+            if not text.strip():
+                lines.append("")
+            elif text.startswith(inner):
+                lines.append(indent + text[len(inner):])
+            else:
+                return None  # a line less indented than the block (a multi-line string)
+        start = cst.metadata.CodePosition(where.start.line, 0)
+        newline = self.context.module.default_newline
+        return [self._edit(start, where.end, newline.join(lines))]
