@@ -20,8 +20,8 @@ class FromTensorSlicesLargeConstant(Rule):
     iterators), finds `Dataset.from_tensor_slices` / `from_tensors` given in-memory NumPy or
     pandas data: arrays made by `np.*` / `pd.*` calls, directly or through names, tuples,
     `.astype()`, `.reshape()`, `.values`, arithmetic on them (`x / 255.0`), and the arrays a
-    Keras dataset's `load_data()` unpacks into. Arrays of a small literal shape (`np.zeros([28, 28])`,
-    at most 131072 elements) are left alone.
+    Keras dataset's `load_data()` unpacks into. Arrays of a small literal shape
+    (`np.zeros([28, 28])`, at most 131072 elements) are left alone.
 
     ## Why is this bad?
     In graph mode the arrays become `tf.constant`s inside the GraphDef: the data is copied

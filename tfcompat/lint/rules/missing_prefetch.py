@@ -10,6 +10,10 @@ _AUTOTUNE = (
 )
 
 
+# Calls after which a chain holds an iterator or tensors, no longer a Dataset.
+_NOT_A_DATASET = frozenset(qualnames.ITERATOR_METHODS + ("get_next",))
+
+
 class MissingPrefetch(Rule):
     """
     ## What it does
@@ -203,13 +207,15 @@ class MissingPrefetch(Rule):
             """
             import tensorflow as tf
             train = tf.data.Dataset.range(8).batch(2).prefetch(1)
-            model.fit(train, validation_data=tf.data.Dataset.range(4).batch(2))
+            test = tf.data.Dataset.range(4).batch(2)
+            model.fit(train, validation_data=test)
             """,
-            at=(3, 34), target_tf="2.4",
+            at=(4, 34), target_tf="2.4",
             fixed="""
             import tensorflow as tf
             train = tf.data.Dataset.range(8).batch(2).prefetch(1)
-            model.fit(train, validation_data=tf.data.Dataset.range(4).batch(2).prefetch(tf.data.AUTOTUNE))
+            test = tf.data.Dataset.range(4).batch(2).prefetch(tf.data.AUTOTUNE)
+            model.fit(train, validation_data=test)
             """),
         # Below TF 1.13 there is no AUTOTUNE outside contrib: reported, not fixed.
         Invalid(
@@ -223,7 +229,8 @@ class MissingPrefetch(Rule):
     def visit_Call(self, node):
         if patterns.method_name(node) not in qualnames.KERAS_DATA_METHODS:
             return
-        for arg in (patterns.data_argument(node), patterns.argument(node, None, "validation_data")):
+        validation = patterns.argument(node, None, "validation_data")
+        for arg in (patterns.data_argument(node), validation):
             if arg is not None:
                 self._check(arg.value)
 
@@ -232,6 +239,8 @@ class MissingPrefetch(Rule):
         if found is None:
             return  # not provably a tf.data pipeline: NumPy, pandas, another library's class
         calls, proven = found
+        if any(patterns.method_name(c) in _NOT_A_DATASET for c in calls):
+            return  # an iterator or its tensors handed to Keras, not a pipeline: TFC406's
         if "prefetch" in patterns.methods(self, calls):
             return
         if self.qualified_name(calls[0].func) in qualnames.PREFETCHED_SOURCES:

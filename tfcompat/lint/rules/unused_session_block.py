@@ -41,8 +41,9 @@ class UnusedSessionBlock(Rule):
     graph it built (and relied on being one graph) is gone. Offered when the `with` has one
     item on one line and the block's lines can be dedented as text (no multi-line string less
     indented than the block). Not reported when the block names its session, calls
-    `.run()`/`.eval()`, or asks for the default session (`get_default_session`,
-    `K.get_session()`).
+    `.run()`/`.eval()` (or a test's `self.evaluate()`), or asks for the default session
+    (`get_default_session`, `K.get_session()`), nor inside `with tf.Graph().as_default():`
+    (graph code on purpose).
 
     ## Versions
     Keras 3 is tf.keras from TF 2.16. Rewrite run by tests/runtime/test_rewrites_run.py in
@@ -58,6 +59,20 @@ class UnusedSessionBlock(Rule):
     fix_tf = "tf_keras_is_keras3"
 
     VALID = [
+        # tf.test.TestCase's evaluate() runs in the default session, which the block sets;
+        # and a block inside `with tf.Graph().as_default():` is graph code on purpose.
+        Valid(
+            """
+            import tensorflow as tf
+            class StepTest(tf.test.TestCase):
+                def test_step(self):
+                    with tf.Session():
+                        self.evaluate(tf.compat.v1.global_variables_initializer())
+                def test_default_session(self):
+                    with tf.Graph().as_default():
+                        with tf.compat.v1.Session() as _:
+                            self.builder.as_dataset(split="train")
+            """, target_tf="2.16"),
         # The block uses its session.
         Valid(
             """
@@ -154,7 +169,7 @@ class UnusedSessionBlock(Rule):
             return
         name = item.asname.name.value if item.asname is not None \
             and isinstance(item.asname.name, cst.Name) else None
-        if self._uses_session(node.body, name):
+        if self._uses_session(node.body, name) or self._in_explicit_graph():
             return
         self.report(item.item, session=self.code_for(item.item.func) + "()",
                     fix=self._fix(node))
@@ -164,9 +179,22 @@ class UnusedSessionBlock(Rule):
             if isinstance(found, cst.Name) and found.value == name:
                 return True
             if isinstance(found, cst.Call) and (
-                    patterns.runs_tensors(self, found)
+                    patterns.runs_tensors(self, found) or _test_evaluate(found)
                     or self.qualified_name(found.func) in _DEFAULT_SESSION):
                 return True
+        return False
+
+    def _in_explicit_graph(self):
+        """Whether an enclosing `with` makes a graph the default (`tf.Graph().as_default()`):
+        the code is graph-mode on purpose, with or without the session block."""
+        for node in self.context.ancestors[:-1]:
+            if isinstance(node, cst.With):
+                for item in node.items:
+                    call = item.item
+                    if isinstance(call, cst.Call) and patterns.method_name(call) == "as_default" \
+                            and isinstance(call.func.value, cst.Call) \
+                            and self.qualified_name(call.func.value.func) == "tensorflow.Graph":
+                        return True
         return False
 
     def _fix(self, node):
@@ -194,3 +222,10 @@ class UnusedSessionBlock(Rule):
         start = cst.metadata.CodePosition(where.start.line, 0)
         newline = self.context.module.default_newline
         return [self._edit(start, where.end, newline.join(lines))]
+
+
+def _test_evaluate(call):
+    """`self.evaluate(...)`: tf.test.TestCase runs it in the default session in graph mode."""
+    func = call.func
+    return isinstance(func, cst.Attribute) and func.attr.value == "evaluate" \
+        and isinstance(func.value, cst.Name) and func.value.value == "self"
