@@ -42,6 +42,10 @@ TABLE = (
     _row("compat_v1_get_output_shapes", "tf", (1, 15),
          cite="tf.compat.v1.data.get_output_shapes/types/classes, in the TF 1.15.0 API (and "
               "tf.data.get_output_shapes there)"),
+    _row("queue_runner_inputs", "tf", None, (2, 0),
+         cite="TF 2.0.0 drops tf.train's queue-runner input pipeline (shuffle_batch, "
+              "string_input_producer, readers) from the v2 API; tf.compat.v1 keeps it, graph "
+              "mode only"),
     _row("compat_v1", "tf", (1, 13),
          cite="TF 1.13.0 adds the tf.compat.v1 API (Session, py_func, data iterators)"),
     _row("dataset_prefetch", "tf", (1, 4),

@@ -1,0 +1,170 @@
+from tfcompat.lint.rule import Invalid, Rule, Valid
+
+# Queue-runner inputs (canonical names) and the tf.data spelling of each.
+_BATCH = ("`tf.data.Dataset.from_tensor_slices(tuple(tensors))` (enqueue_many=True; one "
+          "example per enqueue: the reader's dataset itself)")
+_MAPPING = {
+    "tensorflow.train.shuffle_batch":
+        _BATCH + "`.repeat().shuffle(capacity).batch(batch_size, drop_remainder=True)`",
+    "tensorflow.train.maybe_shuffle_batch":
+        _BATCH + "`.repeat().shuffle(capacity).filter(keep).batch(batch_size)`",
+    "tensorflow.train.shuffle_batch_join":
+        "`tf.data.Dataset.sample_from_datasets([...]).repeat().shuffle(capacity)"
+        ".batch(batch_size, drop_remainder=True)`",
+    "tensorflow.train.batch": _BATCH + "`.repeat().batch(batch_size, drop_remainder=True)`",
+    "tensorflow.train.maybe_batch": _BATCH + "`.repeat().filter(keep).batch(batch_size)`",
+    "tensorflow.train.batch_join":
+        "`tf.data.Dataset.sample_from_datasets([...]).repeat().batch(batch_size, "
+        "drop_remainder=True)`",
+    "tensorflow.train.string_input_producer":
+        "`tf.data.TFRecordDataset(files)` (or `TextLineDataset`), with "
+        "`Dataset.from_tensor_slices(files).shuffle(len(files)).interleave(...)` for "
+        "shuffle=True and `.repeat(num_epochs)`",
+    "tensorflow.train.input_producer": "`tf.data.Dataset.from_tensor_slices(x).repeat(num_epochs)`",
+    "tensorflow.train.range_input_producer": "`tf.data.Dataset.range(limit).repeat(num_epochs)`",
+    "tensorflow.train.slice_input_producer":
+        "`tf.data.Dataset.from_tensor_slices(tuple(tensors)).shuffle(capacity)"
+        ".repeat(num_epochs)`",
+    "tensorflow.TFRecordReader": "`tf.data.TFRecordDataset(files)`; `.map()` the parsing",
+    "tensorflow.TextLineReader": "`tf.data.TextLineDataset(files)`",
+    "tensorflow.FixedLengthRecordReader": "`tf.data.FixedLengthRecordDataset(files, record_bytes)`",
+    "tensorflow.WholeFileReader":
+        "`tf.data.Dataset.from_tensor_slices(files).map(tf.io.read_file)`",
+    "tensorflow.train.start_queue_runners":
+        "nothing: a tf.data pipeline runs without queue-runner threads (delete it and its "
+        "Coordinator's request_stop/join)",
+    "tensorflow.train.QueueRunner": "a tf.data pipeline (no threads to run)",
+    "tensorflow.train.add_queue_runner": "a tf.data pipeline (no threads to run)",
+}
+
+
+class QueueRunnerInput(Rule):
+    """
+    ## What it does
+    Finds TF 1's queue-runner input pipeline: `tf.train.shuffle_batch` / `batch` (and the
+    `_join` / `maybe_` forms), `string_input_producer` and the other producers, the readers
+    (`tf.TFRecordReader`, `TextLineReader`, `FixedLengthRecordReader`, `WholeFileReader`),
+    `start_queue_runners`, `QueueRunner`. Spelled `tf.train.*` for TF 2 targets; spelled
+    through `tf.compat.v1` when the target's Keras is Keras 3 (TF 2.16+, keras-target not
+    `tf_keras`).
+
+    ## Why is this bad?
+    TF 2 removed them from its API (`AttributeError: module 'tensorflow._api.v2.train' has no
+    attribute 'shuffle_batch'`). `tf.compat.v1` keeps them, but they only run in graph mode
+    with a session and queue-runner threads (`RuntimeError: Queue-based input pipelines have
+    been replaced by tf.data` under eager execution), and the graph tensors they give cannot
+    feed Keras 3 at all (`Input(tensor=...)` is gone). `tf.data` does the same work: a
+    dataset handed to `fit`.
+
+    ## Example
+    ```python
+    import tensorflow as tf
+
+    x_batch, y_batch = tf.train.shuffle_batch([x, y], batch_size=32, capacity=2000,
+                                              min_after_dequeue=1000, enqueue_many=True)
+    ```
+
+    ## Use instead
+    ```python
+    import tensorflow as tf
+
+    dataset = (tf.data.Dataset.from_tensor_slices((x, y)).repeat().shuffle(2000)
+               .batch(32, drop_remainder=True))
+    model.fit(dataset, steps_per_epoch=len(x) // 32, epochs=10)
+    ```
+
+    The mapping, argument by argument:
+    - the tensors list: `from_tensor_slices(tuple(tensors))` with `enqueue_many=True` (each
+      row is an example); with `enqueue_many=False` the tensors are one example from a
+      reader, so the reader's dataset (`TFRecordDataset(files).map(parse)`) is the source.
+    - repetition: the queue runner enqueues its input forever (producers: `num_epochs`
+      times), so `.repeat()` (`.repeat(num_epochs)`), before the shuffle as in the queue.
+    - `capacity` / `min_after_dequeue`: a `RandomShuffleQueue` holds up to `capacity`
+      examples and dequeues only above `min_after_dequeue`; tf.data's shuffle buffer is kept
+      full, so `shuffle(capacity)` mixes at least as well (`min_after_dequeue` only set how
+      long the queue filled before the first batch).
+    - `batch_size`: `.batch(batch_size, drop_remainder=not allow_smaller_final_batch)`.
+    - `num_threads`: `num_parallel_calls` of the `map` that parses, and `.prefetch()`.
+    - `seed`: `shuffle(..., seed=seed)`.
+    - `string_input_producer(files, num_epochs, shuffle)` + `TFRecordReader().read(queue)`
+      + `parse_single_example`: `TFRecordDataset(files)` (files shuffled:
+      `from_tensor_slices(files).shuffle(len(files)).interleave(tf.data.TFRecordDataset)`),
+      `.map(lambda r: tf.io.parse_single_example(r, features))`, `.repeat(num_epochs)`.
+    - `start_queue_runners`, `Coordinator.request_stop()` / `join()`: deleted.
+
+    ## Fix safety
+    No fix: the tf.data pipeline is not the same object (tensors become a dataset, so the
+    code that used the tensors changes with it: `Input(tensor=...)` and `sess.run` become a
+    model on `Input(shape=...)` fitted on the dataset), and the shuffle order differs from
+    the queue's. The mapping above is what to write.
+
+    ## Versions
+    Queue runners: TF 0.x to 1.15 in `tf.train`; `tf.compat.v1.train`, graph mode only, on
+    TF 2; no Keras 3 model can take their tensors (TF 2.16+). Reported for TF 2 targets and
+    an unknown one (the newest TF).
+    """
+
+    code = "TFC411"
+    name = "queue-runner-input"
+    message = ("`{name}` is a queue-runner input: gone from TF 2's API, graph mode only "
+               "through tf.compat.v1{keras3}")
+    help = "use tf.data: {mapping}"
+    tokens = tuple(sorted({name.rsplit(".", 1)[-1] for name in _MAPPING}))
+
+    VALID = [
+        Valid("import tensorflow as tf\nxb, yb = tf.train.batch([x, y], 32)", target_tf="1.15"),
+        # Keras 2 on TF 2.x runs graph-mode compat.v1 code.
+        Valid("import tensorflow as tf\nxb, yb = tf.compat.v1.train.batch([x, y], 32)",
+              target_tf="2.10"),
+        Valid("import tensorflow.compat.v1 as tf\nxb, yb = tf.train.batch([x, y], 32)",
+              target_tf="2.16", keras_target="tf_keras"),
+        # Not tf.train's.
+        "import tensorflow as tf\nds = tf.data.Dataset.range(8).batch(2)",
+    ]
+    INVALID = [
+        Invalid(
+            """
+            import tensorflow as tf
+            xb, yb = tf.train.shuffle_batch([x, y], 32, 2000, 1000, enqueue_many=True)
+            """,
+            at=(2, 10), target_tf="2.0"),
+        Invalid(
+            """
+            import tensorflow as tf
+            queue = tf.train.string_input_producer(["a.tfrecord"])
+            """,
+            at=(2, 9), target_tf="2.16"),
+        Invalid(
+            """
+            import tensorflow as tf
+            _, record = tf.TFRecordReader().read(queue)
+            """,
+            at=(2, 13)),
+        # compat.v1 spellings, Keras 3 target.
+        Invalid(
+            """
+            import tensorflow as tf
+            threads = tf.compat.v1.train.start_queue_runners(sess=sess, coord=coord)
+            """,
+            at=(2, 11), target_tf="2.16"),
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf
+            xb = tf.train.batch([x], 8)
+            """,
+            at=(2, 6), target_tf="2.16"),
+    ]
+
+    def visit_Attribute(self, node):
+        name = self.qualified_name(node)
+        if name not in _MAPPING:
+            return
+        if self.target_tf is not None and self.target_at_least("queue_runner_inputs"):
+            return  # TF 1: tf.train has them
+        spelled = self.qualified_name(node, canonical=False) or ""
+        keras3 = self.keras_target != "tf_keras" and (
+            self.target_tf is None or self.target_at_least("tf_keras_is_keras3"))
+        if "compat.v1" in spelled and not keras3:
+            return  # graph-mode TF 2 code with Keras 2 can still run them
+        self.report(node, name=self.code_for(node), mapping=_MAPPING[name],
+                    keras3=", and Keras 3 cannot take its tensors" if keras3 else "")
