@@ -53,6 +53,14 @@ def execution_mode(rule):
     return GRAPH if graph_only and not on else None
 
 
+def turns_eager_off(rule):
+    """Whether the module turns eager execution off (`disable_eager_execution()`,
+    `disable_v2_behavior()`) and never on: the only proof that TF 2 runs its graph-only APIs
+    (a Session alone does not make `tf.compat.v1.train.shuffle_batch` run)."""
+    on, off, _ = _cached(rule, _mode_evidence)
+    return off and not on
+
+
 def _mode_evidence(rule):
     on = off = graph_only = False
     for call in patterns.all_nodes(rule.context.module, (cst.Call,)):

@@ -1,3 +1,4 @@
+from tfcompat.lint import provenance
 from tfcompat.lint.rule import Invalid, Rule, Valid
 
 # Queue-runner inputs (canonical names) and the tf.data spelling of each.
@@ -45,8 +46,8 @@ class QueueRunnerInput(Rule):
     `_join` / `maybe_` forms), `string_input_producer` and the other producers, the readers
     (`tf.TFRecordReader`, `TextLineReader`, `FixedLengthRecordReader`, `WholeFileReader`),
     `start_queue_runners`, `QueueRunner`. Spelled `tf.train.*` for TF 2 targets; spelled
-    through `tf.compat.v1` when the target's Keras is Keras 3 (TF 2.16+, keras-target not
-    `tf_keras`).
+    through `tf.compat.v1` too, unless the module turns eager execution off and the target's
+    Keras is Keras 2 (TF 2.0-2.15, or keras-target `tf_keras`).
 
     ## Why is this bad?
     TF 2 removed them from its API (`AttributeError: module 'tensorflow._api.v2.train' has no
@@ -113,11 +114,21 @@ class QueueRunnerInput(Rule):
 
     VALID = [
         Valid("import tensorflow as tf\nxb, yb = tf.train.batch([x, y], 32)", target_tf="1.15"),
-        # Keras 2 on TF 2.x runs graph-mode compat.v1 code.
-        Valid("import tensorflow as tf\nxb, yb = tf.compat.v1.train.batch([x, y], 32)",
-              target_tf="2.10"),
-        Valid("import tensorflow.compat.v1 as tf\nxb, yb = tf.train.batch([x, y], 32)",
-              target_tf="2.16", keras_target="tf_keras"),
+        # Keras 2 on TF 2.x runs compat.v1 code in graph mode.
+        Valid(
+            """
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            xb, yb = tf.compat.v1.train.batch([x, y], 32)
+            """,
+            target_tf="2.10"),
+        Valid(
+            """
+            import tensorflow.compat.v1 as tf
+            tf.disable_v2_behavior()
+            xb, yb = tf.train.batch([x, y], 32)
+            """,
+            target_tf="2.16", keras_target="tf_keras"),
         # Not tf.train's.
         "import tensorflow as tf\nds = tf.data.Dataset.range(8).batch(2)",
     ]
@@ -140,6 +151,13 @@ class QueueRunnerInput(Rule):
             _, record = tf.TFRecordReader().read(queue)
             """,
             at=(2, 13)),
+        # compat.v1 spellings in eager code: the queue ops raise.
+        Invalid(
+            """
+            import tensorflow as tf
+            xb, yb = tf.compat.v1.train.batch([x, y], 32)
+            """,
+            at=(2, 10), target_tf="2.10"),
         # compat.v1 spellings, Keras 3 target.
         Invalid(
             """
@@ -164,7 +182,7 @@ class QueueRunnerInput(Rule):
         spelled = self.qualified_name(node, canonical=False) or ""
         keras3 = self.keras_target != "tf_keras" and (
             self.target_tf is None or self.target_at_least("tf_keras_is_keras3"))
-        if "compat.v1" in spelled and not keras3:
+        if "compat.v1" in spelled and not keras3 and provenance.turns_eager_off(self):
             return  # graph-mode TF 2 code with Keras 2 can still run them
         self.report(node, name=self.code_for(node), mapping=_MAPPING[name],
                     keras3=", and Keras 3 cannot take its tensors" if keras3 else "")
