@@ -1,3 +1,6 @@
+import libcst as cst
+
+from tfcompat.lint import patterns
 from tfcompat.lint.rule import SAFE, Invalid, Rule, Run, Valid
 
 # TF 1 names the TF 2 API dropped; each is under tf.compat.v1 from TF 1.13 on.
@@ -12,6 +15,21 @@ _TF1_ONLY = frozenset("tensorflow." + n for n in (
 # The Keras session functions tf.keras dropped in TF 2 (kept in tf.compat.v1.keras until
 # Keras 3), and the same names in standalone Keras, whose sessions are its own.
 _KERAS_SESSION = ("get_session", "set_session")
+# What a Keras 3 program does instead of what the session was for, by what the code around
+# it calls (canonical names), first match wins.
+_KERAS3_INSTEAD = (
+    (("tensorflow.train.start_queue_runners", "tensorflow.train.shuffle_batch",
+      "tensorflow.train.batch", "tensorflow.train.string_input_producer"),
+     "the session runs queue runners: build the tf.data pipeline TFC411 spells and pass it to "
+     "fit"),
+    (("tensorflow.global_variables_initializer", "tensorflow.local_variables_initializer",
+      "tensorflow.initialize_all_variables", "tensorflow.variables_initializer",
+      "tensorflow.tables_initializer"),
+     "the session initializes variables: delete it, Keras 3 and eager TF create them "
+     "initialized"),
+)
+_KERAS3_RUN = ("`sess.run(t)` of a tensor becomes the eager value `t` (`t.numpy()`); a "
+               "tf.data iterator's batches: pass the dataset to fit")
 
 
 class SessionApiInTf2(Rule):
@@ -50,7 +68,10 @@ class SessionApiInTf2(Rule):
     mode: code that runs sessions on TF 2 also needs
     `tf.compat.v1.disable_eager_execution()`, or an eager rewrite (the message says so).
     tf.keras's `get_session` becomes `tf.compat.v1.keras.backend.get_session` for targets
-    below 2.16; standalone Keras's, and any in a Keras 3 target, are reported only.
+    below 2.16; standalone Keras's, and any in a Keras 3 target (the
+    `tf.compat.v1.keras.backend` spelling too), are reported only, with what to do instead
+    by what the code around it does: queue runners -> tf.data (TFC411), variable
+    initialization -> nothing, `sess.run(tensor)` -> the eager value.
 
     ## Versions
     Removed from the API in TF 2.0; `tf.compat.v1` TF 1.13+. Rewrite run by
@@ -165,6 +186,13 @@ class SessionApiInTf2(Rule):
             sess = K.get_session()
             """,
             at=(2, 8), target_tf="2.16"),
+        # TF 2.0-2.15's compat.v1 spelling is gone with Keras 3 too.
+        Invalid(
+            """
+            import tensorflow as tf
+            sess = tf.compat.v1.keras.backend.get_session()
+            """,
+            at=(2, 8), target_tf="2.16"),
         # Unknown target: reported; no version-gated fix.
         Invalid(
             """
@@ -188,12 +216,17 @@ class SessionApiInTf2(Rule):
         namespace, _, function = name.rpartition(".backend.")
         if function in _KERAS_SESSION and namespace in ("keras", "tensorflow.keras", "tf_keras"):
             self._keras_session(node, namespace, function)
+        elif (function in _KERAS_SESSION and namespace == "tensorflow.compat.v1.keras"
+              and self.target_at_least("tf_keras_is_keras3")):
+            # TF 2.0-2.15's spelling (this rule's own fix there): gone with Keras 3.
+            self._keras_session(node, namespace, function)
 
     def _keras_session(self, node, namespace, function):
-        old = "K.%s" % function
+        old = "K.%s" % function if namespace != "tensorflow.compat.v1.keras" \
+            else "tf.compat.v1.keras.backend.%s" % function
         if self.target_at_least("tf_keras_is_keras3"):
             self.report(node, "`%s` does not exist in Keras 3 (TF 2.16+), which has no "
-                        "sessions" % old, help="feed a tf.data Dataset to fit instead")
+                        "sessions" % old, help=self._keras3_instead())
         elif namespace == "tensorflow.keras":
             new = "tensorflow.compat.v1.keras.backend." + function
             text, edits = self.require(new)
@@ -204,3 +237,13 @@ class SessionApiInTf2(Rule):
             self.report(node, "`%s` of standalone Keras is gone from Keras 2.4+ (TF 2)" % old,
                         help="use tf.keras and tf.compat.v1.keras.backend.%s (TF 2.0-2.15, "
                         "graph mode)" % function)
+
+    def _keras3_instead(self):
+        """What to do instead of the session, from what the enclosing function (or the
+        module) calls."""
+        scope = patterns.enclosing_function(self.context.ancestors) or self.context.module
+        called = {self.qualified_name(c.func) for c in patterns.all_nodes(scope, (cst.Call,))}
+        for names, advice in _KERAS3_INSTEAD:
+            if called.intersection(names):
+                return advice
+        return _KERAS3_RUN
