@@ -21,6 +21,7 @@ Needs Python 3.9+ with libcst (for tfcompat lint) and built tox cells (default: 
 checkout, else of the main checkout). Runs are cached under ~/.cache/tfcompat-bench/migration
 by cell, script text after the variant's tools, harness, and tfcompat's runtime half where the
 text imports it: a rerun after a rule change runs only the scripts whose fixed text changed.
+Failures of the cell's environment (a missing package) are not cached: they rerun.
 Writes bench/results/migration.md and migration.json.
 """
 import argparse
@@ -274,6 +275,8 @@ class Bench(object):
                 tail = [line.strip() for line in f if line.strip()][-1:]
             result = {"status": "error", "error": (tail or ["(no output)"])[0][:400],
                       "error_type": "crash", "where": ""}
+        if result["status"] != "ok" and cause_of(result)[0] == HARNESS_KIND:
+            return result  # the cell lacks a package: not cached, a rebuilt cell reruns it
         with open(cached, "w") as f:
             json.dump(result, f)
         return result
