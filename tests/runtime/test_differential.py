@@ -247,3 +247,62 @@ def test_datasets_on_each_path_give_keras_numbers(path):
         _as_list(theirs.evaluate(xv, yv, batch_size=BATCH, verbose=0)), RTOL, ATOL)
     np.testing.assert_allclose(tfcompat.predict(ours, _dataset(xv, yv, False)),
                                theirs.predict(xv, batch_size=BATCH), RTOL, ATOL)
+
+
+def _two_in_two_out(k):
+    a = k.layers.Input(shape=(3,), name="a")
+    b = k.layers.Input(shape=(2,), name="b")
+    merged = k.layers.concatenate([a, b])
+    return k.models.Model([a, b], [k.layers.Dense(1, name="out_a")(merged),
+                                   k.layers.Dense(1, name="out_b")(merged)])
+
+
+def _structured(x, xb, y, keyed, repeat=True):
+    cls = tfshim.dataset_class()
+    if keyed:
+        inputs = {"a": x, "b": xb}
+        targets = {"out_a": y, "out_b": -y}
+    else:
+        inputs, targets = (x, xb), (y, -y)
+    ds = cls.from_tensor_slices((inputs, targets))
+    return (ds.repeat() if repeat else ds).batch(BATCH)
+
+
+@pytest.mark.parametrize("keyed", [False, True], ids=["tuples", "dicts"])
+@pytest.mark.parametrize("path", RUNTIME.available_paths)
+def test_multi_input_output_datasets_callbacks_and_checkpoints(path, keyed, tmp_path):
+    """History keys named after the user's outputs, callbacks given the user's model (its
+    predict and get_layer work), ModelCheckpoint weights that load into the user's model;
+    a path that cannot carry the data refuses it and the chooser takes another."""
+    k, ours, theirs = _twins(_two_in_two_out, loss="mse",
+                             metrics={"out_a": ["mae"], "out_b": ["mae"]})
+    x, y = _data()
+    xb = x[:, :2] * 2
+    seen = []
+
+    class Uses(k.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            out = self.model.predict([x[:4], xb[:4]])
+            seen.append((self.model is ours, self.model.get_layer("out_a").name,
+                         out[0].shape, sorted(logs or {})))
+
+    weights = str(tmp_path / "w.weights.h5")  # the ending Keras 3 requires
+    fit = dict(steps_per_epoch=N // BATCH, epochs=2, verbose=0, validation_steps=2,
+               validation_data=_structured(x[:32], xb[:32], y[:32], keyed),
+               callbacks=[Uses(), k.callbacks.ModelCheckpoint(weights, save_weights_only=True)])
+    if path.startswith("DATASET_") and not RUNTIME.has("fit_dataset_nested"):
+        with pytest.raises(tfcompat.UnsupportedPathError, match="cannot run this"):
+            tfcompat.fit(ours, _structured(x, xb, y, keyed), path=path, **fit)
+        path = None  # the chooser takes a path that can
+    mine = tfcompat.fit(ours, _structured(x, xb, y, keyed), path=path, **fit)
+    keras = theirs.fit([x, xb], [y, -y], batch_size=BATCH, epochs=2, shuffle=False, verbose=0,
+                       validation_data=([x[:32], xb[:32]], [y[:32], -y[:32]]))
+    _same_history(mine, keras)
+    _same_weights(ours, theirs)
+    assert seen == [(True, "out_a", (4, 1), sorted(keras.history))] * 2
+    loaded = _two_in_two_out(k)
+    loaded.load_weights(weights)
+    _same_weights(loaded, theirs)
+    np.testing.assert_allclose(
+        tfcompat.evaluate(ours, _structured(x, xb, y, keyed, repeat=False), steps=N // BATCH),
+        _as_list(theirs.evaluate([x, xb], [y, -y], batch_size=BATCH, verbose=0)), RTOL, ATOL)

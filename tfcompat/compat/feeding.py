@@ -10,7 +10,7 @@ import numpy as np
 from tfcompat.compat import keras_calls, paths, tfshim
 from tfcompat.compat.arrays import ArraySource, checked_arrays, leaves, samples, source_of
 from tfcompat.compat.batches import NumpyBatches
-from tfcompat.compat.conform import cast_for, conform_plan
+from tfcompat.compat.conform import by_position, cast_for, conform_plan
 from tfcompat.compat.errors import DataError, UnsupportedPathError
 from tfcompat.compat.keras_calls import ARRAYS
 from tfcompat.compat.runtime import detect
@@ -35,16 +35,18 @@ class Feed(object):
         """How batches must change to suit ``model`` (see conform_plan)."""
         return conform_plan(model, self.spec)
 
-    def dataset(self, model, tensor_gather_max=0):
+    def dataset(self, model, tensor_gather_max=0, positional=False):
         """The dataset to train ``model`` on, built in the current graph, its batches conformed
         to the model (see conform_plan). Where the epoch length is known, batches
         cycle forever and every path stops epochs by count, alike. from_arrays data up to
-        ``tensor_gather_max`` bytes is gathered from tensors (see ArraySource.dataset)."""
+        ``tensor_gather_max`` bytes is gathered from tensors (see ArraySource.dataset).
+        ``positional``: dicts keyed by input / output names become tuples in the model's
+        order (see by_position)."""
         if self.source is not None:  # conformed by the gather: no extra map per batch
             return self.source.dataset(repeat=True, plans=self.plans(model),
                                        tensor_gather_max=tensor_gather_max)
-        return cast_for(
-            model, self._dataset.repeat() if self.steps is not None else self._dataset)
+        dataset = self._dataset.repeat() if self.steps is not None else self._dataset
+        return cast_for(model, by_position(model, dataset) if positional else dataset)
 
 
 def _check_steps(steps, name):

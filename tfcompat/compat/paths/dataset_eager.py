@@ -1,6 +1,6 @@
 """DATASET_EAGER: ``model.fit(dataset)`` while executing eagerly (TF 2, Keras 3, tf_keras)."""
 from tfcompat import versions
-from tfcompat.compat import keras_calls
+from tfcompat.compat import keras_calls, tfshim
 from tfcompat.compat.paths.feeder import Feeder, keras_fit_options, need
 
 # Eager Keras 2 from this TF on gathers from_arrays batches by tf.gather from tensors of the
@@ -41,11 +41,24 @@ class DatasetEager(Feeder):
         return feed.dataset(model, tensor_gather_max=(TENSOR_GATHER_MAX
                                                       if gathers_in_tensors(runtime) else 0))
 
+    def refuses_data(self, runtime, model, feed, options):
+        return refuses_nested(runtime, feed)
+
     def fit(self, runtime, model, train, val, options):
         return fit_datasets(self, runtime, model, train, val, options)
 
     def evaluate(self, runtime, model, data):
         return evaluate_dataset(self, runtime, model, data)
+
+
+def refuses_nested(runtime, feed):
+    """Why Keras' fit cannot take ``feed``'s several inputs or targets here, or None."""
+    if (any(tfshim.is_sequence(side) for side in feed.spec[:2])
+            and not runtime.has("fit_dataset_nested")):
+        return ("takes several inputs or targets only from %s; this is %s"
+                % (versions.requirement("fit_dataset_nested", runtime.keras_flavor),
+                   runtime.describe()))
+    return None
 
 
 def fit_datasets(feeder, runtime, model, train, val, options):

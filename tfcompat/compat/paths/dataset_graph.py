@@ -1,6 +1,6 @@
 """DATASET_GRAPH: tf.keras ``fit(dataset, steps_per_epoch=...)`` in graph mode, TF >= 1.9."""
 from tfcompat import versions
-from tfcompat.compat.paths.dataset_eager import evaluate_dataset, fit_datasets
+from tfcompat.compat.paths.dataset_eager import evaluate_dataset, fit_datasets, refuses_nested
 from tfcompat.compat.paths.feeder import GraphFeeder, need
 
 
@@ -18,6 +18,9 @@ class DatasetGraph(GraphFeeder):
 
     def finds_epoch_end(self, runtime):
         return runtime.has("fit_dataset_without_steps")
+
+    def refuses_data(self, runtime, model, feed, options):
+        return refuses_nested(runtime, feed)
 
     def fit(self, runtime, model, train, val, options):
         with self.in_model_graph(runtime, model):

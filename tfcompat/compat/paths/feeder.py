@@ -115,6 +115,18 @@ def batch_mean(results, sizes):
             for i in range(len(results[0]))]
 
 
+def keras_batch(batch):
+    """A NumPy batch ((x, y) or (x, y, w)) as Keras 2's *_on_batch and fit_generator take it:
+    several inputs or targets as a list (Keras 2 reads a tuple there as one array)."""
+    return tuple(list(side) if isinstance(side, tuple) else side for side in batch)
+
+
+def keras_batches(batches):
+    """A generator of ``batches`` (an iterator of NumPy batches) as keras_batch gives them."""
+    for batch in batches:
+        yield keras_batch(batch)
+
+
 def evaluate_batches(model, batches, steps):
     """The user's model's test_on_batch over ``steps`` NumPy batches ((x, y) or (x, y, w)),
     averaged by batch size (see batch_mean). Metric state left by training is reset first
@@ -123,7 +135,7 @@ def evaluate_batches(model, batches, steps):
         model.reset_metrics()
     results, sizes = [], []
     for _ in range(steps):
-        batch = next(batches)
+        batch = keras_batch(next(batches))
         results.append(as_list(model.test_on_batch(*batch)))
         sizes.append(len(tfshim.flatten(batch[0])[0]) if not isinstance(batch[0], dict)
                      else len(next(iter(batch[0].values()))))

@@ -4,6 +4,7 @@ from tfcompat.compat.batches import NumpyBatches
 from tfcompat.compat.paths.feeder import (
     GraphFeeder,
     evaluate_batches,
+    keras_batches,
     keras_fit_options,
     need,
     validation_callback,
@@ -31,7 +32,7 @@ class SessionGenerator(GraphFeeder):
             workers = {"workers": 0} if runtime.has("generator_workers_zero") else {}
             kwargs = keras_fit_options(options, without=("callbacks", "validation_freq"))
             kwargs.update(workers)
-            return model.fit_generator(_batches(model, train, session).generator(),
+            return model.fit_generator(keras_batches(_batches(model, train, session)),
                                        steps_per_epoch=train.steps, callbacks=callbacks,
                                        **kwargs)
 

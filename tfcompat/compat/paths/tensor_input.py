@@ -8,6 +8,7 @@ import weakref
 
 from tfcompat.compat import tfshim
 from tfcompat.compat.batches import NumpyBatches
+from tfcompat.compat.conform import names_match
 from tfcompat.compat.errors import DataError
 from tfcompat.compat.paths.feeder import (
     GraphFeeder,
@@ -37,8 +38,8 @@ class TensorInput(GraphFeeder):
                     "shape); this one builds on its first batch")
         if len(feed.spec) != 2:
             return "takes (x, y) batches, without sample weights"
-        if isinstance(feed.spec[0], dict) or isinstance(feed.spec[1], dict):
-            return "takes inputs and targets as arrays or lists, not dicts"
+        if feed.source is None and names_match(model, feed.spec) is not None:
+            return names_match(model, feed.spec)
         if options.get("class_weight") is not None:
             return "cannot weight classes of target tensors"
         return None
@@ -54,9 +55,12 @@ class TensorInput(GraphFeeder):
                     lambda: evaluate_batches(model, batches, val.steps),
                     options.get("validation_freq"))] + callbacks
             callbacks = _as_users_model(keras, model, wired, callbacks)
-            return wired.fit(steps_per_epoch=train.steps, callbacks=callbacks,
-                             **keras_fit_options(options, without=("callbacks",
-                                                                   "validation_freq")))
+            history = wired.fit(steps_per_epoch=train.steps, callbacks=callbacks,
+                                **keras_fit_options(options, without=("callbacks",
+                                                                      "validation_freq")))
+            history.set_model(model)  # as Keras' fit leaves them: model.history.model is model
+            model.history = history
+            return history
 
     def evaluate(self, runtime, model, data):
         # The user's model on the batches: Keras' own numbers, weighted by batch size.
@@ -114,7 +118,7 @@ def _tensors(model, feed, session):
     if feed.source is not None:
         xs, ys = feed.source.batch_op(feed.plans(model), session, VARIABLE_GATHER_MAX)
     else:
-        iterator = tfshim.initializable_iterator(feed.dataset(model))
+        iterator = tfshim.initializable_iterator(feed.dataset(model, positional=True))
         session.run(iterator.initializer)
         x, y = iterator.get_next()
         xs, ys = tfshim.flatten(x), tfshim.flatten(y)
@@ -132,7 +136,12 @@ def _rewire(keras, model, tensors):
     xs, ys = tensors
     inputs = [keras.layers.Input(tensor=t) for t in xs]
     outputs = model(inputs if len(inputs) > 1 else inputs[0])
-    wired = keras.models.Model(inputs, outputs)
+    outputs = outputs if isinstance(outputs, list) else [outputs]
+    # Named as the user's outputs: Keras names history keys, metrics and per-output losses
+    # after the output layers (else all would be the nested model's name).
+    outputs = [keras.layers.Activation("linear", name=name)(out)
+               for name, out in zip(model.output_names, outputs)]
+    wired = keras.models.Model(inputs, outputs if len(outputs) > 1 else outputs[0])
     # Keras 2.3 / tf.keras keep compile(metrics=) in _compile_metrics; older Keras in metrics.
     metrics = getattr(model, "_compile_metrics", None)
     if metrics is None:
