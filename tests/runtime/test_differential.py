@@ -306,3 +306,31 @@ def test_multi_input_output_datasets_callbacks_and_checkpoints(path, keyed, tmp_
     np.testing.assert_allclose(
         tfcompat.evaluate(ours, _structured(x, xb, y, keyed, repeat=False), steps=N // BATCH),
         _as_list(theirs.evaluate([x, xb], [y, -y], batch_size=BATCH, verbose=0)), RTOL, ATOL)
+
+
+def _shown(text):
+    """The metric names each epoch's progress ends with, e.g. [['loss', 'val_loss'], ...]."""
+    import re
+
+    lines = [line for line in re.split(r"[\r\n]+", text) if " loss: " in line]
+    ends = [line for line in lines if "/" not in line.split(" - ")[0] or "ETA" not in line]
+    return [sorted(set(re.findall(r"(\w+): [-\d.e+]+", line))) for line in ends[-2:]]
+
+
+@pytest.mark.parametrize("verbose", [1, 2])
+@pytest.mark.parametrize("path", RUNTIME.available_paths)
+def test_progress_shows_what_keras_shows(path, verbose, capsys):
+    k, ours, theirs = _twins(_regression, loss="mse", metrics=["mae"])
+    x, y = _data()
+    xv, yv = _data(32, seed=1)
+    capsys.readouterr()
+    theirs.fit(x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=verbose,
+               validation_data=(xv, yv))
+    keras = capsys.readouterr().out
+    tfcompat.fit(ours, _dataset(x, y, True), steps_per_epoch=N // BATCH, epochs=2,
+                 validation_data=_dataset(xv, yv, True), validation_steps=2, verbose=verbose,
+                 path=path)
+    mine = capsys.readouterr().out
+    assert mine.count("Epoch 2/2") == keras.count("Epoch 2/2") == 1
+    assert _shown(mine) == _shown(keras) != []
+    assert "val_loss" in _shown(mine)[-1]

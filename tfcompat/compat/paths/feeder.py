@@ -165,6 +165,40 @@ def validation_callback(keras, names, evaluate, freq=None):
     return EpochEndValidation()
 
 
+def validation_callbacks(keras, model, evaluate, options):
+    """The callbacks a graph path puts before the user's to validate at each epoch's end (see
+    validation_callback), and the fit options to hand Keras with them. Keras prints progress
+    from a logger placed before the user's callbacks (Keras 2) that lists only the metrics
+    Keras itself validates: Keras is asked for verbose=0 and a logger of Keras' own class
+    comes after the validation, listing val_<name> too."""
+    names = lambda: model.metrics_names  # noqa: E731 (read when compiled)
+    callbacks = [validation_callback(keras, names, evaluate, options.get("validation_freq"))]
+    verbose = options.get("verbose")
+    verbose = 1 if verbose in (None, "auto") else verbose
+    if verbose:
+        callbacks.append(_validated_progress(keras, model, names, verbose))
+    return callbacks, dict(options, verbose=0)
+
+
+def _validated_progress(keras, model, names, verbose):
+    class ValidatedProgress(keras.callbacks.ProgbarLogger):
+        def set_params(self, params):
+            params = dict(params, verbose=verbose, do_validation=True)
+            metrics = list(params.get("metrics") or names())
+            params["metrics"] = metrics + ["val_" + n for n in names()
+                                           if "val_" + n not in metrics]
+            super(ValidatedProgress, self).set_params(params)
+
+    # Shown as logged, not averaged again, as Keras' own logger does: Keras 2.1-2.2 its
+    # stateful metric layers, Keras 2.3 every metric (tf.keras sets them itself).
+    stateful = getattr(model, "stateful_metric_names", None)
+    try:
+        return ValidatedProgress(count_mode="steps", stateful_metrics=(
+            stateful if stateful is not None else model.metrics_names[1:]))
+    except TypeError:  # Keras 2.0: no stateful metrics
+        return ValidatedProgress(count_mode="steps")
+
+
 def keras_fit_options(options, without=()):
     """``options`` as keywords for a Keras fit call: Keras' defaults left to Keras."""
     return dict((k, v) for k, v in options.items() if v is not None and k not in without)

@@ -7,7 +7,7 @@ from tfcompat.compat.paths.feeder import (
     keras_batches,
     keras_fit_options,
     need,
-    validation_callback,
+    validation_callbacks,
 )
 
 
@@ -23,10 +23,9 @@ class SessionGenerator(GraphFeeder):
             callbacks = options["callbacks"]
             if val is not None:
                 batches = _batches(model, val, session)
-                callbacks = [validation_callback(
-                    keras, lambda: model.metrics_names,
-                    lambda: evaluate_batches(model, batches, val.steps),
-                    options.get("validation_freq"))] + callbacks
+                validation, options = validation_callbacks(
+                    keras, model, lambda: evaluate_batches(model, batches, val.steps), options)
+                callbacks = validation + callbacks
             # workers=0 runs the generator on the main thread where Keras has it; older Keras
             # pulls it from a thread, which the session-bound, locked batches make safe.
             workers = {"workers": 0} if runtime.has("generator_workers_zero") else {}

@@ -15,7 +15,7 @@ from tfcompat.compat.paths.feeder import (
     evaluate_batches,
     keras_fit_options,
     need,
-    validation_callback,
+    validation_callbacks,
 )
 
 # from_arrays data up to this many bytes is loaded once into variables in the Keras session and
@@ -50,10 +50,9 @@ class TensorInput(GraphFeeder):
             callbacks = options["callbacks"]
             if val is not None:
                 batches = NumpyBatches(val.dataset(model), session)
-                callbacks = [validation_callback(
-                    keras, lambda: model.metrics_names,
-                    lambda: evaluate_batches(model, batches, val.steps),
-                    options.get("validation_freq"))] + callbacks
+                validation, options = validation_callbacks(
+                    keras, model, lambda: evaluate_batches(model, batches, val.steps), options)
+                callbacks = validation + callbacks
             callbacks = _as_users_model(keras, model, wired, callbacks)
             history = wired.fit(steps_per_epoch=train.steps, callbacks=callbacks,
                                 **keras_fit_options(options, without=("callbacks",
