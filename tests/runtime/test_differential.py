@@ -334,3 +334,42 @@ def test_progress_shows_what_keras_shows(path, verbose, capsys):
     assert mine.count("Epoch 2/2") == keras.count("Epoch 2/2") == 1
     assert _shown(mine) == _shown(keras) != []
     assert "val_loss" in _shown(mine)[-1]
+
+
+def _weighted(x, y, w, repeat):
+    cls = tfshim.dataset_class()
+    ds = cls.from_tensor_slices((x, y, w))
+    return (ds.repeat() if repeat else ds).batch(BATCH)
+
+
+@pytest.mark.parametrize("path", RUNTIME.available_paths)
+def test_sample_weights_short_last_batch_and_no_metric_state_carried(path):
+    """(x, y, w) datasets; evaluate over a short last batch weighs batches by size; the
+    accuracy Keras 2.3 and tf.keras 1.15 keep across batches is not carried from training
+    into evaluation (the same data evaluated twice gives Keras' number twice)."""
+    k, ours, theirs = _twins(_classifier, loss="sparse_categorical_crossentropy",
+                             metrics=["accuracy"])
+    x, y = _data(50, classes=True)
+    w = np.linspace(0.5, 1.5, 50).astype("float32")
+    if path == "TENSOR_INPUT":  # target tensors carry no sample weights
+        with pytest.raises(tfcompat.UnsupportedPathError, match="sample weights"):
+            tfcompat.fit(ours, _weighted(x[:N], y[:N], w[:N], True), steps_per_epoch=3,
+                         path=path)
+        path = None
+    mine = tfcompat.fit(ours, _weighted(x[:N], y[:N], w[:N], True), steps_per_epoch=N // BATCH,
+                        epochs=2, verbose=0, path=path)
+    keras = theirs.fit(x[:N], y[:N], sample_weight=w[:N], batch_size=BATCH, epochs=2,
+                       shuffle=False, verbose=0)
+    _same_history(mine, keras)
+    _same_weights(ours, theirs)
+    if (path or RUNTIME.available_paths[0]).startswith("DATASET_"):
+        # Keras' own evaluate of the dataset: TF 2.0's averages its batches per step, not
+        # per sample, unlike its evaluate of arrays; tfcompat gives what Keras gives.
+        expected = _as_list(theirs.evaluate(_weighted(x, y, w, False), steps=4, verbose=0))
+    else:
+        expected = _as_list(theirs.evaluate(x, y, sample_weight=w, batch_size=BATCH,
+                                            verbose=0))
+    for _ in range(2):
+        np.testing.assert_allclose(
+            tfcompat.evaluate(ours, _weighted(x, y, w, False), steps=4, path=path),
+            expected, RTOL, ATOL)
