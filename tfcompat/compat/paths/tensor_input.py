@@ -135,12 +135,11 @@ def _rewire(keras, model, tensors):
     xs, ys = tensors
     inputs = [keras.layers.Input(tensor=t) for t in xs]
     outputs = model(inputs if len(inputs) > 1 else inputs[0])
-    outputs = outputs if isinstance(outputs, list) else [outputs]
-    # Named as the user's outputs: Keras names history keys, metrics and per-output losses
-    # after the output layers (else all would be the nested model's name).
-    outputs = [keras.layers.Activation("linear", name=name)(out)
-               for name, out in zip(model.output_names, outputs)]
-    wired = keras.models.Model(inputs, outputs if len(outputs) > 1 else outputs[0])
+    wired = keras.models.Model(inputs, outputs)
+    # Keras names history keys, metrics and per-output losses after the output layers, here
+    # all the nested model: compile reads the user's names instead. (A layer renaming the
+    # outputs would hide the softmax whose logits Keras' crossentropy reads.)
+    wired.output_names = list(model.output_names)
     # Keras 2.3 / tf.keras keep compile(metrics=) in _compile_metrics; older Keras in metrics.
     metrics = getattr(model, "_compile_metrics", None)
     if metrics is None:
