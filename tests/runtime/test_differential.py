@@ -413,3 +413,68 @@ def test_uint8_images_learn_as_with_keras(path):
                          epochs=1, verbose=0, path=path)
     _same_history(again, theirs.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False,
                                     verbose=0), *tol)
+
+
+# Models that build on their first batch --------------------------------------------------
+
+def _lazy(k, kind):
+    """A model without known inputs until its first batch: a Sequential without an input
+    shape, or a subclassed model. Constant initial weights make twins without set_weights
+    (which a model not built yet cannot take)."""
+    def dense():
+        return k.layers.Dense(1, kernel_initializer="ones", bias_initializer="zeros",
+                              name="out")
+
+    if kind == "sequential":
+        return k.models.Sequential([dense()])
+
+    class Linear(k.models.Model):
+        def __init__(self):
+            super(Linear, self).__init__()
+            self.out = dense()
+
+        def call(self, inputs):
+            return self.out(inputs)
+
+    return Linear()
+
+
+@pytest.mark.parametrize("kind", ["sequential", "subclassed"])
+@pytest.mark.parametrize("path", RUNTIME.available_paths)
+def test_models_built_on_the_first_batch(path, kind):
+    """Built on the first batch on every path that can build it; a path that cannot says
+    so and the chooser takes another. Where Keras itself cannot make or train the model,
+    tfcompat refuses it too."""
+    k = fresh(FLAVOR)
+    x, y = _data()
+    xv, yv = _data(32, seed=1)
+    try:
+        _lazy(k, kind)
+    except (TypeError, ValueError) as exc:  # e.g. Keras 2.0: no subclassing, no lazy input
+        pytest.skip("this Keras cannot make the model: %s" % exc)
+    try:
+        theirs = _lazy(k, kind)
+        theirs.compile(k.optimizers.SGD(0.05), "mse")
+        keras = theirs.fit(x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0,
+                           validation_data=(xv, yv))
+    except (TypeError, ValueError, NotImplementedError) as exc:  # this Keras cannot
+        ours = _lazy(k, kind)
+        ours.compile(k.optimizers.SGD(0.05), "mse")
+        with pytest.raises(type(exc)):
+            tfcompat.fit(ours, _dataset(x, y, True), steps_per_epoch=N // BATCH, path=path)
+        return
+    ours = _lazy(k, kind)
+    ours.compile(k.optimizers.SGD(0.05), "mse")
+    fit = dict(steps_per_epoch=N // BATCH, epochs=2, verbose=0, validation_steps=2,
+               validation_data=_dataset(xv, yv, True))
+    if path == "TENSOR_INPUT":
+        with pytest.raises(tfcompat.UnsupportedPathError, match="builds on its first batch"):
+            tfcompat.fit(ours, _dataset(x, y, True), path=path, **fit)
+        path = None
+    _same_history(tfcompat.fit(ours, _dataset(x, y, True), path=path, **fit), keras)
+    _same_weights(ours, theirs)
+    np.testing.assert_allclose(
+        tfcompat.evaluate(ours, _dataset(xv, yv, False), steps=2, path=path),
+        _as_list(theirs.evaluate(xv, yv, batch_size=BATCH, verbose=0)), RTOL, ATOL)
+    np.testing.assert_allclose(tfcompat.predict(ours, _dataset(xv, yv, False)),
+                               theirs.predict(xv, batch_size=BATCH), RTOL, ATOL)

@@ -1,5 +1,7 @@
 """SESSION_GENERATOR: ``get_next()`` built once in the session's graph, run by a locked
 generator bound to that graph and session (the seed's fit_generator code, made thread-safe)."""
+import itertools
+
 from tfcompat.compat.batches import NumpyBatches
 from tfcompat.compat.paths.feeder import (
     GraphFeeder,
@@ -31,13 +33,26 @@ class SessionGenerator(GraphFeeder):
             workers = {"workers": 0} if runtime.has("generator_workers_zero") else {}
             kwargs = keras_fit_options(options, without=("callbacks", "validation_freq"))
             kwargs.update(workers)
-            return model.fit_generator(keras_batches(_batches(model, train, session)),
+            return model.fit_generator(_built_on_first(model, _batches(model, train, session)),
                                        steps_per_epoch=train.steps, callbacks=callbacks,
                                        **kwargs)
 
     def evaluate(self, runtime, model, data):
         with self.in_model_graph(runtime, model) as (keras, session):
             return evaluate_batches(model, _batches(model, data, session), data.steps)
+
+
+def _built_on_first(model, batches):
+    """Keras batches of ``batches``; a model that builds on its first batch (a Sequential
+    without an input shape, a subclassed model) is built on it first, by test_on_batch, as
+    Keras' fit builds it on arrays (its fit_generator does not: 'You must compile your
+    model before using it')."""
+    batches = keras_batches(batches)
+    if getattr(model, "inputs", None):
+        return batches
+    first = next(batches)
+    model.test_on_batch(*first)  # a forward pass: no weight changes
+    return itertools.chain([first], batches)
 
 
 def _batches(model, feed, session):
