@@ -478,3 +478,39 @@ def test_models_built_on_the_first_batch(path, kind):
         _as_list(theirs.evaluate(xv, yv, batch_size=BATCH, verbose=0)), RTOL, ATOL)
     np.testing.assert_allclose(tfcompat.predict(ours, _dataset(xv, yv, False)),
                                theirs.predict(xv, batch_size=BATCH), RTOL, ATOL)
+
+
+@pytest.mark.parametrize("path", RUNTIME.available_paths)
+def test_evaluate_callbacks_on_datasets(path):
+    """evaluate(callbacks=) with a dataset: Keras' on_test_* calls where this Keras'
+    evaluate takes callbacks, else refused naming the version that has them."""
+    k, ours, theirs = _twins(_regression, loss="mse", metrics=["mae"])
+    xv, yv = _data(32, seed=1)
+
+    def recorder(events):
+        class Record(k.callbacks.Callback):
+            def on_test_begin(self, logs=None):
+                events.append(("begin", self.model is ours or self.model is theirs))
+
+            def on_test_batch_end(self, batch, logs=None):
+                events.append(("batch", batch))
+
+            def on_test_end(self, logs=None):
+                events.append(("end",))
+
+        return Record()
+
+    mine, keras = [], []
+    if not RUNTIME.has("evaluate_callbacks"):
+        with pytest.raises(TypeError):
+            theirs.evaluate(xv, yv, batch_size=BATCH, verbose=0, callbacks=[recorder(keras)])
+        with pytest.raises(UnsupportedArgumentError, match="callbacks.*needs.*>= "):
+            tfcompat.evaluate(ours, _dataset(xv, yv, False), steps=2, path=path,
+                              callbacks=[recorder(mine)])
+        return
+    np.testing.assert_allclose(
+        tfcompat.evaluate(ours, _dataset(xv, yv, False), steps=2, path=path,
+                          callbacks=[recorder(mine)]),
+        _as_list(theirs.evaluate(xv, yv, batch_size=BATCH, verbose=0,
+                                 callbacks=[recorder(keras)])), RTOL, ATOL)
+    assert mine == keras == [("begin", True), ("batch", 0), ("batch", 1), ("end",)]

@@ -249,10 +249,12 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose=None, sample_weight
         raise DataError("with a tf.data Dataset (or path=), give batches of (x, y) or "
                         "(x, y, sample_weight) in the dataset; y, batch_size and "
                         "sample_weight are not taken")
+    if callbacks is not None and not runtime.has("evaluate_callbacks"):
+        raise keras_calls.unsupported(runtime, "evaluate", "callbacks")
     feed = _feed(x if kind == "dataset" else (x, y), steps, "data", False, batch_size)
     chosen = _path_for(runtime, model, forced, feed, {})
     _check_epoch_end(feed, chosen, runtime, "steps")
-    result = chosen.evaluate(runtime, model, feed)
+    result = chosen.evaluate(runtime, model, feed, callbacks)
     return keras_calls.as_result(model, result, return_dict)
 
 

@@ -47,8 +47,8 @@ class DatasetEager(Feeder):
     def fit(self, runtime, model, train, val, options):
         return fit_datasets(self, runtime, model, train, val, options)
 
-    def evaluate(self, runtime, model, data):
-        return evaluate_dataset(self, runtime, model, data)
+    def evaluate(self, runtime, model, data, callbacks=None):
+        return evaluate_dataset(self, runtime, model, data, callbacks)
 
 
 def refuses_nested(runtime, feed):
@@ -73,5 +73,7 @@ def fit_datasets(feeder, runtime, model, train, val, options):
                             dict(steps_per_epoch=train.steps, shuffle=False, **kwargs))
 
 
-def evaluate_dataset(feeder, runtime, model, data):
-    return model.evaluate(feeder.keras_data(runtime, model, data), steps=data.steps, verbose=0)
+def evaluate_dataset(feeder, runtime, model, data, callbacks=None):
+    return keras_calls.call(runtime, model, "evaluate", (feeder.keras_data(runtime, model, data),),
+                            dict(steps=data.steps, verbose=0,
+                                 **keras_calls.given(callbacks=callbacks)))

@@ -26,6 +26,6 @@ class DatasetGraph(GraphFeeder):
         with self.in_model_graph(runtime, model):
             return fit_datasets(self, runtime, model, train, val, options)
 
-    def evaluate(self, runtime, model, data):
+    def evaluate(self, runtime, model, data, callbacks=None):
         with self.in_model_graph(runtime, model):
-            return evaluate_dataset(self, runtime, model, data)
+            return evaluate_dataset(self, runtime, model, data, callbacks)

@@ -68,8 +68,9 @@ class Feeder(object):
         initial_epoch, validation_freq), None meaning Keras' default. Keras' History."""
         raise NotImplementedError
 
-    def evaluate(self, runtime, model, data):
-        """Evaluate ``model`` on ``data`` (a Feed): Keras' result, loss first."""
+    def evaluate(self, runtime, model, data, callbacks=None):
+        """Evaluate ``model`` on ``data`` (a Feed): Keras' result, loss first. ``callbacks``
+        (only where this Keras' evaluate takes them) get Keras' on_test_* calls."""
         raise NotImplementedError
 
     def keras_data(self, runtime, model, feed):
@@ -127,19 +128,47 @@ def keras_batches(batches):
         yield keras_batch(batch)
 
 
-def evaluate_batches(model, batches, steps):
+def evaluate_batches(model, batches, steps, callbacks=None):
     """The user's model's test_on_batch over ``steps`` NumPy batches ((x, y) or (x, y, w)),
     averaged by batch size (see batch_mean). Metric state left by training is reset first
-    (Keras 2.3 and tf.keras 1.15 keep it across test_on_batch calls otherwise)."""
+    (Keras 2.3 and tf.keras 1.15 keep it across test_on_batch calls otherwise).
+    ``callbacks`` get on_test_begin, on_test_batch_begin/end (logs: the mean so far, as
+    Keras' evaluate logs it) and on_test_end, as in Keras' evaluate."""
     if hasattr(model, "reset_metrics"):
         model.reset_metrics()
+    hooks = _TestHooks(model, callbacks, steps)
     results, sizes = [], []
-    for _ in range(steps):
+    for step in range(steps):
         batch = keras_batch(next(batches))
+        size = (len(tfshim.flatten(batch[0])[0]) if not isinstance(batch[0], dict)
+                else len(next(iter(batch[0].values()))))
+        hooks.call("on_test_batch_begin", step, {"batch": step, "size": size})
         results.append(as_list(model.test_on_batch(*batch)))
-        sizes.append(len(tfshim.flatten(batch[0])[0]) if not isinstance(batch[0], dict)
-                     else len(next(iter(batch[0].values()))))
-    return batch_mean(results, sizes)
+        sizes.append(size)
+        hooks.call("on_test_batch_end", step, hooks.logs(batch_mean(results, sizes)))
+    result = batch_mean(results, sizes)
+    hooks.call("on_test_end", hooks.logs(result))
+    return result
+
+
+class _TestHooks(object):
+    """The user's callbacks, given the model and params and called as Keras' evaluate does."""
+
+    def __init__(self, model, callbacks, steps):
+        self._model = model
+        self._callbacks = list(callbacks or [])
+        for callback in self._callbacks:
+            callback.set_model(model)
+            callback.set_params({"steps": steps, "verbose": 0, "epochs": 1,
+                                 "metrics": list(model.metrics_names)})
+        self.call("on_test_begin", {})
+
+    def logs(self, values):
+        return dict(zip(self._model.metrics_names, values))
+
+    def call(self, hook, *args):
+        for callback in self._callbacks:
+            getattr(callback, hook)(*args)
 
 
 def validates_at(epoch, freq):

@@ -37,9 +37,10 @@ class SessionGenerator(GraphFeeder):
                                        steps_per_epoch=train.steps, callbacks=callbacks,
                                        **kwargs)
 
-    def evaluate(self, runtime, model, data):
+    def evaluate(self, runtime, model, data, callbacks=None):
         with self.in_model_graph(runtime, model) as (keras, session):
-            return evaluate_batches(model, _batches(model, data, session), data.steps)
+            return evaluate_batches(model, _batches(model, data, session), data.steps,
+                                    callbacks)
 
 
 def _built_on_first(model, batches):

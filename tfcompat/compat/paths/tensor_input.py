@@ -61,11 +61,11 @@ class TensorInput(GraphFeeder):
             model.history = history
             return history
 
-    def evaluate(self, runtime, model, data):
+    def evaluate(self, runtime, model, data, callbacks=None):
         # The user's model on the batches: Keras' own numbers, weighted by batch size.
         with self.in_model_graph(runtime, model) as (keras, session):
             return evaluate_batches(model, NumpyBatches(data.dataset(model), session),
-                                    data.steps)
+                                    data.steps, callbacks)
 
 
 def _as_users_model(keras, model, wired, callbacks):
