@@ -514,3 +514,52 @@ def test_evaluate_callbacks_on_datasets(path):
         _as_list(theirs.evaluate(xv, yv, batch_size=BATCH, verbose=0,
                                  callbacks=[recorder(keras)])), RTOL, ATOL)
     assert mine == keras == [("begin", True), ("batch", 0), ("batch", 1), ("end",)]
+
+
+def test_workers_and_queue_as_this_keras_takes_them():
+    """workers / use_multiprocessing / max_queue_size: in Keras 2's call, on the PyDataset
+    with Keras 3 (as Keras 3 takes them); refused for a generator on Keras 3 and for a
+    tf.data Dataset."""
+    k, ours, theirs = _twins(_regression, loss="mse")
+    x, y = _data()
+    if not hasattr(k.utils, "Sequence"):
+        pytest.skip("this Keras has no keras.utils.Sequence")
+    queue = dict(workers=2, use_multiprocessing=False, max_queue_size=4)
+    keras3 = FLAVOR == "keras3"
+
+    class Batches(k.utils.Sequence):
+        def __init__(self, **kwargs):
+            super(Batches, self).__init__(**kwargs)
+
+        def __len__(self):
+            return N // BATCH
+
+        def __getitem__(self, i):
+            return x[i * BATCH:(i + 1) * BATCH], y[i * BATCH:(i + 1) * BATCH]
+
+    if keras3:
+        keras = theirs.fit(Batches(**queue), epochs=2, verbose=0, shuffle=False)
+    elif _fit_generator_era():
+        takes_shuffle = "shuffle" in str(_arguments(theirs.fit_generator))
+        keras = theirs.fit_generator(Batches(), steps_per_epoch=N // BATCH, epochs=2,
+                                     verbose=0, **dict(queue, **({"shuffle": False}
+                                                                 if takes_shuffle else {})))
+    else:
+        keras = theirs.fit(Batches(), epochs=2, verbose=0, shuffle=False, **queue)
+    plain = Batches()
+    _same_history(tfcompat.fit(ours, plain, epochs=2, verbose=0, shuffle=False, **queue),
+                  keras)
+    _same_weights(ours, theirs)
+    if keras3:
+        assert (plain.workers, plain.max_queue_size) == (2, 4)
+
+        def batches():
+            while True:
+                yield x[:BATCH], y[:BATCH]
+
+        with pytest.raises(TypeError):
+            theirs.fit(batches(), steps_per_epoch=1, verbose=0, **queue)
+        with pytest.raises(UnsupportedArgumentError, match="PyDataset"):
+            tfcompat.fit(ours, batches(), steps_per_epoch=1, verbose=0, **queue)
+    with pytest.raises(tfcompat.DataError, match="tf.data Dataset has its own"):
+        tfcompat.fit(ours, _dataset(x, y, True), steps_per_epoch=1, verbose=0, **queue)
