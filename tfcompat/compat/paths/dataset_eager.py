@@ -44,6 +44,9 @@ class DatasetEager(Feeder):
     def refuses_data(self, runtime, model, feed, options):
         return refuses_nested(runtime, feed)
 
+    def limits(self, runtime):
+        return nested_limits(runtime)
+
     def fit(self, runtime, model, train, val, options):
         return fit_datasets(self, runtime, model, train, val, options)
 
@@ -51,14 +54,21 @@ class DatasetEager(Feeder):
         return evaluate_dataset(self, runtime, model, data, callbacks)
 
 
+NESTED = "several inputs or targets as tuples"
+
+
 def refuses_nested(runtime, feed):
     """Why Keras' fit cannot take ``feed``'s several inputs or targets here, or None."""
     if (any(tfshim.is_sequence(side) for side in feed.spec[:2])
             and not runtime.has("fit_dataset_nested")):
-        return ("takes several inputs or targets only from %s; this is %s"
-                % (versions.requirement("fit_dataset_nested", runtime.keras_flavor),
+        return ("cannot carry %s: needs %s; this is %s"
+                % (NESTED, versions.requirement("fit_dataset_nested", runtime.keras_flavor),
                    runtime.describe()))
     return None
+
+
+def nested_limits(runtime):
+    return () if runtime.has("fit_dataset_nested") else (NESTED,)
 
 
 def fit_datasets(feeder, runtime, model, train, val, options):

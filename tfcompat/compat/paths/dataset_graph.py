@@ -1,6 +1,11 @@
 """DATASET_GRAPH: tf.keras ``fit(dataset, steps_per_epoch=...)`` in graph mode, TF >= 1.9."""
 from tfcompat import versions
-from tfcompat.compat.paths.dataset_eager import evaluate_dataset, fit_datasets, refuses_nested
+from tfcompat.compat.paths.dataset_eager import (
+    evaluate_dataset,
+    fit_datasets,
+    nested_limits,
+    refuses_nested,
+)
 from tfcompat.compat.paths.feeder import GraphFeeder, need
 
 
@@ -21,6 +26,9 @@ class DatasetGraph(GraphFeeder):
 
     def refuses_data(self, runtime, model, feed, options):
         return refuses_nested(runtime, feed)
+
+    def limits(self, runtime):
+        return nested_limits(runtime)
 
     def fit(self, runtime, model, train, val, options):
         with self.in_model_graph(runtime, model):

@@ -62,6 +62,11 @@ class Feeder(object):
         else one line saying why not; the chooser then takes the next path."""
         return None
 
+    def limits(self, runtime):
+        """What this path cannot carry here (model kinds, data kinds, options), one short
+        phrase each, for ``tfcompat doctor``; refuses_data refuses exactly these."""
+        return ()
+
     def fit(self, runtime, model, train, val, options):
         """Train ``model`` on ``train`` (a Feed), validating on ``val`` (a Feed or None);
         ``options``: Keras' fit keywords (epochs, callbacks, verbose, class_weight,

@@ -24,6 +24,13 @@ from tfcompat.compat.paths.feeder import (
 # stays in NumPy.
 VARIABLE_GATHER_MAX = 256 << 20
 
+# What the rewired model cannot carry (refuses_data, tfcompat doctor).
+LAZY_MODELS = ("models that build on their first batch (subclassed, Sequential without an "
+               "input shape)")
+SAMPLE_WEIGHTS = "sample weights ((x, y, sample_weight) batches)"
+CLASS_WEIGHT = "class_weight"
+KEYED = "dicts not keyed by the model's input and output names"
+
 
 class TensorInput(GraphFeeder):
     name = "TENSOR_INPUT"
@@ -34,15 +41,17 @@ class TensorInput(GraphFeeder):
 
     def refuses_data(self, runtime, model, feed, options):
         if not getattr(model, "inputs", None):
-            return ("needs a model with known inputs (functional, or Sequential with an input "
-                    "shape); this one builds on its first batch")
+            return "cannot carry %s: this one builds on its first batch" % LAZY_MODELS
         if len(feed.spec) != 2:
-            return "takes (x, y) batches, without sample weights"
+            return "cannot carry %s: takes (x, y) batches" % SAMPLE_WEIGHTS
         if feed.source is None and names_match(model, feed.spec) is not None:
             return names_match(model, feed.spec)
         if options.get("class_weight") is not None:
-            return "cannot weight classes of target tensors"
+            return "cannot carry %s of target tensors" % CLASS_WEIGHT
         return None
+
+    def limits(self, runtime):
+        return (LAZY_MODELS, SAMPLE_WEIGHTS, CLASS_WEIGHT, KEYED)
 
     def fit(self, runtime, model, train, val, options):
         with self.in_model_graph(runtime, model) as (keras, session):
