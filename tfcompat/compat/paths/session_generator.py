@@ -53,7 +53,13 @@ def _built_on_first(model, batches):
         return batches
     first = next(batches)
     model.test_on_batch(*first)  # a forward pass: no weight changes
-    return itertools.chain([first], batches)
+    return _generator(itertools.chain([first], batches))
+
+
+def _generator(iterable):
+    """A Python generator of ``iterable`` (tf.keras 1.x takes only generators there)."""
+    for item in iterable:
+        yield item
 
 
 def _batches(model, feed, session):
