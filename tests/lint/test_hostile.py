@@ -163,3 +163,11 @@ def test_nesting_python_cannot_compile_is_answered_without_a_parse(write, tfcomp
     assert run.returncode == 2, run
     assert run.stdout.splitlines()[0] == (
         "chain.py:1:1: TFC904 not parsed: nesting too deep for Python's own parser")
+
+
+def test_code_for_another_interpreters_future_feature_is_still_linted(write, tfcompat):
+    # The running Python's compiler rejects the unknown feature; its parser does not.
+    write("future.py", "from __future__ import google_type_annotations\n" + GET_NEXT)
+    run = tfcompat("lint", "future.py", "--no-cache")
+    assert run.returncode == 1, run
+    assert run.stdout.splitlines()[0].startswith("future.py:5:18: TFC102")

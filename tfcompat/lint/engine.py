@@ -24,10 +24,11 @@ _ERROR_AT = re.compile(r"error at (\d+):(\d+)")
 _PYTHON2 = ("multiple exception types must be parenthesized", "Missing parentheses in call to")
 
 
-def parse(text):
+def parse(text, compiles=False):
     """The libcst module of ``text``; ParseFailure unless libcst parses it and the running
-    Python compiles it (libcst accepts code that Python rejects: `except E, e:`, a repeated
-    keyword argument)."""
+    Python's parser accepts it (libcst accepts code that Python rejects: `except E, e:`), and
+    with ``compiles`` its compiler too (a repeated keyword argument). Linting asks only the
+    parser: code for another interpreter's ``__future__`` features is still read."""
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
@@ -42,7 +43,7 @@ def parse(text):
         if re.match(r"\s*(print|exec)\s+[^\s(=]", text_line):
             first += " (Python 2 code?)"
         raise ParseFailure("cannot parse: " + first, line, max(col, 1))
-    error = writeback.compile_error(text)
+    error = writeback.compile_error(text, syntax_only=not compiles)
     if error is not None:
         message = "cannot compile: %s" % getattr(error, "msg", error)
         if any(marker in message for marker in _PYTHON2):
@@ -211,6 +212,9 @@ class Linter:
             return FixResult(text, self.lint(module, text), 0, (
                 "not fixed: the parser cannot reproduce this file byte for byte "
                 "(lone CR line endings or form feeds?)",))
+        # A file the running Python compiles must still compile after every pass; of one it
+        # does not (another interpreter's __future__ feature), the parser's word is asked.
+        compiles = writeback.compile_error(text) is None
         fixed, notes, broken = 0, [], set()
         untouched, before = writeback.Untouched(len(text)), None
         for _ in range(MAX_FIX_PASSES):
@@ -221,11 +225,11 @@ class Linter:
                 return FixResult(text, findings, fixed, tuple(notes), untouched, before)
             chosen = _non_overlapping(todo)
             candidate = _apply(text, chosen)
-            new_module, _ = _parses(candidate)
+            new_module, _ = _parses(candidate, compiles)
             if new_module is None:
                 kept = []
                 for finding in chosen:
-                    _, failure = _parses(_apply(text, kept + [finding]))
+                    _, failure = _parses(_apply(text, kept + [finding]), compiles)
                     if failure is not None:
                         broken.add(_edits_key(text, finding))
                         notes.append("%s fix at %d:%d dropped: its result %s"
@@ -235,7 +239,7 @@ class Linter:
                 if not kept:
                     continue
                 chosen, candidate = kept, _apply(text, kept)
-                new_module = parse(candidate)
+                new_module = parse(candidate, compiles)
             untouched.apply(e for f in chosen for e in f.fix.edits)
             text, module, fixed = candidate, new_module, fixed + len(chosen)
         notes.append("not fixed: fixes did not settle after %d passes" % MAX_FIX_PASSES)
@@ -266,10 +270,10 @@ def _apply(text, findings):
     return text
 
 
-def _parses(text):
+def _parses(text, compiles=False):
     """(module, None), or (None, what is wrong with ``text``)."""
     try:
-        return parse(text), None
+        return parse(text, compiles), None
     except ParseFailure as exc:
         if str(exc).startswith("cannot compile: "):
             return None, "does not compile (%s)" % str(exc)[len("cannot compile: "):]

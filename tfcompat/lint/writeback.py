@@ -140,13 +140,16 @@ def encode(data, source, new_text, untouched):
     return new_data
 
 
-def compile_error(text, path="<fixed>"):
+def compile_error(text, path="<fixed>", syntax_only=False):
     """Why the running Python would not compile ``text`` (SyntaxError or ValueError), or None.
-    Top-level ``await`` (notebooks exported as scripts) counts as compiling."""
+    Top-level ``await`` (notebooks exported as scripts) counts as compiling. ``syntax_only``:
+    the parser's checks, not the compiler's (an unknown ``__future__`` feature, a repeated
+    keyword argument)."""
+    flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT | (ast.PyCF_ONLY_AST if syntax_only else 0)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # invalid escapes and the like: not ours to say
-            compile(text, path, "exec", ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True)
+            compile(text, path, "exec", flags, dont_inherit=True)
     except SyntaxError as exc:
         return exc
     except ValueError as exc:  # NUL bytes: decode refuses those first
