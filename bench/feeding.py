@@ -10,6 +10,12 @@ generators (the question's, get_next() per batch, and the answer's, get_next() o
 
     python bench/feeding.py [--flavor FLAVOR] [--epochs 5] [--out bench/results]
 
+User-built data, each fed by tfcompat.fit and by the best hand-written way in this cell
+(Keras' fit of the dataset where it takes one, else Input(tensor=) + target_tensors, else the
+seed answer's session generator; Keras' fit or fit_generator of the Sequence): a tf.data
+pipeline reading TFRecord files the bench writes (cached in ~/.cache/tfcompat-bench), parsed
+by ``map``; a keras.utils.Sequence / PyDataset of NumPy batches.
+
 Writes feeding-<cell>.md and .json (cell = $TFCOMPAT_CELL, or the runtime's description);
 bench/plot.py draws every cell's JSON into one PNG.
 """
@@ -219,13 +225,154 @@ class Bench(object):
                  samples=STEPS * BATCH)
 
 
+    # user-built data ------------------------------------------------------------------------
+    def _records(self):
+        """TFRecord files of the bench's samples (4 shards), written once into the cache."""
+        tf = tfshim.tf()
+        folder = os.path.join(os.path.expanduser("~"), ".cache", "tfcompat-bench",
+                              "records-%d-%d" % (SAMPLES, FEATURES))
+        files = [os.path.join(folder, "part-%d.tfrecord" % i) for i in range(4)]
+        if all(os.path.exists(f) for f in files):
+            return files
+        os.makedirs(folder, exist_ok=True)
+        writer_cls = getattr(getattr(tf, "io", None), "TFRecordWriter", None) or (
+            tf.python_io.TFRecordWriter)
+        for shard, name in enumerate(files):
+            with writer_cls(name + ".tmp") as writer:
+                for i in range(shard, SAMPLES, len(files)):
+                    feature = {
+                        "x": tf.train.Feature(float_list=tf.train.FloatList(value=self.x[i])),
+                        "y": tf.train.Feature(int64_list=tf.train.Int64List(
+                            value=[int(self.y[i])]))}
+                    writer.write(tf.train.Example(features=tf.train.Features(
+                        feature=feature)).SerializeToString())
+            os.rename(name + ".tmp", name)
+        return files
+
+    def _record_pipeline(self):
+        """What a user writes: TFRecordDataset, map(parse one example), repeat, batch."""
+        tf = tfshim.tf()
+        records_cls = getattr(getattr(tf, "data", None), "TFRecordDataset", None) or (
+            tf.contrib.data.TFRecordDataset)
+        io = getattr(tf, "io", tf)
+        parse = getattr(io, "parse_single_example", None) or tf.parse_single_example
+        spec = {"x": io.FixedLenFeature([FEATURES], tf.float32),
+                "y": io.FixedLenFeature([1], tf.int64)}
+
+        def example(record):
+            parsed = parse(record, spec)
+            return parsed["x"], tf.cast(parsed["y"], tf.float32)
+
+        return records_cls(self._records()).map(example).repeat().batch(BATCH)
+
+    def _hand_fed(self, make_dataset):
+        """The best hand-written way to train on a dataset here: (model, run_epoch)."""
+        if self.runtime.has("fit_accepts_dataset"):
+            model = self.model()
+            ds = make_dataset()
+            return lambda callbacks: model.fit(ds, steps_per_epoch=STEPS, callbacks=callbacks,
+                                               verbose=0)
+        if self.runtime.has("target_tensors"):
+            it = tfshim.initializable_iterator(make_dataset())
+            self.k.backend.get_session().run(it.initializer)
+            xt, yt = it.get_next()
+            xt.set_shape((None, FEATURES))
+            model = self.model(self.k.layers.Input(tensor=xt), yt)
+            return lambda callbacks: model.fit(steps_per_epoch=STEPS, callbacks=callbacks,
+                                               verbose=0)
+        model = self.model()
+        it = tfshim.initializable_iterator(make_dataset())
+        session = self.k.backend.get_session()
+        session.run(it.initializer)
+        next_batch = it.get_next()
+        batches = iter(lambda: session.run(next_batch), None)
+        workers = {"workers": 0} if self.runtime.has("generator_workers_zero") else {}
+        return lambda callbacks: model.fit_generator(batches, steps_per_epoch=STEPS,
+                                                     callbacks=callbacks, verbose=0, **workers)
+
+    def record_rows(self):
+        def mine():
+            model = self.model()
+            ds = self._record_pipeline()
+            return lambda callbacks: tfcompat.fit(model, ds, steps_per_epoch=STEPS,
+                                                  callbacks=callbacks, verbose=0)
+
+        self.add("tfcompat.fit: TFRecord pipeline", "user-tfcompat", mine,
+                 samples=STEPS * BATCH)
+        self.add("hand-written: TFRecord pipeline", "user-hand",
+                 lambda: self._hand_fed(self._record_pipeline), samples=STEPS * BATCH)
+
+    def sequence_rows(self):
+        k = self.k
+        base = getattr(k.utils, "PyDataset", None) or getattr(k.utils, "Sequence", None)
+        if base is None:
+            print("Sequence rows: this Keras has no keras.utils.Sequence")
+            return
+        x, y = self.x, self.y[:, None].astype("float32")
+
+        class Batches(base):
+            def __len__(self):
+                return STEPS
+
+            def __getitem__(self, i):
+                return x[i * BATCH:(i + 1) * BATCH], y[i * BATCH:(i + 1) * BATCH]
+
+        def mine():
+            model = self.model()
+            batches = Batches()
+            return lambda callbacks: tfcompat.fit(model, batches, callbacks=callbacks,
+                                                  verbose=0, shuffle=False)
+
+        def hand():
+            model = self.model()
+            batches = Batches()
+            if self.runtime.has("fit_generator") and not self.runtime.has(
+                    "fit_generator_deprecated"):
+                return lambda callbacks: model.fit_generator(
+                    batches, steps_per_epoch=STEPS, callbacks=callbacks, verbose=0)
+            return lambda callbacks: model.fit(batches, callbacks=callbacks, verbose=0,
+                                               shuffle=False)
+
+        label = base.__name__
+        self.add("tfcompat.fit: %s" % label, "user-tfcompat", mine, samples=STEPS * BATCH)
+        self.add("hand-written: %s" % label, "user-hand", hand, samples=STEPS * BATCH)
+
+
+USER_KINDS = ("user-tfcompat", "user-hand")
+
+
 def cell_name(runtime):
     return os.environ.get("TFCOMPAT_CELL") or "tf%s-%s%s" % (
         "".join(map(str, runtime.tf_version[:2])), runtime.keras_flavor,
         "".join(map(str, runtime.keras_version or ())))
 
 
+def user_lines(rows):
+    """The user-built data table: each tfcompat row against its hand-written twin."""
+    by_name = dict((r["name"], r) for r in rows)
+    lines = ["", "User-built data, fed by tfcompat.fit and by the best hand-written way here "
+             "(target: tfcompat >= 0.95x):", "",
+             "| data | tfcompat samples/s | hand-written samples/s | tfcompat / hand-written |",
+             "|---|---|---|---|"]
+    for r in rows:
+        if r["kind"] != "user-tfcompat":
+            continue
+        what = r["name"].split(": ", 1)[1]
+        hand = by_name.get("hand-written: " + what, {})
+        if "failed" in r or "failed" in hand or not hand:
+            lines.append("| %s | %s | %s | - |" % (
+                what, r.get("failed", "%.0f" % r.get("samples_per_s", 0)),
+                hand.get("failed", "%.0f" % hand.get("samples_per_s", 0))))
+            continue
+        lines.append("| %s | %.0f | %.0f | %.2f |" % (
+            what, r["samples_per_s"], hand["samples_per_s"],
+            r["samples_per_s"] / hand["samples_per_s"]))
+    return lines
+
+
 def write(bench, rows, out, cell):
+    user = [r for r in rows if r["kind"] in USER_KINDS]
+    rows = [r for r in rows if r["kind"] not in USER_KINDS]
     failed = [r for r in rows if "failed" in r]
     rows = [r for r in rows if "failed" not in r]
     bound = max([r["samples_per_s"] for r in rows if r["kind"] == "bound"] or [float("nan")])
@@ -252,13 +399,14 @@ def write(bench, rows, out, cell):
     if fastest is not None:
         lines += ["", "path=None runs %s; the fastest path measured is %s."
                   % (bench.runtime.available_paths[0], fastest["name"].split()[-1])]
+    if user:
+        lines += user_lines(user)
     os.makedirs(out, exist_ok=True)
     with open(os.path.join(out, "feeding-%s.md" % cell), "w") as f:
         f.write("\n".join(lines) + "\n")
     with open(os.path.join(out, "feeding-%s.json" % cell), "w") as f:
         json.dump({"cell": cell, "runtime": bench.runtime.describe(), "rows": rows,
-                   "failed": failed}, f,
-                  indent=1)
+                   "failed": failed, "user_data": user}, f, indent=1)
     print("\n".join(lines))
 
 
@@ -267,6 +415,8 @@ def main(argv=None):
     parser.add_argument("--flavor", help="Keras flavour to measure (default: this cell's)")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
+    parser.add_argument("--no-user-data", action="store_true",
+                        help="skip the TFRecord and Sequence rows")
     args = parser.parse_args(argv)
     runtime = tfcompat.detect(flavor=args.flavor)
     bench = Bench(runtime.keras_flavor, args.epochs)
@@ -276,6 +426,9 @@ def main(argv=None):
     bench.fit_arrays_row()
     bench.slices_row()
     bench.seed_generator_rows()
+    if not args.no_user_data:
+        bench.record_rows()
+        bench.sequence_rows()
     rows = bench.run()
     cell = cell_name(runtime)
     if args.flavor:

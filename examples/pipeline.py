@@ -8,11 +8,11 @@ def read_table(file_name):
 
 
 def make_dataset(file_names, batch_size):
+    """Shuffles after repeat(), which mixes samples from neighbouring epochs."""
     dataset = tf.contrib.data.Dataset.from_tensor_slices(file_names)
     # py_func loses the static shape; nothing sets it again before batching.
     dataset = dataset.map(lambda name: tf.py_func(read_table, [name], tf.float32))
     dataset = dataset.repeat()
-    # Shuffling after repeat() mixes samples from neighbouring epochs.
     dataset = dataset.shuffle(buffer_size=1000)
     return dataset.batch(batch_size)
 

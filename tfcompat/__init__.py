@@ -34,7 +34,8 @@ def from_arrays(x, y=None, batch_size=32, shuffle=True, repeat=True, seed=None):
 def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose=None, callbacks=None,
         validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
         sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
-        validation_freq=1, path=None):
+        validation_freq=1, max_queue_size=None, workers=None, use_multiprocessing=None,
+        path=None):
     """Keras' ``model.fit`` with Keras' own arguments and meaning, on every TF/Keras version;
     returns Keras' History. ``verbose=None`` is the installed Keras' default.
 
@@ -43,8 +44,10 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose=None, callback
     returns, a generator or a keras.utils.Sequence / PyDataset. Data Keras takes itself goes
     to Keras' own fit (fit_generator where that version needs it); a Dataset goes through the
     fastest feeding path that can carry the model and the data here, or ``path``.
-    An argument the installed Keras lacks raises UnsupportedArgumentError naming the version
-    that has it."""
+    ``max_queue_size``, ``workers``, ``use_multiprocessing`` (generators and Sequence) go to
+    Keras 2's fit or fit_generator, and onto the PyDataset with Keras 3, which takes them
+    there. An argument the installed Keras lacks raises UnsupportedArgumentError naming the
+    version that has it."""
     _need_tf()
     from tfcompat.compat import feeding
 
@@ -54,11 +57,13 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose=None, callback
                        class_weight=class_weight, sample_weight=sample_weight,
                        initial_epoch=initial_epoch, steps_per_epoch=steps_per_epoch,
                        validation_steps=validation_steps, validation_freq=validation_freq,
-                       path=path)
+                       max_queue_size=max_queue_size, workers=workers,
+                       use_multiprocessing=use_multiprocessing, path=path)
 
 
 def evaluate(model, x=None, y=None, batch_size=None, verbose=None, sample_weight=None,
-             steps=None, callbacks=None, return_dict=False, path=None):
+             steps=None, callbacks=None, max_queue_size=None, workers=None,
+             use_multiprocessing=None, return_dict=False, path=None):
     """Keras' ``model.evaluate`` (data as for fit): a list of floats, loss first, on every
     version (a dict by metric name with ``return_dict``)."""
     _need_tf()
@@ -66,17 +71,21 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose=None, sample_weight
 
     return feeding.evaluate(model, x, y, batch_size=batch_size, verbose=verbose,
                             sample_weight=sample_weight, steps=steps, callbacks=callbacks,
-                            return_dict=return_dict, path=path)
+                            max_queue_size=max_queue_size, workers=workers,
+                            use_multiprocessing=use_multiprocessing, return_dict=return_dict,
+                            path=path)
 
 
-def predict(model, x=None, batch_size=None, verbose=None, steps=None, callbacks=None):
+def predict(model, x=None, batch_size=None, verbose=None, steps=None, callbacks=None,
+            max_queue_size=None, workers=None, use_multiprocessing=None):
     """Keras' ``model.predict`` on arrays, generators, Sequence / PyDataset or a tf.data
     Dataset (of x, or of (x, y[, w]) whose x is taken), on every version."""
     _need_tf()
     from tfcompat.compat import feeding
 
     return feeding.predict(model, x, batch_size=batch_size, verbose=verbose, steps=steps,
-                           callbacks=callbacks)
+                           callbacks=callbacks, max_queue_size=max_queue_size,
+                           workers=workers, use_multiprocessing=use_multiprocessing)
 
 
 def numpy_batches(dataset, session=None):

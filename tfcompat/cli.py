@@ -31,6 +31,8 @@ def _doctor_table(runtime):
     for p in runtime.paths:
         lines.append("  %s %s  %s" % ("ok " if p.available else "no ", p.name.ljust(name_width),
                                        p.reason))
+        if p.limits:
+            lines.append("     %s  cannot carry: %s" % (" " * name_width, "; ".join(p.limits)))
     return "\n".join(lines)
 
 

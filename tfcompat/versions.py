@@ -50,6 +50,11 @@ TABLE = (
          cite="TF 1.9.0: tf.keras fit() accepts tf.data datasets and iterators"),
     _row("fit_accepts_dataset", "keras", (3, 0), flavors=(KERAS3,),
          cite="Keras 3.0: fit(tf.data.Dataset) on every backend"),
+    _row("fit_dataset_nested", "tf", (1, 11), flavors=KERAS2_IN_TF,
+         cite="TF 1.11.0: tf.keras fit takes datasets of nested tuples, e.g. ((x1, x2), y) "
+              "(tensorflow#20698; 1.9 fails with 'tuple' object has no attribute 'ndim')"),
+    _row("fit_dataset_nested", "keras", (3, 0), flavors=(KERAS3,),
+         cite="Keras 3.0: fit(dataset) of nested tuples and dicts"),
     _row("fit_dataset_without_steps", "tf", (1, 14), flavors=KERAS2_IN_TF,
          cite="TF 1.14.0: fit(dataset) infers the epoch end of finite data"),
     _row("fit_dataset_without_steps", "keras", (3, 0), flavors=(KERAS3,),

@@ -75,3 +75,19 @@ def test_no_command_prints_help_and_exits_2():
     proc = run()
     assert proc.returncode == 2
     assert "doctor" in proc.stdout
+
+
+def test_doctor_lists_what_each_usable_path_cannot_carry():
+    runtime = tfcompat.detect()
+    table = run("doctor").stdout
+    report = json.loads(run("doctor", "--json").stdout)
+    for status, entry in zip(runtime.paths, report["paths"]):
+        assert entry["limits"] == list(status.limits)
+        if status.limits:
+            assert "cannot carry: " + "; ".join(status.limits) in table
+        if not status.available:
+            assert status.limits == ()
+    if "TENSOR_INPUT" in runtime.available_paths:
+        limits = runtime.path_status("TENSOR_INPUT").limits
+        assert [s for s in limits if "first batch" in s] and [s for s in limits
+                                                               if "sample weights" in s]

@@ -241,6 +241,19 @@ def probe_fit_accepts_dataset(k):
                                       verbose=0))
 
 
+def probe_fit_dataset_nested(k):
+    tf = _tf()
+    if _dataset_cls(tf) is None:
+        return False
+    _reset(k)
+    a, b = k.layers.Input(shape=(1,)), k.layers.Input(shape=(1,))
+    model = k.models.Model([a, b], k.layers.Dense(1)(k.layers.concatenate([a, b])))
+    model.compile("sgd", "mse")
+    ones = np.ones((8, 1), "float32")
+    ds = _dataset_cls(tf).from_tensor_slices(((ones, ones), ones)).batch(4).repeat()
+    return _attempt(lambda: model.fit(ds, steps_per_epoch=2, epochs=1, verbose=0))
+
+
 def probe_fit_dataset_without_steps(k):
     tf = _tf()
     if _dataset_cls(tf) is None:

@@ -32,13 +32,19 @@ def _data(n=N, seed=0, classes=False):
     return x, (x.dot([0.5, -1.0, 2.0]) + 0.5).astype("float32").reshape(-1, 1)
 
 
-def _twins(build, **compile_kwargs):
-    """Two compiled models of ``build(k)`` holding the same initial weights."""
+def _twins(build, lr=0.05, one_thread=False, **compile_kwargs):
+    """Two compiled models of ``build(k)`` holding the same initial weights; ``one_thread``:
+    in graph mode, in a Keras session running each op on one thread (see the uint8 case)."""
     k = fresh(FLAVOR)
+    if one_thread and not RUNTIME.eager and FLAVOR != "keras3":
+        v1 = tfshim.v1()
+        k.backend.set_session(v1.Session(config=v1.ConfigProto(
+            intra_op_parallelism_threads=1, inter_op_parallelism_threads=1,
+            use_per_session_threads=True)))  # else the first session's pools serve all
     ours, theirs = build(k), build(k)
     theirs.set_weights(ours.get_weights())
     for model in (ours, theirs):
-        model.compile(k.optimizers.SGD(0.05), **compile_kwargs)
+        model.compile(k.optimizers.SGD(lr), **compile_kwargs)
     return k, ours, theirs
 
 
@@ -55,16 +61,16 @@ def _classifier(k):
     return _dense(k, 2, "softmax")
 
 
-def _same_history(ours, theirs):
+def _same_history(ours, theirs, rtol=RTOL, atol=ATOL):
     assert sorted(ours.history) == sorted(theirs.history)
     for key in theirs.history:
-        np.testing.assert_allclose(ours.history[key], theirs.history[key], RTOL, ATOL,
+        np.testing.assert_allclose(ours.history[key], theirs.history[key], rtol, atol,
                                    err_msg=key)
 
 
-def _same_weights(ours, theirs):
+def _same_weights(ours, theirs, rtol=RTOL, atol=ATOL):
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
-        np.testing.assert_allclose(a, b, RTOL, ATOL)
+        np.testing.assert_allclose(a, b, rtol, atol)
 
 
 def _as_list(result):
@@ -247,3 +253,314 @@ def test_datasets_on_each_path_give_keras_numbers(path):
         _as_list(theirs.evaluate(xv, yv, batch_size=BATCH, verbose=0)), RTOL, ATOL)
     np.testing.assert_allclose(tfcompat.predict(ours, _dataset(xv, yv, False)),
                                theirs.predict(xv, batch_size=BATCH), RTOL, ATOL)
+
+
+def _two_in_two_out(k):
+    a = k.layers.Input(shape=(3,), name="a")
+    b = k.layers.Input(shape=(2,), name="b")
+    merged = k.layers.concatenate([a, b])
+    return k.models.Model([a, b], [k.layers.Dense(1, name="out_a")(merged),
+                                   k.layers.Dense(1, name="out_b")(merged)])
+
+
+def _structured(x, xb, y, keyed, repeat=True):
+    cls = tfshim.dataset_class()
+    if keyed:
+        inputs = {"a": x, "b": xb}
+        targets = {"out_a": y, "out_b": -y}
+    else:
+        inputs, targets = (x, xb), (y, -y)
+    ds = cls.from_tensor_slices((inputs, targets))
+    return (ds.repeat() if repeat else ds).batch(BATCH)
+
+
+@pytest.mark.parametrize("keyed", [False, True], ids=["tuples", "dicts"])
+@pytest.mark.parametrize("path", RUNTIME.available_paths)
+def test_multi_input_output_datasets_callbacks_and_checkpoints(path, keyed, tmp_path):
+    """History keys named after the user's outputs, callbacks given the user's model (its
+    predict and get_layer work), ModelCheckpoint weights that load into the user's model;
+    a path that cannot carry the data refuses it and the chooser takes another."""
+    k, ours, theirs = _twins(_two_in_two_out, loss="mse",
+                             metrics={"out_a": ["mae"], "out_b": ["mae"]})
+    x, y = _data()
+    xb = x[:, :2] * 2
+    seen = []
+
+    class Uses(k.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            out = self.model.predict([x[:4], xb[:4]])
+            seen.append((self.model is ours, self.model.get_layer("out_a").name,
+                         out[0].shape, sorted(logs or {})))
+
+    weights = str(tmp_path / "w.weights.h5")  # the ending Keras 3 requires
+    fit = dict(steps_per_epoch=N // BATCH, epochs=2, verbose=0, validation_steps=2,
+               validation_data=_structured(x[:32], xb[:32], y[:32], keyed),
+               callbacks=[Uses(), k.callbacks.ModelCheckpoint(weights, save_weights_only=True)])
+    if path.startswith("DATASET_") and not RUNTIME.has("fit_dataset_nested"):
+        with pytest.raises(tfcompat.UnsupportedPathError, match="cannot run this"):
+            tfcompat.fit(ours, _structured(x, xb, y, keyed), path=path, **fit)
+        path = None  # the chooser takes a path that can
+    mine = tfcompat.fit(ours, _structured(x, xb, y, keyed), path=path, **fit)
+    keras = theirs.fit([x, xb], [y, -y], batch_size=BATCH, epochs=2, shuffle=False, verbose=0,
+                       validation_data=([x[:32], xb[:32]], [y[:32], -y[:32]]))
+    _same_history(mine, keras)
+    _same_weights(ours, theirs)
+    assert seen == [(True, "out_a", (4, 1), sorted(keras.history))] * 2
+    loaded = _two_in_two_out(k)
+    loaded.load_weights(weights)
+    _same_weights(loaded, theirs)
+    np.testing.assert_allclose(
+        tfcompat.evaluate(ours, _structured(x, xb, y, keyed, repeat=False), steps=N // BATCH),
+        _as_list(theirs.evaluate([x, xb], [y, -y], batch_size=BATCH, verbose=0)), RTOL, ATOL)
+
+
+def _shown(text):
+    """The metric names each epoch's progress ends with, e.g. [['loss', 'val_loss'], ...]."""
+    import re
+
+    lines = [line for line in re.split(r"[\r\n]+", text) if " loss: " in line]
+    ends = [line for line in lines if "/" not in line.split(" - ")[0] or "ETA" not in line]
+    return [sorted(set(re.findall(r"(\w+): [-\d.e+]+", line))) for line in ends[-2:]]
+
+
+@pytest.mark.parametrize("verbose", [1, 2])
+@pytest.mark.parametrize("path", RUNTIME.available_paths)
+def test_progress_shows_what_keras_shows(path, verbose, capsys):
+    k, ours, theirs = _twins(_regression, loss="mse", metrics=["mae"])
+    x, y = _data()
+    xv, yv = _data(32, seed=1)
+    capsys.readouterr()
+    theirs.fit(x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=verbose,
+               validation_data=(xv, yv))
+    keras = capsys.readouterr().out
+    tfcompat.fit(ours, _dataset(x, y, True), steps_per_epoch=N // BATCH, epochs=2,
+                 validation_data=_dataset(xv, yv, True), validation_steps=2, verbose=verbose,
+                 path=path)
+    mine = capsys.readouterr().out
+    assert mine.count("Epoch 2/2") == keras.count("Epoch 2/2") == 1
+    assert _shown(mine) == _shown(keras) != []
+    assert "val_loss" in _shown(mine)[-1]
+
+
+def _weighted(x, y, w, repeat):
+    cls = tfshim.dataset_class()
+    ds = cls.from_tensor_slices((x, y, w))
+    return (ds.repeat() if repeat else ds).batch(BATCH)
+
+
+@pytest.mark.parametrize("path", RUNTIME.available_paths)
+def test_sample_weights_short_last_batch_and_no_metric_state_carried(path):
+    """(x, y, w) datasets; evaluate over a short last batch weighs batches by size; the
+    accuracy Keras 2.3 and tf.keras 1.15 keep across batches is not carried from training
+    into evaluation (the same data evaluated twice gives Keras' number twice)."""
+    k, ours, theirs = _twins(_classifier, loss="sparse_categorical_crossentropy",
+                             metrics=["accuracy"])
+    x, y = _data(50, classes=True)
+    w = np.linspace(0.5, 1.5, 50).astype("float32")
+    if path == "TENSOR_INPUT":  # target tensors carry no sample weights
+        with pytest.raises(tfcompat.UnsupportedPathError, match="sample weights"):
+            tfcompat.fit(ours, _weighted(x[:N], y[:N], w[:N], True), steps_per_epoch=3,
+                         path=path)
+        path = next(p for p in RUNTIME.available_paths if p != path)  # the chooser's next
+    mine = tfcompat.fit(ours, _weighted(x[:N], y[:N], w[:N], True), steps_per_epoch=N // BATCH,
+                        epochs=2, verbose=0, path=path)
+    keras = theirs.fit(x[:N], y[:N], sample_weight=w[:N], batch_size=BATCH, epochs=2,
+                       shuffle=False, verbose=0)
+    _same_history(mine, keras)
+    _same_weights(ours, theirs)
+    if path.startswith("DATASET_"):
+        # Keras' own evaluate of the dataset: tf.keras 1.15's and 2.0's average its batches
+        # per step, not per sample, unlike their evaluate of arrays; tfcompat gives what
+        # Keras gives.
+        expected = _as_list(theirs.evaluate(_weighted(x, y, w, False), steps=4, verbose=0))
+    else:
+        expected = _as_list(theirs.evaluate(x, y, sample_weight=w, batch_size=BATCH,
+                                            verbose=0))
+    for _ in range(2):
+        np.testing.assert_allclose(
+            tfcompat.evaluate(ours, _weighted(x, y, w, False), steps=4, path=path),
+            expected, RTOL, ATOL)
+
+
+def _cnn(k):
+    inp = k.layers.Input(shape=(6, 6, 1), name="image")
+    scaled = k.layers.Lambda(lambda t: t / 255.0)(inp)  # as users scale pixels in the model
+    hidden = k.layers.Flatten()(k.layers.Conv2D(2, (3, 3), activation="tanh")(scaled))
+    return k.models.Model(inp, k.layers.Dense(2, activation="softmax", name="out")(hidden))
+
+
+@pytest.mark.parametrize("path", RUNTIME.available_paths)
+def test_uint8_images_learn_as_with_keras(path):
+    """uint8 images: Keras casts them to the input's float type; so does every path (a
+    dataset of uint8 batches, from_arrays), so the twins learn alike. The twins run on one
+    thread (TF 1.9's convolution gradients vary with the threads from run to run). Where
+    the convolution reads batches from an iterator (TENSOR_INPUT), TF 1.9 computes its
+    gradients with a float32 rounding other than on fed arrays (3.5e-6 on a weight after
+    one step at lr 0.01), which nine steps grew up to 2e-3 (weights, loss): the tolerance
+    there. (No accuracy: a count of right answers jumps with such rounding.)"""
+    tol = (1e-2, 5e-3) if path == "TENSOR_INPUT" else (RTOL, ATOL)
+    k, ours, theirs = _twins(_cnn, lr=0.01, one_thread=True,
+                             loss="sparse_categorical_crossentropy")
+    rng = np.random.RandomState(0)
+    y = rng.randint(0, 2, N).astype("int64")
+    x = (rng.rand(N, 6, 6, 1) * 100 + y[:, None, None, None] * 120).astype("uint8")
+    keras = theirs.fit(x, y, batch_size=BATCH, epochs=3, shuffle=False, verbose=0)
+    mine = tfcompat.fit(ours, _dataset(x, y, True), steps_per_epoch=N // BATCH, epochs=3,
+                        verbose=0, path=path)
+    _same_history(mine, keras, *tol)
+    _same_weights(ours, theirs, *tol)
+    assert keras.history["loss"][-1] < keras.history["loss"][0]
+    again = tfcompat.fit(ours, tfcompat.from_arrays(x, y, batch_size=BATCH, shuffle=False),
+                         epochs=1, verbose=0, path=path)
+    _same_history(again, theirs.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False,
+                                    verbose=0), *tol)
+
+
+# Models that build on their first batch --------------------------------------------------
+
+def _lazy(k, kind):
+    """A model without known inputs until its first batch: a Sequential without an input
+    shape, or a subclassed model. Constant initial weights make twins without set_weights
+    (which a model not built yet cannot take)."""
+    def dense():
+        return k.layers.Dense(1, kernel_initializer="ones", bias_initializer="zeros",
+                              name="out")
+
+    if kind == "sequential":
+        return k.models.Sequential([dense()])
+
+    class Linear(k.models.Model):
+        def __init__(self):
+            super(Linear, self).__init__()
+            self.out = dense()
+
+        def call(self, inputs):
+            return self.out(inputs)
+
+    return Linear()
+
+
+@pytest.mark.parametrize("kind", ["sequential", "subclassed"])
+@pytest.mark.parametrize("path", RUNTIME.available_paths)
+def test_models_built_on_the_first_batch(path, kind):
+    """Built on the first batch on every path that can build it; a path that cannot says
+    so and the chooser takes another. Where Keras itself cannot make or train the model,
+    tfcompat refuses it too."""
+    k = fresh(FLAVOR)
+    x, y = _data()
+    xv, yv = _data(32, seed=1)
+    try:
+        _lazy(k, kind)
+    except (TypeError, ValueError) as exc:  # e.g. Keras 2.0: no subclassing, no lazy input
+        pytest.skip("this Keras cannot make the model: %s" % exc)
+    try:
+        theirs = _lazy(k, kind)
+        theirs.compile(k.optimizers.SGD(0.05), "mse")
+        keras = theirs.fit(x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0,
+                           validation_data=(xv, yv))
+    except (TypeError, ValueError, NotImplementedError) as exc:  # this Keras cannot
+        ours = _lazy(k, kind)
+        ours.compile(k.optimizers.SGD(0.05), "mse")
+        with pytest.raises(type(exc)):
+            tfcompat.fit(ours, _dataset(x, y, True), steps_per_epoch=N // BATCH, path=path)
+        return
+    ours = _lazy(k, kind)
+    ours.compile(k.optimizers.SGD(0.05), "mse")
+    fit = dict(steps_per_epoch=N // BATCH, epochs=2, verbose=0, validation_steps=2,
+               validation_data=_dataset(xv, yv, True))
+    if path == "TENSOR_INPUT":
+        with pytest.raises(tfcompat.UnsupportedPathError, match="builds on its first batch"):
+            tfcompat.fit(ours, _dataset(x, y, True), path=path, **fit)
+        path = None
+    _same_history(tfcompat.fit(ours, _dataset(x, y, True), path=path, **fit), keras)
+    _same_weights(ours, theirs)
+    np.testing.assert_allclose(
+        tfcompat.evaluate(ours, _dataset(xv, yv, False), steps=2, path=path),
+        _as_list(theirs.evaluate(xv, yv, batch_size=BATCH, verbose=0)), RTOL, ATOL)
+    np.testing.assert_allclose(tfcompat.predict(ours, _dataset(xv, yv, False)),
+                               theirs.predict(xv, batch_size=BATCH), RTOL, ATOL)
+
+
+@pytest.mark.parametrize("path", RUNTIME.available_paths)
+def test_evaluate_callbacks_on_datasets(path):
+    """evaluate(callbacks=) with a dataset: Keras' on_test_* calls where this Keras'
+    evaluate takes callbacks, else refused naming the version that has them."""
+    k, ours, theirs = _twins(_regression, loss="mse", metrics=["mae"])
+    xv, yv = _data(32, seed=1)
+
+    def recorder(events):
+        class Record(k.callbacks.Callback):
+            def on_test_begin(self, logs=None):
+                events.append(("begin", self.model is ours or self.model is theirs))
+
+            def on_test_batch_end(self, batch, logs=None):
+                events.append(("batch", batch))
+
+            def on_test_end(self, logs=None):
+                events.append(("end",))
+
+        return Record()
+
+    mine, keras = [], []
+    if not RUNTIME.has("evaluate_callbacks"):
+        with pytest.raises(TypeError):
+            theirs.evaluate(xv, yv, batch_size=BATCH, verbose=0, callbacks=[recorder(keras)])
+        with pytest.raises(UnsupportedArgumentError, match="callbacks.*needs.*>= "):
+            tfcompat.evaluate(ours, _dataset(xv, yv, False), steps=2, path=path,
+                              callbacks=[recorder(mine)])
+        return
+    np.testing.assert_allclose(
+        tfcompat.evaluate(ours, _dataset(xv, yv, False), steps=2, path=path,
+                          callbacks=[recorder(mine)]),
+        _as_list(theirs.evaluate(xv, yv, batch_size=BATCH, verbose=0,
+                                 callbacks=[recorder(keras)])), RTOL, ATOL)
+    assert mine == keras == [("begin", True), ("batch", 0), ("batch", 1), ("end",)]
+
+
+def test_workers_and_queue_as_this_keras_takes_them():
+    """workers / use_multiprocessing / max_queue_size: in Keras 2's call, on the PyDataset
+    with Keras 3 (as Keras 3 takes them); refused for a generator on Keras 3 and for a
+    tf.data Dataset."""
+    k, ours, theirs = _twins(_regression, loss="mse")
+    x, y = _data()
+    if not hasattr(k.utils, "Sequence"):
+        pytest.skip("this Keras has no keras.utils.Sequence")
+    queue = dict(workers=2, use_multiprocessing=False, max_queue_size=4)
+    keras3 = FLAVOR == "keras3"
+
+    class Batches(k.utils.Sequence):
+        def __init__(self, **kwargs):
+            super(Batches, self).__init__(**kwargs)
+
+        def __len__(self):
+            return N // BATCH
+
+        def __getitem__(self, i):
+            return x[i * BATCH:(i + 1) * BATCH], y[i * BATCH:(i + 1) * BATCH]
+
+    if keras3:
+        keras = theirs.fit(Batches(**queue), epochs=2, verbose=0, shuffle=False)
+    elif _fit_generator_era():
+        takes_shuffle = "shuffle" in str(_arguments(theirs.fit_generator))
+        keras = theirs.fit_generator(Batches(), steps_per_epoch=N // BATCH, epochs=2,
+                                     verbose=0, **dict(queue, **({"shuffle": False}
+                                                                 if takes_shuffle else {})))
+    else:
+        keras = theirs.fit(Batches(), epochs=2, verbose=0, shuffle=False, **queue)
+    plain = Batches()
+    _same_history(tfcompat.fit(ours, plain, epochs=2, verbose=0, shuffle=False, **queue),
+                  keras)
+    _same_weights(ours, theirs)
+    if keras3:
+        assert (plain.workers, plain.max_queue_size) == (2, 4)
+
+        def batches():
+            while True:
+                yield x[:BATCH], y[:BATCH]
+
+        with pytest.raises(TypeError):
+            theirs.fit(batches(), steps_per_epoch=1, verbose=0, **queue)
+        with pytest.raises(UnsupportedArgumentError, match="PyDataset"):
+            tfcompat.fit(ours, batches(), steps_per_epoch=1, verbose=0, **queue)
+    with pytest.raises(tfcompat.DataError, match="tf.data Dataset has its own"):
+        tfcompat.fit(ours, _dataset(x, y, True), steps_per_epoch=1, verbose=0, **queue)

@@ -29,8 +29,8 @@ def test_fixed_examples_train(tmp_path):
     # tensor_input.py's Input(tensor=) / target_tensors trace back to two datasets: rewritten.
     assert sorted((f["filename"], f["code"]) for f in left) == [
         ("examples/pipeline.py", "TFC505")]
-    messages = {f["code"]: f["message"] for f in left}
-    assert "tf.ensure_shape(result, shape)" in messages["TFC505"]
+    helps = {f["code"]: f["help"] for f in left}
+    assert "tf.ensure_shape(result, shape)" in helps["TFC505"]
     with open(str(tmp_path / "examples" / "tensor_input.py")) as f:
         fixed = f.read()
     assert "Input(shape=tuple(ds_x.element_spec.shape[1:]))" in fixed

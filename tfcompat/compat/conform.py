@@ -46,3 +46,31 @@ def cast_for(model, dataset):
         return tuple(values) if tfshim.is_sequence(value) else values[0]
 
     return dataset.map(lambda x, y, *w: (conform(x, plans[0]), conform(y, plans[1])) + w)
+
+
+def names_match(model, spec):
+    """None when every dict in ``spec``'s (x, y) is keyed by the model's input (x) or output
+    (y) names, else one line saying what is not."""
+    for side, names, what in ((spec[0], model.input_names, "input"),
+                              (spec[1], model.output_names, "output")):
+        if isinstance(side, dict) and set(side) != set(names):
+            return ("dataset keys %s are not the model's %s names %s"
+                    % (sorted(side), what, list(names)))
+    return None
+
+
+def by_position(model, dataset):
+    """``dataset`` with dicts keyed by the model's input / output names (see names_match)
+    given as tuples in the model's order, as Keras orders them itself."""
+    spec = tfshim.structure(dataset)
+    if not any(isinstance(side, dict) for side in spec[:2]):
+        return dataset
+
+    def ordered(value, names):
+        if not isinstance(value, dict):
+            return value
+        values = tuple(value[name] for name in names)
+        return values if len(values) > 1 else values[0]
+
+    return dataset.map(lambda x, y, *w: (ordered(x, model.input_names),
+                                         ordered(y, model.output_names)) + w)

@@ -7,11 +7,12 @@ model and the data. Everything a user can get wrong is checked here, before any 
 """
 import numpy as np
 
+from tfcompat import versions
 from tfcompat.compat import keras_calls, paths, tfshim
 from tfcompat.compat.arrays import ArraySource, checked_arrays, leaves, samples, source_of
 from tfcompat.compat.batches import NumpyBatches
-from tfcompat.compat.conform import cast_for, conform_plan
-from tfcompat.compat.errors import DataError, UnsupportedPathError
+from tfcompat.compat.conform import by_position, cast_for, conform_plan
+from tfcompat.compat.errors import DataError, UnsupportedArgumentError, UnsupportedPathError
 from tfcompat.compat.keras_calls import ARRAYS
 from tfcompat.compat.runtime import detect
 
@@ -35,16 +36,18 @@ class Feed(object):
         """How batches must change to suit ``model`` (see conform_plan)."""
         return conform_plan(model, self.spec)
 
-    def dataset(self, model, tensor_gather_max=0):
+    def dataset(self, model, tensor_gather_max=0, positional=False):
         """The dataset to train ``model`` on, built in the current graph, its batches conformed
         to the model (see conform_plan). Where the epoch length is known, batches
         cycle forever and every path stops epochs by count, alike. from_arrays data up to
-        ``tensor_gather_max`` bytes is gathered from tensors (see ArraySource.dataset)."""
+        ``tensor_gather_max`` bytes is gathered from tensors (see ArraySource.dataset).
+        ``positional``: dicts keyed by input / output names become tuples in the model's
+        order (see by_position)."""
         if self.source is not None:  # conformed by the gather: no extra map per batch
             return self.source.dataset(repeat=True, plans=self.plans(model),
                                        tensor_gather_max=tensor_gather_max)
-        return cast_for(
-            model, self._dataset.repeat() if self.steps is not None else self._dataset)
+        dataset = self._dataset.repeat() if self.steps is not None else self._dataset
+        return cast_for(model, by_position(model, dataset) if positional else dataset)
 
 
 def _check_steps(steps, name):
@@ -175,10 +178,35 @@ def _check_validation_arrays(x, y, validation_data):
                         % (_shapes(vx, vy), _shapes(x, y)))
 
 
+def _queue_options(runtime, x, kind, **given):
+    """Keras' options for how a generator or Sequence is read, as the Keras call takes them:
+    Keras 2 in its fit/evaluate/predict (or *_generator) call; Keras 3 on the PyDataset
+    (set there, as PyDataset(workers=...) would), and nowhere else."""
+    given = keras_calls.given(**given)
+    if not given:
+        return {}
+    names = ", ".join(sorted(given))
+    if kind == "dataset" or kind == ARRAYS:
+        raise DataError("%s apply to generators and Sequence / PyDataset data; %s"
+                        % (names, "a tf.data Dataset has its own (map(num_parallel_calls=), "
+                           "prefetch)" if kind == "dataset" else "arrays are not read by "
+                           "workers"))
+    if runtime.keras_flavor != versions.KERAS3:
+        return given
+    if kind != keras_calls.SEQUENCE:
+        raise UnsupportedArgumentError(
+            "Keras 3 takes %s on a keras.utils.PyDataset (PyDataset(workers=...)), not for a "
+            "generator; this is %s" % (names, runtime.describe()))
+    for name, value in given.items():
+        setattr(x, name, value)
+    return {}
+
+
 def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose=None, callbacks=None,
         validation_split=0.0, validation_data=None, shuffle=True, class_weight=None,
         sample_weight=None, initial_epoch=0, steps_per_epoch=None, validation_steps=None,
-        validation_freq=1, path=None):
+        validation_freq=1, max_queue_size=None, workers=None, use_multiprocessing=None,
+        path=None):
     runtime, forced = _runtime(model, path)
     _model_ready(model)
     x, y, sample_weight = _unpack(x, y, sample_weight)
@@ -188,6 +216,8 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose=None, callback
     options = dict(epochs=epochs, verbose=verbose, callbacks=list(callbacks or []),
                    class_weight=class_weight, initial_epoch=initial_epoch or None,
                    validation_freq=validation_freq if validation_freq != 1 else None)
+    options.update(_queue_options(runtime, x, kind, max_queue_size=max_queue_size,
+                                  workers=workers, use_multiprocessing=use_multiprocessing))
     if kind != "dataset" and (forced is None or kind != ARRAYS):
         if forced is not None:
             raise DataError("path= chooses how a tf.data Dataset or (x, y) arrays are fed; "
@@ -227,12 +257,15 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose=None, callback
 
 
 def evaluate(model, x=None, y=None, batch_size=None, verbose=None, sample_weight=None,
-             steps=None, callbacks=None, return_dict=False, path=None):
+             steps=None, callbacks=None, max_queue_size=None, workers=None,
+             use_multiprocessing=None, return_dict=False, path=None):
     runtime, forced = _runtime(model, path)
     _model_ready(model)
     x, y, sample_weight = _unpack(x, y, sample_weight)
     kind = _kind(x)
     _check_steps(steps, "steps")
+    queue = _queue_options(runtime, x, kind, max_queue_size=max_queue_size, workers=workers,
+                           use_multiprocessing=use_multiprocessing)
     if kind != "dataset" and (forced is None or kind != ARRAYS):
         if forced is not None:
             raise DataError("path= chooses how a tf.data Dataset or (x, y) arrays are fed; "
@@ -240,30 +273,35 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose=None, sample_weight
         if kind == ARRAYS:
             _check_arrays("data", x, y, sample_weight)
         options = dict(batch_size=batch_size, verbose=verbose, sample_weight=sample_weight,
-                       steps=steps, callbacks=callbacks)
+                       steps=steps, callbacks=callbacks, **queue)
         return keras_calls.evaluate(runtime, model, x, y, kind, options, return_dict)
     if sample_weight is not None or (kind == "dataset" and (y is not None
                                                              or batch_size is not None)):
         raise DataError("with a tf.data Dataset (or path=), give batches of (x, y) or "
                         "(x, y, sample_weight) in the dataset; y, batch_size and "
                         "sample_weight are not taken")
+    if callbacks is not None and not runtime.has("evaluate_callbacks"):
+        raise keras_calls.unsupported(runtime, "evaluate", "callbacks")
     feed = _feed(x if kind == "dataset" else (x, y), steps, "data", False, batch_size)
     chosen = _path_for(runtime, model, forced, feed, {})
     _check_epoch_end(feed, chosen, runtime, "steps")
-    result = chosen.evaluate(runtime, model, feed)
+    result = chosen.evaluate(runtime, model, feed, callbacks)
     return keras_calls.as_result(model, result, return_dict)
 
 
-def predict(model, x=None, batch_size=None, verbose=None, steps=None, callbacks=None):
+def predict(model, x=None, batch_size=None, verbose=None, steps=None, callbacks=None,
+            max_queue_size=None, workers=None, use_multiprocessing=None):
     """Keras' own predict on data Keras takes; on a tf.data Dataset (whose elements may be x
     or (x, y[, w]), as Keras reads them), Keras' predict where it takes datasets, else the
     batches pulled as NumPy in the model's session and predicted one by one."""
     runtime, _ = _runtime(model, None)
     kind = _kind(x)
     _check_steps(steps, "steps")
+    queue = _queue_options(runtime, x, kind, max_queue_size=max_queue_size, workers=workers,
+                           use_multiprocessing=use_multiprocessing)
     if kind != "dataset":
         options = dict(batch_size=batch_size, verbose=verbose, steps=steps,
-                       callbacks=callbacks)
+                       callbacks=callbacks, **queue)
         return keras_calls.predict(runtime, model, x, kind, options)
     if batch_size is not None:
         raise DataError("batch_size is not taken with a tf.data Dataset: it brings batches")

@@ -60,13 +60,17 @@ def call(runtime, model, method, args, kwargs):
     fn = getattr(model, method)
     for name in kwargs:
         if not _takes(fn, name):
-            fact = ARG_FACTS.get((method, name))
-            needs = (" (needs %s)" % versions.requirement(fact, runtime.keras_flavor)
-                     if fact else "")
-            raise UnsupportedArgumentError(
-                "%s's %s() has no %s argument%s; this is %s"
-                % (runtime.keras_flavor, method, name, needs, runtime.describe()))
+            raise unsupported(runtime, method, name)
     return fn(*args, **kwargs)
+
+
+def unsupported(runtime, method, name):
+    """The UnsupportedArgumentError for ``method(name=)`` this Keras does not have."""
+    fact = ARG_FACTS.get((method, name))
+    needs = " (needs %s)" % versions.requirement(fact, runtime.keras_flavor) if fact else ""
+    return UnsupportedArgumentError("%s's %s() has no %s argument%s; this is %s"
+                                    % (runtime.keras_flavor, method, name, needs,
+                                       runtime.describe()))
 
 
 def given(**kwargs):

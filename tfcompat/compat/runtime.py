@@ -59,8 +59,8 @@ class Runtime(collections.namedtuple("Runtime", _FIELDS)):
             "eager": self.eager,
             "flavors_installed": list(self.flavors_installed),
             "capabilities": dict(self.capabilities),
-            "paths": [{"name": p.name, "available": p.available, "reason": p.reason}
-                      for p in self.paths],
+            "paths": [{"name": p.name, "available": p.available, "reason": p.reason,
+                       "limits": list(p.limits)} for p in self.paths],
         }
 
 

@@ -20,12 +20,14 @@ FeedingPath.__doc__ = "The feeding paths, by name, in the chooser's order (faste
 
 PATHS = tuple(cls(FeedingPath(cls.name)) for cls in CHOOSER)
 
-PathStatus = collections.namedtuple("PathStatus", "name available reason")
+PathStatus = collections.namedtuple("PathStatus", "name available reason limits")
+PathStatus.__new__.__defaults__ = ((),)  # limits: what the path cannot carry here
 
 
 def statuses(runtime):
     """A PathStatus per path: usable ones first (in PATHS order), then the refused ones."""
-    result = [PathStatus(p.name.value, p.refuses(runtime) is None, p.status_reason(runtime))
+    result = [PathStatus(p.name.value, p.refuses(runtime) is None, p.status_reason(runtime),
+                         tuple(p.limits(runtime)) if p.refuses(runtime) is None else ())
               for p in PATHS]
     return tuple(sorted(result, key=lambda s: not s.available))
 

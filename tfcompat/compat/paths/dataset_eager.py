@@ -1,6 +1,6 @@
 """DATASET_EAGER: ``model.fit(dataset)`` while executing eagerly (TF 2, Keras 3, tf_keras)."""
 from tfcompat import versions
-from tfcompat.compat import keras_calls
+from tfcompat.compat import keras_calls, tfshim
 from tfcompat.compat.paths.feeder import Feeder, keras_fit_options, need
 
 # Eager Keras 2 from this TF on gathers from_arrays batches by tf.gather from tensors of the
@@ -41,11 +41,34 @@ class DatasetEager(Feeder):
         return feed.dataset(model, tensor_gather_max=(TENSOR_GATHER_MAX
                                                       if gathers_in_tensors(runtime) else 0))
 
+    def refuses_data(self, runtime, model, feed, options):
+        return refuses_nested(runtime, feed)
+
+    def limits(self, runtime):
+        return nested_limits(runtime)
+
     def fit(self, runtime, model, train, val, options):
         return fit_datasets(self, runtime, model, train, val, options)
 
-    def evaluate(self, runtime, model, data):
-        return evaluate_dataset(self, runtime, model, data)
+    def evaluate(self, runtime, model, data, callbacks=None):
+        return evaluate_dataset(self, runtime, model, data, callbacks)
+
+
+NESTED = "several inputs or targets as tuples"
+
+
+def refuses_nested(runtime, feed):
+    """Why Keras' fit cannot take ``feed``'s several inputs or targets here, or None."""
+    if (any(tfshim.is_sequence(side) for side in feed.spec[:2])
+            and not runtime.has("fit_dataset_nested")):
+        return ("cannot carry %s: needs %s; this is %s"
+                % (NESTED, versions.requirement("fit_dataset_nested", runtime.keras_flavor),
+                   runtime.describe()))
+    return None
+
+
+def nested_limits(runtime):
+    return () if runtime.has("fit_dataset_nested") else (NESTED,)
 
 
 def fit_datasets(feeder, runtime, model, train, val, options):
@@ -60,5 +83,7 @@ def fit_datasets(feeder, runtime, model, train, val, options):
                             dict(steps_per_epoch=train.steps, shuffle=False, **kwargs))
 
 
-def evaluate_dataset(feeder, runtime, model, data):
-    return model.evaluate(feeder.keras_data(runtime, model, data), steps=data.steps, verbose=0)
+def evaluate_dataset(feeder, runtime, model, data, callbacks=None):
+    return keras_calls.call(runtime, model, "evaluate", (feeder.keras_data(runtime, model, data),),
+                            dict(steps=data.steps, verbose=0,
+                                 **keras_calls.given(callbacks=callbacks)))

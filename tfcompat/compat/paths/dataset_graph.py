@@ -1,6 +1,11 @@
 """DATASET_GRAPH: tf.keras ``fit(dataset, steps_per_epoch=...)`` in graph mode, TF >= 1.9."""
 from tfcompat import versions
-from tfcompat.compat.paths.dataset_eager import evaluate_dataset, fit_datasets
+from tfcompat.compat.paths.dataset_eager import (
+    evaluate_dataset,
+    fit_datasets,
+    nested_limits,
+    refuses_nested,
+)
 from tfcompat.compat.paths.feeder import GraphFeeder, need
 
 
@@ -19,10 +24,16 @@ class DatasetGraph(GraphFeeder):
     def finds_epoch_end(self, runtime):
         return runtime.has("fit_dataset_without_steps")
 
+    def refuses_data(self, runtime, model, feed, options):
+        return refuses_nested(runtime, feed)
+
+    def limits(self, runtime):
+        return nested_limits(runtime)
+
     def fit(self, runtime, model, train, val, options):
         with self.in_model_graph(runtime, model):
             return fit_datasets(self, runtime, model, train, val, options)
 
-    def evaluate(self, runtime, model, data):
+    def evaluate(self, runtime, model, data, callbacks=None):
         with self.in_model_graph(runtime, model):
-            return evaluate_dataset(self, runtime, model, data)
+            return evaluate_dataset(self, runtime, model, data, callbacks)

@@ -62,14 +62,20 @@ class Feeder(object):
         else one line saying why not; the chooser then takes the next path."""
         return None
 
+    def limits(self, runtime):
+        """What this path cannot carry here (model kinds, data kinds, options), one short
+        phrase each, for ``tfcompat doctor``; refuses_data refuses exactly these."""
+        return ()
+
     def fit(self, runtime, model, train, val, options):
         """Train ``model`` on ``train`` (a Feed), validating on ``val`` (a Feed or None);
         ``options``: Keras' fit keywords (epochs, callbacks, verbose, class_weight,
         initial_epoch, validation_freq), None meaning Keras' default. Keras' History."""
         raise NotImplementedError
 
-    def evaluate(self, runtime, model, data):
-        """Evaluate ``model`` on ``data`` (a Feed): Keras' result, loss first."""
+    def evaluate(self, runtime, model, data, callbacks=None):
+        """Evaluate ``model`` on ``data`` (a Feed): Keras' result, loss first. ``callbacks``
+        (only where this Keras' evaluate takes them) get Keras' on_test_* calls."""
         raise NotImplementedError
 
     def keras_data(self, runtime, model, feed):
@@ -115,19 +121,59 @@ def batch_mean(results, sizes):
             for i in range(len(results[0]))]
 
 
-def evaluate_batches(model, batches, steps):
+def keras_batch(batch):
+    """A NumPy batch ((x, y) or (x, y, w)) as Keras 2's *_on_batch and fit_generator take it:
+    several inputs or targets as a list (Keras 2 reads a tuple there as one array)."""
+    return tuple(list(side) if isinstance(side, tuple) else side for side in batch)
+
+
+def keras_batches(batches):
+    """A generator of ``batches`` (an iterator of NumPy batches) as keras_batch gives them."""
+    for batch in batches:
+        yield keras_batch(batch)
+
+
+def evaluate_batches(model, batches, steps, callbacks=None):
     """The user's model's test_on_batch over ``steps`` NumPy batches ((x, y) or (x, y, w)),
     averaged by batch size (see batch_mean). Metric state left by training is reset first
-    (Keras 2.3 and tf.keras 1.15 keep it across test_on_batch calls otherwise)."""
+    (Keras 2.3 and tf.keras 1.15 keep it across test_on_batch calls otherwise).
+    ``callbacks`` get on_test_begin, on_test_batch_begin/end (logs: the mean so far, as
+    Keras' evaluate logs it) and on_test_end, as in Keras' evaluate."""
     if hasattr(model, "reset_metrics"):
         model.reset_metrics()
+    hooks = _TestHooks(model, callbacks, steps)
     results, sizes = [], []
-    for _ in range(steps):
-        batch = next(batches)
+    for step in range(steps):
+        batch = keras_batch(next(batches))
+        size = (len(tfshim.flatten(batch[0])[0]) if not isinstance(batch[0], dict)
+                else len(next(iter(batch[0].values()))))
+        hooks.call("on_test_batch_begin", step, {"batch": step, "size": size})
         results.append(as_list(model.test_on_batch(*batch)))
-        sizes.append(len(tfshim.flatten(batch[0])[0]) if not isinstance(batch[0], dict)
-                     else len(next(iter(batch[0].values()))))
-    return batch_mean(results, sizes)
+        sizes.append(size)
+        hooks.call("on_test_batch_end", step, hooks.logs(batch_mean(results, sizes)))
+    result = batch_mean(results, sizes)
+    hooks.call("on_test_end", hooks.logs(result))
+    return result
+
+
+class _TestHooks(object):
+    """The user's callbacks, given the model and params and called as Keras' evaluate does."""
+
+    def __init__(self, model, callbacks, steps):
+        self._model = model
+        self._callbacks = list(callbacks or [])
+        for callback in self._callbacks:
+            callback.set_model(model)
+            callback.set_params({"steps": steps, "verbose": 0, "epochs": 1,
+                                 "metrics": list(model.metrics_names)})
+        self.call("on_test_begin", {})
+
+    def logs(self, values):
+        return dict(zip(self._model.metrics_names, values))
+
+    def call(self, hook, *args):
+        for callback in self._callbacks:
+            getattr(callback, hook)(*args)
 
 
 def validates_at(epoch, freq):
@@ -151,6 +197,40 @@ def validation_callback(keras, names, evaluate, freq=None):
                     logs["val_" + name] = value
 
     return EpochEndValidation()
+
+
+def validation_callbacks(keras, model, evaluate, options):
+    """The callbacks a graph path puts before the user's to validate at each epoch's end (see
+    validation_callback), and the fit options to hand Keras with them. Keras prints progress
+    from a logger placed before the user's callbacks (Keras 2) that lists only the metrics
+    Keras itself validates: Keras is asked for verbose=0 and a logger of Keras' own class
+    comes after the validation, listing val_<name> too."""
+    names = lambda: model.metrics_names  # noqa: E731 (read when compiled)
+    callbacks = [validation_callback(keras, names, evaluate, options.get("validation_freq"))]
+    verbose = options.get("verbose")
+    verbose = 1 if verbose in (None, "auto") else verbose
+    if verbose:
+        callbacks.append(_validated_progress(keras, model, names, verbose))
+    return callbacks, dict(options, verbose=0)
+
+
+def _validated_progress(keras, model, names, verbose):
+    class ValidatedProgress(keras.callbacks.ProgbarLogger):
+        def set_params(self, params):
+            params = dict(params, verbose=verbose, do_validation=True)
+            metrics = list(params.get("metrics") or names())
+            params["metrics"] = metrics + ["val_" + n for n in names()
+                                           if "val_" + n not in metrics]
+            super(ValidatedProgress, self).set_params(params)
+
+    # Shown as logged, not averaged again, as Keras' own logger does: Keras 2.1-2.2 its
+    # stateful metric layers, Keras 2.3 every metric (tf.keras sets them itself).
+    stateful = getattr(model, "stateful_metric_names", None)
+    try:
+        return ValidatedProgress(count_mode="steps", stateful_metrics=(
+            stateful if stateful is not None else model.metrics_names[1:]))
+    except TypeError:  # Keras 2.0: no stateful metrics
+        return ValidatedProgress(count_mode="steps")
 
 
 def keras_fit_options(options, without=()):

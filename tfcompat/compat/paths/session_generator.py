@@ -1,12 +1,15 @@
 """SESSION_GENERATOR: ``get_next()`` built once in the session's graph, run by a locked
 generator bound to that graph and session (the seed's fit_generator code, made thread-safe)."""
+import itertools
+
 from tfcompat.compat.batches import NumpyBatches
 from tfcompat.compat.paths.feeder import (
     GraphFeeder,
     evaluate_batches,
+    keras_batches,
     keras_fit_options,
     need,
-    validation_callback,
+    validation_callbacks,
 )
 
 
@@ -22,22 +25,41 @@ class SessionGenerator(GraphFeeder):
             callbacks = options["callbacks"]
             if val is not None:
                 batches = _batches(model, val, session)
-                callbacks = [validation_callback(
-                    keras, lambda: model.metrics_names,
-                    lambda: evaluate_batches(model, batches, val.steps),
-                    options.get("validation_freq"))] + callbacks
+                validation, options = validation_callbacks(
+                    keras, model, lambda: evaluate_batches(model, batches, val.steps), options)
+                callbacks = validation + callbacks
             # workers=0 runs the generator on the main thread where Keras has it; older Keras
             # pulls it from a thread, which the session-bound, locked batches make safe.
             workers = {"workers": 0} if runtime.has("generator_workers_zero") else {}
             kwargs = keras_fit_options(options, without=("callbacks", "validation_freq"))
             kwargs.update(workers)
-            return model.fit_generator(_batches(model, train, session).generator(),
+            return model.fit_generator(_built_on_first(model, _batches(model, train, session)),
                                        steps_per_epoch=train.steps, callbacks=callbacks,
                                        **kwargs)
 
-    def evaluate(self, runtime, model, data):
+    def evaluate(self, runtime, model, data, callbacks=None):
         with self.in_model_graph(runtime, model) as (keras, session):
-            return evaluate_batches(model, _batches(model, data, session), data.steps)
+            return evaluate_batches(model, _batches(model, data, session), data.steps,
+                                    callbacks)
+
+
+def _built_on_first(model, batches):
+    """Keras batches of ``batches``; a model that builds on its first batch (a Sequential
+    without an input shape, a subclassed model) is built on it first, by test_on_batch, as
+    Keras' fit builds it on arrays (its fit_generator does not: 'You must compile your
+    model before using it')."""
+    batches = keras_batches(batches)
+    if getattr(model, "inputs", None):
+        return batches
+    first = next(batches)
+    model.test_on_batch(*first)  # a forward pass: no weight changes
+    return _generator(itertools.chain([first], batches))
+
+
+def _generator(iterable):
+    """A Python generator of ``iterable`` (tf.keras 1.x takes only generators there)."""
+    for item in iterable:
+        yield item
 
 
 def _batches(model, feed, session):

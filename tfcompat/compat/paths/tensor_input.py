@@ -8,13 +8,14 @@ import weakref
 
 from tfcompat.compat import tfshim
 from tfcompat.compat.batches import NumpyBatches
+from tfcompat.compat.conform import names_match
 from tfcompat.compat.errors import DataError
 from tfcompat.compat.paths.feeder import (
     GraphFeeder,
     evaluate_batches,
     keras_fit_options,
     need,
-    validation_callback,
+    validation_callbacks,
 )
 
 # from_arrays data up to this many bytes is loaded once into variables in the Keras session and
@@ -22,6 +23,13 @@ from tfcompat.compat.paths.feeder import (
 # the NumPy gather; loading one adds two copies for a moment, one for good, so larger data
 # stays in NumPy.
 VARIABLE_GATHER_MAX = 256 << 20
+
+# What the rewired model cannot carry (refuses_data, tfcompat doctor).
+LAZY_MODELS = ("models that build on their first batch (subclassed, Sequential without an "
+               "input shape)")
+SAMPLE_WEIGHTS = "sample weights ((x, y, sample_weight) batches)"
+CLASS_WEIGHT = "class_weight"
+KEYED = "dicts not keyed by the model's input and output names"
 
 
 class TensorInput(GraphFeeder):
@@ -33,15 +41,17 @@ class TensorInput(GraphFeeder):
 
     def refuses_data(self, runtime, model, feed, options):
         if not getattr(model, "inputs", None):
-            return ("needs a model with known inputs (functional, or Sequential with an input "
-                    "shape); this one builds on its first batch")
+            return "cannot carry %s: this one builds on its first batch" % LAZY_MODELS
         if len(feed.spec) != 2:
-            return "takes (x, y) batches, without sample weights"
-        if isinstance(feed.spec[0], dict) or isinstance(feed.spec[1], dict):
-            return "takes inputs and targets as arrays or lists, not dicts"
+            return "cannot carry %s: takes (x, y) batches" % SAMPLE_WEIGHTS
+        if feed.source is None and names_match(model, feed.spec) is not None:
+            return names_match(model, feed.spec)
         if options.get("class_weight") is not None:
-            return "cannot weight classes of target tensors"
+            return "cannot carry %s of target tensors" % CLASS_WEIGHT
         return None
+
+    def limits(self, runtime):
+        return (LAZY_MODELS, SAMPLE_WEIGHTS, CLASS_WEIGHT, KEYED)
 
     def fit(self, runtime, model, train, val, options):
         with self.in_model_graph(runtime, model) as (keras, session):
@@ -49,20 +59,22 @@ class TensorInput(GraphFeeder):
             callbacks = options["callbacks"]
             if val is not None:
                 batches = NumpyBatches(val.dataset(model), session)
-                callbacks = [validation_callback(
-                    keras, lambda: model.metrics_names,
-                    lambda: evaluate_batches(model, batches, val.steps),
-                    options.get("validation_freq"))] + callbacks
+                validation, options = validation_callbacks(
+                    keras, model, lambda: evaluate_batches(model, batches, val.steps), options)
+                callbacks = validation + callbacks
             callbacks = _as_users_model(keras, model, wired, callbacks)
-            return wired.fit(steps_per_epoch=train.steps, callbacks=callbacks,
-                             **keras_fit_options(options, without=("callbacks",
-                                                                   "validation_freq")))
+            history = wired.fit(steps_per_epoch=train.steps, callbacks=callbacks,
+                                **keras_fit_options(options, without=("callbacks",
+                                                                      "validation_freq")))
+            history.set_model(model)  # as Keras' fit leaves them: model.history.model is model
+            model.history = history
+            return history
 
-    def evaluate(self, runtime, model, data):
+    def evaluate(self, runtime, model, data, callbacks=None):
         # The user's model on the batches: Keras' own numbers, weighted by batch size.
         with self.in_model_graph(runtime, model) as (keras, session):
             return evaluate_batches(model, NumpyBatches(data.dataset(model), session),
-                                    data.steps)
+                                    data.steps, callbacks)
 
 
 def _as_users_model(keras, model, wired, callbacks):
@@ -114,7 +126,7 @@ def _tensors(model, feed, session):
     if feed.source is not None:
         xs, ys = feed.source.batch_op(feed.plans(model), session, VARIABLE_GATHER_MAX)
     else:
-        iterator = tfshim.initializable_iterator(feed.dataset(model))
+        iterator = tfshim.initializable_iterator(feed.dataset(model, positional=True))
         session.run(iterator.initializer)
         x, y = iterator.get_next()
         xs, ys = tfshim.flatten(x), tfshim.flatten(y)
@@ -133,6 +145,10 @@ def _rewire(keras, model, tensors):
     inputs = [keras.layers.Input(tensor=t) for t in xs]
     outputs = model(inputs if len(inputs) > 1 else inputs[0])
     wired = keras.models.Model(inputs, outputs)
+    # Keras names history keys, metrics and per-output losses after the output layers, here
+    # all the nested model: compile reads the user's names instead. (A layer renaming the
+    # outputs would hide the softmax whose logits Keras' crossentropy reads.)
+    wired.output_names = list(model.output_names)
     # Keras 2.3 / tf.keras keep compile(metrics=) in _compile_metrics; older Keras in metrics.
     metrics = getattr(model, "_compile_metrics", None)
     if metrics is None:
