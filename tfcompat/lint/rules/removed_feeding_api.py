@@ -24,27 +24,23 @@ _HOOKS = frozenset((
     "StopAtStepHook", "LoggingTensorHook", "FinalOpsHook", "CheckpointSaverHook",
     "CheckpointSaverListener", "StepCounterHook", "NanTensorHook", "SummarySaverHook",
     "GlobalStepWaiterHook", "FeedFnHook", "ProfilerHook", "SecondOrStepTimer"))
-# (where it is gone, the remedy) by kind; estimator's split by what the name is.
+# The remedy by kind; estimator's split by what the name is.
 _ADVICE = {
     "image_generator": (
-        "Keras 3",
         "build a tf.data pipeline (keras.utils.image_dataset_from_directory) with augmentation "
         "layers (RandomFlip, RandomRotation), or keep Keras 2 with tf_keras "
         "(TF_USE_LEGACY_KERAS=1)"),
     "model_to_estimator": (
-        "TF 2.16", "train the Keras model with fit on the input_fn's dataset, or stay on "
-        "TF <= 2.15"),
+        "train the Keras model with fit on the input_fn's dataset, or stay on TF <= 2.15"),
     "estimator": (
-        "TF 2.16", "port the model_fn to a Keras model trained with fit on the input_fn's "
-        "dataset, or stay on TF <= 2.15"),
+        "port the model_fn to a Keras model trained with fit on the input_fn's dataset, or "
+        "stay on TF <= 2.15"),
     "mode_keys": (
-        "TF 2.16", "ModeKeys are the strings 'train', 'eval' and 'infer': use them, or "
-        "constants of your own"),
-    "hooks": (
-        "TF 2.16", "the same hooks are tf.compat.v1.train's (tf.compat.v1.train.{attr})"),
+        "ModeKeys are the strings 'train', 'eval' and 'infer': use them, or constants of your "
+        "own"),
+    "hooks": "the same hooks are tf.compat.v1.train's (tf.compat.v1.train.{attr})",
     "contrib_learn_datasets": (
-        "TF 2.0", "load the arrays with keras.datasets (mnist.load_data()) or "
-        "tensorflow_datasets"),
+        "load the arrays with keras.datasets (mnist.load_data()) or tensorflow_datasets"),
 }
 
 
@@ -214,7 +210,7 @@ class RemovedFeedingApi(Rule):
         found = self._kind(name)
         if found is None or not self._gone_for_target(found[2]):
             return
-        kind, prefix, _ = found
+        kind, prefix, fact = found
         parts = name[len(prefix) + 1:].split(".") if name != prefix else []
         api = len(parts)
         if kind == "estimator":
@@ -229,9 +225,10 @@ class RemovedFeedingApi(Rule):
         drop = len(parts) - api
         if drop > 0 and spelled.count(".") >= drop:
             spelled = spelled.rsplit(".", drop)[0]
-        where, advice = _ADVICE[kind]
+        gone = _gone_in(fact)
+        where = "TF %d.%d" % gone[:2] if gone else "Keras 3"
         self.report(node, name=spelled, where=where,
-                    help=advice.format(attr=parts[api - 1] if api else ""))
+                    help=_ADVICE[kind].format(attr=parts[api - 1] if api else ""))
 
     def _gone_for_target(self, fact):
         if fact == "tf_keras_is_keras3":
