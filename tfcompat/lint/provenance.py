@@ -8,6 +8,8 @@ offers its safe fix only on a proof. Module-wide answers are computed once per f
 import libcst as cst
 
 from tfcompat.lint import patterns, qualnames
+from tfcompat.lint import walk as fast_walk
+from tfcompat.lint.ancestors import Ancestors
 
 GRAPH, EAGER = "graph", "eager"
 
@@ -116,15 +118,16 @@ def _compat_v1(rule):
 
 
 # ------------------------------------------------------------------------------ tf.data
-def dataset_chain(rule, expr):
+def dataset_chain(rule, expr, ancestors=None):
     """(calls building ``expr``, proven) when ``expr`` is a tf.data pipeline.
 
     ``proven`` is True when the chain starts at a tf.data source (a call of a tf.data
     constructor, followed through reassignments): the value is a Dataset for certain. It is
     False when only a Dataset-only method (DATASET_ONLY_METHODS) in the chain says so: a
     pipeline whose source is out of sight. None (not a pipeline) when neither holds, or when
-    the chain starts at a NumPy or pandas call."""
-    calls = rule.method_chain(expr)
+    the chain starts at a NumPy or pandas call. ``ancestors``: those of ``expr`` when it is
+    not under the node being visited."""
+    calls = rule.context.scopes.method_chain(expr, ancestors or rule.context.ancestors)
     if not calls:
         return None
     first = rule.qualified_name(calls[0].func)
@@ -139,6 +142,77 @@ def dataset_chain(rule, expr):
     if any(n == "repeat" and not c.args for n, c in zip(names, calls)):
         return calls, False
     return None
+
+
+def attribute_pipelines(rule, expr):
+    """[(calls, proven)] for each value the enclosing class assigns to ``self.<name>`` when
+    ``expr`` is that attribute and every such value is a tf.data pipeline (`None` placeholders
+    aside), as ``dataset_chain`` proves it where the value is assigned; else None. Any other
+    kind of binding of the attribute in the class (a tuple target, `+=`) makes it unknown.
+    Assignments out of sight (a subclass elsewhere, a caller) are not seen: a rule offers a
+    safe fix only where its change is harmless to those."""
+    if not (isinstance(expr, cst.Attribute) and isinstance(expr.value, cst.Name)
+            and expr.value.value == "self"):
+        return None
+    cls = next((a for a in reversed(rule.context.ancestors) if isinstance(a, cst.ClassDef)),
+               None)
+    bindings = _cached(rule, _self_attributes).get((id(cls), expr.attr.value))
+    if cls is None or not bindings:
+        return None
+    found = []
+    for value, ancestors in bindings:
+        if value is None:
+            return None
+        if isinstance(value, cst.Name) and value.value == "None":
+            continue
+        chain = dataset_chain(rule, value, ancestors)
+        if chain is None:
+            return None
+        found.append(chain)
+    return found or None
+
+
+def _self_attributes(rule):
+    """{(id of the innermost class, attribute): [(value or None when unknown, ancestors of
+    the binding statement)]} for each binding of ``self.<attribute>`` in a class."""
+    found = {}
+    stack = Ancestors()
+
+    def bind(target, value):
+        if isinstance(target, cst.Attribute) and isinstance(target.value, cst.Name) \
+                and target.value.value == "self":
+            cls = next((a for a in reversed(stack) if isinstance(a, cst.ClassDef)), None)
+            if cls is not None:
+                copy = Ancestors()
+                for node in stack:
+                    copy.append(node)
+                found.setdefault((id(cls), target.attr.value), []).append((value, copy))
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                bind(element.value, None)
+        elif isinstance(target, cst.StarredElement):
+            bind(target.value, None)
+
+    class Bindings(cst.CSTVisitor):
+        def on_visit(self, node):
+            stack.append(node)
+            if isinstance(node, cst.Assign):
+                for target in node.targets:
+                    bind(target.target, node.value)
+            elif isinstance(node, cst.AnnAssign) and node.value is not None:
+                bind(node.target, node.value)
+            elif isinstance(node, (cst.AugAssign, cst.For)):
+                bind(node.target, None)
+            elif isinstance(node, cst.WithItem) and node.asname is not None:
+                bind(node.asname.name, None)
+            # No statement lives in an expression (a lambda's body is one).
+            return not isinstance(node, (cst.BaseExpression, cst.BaseSmallStatement))
+
+        def on_leave(self, node):
+            stack.pop()
+
+    fast_walk.visit(rule.context.module, Bindings())
+    return found
 
 
 # ------------------------------------------------------------------------------ whose method

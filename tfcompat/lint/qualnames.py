@@ -112,6 +112,11 @@ KERAS_MODULES = {
 KERAS_NAMESPACES = {"keras": "keras", "tensorflow.keras": "tf.keras",
                     "tensorflow.python.keras": "tf.keras", "tf_keras": "tf_keras"}
 
+# TF 1.x's first copy of Keras, `tf.contrib.keras`: the same layers under another prefix, gone
+# with contrib in TF 2. Not a namespace of KERAS_NAMESPACES: no import is ever
+# rewritten onto or off it, so only rules about what a Keras call does name it.
+CONTRIB_KERAS = "tensorflow.contrib.keras"
+
 # Calls that only graph-mode code makes (canonical names).
 GRAPH_MODE_MARKERS = frozenset(
     ["tensorflow." + n for n in (

@@ -53,7 +53,9 @@ class MissingPrefetch(Rule):
     tf.data are reported: built from a tf.data constructor (then the fix is safe), or holding
     a method only a Dataset has (`shuffle`, `cache`, `interleave`, `padded_batch`...; the fix is
     then unsafe, as the source is out of sight). NumPy's `concatenate` / `repeat` and other
-    libraries' `take()` / `batch()` are not.
+    libraries' `take()` / `batch()` are not. A pipeline held in `self.<name>` is reported when
+    every value its class assigns the attribute (`None` aside) is one; the fix appends the
+    prefetch where each is built, safe when each is proven.
 
     ## Versions
     `Dataset.prefetch` exists from TF 1.4; `tf.data.experimental.AUTOTUNE` from TF 1.13,
@@ -107,6 +109,34 @@ class MissingPrefetch(Rule):
         """
         train_set = BatchDataSet(samples, batch_size=64)
         model.fit(train_set.take(), steps_per_epoch=len(train_set))
+        """,
+        # Attributes: NumPy arrays; a pipeline in one method and a loader's result in another;
+        # another class's attribute of the same name; another object's; prefetched.
+        """
+        import numpy as np
+        import tensorflow as tf
+        class Arrays:
+            def __init__(self, x, y):
+                self.x = np.concatenate((x, x))
+                self.y = np.repeat(y, 2, axis=0)
+            def train(self, model):
+                model.fit(self.x, self.y, batch_size=8)
+        class Loaded:
+            def build(self):
+                self.ds = tf.data.Dataset.range(8).batch(2)
+            def reload(self):
+                self.ds = load_cached_split("train")
+            def train(self, model):
+                model.fit(self.ds, epochs=1)
+        class Other:
+            def train(self, model, config):
+                model.fit(self.ds, epochs=1)
+                model.fit(config.ds, epochs=1)
+        class Prefetched:
+            def __init__(self):
+                self.ds = tf.data.Dataset.range(8).batch(2).prefetch(1)
+            def train(self, model):
+                model.fit(self.ds, epochs=1)
         """,
     ]
     INVALID = [
@@ -217,6 +247,67 @@ class MissingPrefetch(Rule):
             test = tf.data.Dataset.range(4).batch(2).prefetch(tf.data.AUTOTUNE)
             model.fit(train, validation_data=test)
             """),
+        # A pipeline held in an attribute: the class assigns it a tf.data pipeline (None
+        # first), through a local name. Run before and after the fix.
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            class Trainer:
+                def __init__(self):
+                    self.train_ds = None
+                def build(self, x, y):
+                    ds = tf.data.Dataset.from_tensor_slices((x, y))
+                    ds = ds.repeat().batch(4)
+                    self.train_ds = ds
+                def train(self, model):
+                    return model.fit(self.train_ds, epochs=2, steps_per_epoch=2, verbose=0)
+            trainer = Trainer()
+            trainer.build(np.ones((16, 2), "float32"), np.ones((16, 1), "float32"))
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            result = trainer.train(model).history["loss"]
+            """,
+            at=(11, 26), target_tf="1.15",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            class Trainer:
+                def __init__(self):
+                    self.train_ds = None
+                def build(self, x, y):
+                    ds = tf.data.Dataset.from_tensor_slices((x, y))
+                    ds = ds.repeat().batch(4).prefetch(tf.data.experimental.AUTOTUNE)
+                    self.train_ds = ds
+                def train(self, model):
+                    return model.fit(self.train_ds, epochs=2, steps_per_epoch=2, verbose=0)
+            trainer = Trainer()
+            trainer.build(np.ones((16, 2), "float32"), np.ones((16, 1), "float32"))
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            result = trainer.train(model).history["loss"]
+            """,
+            run=Run(original=("tf115-keras231",), fixed=("tf115-keras231", "tf221"),
+                    result=[2])),
+        # Held in an attribute, as validation data, built from a pipeline handed in: unsafe.
+        Invalid(
+            """
+            import tensorflow as tf
+            class Trainer:
+                def __init__(self, ds):
+                    self.val_ds = ds.shuffle(100).batch(16)
+                def train(self, model, train):
+                    model.fit(train, validation_data=self.val_ds)
+            """,
+            at=(6, 42), target_tf="2.4", safety=UNSAFE,
+            fixed="""
+            import tensorflow as tf
+            class Trainer:
+                def __init__(self, ds):
+                    self.val_ds = ds.shuffle(100).batch(16).prefetch(tf.data.AUTOTUNE)
+                def train(self, model, train):
+                    model.fit(train, validation_data=self.val_ds)
+            """),
         # Below TF 1.13 there is no AUTOTUNE outside contrib: reported, not fixed.
         Invalid(
             """
@@ -236,22 +327,28 @@ class MissingPrefetch(Rule):
 
     def _check(self, data):
         found = provenance.dataset_chain(self, data)
-        if found is None:
+        # A pipeline held in `self.<name>`: each value the class assigns it.
+        chains = [found] if found is not None else provenance.attribute_pipelines(self, data)
+        if chains is None:
             return  # not provably a tf.data pipeline: NumPy, pandas, another library's class
-        calls, proven = found
-        if any(patterns.method_name(c) in _NOT_A_DATASET for c in calls):
+        if any(patterns.method_name(c) in _NOT_A_DATASET for calls, _ in chains for c in calls):
             return  # an iterator or its tensors handed to Keras, not a pipeline: TFC406's
-        if "prefetch" in patterns.methods(self, calls):
+        missing = [(calls, proven) for calls, proven in chains if not self._prefetched(calls)]
+        if not missing:
             return
-        if self.qualified_name(calls[0].func) in qualnames.PREFETCHED_SOURCES:
-            return
+        lasts = list({id(calls[-1]): calls[-1] for calls, _ in missing}.values())
         # A pipeline whose source is out of sight is a Dataset by its methods only: unsafe.
-        self.report(data, fix=self._fix(calls[-1]), safety=None if proven else UNSAFE)
+        proven = all(p for _, p in missing)
+        self.report(data, fix=self._fix(lasts), safety=None if proven else UNSAFE)
 
-    def _fix(self, last):
+    def _prefetched(self, calls):
+        return "prefetch" in patterns.methods(self, calls) \
+            or self.qualified_name(calls[0].func) in qualnames.PREFETCHED_SOURCES
+
+    def _fix(self, lasts):
         for fact, names in _AUTOTUNE:
             if self.target_at_least(fact):
                 autotune, edits = self.require(*names)
                 return edits + [self.replace(last, "%s.prefetch(%s)" % (
-                    self.code_for(last), autotune))]
+                    self.code_for(last), autotune)) for last in lasts]
         return None

@@ -3,27 +3,45 @@ import libcst as cst
 from tfcompat import versions
 from tfcompat.lint.rule import Invalid, Rule, Valid
 
-# What is gone, the version fact that says when, and what to use instead. A name is reported
-# where it is imported or spelled out; the first matching prefix wins.
-_IMAGE_GENERATOR = (
-    "gone from Keras 3: build a tf.data pipeline (keras.utils.image_dataset_from_directory, "
-    "or Dataset.from_tensor_slices) with augmentation layers (RandomFlip, RandomTranslation, "
-    "RandomRotation), or keep Keras 2 with tf_keras (keras-target = \"tf_keras\", "
-    "TF_USE_LEGACY_KERAS=1)")
+# What is gone, by kind: (kind, prefixes of its canonical names, the version fact that says
+# when). The first matching prefix wins; a module gets one finding per kind (see the class).
 _GONE = (
-    (tuple("%s.preprocessing.image.%s" % (k, n)
+    ("image_generator",
+     tuple("%s.preprocessing.image.%s" % (k, n)
            for k in ("keras", "tensorflow.keras")
            for n in ("ImageDataGenerator", "NumpyArrayIterator", "DirectoryIterator")),
-     "tf_keras_is_keras3", _IMAGE_GENERATOR),
-    (("tensorflow.keras.estimator", "tensorflow.estimator", "tensorflow_estimator"),
-     "estimator",
-     "gone from TF 2.16: train the Keras model with fit on the input_fn's dataset, or stay on "
-     "TF <= 2.15"),
-    (("tensorflow.contrib.learn.python.learn.datasets", "tensorflow.contrib.learn.datasets"),
-     "contrib_learn_datasets",
-     "gone from TF 2.0: load the arrays with keras.datasets (mnist.load_data()) or "
-     "tensorflow_datasets"),
+     "tf_keras_is_keras3"),
+    ("model_to_estimator", ("tensorflow.keras.estimator",), "estimator"),
+    ("estimator", ("tensorflow.estimator", "tensorflow_estimator"), "estimator"),
+    ("contrib_learn_datasets",
+     ("tensorflow.contrib.learn.python.learn.datasets", "tensorflow.contrib.learn.datasets"),
+     "contrib_learn_datasets"),
 )
+# tf.estimator's session hooks are tf.compat.v1.train's own classes re-exported, and stay there
+# (MonitoredSession's; checked on TF 2.21).
+_HOOKS = frozenset((
+    "SessionRunHook", "SessionRunArgs", "SessionRunContext", "SessionRunValues",
+    "StopAtStepHook", "LoggingTensorHook", "FinalOpsHook", "CheckpointSaverHook",
+    "CheckpointSaverListener", "StepCounterHook", "NanTensorHook", "SummarySaverHook",
+    "GlobalStepWaiterHook", "FeedFnHook", "ProfilerHook", "SecondOrStepTimer"))
+# The remedy by kind; estimator's split by what the name is.
+_ADVICE = {
+    "image_generator": (
+        "build a tf.data pipeline (keras.utils.image_dataset_from_directory) with augmentation "
+        "layers (RandomFlip, RandomRotation), or keep Keras 2 with tf_keras "
+        "(TF_USE_LEGACY_KERAS=1)"),
+    "model_to_estimator": (
+        "train the Keras model with fit on the input_fn's dataset, or stay on TF <= 2.15"),
+    "estimator": (
+        "port the model_fn to a Keras model trained with fit on the input_fn's dataset, or "
+        "stay on TF <= 2.15"),
+    "mode_keys": (
+        "ModeKeys are the strings 'train', 'eval' and 'infer': use them, or constants of your "
+        "own"),
+    "hooks": "the same hooks are tf.compat.v1.train's (tf.compat.v1.train.{attr})",
+    "contrib_learn_datasets": (
+        "load the arrays with keras.datasets (mnist.load_data()) or tensorflow_datasets"),
+}
 
 
 def _gone_in(fact):
@@ -44,7 +62,7 @@ class RemovedFeedingApi(Rule):
     The import or attribute fails before training starts ("cannot import name
     'ImageDataGenerator'", "module 'keras' has no attribute 'estimator'", "No module named
     'tensorflow.contrib'"), and no rewrite keeps what the old API did: each needs its own
-    replacement, named in the message.
+    replacement, named in the help line.
 
     ## Example
     ```python
@@ -59,6 +77,13 @@ class RemovedFeedingApi(Rule):
                                 keras.layers.RandomTranslation(0.1, 0.1)])
     ```
 
+    One finding per module and kind of API, at its first import or use: `ImageDataGenerator`
+    and its iterators; `model_to_estimator`; `tf.estimator.ModeKeys` (plain strings, an easy
+    replacement); tf.estimator's session hooks (`SessionRunHook`, `StopAtStepHook`..., which
+    stay in `tf.compat.v1.train`); the rest of `tf.estimator`; tf.contrib.learn's datasets.
+    The module depends on that API until every use is replaced, and each kind has its own
+    remedy (the help line), so one finding per use would repeat one message dozens of times.
+
     ## Fix safety
     No fix: the replacements differ in what they compute (augmentation draws, estimator
     checkpoints, dataset splits).
@@ -72,7 +97,7 @@ class RemovedFeedingApi(Rule):
 
     code = "TFC408"
     name = "removed-feeding-api"
-    message = "`{name}` is {advice}"
+    message = "`{name}` is gone from {where}"
     tokens = ("ImageDataGenerator", "NumpyArrayIterator", "DirectoryIterator", "estimator",
               "learn")
 
@@ -84,6 +109,16 @@ class RemovedFeedingApi(Rule):
         Valid("from keras.preprocessing.image import load_img, img_to_array", target_tf="2.16"),
         Valid("from tensorflow.contrib.learn.python.learn.datasets import mnist",
               target_tf="1.15"),
+        # Look-alikes: ModeKeys and hooks of tf.compat.v1.train and Keras, a local estimator.
+        Valid(
+            """
+            import tensorflow as tf
+            hook = tf.compat.v1.train.StopAtStepHook(last_step=10)
+            mode = tf.keras.backend.learning_phase()
+            estimator = make_estimator()
+            estimator.ModeKeys.TRAIN
+            """,
+            target_tf="2.16"),
     ]
     INVALID = [
         Invalid("from keras.preprocessing.image import ImageDataGenerator",
@@ -109,36 +144,91 @@ class RemovedFeedingApi(Rule):
             spec = tf.estimator.TrainSpec(input_fn=train_input, max_steps=100)
             """,
             at=(2, 8)),
+        # One finding per module and kind: ModeKeys' constants, at the first use.
+        Invalid(
+            """
+            import tensorflow as tf
+            def model_fn(features, labels, mode):
+                training = mode == tf.estimator.ModeKeys.TRAIN
+                if mode == tf.estimator.ModeKeys.PREDICT:
+                    return predictions
+                return tf.compat.v1.estimator.ModeKeys.EVAL
+            """,
+            at=(3, 24), target_tf="2.16"),
+        # Imported, then used: the import.
+        Invalid(
+            """
+            from keras.preprocessing.image import ImageDataGenerator
+            from keras.preprocessing import image
+            train = ImageDataGenerator(rescale=1 / 255.0)
+            test = image.ImageDataGenerator(rescale=1 / 255.0)
+            """,
+            at=(1, 39), target_tf="2.16"),
+        # A session hook, several times.
+        Invalid(
+            """
+            import tensorflow as tf
+            class Hook(tf.estimator.SessionRunHook):
+                def before_run(self, context):
+                    return tf.estimator.SessionRunArgs(self.loss)
+            hooks = [Hook(), tf.estimator.StopAtStepHook(last_step=10)]
+            """,
+            at=(2, 12), target_tf="2.16"),
     ]
+
+    def visit_Module(self, node):
+        self._kinds = set()  # the kinds this module has had its finding for
 
     def visit_ImportFrom(self, node):
         module = self.code_for(node.module) if node.module is not None else ""
-        advice = self._gone(module)
-        if advice:
-            self.report(node.module, name=module, advice=advice)
-            return
-        if isinstance(node.names, cst.ImportStar):
+        if self._kind(module) is not None or isinstance(node.names, cst.ImportStar):
+            self._check(node.module, module, module)  # the module itself is gone
             return
         for alias in node.names:
             name = "%s.%s" % (module, self.code_for(alias.name))
-            advice = self._gone(name)
-            if advice:
-                self.report(alias.name, name=name, advice=advice)
+            self._check(alias.name, name, name)
 
     def visit_Attribute(self, node):
         parent = self.context.ancestors[-2] if len(self.context.ancestors) > 1 else None
         if isinstance(parent, cst.Attribute) and parent.value is node:
             return  # the longest spelled-out name is judged, once
         name = self.qualified_name(node)
-        advice = self._gone(name) if name else None
-        if advice:
-            self.report(node, name=self.code_for(node), advice=advice)
+        if name:
+            self._check(node, name, self.code_for(node))
 
-    def _gone(self, name):
-        for prefixes, fact, advice in _GONE:
-            if any(name == p or name.startswith(p + ".") for p in prefixes):
-                return advice if self._gone_for_target(fact) else None
+    def _kind(self, name):
+        """(kind, prefix, version fact) of the first _GONE prefix ``name`` is under, or None."""
+        for kind, prefixes, fact in _GONE:
+            for prefix in prefixes:
+                if name == prefix or name.startswith(prefix + "."):
+                    return kind, prefix, fact
         return None
+
+    def _check(self, node, name, spelled):
+        """Report ``node`` (canonical ``name``, written ``spelled``) when it is gone, once per
+        module and kind: at the first import or use, named down to the API it is part of."""
+        found = self._kind(name)
+        if found is None or not self._gone_for_target(found[2]):
+            return
+        kind, prefix, fact = found
+        parts = name[len(prefix) + 1:].split(".") if name != prefix else []
+        api = len(parts)
+        if kind == "estimator":
+            # tf.estimator.X.Y is X's; ModeKeys and the hooks have remedies of their own.
+            own = [i for i, p in enumerate(parts) if p == "ModeKeys" or p in _HOOKS]
+            api = own[0] + 1 if own else min(api, 1)
+            if own:
+                kind = "mode_keys" if parts[own[0]] == "ModeKeys" else "hooks"
+        if kind in self._kinds:
+            return
+        self._kinds.add(kind)
+        drop = len(parts) - api
+        if drop > 0 and spelled.count(".") >= drop:
+            spelled = spelled.rsplit(".", drop)[0]
+        gone = _gone_in(fact)
+        where = "TF %d.%d" % gone[:2] if gone else "Keras 3"
+        self.report(node, name=spelled, where=where,
+                    help=_ADVICE[kind].format(attr=parts[api - 1] if api else ""))
 
     def _gone_for_target(self, fact):
         if fact == "tf_keras_is_keras3":

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint import patterns, provenance
+from tfcompat.lint import patterns, provenance, qualnames
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 # (layer, the keyword that feeds it a tensor)
@@ -97,6 +97,13 @@ class TargetTensors(Rule):
         from myforms import Input
         field = Input(tensor=x, label="name")
         """,
+        # TF 1's tf.contrib.keras built on a shape, and tf.contrib's other modules.
+        """
+        import tensorflow as tf
+        from tensorflow.contrib import layers
+        inputs = tf.contrib.keras.layers.Input(shape=(4,))
+        field = layers.Input(tensor=features)
+        """,
     ]
     INVALID = [
         Invalid(
@@ -122,6 +129,20 @@ class TargetTensors(Rule):
             layer = layers.InputLayer(input_tensor=features)
             """,
             at=(2, 27)),
+        # TF 1's tf.contrib.keras, through an alias and by its full name (gone in TF 2 with
+        # contrib: reported, never rewritten).
+        Invalid(
+            """
+            from tensorflow.contrib import keras
+            inputs = keras.layers.Input(tensor=it.get_next())
+            """,
+            at=(2, 29), target_tf="2.16"),
+        Invalid(
+            """
+            import tensorflow as tf
+            layer = tf.contrib.keras.layers.InputLayer(input_tensor=batch)
+            """,
+            at=(2, 44)),
         # A program: the seed thread's accepted answer (one iterator for x, one for y).
         Invalid(
             """
@@ -197,11 +218,12 @@ class TargetTensors(Rule):
             return
         name = self.qualified_name(node.func) or ""
         layer = name.rsplit(".", 1)[-1]
-        if layer not in _INPUTS or not patterns.keras_namespace(name):
+        if layer not in _INPUTS or not _keras_layer(name):
             return
         arg = patterns.argument(node, None, _INPUTS[layer])
         if arg is not None and not patterns.is_literal(arg.value, None):
-            fix = self._fix(arg) if layer == "Input" else None
+            # tf.contrib.keras is gone from every target the rewrite is for: report only.
+            fix = self._fix(arg) if layer == "Input" and patterns.keras_namespace(name) else None
             self.report(arg, what="%s(%s=...)" % (layer, _INPUTS[layer]), fix=fix)
 
     # -- the traced shape: tensors of one-shot iterators over named datasets ---------------
@@ -257,7 +279,7 @@ class TargetTensors(Rule):
     def _feeds_input(self, call):
         name = self.qualified_name(call.func) or ""
         layer = name.rsplit(".", 1)[-1]
-        return layer in _INPUTS and bool(patterns.keras_namespace(name)) \
+        return layer in _INPUTS and _keras_layer(name) \
             and patterns.argument(call, None, _INPUTS[layer]) is not None
 
     def _source(self, tensor):
@@ -285,6 +307,11 @@ class TargetTensors(Rule):
                     if name in names and len(names) == 2:
                         found.append((assign.value, names.index(name)))
         return found[0] if len(found) == 1 else (None, None)
+
+
+def _keras_layer(name):
+    """Whether ``name`` is in a Keras namespace or TF 1's tf.contrib.keras."""
+    return bool(patterns.keras_namespace(name)) or name.startswith(qualnames.CONTRIB_KERAS + ".")
 
 
 _COMMA = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
