@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint import patterns, pipelines, qualnames
+from tfcompat.lint import chains, patterns, qualnames
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 
@@ -179,7 +179,7 @@ class CacheAfterRandomMap(Rule):
         last = random_maps[-1]
         fix = None
         if random_maps == [len(calls) - 2]:
-            fix = pipelines.swap(self, calls[last], node)
+            fix = chains.swap(self, calls[last], node)
         function = patterns.argument(calls[last], 0, "map_func").value
         label = function.value if isinstance(function, cst.Name) else "a lambda"
         self.report(node.func.attr, function=label, fix=fix)

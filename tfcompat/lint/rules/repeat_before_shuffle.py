@@ -1,4 +1,4 @@
-from tfcompat.lint import patterns, pipelines
+from tfcompat.lint import chains, patterns
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 
@@ -190,14 +190,14 @@ class RepeatBeforeShuffle(Rule):
     def visit_Call(self, node):
         if patterns.method_name(node) != "shuffle":
             return
-        found = pipelines.earlier_call(self, node, ("repeat",))
+        found = chains.earlier_call(self, node, ("repeat",))
         if found is None:
             return
         calls, i = found
         # Repeating a file list, then interleaving its files and shuffling records (or
         # shuffling the repeated file list before the interleave): TF's own idiom.
-        if pipelines.expands_between(self, calls, i + 1, len(calls) - 1) \
-                or pipelines.expanded_next(self, node):
+        if chains.expands_between(self, calls, i + 1, len(calls) - 1) \
+                or chains.expanded_next(self, node):
             return
-        fix = pipelines.swap(self, calls[i], node) if i == len(calls) - 2 else None
+        fix = chains.swap(self, calls[i], node) if i == len(calls) - 2 else None
         self.report(node.func.attr, fix=fix)

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint import patterns, pipelines
+from tfcompat.lint import chains, patterns
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 _BATCHING = ("batch", "padded_batch")
@@ -174,7 +174,7 @@ class ShuffleAfterBatch(Rule):
     def visit_Call(self, node):
         if patterns.method_name(node) != "shuffle":
             return
-        found = pipelines.earlier_call(self, node, _BATCHING)
+        found = chains.earlier_call(self, node, _BATCHING)
         if found is None:
             return
         calls, i = found
@@ -190,12 +190,12 @@ class ShuffleAfterBatch(Rule):
         buffer = patterns.argument(shuffle, 0, "buffer_size")
         if size is None or buffer is None:
             return None
-        if not pipelines.swappable(self, batch, shuffle):
+        if not chains.swappable(self, batch, shuffle):
             return None
         product = _product(self.code_for(buffer.value), self.code_for(size.value))
         args = [a.with_changes(value=cst.parse_expression(product)) if a is buffer else a
                 for a in shuffle.args]
-        return pipelines.swap(self, batch, shuffle, second_args=args)
+        return chains.swap(self, batch, shuffle, second_args=args)
 
 
 def _product(buffer, size):
