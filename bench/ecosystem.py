@@ -81,7 +81,9 @@ TFC405_LABELLING = (
     "54 of its findings were read (30 drawn at random, all 20 of tensorpack, the 4 others); "
     "every finding is a TF1-only name reached through "
     "`import tensorflow as tf` (or Keras' `K.get_session`), and a scan of each flagged file's "
-    "imports found none in a `tensorflow.compat.v1` module, so the rest carry the same label.")
+    "imports found none in a `tensorflow.compat.v1` module, so the rest carry the same label. "
+    "The findings of `tf.compat.v1.keras.backend.get_session` / `set_session` on a Keras 3 "
+    "target were each read.")
 TFC408_LABELLING = (
     "every finding names `tf.estimator` (or `tf.compat.v1.estimator`) or `ImageDataGenerator`, "
     "gone from TF 2.16 / Keras 3, so the line fails there: tp (12 read at random before the "

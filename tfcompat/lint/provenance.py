@@ -26,9 +26,8 @@ DATASET_ONLY_METHODS = frozenset((
 _EAGER_ON = frozenset(("tensorflow.enable_eager_execution", "tensorflow.enable_v2_behavior"))
 _EAGER_OFF = frozenset(("tensorflow.disable_eager_execution", "tensorflow.disable_v2_behavior"))
 # Calls that only make sense in graph mode: building a Session or a placeholder.
-_GRAPH_ONLY = frozenset(
-    ["tensorflow." + n for n in ("placeholder", "placeholder_with_default")]
-    + list(qualnames.SESSION_FACTORIES))
+_PLACEHOLDERS = frozenset("tensorflow." + n for n in ("placeholder", "placeholder_with_default"))
+_GRAPH_ONLY = _PLACEHOLDERS | frozenset(qualnames.SESSION_FACTORIES)
 _NOT_DATA_LIBRARIES = ("numpy.", "pandas.")
 
 
@@ -61,6 +60,20 @@ def turns_eager_off(rule):
     (a Session alone does not make `tf.compat.v1.train.shuffle_batch` run)."""
     on, off, _ = _cached(rule, _mode_evidence)
     return off and not on
+
+
+def runs_graph_only_code(rule):
+    """Whether the module's own code only runs in graph mode: it turns eager execution off, or
+    it builds placeholders (which raise under eager execution, so its program turns eager off
+    elsewhere, as a package's `__init__` does, or the module fails there anyway), and never
+    turns eager execution on. A Session alone is no such proof: one runs under eager too."""
+    on, off, _ = _cached(rule, _mode_evidence)
+    return not on and (off or _cached(rule, _placeholders))
+
+
+def _placeholders(rule):
+    return any(rule.qualified_name(call.func) in _PLACEHOLDERS
+               for call in patterns.all_nodes(rule.context.module, (cst.Call,)))
 
 
 def _mode_evidence(rule):

@@ -1,4 +1,4 @@
-from tfcompat.lint import provenance
+from tfcompat.lint import namespaces, provenance
 from tfcompat.lint.rule import Invalid, Rule, Valid
 
 # Queue-runner inputs (canonical names) and the tf.data spelling of each.
@@ -46,8 +46,10 @@ class QueueRunnerInput(Rule):
     `_join` / `maybe_` forms), `string_input_producer` and the other producers, the readers
     (`tf.TFRecordReader`, `TextLineReader`, `FixedLengthRecordReader`, `WholeFileReader`),
     `start_queue_runners`, `QueueRunner`. Spelled `tf.train.*` for TF 2 targets; spelled
-    through `tf.compat.v1` too, unless the module turns eager execution off and the target's
-    Keras is Keras 2 (TF 2.0-2.15, or keras-target `tf_keras`).
+    through `tf.compat.v1` too, unless the module's code runs in graph mode (it turns eager
+    execution off, or builds placeholders, which raise under eager: its package turns eager
+    off) and either the target's Keras is Keras 2 (TF 2.0-2.15, or keras-target `tf_keras`)
+    or the module uses no Keras that could take the tensors.
 
     ## Why is this bad?
     TF 2 removed them from its API (`AttributeError: module 'tensorflow._api.v2.train' has no
@@ -129,6 +131,15 @@ class QueueRunnerInput(Rule):
             xb, yb = tf.train.batch([x, y], 32)
             """,
             target_tf="2.16", keras_target="tf_keras"),
+        # Placeholders only run in graph mode, so the queues do too (a package's __init__
+        # turns eager off), and without Keras in the module Keras 3 never sees the tensors.
+        Valid(
+            """
+            import tensorflow.compat.v1 as tf
+            x = tf.placeholder(tf.float32, [None, 4])
+            xb = tf.train.shuffle_batch([x], 8, capacity=64, min_after_dequeue=16)
+            """,
+            target_tf="2.16"),
         # Not tf.train's.
         "import tensorflow as tf\nds = tf.data.Dataset.range(8).batch(2)",
     ]
@@ -171,6 +182,15 @@ class QueueRunnerInput(Rule):
             xb = tf.train.batch([x], 8)
             """,
             at=(2, 6), target_tf="2.16"),
+        # Graph-mode code, but the module's Keras 3 model may be handed the tensors.
+        Invalid(
+            """
+            import keras
+            import tensorflow.compat.v1 as tf
+            x = tf.placeholder(tf.float32, [None, 4])
+            xb = tf.train.batch([x], 8)
+            """,
+            at=(4, 6), target_tf="2.16"),
     ]
 
     def visit_Attribute(self, node):
@@ -182,7 +202,8 @@ class QueueRunnerInput(Rule):
         spelled = self.qualified_name(node, canonical=False) or ""
         keras3 = self.keras_target != "tf_keras" and (
             self.target_tf is None or self.target_at_least("tf_keras_is_keras3"))
-        if "compat.v1" in spelled and not keras3 and provenance.turns_eager_off(self):
-            return  # graph-mode TF 2 code with Keras 2 can still run them
+        if ("compat.v1" in spelled and provenance.runs_graph_only_code(self)
+                and not (keras3 and namespaces.uses(self))):
+            return  # graph-mode TF 2 code runs them; only a Keras 3 model cannot take them
         self.report(node, name=self.code_for(node), mapping=_MAPPING[name],
                     keras3=", and Keras 3 cannot take its tensors" if keras3 else "")
