@@ -306,7 +306,10 @@ def predict(model, x=None, batch_size=None, verbose=None, steps=None, callbacks=
     if batch_size is not None:
         raise DataError("batch_size is not taken with a tf.data Dataset: it brings batches")
     inputs_only = x.map(lambda *e: e[0]) if isinstance(tfshim.structure(x), tuple) else x
-    if runtime.has("fit_accepts_dataset"):
+    # Keras' predict where it takes the dataset (and, before TF 1.14, where steps say where
+    # it ends); else batch by batch to the dataset's end.
+    if runtime.has("fit_accepts_dataset") and (
+            steps is not None or runtime.has("fit_dataset_without_steps")):
         options = dict(verbose=verbose, steps=steps, callbacks=callbacks)
         graph = paths.get("DATASET_GRAPH")
         if runtime.eager or graph.refuses(runtime) is not None:
