@@ -160,6 +160,19 @@ def probe_data_autotune(k):
     return _attempt(lambda: _tf().data.AUTOTUNE)
 
 
+def probe_dataset_output_attributes(k):
+    cls = _dataset_cls(_tf())
+    return cls is not None and hasattr(cls, "output_shapes")
+
+
+def probe_compat_v1_get_output_shapes(k):
+    return _attempt(lambda: _tf().compat.v1.data.get_output_shapes)
+
+
+def probe_queue_runner_inputs(k):
+    return hasattr(_tf().train, "shuffle_batch")
+
+
 def probe_contrib_learn_datasets(k):
     import importlib
     return _attempt(lambda: importlib.import_module(
