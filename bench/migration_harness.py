@@ -6,13 +6,16 @@ Runs in every cell (Python 3.6+). The script's own code runs unchanged (runpy); 
 around the feeding code is swapped, at import time, by an import hook:
 - dataset loaders (`*.datasets.mnist/fashion_mnist/cifar10/cifar100.load_data`, the TF 1
   contrib.learn MNIST readers) return seeded random arrays of the real per-sample shapes and
-  dtypes, TRAIN/TEST samples;
+  dtypes, TRAIN/TEST samples. Where TF has no contrib (TF 2), the harness supplies the
+  contrib.learn MNIST module itself: it is data loading, which every run swaps, not feeding;
+  tfcompat still reports the import (TFC408);
 - training and evaluation entry points of every Keras (standalone Keras 2, tf.keras of TF 1/2,
   tf_keras, Keras 3) and of tf.estimator run one epoch of at most STEPS steps (EVAL_STEPS for
   validation, evaluation and prediction), and record that training finished.
 RESULT_JSON gets {"status": "ok" | "error" | "no-training", "error", "error_type", "where"}.
 """
 import importlib.abc
+import importlib.machinery
 import json
 import os
 import runpy
@@ -125,9 +128,24 @@ def _patch(module):
                 setattr(module, reader, _read_data_sets)
 
 
+# The contrib.learn MNIST module and its parent packages, supplied where TF has no contrib.
+CONTRIB_MNIST = "tensorflow.contrib.learn.python.learn.datasets.mnist"
+
+
+class _ContribStub(importlib.abc.Loader):
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        module.__path__ = []
+        if module.__name__ == CONTRIB_MNIST:
+            module.read_data_sets = module.load_mnist = _read_data_sets
+
+
 def _wanted(name):
     last = name.rsplit(".", 1)[-1]
-    return name in ENTRY_POINTS or last in DATASETS or name.endswith("learn.datasets.mnist")
+    return (name in ENTRY_POINTS or last in DATASETS or name.endswith("learn.datasets.mnist")
+            or name.startswith("tensorflow.contrib"))
 
 
 class _PatchingLoader(importlib.abc.Loader):
@@ -157,6 +175,9 @@ class _Hook(importlib.abc.MetaPathFinder):
                 if spec.loader is not None and hasattr(spec.loader, "exec_module"):
                     spec.loader = _PatchingLoader(spec.loader)
                 return spec
+        if CONTRIB_MNIST == name or CONTRIB_MNIST.startswith(name + ".") \
+                and name.startswith("tensorflow.contrib"):
+            return importlib.machinery.ModuleSpec(name, _ContribStub(), is_package=True)
         return None
 
 
