@@ -255,6 +255,35 @@ def test_datasets_on_each_path_give_keras_numbers(path):
                                theirs.predict(xv, batch_size=BATCH), RTOL, ATOL)
 
 
+@pytest.mark.parametrize("path", RUNTIME.available_paths)
+def test_fit_again_on_the_same_dataset_starts_it_over(path):
+    """One fit call per epoch on one Dataset object, as custom schedules do: each call starts
+    the dataset over (two of its three batches per call here, as Keras' fit of the first 32
+    samples), optimizer state (momentum) carries from call to call, validation runs at each
+    call's end, and evaluate on one dataset object twice gives Keras' number twice. (Where
+    TENSOR_INPUT keeps its rewired model across these calls, it initialises the iterator
+    again: test_feeding checks that it is kept.)"""
+    k = fresh(FLAVOR)
+    ours, theirs = _regression(k), _regression(k)
+    theirs.set_weights(ours.get_weights())
+    for model in (ours, theirs):
+        model.compile(k.optimizers.SGD(0.05, momentum=0.9), loss="mse", metrics=["mae"])
+    x, y = _data()
+    xv, yv = _data(32, seed=1)
+    train, val, held = _dataset(x, y, True), _dataset(xv, yv, True), _dataset(xv, yv, False)
+    for _ in range(3):
+        mine = tfcompat.fit(ours, train, steps_per_epoch=2, verbose=0, validation_data=val,
+                            validation_steps=2, path=path)
+        keras = theirs.fit(x[:32], y[:32], batch_size=BATCH, shuffle=False, verbose=0,
+                           validation_data=(xv, yv))
+        _same_history(mine, keras)
+        _same_weights(ours, theirs)
+    expected = _as_list(theirs.evaluate(xv, yv, batch_size=BATCH, verbose=0))
+    for _ in range(2):
+        np.testing.assert_allclose(tfcompat.evaluate(ours, held, steps=2, path=path),
+                                   expected, RTOL, ATOL)
+
+
 def _two_in_two_out(k):
     a = k.layers.Input(shape=(3,), name="a")
     b = k.layers.Input(shape=(2,), name="b")

@@ -75,8 +75,9 @@ def test_from_arrays_and_tuples_train_and_evaluate(flavor, path):
 @pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("flavor", flavor_params())
 def test_fit_called_epoch_by_epoch_keeps_training(flavor, path):
-    """One fit call per epoch on the same from_arrays data (custom schedules do this): every
-    call trains on; TENSOR_INPUT reuses its rewired model, and rebuilds it on a recompile."""
+    """One fit call per epoch on the same from_arrays data or Dataset object (custom schedules
+    do this): every call trains on; TENSOR_INPUT reuses its rewired model (the graph does not
+    grow), and rebuilds it on a recompile or other data."""
     if not _usable(flavor, path):
         pytest.skip("%s cannot run with %s here (refusal tested above)" % (path, flavor))
     k = fresh(flavor)
@@ -94,6 +95,16 @@ def test_fit_called_epoch_by_epoch_keeps_training(flavor, path):
     assert tensor_input._WIRED[model]["fit"][1] is first
     model.compile(k.optimizers.SGD(0.01), "mse")
     tfcompat.fit(model, data, path=path)
+    assert tensor_input._WIRED[model]["fit"][1] is not first
+    dataset = zipped_dataset(x, y)
+    tfcompat.fit(model, dataset, steps_per_epoch=STEPS, path=path)
+    first = tensor_input._WIRED[model]["fit"][1]
+    graph = model.outputs[0].graph
+    ops = len(graph.get_operations())
+    tfcompat.fit(model, dataset, steps_per_epoch=STEPS, path=path)
+    assert tensor_input._WIRED[model]["fit"][1] is first
+    assert len(graph.get_operations()) == ops
+    tfcompat.fit(model, zipped_dataset(x, y), steps_per_epoch=STEPS, path=path)
     assert tensor_input._WIRED[model]["fit"][1] is not first
 
 

@@ -25,7 +25,7 @@ class Feed(object):
         self.role = role
         self.source = source
         self.steps = steps if steps is not None else (source.steps if source else None)
-        self._dataset = dataset
+        self.data = dataset  # as given
         self.spec = tfshim.structure(dataset)
         if not (isinstance(self.spec, tuple) and len(self.spec) in (2, 3)):
             raise DataError("%s must yield (x, y) or (x, y, sample_weight) batches, but its "
@@ -46,7 +46,7 @@ class Feed(object):
         if self.source is not None:  # conformed by the gather: no extra map per batch
             return self.source.dataset(repeat=True, plans=self.plans(model),
                                        tensor_gather_max=tensor_gather_max)
-        dataset = self._dataset.repeat() if self.steps is not None else self._dataset
+        dataset = self.data.repeat() if self.steps is not None else self.data
         return cast_for(model, by_position(model, dataset) if positional else dataset)
 
 
@@ -73,7 +73,7 @@ def _check_epoch_end(feed, path, runtime, steps_name):
     if not path.finds_epoch_end(runtime):
         raise DataError("pass %s (batches per epoch): %s on %s cannot tell where an epoch of "
                         "a tf.data Dataset ends" % (steps_name, path.name, runtime.describe()))
-    count = tfshim.cardinality(feed._dataset)
+    count = tfshim.cardinality(feed.data)
     if count is not None and count < 0:
         raise DataError("%s repeats forever: pass %s (batches per epoch)"
                         % (feed.role, steps_name))

@@ -102,32 +102,40 @@ def _as_users_model(keras, model, wired, callbacks):
     return [UsersModel()] + list(callbacks) + [PassStop()]
 
 
-# user model -> {"fit": (key, rewired model)}, the last one. fit called again on the same
-# from_arrays data reuses the rewired model, its batch op and its compiled functions: a new one
-# pays for a slow first step.
+# user model -> {"fit": (key, rewired model, iterator initializer or None)}, the last one.
+# fit called again on the same data (the same from_arrays data, or the same Dataset object)
+# reuses the rewired model, its batch tensors and its compiled functions: a new one grows the
+# graph and pays for a slow first step. A dataset's iterator is initialised again instead, so
+# that each call starts the dataset over, as a new iterator would.
 _WIRED = weakref.WeakKeyDictionary()
 
 
 def _wired(keras, model, feed, session, role="fit"):
-    if feed.source is None:  # a dataset's iterator starts over at each call: build anew
-        return _rewire(keras, model, _tensors(model, feed, session))
-    key = (feed.source, id(model.optimizer), repr(model.loss),
+    key = (feed.source if feed.source is not None else feed.data, feed.steps is not None,
+           session, id(model.optimizer), repr(model.loss),
            repr(getattr(model, "_compile_metrics", None) or model.metrics))
     cached = _WIRED.setdefault(model, {}).get(role)
-    if cached is None or cached[0] != key:
-        cached = _WIRED[model][role] = (key, _rewire(keras, model, _tensors(model, feed, session)))
-    return cached[1]
+    if cached is not None and cached[0] == key:
+        if cached[2] is not None:
+            session.run(cached[2])
+        return cached[1]
+    tensors, initializer = _tensors(model, feed, session)
+    _WIRED[model][role] = (key, _rewire(keras, model, tensors), initializer)
+    return _WIRED[model][role][1]
 
 
 def _tensors(model, feed, session):
-    """(x, y) tensors giving a batch of ``feed`` per run: from_arrays data gathers it from its
-    arrays (or variables loaded with them in the Keras session, see ArraySource.batch_op)
-    directly, other data goes through an iterator initialised in that session."""
+    """((x, y) tensors giving a batch of ``feed`` per run, the op that starts them over or
+    None): from_arrays data gathers it from its arrays (or variables loaded with them in the
+    Keras session, see ArraySource.batch_op) directly, other data goes through an iterator
+    initialised in that session."""
+    initializer = None
     if feed.source is not None:
         xs, ys = feed.source.batch_op(feed.plans(model), session, VARIABLE_GATHER_MAX)
     else:
         iterator = tfshim.initializable_iterator(feed.dataset(model, positional=True))
-        session.run(iterator.initializer)
+        initializer = iterator.initializer
+        session.run(initializer)
         x, y = iterator.get_next()
         xs, ys = tfshim.flatten(x), tfshim.flatten(y)
     for tensor, model_input in zip(xs, model.inputs):
@@ -137,7 +145,7 @@ def _tensors(model, feed, session):
             raise DataError("%s batches have shape %s but the model's input %s takes %s"
                             % (feed.role, tensor.get_shape(), model_input.name,
                                model_input.get_shape()))
-    return xs, ys
+    return (xs, ys), initializer
 
 
 def _rewire(keras, model, tensors):
