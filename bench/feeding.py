@@ -9,6 +9,7 @@ per-element from_tensor_slices(...).shuffle.repeat.batch pipeline, the seed's tw
 generators (the question's, get_next() per batch, and the answer's, get_next() once).
 
     python bench/feeding.py [--flavor FLAVOR] [--epochs 5] [--out bench/results]
+                            [--only PART[,PART]]
 
 User-built data, each fed by tfcompat.fit and by the best hand-written way in this cell
 (Keras' fit of the dataset where it takes one, else Input(tensor=) + target_tensors, else the
@@ -52,8 +53,9 @@ class Bench(object):
     """Each row is set up once (all models live in one graph), then rows take turns, one epoch
     each, for 1 + epochs rounds: load from other processes hits every row alike."""
 
-    def __init__(self, flavor, epochs):
+    def __init__(self, flavor, epochs, only=()):
         self.flavor = flavor
+        self.only = only  # parts of row names: only those rows run
         self.k = keras_module(flavor)
         self.runtime = tfcompat.detect(flavor=flavor)
         self.epochs = epochs
@@ -72,6 +74,8 @@ class Bench(object):
         return model
 
     def add(self, name, kind, setup, samples=SAMPLES):
+        if self.only and not any(part in name for part in self.only):
+            return
         try:
             self.entries.append((name, kind, samples, setup()))
         except Exception as exc:  # a baseline this version cannot build: reported, not fatal
@@ -420,9 +424,12 @@ def main(argv=None):
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
     parser.add_argument("--no-user-data", action="store_true",
                         help="skip the TFRecord and Sequence rows")
+    parser.add_argument("--only", help="run only the rows whose names contain one of these "
+                        "comma-separated parts, and print them (no results written)")
     args = parser.parse_args(argv)
     runtime = tfcompat.detect(flavor=args.flavor)
-    bench = Bench(runtime.keras_flavor, args.epochs)
+    only = tuple(args.only.split(",")) if args.only else ()
+    bench = Bench(runtime.keras_flavor, args.epochs, only)
     print(runtime.describe())
     bench.tfcompat_rows()
     bench.bound_row()
@@ -433,6 +440,9 @@ def main(argv=None):
         bench.record_rows()
         bench.sequence_rows()
     rows = bench.run()
+    if only:
+        print("\n".join(user_lines([r for r in rows if r["kind"] in USER_KINDS])))
+        return
     cell = cell_name(runtime)
     if args.flavor:
         cell += "-" + args.flavor.replace(".", "")
