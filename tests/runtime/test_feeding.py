@@ -76,8 +76,9 @@ def test_from_arrays_and_tuples_train_and_evaluate(flavor, path):
 @pytest.mark.parametrize("flavor", flavor_params())
 def test_fit_called_epoch_by_epoch_keeps_training(flavor, path):
     """One fit call per epoch on the same from_arrays data or Dataset object (custom schedules
-    do this): every call trains on; TENSOR_INPUT reuses its rewired model (the graph does not
-    grow), and rebuilds it on a recompile or other data."""
+    do this): every call trains on; TENSOR_INPUT reuses its rewired model and the iterators of
+    validation and evaluate (the graph does not grow), and rebuilds on a recompile or other
+    data."""
     if not _usable(flavor, path):
         pytest.skip("%s cannot run with %s here (refusal tested above)" % (path, flavor))
     k = fresh(flavor)
@@ -96,14 +97,20 @@ def test_fit_called_epoch_by_epoch_keeps_training(flavor, path):
     model.compile(k.optimizers.SGD(0.01), "mse")
     tfcompat.fit(model, data, path=path)
     assert tensor_input._WIRED[model]["fit"][1] is not first
-    dataset = zipped_dataset(x, y)
-    tfcompat.fit(model, dataset, steps_per_epoch=STEPS, path=path)
+    dataset, val = zipped_dataset(x, y), zipped_dataset(*task(64, seed=1))
+
+    def fit_and_evaluate():
+        tfcompat.fit(model, dataset, steps_per_epoch=STEPS, validation_data=val,
+                     validation_steps=2, path=path)
+        tfcompat.evaluate(model, val, steps=2, path=path)
+
+    fit_and_evaluate()
     first = tensor_input._WIRED[model]["fit"][1]
     graph = model.outputs[0].graph
     ops = len(graph.get_operations())
-    tfcompat.fit(model, dataset, steps_per_epoch=STEPS, path=path)
+    fit_and_evaluate()
     assert tensor_input._WIRED[model]["fit"][1] is first
-    assert len(graph.get_operations()) == ops
+    assert len(graph.get_operations()) == ops  # nor validation's or evaluate's iterators
     tfcompat.fit(model, zipped_dataset(x, y), steps_per_epoch=STEPS, path=path)
     assert tensor_input._WIRED[model]["fit"][1] is not first
 

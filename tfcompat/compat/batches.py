@@ -26,8 +26,11 @@ class NumpyBatches(object):
         tf = tfshim.tf()
         self._end = (tf.errors.OutOfRangeError, StopIteration)
         if tfshim.executing_eagerly():
-            iterator = iter(dataset)
-            self._pull = lambda: tfshim.map_structure(lambda t: t.numpy(), next(iterator))
+            state = {}
+            self._start = lambda: state.update(iterator=iter(dataset))
+            self._start()
+            self._pull = lambda: tfshim.map_structure(lambda t: t.numpy(),
+                                                      next(state["iterator"]))
             return
         v1 = tfshim.v1()
         if session is None:
@@ -38,7 +41,8 @@ class NumpyBatches(object):
             fetch = iterator.get_next()
         if session is None:
             session = self._owned_session = v1.Session(graph=graph)
-        session.run(iterator.initializer)
+        self._start = lambda: session.run(iterator.initializer)
+        self._start()
         self._pull = lambda: session.run(fetch)
 
     def __iter__(self):
@@ -56,6 +60,13 @@ class NumpyBatches(object):
                 raise StopIteration
 
     next = __next__
+
+    def restart(self):
+        """Start the dataset over, as a new NumpyBatches of it would (graph mode: the same
+        ops, its iterator initialised again in the session given)."""
+        with self._lock:
+            self._start()
+            self._done = False
 
     def generator(self):
         """A Python generator over these batches, for the Keras versions whose fit accepts

@@ -1,9 +1,11 @@
 """The feeding-path contract: a Feeder says whether it can run here (and why not), and runs."""
 import contextlib
 import enum
+import weakref
 
 from tfcompat import versions
 from tfcompat.compat import tfshim
+from tfcompat.compat.batches import NumpyBatches
 from tfcompat.compat.errors import UnsupportedPathError
 from tfcompat.compat.flavors import keras_of
 
@@ -106,6 +108,32 @@ class GraphFeeder(Feeder):
                         % (self.name, runtime.keras_flavor))
                 session = backend.get_session()
             yield keras, session
+
+
+def data_key(feed, session):
+    """What a graph built for ``feed`` in ``session`` depends on, to keep it for the next call
+    on the same data: the same from_arrays data, or the same Dataset object, repeated or not
+    (compared by identity)."""
+    return (feed.source if feed.source is not None else feed.data, feed.steps is not None,
+            session)
+
+
+# user model -> {role: (data_key, NumpyBatches)}, the last one per role: the batches that
+# evaluate and validation read on the main thread. A call on the same data starts them over
+# instead of building a new iterator, which grows the graph and needs a new executor.
+_BATCHES = weakref.WeakKeyDictionary()
+
+
+def restarted_batches(model, feed, session, role):
+    """NumpyBatches of ``feed`` conformed to ``model``, from its start, in ``session``."""
+    key = data_key(feed, session)
+    cached = _BATCHES.setdefault(model, {}).get(role)
+    if cached is not None and cached[0] == key:
+        cached[1].restart()
+        return cached[1]
+    batches = NumpyBatches(feed.dataset(model), session)
+    _BATCHES[model][role] = (key, batches)
+    return batches
 
 
 def as_list(result):

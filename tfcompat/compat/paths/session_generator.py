@@ -9,6 +9,7 @@ from tfcompat.compat.paths.feeder import (
     keras_batches,
     keras_fit_options,
     need,
+    restarted_batches,
     validation_callbacks,
 )
 
@@ -24,7 +25,7 @@ class SessionGenerator(GraphFeeder):
         with self.in_model_graph(runtime, model) as (keras, session):
             callbacks = options["callbacks"]
             if val is not None:
-                batches = _batches(model, val, session)
+                batches = restarted_batches(model, val, session, "validation")
                 validation, options = validation_callbacks(
                     keras, model, lambda: evaluate_batches(model, batches, val.steps), options)
                 callbacks = validation + callbacks
@@ -39,8 +40,8 @@ class SessionGenerator(GraphFeeder):
 
     def evaluate(self, runtime, model, data, callbacks=None):
         with self.in_model_graph(runtime, model) as (keras, session):
-            return evaluate_batches(model, _batches(model, data, session), data.steps,
-                                    callbacks)
+            return evaluate_batches(model, restarted_batches(model, data, session, "evaluate"),
+                                    data.steps, callbacks)
 
 
 def _built_on_first(model, batches):
@@ -63,4 +64,6 @@ def _generator(iterable):
 
 
 def _batches(model, feed, session):
+    # New at each fit call (not restarted_batches): Keras before 2.1.2 reads training batches
+    # from a worker thread, which runs ahead of the steps.
     return NumpyBatches(feed.dataset(model), session)

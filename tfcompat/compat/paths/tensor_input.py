@@ -7,14 +7,15 @@ at each epoch's end.
 import weakref
 
 from tfcompat.compat import tfshim
-from tfcompat.compat.batches import NumpyBatches
 from tfcompat.compat.conform import names_match
 from tfcompat.compat.errors import DataError
 from tfcompat.compat.paths.feeder import (
     GraphFeeder,
+    data_key,
     evaluate_batches,
     keras_fit_options,
     need,
+    restarted_batches,
     validation_callbacks,
 )
 
@@ -58,7 +59,7 @@ class TensorInput(GraphFeeder):
             wired = _wired(keras, model, train, session)
             callbacks = options["callbacks"]
             if val is not None:
-                batches = NumpyBatches(val.dataset(model), session)
+                batches = restarted_batches(model, val, session, "validation")
                 validation, options = validation_callbacks(
                     keras, model, lambda: evaluate_batches(model, batches, val.steps), options)
                 callbacks = validation + callbacks
@@ -73,7 +74,7 @@ class TensorInput(GraphFeeder):
     def evaluate(self, runtime, model, data, callbacks=None):
         # The user's model on the batches: Keras' own numbers, weighted by batch size.
         with self.in_model_graph(runtime, model) as (keras, session):
-            return evaluate_batches(model, NumpyBatches(data.dataset(model), session),
+            return evaluate_batches(model, restarted_batches(model, data, session, "evaluate"),
                                     data.steps, callbacks)
 
 
@@ -111,9 +112,9 @@ _WIRED = weakref.WeakKeyDictionary()
 
 
 def _wired(keras, model, feed, session, role="fit"):
-    key = (feed.source if feed.source is not None else feed.data, feed.steps is not None,
-           session, id(model.optimizer), repr(model.loss),
-           repr(getattr(model, "_compile_metrics", None) or model.metrics))
+    key = data_key(feed, session) + (
+        id(model.optimizer), repr(model.loss),
+        repr(getattr(model, "_compile_metrics", None) or model.metrics))
     cached = _WIRED.setdefault(model, {}).get(role)
     if cached is not None and cached[0] == key:
         if cached[2] is not None:
