@@ -65,6 +65,20 @@ TABLE = (
               "(tensorflow#20698; 1.9 fails with 'tuple' object has no attribute 'ndim')"),
     _row("fit_dataset_nested", "keras", (3, 0), flavors=(KERAS3,),
          cite="Keras 3.0: fit(dataset) of nested tuples and dicts"),
+    _row("fit_dataset_sample_weights", "tf", (1, 12), flavors=KERAS2_IN_TF,
+         cite="TF 1.12.0: tf.keras fit takes datasets of (x, y, sample_weight); 1.9-1.11 "
+              "want 2 elements ('Please provide data as a list or tuple of 2 elements', "
+              "raised as a TypeError), measured on the 1.9-1.15 wheels"),
+    _row("fit_dataset_sample_weights", "keras", (3, 0), flavors=(KERAS3,),
+         cite="Keras 3.0: fit(dataset) of (x, y, sample_weight)"),
+    _row("fit_dataset_lazy_model", "tf", (1, 13), flavors=KERAS2_IN_TF,
+         cite="TF 1.13.1: tf.keras fit(dataset) builds a model without known inputs "
+              "(subclassed, Sequential without an input shape) and trains it as fit on "
+              "arrays does; 1.9-1.10 fail on such a Sequential (IndexError in fit_loop), "
+              "1.11-1.12 train it to other numbers once validating, measured on the "
+              "1.9-1.15 wheels"),
+    _row("fit_dataset_lazy_model", "keras", (3, 0), flavors=(KERAS3,),
+         cite="Keras 3.0: fit(dataset) builds the model on its first batch"),
     _row("fit_dataset_without_steps", "tf", (1, 14), flavors=KERAS2_IN_TF,
          cite="TF 1.14.0: fit(dataset) infers the epoch end of finite data"),
     _row("fit_dataset_without_steps", "keras", (3, 0), flavors=(KERAS3,),

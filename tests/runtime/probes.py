@@ -267,6 +267,50 @@ def probe_fit_dataset_nested(k):
     return _attempt(lambda: model.fit(ds, steps_per_epoch=2, epochs=1, verbose=0))
 
 
+def probe_fit_dataset_sample_weights(k):
+    tf = _tf()
+    if _dataset_cls(tf) is None:
+        return False
+    _reset(k)
+    model = _model(k)
+    ones = np.ones((8, 1), "float32")
+    weights = np.ones((8,), "float32")  # one per sample
+    ds = _dataset_cls(tf).from_tensor_slices((ones, ones, weights)).batch(4).repeat()
+    return _attempt(lambda: model.fit(ds, steps_per_epoch=2, epochs=1, verbose=0))
+
+
+def probe_fit_dataset_lazy_model(k):
+    """A Sequential without an input shape, fit on a dataset with validation, gives the
+    history its twin fit on the same arrays gives."""
+    tf = _tf()
+    if _dataset_cls(tf) is None:
+        return False
+    rng = np.random.RandomState(0)
+    x = rng.rand(32, 3).astype("float32")
+    y = x.dot(np.array([[0.5], [-1.0], [2.0]], "float32"))
+    histories = []
+
+    def fit(on_dataset):
+        _reset(k)
+        model = k.models.Sequential([k.layers.Dense(1, kernel_initializer="ones")])
+        model.compile(k.optimizers.SGD(0.05), "mse")
+        if on_dataset:
+            def ds(n):
+                return _dataset_cls(tf).from_tensor_slices((x[:n], y[:n])).repeat().batch(8)
+            history = model.fit(ds(32), steps_per_epoch=4, epochs=2, verbose=0,
+                                validation_data=ds(16), validation_steps=2)
+        else:
+            history = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0,
+                                validation_data=(x[:16], y[:16]))
+        histories.append(history.history)
+
+    if not (_attempt(lambda: fit(False)) and _attempt(lambda: fit(True))):
+        return False
+    arrays, dataset = histories
+    return sorted(arrays) == sorted(dataset) and all(
+        np.allclose(arrays[key], dataset[key], rtol=1e-4, atol=1e-6) for key in arrays)
+
+
 def probe_fit_dataset_without_steps(k):
     tf = _tf()
     if _dataset_cls(tf) is None:

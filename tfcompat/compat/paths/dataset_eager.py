@@ -42,10 +42,10 @@ class DatasetEager(Feeder):
                                                       if gathers_in_tensors(runtime) else 0))
 
     def refuses_data(self, runtime, model, feed, options):
-        return refuses_nested(runtime, feed)
+        return refuses_keras_data(runtime, model, feed)
 
     def limits(self, runtime):
-        return nested_limits(runtime)
+        return keras_data_limits(runtime)
 
     def fit(self, runtime, model, train, val, options):
         return fit_datasets(self, runtime, model, train, val, options)
@@ -54,21 +54,33 @@ class DatasetEager(Feeder):
         return evaluate_dataset(self, runtime, model, data, callbacks)
 
 
+# What Keras' own fit(dataset) cannot carry before the version of each fact (refuses_data,
+# tfcompat doctor): (phrase, fact, whether a feed or model has it).
 NESTED = "several inputs or targets as tuples"
+SAMPLE_WEIGHTS = "sample weights ((x, y, sample_weight) batches)"
+LAZY_MODELS = ("models that build on their first batch (subclassed, Sequential without an "
+               "input shape)")
+KERAS_DATA_LIMITS = (
+    (NESTED, "fit_dataset_nested",
+     lambda model, feed: any(tfshim.is_sequence(side) for side in feed.spec[:2])),
+    (SAMPLE_WEIGHTS, "fit_dataset_sample_weights", lambda model, feed: len(feed.spec) == 3),
+    (LAZY_MODELS, "fit_dataset_lazy_model",
+     lambda model, feed: not getattr(model, "inputs", None)),
+)
 
 
-def refuses_nested(runtime, feed):
-    """Why Keras' fit cannot take ``feed``'s several inputs or targets here, or None."""
-    if (any(tfshim.is_sequence(side) for side in feed.spec[:2])
-            and not runtime.has("fit_dataset_nested")):
-        return ("cannot carry %s: needs %s; this is %s"
-                % (NESTED, versions.requirement("fit_dataset_nested", runtime.keras_flavor),
-                   runtime.describe()))
+def refuses_keras_data(runtime, model, feed):
+    """Why Keras' fit cannot take ``feed`` for ``model`` here, or None."""
+    for phrase, fact, applies in KERAS_DATA_LIMITS:
+        if applies(model, feed) and not runtime.has(fact):
+            return ("cannot carry %s: needs %s; this is %s"
+                    % (phrase, versions.requirement(fact, runtime.keras_flavor),
+                       runtime.describe()))
     return None
 
 
-def nested_limits(runtime):
-    return () if runtime.has("fit_dataset_nested") else (NESTED,)
+def keras_data_limits(runtime):
+    return tuple(phrase for phrase, fact, _ in KERAS_DATA_LIMITS if not runtime.has(fact))
 
 
 def fit_datasets(feeder, runtime, model, train, val, options):
