@@ -79,6 +79,12 @@ TABLE = (
               "1.9-1.15 wheels"),
     _row("fit_dataset_lazy_model", "keras", (3, 0), flavors=(KERAS3,),
          cite="Keras 3.0: fit(dataset) builds the model on its first batch"),
+    _row("fit_dataset_class_weight", "tf", (2, 2), flavors=KERAS2_IN_TF,
+         cite="TF 2.2.0: Keras' fit maps class_weight onto the batches of a dataset "
+              "(data_adapter's class weight map); measured: tf.keras 1.12-1.13 raise a "
+              "TypeError, 1.15.5 and 2.0.4 ignore it (the loss of no class_weight)"),
+    _row("fit_dataset_class_weight", "keras", (3, 0), flavors=(KERAS3,),
+         cite="Keras 3.0: fit(dataset, class_weight=)"),
     _row("fit_dataset_without_steps", "tf", (1, 14), flavors=KERAS2_IN_TF,
          cite="TF 1.14.0: fit(dataset) infers the epoch end of finite data"),
     _row("fit_dataset_without_steps", "keras", (3, 0), flavors=(KERAS3,),
@@ -104,6 +110,14 @@ TABLE = (
          cite="TF 1.14.0 adds callbacks to tf.keras evaluate() and predict()"),
     _row("evaluate_callbacks", "keras", (3, 0), flavors=(KERAS3,),
          cite="Keras 3.0: evaluate(callbacks=), predict(callbacks=)"),
+    _row("fit_validation_test_hooks", "keras", (2, 3, 0), flavors=(KERAS,),
+         cite="Keras 2.3.0: fit's validation calls the callbacks' on_test_begin/end and "
+              "on_test_batch_begin/end (test_loop(callbacks=))"),
+    _row("fit_validation_test_hooks", "tf", (1, 14), flavors=KERAS2_IN_TF,
+         cite="TF 1.14.0: tf.keras fit's validation calls on_test_* (model_iteration in "
+              "ModeKeys.TEST with fit's callbacks)"),
+    _row("fit_validation_test_hooks", "keras", (3, 0), flavors=(KERAS3,),
+         cite="Keras 3.0: fit's validation runs evaluate with fit's callbacks"),
     _row("use_multiprocessing_arg", "keras", (2, 0, 6), flavors=KERAS2,
          cite="Keras 2.0.6 renames pickle_safe->use_multiprocessing, max_q_size->max_queue_size"),
     _row("fit_generator", "keras", (1, 0), (3, 0), flavors=KERAS2,

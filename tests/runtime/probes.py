@@ -279,6 +279,35 @@ def probe_fit_dataset_sample_weights(k):
     return _attempt(lambda: model.fit(ds, steps_per_epoch=2, epochs=1, verbose=0))
 
 
+def probe_fit_dataset_class_weight(k):
+    """fit(dataset, class_weight=) gives the loss fit on the same arrays gives."""
+    tf = _tf()
+    if _dataset_cls(tf) is None:
+        return False
+    x = np.linspace(0, 1, 16).reshape(-1, 1).astype("float32")
+    y = (x[:, 0] > 0.5).astype("float32").reshape(-1, 1)
+    losses = []
+
+    def fit(on_dataset):
+        _reset(k)
+        inp = k.layers.Input(shape=(1,))
+        model = k.models.Model(inp, k.layers.Dense(1, activation="sigmoid",
+                                                   kernel_initializer="ones")(inp))
+        model.compile(k.optimizers.SGD(0.1), "binary_crossentropy")
+        weights = {0: 1.0, 1: 5.0}
+        if on_dataset:
+            ds = _dataset_cls(tf).from_tensor_slices((x, y)).batch(8).repeat()
+            history = model.fit(ds, steps_per_epoch=2, epochs=1, verbose=0,
+                                class_weight=weights)
+        else:
+            history = model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0,
+                                class_weight=weights)
+        losses.append(history.history["loss"])
+
+    return (_attempt(lambda: fit(False)) and _attempt(lambda: fit(True))
+            and np.allclose(losses[0], losses[1], rtol=1e-4))
+
+
 def probe_fit_dataset_lazy_model(k):
     """A Sequential without an input shape, fit on a dataset with validation, gives the
     history its twin fit on the same arrays gives."""
@@ -332,6 +361,21 @@ def probe_fit_generator(k):
 def probe_fit_generator_deprecated(k):
     fn = getattr(k.models.Model, "fit_generator", None)
     return fn is not None and "deprecated" in (fn.__doc__ or "").lower()
+
+
+def probe_fit_validation_test_hooks(k):
+    _reset(k)
+    model = _model(k)
+    calls = []
+
+    class Record(k.callbacks.Callback):
+        def on_test_begin(self, logs=None):
+            calls.append("begin")
+
+    ones = np.ones((4, 1), "float32")
+    ok = _attempt(lambda: model.fit(ones, ones, epochs=1, verbose=0, callbacks=[Record()],
+                                    validation_data=(ones, ones)))
+    return ok and calls == ["begin"]
 
 
 def probe_use_multiprocessing_arg(k):

@@ -406,6 +406,33 @@ def test_sample_weights_short_last_batch_and_no_metric_state_carried(rt, path):
             expected, RTOL, ATOL)
 
 
+@pytest.mark.parametrize("rt, path", FLAVOR_PATHS)
+def test_class_weight_with_a_dataset(rt, path):
+    """fit(dataset, class_weight=) gives Keras' numbers for the same weights on arrays; a
+    path that cannot carry class_weight (target tensors; Keras' fit(dataset) before TF 2.2,
+    which fails on it or ignores it) refuses it, the chooser takes another, and where none
+    can (TF 2.0-2.1 eager) tfcompat refuses it rather than train unweighted."""
+    k, ours, theirs = _twins(rt, _classifier, loss="sparse_categorical_crossentropy",
+                             metrics=["accuracy"])
+    x, y = _data(classes=True)
+    weights = {0: 1.0, 1: 3.0}
+    fit = dict(steps_per_epoch=N // BATCH, epochs=2, verbose=0, class_weight=weights)
+    keras = theirs.fit(x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0,
+                       class_weight=weights)
+    if _cannot_carry(rt, path, "class_weight", "fit_dataset_class_weight"):
+        with pytest.raises(tfcompat.UnsupportedPathError, match="class_weight"):
+            tfcompat.fit(ours, _dataset(x, y, True), path=path, **fit)
+        if not any(not _cannot_carry(rt, p, "class_weight", "fit_dataset_class_weight")
+                   for p in rt.available_paths):  # Keras' fit(dataset) ignores it here
+            with pytest.raises(tfcompat.UnsupportedPathError, match="class_weight"):
+                tfcompat.fit(ours, _dataset(x, y, True), **fit)
+            return
+        path = None  # the chooser takes a path that can
+    mine = tfcompat.fit(ours, _dataset(x, y, True), path=path, **fit)
+    _same_history(mine, keras)
+    _same_weights(ours, theirs)
+
+
 def _cnn(k):
     inp = k.layers.Input(shape=(6, 6, 1), name="image")
     scaled = k.layers.Lambda(lambda t: t / 255.0)(inp)  # as users scale pixels in the model
@@ -540,6 +567,44 @@ def test_evaluate_callbacks_on_datasets(rt, path):
         _as_list(theirs.evaluate(xv, yv, batch_size=BATCH, verbose=0,
                                  callbacks=[recorder(keras)])), RTOL, ATOL)
     assert mine == keras == [("begin", True), ("batch", 0), ("batch", 1), ("end",)]
+
+
+@pytest.mark.parametrize("rt, path", FLAVOR_PATHS)
+def test_validation_calls_the_test_hooks_keras_calls(rt, path):
+    """fit's validation calls the callbacks' on_test_* hooks where this Keras' fit does
+    (Keras 2.3, tf.keras 1.14, Keras 3), with the log keys Keras gives them; not before."""
+    k, ours, theirs = _twins(rt, _regression, loss="mse", metrics=["mae"])
+    x, y = _data()
+    xv, yv = _data(32, seed=1)
+
+    def recorder(events):
+        class Record(k.callbacks.Callback):
+            def on_test_begin(self, logs=None):
+                events.append(("test_begin",))
+
+            def on_test_batch_begin(self, batch, logs=None):
+                events.append(("test_batch_begin", batch))
+
+            def on_test_batch_end(self, batch, logs=None):
+                events.append(("test_batch_end", batch, sorted(logs or {})))
+
+            def on_test_end(self, logs=None):
+                events.append(("test_end", sorted(logs or {})))
+
+            def on_epoch_end(self, epoch, logs=None):
+                events.append(("epoch_end", epoch, sorted(logs or {})))
+
+        return Record()
+
+    mine, keras = [], []
+    _same_history(
+        tfcompat.fit(ours, _dataset(x, y, True), steps_per_epoch=N // BATCH, epochs=2,
+                     validation_data=_dataset(xv, yv, True), validation_steps=2, verbose=0,
+                     callbacks=[recorder(mine)], path=path),
+        theirs.fit(x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0,
+                   validation_data=(xv, yv), callbacks=[recorder(keras)]))
+    assert mine == keras
+    assert any(e[0] == "test_begin" for e in keras) == rt.has("fit_validation_test_hooks")
 
 
 @pytest.mark.parametrize("rt", FLAVORS)

@@ -42,7 +42,7 @@ class DatasetEager(Feeder):
                                                       if gathers_in_tensors(runtime) else 0))
 
     def refuses_data(self, runtime, model, feed, options):
-        return refuses_keras_data(runtime, model, feed)
+        return refuses_keras_data(runtime, model, feed, options)
 
     def limits(self, runtime):
         return keras_data_limits(runtime)
@@ -60,19 +60,23 @@ NESTED = "several inputs or targets as tuples"
 SAMPLE_WEIGHTS = "sample weights ((x, y, sample_weight) batches)"
 LAZY_MODELS = ("models that build on their first batch (subclassed, Sequential without an "
                "input shape)")
+CLASS_WEIGHT = "class_weight"
 KERAS_DATA_LIMITS = (
     (NESTED, "fit_dataset_nested",
-     lambda model, feed: any(tfshim.is_sequence(side) for side in feed.spec[:2])),
-    (SAMPLE_WEIGHTS, "fit_dataset_sample_weights", lambda model, feed: len(feed.spec) == 3),
+     lambda model, feed, options: any(tfshim.is_sequence(side) for side in feed.spec[:2])),
+    (SAMPLE_WEIGHTS, "fit_dataset_sample_weights",
+     lambda model, feed, options: len(feed.spec) == 3),
     (LAZY_MODELS, "fit_dataset_lazy_model",
-     lambda model, feed: not getattr(model, "inputs", None)),
+     lambda model, feed, options: not getattr(model, "inputs", None)),
+    (CLASS_WEIGHT, "fit_dataset_class_weight",
+     lambda model, feed, options: options.get("class_weight") is not None),
 )
 
 
-def refuses_keras_data(runtime, model, feed):
-    """Why Keras' fit cannot take ``feed`` for ``model`` here, or None."""
+def refuses_keras_data(runtime, model, feed, options):
+    """Why Keras' fit cannot take ``feed`` for ``model`` with ``options`` here, or None."""
     for phrase, fact, applies in KERAS_DATA_LIMITS:
-        if applies(model, feed) and not runtime.has(fact):
+        if applies(model, feed, options) and not runtime.has(fact):
             return ("cannot carry %s: needs %s; this is %s"
                     % (phrase, versions.requirement(fact, runtime.keras_flavor),
                        runtime.describe()))

@@ -25,7 +25,7 @@ class DatasetGraph(GraphFeeder):
         return runtime.has("fit_dataset_without_steps")
 
     def refuses_data(self, runtime, model, feed, options):
-        return refuses_keras_data(runtime, model, feed)
+        return refuses_keras_data(runtime, model, feed, options)
 
     def limits(self, runtime):
         return keras_data_limits(runtime)

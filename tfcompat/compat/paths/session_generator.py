@@ -26,7 +26,8 @@ class SessionGenerator(GraphFeeder):
             if val is not None:
                 batches = _batches(model, val, session)
                 validation, options = validation_callbacks(
-                    keras, model, lambda: evaluate_batches(model, batches, val.steps), options)
+                    runtime, keras, model, lambda callbacks: evaluate_batches(
+                        model, batches, val.steps, callbacks, in_fit=True), options)
                 callbacks = validation + callbacks
             # workers=0 runs the generator on the main thread where Keras has it; older Keras
             # pulls it from a thread, which the session-bound, locked batches make safe.

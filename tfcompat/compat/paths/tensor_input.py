@@ -60,7 +60,8 @@ class TensorInput(GraphFeeder):
             if val is not None:
                 batches = NumpyBatches(val.dataset(model), session)
                 validation, options = validation_callbacks(
-                    keras, model, lambda: evaluate_batches(model, batches, val.steps), options)
+                    runtime, keras, model, lambda callbacks: evaluate_batches(
+                        model, batches, val.steps, callbacks, in_fit=True), options)
                 callbacks = validation + callbacks
             callbacks = _as_users_model(keras, model, wired, callbacks)
             history = wired.fit(steps_per_epoch=train.steps, callbacks=callbacks,
