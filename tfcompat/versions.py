@@ -118,6 +118,12 @@ TABLE = (
               "ModeKeys.TEST with fit's callbacks)"),
     _row("fit_validation_test_hooks", "keras", (3, 0), flavors=(KERAS3,),
          cite="Keras 3.0: fit's validation runs evaluate with fit's callbacks"),
+    _row("evaluate_progress_metrics", "tf", (1, 13), flavors=KERAS2_IN_TF,
+         cite="TF 1.13.1: tf.keras evaluate's progress (a ProgbarLogger) lists the loss and "
+              "metrics, and prints them with verbose=2; before, and in standalone Keras "
+              "2.0-2.3, a bare bar with verbose=1 only (measured on the 1.9-1.15 wheels)"),
+    _row("evaluate_progress_metrics", "keras", (3, 0), flavors=(KERAS3,),
+         cite="Keras 3.0: evaluate's progress bar lists the loss and metrics"),
     _row("use_multiprocessing_arg", "keras", (2, 0, 6), flavors=KERAS2,
          cite="Keras 2.0.6 renames pickle_safe->use_multiprocessing, max_q_size->max_queue_size"),
     _row("fit_generator", "keras", (1, 0), (3, 0), flavors=KERAS2,

@@ -378,6 +378,19 @@ def probe_fit_validation_test_hooks(k):
     return ok and calls == ["begin"]
 
 
+def probe_evaluate_progress_metrics(k):
+    import contextlib
+    import io
+
+    _reset(k)
+    model = _model(k)
+    out = io.StringIO()
+    ones = np.ones((4, 1), "float32")
+    with contextlib.redirect_stdout(out):
+        ok = _attempt(lambda: model.evaluate(ones, ones, verbose=1))
+    return ok and "loss:" in out.getvalue()
+
+
 def probe_use_multiprocessing_arg(k):
     fn = getattr(k.models.Model, "fit_generator", None)
     if fn is None:

@@ -366,6 +366,33 @@ def _carrier(rt, phrase, fact):
     return next(p for p in rt.available_paths if not _cannot_carry(rt, p, phrase, fact))
 
 
+@pytest.mark.parametrize("verbose", [1, 2])
+@pytest.mark.parametrize("rt, path", FLAVOR_PATHS)
+def test_evaluate_progress_shows_what_keras_shows(rt, path, verbose, capsys):
+    """evaluate(verbose=) on a dataset prints what Keras' evaluate prints: a bar or not,
+    ending with the same metric names (Keras' evaluate of the dataset where it takes one,
+    else of the same arrays)."""
+    import re
+
+    k, ours, theirs = _twins(rt, _regression, loss="mse", metrics=["mae"])
+    xv, yv = _data(32, seed=1)
+    capsys.readouterr()
+    if rt.has("fit_accepts_dataset"):
+        theirs.evaluate(_dataset(xv, yv, False), steps=2, verbose=verbose)
+    else:
+        theirs.evaluate(xv, yv, batch_size=BATCH, verbose=verbose)
+    keras = capsys.readouterr().out
+    tfcompat.evaluate(ours, _dataset(xv, yv, False), steps=2, verbose=verbose, path=path)
+    mine = capsys.readouterr().out
+
+    def last(text):
+        lines = [line for line in re.split(r"[\r\n\b]+", text) if line.strip()]
+        return sorted(re.findall(r"(\w+): [-\d.e+]+", lines[-1])) if lines else None
+
+    assert last(mine) == last(keras)
+    assert ("[===" in mine) == ("[===" in keras)
+
+
 def _weighted(x, y, w, repeat):
     cls = tfshim.dataset_class()
     ds = cls.from_tensor_slices((x, y, w))

@@ -50,8 +50,8 @@ class DatasetEager(Feeder):
     def fit(self, runtime, model, train, val, options):
         return fit_datasets(self, runtime, model, train, val, options)
 
-    def evaluate(self, runtime, model, data, callbacks=None):
-        return evaluate_dataset(self, runtime, model, data, callbacks)
+    def evaluate(self, runtime, model, data, callbacks=None, verbose=None):
+        return evaluate_dataset(self, runtime, model, data, callbacks, verbose)
 
 
 # What Keras' own fit(dataset) cannot carry before the version of each fact (refuses_data,
@@ -99,7 +99,7 @@ def fit_datasets(feeder, runtime, model, train, val, options):
                             dict(steps_per_epoch=train.steps, shuffle=False, **kwargs))
 
 
-def evaluate_dataset(feeder, runtime, model, data, callbacks=None):
+def evaluate_dataset(feeder, runtime, model, data, callbacks=None, verbose=None):
     return keras_calls.call(runtime, model, "evaluate", (feeder.keras_data(runtime, model, data),),
-                            dict(steps=data.steps, verbose=0,
-                                 **keras_calls.given(callbacks=callbacks)))
+                            dict(steps=data.steps,
+                                 **keras_calls.given(callbacks=callbacks, verbose=verbose)))

@@ -34,6 +34,6 @@ class DatasetGraph(GraphFeeder):
         with self.in_model_graph(runtime, model):
             return fit_datasets(self, runtime, model, train, val, options)
 
-    def evaluate(self, runtime, model, data, callbacks=None):
+    def evaluate(self, runtime, model, data, callbacks=None, verbose=None):
         with self.in_model_graph(runtime, model):
-            return evaluate_dataset(self, runtime, model, data, callbacks)
+            return evaluate_dataset(self, runtime, model, data, callbacks, verbose)

@@ -74,9 +74,10 @@ class Feeder(object):
         initial_epoch, validation_freq), None meaning Keras' default. Keras' History."""
         raise NotImplementedError
 
-    def evaluate(self, runtime, model, data, callbacks=None):
+    def evaluate(self, runtime, model, data, callbacks=None, verbose=None):
         """Evaluate ``model`` on ``data`` (a Feed): Keras' result, loss first. ``callbacks``
-        (only where this Keras' evaluate takes them) get Keras' on_test_* calls."""
+        (only where this Keras' evaluate takes them) get Keras' on_test_* calls; ``verbose``
+        (None: Keras' default) shows the progress Keras' evaluate shows."""
         raise NotImplementedError
 
     def keras_data(self, runtime, model, feed):
@@ -134,14 +135,14 @@ def keras_batches(batches):
         yield keras_batch(batch)
 
 
-def evaluate_batches(model, batches, steps, callbacks=None, in_fit=False):
+def evaluate_batches(model, batches, steps, callbacks=None, in_fit=False, progress=None):
     """The user's model's test_on_batch over ``steps`` NumPy batches ((x, y) or (x, y, w)),
     averaged by batch size (see batch_mean). Metric state left by training is reset first
     (Keras 2.3 and tf.keras 1.15 keep it across test_on_batch calls otherwise).
     ``callbacks`` get on_test_begin, on_test_batch_begin/end and on_test_end as Keras 2's
     graph loops call them (no logs at begin and end; batch logs: batch, size and, at the
     end, the mean so far); ``in_fit``: fit's validation, whose callbacks keep the model
-    and params fit gave them."""
+    and params fit gave them. ``progress``: an EvaluateProgress, or None."""
     if hasattr(model, "reset_metrics"):
         model.reset_metrics()
     hooks = _TestHooks(model, callbacks, steps, configure=not in_fit)
@@ -156,8 +157,31 @@ def evaluate_batches(model, batches, steps, callbacks=None, in_fit=False):
         sizes.append(size)
         logs.update(hooks.logs(batch_mean(results, sizes)))
         hooks.call("on_test_batch_end", step, logs)
+        if progress is not None:
+            progress.update(step + 1, batch_mean(results, sizes))
     hooks.call("on_test_end", None)
     return batch_mean(results, sizes)
+
+
+class EvaluateProgress(object):
+    """The progress bar Keras' evaluate prints over ``steps`` batches, of Keras' own Progbar
+    class: with verbose=1 a bar, with the loss and metrics where this Keras lists them
+    (tf.keras 1.13 on), and where it lists them with verbose=2 one line at the end."""
+
+    def __init__(self, runtime, keras, model, steps, verbose):
+        verbose = 1 if verbose in (None, "auto") else verbose
+        self._names = list(model.metrics_names)
+        self._metrics = runtime.has("evaluate_progress_metrics")
+        self._bar = None
+        if verbose == 1 or (verbose and self._metrics):
+            utils = keras.utils
+            progbar = getattr(utils, "Progbar", None) or utils.generic_utils.Progbar
+            self._bar = (progbar(steps, verbose=verbose, stateful_metrics=self._names)
+                         if self._metrics else progbar(steps))
+
+    def update(self, step, values):
+        if self._bar is not None:
+            self._bar.update(step, list(zip(self._names, values)) if self._metrics else [])
 
 
 class _TestHooks(object):

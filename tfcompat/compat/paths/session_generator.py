@@ -5,6 +5,7 @@ import itertools
 from tfcompat.compat.batches import NumpyBatches
 from tfcompat.compat.paths.feeder import (
     GraphFeeder,
+    EvaluateProgress,
     evaluate_batches,
     keras_batches,
     keras_fit_options,
@@ -38,10 +39,11 @@ class SessionGenerator(GraphFeeder):
                                        steps_per_epoch=train.steps, callbacks=callbacks,
                                        **kwargs)
 
-    def evaluate(self, runtime, model, data, callbacks=None):
+    def evaluate(self, runtime, model, data, callbacks=None, verbose=None):
         with self.in_model_graph(runtime, model) as (keras, session):
             return evaluate_batches(model, _batches(model, data, session), data.steps,
-                                    callbacks)
+                                    callbacks, progress=EvaluateProgress(
+                                        runtime, keras, model, data.steps, verbose))
 
 
 def _built_on_first(model, batches):

@@ -12,6 +12,7 @@ from tfcompat.compat.conform import names_match
 from tfcompat.compat.errors import DataError
 from tfcompat.compat.paths.feeder import (
     GraphFeeder,
+    EvaluateProgress,
     evaluate_batches,
     keras_fit_options,
     need,
@@ -71,11 +72,12 @@ class TensorInput(GraphFeeder):
             model.history = history
             return history
 
-    def evaluate(self, runtime, model, data, callbacks=None):
+    def evaluate(self, runtime, model, data, callbacks=None, verbose=None):
         # The user's model on the batches: Keras' own numbers, weighted by batch size.
         with self.in_model_graph(runtime, model) as (keras, session):
             return evaluate_batches(model, NumpyBatches(data.dataset(model), session),
-                                    data.steps, callbacks)
+                                    data.steps, callbacks, progress=EvaluateProgress(
+                                        runtime, keras, model, data.steps, verbose))
 
 
 def _as_users_model(keras, model, wired, callbacks):
