@@ -1,7 +1,7 @@
 """The feeding-path contract: a Feeder says whether it can run here (and why not), and runs."""
 import contextlib
-import functools
 import enum
+import functools
 
 from tfcompat import versions
 from tfcompat.compat import tfshim

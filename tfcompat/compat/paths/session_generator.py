@@ -4,8 +4,8 @@ import itertools
 
 from tfcompat.compat.batches import NumpyBatches
 from tfcompat.compat.paths.feeder import (
-    GraphFeeder,
     EvaluateProgress,
+    GraphFeeder,
     evaluate_batches,
     keras_batches,
     keras_fit_options,

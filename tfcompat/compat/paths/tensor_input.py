@@ -11,8 +11,8 @@ from tfcompat.compat.batches import NumpyBatches
 from tfcompat.compat.conform import names_match
 from tfcompat.compat.errors import DataError
 from tfcompat.compat.paths.feeder import (
-    GraphFeeder,
     EvaluateProgress,
+    GraphFeeder,
     evaluate_batches,
     keras_fit_options,
     need,
