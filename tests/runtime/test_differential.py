@@ -599,7 +599,9 @@ def test_evaluate_callbacks_on_datasets(rt, path):
 @pytest.mark.parametrize("rt, path", FLAVOR_PATHS)
 def test_validation_calls_the_test_hooks_keras_calls(rt, path):
     """fit's validation calls the callbacks' on_test_* hooks where this Keras' fit does
-    (Keras 2.3, tf.keras 1.14, Keras 3), with the log keys Keras gives them; not before."""
+    (Keras 2.3, tf.keras 1.14, Keras 3), with the log keys Keras gives them; not before.
+    (Not their values batch by batch: Keras 2.3's first batch carries metric state from
+    training, and tf.keras 1.15's validation batches are not those of its evaluate.)"""
     k, ours, theirs = _twins(rt, _regression, loss="mse", metrics=["mae"])
     x, y = _data()
     xv, yv = _data(32, seed=1)

@@ -141,7 +141,7 @@ def evaluate_batches(model, batches, steps, callbacks=None, in_fit=False, progre
     (Keras 2.3 and tf.keras 1.15 keep it across test_on_batch calls otherwise).
     ``callbacks`` get on_test_begin, on_test_batch_begin/end and on_test_end as Keras 2's
     graph loops call them (no logs at begin and end; batch logs: batch, size and, at the
-    end, the mean so far); ``in_fit``: fit's validation, whose callbacks keep the model
+    end, the batch's loss and the metrics' mean so far); ``in_fit``: fit's validation, whose callbacks keep the model
     and params fit gave them. ``progress``: an EvaluateProgress, or None."""
     if hasattr(model, "reset_metrics"):
         model.reset_metrics()
@@ -155,7 +155,8 @@ def evaluate_batches(model, batches, steps, callbacks=None, in_fit=False, progre
         hooks.call("on_test_batch_begin", step, logs)
         results.append(as_list(model.test_on_batch(*batch)))
         sizes.append(size)
-        logs.update(hooks.logs(batch_mean(results, sizes)))
+        # As Keras 2's loops log it: the batch's loss, the metrics (stateful there) so far.
+        logs.update(hooks.logs(results[-1][:1] + batch_mean(results, sizes)[1:]))
         hooks.call("on_test_batch_end", step, logs)
         if progress is not None:
             progress.update(step + 1, batch_mean(results, sizes))
