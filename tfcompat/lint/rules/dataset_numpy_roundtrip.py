@@ -361,8 +361,9 @@ class DatasetNumpyRoundtrip(Rule):
         init = patterns.argument(init_run, 0, "fetches").value
         if isinstance(init, cst.Name):
             gone.append(init.value)
-        if isinstance(run.args[0].value, cst.Name):
-            gone.append(run.args[0].value.value)
+        if isinstance(run.args[0].value, cst.Name) \
+                and not any(n is get_next for n in patterns.all_nodes(loop, (cst.Call,))):
+            gone.append(run.args[0].value.value)  # `next_val = it.get_next()` before the loop
         removed = []
         for name in gone:
             found = statements.get(name, [])

@@ -110,6 +110,17 @@ class ModelToEstimatorTraining(Rule):
                 return tf.data.Dataset.range(8).batch(params["batch_size"])
             est2.train(input_fn=input_fn, steps=20)
             """, target_tf="2.16"),
+        # An input_fn over what may not be a dataset (`.batch` alone proves nothing).
+        Valid(
+            """
+            import tensorflow as tf
+            model.compile("adam", "mse")
+            est = tf.keras.estimator.model_to_estimator(keras_model=model)
+            def input_fn(data):
+                data = data.batch(8)
+                return data
+            est.train(input_fn=lambda: input_fn(records), steps=5)
+            """, target_tf="2.16"),
         # Hooks on the specs.
         Valid(
             """
@@ -223,7 +234,8 @@ class ModelToEstimatorTraining(Rule):
             train, evaluate, spec_statements, steps, eval_steps = found
             if len(uses) != 2:
                 return None
-            feeds = [self._input_fn_data(f, block) for f in (train, evaluate) if f is not None]
+            feeds = [self._input_fn_data(f, block, model) for f in (train, evaluate)
+                     if f is not None]
             if None in feeds:
                 return None
             functions = [f for _, _, f in feeds if f is not None]
@@ -313,7 +325,7 @@ class ModelToEstimatorTraining(Rule):
         eval_fn = patterns.argument(specs[1], 0, "input_fn")
         if train_fn is None or eval_fn is None:
             return None
-        steps = _steps(patterns.keyword(specs[0], "max_steps"), None)
+        steps = _steps(patterns.argument(specs[0], 1, "max_steps"), None)
         eval_steps = _steps(patterns.argument(specs[1], 1, "steps"), "100")
         if steps is False or eval_steps is False:
             return None
@@ -342,15 +354,14 @@ class ModelToEstimatorTraining(Rule):
             return None
         return found[0]
 
-    def _input_fn_data(self, input_fn, block):
+    def _input_fn_data(self, input_fn, block, model):
         """(source text of the dataset the input_fn feeds, edits, name of the function it
         calls or None) for `lambda: f(...)` or a parameterless def `f` (then `f()`) of
         ``block``, where f returns a dataset or the `get_next()` of a one-shot iterator over
         one (rewritten to return the dataset); `lambda: <dataset or its iterator's
         get_next()>`. None for other input_fns (Estimator params, mode, config)."""
         if isinstance(input_fn, cst.Lambda):
-            if input_fn.params.params or input_fn.params.star_arg is not cst.MaybeSentinel.DEFAULT \
-                    and input_fn.params.star_arg is not None:
+            if _takes_arguments(input_fn):
                 return None
             body = input_fn.body
             direct = self._returned_dataset(body)
@@ -361,7 +372,7 @@ class ModelToEstimatorTraining(Rule):
             function, call_text = _def_in(block, body.func), self.code_for(body)
         elif isinstance(input_fn, cst.Name):
             function, call_text = _def_in(block, input_fn), input_fn.value + "()"
-            if isinstance(function, cst.FunctionDef) and function.params.params:
+            if isinstance(function, cst.FunctionDef) and _takes_arguments(function):
                 return None
         else:
             return None
@@ -376,7 +387,7 @@ class ModelToEstimatorTraining(Rule):
         dataset = self._returned_dataset(returned, function)
         if dataset is None:
             return None
-        edits = self._single_input_features(function)
+        edits = self._single_input_features(function, model)
         if dataset is not returned:
             edits.append(self.replace(returned, self.code_for(dataset)))
         return call_text, edits, function.name.value
@@ -396,15 +407,15 @@ class ModelToEstimatorTraining(Rule):
             statements = function.body.body if function is not None else self.context.module.body
             values = [st.body[0].value for st in statements
                       if _assigns_name(st) and st.body[0].targets[0].target.value == expr.value]
-            return bool(values) and all(self._is_dataset(v, None) for v in values
-                                        if not _reads(v, expr.value))
+            sources = [v for v in values if not _reads(v, expr.value)]  # not `ds = ds.map()`
+            return bool(sources) and all(self._is_dataset(v, None) for v in sources)
         for call in patterns.all_nodes(expr, (cst.Call,)):
             if self.qualified_name(call.func) in qualnames.DATASET_SOURCES \
                     or patterns.method_name(call) in provenance.DATASET_ONLY_METHODS:
                 return True
         return False
 
-    def _single_input_features(self, function):
+    def _single_input_features(self, function, model):
         """Edits turning `({model.input_names[0]: x}, y)` features in the function's `map`
         lambdas into `(x, y)` (with `name = model.input_names[0]` removed once unused): the
         features dict an Estimator of a one-input model needs is that input for fit, and
@@ -422,7 +433,7 @@ class ModelToEstimatorTraining(Rule):
                 continue
             key = features.elements[0].key
             source = self._module_value(key) if isinstance(key, cst.Name) else key
-            if not _first_input_name(source):
+            if not _first_input_name(source, model):
                 continue
             edits.append(self.replace(features, self.code_for(features.elements[0].value)))
             if isinstance(key, cst.Name):
@@ -471,10 +482,18 @@ def _block_of(ancestors, statement):
     return None
 
 
+def _takes_arguments(function):
+    """Whether a def or lambda has parameters (the Estimator would pass params, mode...)."""
+    params = function.params
+    return bool(params.params or params.kwonly_params or params.posonly_params
+                or isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None)
+
+
 def _only_arguments(call, names):
-    """Whether every argument of ``call`` is one of ``names`` (positionally in that order)."""
+    """Whether every argument of ``call`` is one of ``names``: given by keyword, or by
+    position for the first two (the specs' and `train`'s signatures agree on those only)."""
     for index, arg in enumerate(call.args):
-        if arg.star or (arg.keyword is None and index >= len(names)) \
+        if arg.star or (arg.keyword is None and index >= min(2, len(names))) \
                 or (arg.keyword is not None and arg.keyword.value not in names):
             return False
     return True
@@ -505,9 +524,10 @@ def _reads(expr, name):
     return any(n.value == name for n in patterns.all_nodes(expr, (cst.Name,)))
 
 
-def _first_input_name(expr):
-    """`model.input_names[0]`."""
+def _first_input_name(expr, model):
+    """`<model>.input_names[0]`."""
     return isinstance(expr, cst.Subscript) and isinstance(expr.value, cst.Attribute) \
+        and isinstance(expr.value.value, cst.Name) and expr.value.value.value == model \
         and expr.value.attr.value == "input_names" and len(expr.slice) == 1 \
         and isinstance(expr.slice[0].slice, cst.Index) \
         and patterns.is_literal(expr.slice[0].slice.value, 0)
