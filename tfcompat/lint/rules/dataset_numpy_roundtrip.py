@@ -49,9 +49,10 @@ class DatasetNumpyRoundtrip(Rule):
     Unsafe: for a one-shot iterator read by a `while True:` loop that only fetches and yields,
     the fix replaces the loop with `yield from tfcompat.numpy_batches(dataset)` (adding
     `import tfcompat`), which builds the iterator once in the dataset's graph, runs it in its
-    own session (or eagerly on TF 2) and can be read from any thread. The batches are the
-    same; the session that runs them is not the one named in the loop, so code relying on
-    that session's state (variables the pipeline reads) must pass it on.
+    own session (or eagerly on TF 2) and can be read from any thread; the iterator and its
+    `get_next()` go too where the function assigns them once and reads them nowhere else.
+    The batches are the same; the session that runs them is not the one named in the loop,
+    so code relying on that session's state (variables the pipeline reads) must pass it on.
 
     An initializable iterator over `from_tensor_slices` of placeholders, initialised just
     before the loop with a literal `feed_dict` of those placeholders (`sess.run(it.initializer,
@@ -143,8 +144,6 @@ class DatasetNumpyRoundtrip(Rule):
             import tfcompat
             def batches(sess):
                 ds = tf.data.Dataset.from_tensor_slices(np.ones((4, 2), "float32")).batch(2)
-                iterator = tf.compat.v1.data.make_one_shot_iterator(ds)
-                next_batch = iterator.get_next()
                 yield from tfcompat.numpy_batches(ds)
             def train(model, sess):
                 return model.fit(batches(sess), steps_per_epoch=2)
@@ -171,7 +170,6 @@ class DatasetNumpyRoundtrip(Rule):
             import tfcompat
             def create_data_generator(sess):
                 ds = tf.data.Dataset.range(8).batch(4)
-                iterator = ds.make_one_shot_iterator()
                 yield from tfcompat.numpy_batches(ds)
             model.fit_generator(create_data_generator(sess), steps_per_epoch=2)
             """),
@@ -195,8 +193,6 @@ class DatasetNumpyRoundtrip(Rule):
             import tensorflow as tf
             import tfcompat
             def tfdata_generator(dataset):
-                iterator = tf.compat.v1.data.make_one_shot_iterator(dataset)
-                next_batch = iterator.get_next()
                 yield from tfcompat.numpy_batches(dataset)
             train_batches = tfdata_generator(train_ds)
             model.fit(train_batches, steps_per_epoch=10)
@@ -311,7 +307,13 @@ class DatasetNumpyRoundtrip(Rule):
             return None
         dataset = patterns.iterator_dataset(self, maker)
         replaced, edits = loops[0].node, []
-        if dataset is None:
+        if dataset is not None:
+            # The iterator and its get_next() go with the loop where nothing else reads them.
+            function = patterns.enclosing_function(self.context.ancestors)
+            names = self._iterator_names(run, get_next, loops[0].node)
+            dead = self._dead_assignments(function, names, [loops[0].node])
+            edits = [self.remove(statement) for statement in dead or ()]
+        else:
             fed = self._fed_pipeline(run, get_next, maker, loops[0].node)
             if fed is None:
                 return None
@@ -350,42 +352,63 @@ class DatasetNumpyRoundtrip(Rule):
         feed = self._feed(init_run, receiver, {e.value for e in elements}, function)
         if feed is None:
             return None
-        statements = {}  # name -> its one assignment among the function's own statements
-        for statement in function.body.body:
-            assign = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) \
-                and len(statement.body) == 1 else None
-            if isinstance(assign, cst.Assign) and len(assign.targets) == 1 \
-                    and isinstance(assign.targets[0].target, cst.Name):
-                statements.setdefault(assign.targets[0].target.value, []).append(statement)
-        gone = [e.value for e in elements] + [receiver.value]
+        gone = [e.value for e in elements]
         init = patterns.argument(init_run, 0, "fetches").value
         if isinstance(init, cst.Name):
             gone.append(init.value)
-        if isinstance(run.args[0].value, cst.Name) \
-                and not any(n is get_next for n in patterns.all_nodes(loop, (cst.Call,))):
-            gone.append(run.args[0].value.value)  # `next_val = it.get_next()` before the loop
-        removed = []
-        for name in gone:
-            found = statements.get(name, [])
-            if len(found) != 1:
-                return None
-            removed.append(found[0])
+        gone += self._iterator_names(run, get_next, loop)
+        if receiver.value not in gone:
+            return None
+        removed = self._dead_assignments(function, gone, [replaced] + list(block) + elements)
+        if removed is None:
+            return None
         value = {e.value: removed[i].body[0].value for i, e in enumerate(elements)}
         if not all(isinstance(v, cst.Call)
                    and self.qualified_name(v.func) == "tensorflow.placeholder"
                    for v in value.values()):
-            return None
-        regions = removed + [replaced] + list(block) + elements
-        inside = {id(n) for region in regions for n in patterns.all_nodes(region, (cst.Name,))}
-        names = set(gone)
-        if any(n.value in names and id(n) not in inside
-               for n in patterns.all_nodes(function.body, (cst.Name,))):
             return None
         edits = [self.remove(statement) for statement in removed]
         edits += [self.replace(e, self.code_for(feed[e.value])) for e in elements]
         if replaced is not loop:
             return dataset, replaced, edits
         return dataset, loop, edits + [self.remove(block[0])]
+
+    def _iterator_names(self, run, get_next, loop):
+        """The names of the iterator (`it = ...make_*_iterator(...)`) and of its get_next()
+        (`next_val = it.get_next()`, before the loop) that ``run`` fetches."""
+        names = []
+        receiver = get_next.func.value
+        if isinstance(receiver, cst.Name):
+            names.append(receiver.value)
+        if isinstance(run.args[0].value, cst.Name) \
+                and not any(n is get_next for n in patterns.all_nodes(loop, (cst.Call,))):
+            names.append(run.args[0].value.value)
+        return names
+
+    def _dead_assignments(self, function, names, regions):
+        """The statements of ``function``'s own body assigning each of ``names``, once each,
+        when nothing outside them and ``regions`` reads those names; else None."""
+        if not isinstance(function, cst.FunctionDef):
+            return None
+        statements = {}
+        for statement in function.body.body:
+            assign = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) \
+                and len(statement.body) == 1 else None
+            if isinstance(assign, cst.Assign) and len(assign.targets) == 1 \
+                    and isinstance(assign.targets[0].target, cst.Name):
+                statements.setdefault(assign.targets[0].target.value, []).append(statement)
+        removed = []
+        for name in names:
+            found = statements.get(name, [])
+            if len(found) != 1:
+                return None
+            removed.append(found[0])
+        inside = {id(n) for region in removed + list(regions)
+                  for n in patterns.all_nodes(region, (cst.Name,))}
+        if any(n.value in names and id(n) not in inside
+               for n in patterns.all_nodes(function.body, (cst.Name,))):
+            return None
+        return removed
 
     def _init_and_loop(self, loop):
         """([init statement, loop], node the two are replaced through): the statement just
