@@ -1,5 +1,5 @@
-from tfcompat.lint import namespaces, provenance
-from tfcompat.lint.rule import Invalid, Rule, Valid
+from tfcompat.lint import namespaces, provenance, qualnames
+from tfcompat.lint.rule import SAFE, Invalid, Rule, Run, Valid
 
 # Queue-runner inputs (canonical names) and the tf.data spelling of each.
 _BATCH = ("`tf.data.Dataset.from_tensor_slices(tuple(tensors))` (enqueue_many=True; one "
@@ -37,6 +37,8 @@ _MAPPING = {
     "tensorflow.train.QueueRunner": "a tf.data pipeline (no threads to run)",
     "tensorflow.train.add_queue_runner": "a tf.data pipeline (no threads to run)",
 }
+
+assert set(_MAPPING) == qualnames.QUEUE_RUNNERS
 
 
 class QueueRunnerInput(Rule):
@@ -96,15 +98,20 @@ class QueueRunnerInput(Rule):
     - `start_queue_runners`, `Coordinator.request_stop()` / `join()`: deleted.
 
     ## Fix safety
-    No fix: the tf.data pipeline is not the same object (tensors become a dataset, so the
-    code that used the tensors changes with it: `Input(tensor=...)` and `sess.run` become a
-    model on `Input(shape=...)` fitted on the dataset), and the shuffle order differs from
-    the queue's. The mapping above is what to write.
+    Safe, and only where the module's code runs in graph mode (as above: it turns eager
+    execution off, or builds placeholders) and the target's Keras is Keras 2 or the module
+    uses no Keras: `tf.train.shuffle_batch` becomes `tf.compat.v1.train.shuffle_batch`, the
+    very object it was on TF 1.13-1.15, which TF 2 runs there. Elsewhere no fix: the tf.data
+    pipeline is not the same object (tensors become a dataset, so the code that used the
+    tensors changes with it: `Input(tensor=...)` and `sess.run` become a model on
+    `Input(shape=...)` fitted on the dataset), and the shuffle order differs from the
+    queue's. The mapping above is what to write.
 
     ## Versions
     Queue runners: TF 0.x to 1.15 in `tf.train`; `tf.compat.v1.train`, graph mode only, on
     TF 2; no Keras 3 model can take their tensors (TF 2.16+). Reported for TF 2 targets and
-    an unknown one (the newest TF).
+    an unknown one (the newest TF); the compat.v1 rewrite needs TF 1.13+ and is run by
+    tests/runtime/test_rewrites_run.py in tf115-keras231 (original) and tf221-tfkeras.
     """
 
     code = "TFC411"
@@ -113,6 +120,8 @@ class QueueRunnerInput(Rule):
                "through tf.compat.v1{keras3}")
     help = "use tf.data: {mapping}"
     tokens = tuple(sorted({name.rsplit(".", 1)[-1] for name in _MAPPING}))
+    fix = SAFE
+    fix_tf = "compat_v1"
 
     VALID = [
         Valid("import tensorflow as tf\nxb, yb = tf.train.batch([x, y], 32)", target_tf="1.15"),
@@ -150,6 +159,37 @@ class QueueRunnerInput(Rule):
             xb, yb = tf.train.shuffle_batch([x, y], 32, 2000, 1000, enqueue_many=True)
             """,
             at=(2, 10), target_tf="2.0"),
+        # Graph-mode code for Keras 2 (tf_keras): the compat.v1 spelling runs (a program).
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            x = np.arange(8, dtype="float32").reshape(8, 1)
+            xb = tf.train.batch([x], 4, enqueue_many=True)
+            with tf.compat.v1.Session() as sess:
+                coord = tf.train.Coordinator()
+                threads = tf.compat.v1.train.start_queue_runners(sess, coord)
+                result = sess.run(xb)
+                coord.request_stop()
+                coord.join(threads)
+            """,
+            at=(5, 6), target_tf="2.16", keras_target="tf_keras",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            x = np.arange(8, dtype="float32").reshape(8, 1)
+            xb = tf.compat.v1.train.batch([x], 4, enqueue_many=True)
+            with tf.compat.v1.Session() as sess:
+                coord = tf.train.Coordinator()
+                threads = tf.compat.v1.train.start_queue_runners(sess, coord)
+                result = sess.run(xb)
+                coord.request_stop()
+                coord.join(threads)
+            """,
+            run=Run(original=("tf115-keras231",), fixed=("tf115-keras231", "tf221-tfkeras"),
+                    result=[4, 1])),
         Invalid(
             """
             import tensorflow as tf
@@ -202,8 +242,13 @@ class QueueRunnerInput(Rule):
         spelled = self.qualified_name(node, canonical=False) or ""
         keras3 = self.keras_target != "tf_keras" and (
             self.target_tf is None or self.target_at_least("tf_keras_is_keras3"))
-        if ("compat.v1" in spelled and provenance.runs_graph_only_code(self)
-                and not (keras3 and namespaces.uses(self))):
+        graph = provenance.runs_graph_only_code(self) and not (keras3 and namespaces.uses(self))
+        if "compat.v1" in spelled and graph:
             return  # graph-mode TF 2 code runs them; only a Keras 3 model cannot take them
-        self.report(node, name=self.code_for(node), mapping=_MAPPING[name],
+        fix = None
+        if graph and spelled.startswith("tensorflow."):
+            # The compat.v1 spelling is the very object on TF 1.13+, and runs here.
+            text = self.spell("tensorflow.compat.v1." + spelled[len("tensorflow."):])
+            fix = [self.replace(node, text)] if text else None
+        self.report(node, name=self.code_for(node), mapping=_MAPPING[name], fix=fix,
                     keras3=", and Keras 3 cannot take its tensors" if keras3 else "")
