@@ -3,9 +3,9 @@ import libcst as cst
 from tfcompat.lint import namespaces, patterns, provenance, qualnames, scopes
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
-# Feeding that only graph mode runs, by canonical name of the call.
-_SESSIONS = frozenset(k + ".backend." + f for k in ("tf_keras", "tensorflow.keras")
-                      for f in ("get_session", "set_session"))
+# Feeding that only graph mode runs, by canonical name of the call. (Not the Keras session
+# alone: real code gets it for a config, variable initialization, or a graph to enter, all
+# of which eager code may guard or skip.)
 _PLACEHOLDERS = frozenset(("tensorflow.placeholder", "tensorflow.placeholder_with_default"))
 # Keras' input layers and the keyword that hands them a graph tensor.
 _INPUTS = {"Input": "tensor", "InputLayer": "input_tensor"}
@@ -21,9 +21,11 @@ class GraphFeedingUnderEager(Rule):
     ## What it does
     With `keras-target = "tf_keras"` and a TF 2 target, finds a module that feeds Keras in
     a way only graph mode runs: `Input(tensor=...)`, `compile(target_tensors=...)`, queue
-    runners (`tf.compat.v1.train.shuffle_batch`, `start_queue_runners`...), the Keras
-    session (`K.get_session()`, `set_session`), placeholders; and that does not choose an
-    execution mode itself (no `disable_eager_execution()` / `enable_eager_execution()`).
+    runners (`tf.compat.v1.train.shuffle_batch`, `start_queue_runners`...), placeholders;
+    and that does not choose an execution mode itself (no `disable_eager_execution()` /
+    `enable_eager_execution()`). The Keras session alone (`K.get_session()`) is no such
+    proof: code gets it for a config, variable initialization or a graph to enter, which
+    eager code guards or skips.
 
     ## Why is this bad?
     TF 2 runs eagerly, and there this code fails: tf_keras rejects eager tensors as
@@ -76,12 +78,12 @@ class GraphFeedingUnderEager(Rule):
 
     code = "TFC413"
     name = "graph-feeding-under-eager"
-    message = ("`{what}` feeds Keras in graph mode only, and TF 2 runs eagerly: nothing in "
-               "this module turns eager execution off")
+    message = ("`{what}` runs in graph mode only, and TF 2 runs eagerly: nothing in this "
+               "module turns eager execution off")
     help = ("call `tf.compat.v1.disable_eager_execution()` after the imports (tf_keras keeps "
             "Keras 2's graph-mode training loop; its optimizers from `optimizers.legacy`), or "
             "feed a tf.data.Dataset to fit")
-    tokens = ("tensor", "target_tensors", "get_session", "set_session", "placeholder",
+    tokens = ("tensor", "input_tensor", "target_tensors", "placeholder",
               "placeholder_with_default") + tuple(sorted(
                   {n.rsplit(".", 1)[-1] for n in qualnames.QUEUE_RUNNERS}))
     fix = UNSAFE
@@ -129,6 +131,14 @@ class GraphFeedingUnderEager(Rule):
             inputs = keras.layers.Input(tensor=x)
             """,
             target_tf="1.15", keras_target="tf_keras"),
+        # The Keras session alone (here a config) proves no graph-mode feeding.
+        Valid(
+            """
+            import tensorflow as tf
+            from tf_keras import backend as K
+            K.set_session(tf.compat.v1.Session(config=config))
+            """,
+            target_tf="2.16", keras_target="tf_keras"),
         # Eager feeding.
         Valid(
             """
@@ -185,26 +195,27 @@ class GraphFeedingUnderEager(Rule):
             xb, yb = tf.train.shuffle_batch([x, y], 32, 2000, 1000, enqueue_many=True)
             threads = tf.train.start_queue_runners(tf.keras.backend.get_session())
             '''),
+        # An optimizer the module's imports cannot spell in optimizers.legacy: no fix.
+        Invalid(
+            """
+            from tf_keras.layers import Input
+            from tf_keras.optimizers import Adam
+            inputs = Input(tensor=x)
+            model.compile(Adam(), "mse")
+            """,
+            at=(3, 10), target_tf="2.16", keras_target="tf_keras"),
         # No TensorFlow import: added with the call.
         Invalid(
             """
-            from tf_keras import backend as K
-            from tf_keras.optimizers import Adam
-            sess = K.get_session()
-            model.compile(Adam(), "mse")
+            from tf_keras.layers import InputLayer
+            layer = InputLayer(input_tensor=x)
             """,
-            at=(3, 8), target_tf="2.16", keras_target="tf_keras"),
-        Invalid(
-            """
-            from tf_keras import backend as K
-            sess = K.get_session()
-            """,
-            at=(2, 8), target_tf="2.16", keras_target="tf_keras",
+            at=(2, 9), target_tf="2.16", keras_target="tf_keras",
             fixed="""
-            from tf_keras import backend as K
+            from tf_keras.layers import InputLayer
             import tensorflow as tf
             tf.compat.v1.disable_eager_execution()
-            sess = K.get_session()
+            layer = InputLayer(input_tensor=x)
             """),
         # Unknown target (the newest TF): reported, no version-gated fix.
         Invalid(
@@ -232,7 +243,7 @@ class GraphFeedingUnderEager(Rule):
 
     def _graph_only(self, call):
         name = self.qualified_name(call.func) or ""
-        if name in qualnames.QUEUE_RUNNERS or name in _SESSIONS or name in _PLACEHOLDERS:
+        if name in qualnames.QUEUE_RUNNERS or name in _PLACEHOLDERS:
             return True
         if patterns.method_name(call) == "compile" and not name:
             arg = patterns.argument(call, None, "target_tensors")
