@@ -8,11 +8,11 @@ _BATCH = ("`tf.data.Dataset.from_tensor_slices(tuple(tensors))` (enqueue_many=Tr
           "example per enqueue: the reader's dataset itself)")
 _MAPPING = {
     "tensorflow.train.shuffle_batch":
-        _BATCH + "`.repeat().shuffle(capacity).batch(batch_size, drop_remainder=True)`",
+        _BATCH + "`.shuffle(capacity).repeat().batch(batch_size, drop_remainder=True)`",
     "tensorflow.train.maybe_shuffle_batch":
-        _BATCH + "`.repeat().shuffle(capacity).filter(keep).batch(batch_size)`",
+        _BATCH + "`.shuffle(capacity).repeat().filter(keep).batch(batch_size)`",
     "tensorflow.train.shuffle_batch_join":
-        "`tf.data.Dataset.sample_from_datasets([...]).repeat().shuffle(capacity)"
+        "`tf.data.Dataset.sample_from_datasets([...]).shuffle(capacity).repeat()"
         ".batch(batch_size, drop_remainder=True)`",
     "tensorflow.train.batch": _BATCH + "`.repeat().batch(batch_size, drop_remainder=True)`",
     "tensorflow.train.maybe_batch": _BATCH + "`.repeat().filter(keep).batch(batch_size)`",
@@ -86,7 +86,7 @@ class QueueRunnerInput(Rule):
     ```python
     import tensorflow as tf
 
-    dataset = (tf.data.Dataset.from_tensor_slices((x, y)).repeat().shuffle(2000)
+    dataset = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(2000).repeat()
                .batch(32, drop_remainder=True))
     model.fit(dataset, steps_per_epoch=len(x) // 32, epochs=10)
     ```
@@ -96,7 +96,8 @@ class QueueRunnerInput(Rule):
       row is an example); with `enqueue_many=False` the tensors are one example from a
       reader, so the reader's dataset (`TFRecordDataset(files).map(parse)`) is the source.
     - repetition: the queue runner enqueues its input forever (producers: `num_epochs`
-      times), so `.repeat()` (`.repeat(num_epochs)`), before the shuffle as in the queue.
+      times), so `.repeat()` (`.repeat(num_epochs)`); after the shuffle, so that epochs
+      stay apart (the queue mixes rows across epoch boundaries: TFC501).
     - `capacity` / `min_after_dequeue`: a `RandomShuffleQueue` holds up to `capacity`
       examples and dequeues only above `min_after_dequeue`; tf.data's shuffle buffer is kept
       full, so `shuffle(capacity)` mixes at least as well (`min_after_dequeue` only set how
