@@ -109,6 +109,16 @@ TABLE = (
          cite="standalone Keras: backend.get_session() in every 1.x/2.x release"),
     _row("backend_get_session", "tf", (1, 4), (2, 0), flavors=KERAS2_IN_TF,
          cite="TF 2.0.0 drops backend.get_session from tf.keras (tf.compat.v1.keras keeps it)"),
+    _row("compat_v1_keras_session", "tf", (1, 13), (2, 16), flavors=(TF_KERAS,),
+         cite="tf.compat.v1.keras.backend.get_session: tf.keras's TF 1 API, TF 1.13-2.15"),
+    _row("compat_v1_keras_session", "tf", (2, 16), flavors=(TF_KERAS_PKG,),
+         cite="TF 2.16.1: under TF_USE_LEGACY_KERAS=1 tf.compat.v1.keras is tf_keras's TF 1 "
+              "API, with backend.get_session/set_session (tf_keras.backend has neither)"),
+    _row("legacy_optimizers", "tf", (2, 11), flavors=KERAS2_IN_TF,
+         cite="TF 2.11.0: tf.keras.optimizers.X are the new optimizers, without get_updates, "
+              "which Keras 2's graph-mode training loop calls (\"'RMSprop' object has no "
+              "attribute 'get_updates'\"); the old ones are tf.keras.optimizers.legacy.X "
+              "(tf_keras too)"),
     _row("sessions", "tf", (1, 0), flavors=KERAS2, graph_only=True,
          cite="TF 2.0.0: sessions only via tf.compat.v1 in graph mode; Keras 3 has none"),
     _row("data_experimental", "tf", (1, 12),
