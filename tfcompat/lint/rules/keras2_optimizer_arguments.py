@@ -1,3 +1,5 @@
+import re
+
 import libcst as cst
 
 from tfcompat.lint import patterns
@@ -6,6 +8,8 @@ from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
 # Keras' optimizer classes, and standalone Keras 2's lowercase aliases of them.
 _CLASSES = ("SGD", "RMSprop", "Adagrad", "Adadelta", "Adam", "Adamax", "Nadam", "Ftrl")
 _ALIASES = {c.lower(): c for c in _CLASSES if c != "Ftrl"}
+# Callbacks that set the learning rate, which a schedule's cannot be.
+_SETS_RATE = re.compile(r"\b(LearningRateScheduler|ReduceLROnPlateau)\b")
 # The module path each Keras namespace's optimizers live at, and the import that spells it.
 _OPTIMIZERS = {"keras.optimizers": ("keras", "keras"),
                "tensorflow.keras.optimizers": ("tensorflow", "tf"),
@@ -56,7 +60,8 @@ class Keras2OptimizerArguments(Rule):
     `LearningRateScheduler`) or code assigning `optimizer.lr` fail. On tf_keras,
     `tf_keras.optimizers.legacy.RMSprop(learning_rate=lr, decay=d)` keeps Keras 2's optimizer
     whole, settable learning rate included; Keras 3 has no legacy optimizers, so the fix
-    writes the schedule for both. No fix where the learning rate is not in the call
+    writes the schedule for both. No fix where the file names `LearningRateScheduler` or
+    `ReduceLROnPlateau`, where the learning rate is not in the call
     (`decay=` alone: the default learning rates changed in Keras 3), where more than one
     argument is positional (their order changed), with `**kwargs`, or for an alias imported
     by name.
@@ -154,6 +159,14 @@ class Keras2OptimizerArguments(Rule):
             import keras
             opt = Adam(keras.optimizers.schedules.InverseTimeDecay(0.001, decay_steps=1, decay_rate=1e-4))
             """),  # noqa: E501
+        # A callback of the file sets the learning rate: no schedule.
+        Invalid(
+            """
+            import tensorflow as tf
+            opt = tf.keras.optimizers.Adam(lr=0.01, decay=1e-4)
+            callbacks = [tf.keras.callbacks.LearningRateScheduler(schedule)]
+            """,
+            at=(2, 7), target_tf="2.16"),
         # No learning rate in the call: reported, not fixed.
         Invalid(
             """
@@ -212,6 +225,8 @@ class Keras2OptimizerArguments(Rule):
         elif decay:
             if rate is None:
                 return None, None  # Keras 2's default learning rates are not Keras 3's
+            if _SETS_RATE.search(self.context.text):
+                return None, None  # a callback of the file sets the learning rate
             schedule, imports = self._schedule(node, module)
             edits += imports
             edits.append(self.replace(rate.value, "%s(%s, decay_steps=1, decay_rate=%s)" % (
