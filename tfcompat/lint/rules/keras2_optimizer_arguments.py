@@ -69,8 +69,9 @@ class Keras2OptimizerArguments(Rule):
     ## Versions
     `learning_rate=`: standalone Keras 2.3.0, tf.keras TF 1.15 and later, tf_keras, Keras 3.
     New optimizers: TF 2.11 (tf.keras; tf_keras), Keras 3.0 (TF 2.16). Lowercase aliases:
-    standalone Keras 2.0-2.3. The rewrite runs in tf221 and tf221-tfkeras
-    (tests/runtime/test_rewrites_run.py); the original in tf115-keras231 (Keras 2.3).
+    standalone Keras 2.0-2.3. Rewrites run by tests/runtime/test_rewrites_run.py: Keras 2.3
+    code (it trains in tf115-keras231) in tf221 (Keras 3, where it fails), and tf_keras code in
+    tf221-tfkeras (where it fails).
     """
 
     code = "TFC412"
@@ -122,18 +123,45 @@ class Keras2OptimizerArguments(Rule):
             history = model.fit(x, y, batch_size=8, epochs=2, verbose=0)
             result = history.history["loss"]
             """,  # noqa: E501
-            run=Run(original=("tf115-keras231",), broken=("tf221",),
-                    fixed=("tf221", "tf221-tfkeras"), result=[2])),
-        # The lowercase alias of standalone Keras 2 (Keras' cifar10_cnn.py), on tf_keras.
+            run=Run(original=("tf115-keras231",), broken=("tf221",), fixed=("tf221",),
+                    result=[2])),
+        # A program: the lowercase alias of standalone Keras 2 (Keras' cifar10_cnn.py), on
+        # tf_keras, where the alias is gone and decay= is rejected.
         Invalid(
             """
+            import numpy as np
             import tf_keras as keras
-            opt = keras.optimizers.rmsprop(lr=0.0001)
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            model = keras.models.Sequential([keras.layers.Dense(1, input_shape=(2,))])
+            opt = keras.optimizers.rmsprop(lr=0.0001, decay=1e-6)
+            model.compile(loss="mse", optimizer=opt)
+            history = model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+            result = history.history["loss"]
+            """,
+            at=(6, 7), target_tf="2.16", safety=UNSAFE,
+            fixed="""
+            import numpy as np
+            import tf_keras as keras
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            model = keras.models.Sequential([keras.layers.Dense(1, input_shape=(2,))])
+            opt = keras.optimizers.RMSprop(learning_rate=keras.optimizers.schedules.InverseTimeDecay(0.0001, decay_steps=1, decay_rate=1e-6))
+            model.compile(loss="mse", optimizer=opt)
+            history = model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+            result = history.history["loss"]
+            """,  # noqa: E501
+            run=Run(broken=("tf221-tfkeras",), fixed=("tf221-tfkeras",), result=[2])),
+        # The alias alone: safe.
+        Invalid(
+            """
+            import keras
+            opt = keras.optimizers.adam(lr=0.0001)
             """,
             at=(2, 7), target_tf="2.16",
             fixed="""
-            import tf_keras as keras
-            opt = keras.optimizers.RMSprop(learning_rate=0.0001)
+            import keras
+            opt = keras.optimizers.Adam(learning_rate=0.0001)
             """),
         # Imported by name; decay=0 is no decay.
         Invalid(
