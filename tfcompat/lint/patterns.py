@@ -337,3 +337,55 @@ def get_next_of(rule, expr):
     if isinstance(maker, cst.Call) and makes_iterator(rule, maker):
         return expr, maker
     return None
+
+
+# -------------------------------------------------------------------- Sequence / PyDataset classes
+_DATASET_BASES = ("Sequence", "PyDataset")
+
+
+def keras_dataset_class(rule, node):
+    """Whether a class derives from one Keras `Sequence` / `PyDataset` base and nothing else
+    (tf_keras' is Keras 2's, which has no constructor arguments)."""
+    if len(node.bases) != 1 or node.keywords:
+        return False
+    qualified = rule.qualified_name(node.bases[0].value) or ""
+    namespace = keras_namespace(qualified)
+    return namespace in ("keras", "tf.keras") and qualified.rsplit(".", 1)[-1] in _DATASET_BASES
+
+
+def class_init(node):
+    """A class's own `__init__` def, or None."""
+    for statement in node.body.body:
+        if isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__":
+            return statement
+    return None
+
+
+def base_init_calls(init):
+    """Calls of `super().__init__` / `super(C, self).__init__` / `Base.__init__` in `__init__`."""
+    found = []
+    for call in own_nodes(init, (cst.Call,)):
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "__init__"):
+            continue
+        owner = func.value
+        is_super = isinstance(owner, cst.Call) and isinstance(owner.func, cst.Name) \
+            and owner.func.value == "super"
+        explicit = isinstance(owner, (cst.Name, cst.Attribute)) and call.args \
+            and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == "self"
+        if is_super or explicit:
+            found.append(call)
+    return found
+
+
+def forwards_kwargs(init):
+    """Whether `__init__` takes `**kwargs` and hands them to its base's `__init__`."""
+    star = init.params.star_kwarg
+    if star is None:
+        return False
+    for call in base_init_calls(init):
+        for arg in call.args:
+            if arg.star == "**" and isinstance(arg.value, cst.Name) \
+                    and arg.value.value == star.name.value:
+                return True
+    return False
