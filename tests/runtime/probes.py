@@ -373,5 +373,24 @@ def probe_generator_workers_zero(k):
     return ok and threads == {threading.current_thread().ident}
 
 
+def probe_optimizer_learning_rate_arg(k):
+    return _takes(k.optimizers.SGD.__init__, "learning_rate")
+
+
+def probe_keras_new_optimizers(k):
+    """Keras 2's SGD(lr=, decay=) is not taken as it was: rejected, or lr silently dropped."""
+    def keras2_arguments():
+        opt = k.optimizers.SGD(lr=0.5, decay=0.25)
+        assert abs(float(k.backend.get_value(opt.lr)) - 0.5) < 1e-6
+        assert abs(float(k.backend.get_value(opt.decay)) - 0.25) < 1e-6
+
+    _reset(k)
+    return not _attempt(keras2_arguments)
+
+
+def probe_optimizer_lowercase_aliases(k):
+    return getattr(k.optimizers, "rmsprop", None) is k.optimizers.RMSprop
+
+
 PROBES = {name[len("probe_"):]: fn for name, fn in globals().items()
           if name.startswith("probe_")}

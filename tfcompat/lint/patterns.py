@@ -6,7 +6,7 @@ the libcst tree only: nothing here imports or runs the code being linted.
 """
 import libcst as cst
 
-from tfcompat.lint import qualnames
+from tfcompat.lint import qualnames, scopes
 from tfcompat.lint import walk as fast_walk
 
 _NESTED_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
@@ -292,11 +292,29 @@ def runs_tensors(rule, call):
 
 
 # ------------------------------------------------------------------------------ iterators
+def iterator_function(rule, func):
+    """The canonical qualified name of a called TF function: through the module's imports, or
+    tf_upgrade_v2's spelling ``tf.compat.v1.<...>`` in a file where nothing binds ``tf``
+    (tf_upgrade_v2 writes it whether or not the file imports ``tensorflow as tf``)."""
+    name = rule.qualified_name(func)
+    if name is not None:
+        return name
+    text = scopes.dotted(func)
+    if text and text.startswith("tf.compat.v1.") \
+            and "tf" not in rule.context.cached(_bound_names, rule.context.module):
+        return scopes.canonical("tensorflow" + text[len("tf"):])
+    return None
+
+
+def _bound_names(module):
+    return scopes.assigned_targets(module, module)
+
+
 def iterator_dataset(rule, maker):
     """The dataset expression a one-shot iterator is made from, or None (other iterators)."""
     if method_name(maker) == "make_one_shot_iterator" and not maker.args:
         return maker.func.value
-    if rule.qualified_name(maker.func) == "tensorflow.data.make_one_shot_iterator":
+    if iterator_function(rule, maker.func) == "tensorflow.data.make_one_shot_iterator":
         arg = argument(maker, 0, "dataset")
         return arg.value if arg is not None else None
     return None
@@ -304,7 +322,7 @@ def iterator_dataset(rule, maker):
 
 def makes_iterator(rule, call):
     return (method_name(call) in qualnames.ITERATOR_METHODS
-            or rule.qualified_name(call.func) in qualnames.ITERATOR_FUNCTIONS)
+            or iterator_function(rule, call.func) in qualnames.ITERATOR_FUNCTIONS)
 
 
 def get_next_of(rule, expr):
