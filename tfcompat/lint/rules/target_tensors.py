@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tfcompat.lint import patterns, provenance, qualnames
-from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
+from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 # (layer, the keyword that feeds it a tensor)
 _INPUTS = {"Input": "tensor", "InputLayer": "input_tensor"}
@@ -64,7 +64,9 @@ class TargetTensors(Rule):
 
     ## Versions
     `Input(tensor=)` Keras 1.0.6+, `target_tensors` Keras 2.0.7+, graph mode only; removed
-    in eager tf.keras (TF 2.2) and in Keras 3 (TF 2.16). Rewrite run by
+    in eager tf.keras (TF 2.2) and in Keras 3 (TF 2.16); kept by tf_keras in graph mode, so a
+    keras-target `tf_keras` module that turns eager execution off (TFC413) is not reported.
+    Rewrite run by
     tests/runtime/test_rewrites_run.py in tf221 (where the original fails).
     """
 
@@ -86,6 +88,13 @@ class TargetTensors(Rule):
         inputs = Input(shape=(1,))
         model.compile("rmsprop", "mse")
         """,
+        # tf_keras with eager execution off (TFC413's fix) runs Keras 2's graph-mode loop.
+        Valid("""
+              import tensorflow as tf
+              import tf_keras as keras
+              tf.compat.v1.disable_eager_execution()
+              inputs = keras.layers.Input(tensor=x_batch)
+              """, target_tf="2.16", keras_target="tf_keras"),
         """
         import tensorflow as tf
         inputs = tf.keras.Input(shape=(4,), tensor=None)
@@ -258,6 +267,8 @@ class TargetTensors(Rule):
         self._covered = set()  # compile calls whose finding the Input's fix covers
 
     def visit_Call(self, node):
+        if self.keras_target == "tf_keras" and provenance.turns_eager_off(self):
+            return  # tf_keras in graph mode keeps Keras 2's loop, which takes tensor inputs
         if patterns.method_name(node) == "compile" and self.qualified_name(node.func) is None:
             if not provenance.keras_method_call(self, node):
                 return  # a class's own compile (Keras' Model itself), a module's function
