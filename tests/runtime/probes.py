@@ -136,6 +136,31 @@ def probe_backend_get_session(k):
     return hasattr(k.backend, "get_session")
 
 
+def _is_keras3(k):
+    return str(getattr(k, "__version__", "")).startswith("3.")
+
+
+def probe_compat_v1_keras_session(k):
+    """tf.compat.v1.keras.backend.get_session exists and is this Keras's own (its backend
+    module is the one k's clear_session lives in)."""
+    tf = _tf()
+    found = []
+    _attempt(lambda: found.append(tf.compat.v1.keras.backend.get_session.__module__
+                                  == k.backend.clear_session.__module__))
+    return found == [True] and not _is_keras3(k)
+
+
+def probe_legacy_optimizers(k):
+    """Keras 2's optimizers are k.optimizers.legacy, and k.optimizers' own lack the
+    get_updates that the graph-mode training loop calls."""
+    if _is_keras3(k):
+        return False
+    found = []
+    _attempt(lambda: found.append(hasattr(k.optimizers.legacy, "RMSprop")
+                                  and not hasattr(k.optimizers.RMSprop(), "get_updates")))
+    return found == [True]
+
+
 def probe_executing_eagerly(k):
     return hasattr(_tf(), "executing_eagerly")
 
@@ -447,6 +472,25 @@ def probe_generator_workers_zero(k):
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     return ok and threads == {threading.current_thread().ident}
+
+
+def probe_optimizer_learning_rate_arg(k):
+    return _takes(k.optimizers.SGD.__init__, "learning_rate")
+
+
+def probe_keras_new_optimizers(k):
+    """Keras 2's SGD(lr=, decay=) is not taken as it was: rejected, or lr silently dropped."""
+    def keras2_arguments():
+        opt = k.optimizers.SGD(lr=0.5, decay=0.25)
+        assert abs(float(k.backend.get_value(opt.lr)) - 0.5) < 1e-6
+        assert abs(float(k.backend.get_value(opt.decay)) - 0.25) < 1e-6
+
+    _reset(k)
+    return not _attempt(keras2_arguments)
+
+
+def probe_optimizer_lowercase_aliases(k):
+    return getattr(k.optimizers, "rmsprop", None) is k.optimizers.RMSprop
 
 
 PROBES = {name[len("probe_"):]: fn for name, fn in globals().items()
