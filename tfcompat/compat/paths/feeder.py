@@ -142,7 +142,8 @@ def evaluate_batches(model, batches, steps, callbacks=None, in_fit=False, progre
     ``callbacks`` get on_test_begin, on_test_batch_begin/end and on_test_end as Keras 2's
     graph loops call them (no logs at begin and end; batch logs: batch, size and, at the
     end, the batch's loss and the metrics' mean so far); ``in_fit``: fit's validation, whose
-    callbacks keep the model and params fit gave them. ``progress``: an EvaluateProgress, or None."""
+    callbacks keep the model and params fit gave them. ``progress``: an EvaluateProgress, or
+    None."""
     if hasattr(model, "reset_metrics"):
         model.reset_metrics()
     hooks = _TestHooks(model, callbacks, steps, configure=not in_fit)
