@@ -65,6 +65,26 @@ TABLE = (
               "(tensorflow#20698; 1.9 fails with 'tuple' object has no attribute 'ndim')"),
     _row("fit_dataset_nested", "keras", (3, 0), flavors=(KERAS3,),
          cite="Keras 3.0: fit(dataset) of nested tuples and dicts"),
+    _row("fit_dataset_sample_weights", "tf", (1, 12), flavors=KERAS2_IN_TF,
+         cite="TF 1.12.0: tf.keras fit takes datasets of (x, y, sample_weight); 1.9-1.11 "
+              "want 2 elements ('Please provide data as a list or tuple of 2 elements', "
+              "raised as a TypeError), measured on the 1.9-1.15 wheels"),
+    _row("fit_dataset_sample_weights", "keras", (3, 0), flavors=(KERAS3,),
+         cite="Keras 3.0: fit(dataset) of (x, y, sample_weight)"),
+    _row("fit_dataset_lazy_model", "tf", (1, 13), flavors=KERAS2_IN_TF,
+         cite="TF 1.13.1: tf.keras fit(dataset) builds a model without known inputs "
+              "(subclassed, Sequential without an input shape) and trains it as fit on "
+              "arrays does; 1.9-1.10 fail on such a Sequential (IndexError in fit_loop), "
+              "1.11-1.12 train it to other numbers once validating, measured on the "
+              "1.9-1.15 wheels"),
+    _row("fit_dataset_lazy_model", "keras", (3, 0), flavors=(KERAS3,),
+         cite="Keras 3.0: fit(dataset) builds the model on its first batch"),
+    _row("fit_dataset_class_weight", "tf", (2, 2), flavors=KERAS2_IN_TF,
+         cite="TF 2.2.0: Keras' fit maps class_weight onto the batches of a dataset "
+              "(data_adapter's class weight map); measured: tf.keras 1.12-1.13 raise a "
+              "TypeError, 1.15.5 and 2.0.4 ignore it (the loss of no class_weight)"),
+    _row("fit_dataset_class_weight", "keras", (3, 0), flavors=(KERAS3,),
+         cite="Keras 3.0: fit(dataset, class_weight=)"),
     _row("fit_dataset_without_steps", "tf", (1, 14), flavors=KERAS2_IN_TF,
          cite="TF 1.14.0: fit(dataset) infers the epoch end of finite data"),
     _row("fit_dataset_without_steps", "keras", (3, 0), flavors=(KERAS3,),
@@ -90,12 +110,43 @@ TABLE = (
          cite="TF 1.14.0 adds callbacks to tf.keras evaluate() and predict()"),
     _row("evaluate_callbacks", "keras", (3, 0), flavors=(KERAS3,),
          cite="Keras 3.0: evaluate(callbacks=), predict(callbacks=)"),
+    _row("fit_validation_test_hooks", "keras", (2, 3, 0), flavors=(KERAS,),
+         cite="Keras 2.3.0: fit's validation calls the callbacks' on_test_begin/end and "
+              "on_test_batch_begin/end (test_loop(callbacks=))"),
+    _row("fit_validation_test_hooks", "tf", (1, 14), flavors=KERAS2_IN_TF,
+         cite="TF 1.14.0: tf.keras fit's validation calls on_test_* (model_iteration in "
+              "ModeKeys.TEST with fit's callbacks)"),
+    _row("fit_validation_test_hooks", "keras", (3, 0), flavors=(KERAS3,),
+         cite="Keras 3.0: fit's validation runs evaluate with fit's callbacks"),
+    _row("evaluate_progress_metrics", "tf", (1, 13), flavors=KERAS2_IN_TF,
+         cite="TF 1.13.1: tf.keras evaluate's progress (a ProgbarLogger) lists the loss and "
+              "metrics, and prints them with verbose=2; before, and in standalone Keras "
+              "2.0-2.3, a bare bar with verbose=1 only (measured on the 1.9-1.15 wheels)"),
+    _row("evaluate_progress_metrics", "keras", (3, 0), flavors=(KERAS3,),
+         cite="Keras 3.0: evaluate's progress bar lists the loss and metrics"),
     _row("use_multiprocessing_arg", "keras", (2, 0, 6), flavors=KERAS2,
          cite="Keras 2.0.6 renames pickle_safe->use_multiprocessing, max_q_size->max_queue_size"),
     _row("fit_generator", "keras", (1, 0), (3, 0), flavors=KERAS2,
          cite="deprecated in TF 2.1.0 (fit takes generators); removed in Keras 3.0 (TF 2.16)"),
     _row("fit_generator_deprecated", "tf", (2, 1), flavors=KERAS2_IN_TF,
          cite="TF 2.1.0 deprecates fit_generator in favour of fit"),
+    _row("optimizer_learning_rate_arg", "keras", (2, 3, 0), flavors=(KERAS,),
+         cite="Keras 2.3.0 renames the optimizers' lr= to learning_rate= (lr= still taken)"),
+    _row("optimizer_learning_rate_arg", "tf", (1, 15), flavors=KERAS2_IN_TF,
+         cite="tf.keras.optimizers take learning_rate= by TF 1.15.0 (the OptimizerV2 classes; "
+              "the TF 1.9 cell has lr= only, no cell between them)"),
+    _row("optimizer_learning_rate_arg", "keras", (3, 0), flavors=(KERAS3,),
+         cite="Keras 3.0 optimizers: learning_rate= only"),
+    _row("keras_new_optimizers", "tf", (2, 11),
+         cite="TF 2.11.0: tf.keras.optimizers are the new optimizers (Keras 2's move to "
+              "tf.keras.optimizers.legacy), which ignore lr= with a warning (keras-team/keras "
+              "#17338) and reject decay=; tf_keras the same"),
+    _row("keras_new_optimizers", "keras", (3, 0), flavors=(KERAS3,),
+         cite="Keras 3.0 optimizers reject lr= and ignore decay= with a warning"),
+    _row("optimizer_lowercase_aliases", "keras", (2, 0), (2, 4), flavors=(KERAS,),
+         cite="standalone Keras 2.0-2.3: keras.optimizers.sgd, rmsprop, adagrad, adadelta, adam, "
+              "adamax, nadam are the classes; Keras 2.4.0 re-exports tf.keras, which (like "
+              "tf_keras and Keras 3) has none"),
     _row("tf_keras_is_keras3", "tf", (2, 16),
          cite="TF 2.16.1: tf.keras is Keras 3; Keras 2 via tf_keras + TF_USE_LEGACY_KERAS=1"),
     _row("contrib_autotune", "tf", (1, 8), (2, 0),
@@ -109,6 +160,16 @@ TABLE = (
          cite="standalone Keras: backend.get_session() in every 1.x/2.x release"),
     _row("backend_get_session", "tf", (1, 4), (2, 0), flavors=KERAS2_IN_TF,
          cite="TF 2.0.0 drops backend.get_session from tf.keras (tf.compat.v1.keras keeps it)"),
+    _row("compat_v1_keras_session", "tf", (1, 13), (2, 16), flavors=(TF_KERAS,),
+         cite="tf.compat.v1.keras.backend.get_session: tf.keras's TF 1 API, TF 1.13-2.15"),
+    _row("compat_v1_keras_session", "tf", (2, 16), flavors=(TF_KERAS_PKG,),
+         cite="TF 2.16.1: under TF_USE_LEGACY_KERAS=1 tf.compat.v1.keras is tf_keras's TF 1 "
+              "API, with backend.get_session/set_session (tf_keras.backend has neither)"),
+    _row("legacy_optimizers", "tf", (2, 11), flavors=KERAS2_IN_TF,
+         cite="TF 2.11.0: tf.keras.optimizers.X are the new optimizers, without get_updates, "
+              "which Keras 2's graph-mode training loop calls (\"'RMSprop' object has no "
+              "attribute 'get_updates'\"); the old ones are tf.keras.optimizers.legacy.X "
+              "(tf_keras too)"),
     _row("sessions", "tf", (1, 0), flavors=KERAS2, graph_only=True,
          cite="TF 2.0.0: sessions only via tf.compat.v1 in graph mode; Keras 3 has none"),
     _row("data_experimental", "tf", (1, 12),

@@ -253,6 +253,17 @@ def test_a_fix_that_would_delete_a_comment_is_withheld():
     assert result.text == source
 
 
+def test_a_dropped_argument_leaves_its_comment_on_a_line_of_its_own():
+    source = ("model.fit_generator(batches(),\n"
+              "                    workers=0,  # on the main thread\n"
+              "                    steps_per_epoch=4)\n")
+    linter = engine.Linter(rules.all_rules(), parse_target("2.16"), unsafe_fixes=True)
+    result = linter.fix(source)
+    assert result.text == ("model.fit(batches(),\n"
+                           "                    # on the main thread\n"
+                           "                    steps_per_epoch=4)\n"), result.text
+
+
 def test_bytes_outside_the_edits_are_the_files_own(write, tfcompat, tmp_path):
     ibm = b"# \xfa\x5c is an IBM extension that cp932 reads back as NEC's \xed\x40\n"
     cases = {

@@ -136,6 +136,31 @@ def probe_backend_get_session(k):
     return hasattr(k.backend, "get_session")
 
 
+def _is_keras3(k):
+    return str(getattr(k, "__version__", "")).startswith("3.")
+
+
+def probe_compat_v1_keras_session(k):
+    """tf.compat.v1.keras.backend.get_session exists and is this Keras's own (its backend
+    module is the one k's clear_session lives in)."""
+    tf = _tf()
+    found = []
+    _attempt(lambda: found.append(tf.compat.v1.keras.backend.get_session.__module__
+                                  == k.backend.clear_session.__module__))
+    return found == [True] and not _is_keras3(k)
+
+
+def probe_legacy_optimizers(k):
+    """Keras 2's optimizers are k.optimizers.legacy, and k.optimizers' own lack the
+    get_updates that the graph-mode training loop calls."""
+    if _is_keras3(k):
+        return False
+    found = []
+    _attempt(lambda: found.append(hasattr(k.optimizers.legacy, "RMSprop")
+                                  and not hasattr(k.optimizers.RMSprop(), "get_updates")))
+    return found == [True]
+
+
 def probe_executing_eagerly(k):
     return hasattr(_tf(), "executing_eagerly")
 
@@ -267,6 +292,79 @@ def probe_fit_dataset_nested(k):
     return _attempt(lambda: model.fit(ds, steps_per_epoch=2, epochs=1, verbose=0))
 
 
+def probe_fit_dataset_sample_weights(k):
+    tf = _tf()
+    if _dataset_cls(tf) is None:
+        return False
+    _reset(k)
+    model = _model(k)
+    ones = np.ones((8, 1), "float32")
+    weights = np.ones((8,), "float32")  # one per sample
+    ds = _dataset_cls(tf).from_tensor_slices((ones, ones, weights)).batch(4).repeat()
+    return _attempt(lambda: model.fit(ds, steps_per_epoch=2, epochs=1, verbose=0))
+
+
+def probe_fit_dataset_class_weight(k):
+    """fit(dataset, class_weight=) gives the loss fit on the same arrays gives."""
+    tf = _tf()
+    if _dataset_cls(tf) is None:
+        return False
+    x = np.linspace(0, 1, 16).reshape(-1, 1).astype("float32")
+    y = (x[:, 0] > 0.5).astype("float32").reshape(-1, 1)
+    losses = []
+
+    def fit(on_dataset):
+        _reset(k)
+        inp = k.layers.Input(shape=(1,))
+        model = k.models.Model(inp, k.layers.Dense(1, activation="sigmoid",
+                                                   kernel_initializer="ones")(inp))
+        model.compile(k.optimizers.SGD(0.1), "binary_crossentropy")
+        weights = {0: 1.0, 1: 5.0}
+        if on_dataset:
+            ds = _dataset_cls(tf).from_tensor_slices((x, y)).batch(8).repeat()
+            history = model.fit(ds, steps_per_epoch=2, epochs=1, verbose=0,
+                                class_weight=weights)
+        else:
+            history = model.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0,
+                                class_weight=weights)
+        losses.append(history.history["loss"])
+
+    return (_attempt(lambda: fit(False)) and _attempt(lambda: fit(True))
+            and np.allclose(losses[0], losses[1], rtol=1e-4))
+
+
+def probe_fit_dataset_lazy_model(k):
+    """A Sequential without an input shape, fit on a dataset with validation, gives the
+    history its twin fit on the same arrays gives."""
+    tf = _tf()
+    if _dataset_cls(tf) is None:
+        return False
+    rng = np.random.RandomState(0)
+    x = rng.rand(32, 3).astype("float32")
+    y = x.dot(np.array([[0.5], [-1.0], [2.0]], "float32"))
+    histories = []
+
+    def fit(on_dataset):
+        _reset(k)
+        model = k.models.Sequential([k.layers.Dense(1, kernel_initializer="ones")])
+        model.compile(k.optimizers.SGD(0.05), "mse")
+        if on_dataset:
+            def ds(n):
+                return _dataset_cls(tf).from_tensor_slices((x[:n], y[:n])).repeat().batch(8)
+            history = model.fit(ds(32), steps_per_epoch=4, epochs=2, verbose=0,
+                                validation_data=ds(16), validation_steps=2)
+        else:
+            history = model.fit(x, y, batch_size=8, epochs=2, shuffle=False, verbose=0,
+                                validation_data=(x[:16], y[:16]))
+        histories.append(history.history)
+
+    if not (_attempt(lambda: fit(False)) and _attempt(lambda: fit(True))):
+        return False
+    arrays, dataset = histories
+    return sorted(arrays) == sorted(dataset) and all(
+        np.allclose(arrays[key], dataset[key], rtol=1e-4, atol=1e-6) for key in arrays)
+
+
 def probe_fit_dataset_without_steps(k):
     tf = _tf()
     if _dataset_cls(tf) is None:
@@ -288,6 +386,34 @@ def probe_fit_generator(k):
 def probe_fit_generator_deprecated(k):
     fn = getattr(k.models.Model, "fit_generator", None)
     return fn is not None and "deprecated" in (fn.__doc__ or "").lower()
+
+
+def probe_fit_validation_test_hooks(k):
+    _reset(k)
+    model = _model(k)
+    calls = []
+
+    class Record(k.callbacks.Callback):
+        def on_test_begin(self, logs=None):
+            calls.append("begin")
+
+    ones = np.ones((4, 1), "float32")
+    ok = _attempt(lambda: model.fit(ones, ones, epochs=1, verbose=0, callbacks=[Record()],
+                                    validation_data=(ones, ones)))
+    return ok and calls == ["begin"]
+
+
+def probe_evaluate_progress_metrics(k):
+    import contextlib
+    import io
+
+    _reset(k)
+    model = _model(k)
+    out = io.StringIO()
+    ones = np.ones((4, 1), "float32")
+    with contextlib.redirect_stdout(out):
+        ok = _attempt(lambda: model.evaluate(ones, ones, verbose=1))
+    return ok and "loss:" in out.getvalue()
 
 
 def probe_use_multiprocessing_arg(k):
@@ -346,6 +472,25 @@ def probe_generator_workers_zero(k):
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     return ok and threads == {threading.current_thread().ident}
+
+
+def probe_optimizer_learning_rate_arg(k):
+    return _takes(k.optimizers.SGD.__init__, "learning_rate")
+
+
+def probe_keras_new_optimizers(k):
+    """Keras 2's SGD(lr=, decay=) is not taken as it was: rejected, or lr silently dropped."""
+    def keras2_arguments():
+        opt = k.optimizers.SGD(lr=0.5, decay=0.25)
+        assert abs(float(k.backend.get_value(opt.lr)) - 0.5) < 1e-6
+        assert abs(float(k.backend.get_value(opt.decay)) - 0.25) < 1e-6
+
+    _reset(k)
+    return not _attempt(keras2_arguments)
+
+
+def probe_optimizer_lowercase_aliases(k):
+    return getattr(k.optimizers, "rmsprop", None) is k.optimizers.RMSprop
 
 
 PROBES = {name[len("probe_"):]: fn for name, fn in globals().items()

@@ -285,7 +285,7 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose=None, sample_weight
     feed = _feed(x if kind == "dataset" else (x, y), steps, "data", False, batch_size)
     chosen = _path_for(runtime, model, forced, feed, {})
     _check_epoch_end(feed, chosen, runtime, "steps")
-    result = chosen.evaluate(runtime, model, feed, callbacks)
+    result = chosen.evaluate(runtime, model, feed, callbacks, verbose)
     return keras_calls.as_result(model, result, return_dict)
 
 

@@ -83,8 +83,12 @@ class _Uses(cst.CSTVisitor):
             self.found.append(Use(namespace, node, self.statement))
 
     def visit_Attribute(self, node):
-        if self.rule.qualified_name(node, canonical=False) in ("tensorflow.keras",
-                                                               "tensorflow.compat.v1.keras"):
+        name = self.rule.qualified_name(node, canonical=False)
+        if name == "tensorflow.compat.v1.keras" and self.rule.keras_target == "tf_keras" \
+                and self.rule.target_at_least("tf_keras_is_keras3"):
+            # tf_keras's own TF 1 API under TF_USE_LEGACY_KERAS=1 (where its sessions are).
+            self.found.append(Use("tf_keras", node, None))
+        elif name in ("tensorflow.keras", "tensorflow.compat.v1.keras"):
             self.found.append(Use("tf.keras", node, None))
 
 

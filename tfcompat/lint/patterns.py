@@ -6,7 +6,7 @@ the libcst tree only: nothing here imports or runs the code being linted.
 """
 import libcst as cst
 
-from tfcompat.lint import qualnames
+from tfcompat.lint import qualnames, scopes
 from tfcompat.lint import walk as fast_walk
 
 _NESTED_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
@@ -292,11 +292,29 @@ def runs_tensors(rule, call):
 
 
 # ------------------------------------------------------------------------------ iterators
+def iterator_function(rule, func):
+    """The canonical qualified name of a called TF function: through the module's imports, or
+    tf_upgrade_v2's spelling ``tf.compat.v1.<...>`` in a file where nothing binds ``tf``
+    (tf_upgrade_v2 writes it whether or not the file imports ``tensorflow as tf``)."""
+    name = rule.qualified_name(func)
+    if name is not None:
+        return name
+    text = scopes.dotted(func)
+    if text and text.startswith("tf.compat.v1.") \
+            and "tf" not in rule.context.cached(_bound_names, rule.context.module):
+        return scopes.canonical("tensorflow" + text[len("tf"):])
+    return None
+
+
+def _bound_names(module):
+    return scopes.assigned_targets(module, module)
+
+
 def iterator_dataset(rule, maker):
     """The dataset expression a one-shot iterator is made from, or None (other iterators)."""
     if method_name(maker) == "make_one_shot_iterator" and not maker.args:
         return maker.func.value
-    if rule.qualified_name(maker.func) == "tensorflow.data.make_one_shot_iterator":
+    if iterator_function(rule, maker.func) == "tensorflow.data.make_one_shot_iterator":
         arg = argument(maker, 0, "dataset")
         return arg.value if arg is not None else None
     return None
@@ -304,7 +322,7 @@ def iterator_dataset(rule, maker):
 
 def makes_iterator(rule, call):
     return (method_name(call) in qualnames.ITERATOR_METHODS
-            or rule.qualified_name(call.func) in qualnames.ITERATOR_FUNCTIONS)
+            or iterator_function(rule, call.func) in qualnames.ITERATOR_FUNCTIONS)
 
 
 def get_next_of(rule, expr):
@@ -319,3 +337,55 @@ def get_next_of(rule, expr):
     if isinstance(maker, cst.Call) and makes_iterator(rule, maker):
         return expr, maker
     return None
+
+
+# -------------------------------------------------------------------- Sequence / PyDataset classes
+_DATASET_BASES = ("Sequence", "PyDataset")
+
+
+def keras_dataset_class(rule, node):
+    """Whether a class derives from one Keras `Sequence` / `PyDataset` base and nothing else
+    (tf_keras' is Keras 2's, which has no constructor arguments)."""
+    if len(node.bases) != 1 or node.keywords:
+        return False
+    qualified = rule.qualified_name(node.bases[0].value) or ""
+    namespace = keras_namespace(qualified)
+    return namespace in ("keras", "tf.keras") and qualified.rsplit(".", 1)[-1] in _DATASET_BASES
+
+
+def class_init(node):
+    """A class's own `__init__` def, or None."""
+    for statement in node.body.body:
+        if isinstance(statement, cst.FunctionDef) and statement.name.value == "__init__":
+            return statement
+    return None
+
+
+def base_init_calls(init):
+    """Calls of `super().__init__` / `super(C, self).__init__` / `Base.__init__` in `__init__`."""
+    found = []
+    for call in own_nodes(init, (cst.Call,)):
+        func = call.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "__init__"):
+            continue
+        owner = func.value
+        is_super = isinstance(owner, cst.Call) and isinstance(owner.func, cst.Name) \
+            and owner.func.value == "super"
+        explicit = isinstance(owner, (cst.Name, cst.Attribute)) and call.args \
+            and isinstance(call.args[0].value, cst.Name) and call.args[0].value.value == "self"
+        if is_super or explicit:
+            found.append(call)
+    return found
+
+
+def forwards_kwargs(init):
+    """Whether `__init__` takes `**kwargs` and hands them to its base's `__init__`."""
+    star = init.params.star_kwarg
+    if star is None:
+        return False
+    for call in base_init_calls(init):
+        for arg in call.args:
+            if arg.star == "**" and isinstance(arg.value, cst.Name) \
+                    and arg.value.value == star.name.value:
+                return True
+    return False

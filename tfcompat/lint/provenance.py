@@ -62,6 +62,13 @@ def turns_eager_off(rule):
     return off and not on
 
 
+def switches_eager(rule):
+    """Whether the module turns eager execution on or off itself (either way, its execution
+    mode is its own choice)."""
+    on, off, _ = _cached(rule, _mode_evidence)
+    return on or off
+
+
 def runs_graph_only_code(rule):
     """Whether the module's own code only runs in graph mode: it turns eager execution off, or
     it builds placeholders (which raise under eager execution, so its program turns eager off

@@ -69,6 +69,15 @@ GENERATOR_KEYWORDS = {
 COMPAT_V1_DATA_HOMES = (("tensorflow", "compat.v1.data"), ("tensorflow.compat.v1", "data"),
                         ("tensorflow.compat.v1.data", ""))
 
+# TF 1's queue-runner input pipeline (gone from the TF 2 API, graph mode only in compat.v1).
+QUEUE_RUNNERS = frozenset(
+    ["tensorflow.train." + n for n in (
+        "shuffle_batch", "maybe_shuffle_batch", "shuffle_batch_join", "batch", "maybe_batch",
+        "batch_join", "string_input_producer", "input_producer", "range_input_producer",
+        "slice_input_producer", "start_queue_runners", "QueueRunner", "add_queue_runner")]
+    + ["tensorflow." + n for n in (
+        "TFRecordReader", "TextLineReader", "FixedLengthRecordReader", "WholeFileReader")])
+
 # Functions that return a Session (or the Keras one), canonical names.
 SESSION_FACTORIES = frozenset(
     ["tensorflow.Session", "tensorflow.InteractiveSession", "tensorflow.train.MonitoredSession",

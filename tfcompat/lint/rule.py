@@ -327,8 +327,9 @@ class Rule:
             while j < len(args) and id(args[j]) in drop:
                 j += 1
             if j < len(args):
-                edits.append(self.delete_range(self.context.position(args[i]).start,
-                                               self.context.position(args[j]).start))
+                start = self.context.position(args[i]).start
+                end = self.context.position(args[j]).start
+                edits.append(self._edit(start, end, self._kept_comment(args[j - 1], end)))
             else:
                 edits.append(self._edit(end_of_kept, self.context.position(args[j - 1].value).end,
                                         append))
@@ -337,6 +338,15 @@ class Rule:
         if append:
             edits.append(self.insert_at(end_of_kept, append))
         return edits
+
+    def _kept_comment(self, arg, next_start):
+        """The comment ending the line of a deleted argument, `workers=0,  # why`, on a line
+        of its own before the next argument (''): the engine never deletes a comment."""
+        after = arg.comma.whitespace_after if isinstance(arg.comma, cst.Comma) else None
+        if not isinstance(after, cst.ParenthesizedWhitespace) or after.first_line.comment is None:
+            return ""
+        indent = self.context.line_text(next_start.line)[:next_start.column]
+        return after.first_line.comment.value + self.context.module.default_newline + indent
 
     def remove(self, statement):
         """An edit deleting a statement that fills its lines, trailing comment included."""

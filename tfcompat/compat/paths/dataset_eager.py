@@ -42,33 +42,49 @@ class DatasetEager(Feeder):
                                                       if gathers_in_tensors(runtime) else 0))
 
     def refuses_data(self, runtime, model, feed, options):
-        return refuses_nested(runtime, feed)
+        return refuses_keras_data(runtime, model, feed, options)
 
     def limits(self, runtime):
-        return nested_limits(runtime)
+        return keras_data_limits(runtime)
 
     def fit(self, runtime, model, train, val, options):
         return fit_datasets(self, runtime, model, train, val, options)
 
-    def evaluate(self, runtime, model, data, callbacks=None):
-        return evaluate_dataset(self, runtime, model, data, callbacks)
+    def evaluate(self, runtime, model, data, callbacks=None, verbose=None):
+        return evaluate_dataset(self, runtime, model, data, callbacks, verbose)
 
 
+# What Keras' own fit(dataset) cannot carry before the version of each fact (refuses_data,
+# tfcompat doctor): (phrase, fact, whether a feed or model has it).
 NESTED = "several inputs or targets as tuples"
+SAMPLE_WEIGHTS = "sample weights ((x, y, sample_weight) batches)"
+LAZY_MODELS = ("models that build on their first batch (subclassed, Sequential without an "
+               "input shape)")
+CLASS_WEIGHT = "class_weight"
+KERAS_DATA_LIMITS = (
+    (NESTED, "fit_dataset_nested",
+     lambda model, feed, options: any(tfshim.is_sequence(side) for side in feed.spec[:2])),
+    (SAMPLE_WEIGHTS, "fit_dataset_sample_weights",
+     lambda model, feed, options: len(feed.spec) == 3),
+    (LAZY_MODELS, "fit_dataset_lazy_model",
+     lambda model, feed, options: not getattr(model, "inputs", None)),
+    (CLASS_WEIGHT, "fit_dataset_class_weight",
+     lambda model, feed, options: options.get("class_weight") is not None),
+)
 
 
-def refuses_nested(runtime, feed):
-    """Why Keras' fit cannot take ``feed``'s several inputs or targets here, or None."""
-    if (any(tfshim.is_sequence(side) for side in feed.spec[:2])
-            and not runtime.has("fit_dataset_nested")):
-        return ("cannot carry %s: needs %s; this is %s"
-                % (NESTED, versions.requirement("fit_dataset_nested", runtime.keras_flavor),
-                   runtime.describe()))
+def refuses_keras_data(runtime, model, feed, options):
+    """Why Keras' fit cannot take ``feed`` for ``model`` with ``options`` here, or None."""
+    for phrase, fact, applies in KERAS_DATA_LIMITS:
+        if applies(model, feed, options) and not runtime.has(fact):
+            return ("cannot carry %s: needs %s; this is %s"
+                    % (phrase, versions.requirement(fact, runtime.keras_flavor),
+                       runtime.describe()))
     return None
 
 
-def nested_limits(runtime):
-    return () if runtime.has("fit_dataset_nested") else (NESTED,)
+def keras_data_limits(runtime):
+    return tuple(phrase for phrase, fact, _ in KERAS_DATA_LIMITS if not runtime.has(fact))
 
 
 def fit_datasets(feeder, runtime, model, train, val, options):
@@ -83,7 +99,7 @@ def fit_datasets(feeder, runtime, model, train, val, options):
                             dict(steps_per_epoch=train.steps, shuffle=False, **kwargs))
 
 
-def evaluate_dataset(feeder, runtime, model, data, callbacks=None):
+def evaluate_dataset(feeder, runtime, model, data, callbacks=None, verbose=None):
     return keras_calls.call(runtime, model, "evaluate", (feeder.keras_data(runtime, model, data),),
-                            dict(steps=data.steps, verbose=0,
-                                 **keras_calls.given(callbacks=callbacks)))
+                            dict(steps=data.steps,
+                                 **keras_calls.given(callbacks=callbacks, verbose=verbose)))

@@ -3,8 +3,8 @@ from tfcompat import versions
 from tfcompat.compat.paths.dataset_eager import (
     evaluate_dataset,
     fit_datasets,
-    nested_limits,
-    refuses_nested,
+    keras_data_limits,
+    refuses_keras_data,
 )
 from tfcompat.compat.paths.feeder import GraphFeeder, need
 
@@ -25,15 +25,15 @@ class DatasetGraph(GraphFeeder):
         return runtime.has("fit_dataset_without_steps")
 
     def refuses_data(self, runtime, model, feed, options):
-        return refuses_nested(runtime, feed)
+        return refuses_keras_data(runtime, model, feed, options)
 
     def limits(self, runtime):
-        return nested_limits(runtime)
+        return keras_data_limits(runtime)
 
     def fit(self, runtime, model, train, val, options):
         with self.in_model_graph(runtime, model):
             return fit_datasets(self, runtime, model, train, val, options)
 
-    def evaluate(self, runtime, model, data, callbacks=None):
+    def evaluate(self, runtime, model, data, callbacks=None, verbose=None):
         with self.in_model_graph(runtime, model):
-            return evaluate_dataset(self, runtime, model, data, callbacks)
+            return evaluate_dataset(self, runtime, model, data, callbacks, verbose)

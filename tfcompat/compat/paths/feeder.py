@@ -1,6 +1,7 @@
 """The feeding-path contract: a Feeder says whether it can run here (and why not), and runs."""
 import contextlib
 import enum
+import functools
 import weakref
 
 from tfcompat import versions
@@ -75,9 +76,10 @@ class Feeder(object):
         initial_epoch, validation_freq), None meaning Keras' default. Keras' History."""
         raise NotImplementedError
 
-    def evaluate(self, runtime, model, data, callbacks=None):
+    def evaluate(self, runtime, model, data, callbacks=None, verbose=None):
         """Evaluate ``model`` on ``data`` (a Feed): Keras' result, loss first. ``callbacks``
-        (only where this Keras' evaluate takes them) get Keras' on_test_* calls."""
+        (only where this Keras' evaluate takes them) get Keras' on_test_* calls; ``verbose``
+        (None: Keras' default) shows the progress Keras' evaluate shows."""
         raise NotImplementedError
 
     def keras_data(self, runtime, model, feed):
@@ -161,40 +163,68 @@ def keras_batches(batches):
         yield keras_batch(batch)
 
 
-def evaluate_batches(model, batches, steps, callbacks=None):
+def evaluate_batches(model, batches, steps, callbacks=None, in_fit=False, progress=None):
     """The user's model's test_on_batch over ``steps`` NumPy batches ((x, y) or (x, y, w)),
     averaged by batch size (see batch_mean). Metric state left by training is reset first
     (Keras 2.3 and tf.keras 1.15 keep it across test_on_batch calls otherwise).
-    ``callbacks`` get on_test_begin, on_test_batch_begin/end (logs: the mean so far, as
-    Keras' evaluate logs it) and on_test_end, as in Keras' evaluate."""
+    ``callbacks`` get on_test_begin, on_test_batch_begin/end and on_test_end as Keras 2's
+    graph loops call them (no logs at begin and end; batch logs: batch, size and, at the
+    end, the batch's loss and the metrics' mean so far); ``in_fit``: fit's validation, whose
+    callbacks keep the model and params fit gave them. ``progress``: an EvaluateProgress, or
+    None."""
     if hasattr(model, "reset_metrics"):
         model.reset_metrics()
-    hooks = _TestHooks(model, callbacks, steps)
+    hooks = _TestHooks(model, callbacks, steps, configure=not in_fit)
     results, sizes = [], []
     for step in range(steps):
         batch = keras_batch(next(batches))
         size = (len(tfshim.flatten(batch[0])[0]) if not isinstance(batch[0], dict)
                 else len(next(iter(batch[0].values()))))
-        hooks.call("on_test_batch_begin", step, {"batch": step, "size": size})
+        logs = {"batch": step, "size": size}
+        hooks.call("on_test_batch_begin", step, logs)
         results.append(as_list(model.test_on_batch(*batch)))
         sizes.append(size)
-        hooks.call("on_test_batch_end", step, hooks.logs(batch_mean(results, sizes)))
-    result = batch_mean(results, sizes)
-    hooks.call("on_test_end", hooks.logs(result))
-    return result
+        # As Keras 2's loops log it: the batch's loss, the metrics (stateful there) so far.
+        logs.update(hooks.logs(results[-1][:1] + batch_mean(results, sizes)[1:]))
+        hooks.call("on_test_batch_end", step, logs)
+        if progress is not None:
+            progress.update(step + 1, batch_mean(results, sizes))
+    hooks.call("on_test_end", None)
+    return batch_mean(results, sizes)
+
+
+class EvaluateProgress(object):
+    """The progress bar Keras' evaluate prints over ``steps`` batches, of Keras' own Progbar
+    class: with verbose=1 a bar, with the loss and metrics where this Keras lists them
+    (tf.keras 1.13 on), and where it lists them with verbose=2 one line at the end."""
+
+    def __init__(self, runtime, keras, model, steps, verbose):
+        verbose = 1 if verbose in (None, "auto") else verbose
+        self._names = list(model.metrics_names)
+        self._metrics = runtime.has("evaluate_progress_metrics")
+        self._bar = None
+        if verbose == 1 or (verbose and self._metrics):
+            utils = keras.utils
+            progbar = getattr(utils, "Progbar", None) or utils.generic_utils.Progbar
+            self._bar = (progbar(steps, verbose=verbose, stateful_metrics=self._names)
+                         if self._metrics else progbar(steps))
+
+    def update(self, step, values):
+        if self._bar is not None:
+            self._bar.update(step, list(zip(self._names, values)) if self._metrics else [])
 
 
 class _TestHooks(object):
     """The user's callbacks, given the model and params and called as Keras' evaluate does."""
 
-    def __init__(self, model, callbacks, steps):
+    def __init__(self, model, callbacks, steps, configure=True):
         self._model = model
         self._callbacks = list(callbacks or [])
-        for callback in self._callbacks:
+        for callback in self._callbacks if configure else ():
             callback.set_model(model)
             callback.set_params({"steps": steps, "verbose": 0, "epochs": 1,
                                  "metrics": list(model.metrics_names)})
-        self.call("on_test_begin", {})
+        self.call("on_test_begin", None)
 
     def logs(self, values):
         return dict(zip(self._model.metrics_names, values))
@@ -227,13 +257,17 @@ def validation_callback(keras, names, evaluate, freq=None):
     return EpochEndValidation()
 
 
-def validation_callbacks(keras, model, evaluate, options):
+def validation_callbacks(runtime, keras, model, evaluate, options):
     """The callbacks a graph path puts before the user's to validate at each epoch's end (see
-    validation_callback), and the fit options to hand Keras with them. Keras prints progress
+    validation_callback), and the fit options to hand Keras with them. ``evaluate(hooked)``
+    evaluates the validation data, calling the user's callbacks' on_test_* hooks when
+    ``hooked`` (where this Keras' fit calls them while validating). Keras prints progress
     from a logger placed before the user's callbacks (Keras 2) that lists only the metrics
     Keras itself validates: Keras is asked for verbose=0 and a logger of Keras' own class
     comes after the validation, listing val_<name> too."""
     names = lambda: model.metrics_names  # noqa: E731 (read when compiled)
+    hooked = runtime.has("fit_validation_test_hooks")
+    evaluate = functools.partial(evaluate, options["callbacks"] if hooked else None)
     callbacks = [validation_callback(keras, names, evaluate, options.get("validation_freq"))]
     verbose = options.get("verbose")
     verbose = 1 if verbose in (None, "auto") else verbose

@@ -4,6 +4,7 @@ import itertools
 
 from tfcompat.compat.batches import NumpyBatches
 from tfcompat.compat.paths.feeder import (
+    EvaluateProgress,
     GraphFeeder,
     evaluate_batches,
     keras_batches,
@@ -27,7 +28,8 @@ class SessionGenerator(GraphFeeder):
             if val is not None:
                 batches = restarted_batches(model, val, session, "validation")
                 validation, options = validation_callbacks(
-                    keras, model, lambda: evaluate_batches(model, batches, val.steps), options)
+                    runtime, keras, model, lambda callbacks: evaluate_batches(
+                        model, batches, val.steps, callbacks, in_fit=True), options)
                 callbacks = validation + callbacks
             # workers=0 runs the generator on the main thread where Keras has it; older Keras
             # pulls it from a thread, which the session-bound, locked batches make safe.
@@ -38,10 +40,11 @@ class SessionGenerator(GraphFeeder):
                                        steps_per_epoch=train.steps, callbacks=callbacks,
                                        **kwargs)
 
-    def evaluate(self, runtime, model, data, callbacks=None):
+    def evaluate(self, runtime, model, data, callbacks=None, verbose=None):
         with self.in_model_graph(runtime, model) as (keras, session):
             return evaluate_batches(model, restarted_batches(model, data, session, "evaluate"),
-                                    data.steps, callbacks)
+                                    data.steps, callbacks, progress=EvaluateProgress(
+                                        runtime, keras, model, data.steps, verbose))
 
 
 def _built_on_first(model, batches):

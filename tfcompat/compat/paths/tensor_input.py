@@ -10,6 +10,7 @@ from tfcompat.compat import tfshim
 from tfcompat.compat.conform import names_match
 from tfcompat.compat.errors import DataError
 from tfcompat.compat.paths.feeder import (
+    EvaluateProgress,
     GraphFeeder,
     data_key,
     evaluate_batches,
@@ -61,7 +62,8 @@ class TensorInput(GraphFeeder):
             if val is not None:
                 batches = restarted_batches(model, val, session, "validation")
                 validation, options = validation_callbacks(
-                    keras, model, lambda: evaluate_batches(model, batches, val.steps), options)
+                    runtime, keras, model, lambda callbacks: evaluate_batches(
+                        model, batches, val.steps, callbacks, in_fit=True), options)
                 callbacks = validation + callbacks
             callbacks = _as_users_model(keras, model, wired, callbacks)
             history = wired.fit(steps_per_epoch=train.steps, callbacks=callbacks,
@@ -71,11 +73,12 @@ class TensorInput(GraphFeeder):
             model.history = history
             return history
 
-    def evaluate(self, runtime, model, data, callbacks=None):
+    def evaluate(self, runtime, model, data, callbacks=None, verbose=None):
         # The user's model on the batches: Keras' own numbers, weighted by batch size.
         with self.in_model_graph(runtime, model) as (keras, session):
             return evaluate_batches(model, restarted_batches(model, data, session, "evaluate"),
-                                    data.steps, callbacks)
+                                    data.steps, callbacks, progress=EvaluateProgress(
+                                        runtime, keras, model, data.steps, verbose))
 
 
 def _as_users_model(keras, model, wired, callbacks):

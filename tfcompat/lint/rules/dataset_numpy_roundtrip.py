@@ -3,6 +3,9 @@ import libcst as cst
 from tfcompat.lint import patterns, provenance
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
+_SLICES = frozenset(("tensorflow.data.Dataset.from_tensor_slices",
+                     "tensorflow.contrib.data.Dataset.from_tensor_slices"))
+
 
 class DatasetNumpyRoundtrip(Rule):
     """
@@ -46,15 +49,27 @@ class DatasetNumpyRoundtrip(Rule):
     Unsafe: for a one-shot iterator read by a `while True:` loop that only fetches and yields,
     the fix replaces the loop with `yield from tfcompat.numpy_batches(dataset)` (adding
     `import tfcompat`), which builds the iterator once in the dataset's graph, runs it in its
-    own session (or eagerly on TF 2) and can be read from any thread. The batches are the
-    same; the session that runs them is not the one named in the loop, so code relying on
-    that session's state (variables the pipeline reads) must pass it on. Not offered for
-    initializable or feedable iterators, whose initialisation the loop's owner controls.
+    own session (or eagerly on TF 2) and can be read from any thread; the iterator and its
+    `get_next()` go too where the function assigns them once and reads them nowhere else.
+    The batches are the same; the session that runs them is not the one named in the loop,
+    so code relying on that session's state (variables the pipeline reads) must pass it on.
+
+    An initializable iterator over `from_tensor_slices` of placeholders, initialised just
+    before the loop with a literal `feed_dict` of those placeholders (`sess.run(it.initializer,
+    feed_dict={images_ph: images, labels_ph: labels})`, alone with the loop in a session block
+    or not), becomes the same pipeline over the fed arrays, `from_tensor_slices((images,
+    labels))`: the placeholders, the iterator, its initializer and `get_next()` go with the
+    session block, where the function uses them nowhere else, and the fed values must be names
+    the function never assigns. The elements keep the arrays' own dtypes where the
+    placeholders converted them to theirs (Keras casts inputs to the model's dtype; a `map`
+    in between sees the arrays' dtype); in TF 1 graph mode the arrays become graph
+    constants (TFC301). Not offered for other initializable or feedable iterators, whose
+    initialisation the loop's owner controls.
 
     ## Versions
     Session-run generators: TF 1.x graph mode. `tfcompat.numpy_batches` runs on TF 1.4+,
-    eagerly on TF 2 and Keras 3. Rewrite run by tests/runtime/test_rewrites_run.py in
-    tf115-keras231 (target 1.15) and tf221 (target 2.16).
+    eagerly on TF 2 and Keras 3. Rewrites run by tests/runtime/test_rewrites_run.py in
+    tf115-keras231 and tf221 (the placeholder-fed original fails there).
     """
 
     code = "TFC103"
@@ -129,8 +144,6 @@ class DatasetNumpyRoundtrip(Rule):
             import tfcompat
             def batches(sess):
                 ds = tf.data.Dataset.from_tensor_slices(np.ones((4, 2), "float32")).batch(2)
-                iterator = tf.compat.v1.data.make_one_shot_iterator(ds)
-                next_batch = iterator.get_next()
                 yield from tfcompat.numpy_batches(ds)
             def train(model, sess):
                 return model.fit(batches(sess), steps_per_epoch=2)
@@ -157,7 +170,6 @@ class DatasetNumpyRoundtrip(Rule):
             import tfcompat
             def create_data_generator(sess):
                 ds = tf.data.Dataset.range(8).batch(4)
-                iterator = ds.make_one_shot_iterator()
                 yield from tfcompat.numpy_batches(ds)
             model.fit_generator(create_data_generator(sess), steps_per_epoch=2)
             """),
@@ -181,13 +193,85 @@ class DatasetNumpyRoundtrip(Rule):
             import tensorflow as tf
             import tfcompat
             def tfdata_generator(dataset):
-                iterator = tf.compat.v1.data.make_one_shot_iterator(dataset)
-                next_batch = iterator.get_next()
                 yield from tfcompat.numpy_batches(dataset)
             train_batches = tfdata_generator(train_ds)
             model.fit(train_batches, steps_per_epoch=10)
             """),
-        # An initializable iterator fed by placeholders: reported only.
+        # A program: an initializable iterator over placeholders, fed the arrays once.
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            def batches(images, labels):
+                xs = tf.compat.v1.placeholder(tf.float32, shape=(None, 2))
+                ys = tf.compat.v1.placeholder(tf.float32, shape=(None, 1))
+                dataset = tf.data.Dataset.from_tensor_slices((xs, ys))
+                dataset = dataset.repeat().batch(2)
+                iterator = tf.compat.v1.data.make_initializable_iterator(dataset)
+                next_val = iterator.get_next()
+                with tf.compat.v1.Session() as sess:
+                    sess.run(iterator.initializer, feed_dict={xs: images, ys: labels})
+                    while True:
+                        x, y = sess.run(next_val)
+                        yield x, y
+            def train(model, images, labels):
+                return model.fit(batches(images, labels), steps_per_epoch=2)
+            x, y = next(batches(np.ones((4, 2), "float32"), np.zeros((4, 1), "float32")))
+            result = [x, y]
+            """,
+            at=(13, 20), target_tf="2.16",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            import tfcompat
+            def batches(images, labels):
+                dataset = tf.data.Dataset.from_tensor_slices((images, labels))
+                dataset = dataset.repeat().batch(2)
+                yield from tfcompat.numpy_batches(dataset)
+            def train(model, images, labels):
+                return model.fit(batches(images, labels), steps_per_epoch=2)
+            x, y = next(batches(np.ones((4, 2), "float32"), np.zeros((4, 1), "float32")))
+            result = [x, y]
+            """,
+            run=Run(original=("tf115-keras231",), broken=("tf221",),
+                    fixed=("tf115-keras231", "tf221"), result=[[2, 2], [2, 1]])),
+        # The seed's answer: Keras' session, the initializer through a name, the method form.
+        Invalid(
+            """
+            import tensorflow as tf
+            from keras import backend as K
+            class Trainer(object):
+                def create_generator(self, images, onehots, batch_size):
+                    images_tensor = tf.placeholder(tf.float32, shape=(None, 28, 28, 1))
+                    onehots_tensor = tf.placeholder(tf.float32, shape=(None, 10))
+                    dataset = tf.data.Dataset.from_tensor_slices((images_tensor, onehots_tensor))
+                    dataset = dataset.shuffle(len(images)).repeat().batch(batch_size)
+                    iterator = dataset.make_initializable_iterator()
+                    init_op = iterator.initializer
+                    next_val = iterator.get_next()
+                    with K.get_session().as_default() as sess:
+                        sess.run(init_op, feed_dict={images_tensor: images,
+                                                     onehots_tensor: onehots})
+                        while True:
+                            inputs, labels = sess.run(next_val)
+                            yield inputs, labels
+                def train(self, model, images, onehots):
+                    model.fit_generator(self.create_generator(images, onehots, 32), 16, 3)
+            """,
+            at=(16, 34), target_tf="2.16",
+            fixed="""
+            import tensorflow as tf
+            from keras import backend as K
+            import tfcompat
+            class Trainer(object):
+                def create_generator(self, images, onehots, batch_size):
+                    dataset = tf.data.Dataset.from_tensor_slices((images, onehots))
+                    dataset = dataset.shuffle(len(images)).repeat().batch(batch_size)
+                    yield from tfcompat.numpy_batches(dataset)
+                def train(self, model, images, onehots):
+                    model.fit_generator(self.create_generator(images, onehots, 32), 16, 3)
+            """),
+        # An initializable iterator fed by a dict from elsewhere: reported only.
         Invalid(
             """
             from tensorflow.keras import backend as K
@@ -218,14 +302,158 @@ class DatasetNumpyRoundtrip(Rule):
         self.report(node, run=label, fix=self._fix(node, *found))
 
     def _fix(self, run, get_next, maker):
-        dataset = patterns.iterator_dataset(self, maker)
         loops = self.loops()
-        if dataset is None or not loops or not self._only_fetches(loops[0].node, run, get_next):
+        if not loops or not self._only_fetches(loops[0].node, run, get_next):
             return None
-        numpy_batches, edits = self.require("tfcompat.numpy_batches", module="tfcompat",
-                                            alias="tfcompat")
+        dataset = patterns.iterator_dataset(self, maker)
+        replaced, edits = loops[0].node, []
+        if dataset is not None:
+            # The iterator and its get_next() go with the loop where nothing else reads them.
+            function = patterns.enclosing_function(self.context.ancestors)
+            names = self._iterator_names(run, get_next, loops[0].node)
+            dead = self._dead_assignments(function, names, [loops[0].node])
+            edits = [self.remove(statement) for statement in dead or ()]
+        else:
+            fed = self._fed_pipeline(run, get_next, maker, loops[0].node)
+            if fed is None:
+                return None
+            dataset, replaced, edits = fed
+        numpy_batches, imports = self.require("tfcompat.numpy_batches", module="tfcompat",
+                                              alias="tfcompat")
         text = "yield from %s(%s)" % (numpy_batches, self.code_for(dataset))
-        return edits + [self.replace(loops[0].node, text)]
+        return imports + edits + [self.replace(replaced, text)]
+
+    def _fed_pipeline(self, run, get_next, maker, loop):
+        """(dataset, node to replace, edits) for an initializable iterator over
+        `from_tensor_slices` of placeholders, initialised with a feed of those placeholders
+        just before the loop (in a session block holding only the two, or not): the arrays go
+        to `from_tensor_slices`; the placeholders, iterator, initializer and get_next
+        statements go. None for any other shape, or where those names are used elsewhere."""
+        dataset = _initializable_dataset(self, maker)
+        function = patterns.enclosing_function(self.context.ancestors)
+        receiver = get_next.func.value
+        if not isinstance(dataset, cst.Name) or not isinstance(receiver, cst.Name) \
+                or not isinstance(function, cst.FunctionDef):
+            return None
+        chain = self.method_chain(dataset)
+        if not chain or self.qualified_name(chain[0].func) not in _SLICES:
+            return None
+        sliced = patterns.argument(chain[0], 0, "tensors")
+        elements = [sliced.value] if sliced is not None else []
+        if elements and isinstance(elements[0], cst.Tuple):
+            elements = [None if isinstance(e, cst.StarredElement) else e.value
+                        for e in elements[0].elements]
+        if not elements or not all(isinstance(e, cst.Name) for e in elements):
+            return None
+        block, replaced = self._init_and_loop(loop)
+        if block is None:
+            return None
+        init_run = block[0].body[0].value
+        feed = self._feed(init_run, receiver, {e.value for e in elements}, function)
+        if feed is None:
+            return None
+        gone = [e.value for e in elements]
+        init = patterns.argument(init_run, 0, "fetches").value
+        if isinstance(init, cst.Name):
+            gone.append(init.value)
+        gone += self._iterator_names(run, get_next, loop)
+        if receiver.value not in gone:
+            return None
+        removed = self._dead_assignments(function, gone, [replaced] + list(block) + elements)
+        if removed is None:
+            return None
+        value = {e.value: removed[i].body[0].value for i, e in enumerate(elements)}
+        if not all(isinstance(v, cst.Call)
+                   and self.qualified_name(v.func) == "tensorflow.placeholder"
+                   for v in value.values()):
+            return None
+        edits = [self.remove(statement) for statement in removed]
+        edits += [self.replace(e, self.code_for(feed[e.value])) for e in elements]
+        if replaced is not loop:
+            return dataset, replaced, edits
+        return dataset, loop, edits + [self.remove(block[0])]
+
+    def _iterator_names(self, run, get_next, loop):
+        """The names of the iterator (`it = ...make_*_iterator(...)`) and of its get_next()
+        (`next_val = it.get_next()`, before the loop) that ``run`` fetches."""
+        names = []
+        receiver = get_next.func.value
+        if isinstance(receiver, cst.Name):
+            names.append(receiver.value)
+        if isinstance(run.args[0].value, cst.Name) \
+                and not any(n is get_next for n in patterns.all_nodes(loop, (cst.Call,))):
+            names.append(run.args[0].value.value)
+        return names
+
+    def _dead_assignments(self, function, names, regions):
+        """The statements of ``function``'s own body assigning each of ``names``, once each,
+        when nothing outside them and ``regions`` reads those names; else None."""
+        if not isinstance(function, cst.FunctionDef):
+            return None
+        statements = {}
+        for statement in function.body.body:
+            assign = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) \
+                and len(statement.body) == 1 else None
+            if isinstance(assign, cst.Assign) and len(assign.targets) == 1 \
+                    and isinstance(assign.targets[0].target, cst.Name):
+                statements.setdefault(assign.targets[0].target.value, []).append(statement)
+        removed = []
+        for name in names:
+            found = statements.get(name, [])
+            if len(found) != 1:
+                return None
+            removed.append(found[0])
+        inside = {id(n) for region in removed + list(regions)
+                  for n in patterns.all_nodes(region, (cst.Name,))}
+        if any(n.value in names and id(n) not in inside
+               for n in patterns.all_nodes(function.body, (cst.Name,))):
+            return None
+        return removed
+
+    def _init_and_loop(self, loop):
+        """([init statement, loop], node the two are replaced through): the statement just
+        before the loop runs something through a session, and both fill a session block
+        (replaced whole) or sit in the function's body (the loop replaced, the init removed).
+        (None, None) otherwise."""
+        ancestors = self.context.ancestors
+        index = next(i for i, a in enumerate(ancestors) if a is loop)
+        body, owner = ancestors[index - 1], ancestors[index - 2]
+        statements = list(body.body)
+        at = statements.index(loop)
+        init = statements[at - 1] if at else None
+        if not (isinstance(init, cst.SimpleStatementLine) and len(init.body) == 1
+                and isinstance(init.body[0], cst.Expr)
+                and isinstance(init.body[0].value, cst.Call)
+                and patterns.runs_tensors(self, init.body[0].value)):
+            return None, None
+        if isinstance(owner, cst.With):
+            if statements != [init, loop] or len(owner.items) != 1 \
+                    or not patterns.is_session(self, owner.items[0].item):
+                return None, None
+            return (init, loop), owner
+        return ((init, loop), loop) if isinstance(owner, cst.FunctionDef) else (None, None)
+
+    def _feed(self, init_run, iterator, placeholders, function):
+        """{placeholder: fed value} when ``init_run`` runs ``iterator``'s initializer with a
+        dict literal feeding exactly ``placeholders``, each a name the function never assigns
+        (a parameter or a global: read when fed or when sliced, the same)."""
+        fetch = patterns.argument(init_run, 0, "fetches")
+        init = self.resolve(fetch.value) if isinstance(fetch.value, cst.Name) else fetch.value
+        if not (isinstance(init, cst.Attribute) and init.attr.value == "initializer"
+                and isinstance(init.value, cst.Name) and init.value.value == iterator.value):
+            return None
+        given = patterns.argument(init_run, 1, "feed_dict")
+        if given is None or not isinstance(given.value, cst.Dict) or len(init_run.args) != 2:
+            return None
+        assigned = set(self.assigned_in(function.body))
+        feed = {}
+        for element in given.value.elements:
+            if not (isinstance(element, cst.DictElement) and isinstance(element.key, cst.Name)
+                    and isinstance(element.value, cst.Name)) \
+                    or element.value.value in assigned or element.value.value in placeholders:
+                return None
+            feed[element.key.value] = element.value
+        return feed if set(feed) == placeholders else None
 
     def _only_fetches(self, loop, run, get_next):
         """Whether ``loop`` is `while True:` doing nothing but fetch and yield ``run``."""
@@ -248,6 +476,16 @@ class DatasetNumpyRoundtrip(Rule):
             return isinstance(yielded, cst.Yield) and yielded.value is not None \
                 and _bare(self.code_for(yielded.value)) in [_bare(t) for t in targets]
         return False
+
+
+def _initializable_dataset(rule, maker):
+    """The dataset an initializable iterator is made from, or None (other iterators)."""
+    if patterns.method_name(maker) == "make_initializable_iterator" and not maker.args:
+        return maker.func.value
+    if rule.qualified_name(maker.func) == "tensorflow.data.make_initializable_iterator":
+        arg = patterns.argument(maker, 0, "dataset")
+        return arg.value if arg is not None else None
+    return None
 
 
 def _bare(text):

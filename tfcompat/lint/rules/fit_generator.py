@@ -1,4 +1,5 @@
 
+from tfcompat import versions
 from tfcompat.lint import patterns, provenance, qualnames
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run
 
@@ -50,7 +51,10 @@ class FitGenerator(Rule):
     later (Keras 3) it drops `workers`, `use_multiprocessing` and `max_queue_size`, which
     Keras 3 `fit` rejects and which only tuned throughput: the batches and results stay the
     same (a generator is read on one thread); not with `keras-target = "tf_keras"`, whose
-    `fit` takes them. Offered for `target-tf` 2.1 or later; not when
+    `fit` takes them, except `workers=0`, which tf_keras 2.17 and later reject ("Expected
+    workers to be positive"): it is dropped, unsafe, since the generator no longer runs on
+    the calling thread but on tf.data's. Offered for `target-tf`
+    2.1 or later; not when
     the module imports standalone `keras` and the target is below TF 2.6 (multi-backend
     Keras 2.3 `fit` takes no generator), nor for Keras 1 arguments (`samples_per_epoch`...),
     `*args`, more positional arguments than the methods share, or a keyword given twice.
@@ -59,7 +63,8 @@ class FitGenerator(Rule):
     fix is withheld (a fix that deletes a comment is never applied).
 
     ## Versions
-    Deprecated TF 2.1.0; gone in Keras 3.0 (TF 2.16). `workers` & co. in `fit`: TF 2.1-2.15.
+    Deprecated TF 2.1.0; gone in Keras 3.0 (TF 2.16). `workers` & co. in `fit`: TF 2.1-2.15
+    and tf_keras; `workers=0` in tf_keras' `fit`: until 2.16.
     Rewrite run by tests/runtime/test_rewrites_run.py in tf221 (target 2.16); the original in
     tf115-keras231.
     """
@@ -196,6 +201,19 @@ class FitGenerator(Rule):
                   steps_per_epoch=10,  # batches per epoch
                   epochs=5)  # one pass each
             """),
+        # keras-target tf_keras: its fit rejects workers=0 from 2.17 (the calling thread).
+        Invalid(
+            """
+            import tf_keras as keras
+            model = keras.Sequential([keras.layers.Dense(1)])
+            model.fit_generator(batches(), steps_per_epoch=100, workers=0)
+            """,
+            at=(3, 7), target_tf="2.16", keras_target="tf_keras", safety=UNSAFE,
+            fixed="""
+            import tf_keras as keras
+            model = keras.Sequential([keras.layers.Dense(1)])
+            model.fit(batches(), steps_per_epoch=100)
+            """),
         # keras-target tf_keras: its fit takes workers=.
         Invalid(
             """
@@ -271,9 +289,14 @@ class FitGenerator(Rule):
         names = _POSITIONAL[method]
         if len(positional) > len(names):
             return None, None
-        # tf_keras (Keras 2) fit still takes them.
+        # tf_keras (Keras 2) fit still takes them, but workers=0 only before 2.17.
         keras3 = self.target_at_least("tf_keras_is_keras3") and self.keras_target != "tf_keras"
         drop = _WORKER_ARGS if keras3 else ()
+        main_thread = [a for a in node.args if a.keyword is not None
+                       and a.keyword.value == "workers" and patterns.is_literal(a.value, 0)]
+        if not keras3 and self.keras_target == "tf_keras" and main_thread \
+                and self._tf_keras_rejects_workers_zero():
+            drop = ("workers",)
         edits = [self.replace(node.func.attr, new)]
         given = {a.keyword.value for a in node.args if a.keyword is not None}
         kept, dropped = [], []
@@ -303,9 +326,16 @@ class FitGenerator(Rule):
         if method != "fit_generator" and patterns.keyword(node, "verbose") is None:
             verbose = ", verbose=0"
         edits += self.delete_arguments(node, kept, dropped, verbose)
-        # The rename is safe only on what is provably a Keras model. (A dropped argument's
-        # own comment would go with it: the engine withholds such a fix.)
+        if drop == ("workers",) and dropped:
+            return edits, UNSAFE  # the generator no longer runs on the calling thread
+        # The rename is safe only on what is provably a Keras model.
         return edits, None if provenance.keras_model(self, node.func.value) else UNSAFE
+
+    def _tf_keras_rejects_workers_zero(self):
+        """Whether some tf_keras release rejects workers=0: code for a target runs on the
+        releases after it too, so the argument cannot stay for any target."""
+        return any(r.gone for r in versions.rows("generator_workers_zero")
+                   if r.flavors == (versions.TF_KERAS_PKG,))
 
     def _standalone_keras(self):
         return any(q == "keras" or q.startswith("keras.")

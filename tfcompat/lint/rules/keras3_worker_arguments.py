@@ -5,7 +5,6 @@ from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
 
 _METHODS = ("fit", "evaluate", "predict")
 _WORKER_ARGS = ("workers", "use_multiprocessing", "max_queue_size")
-_DATASET_BASES = ("Sequence", "PyDataset")
 
 
 class Keras3WorkerArguments(Rule):
@@ -41,12 +40,18 @@ class Keras3WorkerArguments(Rule):
     `workers=4, use_multiprocessing=True` passed on to `super().__init__(**kwargs)`.
 
     ## Fix safety
-    Safe on a model the module provably builds with Keras (`Sequential(...)`,
-    `keras.Model(...)`, `load_model(...)`), unsafe on any other receiver. The fix drops the
-    three arguments: they only tuned how batches were produced, so the batches and results
-    are those Keras 2 gave with one worker; loading is no longer parallel (the message says
-    so, and which class to give them to where the data is a `Sequence` / `PyDataset` subclass
-    of the module). Not offered where a dropped argument carries its own comment.
+    Where the data is built in the call from a `Sequence` / `PyDataset` subclass of the module
+    (`fit(Batches(x, y), workers=4)`) whose constructor takes them (no `__init__` of its own,
+    or one handing `**kwargs` to `super().__init__`), the fix moves the arguments into that
+    constructor call: loading stays parallel, as in Keras 2. Through a name bound to such a
+    call it moves them there when their values are literals, unsafe: every use of that object
+    then loads in parallel. A subclass whose `__init__` does not pass `**kwargs` on gets no fix
+    here until TFC416 has fixed it (the next `--fix` pass), unless its `__init__` has a `**`
+    parameter of its own. Anywhere else the fix drops the three arguments: they only tuned how
+    batches were produced, so the batches and results are those Keras 2 gave with one worker;
+    loading is no longer parallel (the message says so). Safe on a model the module provably
+    builds with Keras (`Sequential(...)`, `keras.Model(...)`, `load_model(...)`), unsafe on
+    any other receiver. Not offered where a moved or dropped argument carries its own comment.
 
     ## Versions
     `workers` & co. in `fit` / `evaluate` / `predict`: Keras 2.1-2.15 and tf_keras; gone in
@@ -59,7 +64,7 @@ class Keras3WorkerArguments(Rule):
     name = "keras3-worker-arguments"
     message = ("`{method}(... {args}=)`: Keras 3 `{method}` takes no worker arguments "
                "(TypeError on TF 2.16+)")
-    help = "drop them ({where})"
+    help = "{remedy}"
     tokens = ("workers", "use_multiprocessing", "max_queue_size")
     fix = SAFE
     fix_tf = "tf_keras_is_keras3"
@@ -123,13 +128,72 @@ class Keras3WorkerArguments(Rule):
                     fit_fn = self.model.fit
                     fit_fn(data, epochs=3)
             """),
-        # The data is a Sequence of the module: the message names where the workers go.
+        # A program: the data is a Sequence of the module, built in the call; the arguments
+        # move to its constructor, PyDataset's own.
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            class Batches(tf.keras.utils.Sequence):
+                def __len__(self):
+                    return 2
+                def __getitem__(self, i):
+                    x = np.full((8, 2), i, "float32")
+                    return x, x[:, :1]
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            history = model.fit(Batches(), epochs=2, verbose=0, workers=2,
+                                use_multiprocessing=False)
+            result = history.history["loss"]
+            """,
+            at=(11, 11), target_tf="2.16",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            class Batches(tf.keras.utils.Sequence):
+                def __len__(self):
+                    return 2
+                def __getitem__(self, i):
+                    x = np.full((8, 2), i, "float32")
+                    return x, x[:, :1]
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            history = model.fit(Batches(workers=2, use_multiprocessing=False), epochs=2, verbose=0)
+            result = history.history["loss"]
+            """,
+            run=Run(original=("tf221-tfkeras",), broken=("tf221",), fixed=("tf221",),
+                    result=[2])),
+        # Through a name: moved to the constructor call, unsafe (every use now loads in
+        # parallel).
+        Invalid(
+            """
+            import keras
+            class Batches(keras.utils.PyDataset):
+                def __init__(self, n, **kwargs):
+                    super().__init__(**kwargs)
+                    self.n = n
+            model = keras.models.load_model("m.keras")
+            data = Batches(4)
+            scores = model.evaluate(data, workers=2)
+            """,
+            at=(8, 10), target_tf="2.16", safety=UNSAFE,
+            fixed="""
+            import keras
+            class Batches(keras.utils.PyDataset):
+                def __init__(self, n, **kwargs):
+                    super().__init__(**kwargs)
+                    self.n = n
+            model = keras.models.load_model("m.keras")
+            data = Batches(4, workers=2)
+            scores = model.evaluate(data)
+            """),
+        # Its __init__ does not pass them on and has its own ** parameter: dropped.
         Invalid(
             """
             import keras
             class Batches(keras.utils.Sequence):
-                def __len__(self):
-                    return 4
+                def __init__(self, **options):
+                    self.options = options
             model = keras.models.load_model("m.keras")
             scores = model.evaluate(Batches(), workers=2)
             """,
@@ -137,8 +201,8 @@ class Keras3WorkerArguments(Rule):
             fixed="""
             import keras
             class Batches(keras.utils.Sequence):
-                def __len__(self):
-                    return 4
+                def __init__(self, **options):
+                    self.options = options
             model = keras.models.load_model("m.keras")
             scores = model.evaluate(Batches())
             """),
@@ -161,15 +225,45 @@ class Keras3WorkerArguments(Rule):
         if {u.namespace for u in namespaces.uses(self)} == {"tf_keras"}:
             return  # the module's Keras is tf_keras (Keras 2)
         kept = [a for a in node.args if a not in given]
-        fix = self.delete_arguments(node, kept, given) if kept else None
         safety = None if provenance.keras_model(self, func.value) else UNSAFE
-        where = "loading is no longer parallel"
-        dataset = self._module_dataset(node)
-        if dataset:
-            where += "; to keep it, pass them to `%s(...)`, whose __init__ hands **kwargs " \
-                     "to super().__init__" % dataset
+        fix = self.delete_arguments(node, kept, given) if kept else None
+        remedy = "drop them (loading is no longer parallel)"
+        found = self._module_dataset(node)
+        if found is not None and fix:
+            fix, remedy, safety = self._move(found, given, fix, safety)
         self.report(node, fix=fix, safety=safety, method=func.attr.value,
-                    args="=, ".join(self.code_for(a.keyword) for a in given), where=where)
+                    args="=, ".join(self.code_for(a.keyword) for a in given), remedy=remedy)
+
+    def _move(self, found, given, drop, safety):
+        """(fix, remedy, safety) moving ``given`` into the module's dataset constructor call."""
+        cls, ctor, named = found
+        name = cls.name.value
+        init = patterns.class_init(cls)
+        if init is not None and not patterns.forwards_kwargs(init):
+            if init.params.star_kwarg is None:  # TFC416 makes it take them first
+                return None, ("give them to `%s(...)` once its __init__ passes **kwargs to "
+                              "super().__init__ (TFC416)" % name), safety
+            return drop, ("drop them (loading is no longer parallel; `%s.__init__` does not "
+                          "pass **kwargs to super().__init__)" % name), safety
+        remedy = "move them to `%s(...)`: PyDataset's constructor takes them" % name
+        taken = {a.keyword.value for a in ctor.args if a.keyword is not None}
+        literal = all(isinstance(a.value, cst.Integer) or patterns.is_literal(a.value, True, False)
+                      for a in given)
+        kept = ("drop them (loading is no longer parallel), or give them to `%s(...)`, whose "
+                "constructor takes them" % name)
+        if patterns.has_star_args(ctor) or taken & {a.keyword.value for a in given} \
+                or (named and not literal):
+            return drop, kept, safety
+        text = ", ".join("%s=%s" % (a.keyword.value, self.code_for(a.value)) for a in given)
+        if ctor.args:
+            where = self.context.position(ctor.args[-1].value).end
+            text = ", " + text
+        else:
+            end = self.context.position(ctor).end
+            where = cst.metadata.CodePosition(end.line, end.column - 1)
+            if self.context.line_text(end.line)[end.column - 1:end.column] != ")":
+                return drop, kept, safety
+        return drop + [self.insert_at(where, text)], remedy, UNSAFE if named else safety
 
     def _method(self, node):
         """The `x.m` a call calls: its own func, or the one a local alias was bound to."""
@@ -182,16 +276,19 @@ class Keras3WorkerArguments(Rule):
         return None
 
     def _module_dataset(self, node):
-        """The name of the module's Sequence / PyDataset subclass the data is built from."""
+        """(class, constructor call, through a name?) when the data is built from a Keras
+        Sequence / PyDataset subclass of the module, else None."""
         data = patterns.keyword(node, "x")
         positional = [a for a in node.args if a.keyword is None]
         data = data if data is not None else (positional[0].value if positional else None)
-        if isinstance(data, cst.Name):
+        named = isinstance(data, cst.Name)
+        if named:
             data = self.resolve(data)
         if not (isinstance(data, cst.Call) and isinstance(data.func, cst.Name)):
             return None
         for statement in self.context.module.body:
             if isinstance(statement, cst.ClassDef) and statement.name.value == data.func.value:
-                bases = [self.code_for(b.value).rsplit(".", 1)[-1] for b in statement.bases]
-                return statement.name.value if any(b in _DATASET_BASES for b in bases) else None
+                if patterns.keras_dataset_class(self, statement):
+                    return statement, data, named
+                return None
         return None

@@ -1,16 +1,18 @@
-from tfcompat.lint import namespaces, provenance
-from tfcompat.lint.rule import Invalid, Rule, Valid
+import libcst as cst
+
+from tfcompat.lint import namespaces, patterns, provenance, qualnames
+from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
 
 # Queue-runner inputs (canonical names) and the tf.data spelling of each.
 _BATCH = ("`tf.data.Dataset.from_tensor_slices(tuple(tensors))` (enqueue_many=True; one "
           "example per enqueue: the reader's dataset itself)")
 _MAPPING = {
     "tensorflow.train.shuffle_batch":
-        _BATCH + "`.repeat().shuffle(capacity).batch(batch_size, drop_remainder=True)`",
+        _BATCH + "`.shuffle(capacity).repeat().batch(batch_size, drop_remainder=True)`",
     "tensorflow.train.maybe_shuffle_batch":
-        _BATCH + "`.repeat().shuffle(capacity).filter(keep).batch(batch_size)`",
+        _BATCH + "`.shuffle(capacity).repeat().filter(keep).batch(batch_size)`",
     "tensorflow.train.shuffle_batch_join":
-        "`tf.data.Dataset.sample_from_datasets([...]).repeat().shuffle(capacity)"
+        "`tf.data.Dataset.sample_from_datasets([...]).shuffle(capacity).repeat()"
         ".batch(batch_size, drop_remainder=True)`",
     "tensorflow.train.batch": _BATCH + "`.repeat().batch(batch_size, drop_remainder=True)`",
     "tensorflow.train.maybe_batch": _BATCH + "`.repeat().filter(keep).batch(batch_size)`",
@@ -37,6 +39,19 @@ _MAPPING = {
     "tensorflow.train.QueueRunner": "a tf.data pipeline (no threads to run)",
     "tensorflow.train.add_queue_runner": "a tf.data pipeline (no threads to run)",
 }
+
+assert set(_MAPPING) == qualnames.QUEUE_RUNNERS
+# The batchers rewritten to tf.data, with their parameters in order (TF 1.15), and the ones
+# the rewrite cannot carry (dynamic padding, shapes of their own, a shared queue).
+_BATCHERS = {
+    "tensorflow.train.shuffle_batch": (
+        "tensors", "batch_size", "capacity", "min_after_dequeue", "num_threads", "seed",
+        "enqueue_many", "shapes", "allow_smaller_final_batch", "shared_name", "name"),
+    "tensorflow.train.batch": (
+        "tensors", "batch_size", "num_threads", "capacity", "enqueue_many", "shapes",
+        "dynamic_pad", "allow_smaller_final_batch", "shared_name", "name"),
+}
+_UNSUPPORTED = ("shapes", "dynamic_pad", "shared_name")
 
 
 class QueueRunnerInput(Rule):
@@ -71,7 +86,7 @@ class QueueRunnerInput(Rule):
     ```python
     import tensorflow as tf
 
-    dataset = (tf.data.Dataset.from_tensor_slices((x, y)).repeat().shuffle(2000)
+    dataset = (tf.data.Dataset.from_tensor_slices((x, y)).shuffle(2000).repeat()
                .batch(32, drop_remainder=True))
     model.fit(dataset, steps_per_epoch=len(x) // 32, epochs=10)
     ```
@@ -81,7 +96,8 @@ class QueueRunnerInput(Rule):
       row is an example); with `enqueue_many=False` the tensors are one example from a
       reader, so the reader's dataset (`TFRecordDataset(files).map(parse)`) is the source.
     - repetition: the queue runner enqueues its input forever (producers: `num_epochs`
-      times), so `.repeat()` (`.repeat(num_epochs)`), before the shuffle as in the queue.
+      times), so `.repeat()` (`.repeat(num_epochs)`); after the shuffle, so that epochs
+      stay apart (the queue mixes rows across epoch boundaries: TFC501).
     - `capacity` / `min_after_dequeue`: a `RandomShuffleQueue` holds up to `capacity`
       examples and dequeues only above `min_after_dequeue`; tf.data's shuffle buffer is kept
       full, so `shuffle(capacity)` mixes at least as well (`min_after_dequeue` only set how
@@ -96,15 +112,32 @@ class QueueRunnerInput(Rule):
     - `start_queue_runners`, `Coordinator.request_stop()` / `join()`: deleted.
 
     ## Fix safety
-    No fix: the tf.data pipeline is not the same object (tensors become a dataset, so the
-    code that used the tensors changes with it: `Input(tensor=...)` and `sess.run` become a
-    model on `Input(shape=...)` fitted on the dataset), and the shuffle order differs from
-    the queue's. The mapping above is what to write.
+    Only where the module's code runs in graph mode (as above: it turns eager execution
+    off, or builds placeholders), whose tensors these are:
+    - unsafe, `a, b = tf.train.shuffle_batch([x, y], batch_size=B, capacity=C, ...,
+      enqueue_many=True)` (or `tf.train.batch`, or the compat.v1 spellings where reported)
+      as a statement of its own: the same names bound from
+      `tf.compat.v1.data.make_one_shot_iterator(tf.data.Dataset.from_tensor_slices((x, y))
+      .shuffle(C).repeat().batch(B, drop_remainder=True)).get_next()`. The batches keep
+      their static size (`allow_smaller_final_batch=False`) and their rows; the shuffle
+      buffer is the queue's `capacity`, but the order differs: the queue mixes rows across
+      epochs and keeps `min_after_dequeue` rows back, tf.data reshuffles each epoch. Not
+      offered with `shapes`, `dynamic_pad`, `shared_name`, or `enqueue_many` not provably
+      True. `start_queue_runners` and the Coordinator then start no thread; they stay, so
+      `coord.request_stop(); coord.join(threads)` still run.
+    - safe, elsewhere, where the target's Keras is Keras 2 or the module uses no Keras:
+      `tf.train.X` becomes `tf.compat.v1.train.X`, the very object it was on TF 1.13-1.15,
+      which TF 2 runs in graph mode.
+    Elsewhere no fix: eager code needs the dataset itself handed to `fit` (the code that
+    used the tensors changes with it: `Input(tensor=...)` and `sess.run` become a model on
+    `Input(shape=...)` fitted on the dataset). The mapping above is what to write.
 
     ## Versions
     Queue runners: TF 0.x to 1.15 in `tf.train`; `tf.compat.v1.train`, graph mode only, on
     TF 2; no Keras 3 model can take their tensors (TF 2.16+). Reported for TF 2 targets and
-    an unknown one (the newest TF).
+    an unknown one (the newest TF); both rewrites need TF 1.13+ (`tf.compat.v1`) and are run
+    by tests/runtime/test_rewrites_run.py in tf115-keras231 (original and fixed) and
+    tf221-tfkeras (fixed).
     """
 
     code = "TFC411"
@@ -113,6 +146,8 @@ class QueueRunnerInput(Rule):
                "through tf.compat.v1{keras3}")
     help = "use tf.data: {mapping}"
     tokens = tuple(sorted({name.rsplit(".", 1)[-1] for name in _MAPPING}))
+    fix = SAFE
+    fix_tf = "compat_v1"
 
     VALID = [
         Valid("import tensorflow as tf\nxb, yb = tf.train.batch([x, y], 32)", target_tf="1.15"),
@@ -150,6 +185,37 @@ class QueueRunnerInput(Rule):
             xb, yb = tf.train.shuffle_batch([x, y], 32, 2000, 1000, enqueue_many=True)
             """,
             at=(2, 10), target_tf="2.0"),
+        # Graph-mode code for Keras 2 (tf_keras): the compat.v1 spelling runs (a program).
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            x = np.arange(8, dtype="float32").reshape(8, 1)
+            xb = tf.train.batch([x], 4, enqueue_many=True)
+            with tf.compat.v1.Session() as sess:
+                coord = tf.train.Coordinator()
+                threads = tf.compat.v1.train.start_queue_runners(sess, coord)
+                result = sess.run(xb)
+                coord.request_stop()
+                coord.join(threads)
+            """,
+            at=(5, 6), target_tf="2.16", keras_target="tf_keras",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            x = np.arange(8, dtype="float32").reshape(8, 1)
+            xb = tf.compat.v1.train.batch([x], 4, enqueue_many=True)
+            with tf.compat.v1.Session() as sess:
+                coord = tf.train.Coordinator()
+                threads = tf.compat.v1.train.start_queue_runners(sess, coord)
+                result = sess.run(xb)
+                coord.request_stop()
+                coord.join(threads)
+            """,
+            run=Run(original=("tf115-keras231",), fixed=("tf115-keras231", "tf221-tfkeras"),
+                    result=[4, 1])),
         Invalid(
             """
             import tensorflow as tf
@@ -162,6 +228,74 @@ class QueueRunnerInput(Rule):
             _, record = tf.TFRecordReader().read(queue)
             """,
             at=(2, 13)),
+        # In-memory rows, graph mode: the tf.data pipeline (a program).
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            x = np.arange(16, dtype="float32").reshape(8, 2)
+            y = np.arange(8, dtype="int32")
+            xb, yb = tf.train.shuffle_batch([x, y], batch_size=4, capacity=8,
+                                            min_after_dequeue=2, enqueue_many=True)
+            with tf.compat.v1.Session() as sess:
+                coord = tf.train.Coordinator()
+                threads = tf.compat.v1.train.start_queue_runners(sess, coord)
+                result = sess.run(xb + tf.cast(yb, tf.float32)[:, None])
+                coord.request_stop()
+                coord.join(threads)
+            """,
+            at=(6, 10), target_tf="2.16", keras_target="tf_keras", safety=UNSAFE,
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            x = np.arange(16, dtype="float32").reshape(8, 2)
+            y = np.arange(8, dtype="int32")
+            xb, yb = tf.compat.v1.data.make_one_shot_iterator(
+                tf.data.Dataset.from_tensor_slices((x, y))
+                .shuffle(8).repeat().batch(4, drop_remainder=True)).get_next()
+            with tf.compat.v1.Session() as sess:
+                coord = tf.train.Coordinator()
+                threads = tf.compat.v1.train.start_queue_runners(sess, coord)
+                result = sess.run(xb + tf.cast(yb, tf.float32)[:, None])
+                coord.request_stop()
+                coord.join(threads)
+            """,
+            run=Run(original=("tf115-keras231",), fixed=("tf115-keras231", "tf221-tfkeras"),
+                    result=[4, 2])),
+        # tf.train.batch, through tensorflow.compat.v1, for a Keras 3 target: reported there.
+        Invalid(
+            """
+            import keras
+            import tensorflow.compat.v1 as tf
+            tf.disable_eager_execution()
+            enqueue_many = True
+            xb, yb = tf.train.batch(tensors=[x, y], batch_size=32, enqueue_many=enqueue_many)
+            """,
+            at=(5, 10), target_tf="2.16", safety=UNSAFE,
+            fixed="""
+            import keras
+            import tensorflow.compat.v1 as tf
+            tf.disable_eager_execution()
+            enqueue_many = True
+            xb, yb = tf.data.make_one_shot_iterator(
+                tf.data.Dataset.from_tensor_slices((x, y))
+                .repeat().batch(32, drop_remainder=True)).get_next()
+            """),
+        # Single examples (enqueue_many=False): the reader's dataset is the source; respelled.
+        Invalid(
+            """
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            xb, yb = tf.train.batch([x, y], 32)
+            """,
+            at=(3, 10), target_tf="2.16",
+            fixed="""
+            import tensorflow as tf
+            tf.compat.v1.disable_eager_execution()
+            xb, yb = tf.compat.v1.train.batch([x, y], 32)
+            """),
         # compat.v1 spellings in eager code: the queue ops raise.
         Invalid(
             """
@@ -202,8 +336,91 @@ class QueueRunnerInput(Rule):
         spelled = self.qualified_name(node, canonical=False) or ""
         keras3 = self.keras_target != "tf_keras" and (
             self.target_tf is None or self.target_at_least("tf_keras_is_keras3"))
-        if ("compat.v1" in spelled and provenance.runs_graph_only_code(self)
-                and not (keras3 and namespaces.uses(self))):
+        graph = provenance.runs_graph_only_code(self) and not (keras3 and namespaces.uses(self))
+        if "compat.v1" in spelled and graph:
             return  # graph-mode TF 2 code runs them; only a Keras 3 model cannot take them
-        self.report(node, name=self.code_for(node), mapping=_MAPPING[name],
+        fix, safety = None, None
+        dataset = self._dataset_fix(node, name) if provenance.runs_graph_only_code(self) \
+            else None
+        if dataset is not None:
+            fix, safety = dataset, UNSAFE
+        elif graph and spelled.startswith("tensorflow."):
+            # The compat.v1 spelling is the very object on TF 1.13+, and runs here.
+            text = self.spell("tensorflow.compat.v1." + spelled[len("tensorflow."):])
+            fix = [self.replace(node, text)] if text else None
+        self.report(node, name=self.code_for(node), mapping=_MAPPING[name], fix=fix,
+                    safety=safety,
                     keras3=", and Keras 3 cannot take its tensors" if keras3 else "")
+
+    def _dataset_fix(self, func, name):
+        """`a, b = tf.train.shuffle_batch([x, y], ..., enqueue_many=True)` (or `batch`) as a
+        statement of its own: the same names bound from a one-shot iterator's get_next() over
+        the tf.data pipeline of the same rows, buffer, batch size and repetition."""
+        if name not in _BATCHERS:
+            return None
+        ancestors = self.context.ancestors
+        at = next((i for i in range(len(ancestors) - 1, -1, -1) if ancestors[i] is func), None)
+        if at is None or at < 3:
+            return None
+        call, assign = ancestors[at - 1], ancestors[at - 2]
+        if not isinstance(call, cst.Call) or call.func is not func \
+                or not isinstance(assign, cst.Assign) or assign.value is not call \
+                or len(assign.targets) != 1 or patterns.has_star_args(call):
+            return None
+        args = _bind(call, _BATCHERS[name])
+        if args is None or any(k in args for k in _UNSUPPORTED):
+            return None
+        tensors, target = args.get("tensors"), assign.targets[0].target
+        if not isinstance(tensors, (cst.List, cst.Tuple)) or len(tensors.elements) < 2 \
+                or any(e.value is None or isinstance(e, cst.StarredElement)
+                       for e in tensors.elements) \
+                or not isinstance(target, (cst.Tuple, cst.List)) \
+                or len(target.elements) != len(tensors.elements) \
+                or not all(isinstance(e.value, cst.Name) for e in target.elements):
+            return None
+        if not self._literal(args.get("enqueue_many"), True) \
+                or ("allow_smaller_final_batch" in args
+                    and not self._literal(args["allow_smaller_final_batch"], False)) \
+                or "batch_size" not in args:
+            return None
+        make, edits = self.require("tensorflow.compat.v1.data.make_one_shot_iterator")
+        source, more = self.require("tensorflow.data.Dataset.from_tensor_slices",
+                                    "tensorflow.compat.v1.data.Dataset.from_tensor_slices")
+        if edits and more:
+            return None  # one import to add, not two
+        rows = ", ".join(self.code_for(e.value) for e in tensors.elements)
+        shuffle = ""
+        if name == "tensorflow.train.shuffle_batch":
+            if "capacity" not in args:
+                return None
+            seed = ", seed=%s" % self.code_for(args["seed"]) if "seed" in args else ""
+            shuffle = ".shuffle(%s%s)" % (self.code_for(args["capacity"]), seed)
+        start = self.context.position(assign).start
+        indent = self.context.line_text(start.line)[:start.column] + "    "
+        newline = self.context.module.default_newline
+        text = "%s(%s%s%s((%s))%s%s.repeat().batch(%s, drop_remainder=True)).get_next()" % (
+            make, newline, indent, source, rows, newline + indent, shuffle,
+            self.code_for(args["batch_size"]))
+        return edits + more + [self.replace(call, text)]
+
+    def _literal(self, expr, value):
+        """Whether ``expr`` is the literal ``value``, or a name bound to it once."""
+        if isinstance(expr, cst.Name) and expr.value not in ("True", "False", "None"):
+            expr = self.resolve(expr)
+        return expr is not None and patterns.is_literal(expr, value)
+
+
+def _bind(call, parameters):
+    """{parameter: value} of a call to a function with these positional parameters; None when
+    an argument matches none of them."""
+    bound = {}
+    for i, arg in enumerate(call.args):
+        if arg.keyword is None:
+            if i >= len(parameters):
+                return None
+            bound[parameters[i]] = arg.value
+        elif arg.keyword.value in parameters:
+            bound[arg.keyword.value] = arg.value
+        else:
+            return None
+    return bound

@@ -86,7 +86,8 @@ class RemovedFeedingApi(Rule):
 
     ## Fix safety
     No fix: the replacements differ in what they compute (augmentation draws, estimator
-    checkpoints, dataset splits).
+    checkpoints, dataset splits). One shape has a rewrite of its own: a `model_to_estimator`
+    trained once on input_fns' datasets becomes `model.fit` (TFC414, unsafe).
 
     ## Versions
     `ImageDataGenerator`: Keras 1 to the tf_keras package; not in Keras 3 (tf.keras from TF

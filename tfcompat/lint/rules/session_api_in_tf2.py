@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tfcompat.lint import patterns
-from tfcompat.lint.rule import SAFE, Invalid, Rule, Run, Valid
+from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
 
 # TF 1 names the TF 2 API dropped; each is under tf.compat.v1 from TF 1.13 on.
 _TF1_ONLY = frozenset("tensorflow." + n for n in (
@@ -28,6 +28,8 @@ _KERAS3_INSTEAD = (
      "the session initializes variables: delete it, Keras 3 and eager TF create them "
      "initialized"),
 )
+_QUEUE_STARTERS = ("tensorflow.train.start_queue_runners",)
+_INITIALIZERS = _KERAS3_INSTEAD[1][0]
 _KERAS3_RUN = ("`sess.run(t)` of a tensor becomes the eager value `t` (`t.numpy()`); a "
                "tf.data iterator's batches: pass the dataset to fit")
 
@@ -69,13 +71,23 @@ class SessionApiInTf2(Rule):
     `tf.compat.v1.disable_eager_execution()`, or an eager rewrite (the message says so).
     tf.keras's `get_session` becomes `tf.compat.v1.keras.backend.get_session` for targets
     below 2.16; standalone Keras's, and any in a Keras 3 target (the
-    `tf.compat.v1.keras.backend` spelling too), are reported only, with what to do instead
-    by what the code around it does: queue runners -> tf.data (TFC411), variable
-    initialization -> nothing, `sess.run(tensor)` -> the eager value.
+    `tf.compat.v1.keras.backend` spelling too), are reported, with what to do instead by
+    what the use or the code around it does: queue runners -> tf.data (TFC411), variable
+    initialization -> nothing, `sess.run(tensor)` -> the eager value; a statement that only
+    runs an initializer in Keras' session (`K.get_session().run(tf.global_variables_
+    initializer())`) is deleted, unsafe (it assumes the program now runs eagerly, where
+    variables are created initialized). With
+    `keras-target = "tf_keras"` on TF 2.16+, tf_keras's `K.get_session()` (and tf.keras's,
+    which is tf_keras there) becomes `tf.compat.v1.keras.backend.get_session()`: unsafe,
+    because that name is tf_keras's TF 1 API only under `TF_USE_LEGACY_KERAS=1` (without it,
+    Keras 3's, which has no sessions); the keras-target says the program runs so. The session
+    it gives runs tensors in graph mode only (TFC413 turns it on).
 
     ## Versions
-    Removed from the API in TF 2.0; `tf.compat.v1` TF 1.13+. Rewrite run by
-    tests/runtime/test_rewrites_run.py in tf115-keras231 (original) and tf221 (target 2.16).
+    Removed from the API in TF 2.0; `tf.compat.v1` TF 1.13+; `tf.compat.v1.keras.backend.
+    get_session` is tf_keras's from TF 2.16 under TF_USE_LEGACY_KERAS=1. Rewrites run by
+    tests/runtime/test_rewrites_run.py in tf115-keras231 (original), tf221 (target 2.16) and
+    tf221-tfkeras (keras-target tf_keras).
     """
 
     code = "TFC405"
@@ -102,6 +114,13 @@ class SessionApiInTf2(Rule):
         tf.disable_eager_execution()
         x = tf.placeholder(tf.float32, (None, 4))
         """,
+        # tf_keras's TF 1 API under TF_USE_LEGACY_KERAS=1.
+        Valid(
+            """
+            import tensorflow as tf
+            sess = tf.compat.v1.keras.backend.get_session()
+            """,
+            target_tf="2.16", keras_target="tf_keras"),
         # A TF 1 target: these names are the API there.
         Valid(
             """
@@ -193,6 +212,60 @@ class SessionApiInTf2(Rule):
             sess = tf.compat.v1.keras.backend.get_session()
             """,
             at=(2, 8), target_tf="2.16"),
+        # keras-target tf_keras: tf_keras's TF 1 API keeps the session (a program, run
+        # before and after the fix).
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            from tf_keras import backend as K
+            tf.compat.v1.disable_eager_execution()
+            x = tf.constant(np.ones((3, 2), "float32"))
+            result = K.get_session().run(x * 2.0)
+            """,
+            at=(6, 10), target_tf="2.16", keras_target="tf_keras", safety=UNSAFE,
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            from tf_keras import backend as K
+            tf.compat.v1.disable_eager_execution()
+            x = tf.constant(np.ones((3, 2), "float32"))
+            result = tf.compat.v1.keras.backend.get_session().run(x * 2.0)
+            """,
+            run=Run(broken=("tf221-tfkeras",), fixed=("tf221-tfkeras",), result=[3, 2])),
+        # A program: Keras' session initializing variables, on a Keras 3 target: deleted.
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            import keras
+            from keras import backend as K
+            model = keras.Sequential([keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            K.get_session().run(tf.compat.v1.global_variables_initializer())
+            x = np.ones((8, 2), "float32")
+            result = model.fit(x, x[:, :1], epochs=2, verbose=0).history["loss"]
+            """,
+            at=(7, 1), target_tf="2.16", safety=UNSAFE,
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            import keras
+            from keras import backend as K
+            model = keras.Sequential([keras.layers.Dense(1, input_shape=(2,))])
+            model.compile("sgd", "mse")
+            x = np.ones((8, 2), "float32")
+            result = model.fit(x, x[:, :1], epochs=2, verbose=0).history["loss"]
+            """,
+            run=Run(original=("tf115-keras231",), broken=("tf221",), fixed=("tf221",),
+                    result=[2])),
+        # ...and standalone `keras` there is Keras 3: reported, to be moved first (TFC203).
+        Invalid(
+            """
+            import keras.backend as K
+            sess = K.get_session()
+            """,
+            at=(2, 8), target_tf="2.16", keras_target="tf_keras"),
         # Unknown target: reported; no version-gated fix.
         Invalid(
             """
@@ -217,16 +290,21 @@ class SessionApiInTf2(Rule):
         if function in _KERAS_SESSION and namespace in ("keras", "tensorflow.keras", "tf_keras"):
             self._keras_session(node, namespace, function)
         elif (function in _KERAS_SESSION and namespace == "tensorflow.compat.v1.keras"
-              and self.target_at_least("tf_keras_is_keras3")):
-            # TF 2.0-2.15's spelling (this rule's own fix there): gone with Keras 3.
+              and self.target_at_least("tf_keras_is_keras3") and self.keras_target != "tf_keras"):
+            # TF 2.0-2.15's spelling (this rule's own fix there): gone with Keras 3, and
+            # tf_keras's own TF 1 API under TF_USE_LEGACY_KERAS=1.
             self._keras_session(node, namespace, function)
 
     def _keras_session(self, node, namespace, function):
         old = "K.%s" % function if namespace != "tensorflow.compat.v1.keras" \
             else "tf.compat.v1.keras.backend.%s" % function
-        if self.target_at_least("tf_keras_is_keras3"):
+        if self.keras_target == "tf_keras" and self.target_at_least("tf_keras_is_keras3"):
+            self._tf_keras_session(node, namespace, function, old)
+        elif self.target_at_least("tf_keras_is_keras3"):
+            advice, fix = self._keras3_use()
             self.report(node, "`%s` does not exist in Keras 3 (TF 2.16+), which has no "
-                        "sessions" % old, help=self._keras3_instead())
+                        "sessions" % old, help=advice or self._keras3_instead(), fix=fix,
+                        safety=UNSAFE if fix else None)
         elif namespace == "tensorflow.keras":
             new = "tensorflow.compat.v1.keras.backend." + function
             text, edits = self.require(new)
@@ -237,6 +315,53 @@ class SessionApiInTf2(Rule):
             self.report(node, "`%s` of standalone Keras is gone from Keras 2.4+ (TF 2)" % old,
                         help="use tf.keras and tf.compat.v1.keras.backend.%s (TF 2.0-2.15, "
                         "graph mode)" % function)
+
+    def _tf_keras_session(self, node, namespace, function, old):
+        """keras-target tf_keras on TF 2.16+: tf_keras keeps its sessions only in its TF 1 API,
+        which is `tf.compat.v1.keras` under TF_USE_LEGACY_KERAS=1 (`tf.keras` is then its TF 2
+        API, without them)."""
+        new = "tensorflow.compat.v1.keras.backend." + function
+        if namespace == "keras":
+            self.report(node, "`%s` of the `keras` package: Keras 3 has no sessions" % old,
+                        help="move the module onto tf_keras (TFC203), then use "
+                        "`tf.compat.v1.keras.backend.%s` in graph mode (TFC413)" % function)
+            return
+        text, edits = self.require(new)
+        self.report(node, "`%s` is not in tf_keras's TF 2 API" % old,
+                    help="use `%s` (tf_keras's TF 1 API under TF_USE_LEGACY_KERAS=1) in graph "
+                    "mode (TFC413)" % text,
+                    fix=edits + [self.replace(node, text)], safety=UNSAFE)
+
+    def _keras3_use(self):
+        """(advice, fix) from the one use the session is put to right here, when it is a known
+        shape: `K.get_session().run(<initializer>)` as a statement is deleted (eager TF and
+        Keras 3 create variables initialized); `.run(t)` of anything else is the eager value;
+        handed to `start_queue_runners`, the queues become tf.data (TFC411)."""
+        ancestors = self.context.ancestors
+        if len(ancestors) < 3 or not isinstance(ancestors[-2], cst.Call):
+            return None, None
+        made, parent = ancestors[-2], ancestors[-3]
+        if isinstance(parent, cst.Arg) and len(ancestors) > 3 \
+                and isinstance(ancestors[-4], cst.Call) \
+                and self.qualified_name(ancestors[-4].func) in _QUEUE_STARTERS:
+            return _KERAS3_INSTEAD[0][1], None
+        if not (isinstance(parent, cst.Attribute) and parent.attr.value == "run"
+                and len(ancestors) > 3 and isinstance(ancestors[-4], cst.Call)):
+            return None, None
+        run = ancestors[-4]
+        fetched = [a.value for a in run.args if a.keyword is None]
+        if len(run.args) != 1 or len(fetched) != 1:
+            return _KERAS3_RUN, None
+        target = fetched[0]
+        if isinstance(target, cst.Call) and self.qualified_name(target.func) in _INITIALIZERS:
+            statement = ancestors[-5] if len(ancestors) > 5 else None
+            line = ancestors[-6] if len(ancestors) > 6 else None
+            fix = None
+            if isinstance(statement, cst.Expr) and statement.value is run \
+                    and isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1:
+                fix = [self.remove(line)]
+            return _KERAS3_INSTEAD[1][1], fix
+        return _KERAS3_RUN, None
 
     def _keras3_instead(self):
         """What to do instead of the session, from what the enclosing function (or the

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tfcompat.lint import patterns, provenance, qualnames
-from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
+from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 # (layer, the keyword that feeds it a tensor)
 _INPUTS = {"Input": "tensor", "InputLayer": "input_tensor"}
@@ -46,11 +46,17 @@ class TargetTensors(Rule):
     Unsafe, for targets where Keras 3 is the default (TF >= 2.16), and only for the traced
     shape: one `Input(tensor=...)` and one `compile(target_tensors=[...])` in the file, whose
     tensors are `get_next()` of one-shot iterators made from named datasets (one iterator of
-    `(x, y)` pairs, or one for x and one for y), and one `fit` on the compiled model with no
-    data. Then the model is built on `Input(shape=...)` (the dataset's element spec, read at run
-    time), compiled without `target_tensors`, and fitted on the dataset (or
-    `Dataset.zip((ds_x, ds_y))`); that finding is reported once, at the `Input`. Keras now
+    `(x, y)` pairs, or one for x and one for y; `ds.make_one_shot_iterator()`,
+    `tf.compat.v1.data.make_one_shot_iterator(ds)`, also as tf_upgrade_v2 writes it into a
+    file that never binds `tf`), and one `fit` on the compiled model with no data. Then the
+    model is built on `Input(shape=...)` (the dataset's element spec, read at run time),
+    compiled without `target_tensors`, and fitted on the dataset (or
+    `Dataset.zip((ds_x, ds_y))`); that finding is reported once, at the `Input`. The
+    statements binding the iterators and their `get_next()` tensors go when nothing else in
+    the file reads them (an iterator nobody reads does nothing in eager TF). Keras now
     iterates the dataset afresh each epoch, and a dtype the tensor carried is not kept.
+    Initializable iterators are not rewritten: their initializer runs in a session, with
+    feeds the dataset does not show.
     Anything else has no fix: build the model on `Input(shape=...)`, compile it without
     `target_tensors`, and pass the dataset of `(x, y)` batches to `fit` (tf.keras TF >= 1.9,
     Keras 3) or to `tfcompat.fit`, which uses tensor inputs itself where they are the fastest
@@ -58,7 +64,9 @@ class TargetTensors(Rule):
 
     ## Versions
     `Input(tensor=)` Keras 1.0.6+, `target_tensors` Keras 2.0.7+, graph mode only; removed
-    in eager tf.keras (TF 2.2) and in Keras 3 (TF 2.16). Rewrite run by
+    in eager tf.keras (TF 2.2) and in Keras 3 (TF 2.16); kept by tf_keras in graph mode, so a
+    keras-target `tf_keras` module that turns eager execution off (TFC413) is not reported.
+    Rewrite run by
     tests/runtime/test_rewrites_run.py in tf221 (where the original fails).
     """
 
@@ -80,6 +88,13 @@ class TargetTensors(Rule):
         inputs = Input(shape=(1,))
         model.compile("rmsprop", "mse")
         """,
+        # tf_keras with eager execution off (TFC413's fix) runs Keras 2's graph-mode loop.
+        Valid("""
+              import tensorflow as tf
+              import tf_keras as keras
+              tf.compat.v1.disable_eager_execution()
+              inputs = keras.layers.Input(tensor=x_batch)
+              """, target_tf="2.16", keras_target="tf_keras"),
         """
         import tensorflow as tf
         inputs = tf.keras.Input(shape=(4,), tensor=None)
@@ -169,10 +184,8 @@ class TargetTensors(Rule):
             from keras.models import Model
             x = np.arange(4).reshape(-1, 1).astype("float32")
             ds_x = tf.data.Dataset.from_tensor_slices(x).repeat().batch(4)
-            it_x = tf.compat.v1.data.make_one_shot_iterator(ds_x)
             y = np.arange(5, 9).reshape(-1, 1).astype("float32")
             ds_y = tf.data.Dataset.from_tensor_slices(y).repeat().batch(4)
-            it_y = tf.compat.v1.data.make_one_shot_iterator(ds_y)
             inputs = Input(shape=tuple(ds_x.element_spec.shape[1:]))
             model = Model(inputs=inputs, outputs=Dense(1)(inputs))
             model.compile("sgd", "mse")
@@ -195,12 +208,58 @@ class TargetTensors(Rule):
             fixed="""
             import tensorflow as tf
             from tensorflow import keras
-            iterator = tf.compat.v1.data.make_one_shot_iterator(dataset)
-            inputs, targets = iterator.get_next()
             model_input = keras.layers.Input(shape=tuple(dataset.element_spec[0].shape[1:]))
             model = keras.models.Model(model_input, keras.layers.Dense(1)(model_input))
             model.compile("sgd", "mse")
             model.fit(dataset, epochs=2, steps_per_epoch=10)
+            """),
+        # tf_upgrade_v2's iterators in a file that never binds `tf`: the rewrite reads the
+        # datasets, so the iterators (and the unbound `tf`) go.
+        Invalid(
+            """
+            from keras.layers import Input
+            from keras.models import Model
+            from tensorflow.data import Dataset
+            it_x = tf.compat.v1.data.make_one_shot_iterator(ds_x)
+            it_y = tf.compat.v1.data.make_one_shot_iterator(ds_y)
+            inputs = Input(tensor=it_x.get_next())
+            model = Model(inputs, inputs)
+            model.compile("sgd", "mse", target_tensors=[it_y.get_next()])
+            model.fit(steps_per_epoch=2)
+            """,
+            at=(6, 16), target_tf="2.16",
+            fixed="""
+            from keras.layers import Input
+            from keras.models import Model
+            from tensorflow.data import Dataset
+            inputs = Input(shape=tuple(ds_x.element_spec.shape[1:]))
+            model = Model(inputs, inputs)
+            model.compile("sgd", "mse")
+            model.fit(Dataset.zip((ds_x, ds_y)), steps_per_epoch=2)
+            """),
+        # An iterator something else reads stays.
+        Invalid(
+            """
+            import tensorflow as tf
+            import keras
+            iterator = tf.compat.v1.data.make_one_shot_iterator(dataset)
+            inputs, targets = iterator.get_next()
+            model_input = keras.Input(tensor=inputs)
+            model = keras.Model(model_input, keras.layers.Dense(1)(model_input))
+            model.compile("sgd", "mse", target_tensors=[targets])
+            model.fit(epochs=2, steps_per_epoch=10)
+            first = iterator.get_next()
+            """,
+            at=(5, 27), target_tf="2.16",
+            fixed="""
+            import tensorflow as tf
+            import keras
+            iterator = tf.compat.v1.data.make_one_shot_iterator(dataset)
+            model_input = keras.Input(shape=tuple(dataset.element_spec[0].shape[1:]))
+            model = keras.Model(model_input, keras.layers.Dense(1)(model_input))
+            model.compile("sgd", "mse")
+            model.fit(dataset, epochs=2, steps_per_epoch=10)
+            first = iterator.get_next()
             """),
     ]
 
@@ -208,6 +267,8 @@ class TargetTensors(Rule):
         self._covered = set()  # compile calls whose finding the Input's fix covers
 
     def visit_Call(self, node):
+        if self.keras_target == "tf_keras" and provenance.turns_eager_off(self):
+            return  # tf_keras in graph mode keeps Keras 2's loop, which takes tensor inputs
         if patterns.method_name(node) == "compile" and self.qualified_name(node.func) is None:
             if not provenance.keras_method_call(self, node):
                 return  # a class's own compile (Keras' Model itself), a module's function
@@ -271,7 +332,43 @@ class TargetTensors(Rule):
             self.replace(tensor_arg.keyword, "shape"),
             self.replace(tensor_arg.value, "tuple(%s.shape[1:])" % spec),
             self.replace(compile_call, compile_call.with_changes(args=kept)),
-            self.replace(fit, fit.with_changes(args=args))]
+            self.replace(fit, fit.with_changes(args=args))] \
+            + [self.remove(s) for s in self._unread_iterators([tensor_arg.value, compile_call])]
+
+    def _unread_iterators(self, rewritten):
+        """The statements binding iterators and ``get_next()`` tensors (``it = ...``,
+        ``x, y = it.get_next()``) that only the ``rewritten`` nodes read: the rewrite leaves
+        them unread, so they go too (in eager TF an iterator nobody reads has no effect)."""
+        statements = [s for s in patterns.all_nodes(self.context.module,
+                                                    (cst.SimpleStatementLine,))
+                      if self._binds_iterator(s)]
+        gone = [self.context.position(n) for n in rewritten]
+        removed, changed = [], True
+        while changed:
+            changed = False
+            for statement in statements:
+                if statement in removed:
+                    continue
+                own = self.context.position(statement.body[0].targets[0])
+                uses = [self.context.position(n) for name in _names(statement)
+                        for n in _reads(self.context.module, name)]
+                outside = [u for u in uses if not _within(u, own)]
+                if outside and all(any(_within(u, g) for g in gone) for u in outside):
+                    removed.append(statement)
+                    gone.append(self.context.position(statement))
+                    changed = True
+        return removed
+
+    def _binds_iterator(self, statement):
+        """``name = <iterator>`` or ``a[, b] = <iterator>.get_next()``, alone on its line."""
+        if len(statement.body) != 1 or not isinstance(statement.body[0], cst.Assign):
+            return False
+        assign = statement.body[0]
+        if len(assign.targets) != 1 or not isinstance(assign.value, cst.Call) \
+                or not _names(statement):
+            return False
+        return patterns.method_name(assign.value) == "get_next" \
+            or patterns.makes_iterator(self, assign.value)
 
     def _calls(self):
         return patterns.all_nodes(self.context.module, (cst.Call,))
@@ -307,6 +404,56 @@ class TargetTensors(Rule):
                     if name in names and len(names) == 2:
                         found.append((assign.value, names.index(name)))
         return found[0] if len(found) == 1 else (None, None)
+
+
+def _names(statement):
+    """The plain names an assignment statement binds (empty when it binds anything else)."""
+    target = statement.body[0].targets[0].target
+    elements = [e.value for e in target.elements] \
+        if isinstance(target, (cst.Tuple, cst.List)) else [target]
+    return [e.value for e in elements] if all(isinstance(e, cst.Name) for e in elements) else []
+
+
+def _reads(module, name):
+    """Every plain-name occurrence of ``name`` (not attribute or keyword names), leaving out
+    functions and lambdas whose parameters shadow it."""
+    visitor = _Reads(name)
+    module.visit(visitor)
+    return visitor.found
+
+
+class _Reads(cst.CSTVisitor):
+    def __init__(self, name):
+        super().__init__()
+        self.name, self.found = name, []
+
+    def _shadowed(self, params):
+        every = list(params.params) + list(params.kwonly_params) + list(params.posonly_params)
+        every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+        return any(p.name.value == self.name for p in every)
+
+    def visit_FunctionDef(self, node):
+        return not self._shadowed(node.params)
+
+    def visit_Lambda(self, node):
+        return not self._shadowed(node.params)
+
+    def visit_Attribute(self, node):
+        node.value.visit(self)
+        return False
+
+    def visit_Arg(self, node):
+        node.value.visit(self)
+        return False
+
+    def visit_Name(self, node):
+        if node.value == self.name:
+            self.found.append(node)
+
+
+def _within(inner, outer):
+    return (outer.start.line, outer.start.column) <= (inner.start.line, inner.start.column) \
+        and (inner.end.line, inner.end.column) <= (outer.end.line, outer.end.column)
 
 
 def _keras_layer(name):
