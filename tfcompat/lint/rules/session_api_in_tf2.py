@@ -340,7 +340,7 @@ class SessionApiInTf2(Rule):
         ancestors = self.context.ancestors
         if len(ancestors) < 3 or not isinstance(ancestors[-2], cst.Call):
             return None, None
-        made, parent = ancestors[-2], ancestors[-3]
+        parent = ancestors[-3]
         if isinstance(parent, cst.Arg) and len(ancestors) > 3 \
                 and isinstance(ancestors[-4], cst.Call) \
                 and self.qualified_name(ancestors[-4].func) in _QUEUE_STARTERS:
