@@ -79,10 +79,10 @@ TABLE = (
               "1.9-1.15 wheels"),
     _row("fit_dataset_lazy_model", "keras", (3, 0), flavors=(KERAS3,),
          cite="Keras 3.0: fit(dataset) builds the model on its first batch"),
-    _row("fit_dataset_class_weight", "tf", (2, 2), flavors=KERAS2_IN_TF,
-         cite="TF 2.2.0: Keras' fit maps class_weight onto the batches of a dataset "
-              "(data_adapter's class weight map); measured: tf.keras 1.12-1.13 raise a "
-              "TypeError, 1.15.5 and 2.0.4 ignore it (the loss of no class_weight)"),
+    _row("fit_dataset_class_weight", "tf", (2, 1), flavors=KERAS2_IN_TF,
+         cite="TF 2.1.0: Keras' fit weights a dataset's batches by class_weight; measured: "
+              "tf.keras 1.12-1.13 raise a TypeError, 1.15.5 and 2.0.4 ignore it (the loss of "
+              "no class_weight), 2.1.0 and 2.2.0 apply it (the loss of the same arrays)"),
     _row("fit_dataset_class_weight", "keras", (3, 0), flavors=(KERAS3,),
          cite="Keras 3.0: fit(dataset, class_weight=)"),
     _row("fit_dataset_without_steps", "tf", (1, 14), flavors=KERAS2_IN_TF,

@@ -465,9 +465,9 @@ def test_sample_weights_short_last_batch_and_no_metric_state_carried(rt, path):
 @pytest.mark.parametrize("rt, path", FLAVOR_PATHS)
 def test_class_weight_with_a_dataset(rt, path):
     """fit(dataset, class_weight=) gives Keras' numbers for the same weights on arrays; a
-    path that cannot carry class_weight (target tensors; Keras' fit(dataset) before TF 2.2,
+    path that cannot carry class_weight (target tensors; Keras' fit(dataset) before TF 2.1,
     which fails on it or ignores it) refuses it, the chooser takes another, and where none
-    can (TF 2.0-2.1 eager) tfcompat refuses it rather than train unweighted."""
+    can (TF 2.0 eager) tfcompat refuses it rather than train unweighted."""
     k, ours, theirs = _twins(rt, _classifier, loss="sparse_categorical_crossentropy",
                              metrics=["accuracy"])
     x, y = _data(classes=True)
