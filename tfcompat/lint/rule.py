@@ -98,7 +98,8 @@ What a rule can ask (all cheap unless said; everything is computed on first use 
                                  when none can spell it (``self.add_line_at_top(line)``).
   ``self.remove(statement)``     an edit deleting a statement's lines.
   ``self.target_tf``, ``self.target_at_least(fact)``  the target TF, and whether a versions.py
-                                 fact's TF rows hold for it; ``self.keras_target``: the config.
+                                 fact's TF rows hold for it; ``self.keras_target``: the config;
+                                 ``self.targets_keras3()``: linted for Keras 3 (or unknown TF).
 Shared questions about pipelines, Keras calls, generators and sessions are in
 ``tfcompat/lint/patterns.py``; Keras namespaces in ``tfcompat/lint/namespaces.py``.
   ``self.context``               the rest (module, text, target_tf, ancestors: the nodes from the
@@ -372,6 +373,12 @@ class Rule:
     def target_at_least(self, fact):
         """Whether the target TF is known and has ``fact`` (a versions.py fact with a TF row)."""
         return self.target_tf is not None and _tf_rows_hold(fact, self.target_tf)
+
+    def targets_keras3(self):
+        """Whether the code is linted for Keras 3: keras-target not ``tf_keras``, and a target
+        TF of 2.16 or later, or none (an unknown target is the newest TF)."""
+        return self.keras_target != "tf_keras" and (
+            self.target_tf is None or self.target_at_least("tf_keras_is_keras3"))
 
     def code_for(self, node):
         return self.context.module.code_for_node(node)

@@ -209,9 +209,8 @@ class Keras3WorkerArguments(Rule):
     ]
 
     def visit_Call(self, node):
-        if self.keras_target == "tf_keras" or (
-                self.target_tf is not None and not self.target_at_least("tf_keras_is_keras3")):
-            return  # an unknown target is the newest TF
+        if not self.targets_keras3():
+            return
         given = [a for a in node.args if a.keyword is not None
                  and a.keyword.value in _WORKER_ARGS]
         if not given or patterns.has_star_args(node):

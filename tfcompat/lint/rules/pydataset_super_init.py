@@ -165,9 +165,8 @@ class PyDatasetSuperInit(Rule):
     ]
 
     def visit_ClassDef(self, node):
-        if self.keras_target == "tf_keras" or (
-                self.target_tf is not None and not self.target_at_least("tf_keras_is_keras3")):
-            return  # an unknown target is the newest TF
+        if not self.targets_keras3():
+            return
         if not patterns.keras_dataset_class(self, node):
             return
         if {u.namespace for u in namespaces.uses(self)} == {"tf_keras"}:

@@ -158,8 +158,7 @@ class UnusedSessionBlock(Rule):
     ]
 
     def visit_With(self, node):
-        if self.keras_target == "tf_keras" or (
-                self.target_tf is not None and not self.target_at_least("tf_keras_is_keras3")):
+        if not self.targets_keras3():
             return  # Keras 2 trains in the block's graph mode
         if len(node.items) != 1 or not isinstance(node.items[0].item, cst.Call):
             return
