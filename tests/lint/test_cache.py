@@ -151,3 +151,30 @@ def test_a_run_answered_by_the_cache_never_loads_the_parser(write, tmp_path):
 
     assert loads_libcst()        # the first run parses a.py
     assert not loads_libcst()    # the second is answered whole by the cache
+
+
+def test_an_edited_version_fact_is_never_answered_from_the_cache(tmp_path):
+    # Whether a fix is offered depends on tfcompat/versions.py, outside the linter's modules:
+    # a copy of the package whose fact moves must not reuse the original's cached findings.
+    import shutil
+    root = tmp_path / "copy"
+    shutil.copytree(os.path.dirname(tfcompat.__file__), root / "tfcompat",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (tmp_path / "a.py").write_text("import tensorflow as tf\nit = ds.make_one_shot_iterator()\n")
+    env = dict(os.environ, PYTHONPATH=str(root), TFCOMPAT_CACHE_DIR=str(tmp_path / "cache"))
+
+    def lint():
+        proc = subprocess.run([sys.executable, "-m", "tfcompat", "lint", "--target-tf", "1.15",
+                               "a.py"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                              timeout=120)
+        assert "TFC401" in proc.stdout, proc.stdout + proc.stderr
+        return "TFC401 [*]" in proc.stdout
+
+    assert lint() and lint()  # fixable at 1.15, the second time from the cache
+    facts = root / "tfcompat" / "versions.py"
+    text = facts.read_text()
+    edited = text.replace('_row("compat_v1_make_one_shot_iterator", "tf", (1, 13),',
+                          '_row("compat_v1_make_one_shot_iterator", "tf", (1, 99),')
+    assert edited != text
+    facts.write_text(edited)
+    assert not lint()  # the fix now needs TF 1.99: not offered at 1.15

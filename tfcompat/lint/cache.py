@@ -1,8 +1,8 @@
 """Results cache: findings by (tool, settings, file content), in one index file per settings.
 
-A file's entry is keyed by the tool version, a hash of the linter's own source (an edited rule
-never reads stale results), the file's effective settings and the SHA-256 of its bytes: its
-path is not part of it, so a moved or copied file hits. The entries of one (tool, settings)
+A file's entry is keyed by the tool version, a hash of the package's own files (an edited
+rule or version fact never reads stale results), the file's effective settings and the SHA-256
+of its bytes: its path is not part of it, so a moved or copied file hits. The entries of one (tool, settings)
 pair live in one JSON index, so that a run with nothing to do reads one file, not one per
 linted file; the main process reads it once and rewrites it atomically (temporary file and
 rename) when the run added to it. An index that is unreadable, corrupt or written for another
@@ -33,15 +33,22 @@ def default_dir():
 
 
 def salt():
-    """The tool version and the hash of every module of the linter."""
+    """The tool version and the hash of every file of the package.
+
+    All of it, not only the linter: whether a fix is offered also depends on the version facts
+    (tfcompat/versions.py) and on data files the rules read.
+    """
     digest = hashlib.sha256(tfcompat.__version__.encode())
-    root = os.path.dirname(os.path.abspath(__file__))
+    root = os.path.dirname(os.path.abspath(tfcompat.__file__))
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames.sort()
+        dirnames[:] = sorted(name for name in dirnames if name != "__pycache__")
         for name in sorted(filenames):
-            if name.endswith(".py"):
-                with open(os.path.join(dirpath, name), "rb") as handle:
-                    digest.update(name.encode() + b"\0" + handle.read())
+            if name.endswith((".pyc", ".pyo")):
+                continue
+            path = os.path.join(dirpath, name)
+            with open(path, "rb") as handle:
+                rel = os.path.relpath(path, root).replace(os.sep, "/")
+                digest.update(rel.encode() + b"\0" + handle.read() + b"\0")
     return digest.hexdigest()
 
 
