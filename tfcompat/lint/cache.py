@@ -1,15 +1,15 @@
 """Results cache: findings by (tool, settings, file content), in one index file per settings.
 
-A file's entry is keyed by the tool version, a hash of the package's own files (an edited
-rule or version fact never reads stale results), the file's effective settings and the SHA-256
-of its bytes: its path is not part of it, so a moved or copied file hits. The entries of one (tool, settings)
-pair live in one JSON index, so that a run with nothing to do reads one file, not one per
-linted file; the main process reads it once and rewrites it atomically (temporary file and
-rename) when the run added to it. An index that is unreadable, corrupt or written for another
-key is a miss and is rebuilt, never an error: each file starts with the SHA-256 of the rest, so
-a truncated or edited one is told from a good one, and it is read the way source files are
-(tfcompat.lint.files.read: a FIFO, a directory or a device in its place is refused, not waited
-on).
+A file's entry is keyed by the tool version, a hash of the package's own files (an edited rule
+or version fact never reads stale results), the file's effective settings and the SHA-256 of
+its bytes: its path is not part of it, so a moved or copied file hits. The entries of one
+(tool, settings) pair live in one JSON index, so that a run with nothing to do reads one file,
+not one per linted file; the main process reads it once and rewrites it atomically (temporary
+file and rename) when the run added to it. An index that is unreadable, corrupt or written for
+another key is a miss and is rebuilt, never an error: each file starts with the SHA-256 of the
+rest, so a truncated or edited one is told from a good one, and it is read the way source files
+are (tfcompat.lint.files.read: a FIFO, a directory or a device in its place is refused, not
+waited on).
 
 The cache also remembers each rule's code and tokens for the tool it was written by, so that a
 run answered from the cache never loads the rules or the parser.
