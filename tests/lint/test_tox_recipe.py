@@ -30,7 +30,8 @@ def test_the_recipe_cells_match_the_project_matrix():
     [recipe] = [b for b in re.findall(r"```ini\n(.*?)```", doc, re.S) if "[tox]" in b]
     ours, theirs = configparser.ConfigParser(interpolation=None), _ini(recipe)
     ours.read(os.path.join(ROOT, "tox.ini"))
-    cells = [c.strip() for c in ours["tox"]["envlist"].split(",") if c.strip() != "lint"]
+    cells = [c.strip() for c in ours["tox"]["envlist"].split(",")
+             if not c.strip().startswith("lint")]  # the linter's own cells
     assert [c.strip() for c in theirs["tox"]["envlist"].split(",")] == cells
     for cell in cells:
         assert _cell(theirs, cell) == _cell(ours, cell), cell
