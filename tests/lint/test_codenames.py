@@ -1,4 +1,5 @@
 """The worker's second prefilter stage: the names a file's code uses, from the stdlib parser."""
+import sys
 import textwrap
 
 import pytest
@@ -55,6 +56,10 @@ def test_import_paths_keep_their_dots_and_import_a_b_binds_a():
     ("from __future__ import annotations\ndef f(m: Optional[keras.Model]): pass\n", "Model"),
 ])
 def test_every_name_of_the_source_counts(source, name):
+    if source.startswith("match") and sys.version_info < (3, 10):
+        # Python 3.9 has no match statement: no answer, and every candidate rule runs.
+        assert code_names(source.encode()) is None
+        return
     assert name in code_names(source.encode()).words
 
 
