@@ -32,6 +32,9 @@ def parse(text, compiles=False):
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
+        # Python 2 code is named the same whichever libcst grammar refused it (older libcst
+        # refuses `except E, e:` itself, newer ones leave it to Python's parser).
+        _raise_if_python2(writeback.compile_error(text, syntax_only=True))
         first = str(exc.message).splitlines()[0] if exc.message else "syntax error"
         where = _ERROR_AT.search(first)
         line, col = (int(where.group(1)), int(where.group(2))) if where else (
@@ -45,12 +48,20 @@ def parse(text, compiles=False):
         raise ParseFailure("cannot parse: " + first, line, max(col, 1))
     error = writeback.compile_error(text, syntax_only=not compiles)
     if error is not None:
-        message = "cannot compile: %s" % getattr(error, "msg", error)
-        if any(marker in message for marker in _PYTHON2):
-            message += " (Python 2 code?)"
-        raise ParseFailure(message, getattr(error, "lineno", None) or 1,
-                           max(getattr(error, "offset", None) or 1, 1))
+        _raise_if_python2(error)
+        _raise_compile_error(error, "cannot compile: %s" % getattr(error, "msg", error))
     return module
+
+
+def _raise_if_python2(error):
+    message = "cannot compile: %s" % getattr(error, "msg", error)
+    if error is not None and any(marker in message for marker in _PYTHON2):
+        _raise_compile_error(error, message + " (Python 2 code?)")
+
+
+def _raise_compile_error(error, message):
+    raise ParseFailure(message, getattr(error, "lineno", None) or 1,
+                       max(getattr(error, "offset", None) or 1, 1))
 
 
 class _Dispatch:
