@@ -22,6 +22,9 @@ MAX_FIX_PASSES = 100
 _ERROR_AT = re.compile(r"error at (\d+):(\d+)")
 # What Python 3 says of Python 2 code that libcst's grammar accepts.
 _PYTHON2 = ("multiple exception types must be parenthesized", "Missing parentheses in call to")
+# The same, where the parser only says "invalid syntax" (Python 3.9): a print or exec
+# statement, or `except E, e:`.
+_PYTHON2_LINE = re.compile(r"\s*((print|exec)\s+[^\s(=]|except\s+[^:(]+,\s*\w+\s*:)")
 
 
 def parse(text, compiles=False):
@@ -43,7 +46,7 @@ def parse(text, compiles=False):
         if first.startswith("expected one of"):
             first = "invalid syntax"  # the parser's list of tokens helps no one
         text_line = text.splitlines()[line - 1] if 0 < line <= len(text.splitlines()) else ""
-        if re.match(r"\s*(print|exec)\s+[^\s(=]", text_line):
+        if _PYTHON2_LINE.match(text_line):
             first += " (Python 2 code?)"
         raise ParseFailure("cannot parse: " + first, line, max(col, 1))
     error = writeback.compile_error(text, syntax_only=not compiles)
