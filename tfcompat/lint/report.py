@@ -15,10 +15,15 @@ def _all(results):
     return [(r.display, f) for r in results for f in r.findings]
 
 
+def where(display, f):
+    """`path:line:col`, or `notebook.ipynb:cell N:line:col` (as ruff writes them)."""
+    cell = "cell %d:" % f.cell if f.cell is not None else ""
+    return "%s:%s%d:%d" % (display, cell, f.line, f.col)
+
+
 def line(display, f):
     """`path:line:col: CODE [*] message`, [*] when --fix would fix it."""
-    return "%s:%d:%d: %s %s%s" % (display, f.line, f.col, f.code, "[*] " if f.fixable else "",
-                                  f.message)
+    return "%s: %s %s%s" % (where(display, f), f.code, "[*] " if f.fixable else "", f.message)
 
 
 def with_help(f):
@@ -97,7 +102,7 @@ def as_json(results):
                               "end_location": _location(*e.end_location)}
                              for e in f.fix.edits]}
         out.append({"code": f.code, "name": f.name, "message": f.message, "help": f.help or None,
-                    "filename": display,
+                    "filename": display, "cell": f.cell,
                     "location": _location(f.line, f.col),
                     "end_location": _location(f.end_line, f.end_col), "fix": fix})
     return json.dumps(out, indent=2) + "\n"
@@ -145,6 +150,8 @@ def sarif(results):
                 "artifactLocation": {"uri": uri},
                 "region": _region(f.line, f.col, f.end_line, f.end_col)}}],
         }
+        if f.cell is not None:  # a notebook: the region's lines are the cell's
+            result["locations"][0]["properties"] = {"cell": f.cell}
         if f.fix is not None:
             result["fixes"] = [{
                 "description": {"text": "%s fix for %s" % (f.fix.applicability, f.code)},
@@ -178,8 +185,9 @@ def github(results):
         props = "title=%s,file=%s,line=%d,col=%d,endLine=%d,endColumn=%d" % (
             _escape("tfcompat (%s)" % f.code, True), _escape(display, True), f.line, f.col,
             f.end_line, f.end_col)
+        cell = "cell %d, line %d: " % (f.cell, f.line) if f.cell is not None else ""
         lines.append("::%s %s::%s" % ("error" if f.is_error else "warning", props,
-                                       _escape("%s %s" % (f.code, with_help(f)))))
+                                       _escape("%s %s%s" % (f.code, cell, with_help(f)))))
     return "".join(line + "\n" for line in lines)
 
 
