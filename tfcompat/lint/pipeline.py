@@ -1,7 +1,8 @@
 """One file's way through the linter, the same in every process that lints:
 
     read (TFC901) -> decode (TFC903; a notebook: its code cells, TFC906) -> file-level noqa
-    -> prefilter -> size limit (TFC905) -> parse (TFC902) -> every rule in one traversal -> line noqa -> fix loop -> write
+    -> prefilter -> size limit (TFC905) -> parse (TFC902) -> every rule in one traversal
+    -> line noqa -> fix loop -> write
 
 The steps up to the parse need no libcst. The main process runs them (``read``, ``prepare``
 with the byte scan) so that a file the cache or the prefilter answers starts no worker; a
