@@ -11,6 +11,7 @@ from typing import Optional, Tuple
 
 from tfcompat.lint import pyproject
 from tfcompat.lint import target as target_inference
+from tfcompat.lint.results import ERRORS
 from tfcompat.lint.target import parse_target
 
 # The files a directory walk lints (a file named on the command line always is).
@@ -55,6 +56,22 @@ def selectors(values, where):
             raise ConfigError("%s: %r is not a rule code or prefix (like TFC102, TFC1 or ALL)"
                               % (where, value))
     return values
+
+
+def check_known(options, codes, where):
+    """ConfigError naming the first selector of ``options`` that selects none of ``codes``
+    (the rules and engine diagnostics), as ruff refuses an unknown rule selector."""
+    for selector in _known_check(options, tuple(codes)):
+        raise ConfigError("%s: Unknown rule selector: `%s` (see `tfcompat rules`)"
+                          % (where, selector))
+
+
+@functools.lru_cache(maxsize=None)  # once per layer of settings, not per file
+def _known_check(options, codes):
+    known = set(codes) | set(ERRORS)
+    used = (options.select or ()) + options.extend_select + options.ignore + tuple(
+        s for _, selectors_ in options.per_file_ignores for s in selectors_)
+    return [s for s in used if s != "ALL" and not any(code.startswith(s) for code in known)]
 
 
 def target(value, where):
@@ -243,6 +260,7 @@ class Project:
         return False
 
     def settings(self, path, cli, codes):
+        check_known(self.options, codes, self.path)
         layers = (self.options, cli)
         enabled = _selected_once(tuple(codes), layers)
         parts = _parts(path, self.root) if self.options.per_file_ignores else None

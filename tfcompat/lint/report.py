@@ -8,7 +8,7 @@ import urllib.parse
 import tfcompat
 from tfcompat.lint.results import ERRORS
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "concise", "json", "sarif", "github")
 
 
 def _all(results):
@@ -28,12 +28,19 @@ def line(display, f):
 
 def with_help(f):
     """The message and the remedy in one sentence, for the formats that show one text (SARIF,
-    GitHub annotations); the text format shows the message, JSON both apart."""
+    GitHub annotations); the text format shows the remedy on a line of its own, JSON both
+    apart."""
     return "%s; %s" % (f.message, f.help) if f.help else f.message
 
 
-def text(results, fix_mode=False, with_summary=True):
-    lines = [line(display, f) for display, f in _all(results)]
+def text(results, fix_mode=False, with_summary=True, concise=False):
+    """Each finding's line and, under it, its remedy (``help:``, as ruff shows it); ``concise``:
+    the finding's line only."""
+    lines = []
+    for display, f in _all(results):
+        lines.append(line(display, f))
+        if f.help and not concise:
+            lines.append("  help: " + f.help)
     if with_summary:
         lines.extend(summary(results, fix_mode))
     return "".join(text_ + "\n" for text_ in lines)
@@ -200,4 +207,4 @@ def render(results, fmt, fix_mode=False, with_summary=True):
         return sarif(results)
     if fmt == "github":
         return github(results)
-    return text(results, fix_mode, with_summary)
+    return text(results, fix_mode, with_summary, concise=fmt == "concise")
