@@ -137,6 +137,17 @@ def test_fix_keeps_the_files_own_json_layout(tmp_path, tfcompat, indent):
     nbformat.validate(_read(path))
 
 
+@pytest.mark.parametrize("newline", ["\n", "\r\n"])
+def test_fix_writes_what_nbformat_writes_for_the_fixed_notebook(tmp_path, tfcompat, newline):
+    nb = _notebook("import tensorflow as tf", ITERATOR + "\nprint('é')")
+    path = tmp_path / "nb.ipynb"
+    path.write_bytes(nbformat.writes(nb).replace("\n", newline).encode() + b"\n")
+    run = tfcompat("lint", "nb.ipynb", "--target-tf", "1.15", "--no-cache", "--fix")
+    assert run.returncode == 0, run
+    nb.cells[1].source = FIXED_ITERATOR + "\nprint('é')"
+    assert path.read_bytes() == nbformat.writes(nb).replace("\n", newline).encode() + b"\n"
+
+
 def test_crlf_sources_and_a_bom(tmp_path, tfcompat):
     nb = _notebook("import tensorflow as tf\r\n", ITERATOR.replace("\n", "\r\n") + "\r\n")
     path = tmp_path / "nb.ipynb"

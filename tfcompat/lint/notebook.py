@@ -263,6 +263,7 @@ class Notebook:
             return self.data
         spans = _source_spans(self.raw)
         unit = _indent_unit(self.raw)
+        newline = "\r\n" if "\r\n" in self.raw else "\n"
         ascii_only = self.raw.isascii() and "\\u" in self.raw
         pieces, at = [], 0
         for number in sorted(changed):
@@ -270,7 +271,7 @@ class Notebook:
             old = json.loads(self.raw[start:end])
             pieces += [self.raw[at:start], _source_json(
                 changed[number], isinstance(old, list), key_indent, unit,
-                "\n" in self.raw[start:end], ascii_only)]
+                "\n" in self.raw[start:end], ascii_only, newline)]
             at = end
         pieces.append(self.raw[at:])
         new_raw = "".join(pieces)
@@ -330,7 +331,7 @@ def _lines(text):
     return _LINES.findall(text)
 
 
-def _source_json(source, as_list, key_indent, unit, multiline, ascii_only):
+def _source_json(source, as_list, key_indent, unit, multiline, ascii_only, newline):
     def dump(value):
         return json.dumps(value, ensure_ascii=ascii_only)
 
@@ -341,14 +342,15 @@ def _source_json(source, as_list, key_indent, unit, multiline, ascii_only):
         return "[]"
     if not multiline or unit is None:
         return "[" + ", ".join(dump(line) for line in lines) + "]"
-    inner = "\n" + key_indent + unit
-    return "[" + inner + ("," + inner).join(dump(line) for line in lines) + "\n" + key_indent + "]"
+    inner = newline + key_indent + unit
+    return "[" + inner + ("," + inner).join(dump(line) for line in lines) + newline + key_indent \
+        + "]"
 
 
 def _indent_unit(raw):
     """The indentation of one level in this file (nbformat writes one space), or None when
     it is written on one line."""
-    match = re.match(r"\s*\{\n([ \t]*)\"", raw)
+    match = re.match(r"\s*\{\r?\n([ \t]*)\"", raw)
     return match.group(1) if match else None
 
 

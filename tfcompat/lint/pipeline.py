@@ -67,6 +67,12 @@ def is_notebook(task):
     return notebook.is_notebook(task.path or task.display)
 
 
+def cache_bytes(task, data):
+    """What the cache keys a file's findings by: its bytes, marked when they are read as a
+    notebook (the same bytes read as Python have other findings)."""
+    return b"ipynb\0" + data if is_notebook(task) else data
+
+
 def prepare(data, mode, enabled, prefilter, code_names=False, is_notebook=False):
     """(decoded Source, or the read notebook.Notebook, codes for rules_to_run's answer) of a
     file to parse; raises Answered when the file needs no parse or cannot have one
@@ -160,7 +166,7 @@ def _finish_fix(task, data, stat, source, result, mode):
         return FileResult(task.display, findings, 0, notes=result.notes + (
             "not fixed: %s; the file is left as it was" % exc,),
             output=data if task.path is None else None,
-            digest=hashlib.sha256(data).hexdigest())
+            digest=hashlib.sha256(cache_bytes(task, data)).hexdigest())
     out = FileResult(task.display, _placed(result.findings, notebook.Notebook(new_data)
                                            if nb is not None and changed else source),
                      result.fixed, notes=result.notes)
@@ -179,5 +185,6 @@ def _finish_fix(task, data, stat, source, result, mode):
             files.write_atomic(task.path, new_data, stat)
         except files.ReadError as exc:
             return FileResult(task.display, [error("TFC901", "not fixed: %s" % exc)])
-    out.digest = hashlib.sha256(new_data).hexdigest()  # what the file holds now, for the cache
+    # What the file holds now, for the cache.
+    out.digest = hashlib.sha256(cache_bytes(task, new_data)).hexdigest()
     return out

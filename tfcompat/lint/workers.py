@@ -83,9 +83,7 @@ def _triage(task, settings, mode, cache, prefilter):
     try:
         data, stat = pipeline.read(task)
         echo = data if (task.path is None and mode == "fix") else None
-        notebook = pipeline.is_notebook(task)
-        # A notebook's findings are not those of the same bytes read as Python.
-        key = cache.key(b"ipynb\0" + data if notebook else data, settings) if (
+        key = cache.key(pipeline.cache_bytes(task, data), settings) if (
             cache is not None) else None
         cached = cache.get(key) if key is not None else None
         if cached is not None and (mode == "check" or not (
@@ -93,7 +91,7 @@ def _triage(task, settings, mode, cache, prefilter):
                 else any(f.fixable for f in cached))):
             return FileResult(task.display, cached, output=echo), None, None
         codes = pipeline.prepare(data, mode, settings.codes, prefilter,
-                                 is_notebook=notebook)[1]
+                                 is_notebook=pipeline.is_notebook(task))[1]
     except pipeline.Answered as answer:
         if key is not None and answer.cacheable:
             cache.put(key, answer.findings)
