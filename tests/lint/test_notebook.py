@@ -286,3 +286,9 @@ def test_flake8_reads_no_notebooks(tmp_path):
                           env=dict(os.environ, PYTHONWARNINGS="ignore"), timeout=120)
     lines = proc.stdout.decode().splitlines()
     assert lines and all(line.startswith("./a.py:") for line in lines), proc
+    # Named by a filename pattern, a notebook's JSON is still not read as Python.
+    proc = subprocess.run([sys.executable, "-m", "flake8", "--select", "TFC", "--filename",
+                           "*.ipynb", "nb.ipynb"], cwd=str(tmp_path), stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, env=dict(os.environ, PYTHONWARNINGS="ignore"),
+                          timeout=120)
+    assert proc.stdout.decode() == "", proc
