@@ -189,17 +189,24 @@ def test_add_noqa_lands_on_the_cell_lines(tmp_path, tfcompat):
     assert run.returncode == 0, run
 
 
-def test_a_fix_that_would_change_a_magic_line_is_withheld(tmp_path, tfcompat):
+@pytest.mark.parametrize("cells,why", [
     # TFC407 dedents the block: the masked `%time` line would move too.
-    path = _write(tmp_path / "nb.ipynb", _notebook(
-        "import tensorflow as tf\nwith tf.compat.v1.Session() as sess:\n"
-        "    %time model.fit(x, y)\n    model.fit(x, y)"))
+    (["import tensorflow as tf\nwith tf.compat.v1.Session() as sess:\n"
+      "    %time model.fit(x, y)\n    model.fit(x, y)"],
+     "a fix would change an IPython magic or shell line"),
+    # The block begins in one cell and goes on in the next: one edit would span both.
+    (["import tensorflow as tf\nwith tf.compat.v1.Session() as sess:", "    model.fit(x, y)"],
+     "a fix would move code from one notebook cell into another"),
+])
+def test_a_fix_that_cannot_be_put_back_into_its_cells_is_withheld(tmp_path, tfcompat, cells,
+                                                                   why):
+    path = _write(tmp_path / "nb.ipynb", _notebook(*cells))
     before = path.read_bytes()
     run = tfcompat("lint", "nb.ipynb", "--target-tf", "2.16", "--no-cache", "--fix",
                    "--unsafe-fixes", "--select", "TFC407")
     assert run.returncode == 1, run
-    assert "not fixed: a fix would change an IPython magic or shell line" in run.stderr
-    assert "withheld" in run.stdout
+    assert "warning: nb.ipynb: not fixed: %s" % why in run.stderr
+    assert "1 fix withheld: %s." % why in run.stdout
     assert path.read_bytes() == before
 
 
