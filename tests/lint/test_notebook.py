@@ -299,3 +299,14 @@ def test_flake8_reads_no_notebooks(tmp_path):
                           stderr=subprocess.PIPE, env=dict(os.environ, PYTHONWARNINGS="ignore"),
                           timeout=120)
     assert proc.stdout.decode() == "", proc
+
+
+def test_a_notebook_that_cannot_be_replaced_is_left_whole(tmp_path, tfcompat):
+    path = _write(tmp_path / "nb.ipynb", _notebook("import tensorflow as tf", ITERATOR))
+    before = path.read_bytes()
+    path.chmod(0o444)
+    run = tfcompat("lint", "nb.ipynb", "--target-tf", "1.15", "--no-cache", "--fix")
+    assert run.returncode == 2, run
+    assert "nb.ipynb:1:1: TFC901 not fixed: the file is read-only" in run.stdout
+    assert path.read_bytes() == before
+    assert os.listdir(tmp_path) == ["nb.ipynb"]  # no temporary file left beside it
