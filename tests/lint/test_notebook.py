@@ -197,13 +197,21 @@ def test_add_noqa_lands_on_the_cell_lines(tmp_path, tfcompat):
     # The block begins in one cell and goes on in the next: one edit would span both.
     (["import tensorflow as tf\nwith tf.compat.v1.Session() as sess:", "    model.fit(x, y)"],
      "a fix would move code from one notebook cell into another"),
+    # TFC103 adds `import tfcompat` at the top: above the `%%time` that must open the cell.
+    (["%%time\nimport numpy as np\nimport tensorflow as tf\ndef batches(sess):\n"
+      "    ds = tf.data.Dataset.from_tensor_slices(np.ones((4, 2))).batch(2)\n"
+      "    iterator = tf.compat.v1.data.make_one_shot_iterator(ds)\n"
+      "    next_batch = iterator.get_next()\n    while True:\n"
+      "        yield sess.run(next_batch)",
+      "def train(model, sess):\n    return model.fit(batches(sess), steps_per_epoch=2)"],
+     "a fix would put code above the cell magic `%%time`"),
 ])
 def test_a_fix_that_cannot_be_put_back_into_its_cells_is_withheld(tmp_path, tfcompat, cells,
                                                                    why):
     path = _write(tmp_path / "nb.ipynb", _notebook(*cells))
     before = path.read_bytes()
     run = tfcompat("lint", "nb.ipynb", "--target-tf", "2.16", "--no-cache", "--fix",
-                   "--unsafe-fixes", "--select", "TFC407")
+                   "--unsafe-fixes", "--select", "TFC407,TFC103")
     assert run.returncode == 1, run
     assert "warning: nb.ipynb: not fixed: %s" % why in run.stderr
     assert "1 fix withheld: %s." % why in run.stdout

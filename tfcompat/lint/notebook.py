@@ -60,6 +60,7 @@ class Cell:
     lines: int         # how many lines it has in the module
     added: str         # the line ending added after it ("" when it ended in one)
     masked: Tuple[Tuple[int, int, str], ...]  # (start, end, original text) in the module
+    cell_magic: str = ""  # the `%%` line that opens it, which must stay its first line
 
 
 def _logical_starts(lines):
@@ -186,8 +187,10 @@ class Notebook:
             added = "" if text.endswith(("\n", "\r")) else ending.group() if ending else "\n"
             text += added
             count = len(_LINES.findall(text))
+            opening = source.lstrip().split("\n", 1)[0].rstrip("\r")
             self.cells.append(Cell(number, source, at, line, count, added,
-                                   tuple((at + s, at + e, orig) for s, e, orig in spans)))
+                                   tuple((at + s, at + e, orig) for s, e, orig in spans),
+                                   opening if opening.startswith("%%") else ""))
             pieces.append(text)
             at += len(text)
             line += count
@@ -251,6 +254,9 @@ class Notebook:
                 piece = piece[:new[0] - base] + original + piece[new[1] - base:]
             if cell.added and piece.endswith(cell.added):
                 piece = piece[:-len(cell.added)]
+            if cell.cell_magic and not piece.lstrip().startswith(cell.cell_magic):
+                raise Withheld("a fix would put code above the cell magic `%s`"
+                               % cell.cell_magic.split()[0])
             if piece != cell.source:
                 out[cell.number] = piece
         return out
