@@ -51,6 +51,14 @@ def test_a_directory_walk_lints_notebooks_and_places_findings_in_cells(tmp_path,
         "nb.ipynb:cell 4:2:9: TFC401 [*] `.make_one_shot_iterator()` is gone in TF 2"]
 
 
+def test_a_notebook_in_another_language_has_no_python_to_lint(tmp_path, tfcompat):
+    nb = _notebook("it = ds.make_one_shot_iterator()")
+    nb.metadata["language_info"] = {"name": "R"}
+    _write(tmp_path / "nb.ipynb", nb)
+    run = tfcompat("lint", "nb.ipynb", "--target-tf", "1.15", "--no-cache")
+    assert (run.returncode, run.stdout) == (0, "All checks passed!\n"), run
+
+
 def test_ipython_lines_are_masked_not_parsed(tmp_path, tfcompat):
     _write(tmp_path / "nb.ipynb", _notebook(
         "%matplotlib inline\nimport tensorflow as tf\n!pip install \\\n    keras\n"
@@ -224,6 +232,9 @@ def test_a_fix_that_cannot_be_put_back_into_its_cells_is_withheld(tmp_path, tfco
     (json.dumps({"nbformat": 3, "nbformat_minor": 0, "worksheets": [], "metadata": {}}).encode(),
      "not an nbformat 4 notebook"),
     (json.dumps({"nbformat": 4, "cells": [{"cell_type": "code"}]}).encode(), "cell 1 has no"),
+    (json.dumps({"nbformat": 4, "metadata": [], "cells": [
+        {"cell_type": "code", "source": "it = ds.make_one_shot_iterator()\n\ud800"}]}).encode(),
+     "which is not text"),
 ])
 def test_a_file_that_is_not_a_notebook_is_reported_and_never_written(
         tmp_path, tfcompat, content, why):

@@ -173,8 +173,10 @@ class Notebook:
         self.raw, self.bom = raw, bom
         self.cells = []
         pieces, at, line = [], 0, 1
-        language = ((self.json.get("metadata") or {}).get("language_info") or {}).get("name")
-        python = language in (None, "python") or not isinstance(language, str)
+        info = self.json.get("metadata")
+        info = info.get("language_info") if isinstance(info, dict) else None
+        language = info.get("name") if isinstance(info, dict) else None
+        python = not isinstance(language, str) or language.lower() == "python"
         for number, cell in enumerate(self.json["cells"], 1):
             source = _joined(cell["source"])
             if cell["cell_type"] != "code" or not python or not source:
@@ -195,6 +197,11 @@ class Notebook:
             at += len(text)
             line += count
         self.text = "".join(pieces)
+        try:
+            self.text.encode("utf-8")
+        except UnicodeEncodeError as exc:
+            raise NotebookError("not a notebook: a code cell holds %r, which is not text"
+                                % exc.object[exc.start:exc.end])
 
     # -- positions -------------------------------------------------------------------------
     def _cell_at(self, line):
