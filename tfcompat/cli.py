@@ -4,6 +4,7 @@ Exit codes follow ruff: 0 fine, 1 findings, 2 usage or configuration error.
 """
 import argparse
 import json
+import os
 import sys
 
 import tfcompat
@@ -78,7 +79,15 @@ def main(argv=None):
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    return args.func(args)
+    try:
+        code = args.func(args)
+        sys.stdout.flush()
+        return code
+    except BrokenPipeError:
+        # `tfcompat rule TFC102 | head`: the reader has all it wants. Nothing more reaches it,
+        # not even the flush at exit.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 import textwrap
 
 import pytest
-from lint_helpers import run_tfcompat
+from lint_helpers import run_tfcompat, snapshot_repo
 
 
 @pytest.fixture
@@ -25,3 +25,11 @@ def write(tmp_path):
         path.write_bytes(content)
         return path
     return write_
+
+
+@pytest.fixture(scope="session")
+def hook_repo(tmp_path_factory):
+    """(path, commit) of a git repository holding the current working tree: what pre-commit
+    and pip install from, as they would from the project's repository."""
+    repo = tmp_path_factory.mktemp("hook-repo")
+    return str(repo), snapshot_repo(repo)

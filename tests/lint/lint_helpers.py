@@ -2,6 +2,7 @@
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -56,6 +57,9 @@ def run_tfcompat(*args, cwd=None, input=None, env=None, timeout=120):
 
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The OASIS SARIF 2.1.0 schema (errata 01), kept in the repository so that every checkout
+# validates the sarif output against it.
+SARIF_SCHEMA = os.path.join(ROOT, "tests", "lint", "data", "sarif-schema-2.1.0.json")
 
 
 def readme_blocks(lang, section="## Use it with"):
@@ -66,3 +70,47 @@ def readme_blocks(lang, section="## Use it with"):
     end = text.find("\n## ", start + 1)
     body = text[start:end if end != -1 else len(text)]
     return re.findall(r"^```%s\n(.*?)^```" % re.escape(lang), body, re.S | re.M)
+
+
+GIT_ENV = {"GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.invalid",
+           "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.invalid",
+           "GIT_CONFIG_NOSYSTEM": "1"}
+SKIP_COPY = {".git", ".tox", ".venv", "__pycache__", "build", "dist", ".tfcompat_cache",
+             ".pytest_cache"}
+
+
+def git(*args, cwd):
+    env = dict(os.environ, **GIT_ENV)
+    subprocess.run(["git", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
+                   + list(args), cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def project_files():
+    """This repository's files as git sees them (tracked or new, not ignored)."""
+    try:
+        out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
+                              "--exclude-standard"], cwd=ROOT, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, check=True).stdout
+        return sorted({p for p in os.fsdecode(out).split("\0") if p})
+    except (OSError, subprocess.CalledProcessError):
+        found = []
+        for dirpath, dirnames, filenames in os.walk(ROOT):
+            dirnames[:] = [d for d in dirnames if d not in SKIP_COPY and
+                           not d.endswith(".egg-info")]
+            found += [os.path.relpath(os.path.join(dirpath, f), ROOT) for f in filenames]
+        return sorted(found)
+
+
+def snapshot_repo(repo):
+    """Copy the working tree into a new git repository at ``repo``; its commit."""
+    for rel in project_files():
+        source = os.path.join(ROOT, rel)
+        if os.path.isfile(source):
+            target = os.path.join(str(repo), rel)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            shutil.copy2(source, target)
+    git("init", "-q", cwd=repo)
+    git("add", "-A", cwd=repo)
+    git("commit", "-q", "-m", "snapshot", cwd=repo)
+    return subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, stdout=subprocess.PIPE,
+                          check=True).stdout.decode().strip()

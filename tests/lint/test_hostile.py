@@ -142,7 +142,8 @@ def test_a_file_that_takes_too_long_is_given_up_on(write, tfcompat):
     # Python compiles it; libcst takes far longer than 1 s on it.
     write("slow.py", "x = " + " + ".join(["it.get_next()"] * 1400) + "\n")
     write("good.py", GET_NEXT)
-    run = tfcompat("lint", ".", "--no-cache", env={"TFCOMPAT_FILE_TIMEOUT": "1"})
+    run = tfcompat("lint", ".", "--no-cache", "--output-format", "concise",
+                   env={"TFCOMPAT_FILE_TIMEOUT": "1"})
     assert run.returncode == 2, run
     lines = run.stdout.splitlines()
     assert lines[0].startswith("good.py:4:18: TFC102")

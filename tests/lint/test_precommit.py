@@ -2,7 +2,8 @@
 
 pre-commit clones a hook repository at a commit and builds the hook's environment with pip, so
 the working tree (committed or not) is copied into a scratch git repository and committed
-there. PRE_COMMIT_HOME is one folder per test session: the environment is built once.
+there (the ``hook_repo`` fixture, tests/lint/conftest.py). PRE_COMMIT_HOME is one folder per
+test session: the environment is built once.
 """
 import os
 import shutil
@@ -10,60 +11,12 @@ import subprocess
 import sys
 
 import pytest
-from lint_helpers import GET_NEXT, GET_NEXT_FIXED, readme_blocks
+from lint_helpers import GET_NEXT, GET_NEXT_FIXED, GIT_ENV, ROOT, git, readme_blocks
 
 pre_commit = pytest.importorskip("pre_commit", reason="pre-commit is not installed")
 yaml = pytest.importorskip("yaml", reason="PyYAML (a pre-commit dependency) is not installed")
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-SKIP_COPY = {".git", ".tox", ".venv", "__pycache__", "build", "dist", ".tfcompat_cache",
-             ".pytest_cache"}
-
 pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
-
-GIT_ENV = {"GIT_AUTHOR_NAME": "test", "GIT_AUTHOR_EMAIL": "test@example.invalid",
-           "GIT_COMMITTER_NAME": "test", "GIT_COMMITTER_EMAIL": "test@example.invalid",
-           "GIT_CONFIG_NOSYSTEM": "1"}
-
-
-def git(*args, cwd):
-    env = dict(os.environ, **GIT_ENV)
-    subprocess.run(["git", "-c", "commit.gpgsign=false", "-c", "init.defaultBranch=main"]
-                   + list(args), cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL)
-
-
-def _project_files():
-    """This repository's files as git sees them (tracked or new, not ignored)."""
-    try:
-        out = subprocess.run(["git", "ls-files", "-z", "--cached", "--others",
-                              "--exclude-standard"], cwd=ROOT, stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, check=True).stdout
-        return sorted({p for p in os.fsdecode(out).split("\0") if p})
-    except (OSError, subprocess.CalledProcessError):
-        found = []
-        for dirpath, dirnames, filenames in os.walk(ROOT):
-            dirnames[:] = [d for d in dirnames if d not in SKIP_COPY and
-                           not d.endswith(".egg-info")]
-            found += [os.path.relpath(os.path.join(dirpath, f), ROOT) for f in filenames]
-        return sorted(found)
-
-
-@pytest.fixture(scope="session")
-def hook_repo(tmp_path_factory):
-    """(path, commit) of a git repository holding the current working tree."""
-    repo = tmp_path_factory.mktemp("hook-repo")
-    for rel in _project_files():
-        source = os.path.join(ROOT, rel)
-        if os.path.isfile(source):
-            target = repo / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copy2(source, target)
-    git("init", "-q", cwd=repo)
-    git("add", "-A", cwd=repo)
-    git("commit", "-q", "-m", "snapshot", cwd=repo)
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, stdout=subprocess.PIPE,
-                            check=True).stdout.decode().strip()
-    return str(repo), commit
 
 
 @pytest.fixture(scope="session")
@@ -110,7 +63,7 @@ def test_hooks_file_is_what_the_readme_and_issue_ask_for():
     assert set(hooks) == {"tfcompat-lint", "tfcompat-fix"}
     for hook in hooks.values():
         assert hook["language"] == "python"
-        assert hook["types_or"] == ["python", "pyi"]
+        assert hook["types_or"] == ["python", "pyi", "jupyter"]
         assert hook["require_serial"] is True
         assert "--force-exclude" in hook["entry"].split()
     assert "--fix" not in hooks["tfcompat-lint"]["entry"].split()
@@ -139,6 +92,23 @@ def test_fix_hook_rewrites_the_bad_file_then_the_lint_hook_passes(project, hook_
     rc, out = try_repo("tfcompat-lint", project, hook_repo, pre_commit_home)
     assert rc == 0, out
     assert "Passed" in out
+
+
+def test_hooks_lint_and_fix_notebooks(tmp_path, hook_repo, pre_commit_home):
+    import json
+
+    cell = {"cell_type": "code", "execution_count": None, "id": "a1", "metadata": {},
+            "outputs": [], "source": GET_NEXT.splitlines(True)}
+    nb = {"cells": [cell], "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
+    (tmp_path / "nb.ipynb").write_text(json.dumps(nb, indent=1) + "\n")
+    git("init", "-q", cwd=tmp_path)
+    git("add", "-A", cwd=tmp_path)
+    rc, out = try_repo("tfcompat-lint", tmp_path, hook_repo, pre_commit_home)
+    assert rc == 1 and "nb.ipynb:cell 1:4:18: TFC102" in out, out
+    rc, out = try_repo("tfcompat-fix", tmp_path, hook_repo, pre_commit_home)
+    assert rc == 1 and "files were modified by this hook" in out, out
+    fixed = json.loads((tmp_path / "nb.ipynb").read_text())["cells"][0]["source"]
+    assert "".join(fixed) == GET_NEXT_FIXED.rstrip("\n") + "\n"
 
 
 def test_clean_files_pass(tmp_path, hook_repo, pre_commit_home):

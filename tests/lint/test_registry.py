@@ -101,7 +101,7 @@ def test_rules_command_json(tfcompat):
     assert by_code["TFC401"]["fix"] == "safe" and by_code["TFC401"]["fix_needs"] == "TF >= 1.13"
     assert by_code["TFC102"]["name"] == "get-next-in-loop"
     assert [e["code"] for e in data["errors"]] == ["TFC901", "TFC902", "TFC903", "TFC904",
-                                                   "TFC905"]
+                                                   "TFC905", "TFC906"]
 
 
 @pytest.mark.parametrize("query", ["TFC102", "tfc102", "get-next-in-loop"])

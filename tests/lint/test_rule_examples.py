@@ -36,6 +36,7 @@ def test_invalid_example_is_flagged_once_and_fixed_as_shown(cls, example):
     assert [(f.code, (f.line, f.col)) for f in findings] == [(cls.code, example.at)]
     finding = findings[0]
     assert finding.name == cls.name and finding.message
+    assert finding.fix is None or finding.help, "a fix needs a help line saying what it does"
     assert (finding.end_line, finding.end_col) > (finding.line, finding.col)
 
     result = linter.fix(example.source)

@@ -80,14 +80,16 @@ def _codes(values, where):
         [c.strip() for v in values or () for c in v.split(",") if c.strip()], where)
 
 
-def _cli_options(args):
-    return config.Options(
+def _cli_options(args, codes):
+    options = config.Options(
         select=_codes(args.select, "--select") if args.select else None,
         extend_select=_codes(args.extend_select, "--extend-select"),
         ignore=_codes(args.ignore, "--ignore"),
         target_tf=(config.target(args.target_tf, "--target-tf")
                    if args.target_tf is not None else None),
         unsafe_fixes=args.unsafe_fixes)
+    config.check_known(options, codes, "the command line")
+    return options
 
 
 def _fail(message):
@@ -110,7 +112,7 @@ def lint_command(args):
     store = None if args.no_cache or stdin else cache.Cache(cache.default_dir(), cache.salt())
     codes = sorted(workers.rule_tokens(store))
     try:
-        cli = _cli_options(args)
+        cli = _cli_options(args, codes)
         if stdin:
             data = sys.stdin.buffer.read()
             if args.force_exclude and args.stdin_filename and files.excluded_by_name(

@@ -11,8 +11,11 @@ from typing import Optional, Tuple
 
 from tfcompat.lint import pyproject
 from tfcompat.lint import target as target_inference
+from tfcompat.lint.results import ERRORS
 from tfcompat.lint.target import parse_target
 
+# The files a directory walk lints (a file named on the command line always is).
+DEFAULT_INCLUDE = ("*.py", "*.ipynb")
 DEFAULT_EXCLUDE = (".git", ".tox", ".venv", "build", "dist", "__pycache__", ".tfcompat_cache")
 _SELECTOR = re.compile(r"ALL|TFC\d{0,3}")
 
@@ -33,10 +36,12 @@ class Options:
     extend_exclude: Tuple[str, ...] = ()
     unsafe_fixes: Optional[bool] = None
     keras_target: Optional[str] = None
+    include: Optional[Tuple[str, ...]] = None
+    extend_include: Tuple[str, ...] = ()
 
 
 KEYS = ("select", "extend-select", "ignore", "per-file-ignores", "target-tf", "exclude",
-        "extend-exclude", "unsafe-fixes", "keras-target")
+        "extend-exclude", "unsafe-fixes", "keras-target", "include", "extend-include")
 # keras-target names a Keras namespace, where code imports Keras from (tfcompat.lint.namespaces):
 # "keras" is the `keras` package (Keras 3 from TF 2.16), not versions.KERAS, the standalone
 # Keras 2 flavour.
@@ -51,6 +56,22 @@ def selectors(values, where):
             raise ConfigError("%s: %r is not a rule code or prefix (like TFC102, TFC1 or ALL)"
                               % (where, value))
     return values
+
+
+def check_known(options, codes, where):
+    """ConfigError naming the first selector of ``options`` that selects none of ``codes``
+    (the rules and engine diagnostics), as ruff refuses an unknown rule selector."""
+    for selector in _known_check(options, tuple(codes)):
+        raise ConfigError("%s: Unknown rule selector: `%s` (see `tfcompat rules`)"
+                          % (where, selector))
+
+
+@functools.lru_cache(maxsize=None)  # once per layer of settings, not per file
+def _known_check(options, codes):
+    known = set(codes) | set(ERRORS)
+    used = (options.select or ()) + options.extend_select + options.ignore + tuple(
+        s for _, selectors_ in options.per_file_ignores for s in selectors_)
+    return [s for s in used if s != "ALL" and not any(code.startswith(s) for code in known)]
 
 
 def target(value, where):
@@ -100,7 +121,9 @@ def options_from_table(table, where):
         exclude=strings("exclude") if "exclude" in table else None,
         extend_exclude=strings("extend-exclude"),
         unsafe_fixes=unsafe,
-        keras_target=keras_target)
+        keras_target=keras_target,
+        include=strings("include") if "include" in table else None,
+        extend_include=strings("extend-include"))
 
 
 # ------------------------------------------------------------------------------ matching
@@ -201,6 +224,22 @@ class Project:
         # Plain names (the defaults) are one set lookup per path; the rest are globs.
         self._names = frozenset(p for p in self.exclude if not any(c in p for c in "/*?"))
         self._globs = tuple(p for p in self.exclude if p not in self._names)
+        self.include = (options.include if options.include is not None
+                        else DEFAULT_INCLUDE) + options.extend_include
+
+    def included(self, path, top, below_top=None):
+        """Whether an include pattern names ``path`` (found by walking ``top``): a pattern
+        without "/" matches the file name, one with "/" the path below this project's root."""
+        name = os.path.basename(path)
+        for pattern in self.include:
+            if "/" not in pattern:
+                if glob_matches(pattern, [name], False):
+                    return True
+            else:
+                below_root = _parts(path, self.root)
+                if below_root and glob_matches(pattern, below_root, False):
+                    return True
+        return False
 
     def excluded(self, path, top, below_top=None):
         """Whether an exclude pattern names ``path``, found by walking ``top`` (``below_top``:
@@ -221,6 +260,7 @@ class Project:
         return False
 
     def settings(self, path, cli, codes):
+        check_known(self.options, codes, self.path)
         layers = (self.options, cli)
         enabled = _selected_once(tuple(codes), layers)
         parts = _parts(path, self.root) if self.options.per_file_ignores else None

@@ -170,7 +170,8 @@ class Found:
 
 
 def discover(paths, project_for, force_exclude=False):
-    """Python files under ``paths``, sorted and without duplicates.
+    """Python files and notebooks under ``paths`` (what the project's include patterns name),
+    sorted and without duplicates.
 
     Directories are walked (``git ls-files`` inside a git work tree, so .gitignore holds),
     skipping what the nearest project's exclude patterns name below the given directory; a
@@ -218,9 +219,10 @@ def _walk(top, project_for):
     if listed is not None:
         for rel in listed:
             path = os.path.join(top, rel)
-            if (rel.endswith(".py") and os.path.lexists(path)
-                    and not project_for(os.path.dirname(os.path.abspath(path))).excluded(
-                        path, top)):
+            if not os.path.lexists(path):
+                continue
+            project = project_for(os.path.dirname(os.path.abspath(path)))
+            if project.included(path, top) and not project.excluded(path, top):
                 yield path, ""
         return
     errors = []
@@ -232,7 +234,7 @@ def _walk(top, project_for):
                              if not project.excluded(os.path.join(dirpath, d), top, rel + [d]))
         for name in sorted(filenames):
             path = os.path.join(dirpath, name)
-            if name.endswith(".py") and not project.excluded(path, top, rel + [name]):
+            if project.included(path, top) and not project.excluded(path, top, rel + [name]):
                 yield path, ""
     for exc in errors:
         yield exc.filename, _describe(exc)

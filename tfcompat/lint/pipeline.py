@@ -1,7 +1,8 @@
 """One file's way through the linter, the same in every process that lints:
 
-    read (TFC901) -> decode (TFC903) -> file-level noqa -> prefilter -> size limit (TFC905)
-    -> parse (TFC902) -> every rule in one traversal -> line noqa -> fix loop -> write
+    read (TFC901) -> decode (TFC903; a notebook: its code cells, TFC906) -> file-level noqa
+    -> prefilter -> size limit (TFC905) -> parse (TFC902) -> every rule in one traversal
+    -> line noqa -> fix loop -> write
 
 The steps up to the parse need no libcst. The main process runs them (``read``, ``prepare``
 with the byte scan) so that a file the cache or the prefilter answers starts no worker; a
@@ -13,7 +14,7 @@ import dataclasses
 import difflib
 import hashlib
 
-from tfcompat.lint import codenames, files, noqa, suppress, writeback
+from tfcompat.lint import codenames, files, noqa, notebook, suppress, writeback
 from tfcompat.lint.results import MAX_PARSE_BYTES, FileResult, ParseFailure, error
 
 
@@ -62,13 +63,31 @@ def could_fire(data, enabled, prefilter, code_names=False):
     return codes
 
 
-def prepare(data, mode, enabled, prefilter, code_names=False):
-    """(decoded Source, codes for rules_to_run's answer) of a file to parse; raises Answered
-    when the file needs no parse or cannot have one (``could_fire`` tells the arguments)."""
-    try:
-        source = files.decode(data)
-    except files.DecodeError as exc:
-        raise Answered([error("TFC903", "cannot decode: %s" % exc, exc.line)])
+def is_notebook(task):
+    return notebook.is_notebook(task.path or task.display)
+
+
+def cache_bytes(task, data):
+    """What the cache keys a file's findings by: its bytes, marked when they are read as a
+    notebook (the same bytes read as Python have other findings)."""
+    return b"ipynb\0" + data if is_notebook(task) else data
+
+
+def prepare(data, mode, enabled, prefilter, code_names=False, is_notebook=False):
+    """(decoded Source, or the read notebook.Notebook, codes for rules_to_run's answer) of a
+    file to parse; raises Answered when the file needs no parse or cannot have one
+    (``could_fire`` tells the arguments)."""
+    if is_notebook:
+        try:
+            source = notebook.Notebook(data)
+        except notebook.NotebookError as exc:
+            raise Answered([error("TFC906", "cannot read: %s" % exc, exc.line, exc.col)])
+        data = source.text.encode("utf-8")  # what the prefilter and the size limit look at
+    else:
+        try:
+            source = files.decode(data)
+        except files.DecodeError as exc:
+            raise Answered([error("TFC903", "cannot decode: %s" % exc, exc.line)])
     if suppress.file_suppression(source.text) is suppress.ALL:
         raise Answered([])
     try:
@@ -93,14 +112,23 @@ def process(task, linter, mode):
     except Answered as answer:
         return FileResult(task.display, answer.findings)
     echo = data if (task.path is None and mode == "fix") else None
+    source = None
     try:
-        source, codes = prepare(data, mode, linter.enabled, linter.prefilter, code_names=True)
+        source, codes = prepare(data, mode, linter.enabled, linter.prefilter, code_names=True,
+                                is_notebook=is_notebook(task))
         result = _run(linter.narrowed(codes), source.text, mode)
     except Answered as answer:
-        return FileResult(task.display, answer.findings, output=echo)
+        return FileResult(task.display, _placed(answer.findings, source), output=echo)
     if mode == "check":
-        return FileResult(task.display, result, output=echo)
+        return FileResult(task.display, _placed(result, source), output=echo)
     return _finish_fix(task, data, stat, source, result, mode)
+
+
+def _placed(findings, source):
+    """Findings as reported: a notebook's in its cells."""
+    if isinstance(source, notebook.Notebook):
+        return [source.locate(f) for f in findings]
+    return findings
 
 
 def _run(linter, text, mode):
@@ -121,20 +149,31 @@ def _run(linter, text, mode):
 
 def _finish_fix(task, data, stat, source, result, mode):
     changed = result.text != source.text
+    nb = source if isinstance(source, notebook.Notebook) else None
     try:
-        new_data = (source.encode(result.text) if result.untouched is None
-                    else writeback.encode(data, source, result.text, result.untouched)
-                    ) if changed else data
-    except writeback.Withheld as exc:
+        if not changed:
+            new_data = data
+        elif nb is not None:
+            new_data = nb.rebuild(result.text, result.untouched)
+        elif result.untouched is None:
+            new_data = source.encode(result.text)
+        else:
+            new_data = writeback.encode(data, source, result.text, result.untouched)
+    except (writeback.Withheld, notebook.Withheld) as exc:
+        before = result.before if result.before is not None else result.findings
         findings = [dataclasses.replace(f, fixable=False, hidden="withheld: " + str(exc))
-                    if f.fixable else f for f in result.before]
+                    if f.fixable else f for f in _placed(before, source)]
         return FileResult(task.display, findings, 0, notes=result.notes + (
             "not fixed: %s; the file is left as it was" % exc,),
             output=data if task.path is None else None,
-            digest=hashlib.sha256(data).hexdigest())
-    out = FileResult(task.display, result.findings, result.fixed, notes=result.notes)
+            digest=hashlib.sha256(cache_bytes(task, data)).hexdigest())
+    out = FileResult(task.display, _placed(result.findings, notebook.Notebook(new_data)
+                                           if nb is not None and changed else source),
+                     result.fixed, notes=result.notes)
     if mode == "diff":
-        if changed:
+        if changed and nb is not None:
+            out.diff = nb.diff(result.text, result.untouched, task.display)
+        elif changed:
             out.diff = "".join(difflib.unified_diff(
                 source.text.splitlines(True), result.text.splitlines(True),
                 task.display, task.display))
@@ -146,5 +185,6 @@ def _finish_fix(task, data, stat, source, result, mode):
             files.write_atomic(task.path, new_data, stat)
         except files.ReadError as exc:
             return FileResult(task.display, [error("TFC901", "not fixed: %s" % exc)])
-    out.digest = hashlib.sha256(new_data).hexdigest()  # what the file holds now, for the cache
+    # What the file holds now, for the cache.
+    out.digest = hashlib.sha256(cache_bytes(task, new_data)).hexdigest()
     return out

@@ -8,27 +8,39 @@ import urllib.parse
 import tfcompat
 from tfcompat.lint.results import ERRORS
 
-FORMATS = ("text", "json", "sarif", "github")
+FORMATS = ("text", "concise", "json", "sarif", "github")
 
 
 def _all(results):
     return [(r.display, f) for r in results for f in r.findings]
 
 
+def where(display, f):
+    """`path:line:col`, or `notebook.ipynb:cell N:line:col` (as ruff writes them)."""
+    cell = "cell %d:" % f.cell if f.cell is not None else ""
+    return "%s:%s%d:%d" % (display, cell, f.line, f.col)
+
+
 def line(display, f):
     """`path:line:col: CODE [*] message`, [*] when --fix would fix it."""
-    return "%s:%d:%d: %s %s%s" % (display, f.line, f.col, f.code, "[*] " if f.fixable else "",
-                                  f.message)
+    return "%s: %s %s%s" % (where(display, f), f.code, "[*] " if f.fixable else "", f.message)
 
 
 def with_help(f):
     """The message and the remedy in one sentence, for the formats that show one text (SARIF,
-    GitHub annotations); the text format shows the message, JSON both apart."""
+    GitHub annotations); the text format shows the remedy on a line of its own, JSON both
+    apart."""
     return "%s; %s" % (f.message, f.help) if f.help else f.message
 
 
-def text(results, fix_mode=False, with_summary=True):
-    lines = [line(display, f) for display, f in _all(results)]
+def text(results, fix_mode=False, with_summary=True, concise=False):
+    """Each finding's line and, under it, its remedy (``help:``, as ruff shows it); ``concise``:
+    the finding's line only."""
+    lines = []
+    for display, f in _all(results):
+        lines.append(line(display, f))
+        if f.help and not concise:
+            lines.append("  help: " + f.help)
     if with_summary:
         lines.extend(summary(results, fix_mode))
     return "".join(text_ + "\n" for text_ in lines)
@@ -97,7 +109,7 @@ def as_json(results):
                               "end_location": _location(*e.end_location)}
                              for e in f.fix.edits]}
         out.append({"code": f.code, "name": f.name, "message": f.message, "help": f.help or None,
-                    "filename": display,
+                    "filename": display, "cell": f.cell,
                     "location": _location(f.line, f.col),
                     "end_location": _location(f.end_line, f.end_col), "fix": fix})
     return json.dumps(out, indent=2) + "\n"
@@ -145,6 +157,8 @@ def sarif(results):
                 "artifactLocation": {"uri": uri},
                 "region": _region(f.line, f.col, f.end_line, f.end_col)}}],
         }
+        if f.cell is not None:  # a notebook: the region's lines are the cell's
+            result["locations"][0]["properties"] = {"cell": f.cell}
         if f.fix is not None:
             result["fixes"] = [{
                 "description": {"text": "%s fix for %s" % (f.fix.applicability, f.code)},
@@ -178,8 +192,9 @@ def github(results):
         props = "title=%s,file=%s,line=%d,col=%d,endLine=%d,endColumn=%d" % (
             _escape("tfcompat (%s)" % f.code, True), _escape(display, True), f.line, f.col,
             f.end_line, f.end_col)
+        cell = "cell %d, line %d: " % (f.cell, f.line) if f.cell is not None else ""
         lines.append("::%s %s::%s" % ("error" if f.is_error else "warning", props,
-                                       _escape("%s %s" % (f.code, with_help(f)))))
+                                       _escape("%s %s%s" % (f.code, cell, with_help(f)))))
     return "".join(line + "\n" for line in lines)
 
 
@@ -192,4 +207,4 @@ def render(results, fmt, fix_mode=False, with_summary=True):
         return sarif(results)
     if fmt == "github":
         return github(results)
-    return text(results, fix_mode, with_summary)
+    return text(results, fix_mode, with_summary, concise=fmt == "concise")

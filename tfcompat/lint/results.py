@@ -62,6 +62,7 @@ class Finding:
     fixable: bool = False
     hidden: str = ""
     help: str = ""  # the remedy, apart from the message (ruff's fix title / help line)
+    cell: Optional[int] = None  # a notebook's cell (1-based); line and columns are in it
 
     @property
     def is_error(self):
@@ -101,6 +102,9 @@ ERRORS = {
     "TFC905": ("file-too-large", "the file is too large to parse",
                "It holds a token some rule looks for but is over 2 MiB, the most tfcompat "
                "parses: libcst takes about 1 GB of memory per MB of source."),
+    "TFC906": ("notebook-error", "the notebook cannot be read",
+               "A *.ipynb file that is not UTF-8 JSON, or not an nbformat 4 notebook (every "
+               "cell a cell_type and a source); it is never written."),
 }
 MAX_PARSE_BYTES = 2 * 1024 * 1024  # libcst: ~1 GB of memory per MB parsed
 

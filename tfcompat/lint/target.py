@@ -122,4 +122,17 @@ def parse_target(text):
         return None
     if not re.fullmatch(r"\d+\.\d+(\.\d+)?", str(text)):
         raise ValueError("target TF must look like 1.15 or 2.4.0, not %r" % (text,))
-    return versions.parse_version(text)
+    version = versions.parse_version(text)
+    # Outside the releases the version facts cover, no fix could be gated right.
+    if version[:2] > NEWEST_KNOWN_TF:
+        raise ValueError("TF %s is newer than the newest TF tfcompat knows (%s); its facts "
+                         "are not known: target %s" % (text, _dotted(NEWEST_KNOWN_TF),
+                                                       _dotted(NEWEST_KNOWN_TF)))
+    if version[:2] < OLDEST_TF:
+        raise ValueError("TF %s is older than TF %s, the oldest tfcompat knows"
+                         % (text, _dotted(OLDEST_TF)))
+    return version
+
+
+def _dotted(version):
+    return ".".join(map(str, version))

@@ -83,13 +83,15 @@ def _triage(task, settings, mode, cache, prefilter):
     try:
         data, stat = pipeline.read(task)
         echo = data if (task.path is None and mode == "fix") else None
-        key = cache.key(data, settings) if cache is not None else None
+        key = cache.key(pipeline.cache_bytes(task, data), settings) if (
+            cache is not None) else None
         cached = cache.get(key) if key is not None else None
         if cached is not None and (mode == "check" or not (
                 noqa.targets(cached) if mode == "add-noqa"
                 else any(f.fixable for f in cached))):
             return FileResult(task.display, cached, output=echo), None, None
-        codes = pipeline.prepare(data, mode, settings.codes, prefilter)[1]
+        codes = pipeline.prepare(data, mode, settings.codes, prefilter,
+                                 is_notebook=pipeline.is_notebook(task))[1]
     except pipeline.Answered as answer:
         if key is not None and answer.cacheable:
             cache.put(key, answer.findings)

@@ -60,6 +60,9 @@ def problems(cls):
         out.append("%s: message is empty" % where)
     if cls.fix not in (None, SAFE, UNSAFE):
         out.append("%s: fix must be SAFE, UNSAFE or None" % where)
+    if cls.fix is not None and not cls.help:
+        out.append("%s: help is empty: a rule with a fix says what it does (the help line)"
+                   % where)
     if cls.fix_tf is not None and cls.fix_tf not in versions.FACTS:
         out.append("%s: fix_tf %r is not a fact in tfcompat/versions.py" % (where, cls.fix_tf))
     if not _valid_tokens(cls.tokens):

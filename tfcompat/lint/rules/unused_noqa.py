@@ -51,6 +51,7 @@ class UnusedNoqa(Rule):
     code = "TFC001"
     name = "unused-noqa"
     message = "`noqa` suppresses nothing: {detail}"
+    help = "remove the unused code from the `noqa` comment"
     # The prefilter matches whole names, case and all: `# noqa: TFC102` holds the name "noqa"
     # in one of its 16 spellings (any case is a noqa directive); a bare `# noqa` is not judged.
     tokens = tuple("".join(c) for c in itertools.product(*zip("noqa", "NOQA")))

@@ -54,6 +54,7 @@ class UnusedSessionBlock(Rule):
     name = "unused-session-block"
     message = ("`with {session}` around code that never uses the session: it puts the block in "
                "graph mode, where Keras 3 cannot train")
+    help = "drop the `with` and run its code eagerly, as Keras 3 trains"
     tokens = ("Session", "InteractiveSession")
     fix = UNSAFE
     fix_tf = "tf_keras_is_keras3"
