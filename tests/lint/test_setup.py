@@ -34,7 +34,7 @@ def test_ci_runs_the_readme_set_up_and_test_command_as_written():
     # Only the interpreters the matrix names, by name: no directory of pyenv's on PATH.
     with open(os.path.join(ROOT, "tox.ini")) as handle:
         wanted = set(re.findall(r"base_python = (python3\.\d+)", handle.read()))
-    linked = set(re.findall(r"/bin/(python3\.\d+)\"", readme[-1]))
+    linked = set(re.findall(r"/bin/(python3\.\d+)\"", "\n".join(readme)))
     assert linked == wanted - {"python3.11"}
     assert "PATH" not in "\n".join(readme)
 
@@ -74,10 +74,11 @@ def test_the_set_up_works_in_a_fresh_shell_on_a_fresh_clone(tmp_path, hook_repo)
                 "python -c 'import sys; print(sys.version_info[:2])'\n"
                 "python3.6 -c 'import sys; print(sys.version_info[:2])'\n"
                 "python3.7 -c 'import sys; print(sys.version_info[:2])'\n"
+                "python3.9 -c 'import sys; print(sys.version_info[:2])'\n"
                 "tox --version\ntfcompat --version\n", project, env)
     lines = out.splitlines()
-    assert lines[:3] == ["(3, 11)", "(3, 6)", "(3, 7)"], out
-    assert lines[3].startswith("4.5.1 ") and lines[4].startswith("tfcompat "), out
+    assert lines[:4] == ["(3, 11)", "(3, 6)", "(3, 7)", "(3, 9)"], out
+    assert lines[4].startswith("4.5.1 ") and lines[5].startswith("tfcompat "), out
     # Outside the venv, `python` is what it was.
     assert _bash("command -v python || true; python --version 2>&1 || true",
                  tmp_path, env) == python_before
