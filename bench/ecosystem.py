@@ -4,9 +4,10 @@ Ruff's "ecosystem check" idea. A check of precision, not a timed benchmark: ever
 reports on the corpus is matched against bench/results/ecosystem-snapshot.json, where each one
 carries a label read off the code: `tp`, `fp` (with the reason, a class name first) or
 `debatable`. The snapshot holds the package, the path inside it, line, column, code, label and
-reason only: no third-party code goes into git. The packages are downloaded once
-(`pip download --no-deps`) into $TFCOMPAT_BENCH_HOME (default ~/.cache/tfcompat-bench), of which
-only the `.py` files are unpacked.
+reason only: no third-party code goes into git. The corpus is registry packages pinned by version
+(`pip download --no-deps`) and public repositories pinned by commit (read from bare git
+directories under $TFCOMPAT_BENCH_GIT, else cloned), unpacked once into $TFCOMPAT_BENCH_HOME
+(default ~/.cache/tfcompat-bench), `.py` files only (see bench/packages.py).
 
     python bench/ecosystem.py            # lint, diff against the snapshot, write ecosystem.md
     python bench/ecosystem.py --update   # also write today's findings into the snapshot:
@@ -64,6 +65,41 @@ PACKAGES = [
     ("tensorflow_datasets", "tensorflow-datasets==1.3.2", [], "tf.data builders, TF1/TF2"),
     ("dopamine", "dopamine-rl==2.0.5", [], "TF1 graph agents, sessions"),
     ("keras_rl", "keras-rl==0.4.2", [], "standalone Keras 2 agents"),
+    # Kinds of code the packages above lack: TF 1 tutorials, TF 2-era tf.data + Keras code,
+    # Estimator projects, Keras applications; public repositories pinned by commit.
+    ("tf_examples_aymericdamien",
+     "github:aymericdamien/TensorFlow-Examples@6dcbe14649163814e72a22a999f20c5e247ce988", [],
+     "TF 1 and TF 2 tutorials: the TF 1 MNIST reader, sessions, tf.data"),
+    ("tf_tutorials_nlintz",
+     "github:nlintz/TensorFlow-Tutorials@d6bdab7df46492446c48537fcf37e20ba44e8168", [],
+     "TF 1 tutorials: placeholders, feed_dict, the TF 1 MNIST reader"),
+    ("tf_tutorials_golbin",
+     "github:golbin/TensorFlow-Tutorials@c8ac1e45ca27cccd228f316dd4f66afbc22f9016", [],
+     "TF 1 tutorials: sessions, the TF 1 MNIST reader"),
+    ("bert", "github:google-research/bert@eedf5716ce1268e56f0a50264a88cafad334ac61", [],
+     "TF 1 Estimator project: TPUEstimator, input_fn over tf.data and constants"),
+    ("cloudml_samples",
+     "github:GoogleCloudPlatform/cloudml-samples@efddc4a9898127e55edc0946557aca4bfaf59705", [],
+     "Estimator and Keras training jobs, input_fn pipelines"),
+    ("deep_learning_models",
+     "github:fchollet/deep-learning-models@ccd0eb24996b4cbff4231b90cd44b057c0b20f14", [],
+     "Keras 2 applications: input_tensor, weights downloaded with get_file"),
+    ("keras_yolo3", "github:qqwweee/keras-yolo3@e6598d13c703029b2686bc2eb8d5c09badf42992", [],
+     "Keras 2 application: fit_generator, K.learning_phase, Input(tensor=)"),
+    ("tf2_tutorials_dragen1860",
+     "github:dragen1860/TensorFlow-2.x-Tutorials@9861a308283d17693d497fdfaab20b92c0b26d08", [],
+     "TF 2 tutorials: tf.data + Keras fit, built-in data sets"),
+    ("tf_examples", "github:tensorflow/examples@608f7db8c511e3dcc420afc564496e4516ceb800", [],
+     "TF 2-era tf.data + Keras: model maker, lite examples"),
+    ("keras_applications", "keras-applications==1.0.8", [],
+     "Keras applications: input_tensor, get_file"),
+    ("tensorflow_estimator", "tensorflow-estimator==1.15.1", [],
+     "the Estimator library: input_fn, numpy/pandas inputs, hooks"),
+    ("autokeras", "autokeras==1.0.12", [], "TF 2 tf.data + Keras AutoML"),
+    ("keras_tuner", "keras-tuner==1.0.1", [], "TF 2 Keras fit loops, tf.data"),
+    ("segmentation_models", "segmentation-models==1.0.1", [],
+     "Keras applications as backbones, keras/tf.keras switch"),
+    ("tensorflow_hub", "tensorflow-hub==0.9.0", [], "TF 1/TF 2 modules, Keras layers"),
 ]
 HELD_OUT = ("deepchem", "ktrain", "tensorflow_datasets", "dopamine", "keras_rl")
 
@@ -312,7 +348,7 @@ def report(entries, recall, files, lost):
              "|---|---|---:|---:|---|\n")
     for dirname, requirement, _, what in PACKAGES:
         n, lines = files[dirname]
-        name, version = requirement.split("==")
+        name, version = packages.split(requirement)
         w.append("| %s | %s | %d | %d | %s |\n" % (name, version, n, lines, what))
     return "".join(w)
 
