@@ -197,6 +197,7 @@ class Rule:
     fix: Optional[str] = None  # the FixSafety of its fixes; None: it never fixes
     fix_tf: Optional[str] = None
     doc_keras_target: Optional[str] = None  # the keras-target its docstring examples need
+    doc_target_tf: Optional[str] = None  # the target-tf its docstring examples need
     VALID: Sequence = ()
     INVALID: Sequence[Invalid] = ()
 

@@ -13,6 +13,8 @@ _SETS_RATE = re.compile(r"\b(LearningRateScheduler|ReduceLROnPlateau)\b")
 # The module path each Keras namespace's optimizers live at, and the import that spells it.
 _OPTIMIZERS = {"keras.optimizers": ("keras", "keras"),
                "tensorflow.keras.optimizers": ("tensorflow", "tf"),
+               # TF 2's alias of tf.keras.optimizers (Keras 3's optimizers from TF 2.16).
+               "tensorflow.optimizers": ("tensorflow", "tf"),
                "tf_keras.optimizers": ("tf_keras", "tf_keras")}
 
 
@@ -23,7 +25,7 @@ class Keras2OptimizerArguments(Rule):
     standalone Keras 2's lowercase aliases (`keras.optimizers.rmsprop(...)`), when the
     target's optimizers are the new ones (TF 2.11+: tf.keras, tf_keras, Keras 3). Only calls
     whose name resolves through the module's imports to `keras.optimizers`,
-    `tf.keras.optimizers` or `tf_keras.optimizers` count.
+    `tf.keras.optimizers` (or its alias `tf.optimizers`) or `tf_keras.optimizers` count.
 
     ## Why is this bad?
     The new optimizers drop both arguments, and not loudly: TF 2.11-2.15 and tf_keras take
@@ -97,6 +99,8 @@ class Keras2OptimizerArguments(Rule):
         # Not a Keras optimizer.
         Valid("from torch import optim\nopt = optim.SGD(params, lr=0.1)", target_tf="2.16"),
         Valid("opt = RMSprop(lr=0.1, decay=0.9)", target_tf="2.16"),
+        # TF 1's own optimizers (tf.train) are not Keras'.
+        Valid("import tensorflow as tf\nopt = tf.train.AdamOptimizer(1e-3)", target_tf="2.16"),
     ]
     INVALID = [
         # A program: lr= and decay= (Keras' mnist_dataset_api.py) train on Keras 2.3; on
@@ -195,6 +199,17 @@ class Keras2OptimizerArguments(Rule):
             callbacks = [tf.keras.callbacks.LearningRateScheduler(schedule)]
             """,
             at=(2, 7), target_tf="2.16"),
+        # TF 2's alias tf.optimizers is tf.keras.optimizers.
+        Invalid(
+            """
+            import tensorflow as tf
+            opt = tf.optimizers.Adam(lr=1e-3)
+            """,
+            at=(2, 7), target_tf="2.16",
+            fixed="""
+            import tensorflow as tf
+            opt = tf.optimizers.Adam(learning_rate=1e-3)
+            """),
         # No learning rate in the call: reported, not fixed.
         Invalid(
             """
