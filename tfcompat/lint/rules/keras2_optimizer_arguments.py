@@ -22,8 +22,9 @@ class Keras2OptimizerArguments(Rule):
     """
     ## What it does
     Finds Keras optimizers built with Keras 2's arguments, `lr=` and `decay=`, or through
-    standalone Keras 2's lowercase aliases (`keras.optimizers.rmsprop(...)`), when the
-    target's optimizers are the new ones (TF 2.11+: tf.keras, tf_keras, Keras 3). Only calls
+    standalone Keras 2's lowercase aliases (`keras.optimizers.rmsprop(...)`): the new
+    optimizers (TF 2.11+: tf.keras, tf_keras, Keras 3) are within reach of every target
+    (docs/target-tf.md); the fix is offered for targets 2.11+. Only calls
     whose name resolves through the module's imports to `keras.optimizers`,
     `tf.keras.optimizers` (or its alias `tf.optimizers`) or `tf_keras.optimizers` count.
 
@@ -86,10 +87,6 @@ class Keras2OptimizerArguments(Rule):
     fix_tf = "keras_new_optimizers"
 
     VALID = [
-        # Keras 2 takes them.
-        Valid("import keras\nopt = keras.optimizers.RMSprop(lr=0.001, decay=1e-6)",
-              target_tf="2.10"),
-        Valid("import keras\nopt = keras.optimizers.rmsprop(lr=0.001)", target_tf="1.15"),
         # The new arguments.
         Valid("import tensorflow as tf\nopt = tf.keras.optimizers.Adam(learning_rate=1e-3)",
               target_tf="2.16"),
@@ -103,6 +100,12 @@ class Keras2OptimizerArguments(Rule):
         Valid("import tensorflow as tf\nopt = tf.train.AdamOptimizer(1e-3)", target_tf="2.16"),
     ]
     INVALID = [
+        # A target reaches the newest TF (docs/target-tf.md): reported at every target; fixed
+        # only from TF 2.11, where the rewrite's arguments are the optimizers' own.
+        Invalid("import keras\nopt = keras.optimizers.RMSprop(lr=0.001, decay=1e-6)",
+                at=(2, 7), target_tf="2.10"),
+        Invalid("import keras\nopt = keras.optimizers.rmsprop(lr=0.001)", at=(2, 7),
+                target_tf="1.15"),
         # A program: lr= and decay= (Keras' mnist_dataset_api.py) train on Keras 2.3; on
         # Keras 3 lr= is rejected and on tf_keras decay= is; the fixed call trains on both.
         Invalid(
@@ -220,8 +223,6 @@ class Keras2OptimizerArguments(Rule):
     ]
 
     def visit_Call(self, node):
-        if self.target_tf is not None and not self.target_at_least("keras_new_optimizers"):
-            return  # an unknown target is the newest TF: reported, not fixed
         name = self.qualified_name(node.func, canonical=False) or ""
         module, _, attr = name.rpartition(".")
         if module not in _OPTIMIZERS or (attr not in _CLASSES and attr not in _ALIASES):

@@ -57,8 +57,9 @@ def _gone_in(fact):
 class RemovedFeedingApi(Rule):
     """
     ## What it does
-    Finds data-feeding APIs that the target TF no longer has: Keras' `ImageDataGenerator` (and
-    its iterators) when the target's Keras is Keras 3, `tf.estimator` and
+    Finds data-feeding APIs that a TF from the target on no longer has (every target reaches the
+    newest TF: docs/target-tf.md): Keras' `ImageDataGenerator` (and its iterators) unless
+    keras-target is `tf_keras`, `tf.estimator` and
     `tf.keras.estimator.model_to_estimator` on TF >= 2.16, and `tf.contrib.learn`'s dataset
     readers and the tutorials' MNIST reader (`tensorflow.examples.tutorials.mnist`) on TF 2.
 
@@ -109,14 +110,11 @@ class RemovedFeedingApi(Rule):
               "learn", "tutorials")
 
     VALID = [
-        Valid("from keras.preprocessing.image import ImageDataGenerator", target_tf="2.15"),
-        Valid("import tensorflow as tf\nspec = tf.estimator.TrainSpec(input_fn)",
-              target_tf="2.15"),
+        # tf_keras keeps ImageDataGenerator.
+        Valid("from keras.preprocessing.image import ImageDataGenerator", target_tf="2.15",
+              keras_target="tf_keras"),
         # Keras 3 keeps these image helpers.
         Valid("from keras.preprocessing.image import load_img, img_to_array", target_tf="2.16"),
-        Valid("from tensorflow.contrib.learn.python.learn.datasets import mnist",
-              target_tf="1.15"),
-        Valid("from tensorflow.examples.tutorials.mnist import input_data", target_tf="1.15"),
         # TF 2's own examples package (tensorflow_examples) is another thing.
         Valid("from tensorflow_examples.models.pix2pix import pix2pix", target_tf="2.16"),
         # Look-alikes: ModeKeys and hooks of tf.compat.v1.train and Keras, a local estimator.
@@ -131,6 +129,15 @@ class RemovedFeedingApi(Rule):
             target_tf="2.16"),
     ]
     INVALID = [
+        # A target reaches the newest TF (docs/target-tf.md): reported at every target.
+        Invalid("from keras.preprocessing.image import ImageDataGenerator",
+                at=(1, 39), target_tf="2.15"),
+        Invalid("import tensorflow as tf\nspec = tf.estimator.TrainSpec(input_fn)",
+                at=(2, 8), target_tf="2.15"),
+        Invalid("from tensorflow.contrib.learn.python.learn.datasets import mnist",
+                at=(1, 6), target_tf="1.15"),
+        Invalid("from tensorflow.examples.tutorials.mnist import input_data",
+                at=(1, 6), target_tf="1.15"),
         Invalid("from keras.preprocessing.image import ImageDataGenerator",
                 at=(1, 39), target_tf="2.16"),
         Invalid(
@@ -252,9 +259,8 @@ class RemovedFeedingApi(Rule):
                     help=_ADVICE[kind].format(attr=parts[api - 1] if api else ""))
 
     def _gone_for_target(self, fact):
+        """Gone from some TF the code must run on: every target reaches the newest TF; Keras 3
+        only where keras-target is not tf_keras (which keeps Keras 2 there)."""
         if fact == "tf_keras_is_keras3":
-            if self.keras_target == "tf_keras":
-                return False
-            return self.target_tf is None or self.target_at_least(fact)
-        gone = _gone_in(fact)
-        return self.target_tf is None or (gone is not None and self.target_tf >= gone)
+            return self.keras_target != "tf_keras"
+        return _gone_in(fact) is not None

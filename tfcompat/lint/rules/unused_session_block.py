@@ -12,8 +12,8 @@ class UnusedSessionBlock(Rule):
     ## What it does
     Finds `with tf.Session() as sess:` (or `tf.compat.v1.Session()`) blocks whose code never
     uses the session (by name, `sess.run`, `op.run()` or `t.eval()` in its default session, nor
-    after the block), when the target's default Keras is Keras 3 (TF >= 2.16, keras-target not
-    `tf_keras`) or the target is unknown.
+    after the block), unless keras-target is `tf_keras`: Keras 3 (TF 2.16+) is within reach of
+    every target (docs/target-tf.md).
 
     ## Why is this bad?
     On TF 2 a Session block makes its graph the default one: everything built inside is graph
@@ -81,13 +81,13 @@ class UnusedSessionBlock(Rule):
             with tf.compat.v1.Session() as sess:
                 print(sess.run(total))
             """, target_tf="2.16"),
-        # Before Keras 3, tf.keras trains in the block's graph mode.
+        # tf_keras keeps Keras 2, which trains in the block's graph mode.
         Valid(
             """
             import tensorflow as tf
             with tf.Session() as sess:
                 model.fit(x, y)
-            """, target_tf="2.15"),
+            """, target_tf="2.15", keras_target="tf_keras"),
         """
         import tensorflow as tf
         with tf.compat.v1.Session():
@@ -112,6 +112,15 @@ class UnusedSessionBlock(Rule):
             """, target_tf="2.16"),
     ]
     INVALID = [
+        # A target reaches the newest TF (docs/target-tf.md): reported at every target
+        # (the fix, from TF 2.16 only).
+        Invalid(
+            """
+            import tensorflow as tf
+            with tf.Session() as sess:
+                model.fit(x, y)
+            """,
+            at=(2, 6), target_tf="2.15"),
         Invalid(
             """
             import tensorflow as tf
