@@ -8,6 +8,7 @@ _IN_MEMORY_LIBRARIES = ("numpy.", "pandas.")
 # not worth a report (1 MB of float64).
 _SIZED = {"numpy.zeros": "shape", "numpy.ones": "shape", "numpy.empty": "shape",
           "numpy.full": "shape", "numpy.arange": "stop", "numpy.eye": "N"}
+_FILLED = ("numpy.zeros", "numpy.ones", "numpy.empty", "numpy.full")
 # NumPy constructors whose positional arguments are all dimensions.
 _DIMENSIONS = ("numpy.random.rand", "numpy.random.randn")
 _SMALL = 1 << 17
@@ -133,6 +134,17 @@ class FromTensorSlicesLargeConstant(Rule):
                 return tf.data.Dataset.from_tensor_slices(x_tensor).batch(8)
             estimator = tf.estimator.Estimator(model_fn)
             estimator.train(train_input_fn, steps=10)
+            """, target_tf="2.4"),
+        # An Estimator input_fn's dummy data: one batch of zeros, repeated.
+        Valid("""
+            import numpy as np
+            import tensorflow as tf
+            def input_fn(params):
+                bs = params["batch_size"]
+                img = np.zeros((bs, 28, 28, 1), dtype=np.float32)
+                return tf.data.Dataset.from_tensors(img).repeat()
+            estimator = tf.estimator.Estimator(model_fn)
+            estimator.train(input_fn, steps=10)
             """, target_tf="2.4"),
         Valid("""
             import numpy as np
@@ -294,6 +306,8 @@ class FromTensorSlicesLargeConstant(Rule):
         arg = patterns.argument(node, 0, "tensors")
         if arg is None or not self._in_memory(arg.value):
             return
+        if name.endswith("from_tensors") and self._filled(arg.value):
+            return  # one element of zeros / ones: a dummy batch, not a data set in memory
         if not (patterns.graph_mode(self) or self._in_estimator_input_fn()):
             return
         short = "Dataset." + name.rsplit(".", 1)[-1]
@@ -347,6 +361,22 @@ class FromTensorSlicesLargeConstant(Rule):
                     loader = called.rsplit(".", 2)[-2]
                     return _KERAS_DATASETS.get(loader, _SMALL + 1) > _SMALL
         return False
+
+    def _filled(self, expr):
+        """Whether ``expr`` is (a name bound to) `np.zeros/ones/empty/full(shape)` of a shape
+        known only at run time (`(batch_size, 28, 28)`): a literal shape is judged by size."""
+        if isinstance(expr, cst.Name):
+            expr = self.resolve(expr)
+        if not (isinstance(expr, cst.Call) and self.qualified_name(expr.func) in _FILLED):
+            return False
+        shape = patterns.argument(expr, 0, "shape")
+        if shape is None:
+            return False
+        value = shape.value
+        dims = [e.value for e in value.elements] if isinstance(value, (cst.Tuple, cst.List)) \
+            else [value]
+        return not all(isinstance(self.resolve(d) if isinstance(d, cst.Name) else d,
+                                  cst.Integer) for d in dims)
 
     def _accumulated(self, name):
         """Whether the list bound to ``name`` (an empty literal) is filled by `name.append(...)`
