@@ -147,10 +147,12 @@ def probe_dataset_injects_prefetch(k):
         if not tf.executing_eagerly():
             return False  # TF 1 graph mode: no eager iteration to watch (and no injection)
         ds = tf.data.Dataset.range(64).map(lambda x: tf.py_function(count, [x], tf.int64))
-        next(iter(ds))
+        iterator = iter(ds)  # kept: a dropped iterator stops its background thread
+        next(iterator)
         deadline = time.time() + 5
         while len(calls) < 2 and time.time() < deadline:
             time.sleep(0.05)
+        del iterator
         return len(calls) >= 2
 
     try:
