@@ -120,6 +120,15 @@ class MixedKerasNamespaces(Rule):
                 from tensorflow import keras
             return keras.layers
         """,
+        # One function per framework, each importing its own Keras: they never meet.
+        """
+        def keras_modules():
+            import keras
+            return keras.layers
+        def tfkeras_modules():
+            import tensorflow.keras as tfkeras
+            return tfkeras.layers
+        """,
         # TF 2.6-2.15: keras is the package tf.keras is.
         Valid(
             """
@@ -209,6 +218,21 @@ class MixedKerasNamespaces(Rule):
             path = keras.utils.get_file("w.h5", URL)
             model = tf.keras.Sequential([keras.layers.Dense(1)])
             """),
+        # A module-level import meets every function's.
+        Invalid(
+            """
+            import keras
+            def tf_model():
+                from tensorflow.keras.layers import Dense
+                return keras.Sequential([Dense(1)])
+            """,
+            at=(1, 1), target_tf="1.15",
+            fixed="""
+            from tensorflow import keras
+            def tf_model():
+                from tensorflow.keras.layers import Dense
+                return keras.Sequential([Dense(1)])
+            """),
         # `import keras.layers` binds `keras` to the whole package: reported only.
         Invalid(
             """
@@ -224,14 +248,14 @@ class MixedKerasNamespaces(Rule):
         alternatives = _alternatives(self, uses)
         # A namespace used for plain-value helpers alone mixes with nothing, nor do imports
         # that are alternatives of each other (one branch or the other runs).
-        found = sorted({u.namespace for u in uses
-                        if id(u.node) not in alternatives and not helpers.only_helpers(u)})
-        if len(found) < 2:
+        uses = [u for u in uses
+                if id(u.node) not in alternatives and not helpers.only_helpers(u)]
+        found = sorted({u.namespace for u in uses})
+        if len(found) < 2 or not _meet(self, uses):
             return
         if found == ["keras", "tf.keras"] and self.target_at_least("keras_package_paired") \
                 and not self.target_at_least("tf_keras_is_keras3"):
             return
-        uses = [u for u in uses if u.namespace in found]
         target = namespaces.default_target(self)
         fix = None
         if self.target_at_least(namespaces.NEEDS[target]):
@@ -239,6 +263,22 @@ class MixedKerasNamespaces(Rule):
         first = next(u for u in uses if u.namespace != target)
         self.report(first.statement or first.node,
                     found=", ".join("`%s`" % f for f in found), target=target, fix=fix)
+
+
+def _meet(rule, uses):
+    """Whether two namespaces meet in one scope: one function's body, or the module's top
+    level (seen from every function). Keras imported inside functions, one per function (a
+    framework switch offering both), never meets."""
+    owner = {}
+    for function in patterns.all_nodes(rule.context.module, (cst.FunctionDef,)):
+        # Pre-order: an inner function overrides its outer one.
+        for node in patterns.all_nodes(function, (cst.Import, cst.ImportFrom, cst.Attribute)):
+            owner[id(node)] = id(function)
+    by_scope = {}
+    for use in uses:
+        by_scope.setdefault(owner.get(id(use.node)), set()).add(use.namespace)
+    top = by_scope.pop(None, set())
+    return len(top) > 1 or any(len(top | spaces) > 1 for spaces in by_scope.values())
 
 
 def _alternatives(rule, uses):
