@@ -100,12 +100,6 @@ class Keras2OptimizerArguments(Rule):
         Valid("import tensorflow as tf\nopt = tf.train.AdamOptimizer(1e-3)", target_tf="2.16"),
     ]
     INVALID = [
-        # A target reaches the newest TF (docs/target-tf.md): reported at every target; fixed
-        # only from TF 2.11, where the rewrite's arguments are the optimizers' own.
-        Invalid("import keras\nopt = keras.optimizers.RMSprop(lr=0.001, decay=1e-6)",
-                at=(2, 7), target_tf="2.10"),
-        Invalid("import keras\nopt = keras.optimizers.rmsprop(lr=0.001)", at=(2, 7),
-                target_tf="1.15"),
         # A program: lr= and decay= (Keras' mnist_dataset_api.py) train on Keras 2.3; on
         # Keras 3 lr= is rejected and on tf_keras decay= is; the fixed call trains on both.
         Invalid(
@@ -220,6 +214,12 @@ class Keras2OptimizerArguments(Rule):
             opt = optimizers.Adagrad(decay=1e-4)
             """,
             at=(2, 7), target_tf="2.16"),
+        # A target reaches the newest TF (docs/target-tf.md): reported at every target; fixed
+        # only from TF 2.11, where the rewrite's arguments are the optimizers' own.
+        Invalid("import keras\nopt = keras.optimizers.RMSprop(lr=0.001, decay=1e-6)",
+                at=(2, 7), target_tf="2.10"),
+        Invalid("import keras\nopt = keras.optimizers.rmsprop(lr=0.001)", at=(2, 7),
+                target_tf="1.15"),
     ]
 
     def visit_Call(self, node):

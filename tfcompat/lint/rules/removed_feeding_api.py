@@ -129,15 +129,6 @@ class RemovedFeedingApi(Rule):
             target_tf="2.16"),
     ]
     INVALID = [
-        # A target reaches the newest TF (docs/target-tf.md): reported at every target.
-        Invalid("from keras.preprocessing.image import ImageDataGenerator",
-                at=(1, 39), target_tf="2.15"),
-        Invalid("import tensorflow as tf\nspec = tf.estimator.TrainSpec(input_fn)",
-                at=(2, 8), target_tf="2.15"),
-        Invalid("from tensorflow.contrib.learn.python.learn.datasets import mnist",
-                at=(1, 6), target_tf="1.15"),
-        Invalid("from tensorflow.examples.tutorials.mnist import input_data",
-                at=(1, 6), target_tf="1.15"),
         Invalid("from keras.preprocessing.image import ImageDataGenerator",
                 at=(1, 39), target_tf="2.16"),
         Invalid(
@@ -196,6 +187,15 @@ class RemovedFeedingApi(Rule):
             hooks = [Hook(), tf.estimator.StopAtStepHook(last_step=10)]
             """,
             at=(2, 12), target_tf="2.16"),
+        # A target reaches the newest TF (docs/target-tf.md): reported at every target.
+        Invalid("from keras.preprocessing.image import ImageDataGenerator",
+                at=(1, 39), target_tf="2.15"),
+        Invalid("import tensorflow as tf\nspec = tf.estimator.TrainSpec(input_fn)",
+                at=(2, 8), target_tf="2.15"),
+        Invalid("from tensorflow.contrib.learn.python.learn.datasets import mnist",
+                at=(1, 6), target_tf="1.15"),
+        Invalid("from tensorflow.examples.tutorials.mnist import input_data",
+                at=(1, 6), target_tf="1.15"),
     ]
 
     def visit_Module(self, node):

@@ -124,18 +124,6 @@ class SessionApiInTf2(Rule):
             target_tf="2.16", keras_target="tf_keras"),
     ]
     INVALID = [
-        # A target reaches the newest TF (docs/target-tf.md): reported at every target, with
-        # the tf.compat.v1 spelling TF 1.13+ has.
-        Invalid(
-            """
-            import tensorflow as tf
-            x = tf.placeholder(tf.float32)
-            """,
-            at=(2, 5), target_tf="1.15",
-            fixed="""
-            import tensorflow as tf
-            x = tf.compat.v1.placeholder(tf.float32)
-            """),
         # A program: run before and after the fix (tests/runtime/test_rewrites_run.py).
         Invalid(
             """
@@ -277,6 +265,18 @@ class SessionApiInTf2(Rule):
             x = tf.placeholder(tf.float32, shape=(None, 28, 28))
             """,
             at=(2, 5)),
+        # A target reaches the newest TF (docs/target-tf.md): reported at every target, with
+        # the tf.compat.v1 spelling TF 1.13+ has.
+        Invalid(
+            """
+            import tensorflow as tf
+            x = tf.placeholder(tf.float32)
+            """,
+            at=(2, 5), target_tf="1.15",
+            fixed="""
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32)
+            """),
     ]
 
     def visit_Attribute(self, node):

@@ -163,26 +163,6 @@ class TargetTensors(Rule):
             layer = layers.InputLayer(input_tensor=features)
             """,
             at=(2, 27)),
-        # An Estimator's model_fn wiring its features (an input_fn's graph tensors) into a
-        # Keras model; a placeholder made in a function.
-        Invalid(
-            """
-            import tensorflow as tf
-            def model_fn(features, labels, mode, params):
-                users = features["user_id"]
-                user_input = tf.keras.layers.Input(tensor=users)
-                return build(user_input, params)
-            """,
-            at=(4, 40)),
-        Invalid(
-            """
-            from keras import backend as K
-            from keras.layers import Input
-            def build():
-                x = K.placeholder(shape=(None, 2))
-                return Input(tensor=x)
-            """,
-            at=(5, 18)),
         # TF 1's tf.contrib.keras, through an alias and by its full name (gone in TF 2 with
         # contrib: reported, never rewritten).
         Invalid(
@@ -300,6 +280,26 @@ class TargetTensors(Rule):
             model.fit(dataset, epochs=2, steps_per_epoch=10)
             first = iterator.get_next()
             """),
+        # An Estimator's model_fn wiring its features (an input_fn's graph tensors) into a
+        # Keras model; a placeholder made in a function.
+        Invalid(
+            """
+            import tensorflow as tf
+            def model_fn(features, labels, mode, params):
+                users = features["user_id"]
+                user_input = tf.keras.layers.Input(tensor=users)
+                return build(user_input, params)
+            """,
+            at=(4, 40)),
+        Invalid(
+            """
+            from keras import backend as K
+            from keras.layers import Input
+            def build():
+                x = K.placeholder(shape=(None, 2))
+                return Input(tensor=x)
+            """,
+            at=(5, 18)),
     ]
 
     def visit_Module(self, node):
