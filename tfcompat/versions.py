@@ -153,6 +153,11 @@ TABLE = (
          cite="TF 1.8.0 tf.contrib.data.AUTOTUNE; tf.contrib removed in TF 2.0.0"),
     _row("experimental_autotune", "tf", (1, 13), cite="TF 1.13.0 tf.data.experimental.AUTOTUNE"),
     _row("data_autotune", "tf", (2, 4), cite="TF 2.4.0 tf.data.AUTOTUNE"),
+    _row("dataset_injects_prefetch", "tf", (2, 11),
+         cite="TF 2.11.0: tf.data ends a pipeline whose last transformation is synchronous "
+              "with a prefetch of its own (OptimizationOptions.inject_prefetch, on by default); "
+              "measured on the wheels: 2.10.1 runs such a map only as far as asked (on with "
+              "inject_prefetch=True), 2.11.1 runs it ahead unless inject_prefetch=False"),
     _row("numpy_function", "tf", (1, 14), cite="TF 1.14.0 tf.numpy_function"),
     _row("ensure_shape", "tf", (1, 12), cite="TF 1.12.0 tf.ensure_shape"),
     _row("executing_eagerly", "tf", (1, 7), cite="TF 1.7.0 tf.executing_eagerly"),
@@ -182,6 +187,11 @@ TABLE = (
     _row("contrib_learn_datasets", "tf", (1, 0), (2, 0),
          cite="tf.contrib.learn's dataset readers (mnist.read_data_sets, load_mnist) in TF 1.x; "
               "tf.contrib removed in TF 2.0.0"),
+    _row("tutorials_mnist", "tf", (1, 0), (2, 0),
+         cite="tensorflow.examples.tutorials.mnist.input_data (the TF 1 MNIST reader of the "
+              "tutorials, tf.contrib.learn's read_data_sets) ships in the TF 1.x wheels "
+              "(tensorflow_core/examples/tutorials in 1.15.5); TF 2.0.0's has no "
+              "tensorflow.examples"),
     _row("estimator", "tf", (1, 3), (2, 16),
          cite="TF 1.3.0 tf.estimator in core (model_to_estimator 1.4.0); removed in TF 2.16.1"),
 )

@@ -59,7 +59,8 @@ def _blocks(cls, section):
 
 @pytest.mark.parametrize("cls", rules.all_rules(), ids=lambda cls: cls.code)
 def test_docstring_example_is_flagged_and_use_instead_is_not(cls):
-    linter = engine.Linter([cls], keras_target=cls.doc_keras_target)
+    target = parse_target(cls.doc_target_tf) if cls.doc_target_tf else None
+    linter = engine.Linter([cls], target, keras_target=cls.doc_keras_target)
     examples, instead = _blocks(cls, "Example"), _blocks(cls, "Use instead")
     assert examples and instead
     for block in examples:

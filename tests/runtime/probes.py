@@ -132,6 +132,35 @@ def probe_dataset_element_spec(k):
     return cls is not None and hasattr(cls, "element_spec")
 
 
+def probe_dataset_injects_prefetch(k):
+    """A pipeline ending in a synchronous map, iterated eagerly: with a prefetch injected, a
+    background thread runs the map ahead of the one element asked for."""
+    import time
+    tf = _tf()
+    calls = []
+
+    def count(x):
+        calls.append(x)
+        return x
+
+    def ahead():
+        if not tf.executing_eagerly():
+            return False  # TF 1 graph mode: no eager iteration to watch (and no injection)
+        ds = tf.data.Dataset.range(64).map(lambda x: tf.py_function(count, [x], tf.int64))
+        iterator = iter(ds)  # kept: a dropped iterator stops its background thread
+        next(iterator)
+        deadline = time.time() + 5
+        while len(calls) < 2 and time.time() < deadline:
+            time.sleep(0.05)
+        del iterator
+        return len(calls) >= 2
+
+    try:
+        return ahead()
+    except Exception:
+        return False
+
+
 def probe_backend_get_session(k):
     return hasattr(k.backend, "get_session")
 
@@ -202,6 +231,12 @@ def probe_contrib_learn_datasets(k):
     import importlib
     return _attempt(lambda: importlib.import_module(
         "tensorflow.contrib.learn.python.learn.datasets.mnist").read_data_sets)
+
+
+def probe_tutorials_mnist(k):
+    import importlib
+    return _attempt(lambda: importlib.import_module(
+        "tensorflow.examples.tutorials.mnist.input_data").read_data_sets)
 
 
 def probe_estimator(k):

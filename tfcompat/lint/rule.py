@@ -197,6 +197,7 @@ class Rule:
     fix: Optional[str] = None  # the FixSafety of its fixes; None: it never fixes
     fix_tf: Optional[str] = None
     doc_keras_target: Optional[str] = None  # the keras-target its docstring examples need
+    doc_target_tf: Optional[str] = None  # the target-tf its docstring examples need
     VALID: Sequence = ()
     INVALID: Sequence[Invalid] = ()
 
@@ -375,10 +376,10 @@ class Rule:
         return self.target_tf is not None and _tf_rows_hold(fact, self.target_tf)
 
     def targets_keras3(self):
-        """Whether the code is linted for Keras 3: keras-target not ``tf_keras``, and a target
-        TF of 2.16 or later, or none (an unknown target is the newest TF)."""
-        return self.keras_target != "tf_keras" and (
-            self.target_tf is None or self.target_at_least("tf_keras_is_keras3"))
+        """Whether the code meets Keras 3: keras-target not ``tf_keras``. Every target reaches
+        the newest TF, whose Keras is Keras 3 unless the code moves to tf_keras (see
+        docs/target-tf.md)."""
+        return self.keras_target != "tf_keras"
 
     def code_for(self, node):
         return self.context.module.code_for_node(node)

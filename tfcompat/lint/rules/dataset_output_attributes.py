@@ -2,7 +2,7 @@ import libcst as cst
 
 from tfcompat.lint import provenance
 from tfcompat.lint.qualnames import COMPAT_V1_DATA_HOMES
-from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
+from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run
 
 _ATTRIBUTES = ("output_shapes", "output_types", "output_classes")
 
@@ -11,9 +11,9 @@ class DatasetOutputAttributes(Rule):
     """
     ## What it does
     Finds `dataset.output_shapes`, `.output_types` and `.output_classes` on a tf.data
-    pipeline, for TF 2 targets, except in modules whose tf.data is `tensorflow.compat.v1`'s
-    (`import tensorflow.compat.v1 as tf`, and no `tensorflow.data` named through a TF 2
-    import).
+    pipeline (gone in TF 2, within reach of every target), except in modules whose tf.data
+    is `tensorflow.compat.v1`'s (`import tensorflow.compat.v1 as tf`, and no `tensorflow.data`
+    named through a TF 2 import).
 
     ## Why is this bad?
     TF 2's `tf.data.Dataset` (`DatasetV2`) has none of the three: `AttributeError:
@@ -47,7 +47,7 @@ class DatasetOutputAttributes(Rule):
 
     ## Versions
     Attributes: TF 1.4 to 1.15 (and `tf.compat.v1` datasets on TF 2). Functions: TF 1.15
-    onwards. Reported for TF 2 targets and an unknown one (the newest TF). Rewrite run by
+    onwards. Reported for every target (docs/target-tf.md). Rewrite run by
     tests/runtime/test_rewrites_run.py in tf115-keras231 and tf221 (where the original fails).
     """
 
@@ -60,12 +60,6 @@ class DatasetOutputAttributes(Rule):
     fix_tf = "compat_v1_get_output_shapes"
 
     VALID = [
-        Valid(
-            """
-            import tensorflow as tf
-            shapes = tf.data.Dataset.range(4).batch(2).output_shapes
-            """,
-            target_tf="1.15"),
         # compat.v1's DatasetV1 keeps the attribute.
         """
         import tensorflow.compat.v1 as tf
@@ -125,14 +119,24 @@ class DatasetOutputAttributes(Rule):
             classes = tf.data.Dataset.range(3).output_classes
             """,
             at=(2, 11)),
+        # A target reaches the newest TF (docs/target-tf.md): reported at every target, with
+        # tf.compat.v1.data's function (TF 1.15+).
+        Invalid(
+            """
+            import tensorflow as tf
+            shapes = tf.data.Dataset.range(4).batch(2).output_shapes
+            """,
+            at=(2, 10), target_tf="1.15",
+            fixed="""
+            import tensorflow as tf
+            shapes = tf.compat.v1.data.get_output_shapes(tf.data.Dataset.range(4).batch(2))
+            """),
     ]
 
     def visit_Attribute(self, node):
         attribute = node.attr.value
         if attribute not in _ATTRIBUTES:
             return
-        if self.target_tf is not None and self.target_at_least("dataset_output_attributes"):
-            return  # TF 1.x: the attribute exists
         chain = provenance.dataset_chain(self, node.value)
         if chain is None or provenance.compat_v1_module(self):
             return

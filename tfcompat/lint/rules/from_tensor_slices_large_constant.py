@@ -8,7 +8,26 @@ _IN_MEMORY_LIBRARIES = ("numpy.", "pandas.")
 # not worth a report (1 MB of float64).
 _SIZED = {"numpy.zeros": "shape", "numpy.ones": "shape", "numpy.empty": "shape",
           "numpy.full": "shape", "numpy.arange": "stop", "numpy.eye": "N"}
+_FILLED = ("numpy.zeros", "numpy.ones", "numpy.empty", "numpy.full")
+# NumPy constructors whose positional arguments are all dimensions.
+_DIMENSIONS = ("numpy.random.rand", "numpy.random.randn")
 _SMALL = 1 << 17
+# Elements of each keras.datasets loader's largest array, its whole x (Keras' docs and the files
+# it downloads): boston_housing's 506x13 is a few KB in a graph, the others are not.
+_KERAS_DATASETS = {"mnist": 70000 * 28 * 28, "fashion_mnist": 70000 * 28 * 28,
+                   "cifar10": 60000 * 32 * 32 * 3, "cifar100": 60000 * 32 * 32 * 3,
+                   "boston_housing": 506 * 13, "california_housing": 20640 * 8}
+# TF 1's MNIST readers: a DataSets of NumPy arrays (55000x784 float32 for training).
+_TF1_READERS = ("input_data.read_data_sets", "mnist.read_data_sets",
+                "tensorflow.contrib.learn.datasets.load_dataset")
+# TF calls that hand on the array they are given (a constant of it, reshaped, cast).
+_PASS_ON = frozenset("tensorflow." + n for n in (
+    "constant", "convert_to_tensor", "reshape", "cast", "compat.v1.constant",
+    "compat.v1.convert_to_tensor", "compat.v1.reshape", "compat.v1.cast"))
+# Estimator APIs (canonical prefixes): an input_fn of a module using them is called in a graph.
+_ESTIMATOR = ("tensorflow.estimator", "tensorflow_estimator", "tensorflow.contrib.tpu",
+              "tensorflow.compat.v1.estimator", "tensorflow.contrib.learn",
+              "tensorflow.keras.estimator")
 # Calls a pipeline may make between the source and its batch for from_arrays to replace them.
 _FOLDED = ("shuffle", "repeat")
 
@@ -97,6 +116,44 @@ class FromTensorSlicesLargeConstant(Rule):
         data = np.zeros([input_dim], dtype=np.float32)
         ds = tf.data.Dataset.from_tensors((data, data)).repeat().batch(2)
         """,
+        # A small built-in data set (boston_housing is 404x13): a few KB in the graph.
+        """
+        import tensorflow as tf
+        (x_train, y_train), _ = tf.keras.datasets.boston_housing.load_data()
+        ds = tf.data.Dataset.from_tensor_slices((x_train, y_train)).shuffle(404).batch(32)
+        it = ds.make_one_shot_iterator()
+        """,
+        # An Estimator input_fn on a small random array; a TF 2 function named input_fn of a
+        # module without Estimators (eager: a tensor, not a graph constant).
+        Valid("""
+            import numpy as np
+            import tensorflow as tf
+            def train_input_fn(params):
+                x = np.random.rand(100, 5)
+                x_tensor = tf.constant(x, dtype=tf.float32)
+                return tf.data.Dataset.from_tensor_slices(x_tensor).batch(8)
+            estimator = tf.estimator.Estimator(model_fn)
+            estimator.train(train_input_fn, steps=10)
+            """, target_tf="2.4"),
+        # An Estimator input_fn's dummy data: one batch of zeros, repeated.
+        Valid("""
+            import numpy as np
+            import tensorflow as tf
+            def input_fn(params):
+                bs = params["batch_size"]
+                img = np.zeros((bs, 28, 28, 1), dtype=np.float32)
+                return tf.data.Dataset.from_tensors(img).repeat()
+            estimator = tf.estimator.Estimator(model_fn)
+            estimator.train(input_fn, steps=10)
+            """, target_tf="2.4"),
+        Valid("""
+            import numpy as np
+            import tensorflow as tf
+            def input_fn():
+                x = np.load("x.npy")
+                return tf.data.Dataset.from_tensor_slices(tf.constant(x)).batch(8)
+            model.fit(input_fn(), epochs=2)
+            """, target_tf="2.4"),
         # File names, a range: nothing big in memory.
         """
         import tensorflow as tf
@@ -179,6 +236,51 @@ class FromTensorSlicesLargeConstant(Rule):
             it = tf.data.make_one_shot_iterator(ds)
             """,
             at=(3, 6), target_tf="1.15"),
+        # TF 1's MNIST reader: NumPy arrays in memory.
+        Invalid(
+            """
+            import tensorflow as tf
+            from tensorflow.examples.tutorials.mnist import input_data
+            mnist = input_data.read_data_sets("/tmp/mnist", one_hot=True)
+            ds = tf.data.Dataset.from_tensor_slices((mnist.train.images, mnist.train.labels))
+            it = ds.batch(64).make_one_shot_iterator()
+            """,
+            at=(4, 6), target_tf="1.15"),
+        # An Estimator input_fn making constants of a whole data set gathered example by
+        # example: in the graph even on TF 2 (Estimators call input_fns in a graph).
+        Invalid(
+            """
+            import tensorflow as tf
+            def input_fn_builder(features, seq_length):
+                all_ids = []
+                all_labels = []
+                for feature in features:
+                    all_ids.append(feature.ids)
+                    all_labels.append(feature.label)
+                def input_fn(params):
+                    n = len(features)
+                    d = tf.data.Dataset.from_tensor_slices({
+                        "ids": tf.constant(all_ids, shape=[n, seq_length], dtype=tf.int32),
+                        "labels": tf.constant(all_labels, shape=[n], dtype=tf.int32)})
+                    return d.batch(params["batch_size"])
+                return input_fn
+            estimator = tf.estimator.Estimator(model_fn=model_fn)
+            estimator.train(input_fn=input_fn_builder(train_features, 128), max_steps=10)
+            """,
+            at=(10, 13), target_tf="2.4"),
+        # A built-in data set turned into a constant in an input_fn: reported, not rewritten
+        # (from_arrays takes the arrays, not the constant).
+        Invalid(
+            """
+            import tensorflow as tf
+            def train_input_fn(params):
+                (x_train, y_train), _ = tf.keras.datasets.mnist.load_data()
+                x = tf.reshape(tf.constant(x_train, dtype=tf.float32), (-1, 784))
+                return tf.data.Dataset.from_tensor_slices((x, y_train)).repeat().batch(32)
+            classifier = tf.estimator.Estimator(model_fn=model_fn)
+            classifier.train(input_fn=train_input_fn, steps=100)
+            """,
+            at=(5, 12), target_tf="2.4"),
         # pandas data, and a map before the batch: reported, not rewritten.
         Invalid(
             """
@@ -202,7 +304,11 @@ class FromTensorSlicesLargeConstant(Rule):
         if name not in qualnames.IN_MEMORY_SOURCES:
             return
         arg = patterns.argument(node, 0, "tensors")
-        if arg is None or not self._in_memory(arg.value) or not patterns.graph_mode(self):
+        if arg is None or not self._in_memory(arg.value):
+            return
+        if name.endswith("from_tensors") and self._filled(arg.value):
+            return  # one element of zeros / ones: a dummy batch, not a data set in memory
+        if not (patterns.graph_mode(self) or self._in_estimator_input_fn()):
             return
         short = "Dataset." + name.rsplit(".", 1)[-1]
         fix = self._fix(node, arg.value) if name.endswith("from_tensor_slices") else None
@@ -220,6 +326,8 @@ class FromTensorSlicesLargeConstant(Rule):
             value = self.resolve(expr)
             if value is None:
                 return self._unpacked_dataset(expr)
+            if isinstance(value, cst.List) and not value.elements:
+                return self._accumulated(expr.value)
             return self._in_memory(value, depth - 1)
         if isinstance(expr, cst.BinaryOperation):  # x / 255.0
             return self._in_memory(expr.left, depth - 1) or self._in_memory(expr.right, depth - 1)
@@ -228,7 +336,10 @@ class FromTensorSlicesLargeConstant(Rule):
             if name is not None:
                 if _small_literal_array(name, expr, self.resolve):
                     return False  # a few KB: no graph limit or memory to worry about
-                return name.startswith(_IN_MEMORY_LIBRARIES)
+                if name in _PASS_ON:
+                    first = patterns.argument(expr, 0, None)
+                    return first is not None and self._in_memory(first.value, depth - 1)
+                return name.startswith(_IN_MEMORY_LIBRARIES) or name.endswith(_TF1_READERS)
             return isinstance(expr.func, cst.Attribute) and self._in_memory(expr.func.value, depth)
         if isinstance(expr, (cst.Attribute, cst.Subscript)):
             return self._in_memory(expr.value, depth)
@@ -247,16 +358,55 @@ class FromTensorSlicesLargeConstant(Rule):
                 called = self.qualified_name(small.value.func) or ""
                 if called.endswith(".load_data") and ".datasets." in called \
                         and patterns.keras_namespace(called):
+                    loader = called.rsplit(".", 2)[-2]
+                    return _KERAS_DATASETS.get(loader, _SMALL + 1) > _SMALL
+        return False
+
+    def _filled(self, expr):
+        """Whether ``expr`` is (a name bound to) `np.zeros/ones/empty/full(shape)` of a shape
+        known only at run time (`(batch_size, 28, 28)`): a literal shape is judged by size."""
+        if isinstance(expr, cst.Name):
+            expr = self.resolve(expr)
+        if not (isinstance(expr, cst.Call) and self.qualified_name(expr.func) in _FILLED):
+            return False
+        shape = patterns.argument(expr, 0, "shape")
+        if shape is None:
+            return False
+        value = shape.value
+        dims = [e.value for e in value.elements] if isinstance(value, (cst.Tuple, cst.List)) \
+            else [value]
+        return not all(isinstance(self.resolve(d) if isinstance(d, cst.Name) else d,
+                                  cst.Integer) for d in dims)
+
+    def _accumulated(self, name):
+        """Whether the list bound to ``name`` (an empty literal) is filled by `name.append(...)`
+        in a loop: a whole data set gathered in memory (`all_ids = []`, then one append per
+        example)."""
+        for loop in patterns.all_nodes(self.context.module, (cst.For, cst.While)):
+            for call in patterns.all_nodes(loop, (cst.Call,)):
+                func = call.func
+                if isinstance(func, cst.Attribute) and func.attr.value in ("append", "extend") \
+                        and isinstance(func.value, cst.Name) and func.value.value == name:
                     return True
         return False
 
+    def _in_estimator_input_fn(self):
+        """Whether the call is inside an Estimator input_fn: a function named `*input_fn`, in a
+        module that uses the Estimator API (which calls input_fns in a graph, TF 2 too)."""
+        named = any(isinstance(a, cst.FunctionDef) and a.name.value.endswith("input_fn")
+                    for a in self.context.ancestors)
+        return named and self.context.cached(_uses_estimator, self)
+
     def _fix(self, node, data):
         if isinstance(data, cst.Tuple) and len(data.elements) == 2:
-            arrays = [self.code_for(e.value) for e in data.elements]
+            parts = [e.value for e in data.elements]
         elif not isinstance(data, (cst.Tuple, cst.List, cst.Dict)):
-            arrays = [self.code_for(data)]
+            parts = [data]
         else:
             return None
+        if any(self._tensor(p) for p in parts):
+            return None  # a tf.constant of the arrays: from_arrays takes the arrays themselves
+        arrays = [self.code_for(p) for p in parts]
         options = {"shuffle": "False", "repeat": "False"}
         for call in self._following_calls(node):
             method = patterns.method_name(call)
@@ -275,6 +425,11 @@ class FromTensorSlicesLargeConstant(Rule):
                     options["seed"] = self.code_for(seed)
             options[method] = "True"
         return None
+
+    def _tensor(self, expr):
+        if isinstance(expr, cst.Name):
+            expr = self.resolve(expr)
+        return isinstance(expr, cst.Call) and self.qualified_name(expr.func) in _PASS_ON
 
     def _rewrite(self, last, arrays, batch_size, options):
         from_arrays, edits = self.require("tfcompat.from_arrays", module="tfcompat",
@@ -299,14 +454,18 @@ class FromTensorSlicesLargeConstant(Rule):
 def _small_literal_array(name, call, resolve):
     """Whether ``call`` makes a NumPy array whose literal shape holds at most _SMALL elements
     (`np.zeros([32, 32, 3])`, `np.arange(100)`; a name assigned an integer counts as one)."""
-    if name not in _SIZED or len(call.args) == 0:
-        return False
-    arg = patterns.argument(call, 0, _SIZED[name])
-    if arg is None or (name == "numpy.arange" and len(call.args) > 1):
-        return False
-    value = arg.value
-    dims = [e.value for e in value.elements] if isinstance(value, (cst.Tuple, cst.List)) \
-        else [value]
+    if name in _DIMENSIONS and call.args and all(a.keyword is None and not a.star
+                                                 for a in call.args):
+        dims = [a.value for a in call.args]
+    else:
+        if name not in _SIZED or len(call.args) == 0:
+            return False
+        arg = patterns.argument(call, 0, _SIZED[name])
+        if arg is None or (name == "numpy.arange" and len(call.args) > 1):
+            return False
+        value = arg.value
+        dims = [e.value for e in value.elements] if isinstance(value, (cst.Tuple, cst.List)) \
+            else [value]
     count = 1
     for dim in dims:
         if isinstance(dim, cst.Name):
@@ -317,3 +476,8 @@ def _small_literal_array(name, call, resolve):
     if name == "numpy.eye":
         count *= count
     return count <= _SMALL
+
+
+def _uses_estimator(rule):
+    return any((rule.qualified_name(n) or "").startswith(_ESTIMATOR)
+               for n in patterns.all_nodes(rule.context.module, (cst.Attribute, cst.Name)))

@@ -19,7 +19,8 @@ _OPTIMIZERS = frozenset(k + ".optimizers." + o for k in ("tf_keras", "tensorflow
 class GraphFeedingUnderEager(Rule):
     """
     ## What it does
-    With `keras-target = "tf_keras"` and a TF 2 target, finds a module that feeds Keras in
+    With `keras-target = "tf_keras"` (TF 2, eager, is within reach of every target), finds a
+    module that feeds Keras in
     a way only graph mode runs: `Input(tensor=...)`, `compile(target_tensors=...)`, queue
     runners (`tf.compat.v1.train.shuffle_batch`, `start_queue_runners`...), placeholders;
     and that does not choose an execution mode itself (no `disable_eager_execution()` /
@@ -123,14 +124,6 @@ class GraphFeedingUnderEager(Rule):
             inputs = keras.layers.Input(tensor=x)
             """,
             target_tf="2.16", keras_target="tf_keras"),
-        # TF 1 targets run graph mode.
-        Valid(
-            """
-            import tensorflow as tf
-            from tensorflow import keras
-            inputs = keras.layers.Input(tensor=x)
-            """,
-            target_tf="1.15", keras_target="tf_keras"),
         # The Keras session alone (here a config) proves no graph-mode feeding.
         Valid(
             """
@@ -225,11 +218,19 @@ class GraphFeedingUnderEager(Rule):
             images = tf.compat.v1.placeholder(tf.float32, (None, 28, 28))
             """,
             at=(3, 10), keras_target="tf_keras"),
+        # A target reaches the newest TF (docs/target-tf.md): reported at every target (TF 2
+        # runs eagerly).
+        Invalid(
+            """
+            import tensorflow as tf
+            from tensorflow import keras
+            inputs = keras.layers.Input(tensor=x)
+            """,
+            at=(3, 10), target_tf="1.15", keras_target="tf_keras"),
     ]
 
     def visit_Module(self, node):
-        if self.keras_target != "tf_keras" or (
-                self.target_tf is not None and self.target_tf < (2, 0)):
+        if self.keras_target != "tf_keras":
             return
         found = {u.namespace for u in namespaces.uses(self)}
         found |= {namespace for namespace, _ in namespaces.star_imports(self)}

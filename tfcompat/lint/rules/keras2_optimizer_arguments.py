@@ -13,6 +13,8 @@ _SETS_RATE = re.compile(r"\b(LearningRateScheduler|ReduceLROnPlateau)\b")
 # The module path each Keras namespace's optimizers live at, and the import that spells it.
 _OPTIMIZERS = {"keras.optimizers": ("keras", "keras"),
                "tensorflow.keras.optimizers": ("tensorflow", "tf"),
+               # TF 2's alias of tf.keras.optimizers (Keras 3's optimizers from TF 2.16).
+               "tensorflow.optimizers": ("tensorflow", "tf"),
                "tf_keras.optimizers": ("tf_keras", "tf_keras")}
 
 
@@ -20,10 +22,11 @@ class Keras2OptimizerArguments(Rule):
     """
     ## What it does
     Finds Keras optimizers built with Keras 2's arguments, `lr=` and `decay=`, or through
-    standalone Keras 2's lowercase aliases (`keras.optimizers.rmsprop(...)`), when the
-    target's optimizers are the new ones (TF 2.11+: tf.keras, tf_keras, Keras 3). Only calls
+    standalone Keras 2's lowercase aliases (`keras.optimizers.rmsprop(...)`): the new
+    optimizers (TF 2.11+: tf.keras, tf_keras, Keras 3) are within reach of every target
+    (docs/target-tf.md); the fix is offered for targets 2.11+. Only calls
     whose name resolves through the module's imports to `keras.optimizers`,
-    `tf.keras.optimizers` or `tf_keras.optimizers` count.
+    `tf.keras.optimizers` (or its alias `tf.optimizers`) or `tf_keras.optimizers` count.
 
     ## Why is this bad?
     The new optimizers drop both arguments, and not loudly: TF 2.11-2.15 and tf_keras take
@@ -84,10 +87,6 @@ class Keras2OptimizerArguments(Rule):
     fix_tf = "keras_new_optimizers"
 
     VALID = [
-        # Keras 2 takes them.
-        Valid("import keras\nopt = keras.optimizers.RMSprop(lr=0.001, decay=1e-6)",
-              target_tf="2.10"),
-        Valid("import keras\nopt = keras.optimizers.rmsprop(lr=0.001)", target_tf="1.15"),
         # The new arguments.
         Valid("import tensorflow as tf\nopt = tf.keras.optimizers.Adam(learning_rate=1e-3)",
               target_tf="2.16"),
@@ -97,6 +96,8 @@ class Keras2OptimizerArguments(Rule):
         # Not a Keras optimizer.
         Valid("from torch import optim\nopt = optim.SGD(params, lr=0.1)", target_tf="2.16"),
         Valid("opt = RMSprop(lr=0.1, decay=0.9)", target_tf="2.16"),
+        # TF 1's own optimizers (tf.train) are not Keras'.
+        Valid("import tensorflow as tf\nopt = tf.train.AdamOptimizer(1e-3)", target_tf="2.16"),
     ]
     INVALID = [
         # A program: lr= and decay= (Keras' mnist_dataset_api.py) train on Keras 2.3; on
@@ -195,6 +196,17 @@ class Keras2OptimizerArguments(Rule):
             callbacks = [tf.keras.callbacks.LearningRateScheduler(schedule)]
             """,
             at=(2, 7), target_tf="2.16"),
+        # TF 2's alias tf.optimizers is tf.keras.optimizers.
+        Invalid(
+            """
+            import tensorflow as tf
+            opt = tf.optimizers.Adam(lr=1e-3)
+            """,
+            at=(2, 7), target_tf="2.16",
+            fixed="""
+            import tensorflow as tf
+            opt = tf.optimizers.Adam(learning_rate=1e-3)
+            """),
         # No learning rate in the call: reported, not fixed.
         Invalid(
             """
@@ -202,11 +214,15 @@ class Keras2OptimizerArguments(Rule):
             opt = optimizers.Adagrad(decay=1e-4)
             """,
             at=(2, 7), target_tf="2.16"),
+        # A target reaches the newest TF (docs/target-tf.md): reported at every target; fixed
+        # only from TF 2.11, where the rewrite's arguments are the optimizers' own.
+        Invalid("import keras\nopt = keras.optimizers.RMSprop(lr=0.001, decay=1e-6)",
+                at=(2, 7), target_tf="2.10"),
+        Invalid("import keras\nopt = keras.optimizers.rmsprop(lr=0.001)", at=(2, 7),
+                target_tf="1.15"),
     ]
 
     def visit_Call(self, node):
-        if self.target_tf is not None and not self.target_at_least("keras_new_optimizers"):
-            return  # an unknown target is the newest TF: reported, not fixed
         name = self.qualified_name(node.func, canonical=False) or ""
         module, _, attr = name.rpartition(".")
         if module not in _OPTIMIZERS or (attr not in _CLASSES and attr not in _ALIASES):

@@ -11,9 +11,9 @@ class Keras3WorkerArguments(Rule):
     """
     ## What it does
     Finds `fit`, `evaluate` and `predict` calls on a model that pass `workers`,
-    `use_multiprocessing` or `max_queue_size`, when the target's Keras is Keras 3 (TF 2.16+,
-    keras-target not `tf_keras`). Calls through a local alias (`fit_fn = self.model.fit`)
-    count. The `*_generator` methods are TFC403's.
+    `use_multiprocessing` or `max_queue_size`, unless keras-target is `tf_keras`: Keras 3
+    (TF 2.16+) is within reach of every target (docs/target-tf.md). Calls through a local
+    alias (`fit_fn = self.model.fit`) count. The `*_generator` methods are TFC403's.
 
     ## Why is this bad?
     Keras 2 (TF 2.1-2.15, tf_keras) took them in `fit` / `evaluate` / `predict`; Keras 3
@@ -71,7 +71,6 @@ class Keras3WorkerArguments(Rule):
 
     VALID = [
         # Keras 2 takes them.
-        Valid("model.fit(batches, epochs=5, workers=4)", target_tf="2.15"),
         Valid("model.fit(batches, epochs=5, workers=4)", target_tf="2.16",
               keras_target="tf_keras"),
         Valid("import tf_keras as keras\nmodel.fit(batches, workers=4)", target_tf="2.16"),
@@ -206,6 +205,8 @@ class Keras3WorkerArguments(Rule):
             model = keras.models.load_model("m.keras")
             scores = model.evaluate(Batches())
             """),
+        # A target reaches the newest TF (docs/target-tf.md): reported at every target.
+        Invalid("model.fit(batches, epochs=5, workers=4)", at=(1, 1), target_tf="2.15"),
     ]
 
     def visit_Call(self, node):

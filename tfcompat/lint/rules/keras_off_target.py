@@ -6,8 +6,8 @@ class KerasOffTarget(Rule):
     """
     ## What it does
     Finds a module that imports standalone `keras` (and no other Keras namespace: that is
-    TFC202) when `keras-target = "tf_keras"` is set in `[tool.tfcompat]` and the target TF is
-    2.16 or newer.
+    TFC202) when `keras-target = "tf_keras"` is set in `[tool.tfcompat]`: TF 2.16+, where
+    `keras` is Keras 3, is within reach of every target (docs/target-tf.md).
 
     ## Why is this bad?
     From TF 2.16 the `keras` package is Keras 3, whatever `TF_USE_LEGACY_KERAS` says: that
@@ -42,8 +42,8 @@ class KerasOffTarget(Rule):
 
     ## Versions
     Keras 3 is the `keras` package from TF 2.16; tf_keras (Keras 2) 2.15+ needs
-    `TF_USE_LEGACY_KERAS=1` for tf.keras to be it. Silent below 2.16 (`keras` is Keras 2,
-    TFC201 judges it); an unknown target is the newest TF (reported, no fix). Rewrite run by
+    `TF_USE_LEGACY_KERAS=1` for tf.keras to be it. Reported for every target, fixed for
+    targets 2.16+ (where tf_keras exists). Rewrite run by
     tests/runtime/test_rewrites_run.py in tf115-keras231 (original) and tf221-tfkeras (fixed).
     """
 
@@ -62,9 +62,6 @@ class KerasOffTarget(Rule):
     VALID = [
         # No keras-target: Keras 3 is where the module goes.
         Valid("import keras\nmodel = keras.Sequential()", target_tf="2.16"),
-        # Below 2.16 `keras` is Keras 2.
-        Valid("import keras\nmodel = keras.Sequential()", target_tf="2.15",
-              keras_target="tf_keras"),
         Valid("import tf_keras as keras\nmodel = keras.Sequential()", target_tf="2.16",
               keras_target="tf_keras"),
         # tf.keras is tf_keras under TF_USE_LEGACY_KERAS=1.
@@ -126,11 +123,13 @@ class KerasOffTarget(Rule):
             from keras.utils.np_utils import to_categorical
             """,
             at=(1, 1), target_tf="2.16", keras_target="tf_keras"),
+        # A target reaches the newest TF (docs/target-tf.md): reported at every target.
+        Invalid("import keras\nmodel = keras.Sequential()", at=(1, 1), target_tf="2.15",
+                keras_target="tf_keras"),
     ]
 
     def visit_Module(self, node):
-        if self.keras_target != "tf_keras" or (
-                self.target_tf is not None and not self.target_at_least("tf_keras_is_keras3")):
+        if self.keras_target != "tf_keras":
             return
         uses = namespaces.uses(self)
         stars = namespaces.star_imports(self)
@@ -147,5 +146,4 @@ class KerasOffTarget(Rule):
         first = min([u.statement or u.node for u in uses] + [s for _, s in stars],
                     key=lambda n: (self.context.position(n).start.line,
                                    self.context.position(n).start.column))
-        self.report(first, fix=fix, tf="%d.%d+" % self.target_tf[:2] if self.target_tf
-                    else ">= 2.16")
+        self.report(first, fix=fix, tf=">= 2.16")

@@ -1,5 +1,6 @@
+from tfcompat import versions
 from tfcompat.lint import patterns, provenance, qualnames
-from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run
+from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
 
 # The AUTOTUNE constant each target can spell, newest first, as (fact, names to try).
 _AUTOTUNE = (
@@ -9,6 +10,11 @@ _AUTOTUNE = (
                                "tensorflow.compat.v1.data.experimental.AUTOTUNE")),
 )
 
+
+# From this TF on, tf.data ends a pipeline whose last step is synchronous with a prefetch of
+# its own (OptimizationOptions.inject_prefetch on by default): nothing to report.
+_INJECTED = "dataset_injects_prefetch"
+_INJECTED_FROM = versions.format_version(min(r.first for r in versions.rows(_INJECTED)))
 
 # Calls after which a chain holds an iterator or tensors, no longer a Dataset.
 _NOT_A_DATASET = frozenset(qualnames.ITERATOR_METHODS + ("get_next",))
@@ -25,6 +31,10 @@ class MissingPrefetch(Rule):
     input work (decoding, `map` functions, shuffling) and the training step take turns instead
     of overlapping, and the accelerator idles while the CPU prepares data. A final
     `.prefetch(AUTOTUNE)` lets tf.data prepare batches in the background, sized at run time.
+    Reported for targets before the TF whose tf.data injects that prefetch itself
+    (`tf.data.Options().experimental_optimization.inject_prefetch`, on by default; the
+    version is in Versions); from there on (and for an unknown target, the newest TF) the
+    pipeline overlaps already and nothing is reported.
 
     ## Example
     ```python
@@ -66,79 +76,91 @@ class MissingPrefetch(Rule):
     code = "TFC504"
     name = "missing-prefetch"
     message = ("tf.data pipeline handed to Keras without `.prefetch()`: input and training do not "
-               "overlap")
+               "overlap on TF < {first} (from {first}, tf.data injects the prefetch itself)")
     help = ("end the pipeline with .prefetch(tf.data.AUTOTUNE) "
             "(tf.data.experimental.AUTOTUNE before TF 2.4)")
     tokens = (qualnames.KERAS_DATA_METHODS, patterns.DATASET_CHAIN_NAMES)
     called = True  # methods of a call chain
     fix = SAFE
     fix_tf = "experimental_autotune"
+    doc_target_tf = "2.10"  # the last TF whose tf.data does not prefetch by itself
 
     VALID = [
-        """
-        import tensorflow as tf
-        ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(32).prefetch(1)
-        model.fit(ds, epochs=2)
-        """,
+        Valid("""
+            import tensorflow as tf
+            ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(32).prefetch(1)
+            model.fit(ds, epochs=2)
+            """, target_tf="2.4"),
         # Prefetch, then more calls: still prefetched.
-        """
-        import tensorflow as tf
-        ds = tf.data.Dataset.range(8).batch(2).prefetch(tf.data.AUTOTUNE).repeat()
-        model.fit(ds, steps_per_epoch=4)
-        """,
+        Valid("""
+            import tensorflow as tf
+            ds = tf.data.Dataset.range(8).batch(2).prefetch(tf.data.AUTOTUNE).repeat()
+            model.fit(ds, steps_per_epoch=4)
+            """, target_tf="2.4"),
         # NumPy arrays, and tfcompat.from_arrays (which prefetches).
-        """
-        import tfcompat
-        model.fit(x_train, y_train, batch_size=32)
-        model.fit(tfcompat.from_arrays(x_train, y_train), steps_per_epoch=10)
-        model.evaluate(x_test.reshape(-1, 4), y_test)
-        """,
+        Valid("""
+            import tfcompat
+            model.fit(x_train, y_train, batch_size=32)
+            model.fit(tfcompat.from_arrays(x_train, y_train), steps_per_epoch=10)
+            model.evaluate(x_test.reshape(-1, 4), y_test)
+            """, target_tf="2.4"),
         # Not Keras: a scikit-learn style fit of a list.
-        """
-        scaler.fit([[1, 2], [3, 4]])
-        """,
+        Valid("""
+            scaler.fit([[1, 2], [3, 4]])
+            """, target_tf="2.4"),
         # NumPy's concatenate and repeat, not Dataset methods.
-        """
-        import numpy as np
-        x = np.concatenate((x_test, generated))
-        t = np.repeat(np.reshape(y, (-1, 1, 3)), 5, axis=1)
-        model.evaluate(x, [y, aux_y])
-        model.fit(t, t, batch_size=8)
-        """,
+        Valid("""
+            import numpy as np
+            x = np.concatenate((x_test, generated))
+            t = np.repeat(np.reshape(y, (-1, 1, 3)), 5, axis=1)
+            model.evaluate(x, [y, aux_y])
+            model.fit(t, t, batch_size=8)
+            """, target_tf="2.4"),
         # Another library's data class whose take() makes batches: nothing says tf.data.
-        """
-        train_set = BatchDataSet(samples, batch_size=64)
-        model.fit(train_set.take(), steps_per_epoch=len(train_set))
-        """,
+        Valid("""
+            train_set = BatchDataSet(samples, batch_size=64)
+            model.fit(train_set.take(), steps_per_epoch=len(train_set))
+            """, target_tf="2.4"),
         # Attributes: NumPy arrays; a pipeline in one method and a loader's result in another;
         # another class's attribute of the same name; another object's; prefetched.
-        """
-        import numpy as np
-        import tensorflow as tf
-        class Arrays:
-            def __init__(self, x, y):
-                self.x = np.concatenate((x, x))
-                self.y = np.repeat(y, 2, axis=0)
-            def train(self, model):
-                model.fit(self.x, self.y, batch_size=8)
-        class Loaded:
-            def build(self):
-                self.ds = tf.data.Dataset.range(8).batch(2)
-            def reload(self):
-                self.ds = load_cached_split("train")
-            def train(self, model):
-                model.fit(self.ds, epochs=1)
-        class Other:
-            def train(self, model, config):
-                model.fit(self.ds, epochs=1)
-                model.fit(config.ds, epochs=1)
-        class Prefetched:
-            def __init__(self):
-                self.ds = tf.data.Dataset.range(8).batch(2).prefetch(1)
-            def train(self, model):
-                model.fit(self.ds, epochs=1)
-        """,
-    ]
+        Valid("""
+            import numpy as np
+            import tensorflow as tf
+            class Arrays:
+                def __init__(self, x, y):
+                    self.x = np.concatenate((x, x))
+                    self.y = np.repeat(y, 2, axis=0)
+                def train(self, model):
+                    model.fit(self.x, self.y, batch_size=8)
+            class Loaded:
+                def build(self):
+                    self.ds = tf.data.Dataset.range(8).batch(2)
+                def reload(self):
+                    self.ds = load_cached_split("train")
+                def train(self, model):
+                    model.fit(self.ds, epochs=1)
+            class Other:
+                def train(self, model, config):
+                    model.fit(self.ds, epochs=1)
+                    model.fit(config.ds, epochs=1)
+            class Prefetched:
+                def __init__(self):
+                    self.ds = tf.data.Dataset.range(8).batch(2).prefetch(1)
+                def train(self, model):
+                    model.fit(self.ds, epochs=1)
+            """, target_tf="2.4"),
+        # From the TF whose tf.data injects a prefetch itself, and for an unknown target (the
+        # newest TF): nothing to report.
+        Valid("""
+                import tensorflow as tf
+                ds = tf.data.Dataset.from_tensor_slices((x, y)).map(parse).batch(32)
+                model.fit(ds, epochs=5)
+                """, target_tf=_INJECTED_FROM),
+            """
+            import tensorflow as tf
+            model.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(32), epochs=5)
+            """,
+        ]
     INVALID = [
         # A program: run before and after the fix (tests/runtime/test_rewrites_run.py).
         Invalid(
@@ -202,7 +224,7 @@ class MissingPrefetch(Rule):
             from tensorflow.data import Dataset
             model.evaluate(Dataset.range(8).map(f).batch(4))
             """,
-            at=(2, 16), target_tf="2.16",
+            at=(2, 16), target_tf="2.4",
             fixed="""
             from tensorflow.data import Dataset
             import tensorflow as tf
@@ -318,6 +340,8 @@ class MissingPrefetch(Rule):
     ]
 
     def visit_Call(self, node):
+        if self.target_tf is None or self.target_at_least(_INJECTED):
+            return  # tf.data prefetches such a pipeline itself
         if patterns.method_name(node) not in qualnames.KERAS_DATA_METHODS:
             return
         validation = patterns.argument(node, None, "validation_data")
@@ -339,7 +363,8 @@ class MissingPrefetch(Rule):
         lasts = list({id(calls[-1]): calls[-1] for calls, _ in missing}.values())
         # A pipeline whose source is out of sight is a Dataset by its methods only: unsafe.
         proven = all(p for _, p in missing)
-        self.report(data, fix=self._fix(lasts), safety=None if proven else UNSAFE)
+        self.report(data, fix=self._fix(lasts), safety=None if proven else UNSAFE,
+                    first=_INJECTED_FROM)
 
     def _prefetched(self, calls):
         return "prefetch" in patterns.methods(self, calls) \

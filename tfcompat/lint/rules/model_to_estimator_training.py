@@ -11,7 +11,7 @@ class ModelToEstimatorTraining(Rule):
     tf.keras.estimator.model_to_estimator(keras_model=model)`, and trained once, by
     `tf.estimator.train_and_evaluate(est, train_spec, eval_spec)` or `est.train(input_fn,
     steps=N)`, on input_fns that return a tf.data dataset or its one-shot iterator's
-    `get_next()`, when the target TF has no Estimator (TF >= 2.16, or unknown). Only that
+    `get_next()`: TF 2.16+, which has no Estimator, is within reach of every target. Only that
     shape: every other use of `model_to_estimator` and `tf.estimator` is TFC408's, reported
     with no fix.
 
@@ -200,8 +200,6 @@ class ModelToEstimatorTraining(Rule):
     def visit_Call(self, node):
         if self.qualified_name(node.func) != "tensorflow.keras.estimator.model_to_estimator":
             return
-        if self.target_at_least("estimator"):
-            return  # the target still has the Estimator
         fix = self._fit_instead(node)
         if fix is not None:
             model = patterns.argument(node, 0, "keras_model").value.value

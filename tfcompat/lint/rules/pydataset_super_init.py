@@ -8,8 +8,8 @@ class PyDatasetSuperInit(Rule):
     """
     ## What it does
     Finds a `keras.utils.Sequence` / `PyDataset` subclass whose `__init__` does not hand
-    `**kwargs` to `super().__init__`, when the target's Keras is Keras 3 (TF 2.16+,
-    keras-target not `tf_keras`).
+    `**kwargs` to `super().__init__`, unless keras-target is `tf_keras`: Keras 3 (TF 2.16+) is
+    within reach of every target (docs/target-tf.md).
 
     ## Why is this bad?
     Keras 3 moved `workers`, `use_multiprocessing` and `max_queue_size` from `fit` /
@@ -64,13 +64,13 @@ class PyDatasetSuperInit(Rule):
     fix_tf = "tf_keras_is_keras3"
 
     VALID = [
-        # Keras 2: Sequence takes no constructor arguments.
+        # Keras 2 (tf_keras): Sequence takes no constructor arguments.
         Valid("""
               import keras
               class Batches(keras.utils.Sequence):
                   def __init__(self, x):
                       self.x = x
-              """, target_tf="2.15"),
+              """, target_tf="2.15", keras_target="tf_keras"),
         Valid("""
               import keras
               class Batches(keras.utils.Sequence):
@@ -162,6 +162,15 @@ class PyDatasetSuperInit(Rule):
                     self.options = options
             """,
             at=(3, 9), target_tf="2.16"),
+        # A target reaches the newest TF (docs/target-tf.md): reported at every target.
+        Invalid(
+            """
+            import keras
+            class Batches(keras.utils.Sequence):
+                def __init__(self, x):
+                    self.x = x
+            """,
+            at=(3, 9), target_tf="2.15"),
     ]
 
     def visit_ClassDef(self, node):

@@ -60,10 +60,11 @@ class QueueRunnerInput(Rule):
     Finds TF 1's queue-runner input pipeline: `tf.train.shuffle_batch` / `batch` (and the
     `_join` / `maybe_` forms), `string_input_producer` and the other producers, the readers
     (`tf.TFRecordReader`, `TextLineReader`, `FixedLengthRecordReader`, `WholeFileReader`),
-    `start_queue_runners`, `QueueRunner`. Spelled `tf.train.*` for TF 2 targets; spelled
+    `start_queue_runners`, `QueueRunner`. Spelled `tf.train.*` for every target (TF 2 is within
+    reach of each: docs/target-tf.md); spelled
     through `tf.compat.v1` too, unless the module's code runs in graph mode (it turns eager
     execution off, or builds placeholders, which raise under eager: its package turns eager
-    off) and either the target's Keras is Keras 2 (TF 2.0-2.15, or keras-target `tf_keras`)
+    off) and either its Keras stays Keras 2 (keras-target `tf_keras`)
     or the module uses no Keras that could take the tensors.
 
     ## Why is this bad?
@@ -150,7 +151,6 @@ class QueueRunnerInput(Rule):
     fix_tf = "compat_v1"
 
     VALID = [
-        Valid("import tensorflow as tf\nxb, yb = tf.train.batch([x, y], 32)", target_tf="1.15"),
         # Keras 2 on TF 2.x runs compat.v1 code in graph mode.
         Valid(
             """
@@ -325,17 +325,17 @@ class QueueRunnerInput(Rule):
             xb = tf.train.batch([x], 8)
             """,
             at=(4, 6), target_tf="2.16"),
+        # A target reaches the newest TF (docs/target-tf.md): reported at every target.
+        Invalid("import tensorflow as tf\nxb, yb = tf.train.batch([x, y], 32)", at=(2, 10),
+                target_tf="1.15"),
     ]
 
     def visit_Attribute(self, node):
         name = self.qualified_name(node)
         if name not in _MAPPING:
             return
-        if self.target_tf is not None and self.target_at_least("queue_runner_inputs"):
-            return  # TF 1: tf.train has them
         spelled = self.qualified_name(node, canonical=False) or ""
-        keras3 = self.keras_target != "tf_keras" and (
-            self.target_tf is None or self.target_at_least("tf_keras_is_keras3"))
+        keras3 = self.targets_keras3()
         graph = provenance.runs_graph_only_code(self) and not (keras3 and namespaces.uses(self))
         if "compat.v1" in spelled and graph:
             return  # graph-mode TF 2 code runs them; only a Keras 3 model cannot take them

@@ -16,6 +16,7 @@ _GONE = (
     ("contrib_learn_datasets",
      ("tensorflow.contrib.learn.python.learn.datasets", "tensorflow.contrib.learn.datasets"),
      "contrib_learn_datasets"),
+    ("tutorials_mnist", ("tensorflow.examples.tutorials",), "tutorials_mnist"),
 )
 # tf.estimator's session hooks are tf.compat.v1.train's own classes re-exported, and stay there
 # (MonitoredSession's; checked on TF 2.21).
@@ -41,6 +42,9 @@ _ADVICE = {
     "hooks": "the same hooks are tf.compat.v1.train's (tf.compat.v1.train.{attr})",
     "contrib_learn_datasets": (
         "load the arrays with keras.datasets (mnist.load_data()) or tensorflow_datasets"),
+    "tutorials_mnist": (
+        "load the arrays with keras.datasets (mnist.load_data(); images 0-255, labels as "
+        "integers) or tensorflow_datasets"),
 }
 
 
@@ -53,10 +57,11 @@ def _gone_in(fact):
 class RemovedFeedingApi(Rule):
     """
     ## What it does
-    Finds data-feeding APIs that the target TF no longer has: Keras' `ImageDataGenerator` (and
-    its iterators) when the target's Keras is Keras 3, `tf.estimator` and
+    Finds data-feeding APIs that a TF from the target on no longer has (every target reaches the
+    newest TF: docs/target-tf.md): Keras' `ImageDataGenerator` (and its iterators) unless
+    keras-target is `tf_keras`, `tf.estimator` and
     `tf.keras.estimator.model_to_estimator` on TF >= 2.16, and `tf.contrib.learn`'s dataset
-    readers on TF 2.
+    readers and the tutorials' MNIST reader (`tensorflow.examples.tutorials.mnist`) on TF 2.
 
     ## Why is this bad?
     The import or attribute fails before training starts ("cannot import name
@@ -80,7 +85,8 @@ class RemovedFeedingApi(Rule):
     One finding per module and kind of API, at its first import or use: `ImageDataGenerator`
     and its iterators; `model_to_estimator`; `tf.estimator.ModeKeys` (plain strings, an easy
     replacement); tf.estimator's session hooks (`SessionRunHook`, `StopAtStepHook`..., which
-    stay in `tf.compat.v1.train`); the rest of `tf.estimator`; tf.contrib.learn's datasets.
+    stay in `tf.compat.v1.train`); the rest of `tf.estimator`; tf.contrib.learn's datasets;
+    the tutorials' MNIST reader.
     The module depends on that API until every use is replaced, and each kind has its own
     remedy (the help line), so one finding per use would repeat one message dozens of times.
 
@@ -91,7 +97,8 @@ class RemovedFeedingApi(Rule):
 
     ## Versions
     `ImageDataGenerator`: Keras 1 to the tf_keras package; not in Keras 3 (tf.keras from TF
-    2.16). `tf.estimator`: TF 1.3 to 2.15. `tf.contrib.learn` datasets: TF 1.x. Reported for
+    2.16). `tf.estimator`: TF 1.3 to 2.15. `tf.contrib.learn` datasets and
+    `tensorflow.examples.tutorials`: TF 1.x. Reported for
     targets where each is gone (an unknown target: the newest TF); ImageDataGenerator not when
     keras-target is `tf_keras`.
     """
@@ -100,16 +107,16 @@ class RemovedFeedingApi(Rule):
     name = "removed-feeding-api"
     message = "`{name}` is gone from {where}"
     tokens = ("ImageDataGenerator", "NumpyArrayIterator", "DirectoryIterator", "estimator",
-              "learn")
+              "learn", "tutorials")
 
     VALID = [
-        Valid("from keras.preprocessing.image import ImageDataGenerator", target_tf="2.15"),
-        Valid("import tensorflow as tf\nspec = tf.estimator.TrainSpec(input_fn)",
-              target_tf="2.15"),
+        # tf_keras keeps ImageDataGenerator.
+        Valid("from keras.preprocessing.image import ImageDataGenerator", target_tf="2.15",
+              keras_target="tf_keras"),
         # Keras 3 keeps these image helpers.
         Valid("from keras.preprocessing.image import load_img, img_to_array", target_tf="2.16"),
-        Valid("from tensorflow.contrib.learn.python.learn.datasets import mnist",
-              target_tf="1.15"),
+        # TF 2's own examples package (tensorflow_examples) is another thing.
+        Valid("from tensorflow_examples.models.pix2pix import pix2pix", target_tf="2.16"),
         # Look-alikes: ModeKeys and hooks of tf.compat.v1.train and Keras, a local estimator.
         Valid(
             """
@@ -138,6 +145,11 @@ class RemovedFeedingApi(Rule):
             at=(2, 13), target_tf="2.16"),
         Invalid("from tensorflow.contrib.learn.python.learn.datasets import mnist",
                 at=(1, 6), target_tf="2.0"),
+        # The tutorials' MNIST reader, imported from its package or as a module.
+        Invalid("from tensorflow.examples.tutorials.mnist import input_data",
+                at=(1, 6), target_tf="2.0"),
+        Invalid("import tensorflow.examples.tutorials.mnist.input_data as input_data",
+                at=(1, 8), target_tf="2.16"),
         # No target: the newest TF.
         Invalid(
             """
@@ -175,10 +187,25 @@ class RemovedFeedingApi(Rule):
             hooks = [Hook(), tf.estimator.StopAtStepHook(last_step=10)]
             """,
             at=(2, 12), target_tf="2.16"),
+        # A target reaches the newest TF (docs/target-tf.md): reported at every target.
+        Invalid("from keras.preprocessing.image import ImageDataGenerator",
+                at=(1, 39), target_tf="2.15"),
+        Invalid("import tensorflow as tf\nspec = tf.estimator.TrainSpec(input_fn)",
+                at=(2, 8), target_tf="2.15"),
+        Invalid("from tensorflow.contrib.learn.python.learn.datasets import mnist",
+                at=(1, 6), target_tf="1.15"),
+        Invalid("from tensorflow.examples.tutorials.mnist import input_data",
+                at=(1, 6), target_tf="1.15"),
     ]
 
     def visit_Module(self, node):
         self._kinds = set()  # the kinds this module has had its finding for
+
+    def visit_Import(self, node):
+        for alias in node.names:
+            name = self.code_for(alias.name)
+            if self._kind(name) is not None:
+                self._check(alias.name, name, name)
 
     def visit_ImportFrom(self, node):
         module = self.code_for(node.module) if node.module is not None else ""
@@ -232,9 +259,8 @@ class RemovedFeedingApi(Rule):
                     help=_ADVICE[kind].format(attr=parts[api - 1] if api else ""))
 
     def _gone_for_target(self, fact):
+        """Gone from some TF the code must run on: every target reaches the newest TF; Keras 3
+        only where keras-target is not tf_keras (which keeps Keras 2 there)."""
         if fact == "tf_keras_is_keras3":
-            if self.keras_target == "tf_keras":
-                return False
-            return self.target_tf is None or self.target_at_least(fact)
-        gone = _gone_in(fact)
-        return self.target_tf is None or (gone is not None and self.target_tf >= gone)
+            return self.keras_target != "tf_keras"
+        return _gone_in(fact) is not None

@@ -37,7 +37,8 @@ _KERAS3_RUN = ("`sess.run(t)` of a tensor becomes the eager value `t` (`t.numpy(
 class SessionApiInTf2(Rule):
     """
     ## What it does
-    When the target TF is 2.0 or later (or unknown), finds the TF 1 session and graph API:
+    Finds the TF 1 session and graph API, which TF 2 (within reach of every target: see
+    docs/target-tf.md) no longer has in its namespace:
     `tf.Session`, `tf.placeholder`, `tf.global_variables_initializer`, `tf.ConfigProto`,
     `tf.train.Saver`... and `K.get_session()` / `K.set_session()` of the Keras backend.
 
@@ -121,15 +122,6 @@ class SessionApiInTf2(Rule):
             sess = tf.compat.v1.keras.backend.get_session()
             """,
             target_tf="2.16", keras_target="tf_keras"),
-        # A TF 1 target: these names are the API there.
-        Valid(
-            """
-            import tensorflow as tf
-            x = tf.placeholder(tf.float32)
-            with tf.Session() as sess:
-                sess.run(tf.global_variables_initializer())
-            """,
-            target_tf="1.15"),
     ]
     INVALID = [
         # A program: run before and after the fix (tests/runtime/test_rewrites_run.py).
@@ -273,11 +265,23 @@ class SessionApiInTf2(Rule):
             x = tf.placeholder(tf.float32, shape=(None, 28, 28))
             """,
             at=(2, 5)),
+        # A target reaches the newest TF (docs/target-tf.md): reported at every target, with
+        # the tf.compat.v1 spelling TF 1.13+ has.
+        Invalid(
+            """
+            import tensorflow as tf
+            x = tf.placeholder(tf.float32)
+            """,
+            at=(2, 5), target_tf="1.15",
+            fixed="""
+            import tensorflow as tf
+            x = tf.compat.v1.placeholder(tf.float32)
+            """),
     ]
 
     def visit_Attribute(self, node):
         name = self.qualified_name(node, canonical=False)
-        if not name or (self.target_tf is not None and self.target_tf < (2, 0)):
+        if not name:
             return
         if name in _TF1_ONLY:
             new = "tensorflow.compat.v1." + name[len("tensorflow."):]

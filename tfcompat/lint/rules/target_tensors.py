@@ -11,7 +11,9 @@ class TargetTensors(Rule):
     """
     ## What it does
     Finds a model fed from graph tensors: `Input(tensor=...)`, `InputLayer(input_tensor=...)`
-    and `compile(target_tensors=...)`, in standalone `keras`, `tf.keras` and `tf_keras`.
+    and `compile(target_tensors=...)`, in standalone `keras`, `tf.keras` and `tf_keras`. An
+    `Input` of a Keras tensor, or of a function's parameter as it came (keras.applications'
+    `input_tensor=` argument, whose callers hand a Keras tensor), is not feeding.
 
     ## Why is this bad?
     Wiring a `get_next()` tensor into the model was the fast way to feed tf.data into Keras
@@ -106,6 +108,23 @@ class TargetTensors(Rule):
                 pass
             def fit(self, x=None, y=None):
                 self.compile(optimizer=self.optimizer, loss=self.loss, target_tensors=[y])
+        """,
+        # keras.applications' input_tensor idiom: the caller's tensor (a Keras tensor) wrapped
+        # as it came, also by a name; an Input of a Keras tensor.
+        """
+        from keras import backend as K
+        from keras.layers import Input, Conv2D
+        from keras.models import Model
+        def VGG(input_tensor=None, input_shape=(224, 224, 3)):
+            if input_tensor is None:
+                img_input = Input(shape=input_shape)
+            elif not K.is_keras_tensor(input_tensor):
+                img_input = Input(tensor=input_tensor, shape=input_shape)
+            else:
+                img_input = input_tensor
+            return Model(img_input, Conv2D(8, 3)(img_input))
+        inputs = Input(shape=(4,))
+        wrapped = Input(tensor=inputs)
         """,
         # Some other library's Input.
         """
@@ -261,6 +280,26 @@ class TargetTensors(Rule):
             model.fit(dataset, epochs=2, steps_per_epoch=10)
             first = iterator.get_next()
             """),
+        # An Estimator's model_fn wiring its features (an input_fn's graph tensors) into a
+        # Keras model; a placeholder made in a function.
+        Invalid(
+            """
+            import tensorflow as tf
+            def model_fn(features, labels, mode, params):
+                users = features["user_id"]
+                user_input = tf.keras.layers.Input(tensor=users)
+                return build(user_input, params)
+            """,
+            at=(4, 40)),
+        Invalid(
+            """
+            from keras import backend as K
+            from keras.layers import Input
+            def build():
+                x = K.placeholder(shape=(None, 2))
+                return Input(tensor=x)
+            """,
+            at=(5, 18)),
     ]
 
     def visit_Module(self, node):
@@ -282,10 +321,27 @@ class TargetTensors(Rule):
         if layer not in _INPUTS or not _keras_layer(name):
             return
         arg = patterns.argument(node, None, _INPUTS[layer])
-        if arg is not None and not patterns.is_literal(arg.value, None):
+        if arg is not None and not patterns.is_literal(arg.value, None) \
+                and not self._handed_in(arg.value):
             # tf.contrib.keras is gone from every target the rewrite is for: report only.
             fix = self._fix(arg) if layer == "Input" and patterns.keras_namespace(name) else None
             self.report(arg, what="%s(%s=...)" % (layer, _INPUTS[layer]), fix=fix)
+
+    def _handed_in(self, tensor):
+        """Whether ``tensor`` is a Keras tensor, or a parameter of the enclosing function that
+        reaches the `Input` as it came: keras.applications' `input_tensor` idiom, where the
+        caller's tensor is a Keras tensor (`Input(shape=...)` or a layer's output; Keras 3's own
+        applications still wrap it this way). A graph tensor of the module's own making (an
+        iterator's `get_next()`, a placeholder, a variable, an Estimator's features) is fed."""
+        if isinstance(tensor, cst.Name):
+            value = self.resolve(tensor)
+            if value is None:
+                return tensor.value in _parameters(self.context.ancestors)
+            tensor = value
+        if isinstance(tensor, cst.Call):
+            name = self.qualified_name(tensor.func) or ""
+            return name.rsplit(".", 1)[-1] == "Input" and _keras_layer(name)
+        return False
 
     # -- the traced shape: tensors of one-shot iterators over named datasets ---------------
     def _fix(self, tensor_arg):
@@ -449,6 +505,18 @@ class _Reads(cst.CSTVisitor):
     def visit_Name(self, node):
         if node.value == self.name:
             self.found.append(node)
+
+
+def _parameters(ancestors):
+    """The parameter names of the innermost function among ``ancestors``."""
+    for node in reversed(ancestors):
+        if isinstance(node, (cst.FunctionDef, cst.Lambda)):
+            params = node.params
+            every = list(params.params) + list(params.kwonly_params) \
+                + list(params.posonly_params)
+            every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
+            return {p.name.value for p in every}
+    return set()
 
 
 def _within(inner, outer):

@@ -11,8 +11,9 @@ class UnusedSessionBlock(Rule):
     """
     ## What it does
     Finds `with tf.Session() as sess:` (or `tf.compat.v1.Session()`) blocks whose code never
-    uses the session, when the target's default Keras is Keras 3 (TF >= 2.16, keras-target not
-    `tf_keras`) or the target is unknown.
+    uses the session (by name, `sess.run`, `op.run()` or `t.eval()` in its default session, nor
+    after the block), unless keras-target is `tf_keras`: Keras 3 (TF 2.16+) is within reach of
+    every target (docs/target-tf.md).
 
     ## Why is this bad?
     On TF 2 a Session block makes its graph the default one: everything built inside is graph
@@ -81,13 +82,13 @@ class UnusedSessionBlock(Rule):
             with tf.compat.v1.Session() as sess:
                 print(sess.run(total))
             """, target_tf="2.16"),
-        # Before Keras 3, tf.keras trains in the block's graph mode.
+        # tf_keras keeps Keras 2, which trains in the block's graph mode.
         Valid(
             """
             import tensorflow as tf
             with tf.Session() as sess:
                 model.fit(x, y)
-            """, target_tf="2.15"),
+            """, target_tf="2.15", keras_target="tf_keras"),
         """
         import tensorflow as tf
         with tf.compat.v1.Session():
@@ -99,6 +100,17 @@ class UnusedSessionBlock(Rule):
         with tf.compat.v1.Session() as sess:
             K.set_session(sess)
         """,
+        # An op run in the block's default session; a session read after its block.
+        Valid(
+            """
+            import tensorflow as tf
+            with tf.compat.v1.Session():
+                tf.io.write_file(path, summary).run()
+            def load_graph(path):
+                with tf.compat.v1.Session() as sess:
+                    tf.import_graph_def(read_graph_def(path), name="")
+                return sess.graph
+            """, target_tf="2.16"),
     ]
     INVALID = [
         Invalid(
@@ -156,6 +168,15 @@ class UnusedSessionBlock(Rule):
             result = model.fit(batches(), steps_per_epoch=2, epochs=2, verbose=0)
             """,
             run=Run(broken=("tf221",), fixed=("tf221",), result=[2])),
+        # A target reaches the newest TF (docs/target-tf.md): reported at every target
+        # (the fix, from TF 2.16 only).
+        Invalid(
+            """
+            import tensorflow as tf
+            with tf.Session() as sess:
+                model.fit(x, y)
+            """,
+            at=(2, 6), target_tf="2.15"),
     ]
 
     def visit_With(self, node):
@@ -169,7 +190,8 @@ class UnusedSessionBlock(Rule):
             return
         name = item.asname.name.value if item.asname is not None \
             and isinstance(item.asname.name, cst.Name) else None
-        if self._uses_session(node.body, name) or self._in_explicit_graph():
+        if self._uses_session(node.body, name) or self._in_explicit_graph() \
+                or self._read_after(node, name):
             return
         self.report(item.item, session=self.code_for(item.item.func) + "()",
                     fix=self._fix(node))
@@ -180,9 +202,24 @@ class UnusedSessionBlock(Rule):
                 return True
             if isinstance(found, cst.Call) and (
                     patterns.runs_tensors(self, found) or _test_evaluate(found)
+                    or _runs_in_default_session(found)
                     or self.qualified_name(found.func) in _DEFAULT_SESSION):
                 return True
         return False
+
+    def _read_after(self, node, name):
+        """Whether the statements after the block read the session's name (`sess.graph`
+        returned after it): the block is then not a leftover."""
+        if name is None or len(self.context.ancestors) < 2:
+            return False
+        parent = self.context.ancestors[-2]
+        body = getattr(parent, "body", ())
+        if not isinstance(body, (list, tuple)):
+            return False
+        after = list(body)[[id(s) for s in body].index(id(node)) + 1:] \
+            if any(s is node for s in body) else []
+        return any(isinstance(n, cst.Name) and n.value == name
+                   for statement in after for n in patterns.all_nodes(statement, (cst.Name,)))
 
     def _in_explicit_graph(self):
         """Whether an enclosing `with` makes a graph the default (`tf.Graph().as_default()`):
@@ -229,3 +266,10 @@ def _test_evaluate(call):
     func = call.func
     return isinstance(func, cst.Attribute) and func.attr.value == "evaluate" \
         and isinstance(func.value, cst.Name) and func.value.value == "self"
+
+
+def _runs_in_default_session(call):
+    """`op.run()` with no arguments on an op made in place: run in the default session, which
+    the block sets."""
+    return patterns.method_name(call) == "run" and not call.args \
+        and isinstance(call.func, cst.Attribute) and isinstance(call.func.value, cst.Call)
