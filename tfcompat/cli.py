@@ -7,6 +7,7 @@ import json
 import sys
 
 import tfcompat
+from tfcompat import versions
 
 LINT_COMMANDS = ("lint", "rules", "rule")
 
@@ -22,7 +23,7 @@ def _doctor_table(runtime):
         ("keras backend", runtime.keras_backend or "-"),
         ("eager", "yes" if runtime.eager else "no (graph mode)"),
         ("flavours installed", ", ".join(runtime.flavors_installed) or "none"),
-    ]
+    ] + _distribution_rows(runtime)
     width = max(len(k) for k, _ in rows)
     lines = ["%s  %s" % (k.ljust(width), v) for k, v in rows]
     lines.append("")
@@ -34,6 +35,29 @@ def _doctor_table(runtime):
         if p.limits:
             lines.append("     %s  cannot carry: %s" % (" " * name_width, "; ".join(p.limits)))
     return "\n".join(lines)
+
+
+def _distribution_rows(runtime):
+    """Strategy, replicas and split: the model's, else the current scope's (none from the
+    command line, which builds no model), and the cluster TF_CONFIG names."""
+    from tfcompat.compat import distribute
+
+    dist = runtime.distribution
+    rows = [("distribution", dist.describe() if dist else
+             "none (no tf.distribute strategy scope, no keras.distribution set)")]
+    if dist:
+        rows.append(("data split", dist.split()))
+    cluster = distribute.cluster_from_environment()
+    if cluster:
+        rows.append(("TF_CONFIG", "%s %d of %d workers" % (cluster[2], cluster[0],
+                                                          cluster[1])))
+    if runtime.keras_flavor:
+        rows.append(("distributed fit", "yes (Keras' own fit)"
+                     if runtime.has("keras_fit_distributes") else "no: needs " +
+                     versions.requirement("keras_fit_distributes", runtime.keras_flavor)))
+        rows.append(("multi-worker fit", "yes" if runtime.has("multi_worker_fit")
+                     else "no: " + distribute.multi_worker_refusal(runtime)))
+    return rows
 
 
 def doctor(args):
