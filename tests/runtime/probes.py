@@ -525,15 +525,15 @@ def probe_keras_fit_distributes(k):
 
 
 def _keras3_data_parallel_fits(k):
-    import jax
-
-    distribution = k.distribution.DataParallel(devices=k.distribution.list_devices()[:1])
+    devices = k.distribution.list_devices()
+    distribution = k.distribution.DataParallel(devices=devices)
     k.distribution.set_distribution(distribution)
     try:
         model = _model(k)
         ones = np.ones((8, 1), "float32")
+        placed = set(str(d) for d in model.weights[0].value.sharding.device_set)
         return (_attempt(lambda: model.fit(ones, ones, batch_size=4, epochs=1, verbose=0))
-                and isinstance(model.weights[0].value.sharding, jax.sharding.NamedSharding))
+                and placed == set(str(d) for d in distribution.device_mesh.devices.ravel()))
     finally:
         k.distribution.set_distribution(None)
 
