@@ -55,7 +55,7 @@ def _distribution_rows(runtime):
         rows.append(("distributed fit", "yes (Keras' own fit)"
                      if runtime.has("keras_fit_distributes") else "no: needs " +
                      versions.requirement("keras_fit_distributes", runtime.keras_flavor)))
-        rows.append(("multi-worker fit", "yes" if runtime.has("multi_worker_fit")
+        rows.append(("multi-worker fit", "yes" if distribute.trains_across_workers(runtime)
                      else "no: " + distribute.multi_worker_refusal(runtime)))
     return rows
 

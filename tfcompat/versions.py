@@ -106,7 +106,7 @@ TABLE = (
     _row("keras_fit_distributes", "keras", (3, 0), flavors=(KERAS3,),
          cite="Keras 3.0: fit under a tf.distribute strategy (TensorFlow backend) or "
               "keras.distribution.DataParallel (JAX backend)"),
-    _row("multi_worker_fit", "tf", (2, 15), flavors=KERAS2_IN_TF,
+    _row("multi_worker_fit", "tf", (1, 15), flavors=KERAS2_IN_TF,
          cite="tf.keras fit under MultiWorkerMirroredStrategy, worker processes sharding by "
               "DATA: measured on the 2.15.1 and tf_keras 2.21.0 wheels (partial batches "
               "across workers from TF 2.3.0)"),

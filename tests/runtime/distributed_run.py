@@ -22,7 +22,7 @@ N, BATCH = 32, 8
 
 def logical_cpus(tf):
     """Two logical CPU devices, made as this TF makes them; their names."""
-    if not hasattr(tf.config, "list_physical_devices") and not tf.executing_eagerly():
+    if not tf.executing_eagerly():
         # TF 1 graph mode: the session's config makes them.
         config = tf.compat.v1.ConfigProto(device_count={"CPU": 2})
         tf.compat.v1.keras.backend.set_session(tf.compat.v1.Session(config=config))
@@ -64,9 +64,11 @@ def replica_values(kind, strategy, model, k):
         if kind == "jax":
             values.append([np.asarray(s.data) for s in weight.value.addressable_shards])
             continue
+        import tensorflow as tf
+
         variable = getattr(weight, "value", weight)  # Keras 3 wraps a tf.Variable
         variable = variable if not callable(variable) else weight
-        if hasattr(strategy, "experimental_local_results") and hasattr(variable, "numpy"):
+        if tf.executing_eagerly():
             values.append([np.asarray(v.numpy())
                            for v in strategy.experimental_local_results(variable)])
         else:  # TF 1 graph mode: the MirroredVariable's per-device variables
@@ -105,7 +107,7 @@ def run(flavor, kind, feeding, epochs):
         def on_epoch_end(self, epoch, logs=None):
             seen.append([-float(v) for v in self.model.get_weights()[0].ravel()])
 
-    report = {"runtime": tfcompat.detect(model=model).as_dict()["distribution"]}
+    report = {"runtime": tfcompat.detect(model=model).as_dict().get("distribution")}
     if feeding == "keras":
         import tensorflow as tf
 
@@ -137,7 +139,10 @@ def main(argv):
     try:
         report = dict(ok=True, **run(flavor, kind, feeding, epochs))
     except Exception as exc:  # the report says what failed; the test judges
-        report = dict(ok=False, error=type(exc).__name__, message=str(exc)[:2000])
+        import traceback
+
+        report = dict(ok=False, error=type(exc).__name__, message=str(exc)[:2000],
+                      where=traceback.format_exc()[-2000:])
     sys.stdout.flush()
     print("\nREPORT " + json.dumps(report))
     sys.stdout.flush()

@@ -9,6 +9,7 @@ import pytest
 
 import tfcompat
 from tfcompat import versions
+from tfcompat.compat import distribute
 
 from . import distributed_support, probes
 
@@ -30,8 +31,7 @@ def _distributed_flavors():
 def _multi_worker_flavors():
     return [pytest.param(flavor, id=flavor) for flavor in tfcompat.detect().flavors_installed
             if tfcompat.detect(flavor=flavor).keras_backend == "tensorflow"
-            and tfcompat.detect(flavor=flavor).has("keras_fit_distributes")
-            and tfcompat.detect(flavor=flavor).tf_version >= (2, 0)]
+            and tfcompat.detect(flavor=flavor).has("keras_fit_distributes")]
 
 
 def _each_sample_once(report, epochs):
@@ -63,13 +63,16 @@ def test_two_workers_train_disjoint_complete_shards(flavor):
     runtime = tfcompat.detect(flavor=flavor)
     reports = distributed_support.run_workers(flavor)
     assert len(reports) == 2, reports
-    if not runtime.has("multi_worker_fit"):
+    if not distribute.trains_across_workers(runtime):
         # Refused before training, saying why and what to use instead.
         for report in reports:
             assert not report["ok"] and report["error"] == "UnsupportedPathError", report
             if runtime.keras_flavor == versions.KERAS3:
                 assert "keras-team/keras#20585" in report["message"]
                 assert "tf_keras" in report["message"]
+            else:  # TF 1 graph mode
+                assert "only executing eagerly" in report["message"]
+                assert "AutoShardPolicy.DATA" in report["message"]
         return
     for report in reports:
         assert report["ok"], report
@@ -84,10 +87,10 @@ def test_two_workers_train_disjoint_complete_shards(flavor):
 
 @pytest.mark.parametrize("flavor", _multi_worker_flavors())
 def test_keras3_multi_worker_refusal_is_upstreams_failure(flavor):
-    """Where tfcompat refuses multi-worker training, Keras' own fit fails there too."""
+    """Where tfcompat refuses multi-worker training for Keras' sake, Keras' own fit fails."""
     runtime = tfcompat.detect(flavor=flavor)
     if runtime.has("multi_worker_fit"):
-        pytest.skip("%s trains across workers" % flavor)
+        pytest.skip("Keras' own fit trains across workers with %s" % flavor)
     reports = probes.keras_multi_worker(flavor)
     assert not all(r["ok"] for r in reports), reports
     assert "PerReplica" in " ".join(r.get("message", "") for r in reports)
@@ -136,4 +139,4 @@ def test_doctor_shows_distribution_and_cluster(capsys, monkeypatch):
     assert "distribution" in out and "none (no tf.distribute strategy scope" in out
     assert "worker 1 of 2 workers" in out
     runtime = tfcompat.detect()
-    assert ("multi-worker fit    yes" in out) is runtime.has("multi_worker_fit")
+    assert ("multi-worker fit    yes" in out) is distribute.trains_across_workers(runtime)

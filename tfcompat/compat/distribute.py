@@ -138,9 +138,15 @@ def refuses(path_name, runtime):
         return ("needs %s to distribute a model built under %s; this is %s"
                 % (versions.requirement("keras_fit_distributes", runtime.keras_flavor),
                    dist.name, runtime.describe()))
-    if dist.workers > 1 and not runtime.has("multi_worker_fit"):
+    if dist.workers > 1 and not trains_across_workers(runtime):
         return multi_worker_refusal(runtime, dist)
     return None
+
+
+def trains_across_workers(runtime):
+    """Whether tfcompat feeds several workers here: Keras' own fit trains across them, and
+    an eager all-reduce agrees the from_arrays order (see prepare)."""
+    return runtime.has("multi_worker_fit") and runtime.eager
 
 
 def multi_worker_refusal(runtime, dist=None):
@@ -154,6 +160,10 @@ def multi_worker_refusal(runtime, dist=None):
     if runtime.keras_flavor == versions.KERAS3:
         return ("tfcompat feeds a keras.distribution in one process (%s); across JAX "
                 "processes use Keras' own fit on a dataset sharded per process" % what)
+    if runtime.has("multi_worker_fit"):  # graph mode: no eager all-reduce to agree an order
+        return ("tfcompat feeds several workers (%s) only executing eagerly (TF 2); in graph "
+                "mode use Keras' own fit on a dataset shuffled with a seed, sharded by DATA "
+                "(tf.data.experimental.AutoShardPolicy.DATA)" % what)
     return ("needs %s to train across workers; this is %s"
             % (versions.requirement("multi_worker_fit", runtime.keras_flavor),
                runtime.describe()))
@@ -162,7 +172,7 @@ def multi_worker_refusal(runtime, dist=None):
 def check(runtime):
     """UnsupportedPathError where no path can feed this runtime's distribution."""
     dist = runtime.distribution
-    if dist is not None and dist.workers > 1 and not runtime.has("multi_worker_fit"):
+    if dist is not None and dist.workers > 1 and not trains_across_workers(runtime):
         raise UnsupportedPathError(multi_worker_refusal(runtime, dist))
 
 
