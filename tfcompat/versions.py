@@ -106,10 +106,14 @@ TABLE = (
     _row("keras_fit_distributes", "keras", (3, 0), flavors=(KERAS3,),
          cite="Keras 3.0: fit under a tf.distribute strategy (TensorFlow backend) or "
               "keras.distribution.DataParallel (JAX backend)"),
-    _row("multi_worker_fit", "tf", (1, 15), flavors=KERAS2_IN_TF,
-         cite="tf.keras fit under MultiWorkerMirroredStrategy, worker processes sharding by "
-              "DATA: measured on the 2.15.1 and tf_keras 2.21.0 wheels (partial batches "
-              "across workers from TF 2.3.0)"),
+    _row("multi_worker_fit", "tf", (1, 15), (2, 0), flavors=(TF_KERAS,),
+         cite="tf.keras fit under MultiWorkerMirroredStrategy in two worker processes, a "
+              "seeded shuffle sharded by DATA: every sample once per epoch, measured on the "
+              "1.15.5 wheel (graph mode)"),
+    _row("multi_worker_fit", "tf", (2, 15), flavors=KERAS2_IN_TF,
+         cite="the same measured on the 2.15.1 and tf_keras 2.21.0 wheels; on 2.0.4 both "
+              "workers finish but samples are trained on 0 to 2 times per epoch (no "
+              "AutoShardPolicy before TF 2.1); 2.1-2.14 not measured, so not claimed"),
     _row("multi_worker_fit", "keras", None, (3, 0), flavors=(KERAS3,),
          cite="Keras 3 on the TensorFlow backend fails under MultiWorkerMirroredStrategy with "
               "several workers ('Attempt to convert a value (PerReplica...)', "

@@ -562,9 +562,12 @@ def probe_multi_worker_fit(k):
     if (_is_keras3(k) and k.backend.backend() != "tensorflow") or _standalone_keras(k):
         return False  # no tf.distribute strategy trains these models
     reports = keras_multi_worker(_flavor_of(k))
+    # Each id's weight falls by 1 over the epoch, and no sample sees an update of itself
+    # (epoch loss 0): trained on once, not twice at half the rate.
     return (len(reports) == 2 and all(r["ok"] for r in reports)
             and reports[0]["weights"] == reports[1]["weights"]
-            and all(set(epoch) == {1.0} for epoch in reports[0]["counts"]))
+            and all(set(epoch) == {1.0} for epoch in reports[0]["counts"])
+            and all(r["loss"] == [0.0] for r in reports))
 
 
 PROBES = {name[len("probe_"):]: fn for name, fn in globals().items()
