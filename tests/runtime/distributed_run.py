@@ -122,6 +122,12 @@ def run(flavor, kind, feeding, epochs):
         report["predict"] = np.asarray(tfcompat.predict(
             model, tfcompat.from_arrays(ids, batch_size=BATCH, shuffle=False, repeat=False),
             verbose=0)).ravel().tolist()
+        if kind == "jax":  # a batch the 2 devices cannot split evenly: refused before training
+            try:
+                tfcompat.fit(model, tfcompat.from_arrays(ids, zeros, batch_size=5), verbose=0)
+                report["indivisible"] = None
+            except Exception as exc:
+                report["indivisible"] = [type(exc).__name__, str(exc)]
     counts = [seen[0]] + [[b - a for a, b in zip(before, after)]
                           for before, after in zip(seen, seen[1:])]
     replicas = replica_values(kind, strategy, model, k)

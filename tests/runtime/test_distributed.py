@@ -56,6 +56,9 @@ def test_two_replicas_see_each_sample_once_per_epoch(flavor, kind):
     assert report["replicas"] == 2 and report["replicas_equal"], report
     assert report["evaluate"][0] == -2.0
     assert report["predict"] == [-2.0] * N
+    if kind == "jax":
+        assert report["indivisible"][0] == "DataError", report["indivisible"]
+        assert "batch_size=5 does not divide by 2" in report["indivisible"][1]
 
 
 @pytest.mark.parametrize("flavor", _multi_worker_flavors())

@@ -182,6 +182,8 @@ def prepare(runtime, feed, steps_name):
     a dataset of unknown size needs ``steps_name`` (every worker runs as many steps).
     Nothing changes on one worker, where Keras splits each batch over the replicas itself."""
     dist = runtime.distribution
+    if dist is not None and dist.api == KERAS_DISTRIBUTION and feed.source is not None:
+        _check_divisible(dist, feed.source)
     if dist is None or dist.workers == 1 or dist.api != TF_DISTRIBUTE:
         return
     if feed.steps is None and tfshim.cardinality(feed.data) is None:
@@ -191,6 +193,19 @@ def prepare(runtime, feed, steps_name):
     if feed.source is not None and feed.source.shuffle:
         feed.source.seed = agreed_seed(dist.handle, feed.source.seed)
     feed.shard = data_sharded
+
+
+def _check_divisible(dist, source):
+    """Keras 3 on JAX places each batch's rows evenly on the devices, and fails deep in JAX
+    (IndivisibleError) on a batch they do not divide: said here, before training."""
+    last = source.n % source.batch_size
+    for size, what in ((source.batch_size, "batch_size=%d" % source.batch_size),
+                       (last, "the last batch of each epoch (%d samples, batch_size=%d: %d "
+                              "left)" % (source.n, source.batch_size, last))):
+        if size and size % dist.replicas:
+            raise DataError("%s places every batch evenly on its %d devices, and %s does "
+                            "not divide by %d: pick a batch_size and a number of samples "
+                            "that do" % (dist.describe(), dist.replicas, what, dist.replicas))
 
 
 def agreed_seed(strategy, seed):
