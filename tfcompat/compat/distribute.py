@@ -25,6 +25,7 @@ KERAS_DISTRIBUTION = "keras.distribution"
 KERAS_FIT_PATHS = ("DATASET_EAGER", "DATASET_GRAPH")
 
 KERAS3_MULTI_WORKER_ISSUE = "keras-team/keras#20585"
+KERAS3_INDIVISIBLE_BATCH_ISSUE = "keras-team/keras#21167"
 
 # Strategy classes by the name users construct them by.
 PUBLIC_NAMES = {"CollectiveAllReduceStrategy": "MultiWorkerMirroredStrategy",
@@ -204,8 +205,9 @@ def _check_divisible(dist, source):
                               "left)" % (source.n, source.batch_size, last))):
         if size and size % dist.replicas:
             raise DataError("%s places every batch evenly on its %d devices, and %s does "
-                            "not divide by %d: pick a batch_size and a number of samples "
-                            "that do" % (dist.describe(), dist.replicas, what, dist.replicas))
+                            "not divide by %d (%s): pick a batch_size and a number of "
+                            "samples that do" % (dist.describe(), dist.replicas, what,
+                                                 dist.replicas, KERAS3_INDIVISIBLE_BATCH_ISSUE))
 
 
 def agreed_seed(strategy, seed):
