@@ -47,6 +47,10 @@ def _distribution_rows(runtime):
              "none (no tf.distribute strategy scope, no keras.distribution set)")]
     if dist:
         rows.append(("data split", dist.split()))
+    if dist is None and runtime.keras_backend == "jax":
+        count = distribute.jax_device_count()
+        rows.append(("jax devices", "%d: DataParallel over them splits each batch %d ways"
+                     % (count, count)))
     cluster = distribute.cluster_from_environment()
     if cluster:
         rows.append(("TF_CONFIG", "%s %d of %d workers" % (cluster[2], cluster[0],

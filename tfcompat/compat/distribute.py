@@ -159,8 +159,9 @@ def multi_worker_refusal(runtime, dist=None):
                 "(pip install tf_keras, TF_USE_LEGACY_KERAS=1) or Keras 3 on the JAX backend"
                 % (what, KERAS3_MULTI_WORKER_ISSUE))
     if runtime.keras_flavor == versions.KERAS3:
-        return ("tfcompat feeds a keras.distribution in one process (%s); across JAX "
-                "processes use Keras' own fit on a dataset sharded per process" % what)
+        return ("tfcompat feeds a keras.distribution in one process%s; across JAX "
+                "processes use Keras' own fit on a dataset sharded per process"
+                % (" (this is %s)" % what if dist is not None else ""))
     if runtime.has("multi_worker_fit"):  # graph mode: no eager all-reduce to agree an order
         return ("tfcompat feeds several workers (%s) only executing eagerly (TF 2); in graph "
                 "mode use Keras' own fit on a dataset shuffled with a seed, sharded by DATA "
@@ -235,6 +236,12 @@ def data_sharded(dataset):
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = policy.DATA
     return dataset.with_options(options)
+
+
+def jax_device_count():
+    import jax
+
+    return int(jax.device_count())
 
 
 def cluster_from_environment():
