@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "distributed_run.py")
 TIMEOUT = 240  # seconds for a whole run: TF starts in about 10 s per process here
@@ -42,15 +43,17 @@ def _start(args, env):
 
 
 def run_processes(args, envs, timeout=TIMEOUT):
-    """One distributed_run.py per environment in ``envs``, at once; their reports."""
+    """One distributed_run.py per environment in ``envs``, at once; their reports, or one
+    timeout report when they are not all done ``timeout`` seconds after the start."""
     started = []
+    deadline = time.time() + timeout
     try:
         for env in envs:
             started.append(_start(args, env))
         reports = []
         for process, log in started:
             try:
-                process.wait(timeout=timeout)
+                process.wait(timeout=max(1, deadline - time.time()))
             except subprocess.TimeoutExpired:
                 log.seek(0)
                 tail = log.read().decode("utf-8", "replace")[-3000:]
