@@ -3,8 +3,9 @@
     python distributed_run.py FLAVOR STRATEGY FEEDING EPOCHS
 
 STRATEGY: ``mirrored`` (MirroredStrategy over 2 logical CPUs), ``multiworker``
-(MultiWorkerMirroredStrategy from TF_CONFIG) or ``jax`` (Keras 3 DataParallel over the host
-devices XLA_FLAGS makes). FEEDING: ``tfcompat`` (tfcompat.fit / evaluate / predict on
+(MultiWorkerMirroredStrategy from TF_CONFIG), ``jax`` (Keras 3 DataParallel over the host
+devices XLA_FLAGS makes) or ``jax-model`` (Keras 3 ModelParallel, its batch axis over them).
+FEEDING: ``tfcompat`` (tfcompat.fit / evaluate / predict on
 from_arrays data, no seed) or ``keras`` (Keras' own fit on a seeded, shuffled tf.data Dataset).
 
 The model counts: an Embedding of one zero weight per sample id, the loss the id's weight,
@@ -61,7 +62,7 @@ def replica_values(kind, strategy, model, k):
 
     values = []
     for weight in model.weights:
-        if kind == "jax":
+        if kind.startswith("jax"):
             values.append([np.asarray(s.data) for s in weight.value.addressable_shards])
             continue
         import tensorflow as tf
@@ -80,11 +81,18 @@ def replica_values(kind, strategy, model, k):
 def run(flavor, kind, feeding, epochs):
     import numpy as np
 
-    if kind == "jax":
+    if kind in ("jax", "jax-model"):
         import keras
 
         devices = keras.distribution.list_devices()
-        keras.distribution.set_distribution(keras.distribution.DataParallel(devices=devices))
+        if kind == "jax":
+            distribution = keras.distribution.DataParallel(devices=devices)
+        else:  # a data-parallel axis of a model-parallel mesh, no weight split on it
+            mesh = keras.distribution.DeviceMesh((len(devices), 1), ("batch", "model"),
+                                                 devices)
+            distribution = keras.distribution.ModelParallel(
+                layout_map=keras.distribution.LayoutMap(mesh), batch_dim_name="batch")
+        keras.distribution.set_distribution(distribution)
         strategy = None
     else:
         import tensorflow as tf
@@ -122,7 +130,7 @@ def run(flavor, kind, feeding, epochs):
         report["predict"] = np.asarray(tfcompat.predict(
             model, tfcompat.from_arrays(ids, batch_size=BATCH, shuffle=False, repeat=False),
             verbose=0)).ravel().tolist()
-        if kind == "jax":  # a batch the 2 devices cannot split evenly: refused before training
+        if kind.startswith("jax"):  # a batch 2 devices cannot split evenly: refused first
             try:
                 tfcompat.fit(model, tfcompat.from_arrays(ids, zeros, batch_size=5), verbose=0)
                 report["indivisible"] = None

@@ -23,8 +23,8 @@ def _distributed_flavors():
         runtime = tfcompat.detect(flavor=flavor)
         if not runtime.has("keras_fit_distributes"):
             continue
-        kind = "jax" if runtime.keras_backend == "jax" else "mirrored"
-        found.append(pytest.param(flavor, kind, id="%s-%s" % (flavor, kind)))
+        kinds = ["jax", "jax-model"] if runtime.keras_backend == "jax" else ["mirrored"]
+        found.extend(pytest.param(flavor, kind, id="%s-%s" % (flavor, kind)) for kind in kinds)
     return found
 
 
@@ -43,11 +43,11 @@ def _each_sample_once(report, epochs):
 @pytest.mark.parametrize("flavor,kind", _distributed_flavors())
 def test_two_replicas_see_each_sample_once_per_epoch(flavor, kind):
     env = {}
-    if kind == "jax":
+    if kind.startswith("jax"):
         env["XLA_FLAGS"] = "--xla_force_host_platform_device_count=2"
     report = distributed_support.run_one(flavor, kind, epochs=2, **env)
     assert report["ok"], report
-    expected = "DataParallel" if kind == "jax" else "MirroredStrategy"
+    expected = {"jax": "DataParallel", "jax-model": "ModelParallel"}.get(kind, "MirroredStrategy")
     assert report["runtime"]["name"] == expected
     assert report["runtime"]["replicas"] == 2 and report["runtime"]["workers"] == 1
     _each_sample_once(report, 2)
@@ -56,7 +56,7 @@ def test_two_replicas_see_each_sample_once_per_epoch(flavor, kind):
     assert report["replicas"] == 2 and report["replicas_equal"], report
     assert report["evaluate"][0] == -2.0
     assert report["predict"] == [-2.0] * N
-    if kind == "jax":
+    if kind.startswith("jax"):
         assert report["indivisible"][0] == "DataError", report["indivisible"]
         assert "batch_size=5 does not divide by 2" in report["indivisible"][1]
 
