@@ -23,7 +23,9 @@ def _need_tf():
 
 def from_arrays(x, y=None, batch_size=32, shuffle=True, repeat=True, seed=None):
     """A tf.data Dataset of ``(x, y)`` batches of NumPy arrays that never embeds them in a
-    graph; shuffled every epoch (reproducibly with ``seed``). See tfcompat.compat.arrays."""
+    graph; shuffled every epoch (reproducibly with ``seed``). See tfcompat.compat.arrays.
+    ``batch_size`` is the global batch, Keras' convention: under a tf.distribute strategy or
+    a Keras 3 distribution each batch is split over the replicas (and workers)."""
     _need_tf()
     from tfcompat.compat import arrays
 

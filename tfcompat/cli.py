@@ -8,6 +8,7 @@ import os
 import sys
 
 import tfcompat
+from tfcompat import versions
 
 LINT_COMMANDS = ("lint", "rules", "rule")
 
@@ -23,7 +24,7 @@ def _doctor_table(runtime):
         ("keras backend", runtime.keras_backend or "-"),
         ("eager", "yes" if runtime.eager else "no (graph mode)"),
         ("flavours installed", ", ".join(runtime.flavors_installed) or "none"),
-    ]
+    ] + _distribution_rows(runtime)
     width = max(len(k) for k, _ in rows)
     lines = ["%s  %s" % (k.ljust(width), v) for k, v in rows]
     lines.append("")
@@ -35,6 +36,33 @@ def _doctor_table(runtime):
         if p.limits:
             lines.append("     %s  cannot carry: %s" % (" " * name_width, "; ".join(p.limits)))
     return "\n".join(lines)
+
+
+def _distribution_rows(runtime):
+    """Strategy, replicas and split: the model's, else the current scope's (none from the
+    command line, which builds no model), and the cluster TF_CONFIG names."""
+    from tfcompat.compat import distribute
+
+    dist = runtime.distribution
+    rows = [("distribution", dist.describe() if dist else
+             "none (no tf.distribute strategy scope, no keras.distribution set)")]
+    if dist:
+        rows.append(("data split", dist.split()))
+    if dist is None and runtime.keras_backend == "jax":
+        count = distribute.jax_device_count()
+        rows.append(("jax devices", "%d: DataParallel over them splits each batch %d ways"
+                     % (count, count)))
+    cluster = distribute.cluster_from_environment()
+    if cluster:
+        rows.append(("TF_CONFIG", "%s %d of %d workers" % (cluster[2], cluster[0],
+                                                          cluster[1])))
+    if runtime.keras_flavor:
+        rows.append(("distributed fit", "yes (Keras' own fit)"
+                     if runtime.has("keras_fit_distributes") else "no: needs " +
+                     versions.requirement("keras_fit_distributes", runtime.keras_flavor)))
+        rows.append(("multi-worker fit", "yes" if distribute.trains_across_workers(runtime)
+                     else "no: " + distribute.multi_worker_refusal(runtime)))
+    return rows
 
 
 def doctor(args):

@@ -98,6 +98,26 @@ TABLE = (
     _row("generator_workers_zero", "keras", (2, 1, 2), (2, 17), flavors=(TF_KERAS_PKG,),
          graph_only=True,
          cite="tf_keras 2.17.0 rejects workers=0 ('Expected workers to be positive')"),
+    _row("keras_fit_distributes", "tf", (1, 14), flavors=KERAS2_IN_TF,
+         cite="TF 1.14.0: a tf.keras model built and compiled in strategy.scope() of the core "
+              "tf.distribute.MirroredStrategy is trained over its replicas by its own fit, in "
+              "graph mode too (before: compile(distribute=) with tf.contrib.distribute); "
+              "measured on the 1.15.5, 2.0.4, 2.15.1 and 2.21.0 wheels"),
+    _row("keras_fit_distributes", "keras", (3, 0), flavors=(KERAS3,),
+         cite="Keras 3.0: fit under a tf.distribute strategy (TensorFlow backend) or "
+              "keras.distribution.DataParallel (JAX backend)"),
+    _row("multi_worker_fit", "tf", (1, 15), (2, 0), flavors=(TF_KERAS,),
+         cite="tf.keras fit under MultiWorkerMirroredStrategy in two worker processes, a "
+              "seeded shuffle sharded by DATA: every sample once per epoch, measured on the "
+              "1.15.5 wheel (graph mode)"),
+    _row("multi_worker_fit", "tf", (2, 15), flavors=KERAS2_IN_TF,
+         cite="the same measured on the 2.15.1 and tf_keras 2.21.0 wheels; on 2.0.4 both "
+              "workers finish but samples are trained on 0 to 2 times per epoch (no "
+              "AutoShardPolicy before TF 2.1); 2.1-2.14 not measured, so not claimed"),
+    _row("multi_worker_fit", "keras", None, (3, 0), flavors=(KERAS3,),
+         cite="Keras 3 on the TensorFlow backend fails under MultiWorkerMirroredStrategy with "
+              "several workers ('Attempt to convert a value (PerReplica...)', "
+              "keras-team/keras#20585), measured on Keras 3.15.1 with TF 2.21.0"),
     _row("fit_validation_freq", "keras", (2, 2, 5), flavors=(KERAS,),
          cite="Keras 2.2.5 adds fit(validation_freq=)"),
     _row("fit_validation_freq", "tf", (1, 14), flavors=KERAS2_IN_TF,

@@ -528,5 +528,82 @@ def probe_optimizer_lowercase_aliases(k):
     return getattr(k.optimizers, "rmsprop", None) is k.optimizers.RMSprop
 
 
+def _flavor_of(k):
+    from tfcompat.compat import flavors
+
+    _reset(k)
+    return flavors.model_flavor(_model(k))
+
+
+def _standalone_keras(k):
+    return _flavor_of(k) == versions.KERAS
+
+
+def probe_keras_fit_distributes(k):
+    """A model built and compiled under a distribution (tf.distribute.MirroredStrategy here,
+    keras.distribution.DataParallel on Keras 3's JAX backend) is trained by its own fit under
+    it: fit runs, and the model holds that strategy (its variables that layout)."""
+    if _is_keras3(k) and k.backend.backend() == "jax":
+        return _keras3_data_parallel_fits(k)
+    tf = _tf()
+    mirrored = getattr(getattr(tf, "distribute", None), "MirroredStrategy", None)
+    if mirrored is None or _standalone_keras(k):
+        return False
+    _reset(k)
+    strategy = mirrored()
+    with strategy.scope():
+        model = _model(k)
+    held = [getattr(model, name, None)
+            for name in ("_distribution_strategy", "_distribute_strategy")]
+    return (_attempt(lambda: model.fit(_small_dataset(tf, False), epochs=1, verbose=0))
+            and strategy in held)
+
+
+def _keras3_data_parallel_fits(k):
+    devices = k.distribution.list_devices()
+    distribution = k.distribution.DataParallel(devices=devices)
+    k.distribution.set_distribution(distribution)
+    try:
+        model = _model(k)
+        ones = np.ones((8, 1), "float32")
+        placed = set(str(d) for d in model.weights[0].value.sharding.device_set)
+        return (_attempt(lambda: model.fit(ones, ones, batch_size=4, epochs=1, verbose=0))
+                and placed == set(str(d) for d in distribution.device_mesh.devices.ravel()))
+    finally:
+        k.distribution.set_distribution(None)
+
+
+_MULTI_WORKER = {}
+
+
+def keras_multi_worker(flavor):
+    """The reports of Keras' own fit (a seeded, shuffled tf.data Dataset) under
+    MultiWorkerMirroredStrategy in two worker processes on 127.0.0.1 (run once per flavour)."""
+    from . import distributed_support
+
+    if flavor not in _MULTI_WORKER:
+        _MULTI_WORKER[flavor] = distributed_support.run_workers(flavor, feeding="keras")
+    return _MULTI_WORKER[flavor]
+
+
+def probe_multi_worker_fit(k):
+    """Keras' own fit across two worker processes: both finish with the same weights, every
+    sample trained on exactly once (see distributed_run.py)."""
+    tf = _tf()
+    distribute = getattr(tf, "distribute", None)
+    if distribute is None or not (hasattr(distribute, "MultiWorkerMirroredStrategy") or hasattr(
+            getattr(distribute, "experimental", None), "MultiWorkerMirroredStrategy")):
+        return False
+    if (_is_keras3(k) and k.backend.backend() != "tensorflow") or _standalone_keras(k):
+        return False  # no tf.distribute strategy trains these models
+    reports = keras_multi_worker(_flavor_of(k))
+    # Each id's weight falls by 1 over the epoch, and no sample sees an update of itself
+    # (epoch loss 0): trained on once, not twice at half the rate.
+    return (len(reports) == 2 and all(r["ok"] for r in reports)
+            and reports[0]["weights"] == reports[1]["weights"]
+            and all(set(epoch) == {1.0} for epoch in reports[0]["counts"])
+            and all(r["loss"] == [0.0] for r in reports))
+
+
 PROBES = {name[len("probe_"):]: fn for name, fn in globals().items()
           if name.startswith("probe_")}

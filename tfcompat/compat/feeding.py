@@ -8,7 +8,7 @@ model and the data. Everything a user can get wrong is checked here, before any 
 import numpy as np
 
 from tfcompat import versions
-from tfcompat.compat import keras_calls, paths, tfshim
+from tfcompat.compat import distribute, keras_calls, paths, tfshim
 from tfcompat.compat.arrays import ArraySource, checked_arrays, leaves, samples, source_of
 from tfcompat.compat.batches import NumpyBatches
 from tfcompat.compat.conform import by_position, cast_for, conform_plan
@@ -26,6 +26,7 @@ class Feed(object):
         self.source = source
         self.steps = steps if steps is not None else (source.steps if source else None)
         self.data = dataset  # as given
+        self.shard = None  # what the distribution does to the dataset (distribute.prepare)
         self.spec = tfshim.structure(dataset)
         if not (isinstance(self.spec, tuple) and len(self.spec) in (2, 3)):
             raise DataError("%s must yield (x, y) or (x, y, sample_weight) batches, but its "
@@ -44,10 +45,12 @@ class Feed(object):
         ``positional``: dicts keyed by input / output names become tuples in the model's
         order (see by_position)."""
         if self.source is not None:  # conformed by the gather: no extra map per batch
-            return self.source.dataset(repeat=True, plans=self.plans(model),
-                                       tensor_gather_max=tensor_gather_max)
-        dataset = self.data.repeat() if self.steps is not None else self.data
-        return cast_for(model, by_position(model, dataset) if positional else dataset)
+            dataset = self.source.dataset(repeat=True, plans=self.plans(model),
+                                          tensor_gather_max=tensor_gather_max)
+        else:
+            dataset = self.data.repeat() if self.steps is not None else self.data
+            dataset = cast_for(model, by_position(model, dataset) if positional else dataset)
+        return self.shard(dataset) if self.shard is not None else dataset
 
 
 def _check_steps(steps, name):
@@ -108,6 +111,7 @@ def _runtime(model, path):
     """(runtime, the path asked for or None); UnsupportedPathError if it cannot run here."""
     tfshim.tf()  # TensorFlowMissingError, before anything else
     runtime = detect(model=model)
+    distribute.check(runtime)
     if path is None:
         return runtime, None
     chosen = paths.get(path)
@@ -253,6 +257,8 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose=None, callback
         val = _feed(validation_data, validation_steps, "validation_data", False, batch_size)
         _check_same_structure(train, val)
         _check_epoch_end(val, chosen, runtime, "validation_steps")
+        distribute.prepare(runtime, val, "validation_steps")
+    distribute.prepare(runtime, train, "steps_per_epoch")
     return chosen.fit(runtime, model, train, val, options)
 
 
@@ -285,6 +291,7 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose=None, sample_weight
     feed = _feed(x if kind == "dataset" else (x, y), steps, "data", False, batch_size)
     chosen = _path_for(runtime, model, forced, feed, {})
     _check_epoch_end(feed, chosen, runtime, "steps")
+    distribute.prepare(runtime, feed, "steps")
     result = chosen.evaluate(runtime, model, feed, callbacks, verbose)
     return keras_calls.as_result(model, result, return_dict)
 

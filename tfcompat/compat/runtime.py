@@ -7,11 +7,11 @@ import sys
 import types
 
 from tfcompat import versions
-from tfcompat.compat import flavors, paths
+from tfcompat.compat import distribute, flavors, paths
 
 _FIELDS = (
     "python tf_version keras_flavor keras_version keras_backend eager "
-    "capabilities paths flavors_installed"
+    "capabilities paths flavors_installed distribution"
 )
 
 
@@ -20,6 +20,8 @@ class Runtime(collections.namedtuple("Runtime", _FIELDS)):
 
     ``capabilities`` maps each fact of :mod:`tfcompat.versions` to a bool; ``paths`` lists a
     :class:`PathStatus` per feeding path, usable ones first in the order ``fit`` tries them.
+    ``distribution``: the strategy or Keras 3 distribution the model (else the current scope)
+    runs under, a :class:`tfcompat.compat.distribute.Distribution`, or None.
     """
 
     __slots__ = ()
@@ -61,6 +63,7 @@ class Runtime(collections.namedtuple("Runtime", _FIELDS)):
             "capabilities": dict(self.capabilities),
             "paths": [{"name": p.name, "available": p.available, "reason": p.reason,
                        "limits": list(p.limits)} for p in self.paths],
+            "distribution": self.distribution.as_dict() if self.distribution else None,
         }
 
 
@@ -97,6 +100,7 @@ def detect(model=None, flavor=None):
                          % (flavor, ", ".join(found) or "none"))
     keras_version, keras_module = found.get(flavor, (None, None))
     eager = _eager(tf, tf_version, flavor)
+    backend = _backend(flavor, keras_module) if keras_module is not None else None
     capabilities = types.MappingProxyType(collections.OrderedDict(
         (fact, versions.holds(fact, tf_version, flavor, keras_version, eager))
         for fact in versions.FACTS))
@@ -105,10 +109,11 @@ def detect(model=None, flavor=None):
         tf_version=tf_version,
         keras_flavor=flavor,
         keras_version=keras_version,
-        keras_backend=_backend(flavor, keras_module) if keras_module is not None else None,
+        keras_backend=backend,
         eager=eager,
         capabilities=capabilities,
         paths=(),
         flavors_installed=tuple(found),
+        distribution=distribute.of(flavor, backend, model) if tf is not None else None,
     )
     return partial._replace(paths=paths.statuses(partial))

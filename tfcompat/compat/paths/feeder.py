@@ -5,7 +5,7 @@ import functools
 import weakref
 
 from tfcompat import versions
-from tfcompat.compat import tfshim
+from tfcompat.compat import distribute, tfshim
 from tfcompat.compat.batches import NumpyBatches
 from tfcompat.compat.errors import UnsupportedPathError
 from tfcompat.compat.flavors import keras_of
@@ -48,7 +48,7 @@ class Feeder(object):
             return "needs TensorFlow, which is not installed"
         if runtime.keras_flavor is None:
             return "needs Keras (standalone keras, tf.keras, tf_keras or Keras 3)"
-        return self._refuses(runtime)
+        return self._refuses(runtime) or distribute.refuses(self.name, runtime)
 
     def _refuses(self, runtime):
         raise NotImplementedError
