@@ -96,7 +96,9 @@ class SessionApiInTf2(Rule):
     initialization -> nothing, `sess.run(tensor)` -> the eager value; a statement that only
     runs an initializer in Keras' session (`K.get_session().run(tf.global_variables_
     initializer())`) is deleted, unsafe (it assumes the program now runs eagerly, where
-    variables are created initialized). With
+    variables are created initialized); so are `sess = K.get_session()` whose name nothing
+    reads (what it was for, queue runners, gone to tf.data: TFC411) and `K.set_session(...)`
+    statements (Keras 3 makes no session; Keras 2 created one on that call). With
     `keras-target = "tf_keras"` on TF 2.16+, tf_keras's `K.get_session()` (and tf.keras's,
     which is tf_keras there) becomes `tf.compat.v1.keras.backend.get_session()`: unsafe,
     because that name is tf_keras's TF 1 API only under `TF_USE_LEGACY_KERAS=1` (without it,
@@ -224,16 +226,16 @@ class SessionApiInTf2(Rule):
         Invalid(
             """
             import keras.backend as K
-            sess = K.get_session()
+            graph = K.get_session().graph
             """,
-            at=(2, 8), target_tf="2.16"),
+            at=(2, 9), target_tf="2.16"),
         # TF 2.0-2.15's compat.v1 spelling is gone with Keras 3 too.
         Invalid(
             """
             import tensorflow as tf
-            sess = tf.compat.v1.keras.backend.get_session()
+            graph = tf.compat.v1.keras.backend.get_session().graph
             """,
-            at=(2, 8), target_tf="2.16"),
+            at=(2, 9), target_tf="2.16"),
         # keras-target tf_keras: tf_keras's TF 1 API keeps the session (a program, run
         # before and after the fix).
         Invalid(
@@ -281,6 +283,37 @@ class SessionApiInTf2(Rule):
             """,
             run=Run(original=("tf115-keras231",), broken=("tf221",), fixed=("tf221",),
                     result=[2])),
+        # The session left behind once its queue runners became tf.data: deleted (unsafe).
+        Invalid(
+            """
+            import keras.backend as K
+            sess = K.get_session()
+            batch_size = 100
+            """,
+            at=(2, 8), target_tf="2.16", safety=UNSAFE,
+            fixed="""
+            import keras.backend as K
+            batch_size = 100
+            """),
+        Invalid(
+            """
+            import tensorflow as tf
+            from keras import backend as K
+            K.set_session(tf.compat.v1.Session(config=config))
+            """,
+            at=(3, 1), target_tf="2.16", safety=UNSAFE,
+            fixed="""
+            import tensorflow as tf
+            from keras import backend as K
+            """),
+        # Still read: reported with what to do.
+        Invalid(
+            """
+            import keras.backend as K
+            sess = K.get_session()
+            print(sess.run(total))
+            """,
+            at=(2, 8), target_tf="2.16"),
         # ...and standalone `keras` there is Keras 3: reported, to be moved first (TFC203).
         Invalid(
             """
@@ -456,6 +489,9 @@ class SessionApiInTf2(Rule):
         ancestors = self.context.ancestors
         if len(ancestors) < 3 or not isinstance(ancestors[-2], cst.Call):
             return None, None
+        left = self._left_behind(ancestors[-2], ancestors[-3], ancestors[:-3])
+        if left is not None:
+            return left
         parent = ancestors[-3]
         if isinstance(parent, cst.Arg) and len(ancestors) > 3 \
                 and isinstance(ancestors[-4], cst.Call) \
@@ -478,6 +514,27 @@ class SessionApiInTf2(Rule):
                 fix = [self.remove(line)]
             return _KERAS3_INSTEAD[1][1], fix
         return _KERAS3_RUN, None
+
+    def _left_behind(self, call, parent, above):
+        """(advice, fix) deleting a statement that only gets or sets Keras' session: `sess =
+        K.get_session()` whose name nothing reads (once the queue runners it started are
+        tf.data), or `K.set_session(...)`; None for any other use."""
+        line = above[-1] if above else None
+        if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+            return None
+        function = call.func.attr.value if isinstance(call.func, cst.Attribute) else None
+        if isinstance(parent, cst.Expr) and function == "set_session":
+            return ("Keras 3 makes no session to set: delete it (a session config's GPU "
+                    "options are tf.config.experimental.set_memory_growth)"), [
+                        self.remove(line)]
+        if isinstance(parent, cst.Assign) and function == "get_session" \
+                and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
+            name = parent.targets[0].target.value
+            uses = [n for n in patterns.all_nodes(self.context.module, (cst.Name,))
+                    if n.value == name]
+            if len(uses) == 1:
+                return "nothing reads the session: delete the line", [self.remove(line)]
+        return None
 
     def _keras3_instead(self):
         """What to do instead of the session, from what the enclosing function (or the
