@@ -177,6 +177,15 @@ class ImageGeneratorToDataset(Rule):
             datagen = tf.keras.Sequential([tf.keras.layers.Rescaling(1. / 255)])
             model.fit_generator(tf.keras.utils.image_dataset_from_directory("train", image_size=(64, 64), label_mode="binary", batch_size=32, shuffle=True, interpolation="nearest").map(lambda images, labels: (datagen(images, training=True), labels)), epochs=3)
             """),  # noqa: E501
+        # A second generator of the class: the import stays, so no fix.
+        Invalid(
+            """
+            from keras.preprocessing.image import ImageDataGenerator
+            datagen = ImageDataGenerator(horizontal_flip=True)
+            test_datagen = ImageDataGenerator()
+            model.fit(datagen.flow(x_train, y_train), epochs=3)
+            """,
+            at=(4, 11), target_tf="2.16"),
         # Feature-wise statistics: no layer maps one to one; reported with the mapping.
         Invalid(
             """
@@ -221,7 +230,8 @@ class ImageGeneratorToDataset(Rule):
     def _fix(self, node, method, generator, namespace):
         layers = self._layers(generator, namespace)
         name = node.func.value.value
-        if layers is None or not self._only_uses(name, node):
+        if layers is None or not self._only_uses(name, node) or not self._one_generator(
+                generator):
             return None
         if method == "flow":
             pipeline = self._flow(node)
@@ -372,6 +382,15 @@ class ImageGeneratorToDataset(Rule):
         uses = [n for n in patterns.all_nodes(self.context.module, (cst.Name,))
                 if n.value == name and id(n) not in allowed]
         return len(uses) == 1  # the assignment's target
+
+    def _one_generator(self, generator):
+        """Whether the class is named nowhere but in its import and this call (the import
+        goes with it)."""
+        if not isinstance(generator.func, cst.Name):
+            return True
+        cls = generator.func.value
+        return len([n for n in patterns.all_nodes(self.context.module, (cst.Name,))
+                    if n.value == cls]) <= 2
 
     def _fit_statements(self, name):
         found = []
