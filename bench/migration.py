@@ -2,8 +2,10 @@
 on TF 2.21 after `tf_upgrade_v2`, after `tfcompat lint --fix`, after both?
 
 Scripts: Keras' own examples that feed from TensorFlow (keras sdists on PyPI, fetched at bench
-time with pip and cached outside git, each pinned by its sha256) and the seed thread's question
-and answers (bench/migration_seed/, the project's own inputs). Each script runs through
+time with pip and cached outside git, each pinned by its sha256), the seed thread's question
+and answers, and scripts the project wrote in the era's style for classes the others lack (TF 1
+names, Keras-backend feeding, Keras 2 file names) (bench/migration_seed/, the project's own
+inputs). Each script runs through
 bench/migration_harness.py: data loaders give synthetic arrays of the real shapes and training is
 cut to one short epoch; the feeding code runs as written. Per script:
   - its TF 1 cell, as written (does the original run where it was written for?);
