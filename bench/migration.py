@@ -2,8 +2,10 @@
 on TF 2.21 after `tf_upgrade_v2`, after `tfcompat lint --fix`, after both?
 
 Scripts: Keras' own examples that feed from TensorFlow (keras sdists on PyPI, fetched at bench
-time with pip and cached outside git, each pinned by its sha256) and the seed thread's question
-and answers (bench/migration_seed/, the project's own inputs). Each script runs through
+time with pip and cached outside git, each pinned by its sha256), the seed thread's question
+and answers, and scripts the project wrote in the era's style for classes the others lack (TF 1
+names, Keras-backend feeding, Keras 2 file names) (bench/migration_seed/, the project's own
+inputs). Each script runs through
 bench/migration_harness.py: data loaders give synthetic arrays of the real shapes and training is
 cut to one short epoch; the feeding code runs as written. Per script:
   - its TF 1 cell, as written (does the original run where it was written for?);
@@ -49,6 +51,7 @@ VARIANTS = ("original", "tf_upgrade_v2", "tfcompat", "both")
 
 # (name, origin, TF 1 cell it was written for, what it feeds through)
 # origin: ("pypi", package, version, path in the sdist, sha256 of the file) or ("seed", file)
+# (the seed thread's; ("seed", file, what) for scripts the project wrote in the era's style)
 SCRIPTS = [
     ("keras224/mnist_dataset_api", ("pypi", "keras", "2.2.4", "examples/mnist_dataset_api.py",
                                     "8027c1050ddc15d056aa18d9010c4bb82471c8a2691b3d3bcd7c34d7b2635847"),
@@ -82,6 +85,14 @@ SCRIPTS = [
      "tf115-keras231", "placeholder-fed initializable iterator generator -> fit_generator"),
     ("seed/answer_py_func", ("seed", "answer_py_func.py"), "tf115-keras231",
      "py_func flat_map -> Input(tensor=) + target_tensors"),
+    ("seed/tfrecord_parse",
+     ("seed", "tfrecord_parse.py", "project-written, TF 1.x style"), "tf115-keras231",
+     "TF 1 names (python_io, parse_single_example, FixedLenFeature, decode_raw) -> tf.keras "
+     "fit, save_weights('.h5')"),
+    ("seed/learning_phase_features",
+     ("seed", "learning_phase_features.py", "project-written, Keras 2 style"),
+     "tf115-keras231",
+     "fit on arrays, save('dir'), K.function with K.learning_phase()"),
 ]
 
 # Causes, first match wins: (regex on "error | script line", kind, what it is)
@@ -311,6 +322,8 @@ class Bench(object):
 
 
 def origin_text(origin):
+    if origin[0] == "seed" and len(origin) > 2:
+        return "%s (bench/migration_seed/%s)" % (origin[2], origin[1])
     if origin[0] == "seed":
         return "seed thread (bench/migration_seed/%s)" % origin[1]
     _, package, version, member, _ = origin

@@ -315,7 +315,8 @@ class Rule:
         """Edits deleting ``dropped`` arguments (a run followed by a kept argument: up to that
         argument's start; a run at the end: from the last kept argument's end) and putting
         ``append`` after the last kept argument."""
-        end_of_kept = self.context.position(kept[-1].value).end
+        # The arguments' own ranges: a value's excludes its parentheses, `(x, y)`'s `)`.
+        end_of_kept = self.context.position(kept[-1]).end
         if not dropped:
             return [self.insert_at(end_of_kept, append)] if append else []
         args = list(node.args)
@@ -333,7 +334,7 @@ class Rule:
                 end = self.context.position(args[j]).start
                 edits.append(self._edit(start, end, self._kept_comment(args[j - 1], end)))
             else:
-                edits.append(self._edit(end_of_kept, self.context.position(args[j - 1].value).end,
+                edits.append(self._edit(end_of_kept, self.context.position(args[j - 1]).end,
                                         append))
                 append = ""
             i = j

@@ -257,6 +257,17 @@ class FitGenerator(Rule):
             import keras.backend as K
             preds = model.predict(batches(), steps=4, verbose=0)
             """),
+        # The last kept argument in parentheses keeps them when the ones after it go.
+        Invalid(
+            """
+            import keras
+            model.fit_generator(batches(), validation_data=(x_val, y_val), workers=4)
+            """,
+            at=(2, 7), target_tf="2.16", safety=UNSAFE,
+            fixed="""
+            import keras
+            model.fit(batches(), validation_data=(x_val, y_val))
+            """),
         # Below TF 2.1 there is nothing to move to.
         Invalid(
             """

@@ -69,13 +69,15 @@ class FromTensorSlicesLargeConstant(Rule):
 
     ## Fix safety
     Unsafe: when `from_tensor_slices(x)` or `from_tensor_slices((x, y))` is followed, in the
-    same expression, by optional `shuffle(n)` / `repeat()` and then `batch(n)`, the fix puts
-    `tfcompat.from_arrays(x[, y], batch_size=n, shuffle=..., repeat=..., seed=...)` in their
-    place (adding `import tfcompat`), which gathers batches from the arrays by index and keeps
-    them out of the graph. Batches are the same, but their order differs: `from_arrays`
-    shuffles all samples every epoch instead of through a buffer of `n`. Not offered for
-    `from_tensors`, dicts, `repeat(count)`, `drop_remainder`, a `map` before the batch, or
-    pipelines split over statements.
+    same expression, by an optional `shuffle(n)`, then `batch(n)` and an optional `repeat()`,
+    the fix puts `tfcompat.from_arrays(x[, y], batch_size=n, shuffle=..., repeat=...,
+    seed=...)` in their place (adding `import tfcompat`; every option spelled out), which
+    gathers batches from the arrays by index and keeps them out of the graph. Batches are the
+    same, but their order differs: `from_arrays` shuffles all samples every epoch instead of
+    through a buffer of `n`. Not offered for `repeat()` before `batch(n)` (its batches run
+    across epoch ends, `from_arrays`' end each epoch, the last one short: a pipeline zipped
+    with it would pair batches of different sizes), `from_tensors`, dicts, `repeat(count)`,
+    `drop_remainder`, a `map` before the batch, or pipelines split over statements.
 
     ## Versions
     Graph-mode TF 1.x (and `tf.compat.v1` graph code); `tfcompat.from_arrays` runs on TF 1.4+.
@@ -169,7 +171,7 @@ class FromTensorSlicesLargeConstant(Rule):
             import tensorflow as tf
             x = np.linspace(0, 1, 32, dtype="float32").reshape(16, 2)
             y = np.ones((16, 1), "float32")
-            ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(16).repeat().batch(4)
+            ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(16).batch(4).repeat()
             model = tf.keras.Sequential([tf.keras.layers.Dense(1, input_shape=(2,))])
             model.compile("sgd", "mse")
             result = model.fit(ds, epochs=2, steps_per_epoch=2, verbose=0).history["loss"]
@@ -188,6 +190,8 @@ class FromTensorSlicesLargeConstant(Rule):
             """,
             run=Run(original=("tf115-keras231",), fixed=("tf115-keras231", "tf221"),
                     result=[2])),
+        # repeat() before batch(): batches run across epochs, which from_arrays' do not (the
+        # last of each epoch is short): reported, not rewritten.
         Invalid(
             """
             import numpy as np
@@ -196,15 +200,7 @@ class FromTensorSlicesLargeConstant(Rule):
             y = np.load("y.npy")
             ds = tf.data.Dataset.from_tensor_slices((x, y)).shuffle(1000).repeat().batch(32)
             """,
-            at=(5, 6), target_tf="1.15",
-            fixed="""
-            import numpy as np
-            import tensorflow as tf
-            import tfcompat
-            x = np.load("x.npy").astype("float32")
-            y = np.load("y.npy")
-            ds = tfcompat.from_arrays(x, y, batch_size=32, shuffle=True, repeat=True)
-            """),
+            at=(5, 6), target_tf="1.15"),
         # A TF 2 target, but graph-mode code (an iterator and a session).
         Invalid(
             """
@@ -408,13 +404,22 @@ class FromTensorSlicesLargeConstant(Rule):
             return None  # a tf.constant of the arrays: from_arrays takes the arrays themselves
         arrays = [self.code_for(p) for p in parts]
         options = {"shuffle": "False", "repeat": "False"}
-        for call in self._following_calls(node):
+        calls = list(self._following_calls(node))
+        for i, call in enumerate(calls):
             method = patterns.method_name(call)
             if method == "batch":
                 size = patterns.argument(call, 0, "batch_size")
-                if size is None or len(call.args) != 1:
-                    return None  # drop_remainder and the like: from_arrays has no such option
-                return self._rewrite(call, arrays, self.code_for(size.value), options)
+                if size is None or len(call.args) != 1 or options["repeat"] == "True":
+                    # drop_remainder and the like: from_arrays has no such option;
+                    # repeat().batch(n): batches run across epochs, from_arrays' end each
+                    # epoch with a short one (a zip with another pipeline no longer pairs).
+                    return None
+                last = call
+                following = calls[i + 1] if i + 1 < len(calls) else None
+                if following is not None and patterns.method_name(following) == "repeat" \
+                        and not following.args:
+                    options["repeat"], last = "True", following  # batch(n).repeat()
+                return self._rewrite(last, arrays, self.code_for(size.value), options)
             if method not in _FOLDED or options[method] == "True":
                 return None
             if method == "repeat" and call.args:

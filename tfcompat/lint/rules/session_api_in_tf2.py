@@ -1,17 +1,27 @@
+import json
+import os
+
 import libcst as cst
 
-from tfcompat.lint import patterns
+from tfcompat.lint import patterns, qualnames
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
 
-# TF 1 names the TF 2 API dropped; each is under tf.compat.v1 from TF 1.13 on.
-_TF1_ONLY = frozenset("tensorflow." + n for n in (
+# Every public name of `tf` in TF 1.15 that TF 2's `tf` lacks (without `tensorflow.`), with its
+# tf.compat.v1 spelling ("v1"), the TF 2 name of the very same object ("v2") and tf_upgrade_v2's
+# rename ("upgrade"): generated from the wheels by tools/tf1_names.py, checked against them by
+# tests/runtime/test_tf1_names.py.
+with open(os.path.join(os.path.dirname(os.path.dirname(__file__)), "data",
+                       "tf1_names.json")) as _f:
+    _TF1_NAMES = json.load(_f)["names"]
+# TF 1 names other rules own, each with its own rewrite: queue runners (TFC411).
+_OWNED = frozenset(n[len("tensorflow."):] for n in qualnames.QUEUE_RUNNERS)
+# The session and graph names, which run only in graph mode (the help says so).
+_GRAPH_ONLY = frozenset((
     "Session", "InteractiveSession", "get_default_session", "placeholder",
     "placeholder_with_default", "get_default_graph", "reset_default_graph",
     "global_variables_initializer", "local_variables_initializer", "tables_initializer",
-    "variables_initializer", "ConfigProto", "GPUOptions", "GraphOptions", "RunOptions",
-    "RunMetadata", "train.Saver", "train.MonitoredSession", "train.MonitoredTrainingSession",
-    "train.SingularMonitoredSession", "enable_eager_execution", "disable_eager_execution",
-    "py_func"))
+    "variables_initializer", "train.Saver", "train.MonitoredSession",
+    "train.MonitoredTrainingSession", "train.SingularMonitoredSession"))
 # The Keras session functions tf.keras dropped in TF 2 (kept in tf.compat.v1.keras until
 # Keras 3), and the same names in standalone Keras, whose sessions are its own.
 _KERAS_SESSION = ("get_session", "set_session")
@@ -37,10 +47,14 @@ _KERAS3_RUN = ("`sess.run(t)` of a tensor becomes the eager value `t` (`t.numpy(
 class SessionApiInTf2(Rule):
     """
     ## What it does
-    Finds the TF 1 session and graph API, which TF 2 (within reach of every target: see
-    docs/target-tf.md) no longer has in its namespace:
-    `tf.Session`, `tf.placeholder`, `tf.global_variables_initializer`, `tf.ConfigProto`,
-    `tf.train.Saver`... and `K.get_session()` / `K.set_session()` of the Keras backend.
+    Finds every public name of TF 1.15's `tf` that TF 2's `tf` lacks (TF 2 is within reach of
+    every target: see docs/target-tf.md): the session and graph API (`tf.Session`,
+    `tf.placeholder`, `tf.global_variables_initializer`, `tf.train.Saver`...),
+    `tf.parse_single_example`, `tf.FixedLenFeature`, `tf.read_file`,
+    `tf.train.import_meta_graph`, `tf.logging.*`... (a table generated from the TF 1.15 and
+    TF 2.21 wheels by tools/tf1_names.py, less `tf.contrib`, `tf.estimator`, `tf.keras` and the
+    queue runners, which other rules own), and `K.get_session()` / `K.set_session()` of the
+    Keras backend.
 
     ## Why is this bad?
     TF 2 removed these names from its API: the line raises `AttributeError: module
@@ -66,8 +80,14 @@ class SessionApiInTf2(Rule):
     ```
 
     ## Fix safety
-    Safe: `tf.compat.v1.X` is the very object `tf.X` was in TF 1.13-1.15, so the fix changes
-    nothing where the code ran and makes the name resolve on TF 2. It does not turn on graph
+    Safe: the fix writes the TF 2 name of the very same object where TF proves one (tf_export's
+    own TF 2 names, the same object in TF 1.15 and in TF 2.21: `tf.FixedLenFeature` ->
+    `tf.io.FixedLenFeature`), else `tf.compat.v1.X`, the very object `tf.X` was in TF
+    1.13-1.15; so it changes nothing where the code ran and makes the name resolve on TF 2.
+    Where tf_upgrade_v2 maps a name to a TF 2 function that is not the same object
+    (`tf.parse_single_example` -> `tf.io.parse_single_example`, other arguments), the fix is
+    the compat.v1 spelling and the help names TF's. A name TF 2.21 has no spelling of
+    (`tf.layers.*`, `tf.nn.rnn_cell.*`: Keras 2's) is reported only. It does not turn on graph
     mode: code that runs sessions on TF 2 also needs
     `tf.compat.v1.disable_eager_execution()`, or an eager rewrite (the message says so).
     tf.keras's `get_session` becomes `tf.compat.v1.keras.backend.get_session` for targets
@@ -77,7 +97,9 @@ class SessionApiInTf2(Rule):
     initialization -> nothing, `sess.run(tensor)` -> the eager value; a statement that only
     runs an initializer in Keras' session (`K.get_session().run(tf.global_variables_
     initializer())`) is deleted, unsafe (it assumes the program now runs eagerly, where
-    variables are created initialized). With
+    variables are created initialized); so are `sess = K.get_session()` whose name nothing
+    reads (what it was for, queue runners, gone to tf.data: TFC411) and `K.set_session(...)`
+    statements (Keras 3 makes no session; Keras 2 created one on that call). With
     `keras-target = "tf_keras"` on TF 2.16+, tf_keras's `K.get_session()` (and tf.keras's,
     which is tf_keras there) becomes `tf.compat.v1.keras.backend.get_session()`: unsafe,
     because that name is tf_keras's TF 1 API only under `TF_USE_LEGACY_KERAS=1` (without it,
@@ -96,8 +118,10 @@ class SessionApiInTf2(Rule):
     message = "`{old}` is not in the TF 2 API"
     help = ("use `{new}` in graph mode (tf.compat.v1.disable_eager_execution()), or rewrite it "
             "eagerly")
-    # Whole names: the last part of each dropped name, and the Keras session functions.
-    tokens = tuple(sorted({n.rpartition(".")[2] for n in _TF1_ONLY})) + _KERAS_SESSION
+    # Whole names: the first part after `tf.` of each dropped name (every spelling of
+    # tf.train.Saver names `train`), and the Keras session functions.
+    tokens = tuple(sorted({n.partition(".")[0] for n in _TF1_NAMES if n not in _OWNED})
+                   ) + _KERAS_SESSION
     # What its qualified names are reached through: `tensorflow` itself (not tensorflow.python
     # nor tensorflow.compat.v1), tensorflow.train, and a Keras backend.
     modules = ("tensorflow", "tensorflow.train", "keras.*", "tensorflow.keras.*", "tf_keras.*")
@@ -194,16 +218,16 @@ class SessionApiInTf2(Rule):
         Invalid(
             """
             import keras.backend as K
-            sess = K.get_session()
+            graph = K.get_session().graph
             """,
-            at=(2, 8), target_tf="2.16"),
+            at=(2, 9), target_tf="2.16"),
         # TF 2.0-2.15's compat.v1 spelling is gone with Keras 3 too.
         Invalid(
             """
             import tensorflow as tf
-            sess = tf.compat.v1.keras.backend.get_session()
+            graph = tf.compat.v1.keras.backend.get_session().graph
             """,
-            at=(2, 8), target_tf="2.16"),
+            at=(2, 9), target_tf="2.16"),
         # keras-target tf_keras: tf_keras's TF 1 API keeps the session (a program, run
         # before and after the fix).
         Invalid(
@@ -251,6 +275,37 @@ class SessionApiInTf2(Rule):
             """,
             run=Run(original=("tf115-keras231",), broken=("tf221",), fixed=("tf221",),
                     result=[2])),
+        # The session left behind once its queue runners became tf.data: deleted (unsafe).
+        Invalid(
+            """
+            import keras.backend as K
+            sess = K.get_session()
+            batch_size = 100
+            """,
+            at=(2, 8), target_tf="2.16", safety=UNSAFE,
+            fixed="""
+            import keras.backend as K
+            batch_size = 100
+            """),
+        Invalid(
+            """
+            import tensorflow as tf
+            from keras import backend as K
+            K.set_session(tf.compat.v1.Session(config=config))
+            """,
+            at=(3, 1), target_tf="2.16", safety=UNSAFE,
+            fixed="""
+            import tensorflow as tf
+            from keras import backend as K
+            """),
+        # Still read: reported with what to do.
+        Invalid(
+            """
+            import keras.backend as K
+            sess = K.get_session()
+            print(sess.run(total))
+            """,
+            at=(2, 8), target_tf="2.16"),
         # ...and standalone `keras` there is Keras 3: reported, to be moved first (TFC203).
         Invalid(
             """
@@ -258,6 +313,67 @@ class SessionApiInTf2(Rule):
             sess = K.get_session()
             """,
             at=(2, 8), target_tf="2.16", keras_target="tf_keras"),
+        # Any TF 1-only name of the generated table: TF 2's name of the same object where
+        # there is one...
+        Invalid(
+            """
+            import tensorflow as tf
+            features = {"image": tf.FixedLenFeature([], tf.string)}
+            """,
+            at=(2, 22), target_tf="2.16",
+            fixed="""
+            import tensorflow as tf
+            features = {"image": tf.io.FixedLenFeature([], tf.string)}
+            """),
+        Invalid(
+            """
+            import tensorflow as tf
+            image = tf.read_file(path)
+            """,
+            at=(2, 9), target_tf="2.0",
+            fixed="""
+            import tensorflow as tf
+            image = tf.io.read_file(path)
+            """),
+        # ...else its tf.compat.v1 spelling (tf.io.parse_single_example is another function).
+        Invalid(
+            """
+            import tensorflow as tf
+            parsed = tf.parse_single_example(record, features)
+            """,
+            at=(2, 10), target_tf="2.16",
+            fixed="""
+            import tensorflow as tf
+            parsed = tf.compat.v1.parse_single_example(record, features)
+            """),
+        Invalid(
+            """
+            import tensorflow as tf
+            saver = tf.train.import_meta_graph("model.ckpt.meta")
+            """,
+            at=(2, 9), target_tf="2.16",
+            fixed="""
+            import tensorflow as tf
+            saver = tf.compat.v1.train.import_meta_graph("model.ckpt.meta")
+            """),
+        # A dropped module's function: one finding, for the whole name.
+        Invalid(
+            """
+            import tensorflow as tf
+            tf.logging.info("step %d", step)
+            """,
+            at=(2, 1), target_tf="2.16",
+            fixed="""
+            import tensorflow as tf
+            tf.compat.v1.logging.info("step %d", step)
+            """),
+        # No spelling left in TF 2.21 (tf.compat.v1.layers is Keras 2's): reported only.
+        Invalid(
+            """
+            import tensorflow as tf
+            hidden = tf.layers.dense(x, 64)
+            """,
+            at=(2, 10), target_tf="2.16"),
         # Unknown target: reported; no version-gated fix.
         Invalid(
             """
@@ -283,12 +399,10 @@ class SessionApiInTf2(Rule):
         name = self.qualified_name(node, canonical=False)
         if not name:
             return
-        if name in _TF1_ONLY:
-            new = "tensorflow.compat.v1." + name[len("tensorflow."):]
-            text = self.spell(new)
-            self.report(node, old="tf." + name[len("tensorflow."):],
-                        new="tf.compat.v1." + name[len("tensorflow."):],
-                        fix=[self.replace(node, text)] if text else None)
+        key = name[len("tensorflow."):] if name.startswith("tensorflow.") else None
+        if key in _TF1_NAMES and key not in _OWNED:
+            if not self._inside_reported(node):
+                self._tf1_name(node, key)
             return
         namespace, _, function = name.rpartition(".backend.")
         if function in _KERAS_SESSION and namespace in ("keras", "tensorflow.keras", "tf_keras"):
@@ -298,6 +412,41 @@ class SessionApiInTf2(Rule):
             # TF 2.0-2.15's spelling (this rule's own fix there): gone with Keras 3, and
             # tf_keras's own TF 1 API under TF_USE_LEGACY_KERAS=1.
             self._keras_session(node, namespace, function)
+
+    def _inside_reported(self, node):
+        """Whether ``node`` (`tf.logging`) is the start of a longer dropped name
+        (`tf.logging.info`), reported there instead."""
+        parent = self.context.ancestors[-2] if len(self.context.ancestors) > 1 else None
+        if not (isinstance(parent, cst.Attribute) and parent.value is node):
+            return False
+        name = self.qualified_name(parent, canonical=False) or ""
+        return name[len("tensorflow."):] in _TF1_NAMES
+
+    def _tf1_name(self, node, key):
+        """A TF 1 name: the fix is TF 2's name of the same object where TF proves one, else its
+        tf.compat.v1 spelling (the same object in TF 1.13+); neither in TF 2.21: reported."""
+        entry = _TF1_NAMES[key]
+        new = entry["v2"] or entry["v1"]
+        old = "tf." + key
+        if new is None:
+            upgrade = entry["upgrade"]
+            self.report(node, old=old, help=(
+                "TF 2.21 has no tf.compat.v1 spelling of it%s" % (
+                    " (tf_upgrade_v2 maps it to `tf.%s`)" % upgrade if upgrade else
+                    ": rewrite it with TF 2's API")))
+            return
+        text = self.spell("tensorflow." + new)
+        if key in _GRAPH_ONLY:
+            help = None  # the class's: graph mode, or an eager rewrite
+        elif entry["v2"]:
+            help = "use `{new}`: TF 2's name of the same object"
+        elif entry["upgrade"] and entry["upgrade"] != new:
+            help = ("use `{new}`, the same object (TF 2's own `tf.%s` differs: check its "
+                    "arguments before moving to it)" % entry["upgrade"])
+        else:
+            help = "use `{new}`"
+        self.report(node, old=old, new="tf." + new, help=help,
+                    fix=[self.replace(node, text)] if text else None)
 
     def _keras_session(self, node, namespace, function):
         old = "K.%s" % function if namespace != "tensorflow.compat.v1.keras" \
@@ -344,6 +493,9 @@ class SessionApiInTf2(Rule):
         ancestors = self.context.ancestors
         if len(ancestors) < 3 or not isinstance(ancestors[-2], cst.Call):
             return None, None
+        left = self._left_behind(ancestors[-2], ancestors[-3], ancestors[:-3])
+        if left is not None:
+            return left
         parent = ancestors[-3]
         if isinstance(parent, cst.Arg) and len(ancestors) > 3 \
                 and isinstance(ancestors[-4], cst.Call) \
@@ -366,6 +518,27 @@ class SessionApiInTf2(Rule):
                 fix = [self.remove(line)]
             return _KERAS3_INSTEAD[1][1], fix
         return _KERAS3_RUN, None
+
+    def _left_behind(self, call, parent, above):
+        """(advice, fix) deleting a statement that only gets or sets Keras' session: `sess =
+        K.get_session()` whose name nothing reads (once the queue runners it started are
+        tf.data), or `K.set_session(...)`; None for any other use."""
+        line = above[-1] if above else None
+        if not isinstance(line, cst.SimpleStatementLine) or len(line.body) != 1:
+            return None
+        function = call.func.attr.value if isinstance(call.func, cst.Attribute) else None
+        if isinstance(parent, cst.Expr) and function == "set_session":
+            return ("Keras 3 makes no session to set: delete it (a session config's GPU "
+                    "options are tf.config.experimental.set_memory_growth)"), [
+                        self.remove(line)]
+        if isinstance(parent, cst.Assign) and function == "get_session" \
+                and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
+            name = parent.targets[0].target.value
+            uses = [n for n in patterns.all_nodes(self.context.module, (cst.Name,))
+                    if n.value == name]
+            if len(uses) == 1:
+                return "nothing reads the session: delete the line", [self.remove(line)]
+        return None
 
     def _keras3_instead(self):
         """What to do instead of the session, from what the enclosing function (or the
