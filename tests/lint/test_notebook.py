@@ -80,8 +80,10 @@ def test_a_syntax_error_is_placed_in_its_cell(tmp_path, tfcompat):
     _write(tmp_path / "nb.ipynb", _notebook("import tensorflow as tf", ITERATOR + "\nprint x"))
     run = tfcompat("lint", "nb.ipynb", "--no-cache")
     assert run.returncode == 2, run
-    assert _concise(run) == [
-        "nb.ipynb:cell 2:3:7: TFC902 cannot parse: invalid syntax (Python 2 code?)"]
+    [line] = _concise(run)
+    # Python's own words, which differ between its versions.
+    assert line.startswith("nb.ipynb:cell 2:3:"), line
+    assert " TFC902 " in line and line.endswith(" (Python 2 code?)"), line
 
 
 def test_a_cell_that_parses_only_after_the_one_before(tmp_path, tfcompat):
