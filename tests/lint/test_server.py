@@ -275,7 +275,7 @@ async def test_neovim_position_encoding(client, tmp_path):
     assert found.range.start.character == width
 
 
-async def test_closing_clears_and_exit_reaps_the_workers(client, tmp_path):
+async def test_closing_clears_the_diagnostics(client, tmp_path):
     root = project(tmp_path)
     await start(client, root)
     uri, found = await open_doc(client, root / "loop.py", GET_NEXT)
@@ -285,12 +285,32 @@ async def test_closing_clears_and_exit_reaps_the_workers(client, tmp_path):
     client.text_document_did_close(types.DidCloseTextDocumentParams(
         types.TextDocumentIdentifier(uri=uri)))
     cleared = await waiting
-    assert (cleared.uri, cleared.diagnostics) == (uri, [])
+    assert (cleared.uri, list(cleared.diagnostics)) == (uri, [])
+
+
+async def test_exit_during_a_lint_ends_the_server_and_its_worker(client, tmp_path):
+    root = project(tmp_path)
+    await start(client, root)
+    slow = "import tensorflow as tf\n" + "".join(
+        "def f%d(sess, ds):\n    it = ds.make_one_shot_iterator()\n    while True:\n"
+        "        x = sess.run(it.get_next())\n" % i for i in range(1000))
+    client.text_document_did_open(types.DidOpenTextDocumentParams(types.TextDocumentItem(
+        uri=(root / "slow.py").as_uri(), language_id="python", version=1, text=slow)))
     server = client._server
-    children = _children(server.pid)
-    await asyncio.wait_for(client.shutdown_session(), WAIT)
+    workers = []
+    for _ in range(WAIT * 20):  # the lint's worker process, once it is started
+        workers = _children(server.pid)
+        if workers:
+            break
+        await asyncio.sleep(0.05)
+    assert workers, "no worker process was started"
+    await asyncio.wait_for(client.shutdown_session(), WAIT)  # shutdown, exit, wait
     assert server.returncode == 0
-    assert all(not os.path.exists("/proc/%d" % pid) or _zombie(pid) for pid in children)
+    for _ in range(200):  # a worker whose server is gone ends itself (tfcompat.lint.lifeline)
+        if all(_gone(pid) for pid in workers):
+            break
+        await asyncio.sleep(0.05)
+    assert all(_gone(pid) for pid in workers)
 
 
 def _children(pid):
@@ -307,18 +327,67 @@ def _children(pid):
     return out
 
 
-def _zombie(pid):
+def _gone(pid):
     try:
         with open("/proc/%d/stat" % pid) as handle:
-            return handle.read().rsplit(")", 1)[1].split()[0] == "Z"
+            return handle.read().rsplit(")", 1)[1].split()[0] == "Z"  # ended, not yet reaped
     except OSError:
         return True
 
 
-def test_without_pygls_the_server_says_what_to_install():
+async def test_without_pygls_the_server_says_what_to_install():
     code = ("import sys; sys.modules['pygls'] = None\n"
             "from tfcompat.cli import main; sys.exit(main(['server']))")
     proc = subprocess.run([sys.executable, "-c", code], stdin=subprocess.DEVNULL,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2
     assert "tfcompat server needs pygls 2 (pip install 'tfcompat[server]')" in proc.stderr
+
+
+def _editor_commands():
+    """{editor: the command line its README snippet starts the server with}."""
+    import json
+    import re
+
+    try:
+        import tomllib
+    except ImportError:  # Python < 3.11
+        import tomli as tomllib
+    from lint_helpers import readme_blocks
+
+    [vscode] = [json.loads(b) for b in readme_blocks("json") if "glspc.server.command" in b]
+    assert vscode["glspc.server.languageId"] == ["python"]
+    [lua] = [b for b in readme_blocks("lua") if "vim.lsp.start" in b]
+    [cmd] = re.findall(r"cmd = \{(.*?)\}", lua)
+    [helix] = [tomllib.loads(b) for b in readme_blocks("toml") if "language-server" in b]
+    [python] = [lang for lang in helix["language"] if lang["name"] == "python"]
+    assert "tfcompat" in python["language-servers"]
+    server = helix["language-server"]["tfcompat"]
+    return {
+        "visual-studio-code": [vscode["glspc.server.command"]]
+        + vscode["glspc.server.commandArguments"],
+        "neovim": re.findall(r'"([^"]*)"', cmd),
+        "helix": [server["command"]] + server["args"],
+    }
+
+
+@pytest.mark.parametrize("editor", ["visual-studio-code", "neovim", "helix"])
+async def test_the_readme_editor_snippets_start_a_working_server(editor, tmp_path):
+    command = _editor_commands()[editor]
+    assert command == ["tfcompat", "server"]
+    # `tfcompat` on PATH is this interpreter's, as installing tfcompat[server] would give.
+    env = dict(ENV, PATH=os.path.dirname(sys.executable) + os.pathsep + os.environ["PATH"])
+    client = await asyncio.wait_for(
+        ClientServerConfig(server_command=command, server_env=env).start(), WAIT)
+    try:
+        capabilities = (client_capabilities(editor) if editor != "helix"
+                        else types.ClientCapabilities())  # pytest-lsp has none of Helix's
+        root = project(tmp_path)
+        await asyncio.wait_for(client.initialize_session(types.InitializeParams(
+            capabilities=capabilities, root_uri=root.as_uri())), WAIT)
+        _, found = await open_doc(client, root / "loop.py", GET_NEXT)
+        assert [d.code for d in found] == ["TFC102"]
+        await asyncio.wait_for(client.shutdown_session(), WAIT)
+        assert client._server.returncode == 0
+    finally:
+        await client.stop()

@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import sys
+import threading
 import tokenize
 import urllib.parse
 from typing import Optional
@@ -128,6 +129,7 @@ class TfcompatServer(LanguageServer):
         self._locks = {}   # uri -> asyncio.Lock: one lint at a time per document
         self._timers = {}  # uri -> the pending debounced lint
         self._tasks = set()
+        self._linted = {}  # uri -> asyncio.Event set when a lint of the document ends
 
     # ------------------------------------------------------------------ documents
     def path_of(self, uri):
@@ -152,6 +154,7 @@ class TfcompatServer(LanguageServer):
             delay, self._start, uri)
 
     def _start(self, uri):
+        self._timers.pop(uri, None)
         task = asyncio.ensure_future(self.lint_document(uri))
         self._tasks.add(task)  # the loop keeps only a weak reference
         task.add_done_callback(self._finished)
@@ -167,6 +170,7 @@ class TfcompatServer(LanguageServer):
             pending.cancel()
         self.linted.pop(uri, None)
         self._locks.pop(uri, None)
+        self._linted.pop(uri, None)
         self.text_document_publish_diagnostics(
             types.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
 
@@ -182,8 +186,7 @@ class TfcompatServer(LanguageServer):
             done = self.linted.get(uri)
             if done is not None and done.version == version and done.text == text:
                 return done
-            result, failure = await asyncio.get_running_loop().run_in_executor(
-                None, self._lint, uri, text, "check")
+            result, failure = await _off_loop(self._lint, uri, text, "check")
             if self.document(uri) is None:
                 return None  # closed meanwhile
             lines = Lines(text, self.units)
@@ -197,6 +200,7 @@ class TfcompatServer(LanguageServer):
             done = self.linted[uri] = Linted(version, text, findings, diagnostics)
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
                 uri=uri, version=version, diagnostics=diagnostics))
+            self._linted.pop(uri, asyncio.Event()).set()
             return done
 
     def _lint(self, uri, text, mode):
@@ -208,18 +212,25 @@ class TfcompatServer(LanguageServer):
 
     async def current(self, uri):
         """The Linted of the document's current text, waiting ANSWER_WITHIN seconds at most for
-        its lint; None when there is none yet."""
-        document = self.document(uri)
-        if document is None:
-            return None
-        try:
-            done = await asyncio.wait_for(asyncio.shield(self.lint_document(uri)),
-                                          ANSWER_WITHIN)
-        except asyncio.TimeoutError:
-            return None
-        if done is None or done.text != document.source:
-            return None
-        return done
+        its lint (the debounced one, when one is due: a request does not start another); None
+        when there is none by then."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + ANSWER_WITHIN
+        while True:
+            document, done = self.document(uri), self.linted.get(uri)
+            if document is None:
+                return None
+            if done is not None and (done.version, done.text) == (document.version,
+                                                                   document.source):
+                return done
+            lock = self._locks.get(uri)
+            if uri not in self._timers and not (lock and lock.locked()):
+                self._start(uri)  # nothing would lint this text otherwise
+            linted = self._linted.setdefault(uri, asyncio.Event())
+            try:
+                await asyncio.wait_for(linted.wait(), max(0.0, deadline - loop.time()))
+            except asyncio.TimeoutError:
+                return None
 
     # ------------------------------------------------------------------ code actions
     def workspace_edit(self, uri, version, edits):
@@ -275,8 +286,7 @@ class TfcompatServer(LanguageServer):
         if document is None or document.version != version:
             return action
         text = document.source
-        result, failure = await asyncio.get_running_loop().run_in_executor(
-            None, self._lint, uri, text, "fix")
+        result, failure = await _off_loop(self._lint, uri, text, "fix")
         if result is None or result.output is None:
             return action
         for note in result.notes:
@@ -289,6 +299,31 @@ class TfcompatServer(LanguageServer):
         if new != text:
             action.edit = self.workspace_edit(uri, version, [text_edit(text, new, self.units)])
         return action
+
+
+def _off_loop(function, *args):
+    """A future of ``function(*args)`` run on a thread of its own: a daemon thread, so that
+    `exit` ends the server at once, whatever lint is running (its worker process then ends
+    itself: tfcompat.lint.lifeline)."""
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+
+    def settle(result, error):
+        if not future.done():
+            future.set_exception(error) if error is not None else future.set_result(result)
+
+    def run():
+        try:
+            outcome = (function(*args), None)
+        except BaseException as exc:  # handed to the awaiting coroutine
+            outcome = (None, exc)
+        try:
+            loop.call_soon_threadsafe(settle, *outcome)
+        except RuntimeError:  # the loop is closed: the server is exiting
+            pass
+
+    threading.Thread(target=run, name="tfcompat-lint", daemon=True).start()
+    return future
 
 
 def _meets(a, b):
@@ -351,7 +386,7 @@ def main():
     # The protocol gets its own copies of stdin and stdout; the names point elsewhere. A worker
     # process (tfcompat.lint.workers) closes sys.stdin when it starts: that must not wait on the
     # lock that the thread reading the protocol holds. Nothing else may write on the protocol.
-    protocol_in = os.fdopen(os.dup(0), "rb", buffering=0)
+    protocol_in = os.fdopen(os.dup(0), "rb")
     protocol_out = os.fdopen(os.dup(1), "wb")
     sys.stdin = open(os.devnull)
     os.dup2(2, 1)
