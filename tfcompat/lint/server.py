@@ -98,13 +98,16 @@ def text_edit(old, new, units):
     return types.TextEdit(types.Range(lines.at(start), lines.at(end_old)), new[start:end_new])
 
 
-def diagnostic(finding, lines):
+def diagnostic(finding, lines, docs=None):
+    """The Diagnostic of a finding; ``docs``: the documentation URL (see report.sarif)."""
     return types.Diagnostic(
         range=lines.range(finding.line, finding.col, finding.end_line, finding.end_col),
         message=report.with_help(finding),
         severity=(types.DiagnosticSeverity.Error if finding.is_error
                   else types.DiagnosticSeverity.Warning),
-        code=finding.code, source="tfcompat")
+        code=finding.code, source="tfcompat",
+        code_description=types.CodeDescription("%s#%s" % (docs, finding.code.lower()))
+        if docs else None)
 
 
 def fix_title(finding):
@@ -130,6 +133,7 @@ class TfcompatServer(LanguageServer):
         self._timers = {}  # uri -> the pending debounced lint
         self._tasks = set()
         self._linted = {}  # uri -> asyncio.Event set when a lint of the document ends
+        self.docs = report.documentation_url()
 
     # ------------------------------------------------------------------ documents
     def path_of(self, uri):
@@ -191,7 +195,7 @@ class TfcompatServer(LanguageServer):
                 return None  # closed meanwhile
             lines = Lines(text, self.units)
             findings = result.findings if result is not None else []
-            diagnostics = [diagnostic(f, lines) for f in findings]
+            diagnostics = [diagnostic(f, lines, self.docs) for f in findings]
             if failure is not None:
                 diagnostics.append(types.Diagnostic(
                     range=types.Range(types.Position(0, 0), types.Position(0, 0)),
