@@ -5,6 +5,7 @@ worker processes it started are gone once it has exited.
 """
 import asyncio
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -89,7 +90,7 @@ async def actions(client, uri, rng, only=None):
 
 def offset(text, position):
     """The character offset of an LSP position in UTF-16 units (VS Code's encoding)."""
-    lines = text.splitlines(True)
+    lines = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
     before = sum(len(line) for line in lines[:position.line])
     line = lines[position.line] if position.line < len(lines) else ""
     units = 0
@@ -117,9 +118,9 @@ def apply(text, edit, uri):
 def fixed_by_cli(tmp_path, text, *args):
     """What `tfcompat lint --fix` makes of ``text`` as a file of the same project."""
     path = tmp_path / "cli_copy.py"
-    path.write_text(text)
+    path.write_bytes(text.encode())
     run_tfcompat("lint", path.name, "--fix", "--no-cache", *args, cwd=tmp_path)
-    return path.read_text()
+    return path.read_bytes().decode()
 
 
 def whole(text):
@@ -189,6 +190,20 @@ async def test_a_client_that_does_not_resolve_gets_the_edit_at_once(client, tmp_
     uri, _ = await open_doc(client, root / "loop.py", GET_NEXT)
     [action] = await actions(client, uri, whole(GET_NEXT), only=["source.fixAll.tfcompat"])
     assert apply(GET_NEXT, action.edit, uri) == GET_NEXT_FIXED
+
+
+async def test_crlf_text_is_fixed_as_lint_fix_fixes_it(client, tmp_path):
+    root = project(tmp_path, 'target-tf = "2.0"\n')
+    await start(client, root)
+    text = BOTH.replace("\n", "\r\n")
+    uri, found = await open_doc(client, root / "crlf.py", text)
+    assert [(d.code, d.range.start.line, d.range.start.character) for d in found] == [
+        ("TFC401", 1, 8), ("TFC102", 3, 17)]
+    [action] = await actions(client, uri, whole(text), only=["source.fixAll"])
+    if action.edit is None:
+        action = await asyncio.wait_for(client.code_action_resolve_async(action), WAIT)
+    fixed = apply(text, action.edit, uri)
+    assert fixed == fixed_by_cli(tmp_path, text) and "\r\n" in fixed and "\n\n" not in fixed
 
 
 async def test_did_change_lints_again(client, tmp_path):

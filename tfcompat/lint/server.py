@@ -395,5 +395,7 @@ def main():
     sys.stdin = open(os.devnull)
     os.dup2(2, 1)
     sys.stdout = sys.stderr
+    # The rules (and libcst) load while the editor starts up, not at the first file's lint.
+    threading.Thread(target=workers.rule_tokens, name="tfcompat-load", daemon=True).start()
     build().start_io(protocol_in, protocol_out)
     return 0
