@@ -8,7 +8,8 @@ as an editor does, and for each kind of generated file of ``--lines`` lines meas
 - open -> diagnostics: seconds from didOpen to the publishDiagnostics of that version;
 - change -> diagnostics: the same after a didChange (the 0.3 s debounce included);
 - request latency while linting: a codeAction request every 0.2 s while the lint runs; the
-  slowest answer (the server answers within its 0.8 s wait, with what it has).
+  slowest answer (the server waits ANSWER_WITHIN at most for the lint, then answers with what
+  it has).
 
 Medians of ``--runs`` runs. Writes bench/results/server.md.
 

@@ -34,7 +34,7 @@ from tfcompat.lint.results import UNSAFE
 
 FIX_ALL = "source.fixAll.tfcompat"
 DEBOUNCE = 0.3      # seconds after the last change before a lint starts
-ANSWER_WITHIN = 0.8  # seconds a code action request waits for the current text's lint
+ANSWER_WITHIN = 0.5  # seconds a code action request waits for the current text's lint
 _LINE_ENDS = re.compile(r"\r\n|\r|\n")  # the line ends of LSP, and of libcst's positions
 logger = logging.getLogger(__name__)
 
