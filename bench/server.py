@@ -11,7 +11,8 @@ as an editor does, and for each kind of generated file of ``--lines`` lines meas
   slowest answer (the server waits ANSWER_WITHIN at most for the lint, then answers with what
   it has).
 
-Medians of ``--runs`` runs. Writes bench/results/server.md.
+Medians of ``--runs`` runs, beside `tfcompat lint -` on the same text. Writes
+bench/results/server.md (rows of kinds not measured in this run are kept).
 
     python bench/server.py                      # 10,000 lines, 3 runs
     python bench/server.py --lines 2000 --runs 1
@@ -166,6 +167,21 @@ class Server:
                 self.proc.wait()
 
 
+def cli_seconds(text, root, limit):
+    """Seconds `tfcompat lint --stdin-filename big.py -` takes on ``text`` (None past limit)."""
+    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.pop("TFCOMPAT_CACHE_DIR", None)
+    start = time.monotonic()
+    try:
+        subprocess.run([sys.executable, "-m", "tfcompat", "lint", "--no-cache", "--quiet",
+                        "--stdin-filename", "big.py", "-"], input=text.encode(), cwd=root,
+                       env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                       timeout=limit)
+    except subprocess.TimeoutExpired:
+        return None
+    return time.monotonic() - start
+
+
 def measure(kind, lines, limit):
     with tempfile.TemporaryDirectory() as root:
         with open(os.path.join(root, "pyproject.toml"), "w") as handle:
@@ -184,7 +200,8 @@ def measure(kind, lines, limit):
                 None, None, 0.0)
         finally:
             server.close()
-    return text.count("\n"), opened, changed
+        cli = cli_seconds(text, root, limit) if opened[0] is not None else None
+    return text.count("\n"), opened, changed, cli
 
 
 def _median(values):
@@ -209,25 +226,34 @@ def main():
     for kind in kinds:
         runs = [measure(kind, args.lines, args.limit) for _ in range(args.runs)]
         lines = runs[0][0]
-        row = (kind, lines, runs[0][1][1],
-               _median([r[1][0] for r in runs]), _median([r[2][0] for r in runs]),
-               max(max(r[1][2], r[2][2]) for r in runs))
-        print("%-28s %6d lines  %s findings  open %s  change %s  slowest request %.2f s" % (
-            row[0], row[1], row[2], _s(row[3], args.limit), _s(row[4], args.limit), row[5]),
-            flush=True)
+        row = "| %s | %d | %s | %s | %s | %.2f s | %s |" % (
+            kind, lines, "-" if runs[0][1][1] is None else runs[0][1][1],
+            _s(_median([r[1][0] for r in runs]), args.limit),
+            _s(_median([r[2][0] for r in runs]), args.limit),
+            max(max(r[1][2], r[2][2]) for r in runs),
+            _s(_median([r[3] for r in runs]), args.limit))
+        print(row, flush=True)
         rows.append(row)
     os.makedirs(RESULTS, exist_ok=True)
-    with open(os.path.join(RESULTS, "server.md"), "w") as handle:
+    path = os.path.join(RESULTS, "server.md")
+    kept = []  # rows of kinds not measured this time stay as they were
+    if os.path.exists(path):
+        with open(path) as handle:
+            kept = [line.rstrip("\n") for line in handle if line.startswith("| ")
+                    and line.split("|")[1].strip() not in kinds + ["file", "---"]]
+    with open(path, "w") as handle:
         handle.write("# tfcompat server on large files\n\n`python bench/server.py --lines %d "
-                     "--runs %d` on %s, Python %s, %d CPUs (load average %.1f at the end).\n\n"
-                     % (args.lines, args.runs, platform.machine(), platform.python_version(),
-                        os.cpu_count(), os.getloadavg()[0]))
+                     "--runs %d --limit %g` (last run: %s) on %s, Python %s, %d CPUs, load "
+                     "average %.1f at the end. Medians of the runs; the last column is "
+                     "`tfcompat lint -` on the same text, for comparison.\n\n"
+                     % (args.lines, args.runs, args.limit, ", ".join(kinds),
+                        platform.machine(), platform.python_version(), os.cpu_count(),
+                        os.getloadavg()[0]))
         handle.write("| file | lines | findings | open -> diagnostics | change -> diagnostics "
-                     "| slowest request meanwhile |\n|---|---|---|---|---|---|\n")
-        for kind, lines, found, opened, changed, slowest in rows:
-            handle.write("| %s | %d | %s | %s | %s | %.2f s |\n" % (
-                kind, lines, "-" if found is None else found, _s(opened, args.limit),
-                _s(changed, args.limit), slowest))
+                     "| slowest request meanwhile | tfcompat lint (CLI) |\n"
+                     "|---|---|---|---|---|---|---|\n")
+        for row in kept + rows:
+            handle.write(row + "\n")
 
 
 if __name__ == "__main__":
