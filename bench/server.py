@@ -46,7 +46,7 @@ def step_{n}(values, scale=2.0):
     return {{"total": total, "count": len(values)}}
 ''',
     # tf.data code as the rules want it: a parse and every rule, no finding.
-    "tf.data, no finding": '''
+    "tf.data code without findings": '''
 def pipeline_{n}(x, y, model):
     ds = tf.data.Dataset.from_tensor_slices((x, y))
     ds = ds.shuffle(64).batch(8).prefetch(tf.data.AUTOTUNE)
@@ -54,7 +54,7 @@ def pipeline_{n}(x, y, model):
     return history.history["loss"]
 ''',
     # The bundled examples' kind of code: a finding every few lines.
-    "TF 1 feeding code, findings": '''
+    "TF 1 feeding code with findings": '''
 def feed_{n}(sess, ds, model):
     it = ds.make_one_shot_iterator()
     while True:
