@@ -190,22 +190,27 @@ class TfcompatServer(LanguageServer):
             done = self.linted.get(uri)
             if done is not None and done.version == version and done.text == text:
                 return done
-            result, failure = await _off_loop(self._lint, uri, text, "check")
+            findings, diagnostics = await _off_loop(self._check, uri, text)
             if self.document(uri) is None:
                 return None  # closed meanwhile
-            lines = Lines(text, self.units)
-            findings = result.findings if result is not None else []
-            diagnostics = [diagnostic(f, lines, self.docs) for f in findings]
-            if failure is not None:
-                diagnostics.append(types.Diagnostic(
-                    range=types.Range(types.Position(0, 0), types.Position(0, 0)),
-                    message=failure, severity=types.DiagnosticSeverity.Error,
-                    source="tfcompat"))
             done = self.linted[uri] = Linted(version, text, findings, diagnostics)
             self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
                 uri=uri, version=version, diagnostics=diagnostics))
             self._linted.pop(uri, asyncio.Event()).set()
             return done
+
+    def _check(self, uri, text):
+        """(findings, their diagnostics) of ``text`` (on a lint thread: thousands of findings
+        are not the event loop's to convert)."""
+        result, failure = self._lint(uri, text, "check")
+        lines = Lines(text, self.units)
+        findings = result.findings if result is not None else []
+        diagnostics = [diagnostic(f, lines, self.docs) for f in findings]
+        if failure is not None:
+            diagnostics.append(types.Diagnostic(
+                range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+                message=failure, severity=types.DiagnosticSeverity.Error, source="tfcompat"))
+        return findings, diagnostics
 
     def _lint(self, uri, text, mode):
         """(FileResult or None, None), or (None, what is wrong with the settings)."""
