@@ -10,7 +10,7 @@ import sys
 import tfcompat
 from tfcompat import versions
 
-LINT_COMMANDS = ("lint", "rules", "rule")
+LINT_COMMANDS = ("lint", "rules", "rule", "server")
 
 
 def _doctor_table(runtime):
@@ -78,6 +78,16 @@ def doctor(args):
     return 0
 
 
+def server(args):
+    try:
+        from tfcompat.lint import server as lsp
+    except ImportError as exc:  # the optional dependency
+        print("tfcompat server needs pygls 2 (pip install 'tfcompat[server]'): %s" % exc,
+              file=sys.stderr)
+        return 2
+    return lsp.main()
+
+
 def _parser():
     parser = argparse.ArgumentParser(
         prog="tfcompat",
@@ -93,6 +103,11 @@ def _parser():
         from tfcompat.lint import cli as lint_cli
 
         lint_cli.register(sub)
+        serve = sub.add_parser(
+            "server", help="run the linter as a language server (LSP over stdio) for editors",
+            description="A Language Server Protocol server on stdin/stdout: diagnostics, quick "
+                        "fixes and source.fixAll.tfcompat (needs pygls: tfcompat[server]).")
+        serve.set_defaults(func=server)
     return parser
 
 

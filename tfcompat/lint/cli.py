@@ -229,6 +229,11 @@ def _output(results, args, mode, stdin):
     else:
         out.write(report.render(results, args.output_format, fix_mode=mode == "fix",
                                 with_summary=not args.quiet))
+        left_out = report.sarif_overflow(results) if args.output_format == "sarif" else 0
+        if left_out and not args.quiet:
+            print("warning: %d findings left out of the SARIF log: GitHub code scanning takes "
+                  "at most %d per run (errors are kept first)"
+                  % (left_out, report.SARIF_MAX_RESULTS), file=sys.stderr)
     out.flush()
     found = [f for r in results for f in r.findings]
     if any(f.is_error for f in found):

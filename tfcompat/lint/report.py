@@ -1,14 +1,23 @@
 """Output formats: text, json, sarif (2.1.0), github (workflow annotations), and statistics."""
 import collections
+import hashlib
 import json
 import os
 import pathlib
+import re
 import urllib.parse
 
 import tfcompat
+from tfcompat.lint import files
 from tfcompat.lint.results import ERRORS
 
 FORMATS = ("text", "concise", "json", "sarif", "github")
+# GitHub code scanning rejects a run of more results than this (and shows the first 5,000 by
+# severity): past it, the SARIF run keeps this many, errors first, and says how many it left out.
+SARIF_MAX_RESULTS = 25000
+SARIF_CATEGORY = "tfcompat/"  # runAutomationDetails.id: upload-sarif's `category` overrides it
+FINGERPRINT = "tfcompatFinding/v1"  # our partialFingerprints key (GitHub computes its own too)
+_LINE_ENDS = re.compile(r"\r\n|\r|\n")
 
 
 def _all(results):
@@ -136,18 +145,73 @@ def descriptors():
     return out
 
 
+def _source_lines(display):
+    """The lines of the file ``display`` names as it is now, or None (standard input, gone)."""
+    try:
+        return _LINE_ENDS.split(files.decode(files.read(display)[0]).text)
+    except (files.ReadError, files.DecodeError, OSError):
+        return None
+
+
+def fingerprints(results):
+    """{id(finding): fingerprint}: a hash of the rule, the file and the text of the finding's
+    line (its message where the file cannot be read), numbered among the findings sharing it.
+    Lines moving above or below a finding leave its fingerprint as it was."""
+    out = {}
+    for result in results:
+        lines = _source_lines(result.display) if result.findings else None
+        seen = collections.Counter()
+        for f in result.findings:
+            where = (lines[f.line - 1].strip() if lines is not None and 0 < f.line <= len(lines)
+                     else f.message)
+            digest = hashlib.sha256("\0".join(
+                (f.code, pathlib.PurePath(result.display).as_posix(), where)).encode(
+                    "utf-8", "surrogatepass")).hexdigest()[:32]
+            seen[digest] += 1
+            out[id(f)] = "%s:%d" % (digest, seen[digest])
+    return out
+
+
+def documentation_url():
+    """The `Documentation` URL of the installed tfcompat's metadata ([project.urls]), or None."""
+    try:
+        from importlib import metadata
+
+        urls = metadata.metadata("tfcompat").get_all("Project-URL") or ()
+    except Exception:  # not installed (a checkout on sys.path): no URL to give
+        return None
+    for entry in urls:
+        label, _, url = entry.partition(",")
+        if label.strip().lower() == "documentation" and url.strip():
+            return url.strip()
+    return None
+
+
+def sarif_overflow(results):
+    """How many findings a SARIF run leaves out (over SARIF_MAX_RESULTS)."""
+    return max(0, sum(len(r.findings) for r in results) - SARIF_MAX_RESULTS)
+
+
 def sarif(results):
     described = descriptors()
     index = {code: i for i, (code, *_rest) in enumerate(described)}
-    driver_rules = [{
+    docs = documentation_url()
+    driver_rules = [dict({
         "id": code, "name": name,
         "shortDescription": {"text": short},
         "fullDescription": {"text": full},
         "help": {"text": full, "markdown": full},
         "defaultConfiguration": {"level": "error" if is_error else "warning"},
-    } for code, name, short, full, is_error in described]
+    }, **({"helpUri": "%s#%s" % (docs, code.lower())} if docs else {}))
+        for code, name, short, full, is_error in described]
+    printed = fingerprints(results)
+    found = _all(results)
+    left_out = sarif_overflow(results)
+    if left_out:  # errors first, then the report's order
+        order = sorted(range(len(found)), key=lambda i: (not found[i][1].is_error, i))
+        found = [found[i] for i in sorted(order[:SARIF_MAX_RESULTS])]
     out = []
-    for display, f in _all(results):
+    for display, f in found:
         uri = _uri(display)
         result = {
             "ruleId": f.code, "ruleIndex": index[f.code],
@@ -156,6 +220,7 @@ def sarif(results):
             "locations": [{"physicalLocation": {
                 "artifactLocation": {"uri": uri},
                 "region": _region(f.line, f.col, f.end_line, f.end_col)}}],
+            "partialFingerprints": {FINGERPRINT: printed[id(f)]},
         }
         if f.cell is not None:  # a notebook: the region's lines are the cell's
             result["locations"][0]["properties"] = {"cell": f.cell}
@@ -174,10 +239,17 @@ def sarif(results):
         "runs": [{
             "tool": {"driver": {"name": "tfcompat", "version": tfcompat.__version__,
                                 "rules": driver_rules}},
+            "automationDetails": {"id": SARIF_CATEGORY},
             "columnKind": "unicodeCodePoints",
             "results": out,
         }],
     }
+    if left_out:
+        log["runs"][0]["invocations"] = [{
+            "executionSuccessful": True,
+            "toolExecutionNotifications": [{"level": "warning", "message": {"text": (
+                "%d of %d results left out: GitHub code scanning takes at most %d per run"
+                % (left_out, left_out + SARIF_MAX_RESULTS, SARIF_MAX_RESULTS))}}]}]
     return json.dumps(log, indent=2) + "\n"
 
 
