@@ -331,3 +331,16 @@ def test_a_notebook_that_cannot_be_replaced_is_left_whole(tmp_path, tfcompat):
     assert "nb.ipynb:1:1: TFC901 not fixed: the file is read-only" in run.stdout
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["nb.ipynb"]  # no temporary file left beside it
+
+
+def test_sarif_fingerprints_follow_the_cells_text_not_the_file_lines(tmp_path, tfcompat):
+    def prints(*cells):
+        _write(tmp_path / "nb.ipynb", _notebook(*cells))
+        run = tfcompat("lint", "nb.ipynb", "--no-cache", "--output-format", "sarif")
+        [result] = json.loads(run.stdout)["runs"][0]["results"]
+        return result["partialFingerprints"]
+
+    before = prints("import tensorflow as tf", ITERATOR)
+    # A cell above moves every line of the file, not the finding's own text.
+    assert prints("x = 1\ny = 2", "import tensorflow as tf", ITERATOR) == before
+    assert prints("import tensorflow as tf", ITERATOR.replace("it =", "itr =")) != before

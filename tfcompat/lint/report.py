@@ -146,10 +146,17 @@ def descriptors():
 
 
 def _source_lines(display):
-    """The lines of the file ``display`` names as it is now, or None (standard input, gone)."""
+    """{cell: its lines} of the file ``display`` names as it is now (cell None: a Python file),
+    or None (standard input, gone, or no longer a notebook)."""
+    from tfcompat.lint import notebook
+
     try:
-        return _LINE_ENDS.split(files.decode(files.read(display)[0]).text)
-    except (files.ReadError, files.DecodeError, OSError):
+        data = files.read(display)[0]
+        if notebook.is_notebook(display):
+            return {cell.number: _LINE_ENDS.split(cell.source)
+                    for cell in notebook.Notebook(data).cells}
+        return {None: _LINE_ENDS.split(files.decode(data).text)}
+    except (files.ReadError, files.DecodeError, notebook.NotebookError, OSError):
         return None
 
 
@@ -162,7 +169,10 @@ def fingerprints(results):
         lines = _source_lines(result.display) if result.findings else None
         seen = collections.Counter()
         for f in result.findings:
-            where = (lines[f.line - 1].strip() if lines is not None and 0 < f.line <= len(lines)
+            # A notebook finding's line is its cell's: the text of that line, wherever the
+            # cell moves.
+            own = lines.get(f.cell) if lines is not None else None
+            where = (own[f.line - 1].strip() if own is not None and 0 < f.line <= len(own)
                      else f.message)
             digest = hashlib.sha256("\0".join(
                 (f.code, pathlib.PurePath(result.display).as_posix(), where)).encode(
