@@ -130,7 +130,9 @@ def test_evaluate_past_the_end_of_a_finite_dataset_reads_it_once(rt, path):
     model = _model(k)
     x, y = _data(96)
     expected = _as_list(model.evaluate(x, y, batch_size=BATCH, verbose=0))
-    with bounded(), pytest.warns(UserWarning, match="3 batches; steps=5 would run past"):
+    # Where TF cannot count its batches (before TF 1.14), read to its end.
+    with bounded(), pytest.warns(UserWarning, match="3 batches; steps=5 would run past|"
+                                                    "ended after 3 batches, before steps=5"):
         past = tfcompat.evaluate(model, _finite(x, y), steps=5, path=path, verbose=0)
     np.testing.assert_allclose(past, expected, RTOL, ATOL)
     with bounded(), pytest.warns(UserWarning, match="run past"):

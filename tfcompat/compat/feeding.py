@@ -28,8 +28,9 @@ class Feed(object):
     tell), the steps the user gave (``given``) and the batches per epoch (``steps``: the
     given ones, else one pass where its length is known; None: to the end)."""
 
-    def __init__(self, dataset, source, steps, role, count=None, targets=True):
+    def __init__(self, dataset, source, steps, role, count=None, targets=True, one_pass=False):
         self.role = role
+        self.one_pass = one_pass
         self.source = source
         self.count = count
         self.given = steps
@@ -54,9 +55,12 @@ class Feed(object):
         """Whether the paths get the data repeated: where epochs are counted by steps and
         repeating never cycles data unasked (data that repeats forever anyway, finite data
         whose every epoch is one whole pass, or data TF cannot count, with the user's
-        steps). Finite data with the user's steps is given as it is: Keras' own fit stops at
-        its end, and the paths that cannot refuse it (see runs_past_end)."""
-        return self.steps is not None and not (self.finite and self.given is not None)
+        steps, except data read once). Finite data with the user's steps is given as it is:
+        Keras' own fit stops at its end, and the paths that cannot stop there refuse it (see
+        own_loop_refusal); evaluation stops at the end of data it could not count."""
+        if self.steps is None or (self.finite and self.given is not None):
+            return False
+        return self.count is not None or not self.one_pass
 
     def plans(self, model):
         """How batches must change to suit ``model`` (see conform_plan)."""
@@ -114,12 +118,13 @@ def _feed(data, steps, role, shuffle, batch_size=None, one_pass=False, targets=T
             count = tfshim.cardinality(data)
         if one_pass:
             steps = _one_pass(count, steps, role, name)
-        return Feed(data, source, steps, role, count, targets)
+        return Feed(data, source, steps, role, count, targets, one_pass)
     if isinstance(data, tuple) and len(data) == 2 and data[1] is not None:
         source = ArraySource(data[0], data[1], batch_size or 32, shuffle, None)
         if one_pass:
             steps = _one_pass(source.steps, steps, role, name)
-        return Feed(source.dataset(repeat=False), source, steps, role, source.steps)
+        return Feed(source.dataset(repeat=False), source, steps, role, source.steps,
+                    one_pass=one_pass)
     raise DataError("%s must be a tf.data Dataset of (x, y) batches, what tfcompat.from_arrays "
                     "returns, or an (x, y) tuple of NumPy arrays; got %s"
                     % (role, type(data).__name__))

@@ -2,12 +2,13 @@
 import contextlib
 import enum
 import functools
+import warnings
 import weakref
 
 from tfcompat import versions
 from tfcompat.compat import tfshim
 from tfcompat.compat.batches import NumpyBatches
-from tfcompat.compat.errors import UnsupportedPathError
+from tfcompat.compat.errors import DataError, UnsupportedPathError
 from tfcompat.compat.flavors import keras_of
 
 
@@ -193,7 +194,14 @@ def evaluate_batches(model, batches, steps, callbacks=None, in_fit=False, progre
     hooks = _TestHooks(model, callbacks, steps, configure=not in_fit)
     results, sizes = [], []
     for step in range(steps):
-        batch = keras_batch(next(batches))
+        try:
+            batch = keras_batch(next(batches))
+        except StopIteration:  # data TF could not count ends first: stop there, as Keras does
+            warnings.warn("the data ended after %d batches, before steps=%d: evaluated on "
+                          "those" % (step, steps), stacklevel=2)
+            if not results:
+                raise DataError("the data is empty: it yields no batch")
+            break
         size = (len(tfshim.flatten(batch[0])[0]) if not isinstance(batch[0], dict)
                 else len(next(iter(batch[0].values()))))
         logs = {"batch": step, "size": size}
