@@ -113,11 +113,12 @@ class ArraySource(object):
         return x, (tuple(ys) if self.y_is_seq else ys[0])
 
     def batches(self, plans=None):
-        """Eager: a generator of (x, y) NumPy batches, forever, a new row order every pass as
-        in ``dataset``, conformed by ``plans``."""
+        """Eager: a generator of (x, y) NumPy batches (or (x,)), forever, a new row order every
+        pass as in ``dataset``, conformed by ``plans``."""
         gather_rows = self._gatherer(plans)[0]
         for rows in self._row_batches():
-            yield self._structured(gather_rows(rows))
+            batch = self._structured(gather_rows(rows))
+            yield batch if self.has_y else (batch,)  # Keras 3 reads x alone from (x,)
 
     def batch_op(self, plans=None, session=None, variable_gather_max=0):
         """Graph mode: (x tensors, y tensors) of the next batch each time the graph runs them,
