@@ -21,11 +21,15 @@ def _need_tf():
     tfshim.tf()
 
 
-def from_arrays(x, y=None, batch_size=32, shuffle=True, repeat=True, seed=None):
+def from_arrays(x, y=None, batch_size=32, shuffle=True, repeat=False, seed=None):
     """A tf.data Dataset of ``(x, y)`` batches of NumPy arrays that never embeds them in a
-    graph; shuffled every epoch (reproducibly with ``seed``). See tfcompat.compat.arrays.
-    ``batch_size`` is the global batch, Keras' convention: under a tf.distribute strategy or
-    a Keras 3 distribution each batch is split over the replicas (and workers)."""
+    graph. ``repeat=False``: one pass per iteration, as any Dataset of the arrays (Keras' own
+    fit trains one pass per epoch on it); ``repeat=True``: forever. ``shuffle``: a new order
+    of the rows every pass; ``seed``: that sequence of orders reproducible. tfcompat.fit
+    repeats it where its path needs it; tfcompat.evaluate and predict read it once, in the
+    arrays' order. ``batch_size`` is the global batch, Keras' convention: under a
+    tf.distribute strategy or a Keras 3 distribution each batch is split over the replicas
+    (and workers). See tfcompat.compat.arrays.from_arrays."""
     _need_tf()
     from tfcompat.compat import arrays
 

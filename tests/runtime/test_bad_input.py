@@ -28,9 +28,9 @@ def model():
 
 def test_x_and_y_of_different_lengths(model):
     x, y = task()
-    with pytest.raises(DataError, match="lengths differ"):
+    with pytest.raises(DataError, match="different lengths"):
         tfcompat.from_arrays(x, y[:-1])
-    with pytest.raises(DataError, match="lengths differ"):
+    with pytest.raises(DataError, match="different lengths"):
         tfcompat.fit(model, (x, y[:-1]))
 
 

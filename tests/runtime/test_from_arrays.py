@@ -43,7 +43,8 @@ def test_graphdef_stays_small_with_100_mb_of_arrays():
 @pytest.mark.parametrize("shuffle", [True, False])
 def test_each_epoch_has_every_sample_once(shuffle):
     x = np.arange(1000).reshape(-1, 1)
-    first, second = epochs(tfcompat.from_arrays(x, x, batch_size=64, shuffle=shuffle), 2, 16)
+    first, second = epochs(tfcompat.from_arrays(x, x, batch_size=64, shuffle=shuffle,
+                                                repeat=True), 2, 16)
     for epoch in (first, second):
         assert sorted(epoch[:, 0]) == list(range(1000))
     assert (list(first[:, 0]) != list(second[:, 0])) is shuffle
@@ -53,9 +54,9 @@ def test_each_epoch_has_every_sample_once(shuffle):
 
 def test_seed_makes_the_order_reproducible():
     x = np.arange(500).reshape(-1, 1)
-    a = epochs(tfcompat.from_arrays(x, batch_size=50, seed=7), 2, 10)
-    b = epochs(tfcompat.from_arrays(x, batch_size=50, seed=7), 2, 10)
-    c = epochs(tfcompat.from_arrays(x, batch_size=50, seed=8), 2, 10)
+    a = epochs(tfcompat.from_arrays(x, batch_size=50, seed=7, repeat=True), 2, 10)
+    b = epochs(tfcompat.from_arrays(x, batch_size=50, seed=7, repeat=True), 2, 10)
+    c = epochs(tfcompat.from_arrays(x, batch_size=50, seed=8, repeat=True), 2, 10)
     assert all(np.array_equal(u, v) for u, v in zip(a, b))
     assert not np.array_equal(a[0], c[0])
 

@@ -12,6 +12,8 @@ tensors (``dataset(tensor_gather_max=)``) or into variables initialised by feed
 straight to the model); or for the gathered NumPy batches from a generator (``batches``). Which
 path asks for what, and up to which size, lives with the path (tfcompat.compat.paths).
 """
+import collections
+import copy
 import itertools
 import os
 import threading
@@ -22,7 +24,8 @@ import numpy as np
 from tfcompat.compat import tfshim
 from tfcompat.compat.errors import DataError
 
-# Dataset -> the ArraySource that built it, so fit() knows its epoch length.
+# Dataset -> (the ArraySource that built it, whether it repeats), so fit() knows its epoch
+# length and whether the user asked for more than one pass.
 _SOURCES = weakref.WeakKeyDictionary()
 
 
@@ -47,6 +50,26 @@ class ArraySource(object):
         self._lock = threading.Lock()
         # session -> {(column number, dtype, batch shape): its variable}: one copy per session
         self._variables = weakref.WeakKeyDictionary()
+        self._in_order = None
+
+    def in_order(self):
+        """This source unshuffled, on the same arrays: one pass in the arrays' order, for
+        evaluate and validation. The same object at every call, so caches keyed by the source
+        keep working."""
+        if not self.shuffle:
+            return self
+        if self._in_order is None:
+            ordered = copy.copy(self)
+            ordered.shuffle = False
+            ordered._epochs = itertools.count()
+            ordered._lock = threading.Lock()
+            ordered._in_order = ordered
+            self._in_order = ordered
+        return self._in_order
+
+    def structured_x(self):
+        """The inputs as the caller gave them: one array, or a list of them."""
+        return list(self.x) if self.x_is_seq else self.x[0]
 
     def _epoch_rows(self, _):
         """The row order of the next pass: a new epoch number, a new permutation."""
@@ -90,11 +113,12 @@ class ArraySource(object):
         return x, (tuple(ys) if self.y_is_seq else ys[0])
 
     def batches(self, plans=None):
-        """Eager: a generator of (x, y) NumPy batches, forever, a new row order every pass as
-        in ``dataset``, conformed by ``plans``."""
+        """Eager: a generator of (x, y) NumPy batches (or (x,)), forever, a new row order every
+        pass as in ``dataset``, conformed by ``plans``."""
         gather_rows = self._gatherer(plans)[0]
         for rows in self._row_batches():
-            yield self._structured(gather_rows(rows))
+            batch = self._structured(gather_rows(rows))
+            yield batch if self.has_y else (batch,)  # Keras 3 reads x alone from (x,)
 
     def batch_op(self, plans=None, session=None, variable_gather_max=0):
         """Graph mode: (x tensors, y tensors) of the next batch each time the graph runs them,
@@ -159,7 +183,7 @@ class ArraySource(object):
         ds = passes.map(epoch_rows).flat_map(
             lambda rows: cls.from_tensor_slices(rows).batch(batch_size)).map(gather)
         ds = tfshim.prefetch(ds)
-        _SOURCES[ds] = self
+        _SOURCES[ds] = (self, bool(repeat))
         return ds
 
 
@@ -191,11 +215,17 @@ def _variable_of(session, column, dtype, shape):
 
 def samples(columns):
     """The number of rows of arrays that must have one row per sample, each alike."""
-    lengths = set(len(a) for a in columns)
-    if len(lengths) > 1:
-        raise DataError("x and y need one row per sample, but their lengths differ (%s): "
-                        "pass arrays of equal length" % ", ".join(str(len(a)) for a in columns))
-    n = lengths.pop()
+    lengths = [len(a) for a in columns]
+    if len(set(lengths)) > 1:
+        counts = collections.Counter(lengths)
+        listed = ", ".join("%d rows (%d arrays)" % (n, c) if c > 1 else "%d rows" % n
+                           for n, c in sorted(counts.items(), key=lambda nc: -nc[1])[:4])
+        hint = (": a list is read as one array per model input; pass the rows as one array "
+                "(np.asarray(x))" if max(counts.values()) > 8 else
+                ": pass arrays of equal length")
+        raise DataError("x and y need one row per sample, but %d arrays have different "
+                        "lengths: %s%s" % (len(lengths), listed, hint))
+    n = lengths[0]
     if n == 0:
         raise DataError("the arrays are empty (0 samples): pass at least one sample")
     return n
@@ -210,40 +240,79 @@ def leaves(value):
 
 def checked_arrays(value, name):
     """``value``'s arrays (see leaves) as NumPy arrays, refused with a DataError when one is
-    a scalar or not numeric."""
-    return _arrays(leaves(value), name)
+    a scalar or not numeric; TensorFlow tensors are left to Keras (see _arrays)."""
+    return _arrays(leaves(value), name, tensors=True)
 
 
-def _arrays(value, name):
+def _arrays(value, name, tensors=False):
+    """``value``'s arrays as NumPy arrays, refused with a DataError when one is a scalar or
+    not numeric. ``tensors``: TensorFlow tensors (dense, sparse, symbolic) are left out,
+    for Keras to take or refuse; else they are refused."""
     items = tfshim.flatten(value)
     if not items:
         raise DataError("%s is an empty list: pass an array (or a list of arrays)" % name)
     arrays = []
     for item in items:
+        if tfshim.is_tensor(item):
+            if tensors:
+                continue
+            raise DataError("%s holds a %s: from_arrays takes NumPy arrays; pass the tensor "
+                            "to tfcompat.fit as x or y, as Keras' fit takes it"
+                            % (name, type(item).__name__))
         array = np.asarray(item)
         if array.ndim == 0:
             raise DataError("%s must be an array with one row per sample, got a scalar" % name)
-        if array.dtype.kind not in "biuf":
+        if not _numeric(array.dtype):
             raise DataError("%s has dtype %s: pass numeric arrays (bool, int, float)"
                             % (name, array.dtype))
         arrays.append(array)
     return tuple(arrays)
 
 
+def _numeric(dtype):
+    """bool, integers, floats, and the float types NumPy knows only by extension
+    (bfloat16), which TensorFlow and Keras take."""
+    if dtype.kind in "biuf":
+        return True
+    try:
+        tf_dtype = tfshim.tf().as_dtype(dtype)
+    except TypeError:
+        return False
+    return tf_dtype.is_floating
+
+
 def source_of(dataset):
     """The ArraySource behind a dataset that from_arrays returned, else None."""
+    return _registered(dataset)[0]
+
+
+def repeats(dataset):
+    """Whether a dataset that from_arrays returned repeats forever (repeat=True)."""
+    return _registered(dataset)[1]
+
+
+def _registered(dataset):
     try:
-        return _SOURCES.get(dataset)
+        return _SOURCES.get(dataset, (None, False))
     except TypeError:  # not weak-referenceable: not one of ours
-        return None
+        return None, False
 
 
-def from_arrays(x, y=None, batch_size=32, shuffle=True, repeat=True, seed=None):
+def from_arrays(x, y=None, batch_size=32, shuffle=True, repeat=False, seed=None):
     """A tf.data Dataset of ``(x, y)`` batches (``x`` batches when ``y`` is None) of NumPy arrays.
 
-    The arrays never become graph constants; batches are shuffled every epoch (reproducibly
-    with ``seed``); ``repeat=True`` repeats forever, ``False`` makes one pass per iteration.
-    ``x`` and ``y`` may be arrays or lists of arrays (several model inputs or outputs).
+    The arrays never become graph constants. ``x`` and ``y`` may be arrays or lists of
+    arrays (several model inputs or outputs).
+
+    ``repeat=False`` (the default): each iteration of the dataset is one pass over the
+    arrays, as a Dataset of the arrays is; Keras' own ``fit`` runs one pass per epoch.
+    ``repeat=True``: it repeats forever (pass ``steps_per_epoch`` to Keras' own ``fit``).
+    ``shuffle=True`` (the default): every pass has a new order of the rows (Keras' own
+    ``predict`` on the dataset gets them shuffled too: pass ``shuffle=False`` there, or use
+    ``tfcompat.predict``, which predicts the arrays in their order). ``seed``: makes the
+    sequence of orders reproducible.
+    ``tfcompat.fit`` repeats the arrays itself where its path needs it, one pass per epoch;
+    ``tfcompat.evaluate`` and ``tfcompat.predict`` make one pass in the arrays' order.
     """
     if x is None:
         raise DataError("from_arrays needs x: an array with one row per sample")

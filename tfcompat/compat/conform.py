@@ -1,6 +1,8 @@
 """Batches conformed to a model, as Keras conforms NumPy data itself (and not tensors fed
 directly): used by the from_arrays gather and by a map on other datasets."""
+from tfcompat import versions
 from tfcompat.compat import tfshim
+from tfcompat.compat.flavors import model_flavor
 
 
 def conform_plan(model, spec):
@@ -8,9 +10,14 @@ def conform_plan(model, spec):
     Keras conforms NumPy data (and not tensors fed directly): x cast to the inputs' float
     types, y to the outputs' ones, and a rank-1 target given the output's rank 2 (tf.keras 1.x
     rejects (batch,) targets of a dataset). Per side, per leaf: (tf.DType to cast to or None,
-    whether to add an axis); None when nothing changes."""
+    whether to add an axis); None when nothing changes. Keras 3 conforms a target's rank
+    itself, and its compiled step, once traced on (batch,) targets of arrays, fails on
+    (batch, 1) ones ("Cannot take the length of shape with unknown rank"): no axis there."""
     if not getattr(model, "inputs", None) or not getattr(model, "outputs", None):
         return None  # a model that builds on its first batch: Keras conforms it then
+    if not (isinstance(spec, tuple) and len(spec) in (2, 3)):
+        return None  # x alone: Keras' own fit takes it as it is
+    expands = model_flavor(model) != versions.KERAS3
     plans = []
     for side, tensors, is_target in ((spec[0], model.inputs, False),
                                      (spec[1], model.outputs, True)):
@@ -23,7 +30,7 @@ def conform_plan(model, spec):
             dtype = tfshim.float_dtype_of(tensor)
             rank = len(tensor.shape)
             plan.append((dtype if dtype is not None and dtype.name != leaf.dtype else None,
-                         is_target and leaf.shape is not None and len(leaf.shape) == 1
+                         expands and is_target and leaf.shape is not None and len(leaf.shape) == 1
                          and rank == 2))
         plans.append(plan)
     if not any(d is not None or expand for side in plans for d, expand in side):

@@ -3,6 +3,7 @@
 TensorFlow is imported here on first use, never at ``import tfcompat``.
 """
 import threading
+import weakref
 
 from tfcompat import versions
 from tfcompat.compat.errors import TensorFlowMissingError
@@ -59,6 +60,14 @@ def dataset_classes():
 
 def is_dataset(obj):
     return isinstance(obj, dataset_classes())
+
+
+def is_tensor(obj):
+    """A TensorFlow tensor: dense (eager or symbolic), sparse, ragged, or a variable."""
+    module = tf()
+    kinds = tuple(getattr(module, name) for name in ("Tensor", "SparseTensor", "Variable",
+                                                     "RaggedTensor") if hasattr(module, name))
+    return isinstance(obj, kinds)
 
 
 def initializable_iterator(dataset):
@@ -138,11 +147,27 @@ def flatten(obj):
     return list(obj) if is_sequence(obj) else [obj]
 
 
-def cardinality(dataset):
-    """Batches in one pass of ``dataset``: a count, -1 when it repeats forever, None if unknown.
+# dataset -> its cardinality: asked once per Dataset object (in graph mode the op is added
+# to the dataset's graph, which must not grow with every call on the same data).
+_cardinalities = weakref.WeakKeyDictionary()
 
-    Only asked where Keras itself finds the end of finite data (fact fit_dataset_without_steps),
-    which is where tf.data has a cardinality op."""
+
+def cardinality(dataset):
+    """Batches in one pass of ``dataset``: a count, -1 when it repeats forever, None if unknown
+    (also where tf.data has no cardinality op, before TF 1.14)."""
+    try:
+        return _cardinalities[dataset]
+    except (KeyError, TypeError):
+        pass
+    value = _cardinality(dataset)
+    try:
+        _cardinalities[dataset] = value
+    except TypeError:  # not weak-referenceable
+        pass
+    return value
+
+
+def _cardinality(dataset):
     tf_ = tf()
     try:
         count = tf_.data.experimental.cardinality(dataset)

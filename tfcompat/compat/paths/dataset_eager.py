@@ -36,7 +36,7 @@ class DatasetEager(Feeder):
         return runtime.has("fit_dataset_without_steps")
 
     def keras_data(self, runtime, model, feed):
-        if feed.source is not None and feeds_numpy(runtime):
+        if feed.source is not None and feeds_numpy(runtime) and feed.repeats:
             return feed.source.batches(feed.plans(model))
         return feed.dataset(model, tensor_gather_max=(TENSOR_GATHER_MAX
                                                       if gathers_in_tensors(runtime) else 0))
@@ -63,9 +63,10 @@ LAZY_MODELS = ("models that build on their first batch (subclassed, Sequential w
 CLASS_WEIGHT = "class_weight"
 KERAS_DATA_LIMITS = (
     (NESTED, "fit_dataset_nested",
-     lambda model, feed, options: any(tfshim.is_sequence(side) for side in feed.spec[:2])),
+     lambda model, feed, options: feed.has_targets and any(tfshim.is_sequence(side)
+                                                           for side in feed.spec[:2])),
     (SAMPLE_WEIGHTS, "fit_dataset_sample_weights",
-     lambda model, feed, options: len(feed.spec) == 3),
+     lambda model, feed, options: feed.has_targets and len(feed.spec) == 3),
     (LAZY_MODELS, "fit_dataset_lazy_model",
      lambda model, feed, options: not getattr(model, "inputs", None)),
     (CLASS_WEIGHT, "fit_dataset_class_weight",

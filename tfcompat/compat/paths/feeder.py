@@ -2,12 +2,13 @@
 import contextlib
 import enum
 import functools
+import warnings
 import weakref
 
 from tfcompat import versions
 from tfcompat.compat import distribute, tfshim
 from tfcompat.compat.batches import NumpyBatches
-from tfcompat.compat.errors import UnsupportedPathError
+from tfcompat.compat.errors import DataError, UnsupportedPathError
 from tfcompat.compat.flavors import keras_of
 
 
@@ -112,12 +113,28 @@ class GraphFeeder(Feeder):
             yield keras, session
 
 
+def own_loop_refusal(feed, options):
+    """Why a path that pulls batches itself (TENSOR_INPUT, SESSION_GENERATOR) cannot carry
+    ``feed`` with fit ``options``, or None: batches without targets (Keras' own fit takes
+    those), or more steps than finite data holds, where Keras' own fit stops at its end."""
+    if not feed.has_targets:
+        return "cannot carry batches of x alone: takes (x, y) batches"
+    if not (feed.finite and feed.given is not None and "epochs" in options):
+        return None
+    epochs = (options.get("epochs") or 1) - (options.get("initial_epoch") or 0)
+    if feed.given * epochs <= feed.count:
+        return None
+    return ("cannot stop at the end of finite data as Keras' own fit does: %s has %d "
+            "batches, steps_per_epoch=%d x %d epochs asks for %d; repeat it (Dataset.repeat(), "
+            "from_arrays(repeat=True)) or pass fewer steps"
+            % (feed.role, feed.count, feed.given, epochs, feed.given * epochs))
+
+
 def data_key(feed, session):
     """What a graph built for ``feed`` in ``session`` depends on, to keep it for the next call
     on the same data: the same from_arrays data, or the same Dataset object, repeated or not
     (compared by identity)."""
-    return (feed.source if feed.source is not None else feed.data, feed.steps is not None,
-            session)
+    return (feed.source if feed.source is not None else feed.data, feed.repeats, session)
 
 
 # user model -> {role: (data_key, NumpyBatches)}, the last one per role: the batches that
@@ -177,7 +194,14 @@ def evaluate_batches(model, batches, steps, callbacks=None, in_fit=False, progre
     hooks = _TestHooks(model, callbacks, steps, configure=not in_fit)
     results, sizes = [], []
     for step in range(steps):
-        batch = keras_batch(next(batches))
+        try:
+            batch = keras_batch(next(batches))
+        except StopIteration:  # data TF could not count ends first: stop there, as Keras does
+            warnings.warn("the data ended after %d batches, before steps=%d: evaluated on "
+                          "those" % (step, steps), stacklevel=2)
+            if not results:
+                raise DataError("the data is empty: it yields no batch")
+            break
         size = (len(tfshim.flatten(batch[0])[0]) if not isinstance(batch[0], dict)
                 else len(next(iter(batch[0].values()))))
         logs = {"batch": step, "size": size}

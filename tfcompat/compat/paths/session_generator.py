@@ -10,6 +10,7 @@ from tfcompat.compat.paths.feeder import (
     keras_batches,
     keras_fit_options,
     need,
+    own_loop_refusal,
     restarted_batches,
     validation_callbacks,
 )
@@ -21,6 +22,9 @@ class SessionGenerator(GraphFeeder):
 
     def _refuses(self, runtime):
         return need("sessions", runtime)
+
+    def refuses_data(self, runtime, model, feed, options):
+        return own_loop_refusal(feed, options)
 
     def fit(self, runtime, model, train, val, options):
         with self.in_model_graph(runtime, model) as (keras, session):

@@ -16,6 +16,7 @@ from tfcompat.compat.paths.feeder import (
     evaluate_batches,
     keras_fit_options,
     need,
+    own_loop_refusal,
     restarted_batches,
     validation_callbacks,
 )
@@ -42,6 +43,8 @@ class TensorInput(GraphFeeder):
         return need("target_tensors", runtime)
 
     def refuses_data(self, runtime, model, feed, options):
+        if own_loop_refusal(feed, options) is not None:
+            return own_loop_refusal(feed, options)
         if not getattr(model, "inputs", None):
             return "cannot carry %s: this one builds on its first batch" % LAZY_MODELS
         if len(feed.spec) != 2:
