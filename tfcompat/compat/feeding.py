@@ -24,6 +24,7 @@ class Feed(object):
     def __init__(self, dataset, source, steps, role):
         self.role = role
         self.source = source
+        self.graph_feed = None  # graph mode: the GraphFeed bound to source during a call
         self.steps = steps if steps is not None else (source.steps if source else None)
         self.data = dataset  # as given
         self.spec = tfshim.structure(dataset)
@@ -43,9 +44,24 @@ class Feed(object):
         ``tensor_gather_max`` bytes is gathered from tensors (see ArraySource.dataset).
         ``positional``: dicts keyed by input / output names become tuples in the model's
         order (see by_position)."""
+        if self.graph_feed is not None:
+            return self.graph_feed.dataset()
         if self.source is not None:  # conformed by the gather: no extra map per batch
             return self.source.dataset(repeat=True, plans=self.plans(model),
                                        tensor_gather_max=tensor_gather_max)
+        if tfshim.executing_eagerly():
+            return self._derived(model, positional)
+        # Graph mode: deriving the same dataset again at every call would grow the graph. Kept
+        # on the dataset object itself, so that it goes with it.
+        names = (tuple(model.input_names), tuple(model.output_names)) if positional else ()
+        key = (tfshim.v1().get_default_graph(), self.steps is not None,
+               repr(self.plans(model)), names)
+        derived = self.data.__dict__.setdefault("_tfcompat_derived", {})
+        if key not in derived:
+            derived[key] = self._derived(model, positional)
+        return derived[key]
+
+    def _derived(self, model, positional):
         dataset = self.data.repeat() if self.steps is not None else self.data
         return cast_for(model, by_position(model, dataset) if positional else dataset)
 
