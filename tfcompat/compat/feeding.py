@@ -12,7 +12,13 @@ from tfcompat.compat import keras_calls, paths, tfshim
 from tfcompat.compat.arrays import ArraySource, checked_arrays, leaves, samples, source_of
 from tfcompat.compat.batches import NumpyBatches
 from tfcompat.compat.conform import by_position, cast_for, conform_plan
-from tfcompat.compat.errors import DataError, UnsupportedArgumentError, UnsupportedPathError
+from tfcompat.compat.errors import (
+    DataError,
+    TensorFlowMissingError,
+    UnsupportedArgumentError,
+    UnsupportedPathError,
+)
+from tfcompat.compat.flavors import is_keras3_model
 from tfcompat.compat.keras_calls import ARRAYS
 from tfcompat.compat.runtime import detect
 
@@ -122,7 +128,11 @@ def _model_ready(model):
 
 def _runtime(model, path):
     """(runtime, the path asked for or None); UnsupportedPathError if it cannot run here."""
-    tfshim.tf()  # TensorFlowMissingError, before anything else
+    try:
+        tfshim.tf()  # TensorFlowMissingError, before anything else
+    except TensorFlowMissingError:
+        if not is_keras3_model(model):  # Keras 3 takes arrays & co. without TensorFlow
+            raise
     runtime = detect(model=model)
     if path is None:
         return runtime, None
@@ -212,7 +222,8 @@ def _queue_options(runtime, x, kind, **given):
     if kind != keras_calls.SEQUENCE:
         raise UnsupportedArgumentError(
             "Keras 3 takes %s on a keras.utils.PyDataset (PyDataset(workers=...)), not for a "
-            "generator; this is %s" % (names, runtime.describe()))
+            "%s%s; this is %s" % (names, kind, " (it has num_workers)" if kind == keras_calls.
+                                  DATALOADER else "", runtime.describe()))
     for name, value in given.items():
         setattr(x, name, value)
     return {}

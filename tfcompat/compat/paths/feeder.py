@@ -84,9 +84,10 @@ class Feeder(object):
         (None: Keras' default) shows the progress Keras' evaluate shows."""
         raise NotImplementedError
 
-    def keras_data(self, runtime, model, feed):
+    def keras_data(self, runtime, model, feed, class_weight=None):
         """What this path hands Keras' own fit/evaluate for ``feed``: its dataset, built in
-        the current graph and conformed to ``model``."""
+        the current graph and conformed to ``model`` (``class_weight``: fit's, which some
+        kinds of data cannot carry)."""
         return feed.dataset(model)
 
 
