@@ -241,11 +241,13 @@ class GraphFeed(object):
 def _unshaped_variable(value):
     """A non-trainable resource variable initialised by feeding ``value`` (a placeholder),
     of any number of rows, so that every source of a layout can be loaded into it. It is in
-    no collection: Keras' initialiser and savers leave it alone. (Not get_variable: its
-    scope names are per thread, and a second thread would clash with the first.)"""
+    no collection: Keras' initialiser and savers leave it alone. Its scope is named by the
+    graph, not by variable_scope's default_name, whose counts are per thread: a second
+    thread would clash with the first."""
     v1 = tfshim.v1()
-    return v1.Variable(value, trainable=False, collections=[], validate_shape=False,
-                       use_resource=True, name="tfcompat_arrays")
+    with v1.variable_scope(v1.get_default_graph().unique_name("tfcompat_arrays")):
+        return v1.get_variable("column", initializer=value, validate_shape=False,
+                               trainable=False, collections=[], use_resource=True)
 
 
 def graph_feed(graph, source, plans):
