@@ -14,11 +14,17 @@ from tfcompat.compat.runtime import Runtime, detect
 __version__ = "0.1.0"
 
 
-def _need_tf():
-    """TensorFlowMissingError (a ValueError) before anything else is imported."""
-    from tfcompat.compat import tfshim
+def _need_tf(model=None):
+    """TensorFlowMissingError (a ValueError) before anything else is imported, unless
+    ``model`` is a Keras 3 one: Keras 3 trains without TensorFlow on the data it takes
+    itself (arrays, generators, PyDataset, torch DataLoader), and tfcompat hands it that."""
+    from tfcompat.compat import flavors, tfshim
 
-    tfshim.tf()
+    try:
+        tfshim.tf()
+    except TensorFlowMissingError:
+        if model is None or not flavors.is_keras3_model(model):
+            raise
 
 
 def from_arrays(x, y=None, batch_size=32, shuffle=True, repeat=False, seed=None):
@@ -54,7 +60,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose=None, callback
     Keras 2's fit or fit_generator, and onto the PyDataset with Keras 3, which takes them
     there. An argument the installed Keras lacks raises UnsupportedArgumentError naming the
     version that has it."""
-    _need_tf()
+    _need_tf(model)
     from tfcompat.compat import feeding
 
     return feeding.fit(model, x, y, batch_size=batch_size, epochs=epochs, verbose=verbose,
@@ -72,7 +78,7 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose=None, sample_weight
              use_multiprocessing=None, return_dict=False, path=None):
     """Keras' ``model.evaluate`` (data as for fit): a list of floats, loss first, on every
     version (a dict by metric name with ``return_dict``)."""
-    _need_tf()
+    _need_tf(model)
     from tfcompat.compat import feeding
 
     return feeding.evaluate(model, x, y, batch_size=batch_size, verbose=verbose,
@@ -86,7 +92,7 @@ def predict(model, x=None, batch_size=None, verbose=None, steps=None, callbacks=
             max_queue_size=None, workers=None, use_multiprocessing=None):
     """Keras' ``model.predict`` on arrays, generators, Sequence / PyDataset or a tf.data
     Dataset (of x, or of (x, y[, w]) whose x is taken), on every version."""
-    _need_tf()
+    _need_tf(model)
     from tfcompat.compat import feeding
 
     return feeding.predict(model, x, batch_size=batch_size, verbose=verbose, steps=steps,

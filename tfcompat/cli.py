@@ -13,28 +13,43 @@ from tfcompat import versions
 LINT_COMMANDS = ("lint", "rules", "rule", "server")
 
 
-def _doctor_table(runtime):
+def _doctor_table(report, tf_error=None):
+    """The doctor's table of ``report`` (Runtime.as_dict()); ``tf_error``: why tensorflow
+    failed to import, when it is installed but broken."""
+    tf_version = report["tf_version"]
+    if tf_error is not None:
+        tensorflow = "cannot be imported: %s" % tf_error
+    else:
+        tensorflow = tf_version or "not installed"
+    if report["keras_flavor"] is None and tf_version is None:
+        eager = "- (neither TensorFlow nor Keras)"
+    else:
+        eager = "yes" if report["eager"] else "no (graph mode)"
     rows = [
-        ("python", ".".join(map(str, runtime.python))),
-        ("tensorflow", ".".join(map(str, runtime.tf_version)) if runtime.tf_version
-         else "not installed"),
-        ("keras flavour", runtime.keras_flavor or "none"),
-        ("keras version", ".".join(map(str, runtime.keras_version)) if runtime.keras_version
-         else "-"),
-        ("keras backend", runtime.keras_backend or "-"),
-        ("eager", "yes" if runtime.eager else "no (graph mode)"),
-        ("flavours installed", ", ".join(runtime.flavors_installed) or "none"),
-    ] + _distribution_rows(runtime)
+        ("python", report["python"]),
+        ("tensorflow", tensorflow),
+        ("keras flavour", report["keras_flavor"] or "none"),
+        ("keras version", report["keras_version"] or "-"),
+        ("keras backend", report["keras_backend"] or "-"),
+        ("eager", eager),
+        ("flavours installed", ", ".join(report["flavors_installed"]) or "none"),
+    ] + [tuple(row) for row in report.get("distribution_rows", ())]
     width = max(len(k) for k, _ in rows)
     lines = ["%s  %s" % (k.ljust(width), v) for k, v in rows]
     lines.append("")
     lines.append("feeding paths (tried in this order):")
-    name_width = max(len(p.name) for p in runtime.paths)
-    for p in runtime.paths:
-        lines.append("  %s %s  %s" % ("ok " if p.available else "no ", p.name.ljust(name_width),
-                                       p.reason))
-        if p.limits:
-            lines.append("     %s  cannot carry: %s" % (" " * name_width, "; ".join(p.limits)))
+    name_width = max(len(p["name"]) for p in report["paths"])
+    for p in report["paths"]:
+        reason = p["reason"]
+        if tf_error is not None:
+            reason = reason.replace("which is not installed", "which cannot be imported here")
+        lines.append("  %s %s  %s" % ("ok " if p["available"] else "no ",
+                                       p["name"].ljust(name_width), reason))
+        if p["limits"]:
+            lines.append("     %s  cannot carry: %s" % (" " * name_width, "; ".join(p["limits"])))
+    if tf_version is None:
+        lines.append("")
+        lines.append("without TensorFlow: %s" % without_tf_note(report["keras_flavor"]))
     return "\n".join(lines)
 
 
@@ -65,16 +80,104 @@ def _distribution_rows(runtime):
     return rows
 
 
-def doctor(args):
-    try:
-        runtime = tfcompat.detect(flavor=args.flavor)
-    except ValueError as exc:
-        print("tfcompat doctor: %s" % exc, file=sys.stderr)
-        return 2
-    if args.json:
-        print(json.dumps(runtime.as_dict(), indent=2, sort_keys=True))
+def without_tf_note(keras_flavor):
+    """What tfcompat's fit/evaluate/predict do here without TensorFlow (README: No TensorFlow)."""
+    if keras_flavor == versions.KERAS3:
+        return ("fit/evaluate/predict hand arrays, generators, PyDataset and torch DataLoader "
+                "to Keras 3's own methods; tf.data and from_arrays need TensorFlow")
+    return "fit/evaluate/predict and from_arrays need TensorFlow (or Keras 3 for data it takes)"
+
+
+# The child process that imports TensorFlow and Keras for the doctor (see _detect_in_child):
+# it says which import it starts before each, so that a crash can be placed.
+_CHILD = """
+import json, sys
+def say(**kw):
+    sys.stdout.write(json.dumps(kw) + "\\n")
+    sys.stdout.flush()
+say(step="importing tensorflow")
+tf_error = None
+try:
+    import tensorflow
+except ImportError as exc:
+    if getattr(exc, "name", None) != "tensorflow":
+        tf_error = "%s: %s" % (type(exc).__name__, exc)
+except BaseException as exc:
+    tf_error = "%s: %s" % (type(exc).__name__, exc)
+say(step="detecting Keras")
+import tfcompat
+try:
+    runtime = tfcompat.detect(flavor=sys.argv[1] or None)
+except ValueError as exc:
+    say(usage_error=str(exc))
+    sys.exit(0)
+from tfcompat.cli import _distribution_rows
+say(runtime=dict(runtime.as_dict(), distribution_rows=_distribution_rows(runtime)),
+    tf_error=tf_error)
+"""
+
+
+def _detect_in_child(flavor):
+    """(Runtime.as_dict() or None, error or None, usage error or None) from a child process
+    that imports TensorFlow and Keras: their import may kill a process (an illegal
+    instruction on a CPU the wheel was not built for), and their logs stay in the child."""
+    import os
+    import signal
+    import subprocess
+
+    root = os.path.dirname(os.path.dirname(os.path.abspath(tfcompat.__file__)))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([root] + [p for p in [env.get("PYTHONPATH")] if p])
+    env.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    proc = subprocess.run([sys.executable, "-c", _CHILD, flavor or ""], env=env,
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True)
+    said = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    last = said[-1] if said else {}
+    if "usage_error" in last:
+        return None, None, last["usage_error"]
+    if "runtime" in last:
+        return last["runtime"], last["tf_error"], None
+    step = next((s["step"] for s in reversed(said) if "step" in s), "starting Python")
+    if proc.returncode < 0:
+        number = -proc.returncode
+        try:
+            name = signal.Signals(number).name
+        except ValueError:
+            name = "signal %d" % number
+        how = "was killed by %s (%s)" % (name, _SIGNALS.get(name, "a signal"))
     else:
-        print(_doctor_table(runtime))
+        how = "exited with status %d" % proc.returncode
+    tail = [line for line in proc.stderr.strip().splitlines() if line.strip()][-3:]
+    return None, "the process %s while %s%s" % (how, step, (": " + " | ".join(tail))
+                                                 if tail else ""), None
+
+
+_SIGNALS = {
+    "SIGILL": "illegal instruction: a TensorFlow wheel built for CPU features this CPU lacks, "
+              "e.g. AVX",
+    "SIGABRT": "aborted",
+    "SIGSEGV": "segmentation fault",
+    "SIGBUS": "bus error",
+    "SIGKILL": "killed, e.g. out of memory",
+}
+
+
+def doctor(args):
+    report, error, usage = _detect_in_child(args.flavor)
+    if usage is not None:
+        print("tfcompat doctor: %s" % usage, file=sys.stderr)
+        return 2
+    if report is not None:
+        if args.json:
+            print(json.dumps(dict(report, **({"tf_error": error} if error else {})),
+                             indent=2, sort_keys=True))
+        else:
+            print(_doctor_table(report, error))
+    if error is not None:
+        print("tfcompat doctor: TensorFlow is installed but cannot be imported: %s" % error,
+              file=sys.stderr)
+        return 2
     return 0
 
 

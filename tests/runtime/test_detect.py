@@ -27,6 +27,8 @@ CELLS = {
                           paths={"DATASET_EAGER"}),
     "keras3-jax": dict(tf=(2, 21), flavor="keras3", eager=True, backend="jax",
                        paths={"DATASET_EAGER"}),
+    "keras3-torch": dict(tf=(2, 21), flavor="keras3", eager=True, backend="torch",
+                         paths={"DATASET_EAGER"}),
 }
 
 CELL = os.environ.get("TFCOMPAT_CELL")

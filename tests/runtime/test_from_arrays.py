@@ -1,4 +1,5 @@
 """from_arrays: no graph constants, every sample once per epoch, a new order each epoch, seeded."""
+import gc
 import os
 
 import numpy as np
@@ -127,7 +128,8 @@ def test_batch_op_gathers_the_datasets_batches_from_numpy_or_variables():
     expected = [next(expected) for _ in range(20)]  # two passes of 10, the last of each short
     for cap, variables in ((VARIABLE_GATHER_MAX, 3), (0, 0)):
         with tf.Graph().as_default() as graph, v1.Session() as session:
-            xs, ys = arrays.ArraySource(x, y, 32, True, 5).batch_op(plans, session, cap)
+            feed = arrays.graph_feed(graph, arrays.ArraySource(x, y, 32, True, 5), plans)
+            xs, ys = feed.batch_op(session, cap)
             made = [op for op in graph.get_operations() if op.type in ("VarHandleOp",
                                                                        "VariableV2")]
             assert len(made) == variables
@@ -138,6 +140,44 @@ def test_batch_op_gathers_the_datasets_batches_from_numpy_or_variables():
                 assert xb.dtype == np.float32 and xc.dtype == np.float32 and yb.shape[1:] == (1,)
                 assert np.array_equal(xa[0], xb) and np.array_equal(xa[1], xc)
                 assert np.array_equal(ya[:, None], yb)
+
+
+@pytest.mark.skipif(not graph_mode(), reason="GraphFeed is a graph-mode construction")
+@pytest.mark.parametrize("cap", ["variables", "numpy"])
+def test_a_graph_feed_takes_new_arrays_of_its_layout_without_new_ops(cap):
+    """Sources of one layout bound in turn to one GraphFeed: the same ops (and variables) give
+    each one's batches; a source taken while the first is held gets a second GraphFeed."""
+    import weakref
+
+    from tfcompat.compat import arrays
+    from tfcompat.compat.paths.tensor_input import VARIABLE_GATHER_MAX
+
+    tf = tfshim.tf()
+    v1 = tfshim.v1()
+    limit = VARIABLE_GATHER_MAX if cap == "variables" else 0
+    with tf.Graph().as_default() as graph, v1.Session() as session:
+        ops, refs = None, []
+        for shift in range(3):
+            x, y = two_inputs()
+            x = [x[0] + 1000 * shift, x[1]]
+            refs.append(weakref.ref(x[0]))
+            source = arrays.ArraySource(x, y, 32, False, None)
+            feed = arrays.graph_feed(graph, source, None)
+            xs, ys = feed.batch_op(session, limit)
+            for start in (0, 32, 64):
+                (xb, _), (yb,) = session.run([xs, ys])
+                assert np.array_equal(xb, x[0][start:start + 32])
+                assert np.array_equal(yb, y[start:start + 32])
+            if shift == 0:
+                busy = arrays.graph_feed(graph, arrays.ArraySource(x, y, 32, False, None), None)
+                assert busy is not feed
+                busy.release()
+            feed.release()
+            ops = ops or len(graph.get_operations())
+            assert len(graph.get_operations()) == ops
+            del x, y, source, xb, yb
+            gc.collect()
+            assert refs[-1]() is None  # nothing of the arrays is kept after the release
 
 
 def test_tensor_gathering_where_it_measured_faster():
@@ -167,4 +207,4 @@ def test_numpy_generator_feeds_keras3_off_tensorflow_only():
     cell = os.environ.get("TFCOMPAT_CELL")
     if cell is None:
         pytest.skip("not in a tox cell")
-    assert feeds_numpy(tfcompat.detect()) is (cell == "keras3-jax")
+    assert feeds_numpy(tfcompat.detect()) is (cell in ("keras3-jax", "keras3-torch"))

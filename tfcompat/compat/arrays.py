@@ -48,8 +48,7 @@ class ArraySource(object):
                      else int.from_bytes(os.urandom(4), "little"))
         self._epochs = itertools.count()
         self._lock = threading.Lock()
-        # session -> {(column number, dtype, batch shape): its variable}: one copy per session
-        self._variables = weakref.WeakKeyDictionary()
+        self._gathers = {}  # repr(plans) -> gather_rows, for the pipelines' py_funcs
         self._in_order = None
 
     def in_order(self):
@@ -97,58 +96,31 @@ class ArraySource(object):
 
         return gather_rows, dtypes, shapes, conform
 
-    def _row_batches(self):
-        """Batches of row numbers, forever, each pass in a new order (see _epoch_rows)."""
+    def _row_batches(self, repeat=True):
+        """Batches of row numbers, forever (or one pass), each pass in a new order (see
+        _epoch_rows)."""
         while True:
             rows = self._epoch_rows(None)
             for start in range(0, self.n, self.batch_size):
                 yield rows[start:start + self.batch_size]
+            if not repeat:
+                return
 
-    def _structured(self, columns):
-        """Gathered columns (x ones, then y ones) as the (x, y) batch the caller's data has."""
-        xs, ys = columns[:len(self.x)], columns[len(self.x):]
-        x = tuple(xs) if self.x_is_seq else xs[0]
-        if not self.has_y:
-            return x
-        return x, (tuple(ys) if self.y_is_seq else ys[0])
+    @property
+    def structure(self):
+        """What structured() needs to give gathered columns the caller's (x, y) structure."""
+        return (len(self.x), self.x_is_seq, self.y_is_seq, self.has_y)
+
+    def _gather_for(self, key):
+        return self._gathers[key]
 
     def batches(self, plans=None):
         """Eager: a generator of (x, y) NumPy batches (or (x,)), forever, a new row order every
         pass as in ``dataset``, conformed by ``plans``."""
         gather_rows = self._gatherer(plans)[0]
         for rows in self._row_batches():
-            batch = self._structured(gather_rows(rows))
+            batch = structured(gather_rows(rows), self.structure)
             yield batch if self.has_y else (batch,)  # Keras 3 reads x alone from (x,)
-
-    def batch_op(self, plans=None, session=None, variable_gather_max=0):
-        """Graph mode: (x tensors, y tensors) of the next batch each time the graph runs them,
-        a new row order every pass as in ``dataset``. No tf.data iterator stands between the
-        arrays and the model. With ``session``, arrays up to ``variable_gather_max`` bytes
-        (conformed) are copied once into variables there and tf.gather reads each batch."""
-        gather_rows, dtypes, shapes, conform = self._gatherer(plans)
-        row_batches = self._row_batches()
-        lock = threading.Lock()  # the op may run in several session threads at once
-
-        def next_rows():
-            with lock:
-                return next(row_batches)
-
-        v1 = tfshim.v1()
-        if session is not None and _conformed_bytes(conform) <= variable_gather_max:
-            rows = v1.py_func(next_rows, [], tfshim.tf().int64, stateful=True)
-            rows.set_shape((None,))
-            loaded = self._variables.setdefault(session, {})
-            tensors = []
-            for number, (column, dtype, shape) in enumerate(zip(conform, dtypes, shapes)):
-                key = (number, dtype, shape)
-                if key not in loaded:
-                    loaded[key] = _variable_of(session, column, dtype, (self.n,) + shape[1:])
-                tensors.append(v1.gather(loaded[key], rows))
-        else:
-            tensors = v1.py_func(lambda: gather_rows(next_rows()), [], dtypes, stateful=True)
-            for tensor, shape in zip(tensors, shapes):
-                tensor.set_shape(shape)
-        return list(tensors[:len(self.x)]), list(tensors[len(self.x):])
 
     def dataset(self, repeat, plans=None, tensor_gather_max=0):
         """The pipeline: passes -> row orders -> batches of rows -> gathered batches.
@@ -164,9 +136,16 @@ class ArraySource(object):
         else:
             tensors = None
 
+        # The pipeline's functions reach this source only through a weak reference: a graph
+        # keeps them (and its py_funcs) for as long as it lives, a source only while used.
+        key, n, structure = repr(plans), self.n, self.structure
+        self._gathers[key] = gather_rows
+        next_rows = _Weak(self, ArraySource._epoch_rows)
+        gather_rows = _Weak(self, lambda source, rows: source._gather_for(key)(rows))
+
         def epoch_rows(i):
-            rows = numpy_op(self._epoch_rows, [i], [tf.int64])[0]
-            rows.set_shape([self.n])
+            rows = numpy_op(next_rows, [i], [tf.int64])[0]
+            rows.set_shape([n])
             return rows
 
         def gather(rows):
@@ -176,7 +155,7 @@ class ArraySource(object):
                 batch = numpy_op(gather_rows, [rows], dtypes)
                 for tensor, shape in zip(batch, shapes):
                     tensor.set_shape(shape)
-            return self._structured(batch)
+            return structured(batch, structure)
 
         passes = cls.range(1).repeat() if repeat else cls.range(1)
         batch_size = self.batch_size
@@ -185,6 +164,165 @@ class ArraySource(object):
         ds = tfshim.prefetch(ds)
         _SOURCES[ds] = (self, bool(repeat))
         return ds
+
+
+class GraphFeed(object):
+    """Graph mode: the ops feeding batches of from_arrays data in one graph, built once and
+    reused by every ArraySource of the same layout (dtypes and shapes after conforming) bound
+    to them in turn. A call on new data adds no op to the graph and keeps no reference to the
+    data after it (a graph holds its py_funcs, and with them whatever they reach, for as long
+    as it lives). One call holds a GraphFeed at a time (graph_feed); concurrent calls get
+    one each."""
+
+    def __init__(self, dtypes, shapes, source):
+        self._dtypes, self._shapes = dtypes, shapes
+        self._structure = source.structure
+        self._lock = threading.Lock()
+        self._rows = self._gather = self._source = self._conform = None
+        self._loaded = None  # (weak ref to the ArraySource, session) the variables hold
+        self._variables = None  # ([(variable, its loading placeholder)], gathered tensors)
+        self._numpy_tensors = None
+        self._dataset = None
+        self.busy = False
+
+    def bind(self, source, gather_rows, conform, repeat=True):
+        with self._lock:
+            self._source, self._gather, self._conform = source, gather_rows, conform
+            self._rows = source._row_batches(repeat)
+
+    def release(self):
+        with self._lock:
+            self._source = self._rows = self._gather = self._conform = None
+        self.busy = False
+
+    def _next_rows(self):
+        with self._lock:
+            if self._rows is None:  # a read after the call ended: the data is gone
+                raise StopIteration
+            return next(self._rows)
+
+    def _next_batch(self):
+        rows = self._next_rows()
+        with self._lock:
+            gather = self._gather
+        if gather is None:
+            raise StopIteration
+        return gather(rows)
+
+    def batch_op(self, session=None, variable_gather_max=0):
+        """(x tensors, y tensors) of the next batch each time the graph runs them. No tf.data
+        iterator stands between the arrays and the model. With ``session``, arrays up to
+        ``variable_gather_max`` bytes (conformed) are copied into variables there (one copy
+        for every source bound in turn: a new one replaces the last) and tf.gather reads
+        each batch."""
+        v1 = tfshim.v1()
+        with self._lock:
+            source, conform = self._source, self._conform
+        if session is not None and _conformed_bytes(conform) <= variable_gather_max:
+            if self._variables is None:
+                rows = v1.py_func(self._next_rows, [], tfshim.tf().int64, stateful=True)
+                rows.set_shape((None,))
+                loads, tensors = [], []
+                for dtype, shape in zip(self._dtypes, self._shapes):
+                    value = v1.placeholder(dtype, shape)
+                    variable = _unshaped_variable(value)
+                    loads.append((variable, value))
+                    tensor = v1.gather(variable, rows)
+                    tensor.set_shape(shape)
+                    tensors.append(tensor)
+                self._variables = (loads, tensors)
+            loads, tensors = self._variables
+            if self._loaded is None or self._loaded[0]() is not source or (
+                    self._loaded[1] is not session):
+                for (variable, value), column in zip(loads, conform):
+                    session.run(variable.initializer, {value: _conformed(*column)})
+                self._loaded = (weakref.ref(source), session)
+        else:
+            if self._numpy_tensors is None:
+                tensors = v1.py_func(self._next_batch, [], self._dtypes, stateful=True)
+                for tensor, shape in zip(tensors, self._shapes):
+                    tensor.set_shape(shape)
+                self._numpy_tensors = list(tensors)
+            tensors = self._numpy_tensors
+        count = self._structure[0]
+        return list(tensors[:count]), list(tensors[count:])
+
+    def dataset(self):
+        """A tf.data Dataset of the bound source's batches (to the end of the bound rows), in
+        the order of ArraySource.dataset. No prefetch: a buffer filled from one source would be read by
+        the next call, and kept for as long as the graph lives by Keras' iterators."""
+        if self._dataset is None:
+            cls = tfshim.dataset_class()
+            numpy_op = tfshim.numpy_op()
+
+            def pull(_):
+                batch = numpy_op(self._next_batch, [], self._dtypes)
+                for tensor, shape in zip(batch, self._shapes):
+                    tensor.set_shape(shape)
+                return structured(batch, self._structure)
+
+            self._dataset = cls.range(1).repeat().map(pull)
+        return self._dataset
+
+
+def _unshaped_variable(value):
+    """A non-trainable resource variable initialised by feeding ``value`` (a placeholder),
+    of any number of rows, so that every source of a layout can be loaded into it. It is in
+    no collection: Keras' initialiser and savers leave it alone. Its scope is named by the
+    graph, not by variable_scope's default_name, whose counts are per thread: a second
+    thread would clash with the first."""
+    v1 = tfshim.v1()
+    with v1.variable_scope(v1.get_default_graph().unique_name("tfcompat_arrays")):
+        return v1.get_variable("column", initializer=value, validate_shape=False,
+                               trainable=False, collections=[], use_resource=True)
+
+
+def graph_feed(graph, source, plans, repeat=True):
+    """A GraphFeed of ``graph`` for ``source`` conformed by ``plans`` (forever, or one pass),
+    bound to it and held by the caller until its ``release()``: a free one of the same
+    layout, else a new one."""
+    gather_rows, dtypes, shapes, conform = source._gatherer(plans)
+    layout = (tuple(d.name for d in dtypes), tuple(shapes), len(source.x), source.x_is_seq,
+              source.y_is_seq, source.has_y)
+    with _FEEDS_LOCK:
+        # Kept on the graph itself: the feeds' ops and py_funcs live and die with it.
+        pools = graph.__dict__.setdefault("_tfcompat_feeds", {})
+        pool = pools.setdefault(layout, [])
+        feed = next((f for f in pool if not f.busy), None)
+        if feed is None:
+            feed = GraphFeed(dtypes, shapes, source)
+            pool.append(feed)
+        feed.busy = True
+    feed.bind(source, gather_rows, conform, repeat)
+    return feed
+
+
+_FEEDS_LOCK = threading.Lock()
+
+
+class _Weak(object):
+    """``fn(source, *args)`` while the ArraySource lives; after, the end of the data."""
+
+    def __init__(self, source, fn):
+        self._ref = weakref.ref(source)
+        self._fn = fn
+
+    def __call__(self, *args):
+        source = self._ref()
+        if source is None:
+            raise StopIteration  # a py_func ends its pipeline's data on StopIteration
+        return self._fn(source, *args)
+
+
+def structured(columns, structure):
+    """Gathered columns (x ones, then y ones) as the (x, y) batch the caller's data has
+    (``structure``: ArraySource.structure)."""
+    count, x_is_seq, y_is_seq, has_y = structure
+    xs, ys = columns[:count], columns[count:]
+    x = tuple(xs) if x_is_seq else xs[0]
+    if not has_y:
+        return x
+    return x, (tuple(ys) if y_is_seq else ys[0])
 
 
 def _conformed(array, dtype, expand):
@@ -196,21 +334,6 @@ def _conformed(array, dtype, expand):
 
 def _conformed_bytes(conform):
     return sum(a.size * (dtype or a.dtype).itemsize for a, dtype, _ in conform)
-
-
-def _variable_of(session, column, dtype, shape):
-    """A non-trainable variable holding ``column`` conformed (see ArraySource._gatherer),
-    initialised in ``session`` by one feed: the GraphDef never holds the array. Loading
-    peaks at two copies (the feed's and the variable's), one stays. The variable is in no
-    collection: Keras' initialiser and savers leave it alone."""
-    array, cast, expand = column
-    v1 = tfshim.v1()
-    value = v1.placeholder(dtype, shape)
-    with v1.variable_scope(None, default_name="tfcompat_arrays"):
-        variable = v1.get_variable("column", initializer=value, trainable=False,
-                                   collections=[], use_resource=True)
-    session.run(variable.initializer, {value: _conformed(array, cast, expand)})
-    return variable
 
 
 def samples(columns):

@@ -21,6 +21,7 @@ class NumpyBatches(object):
             raise DataError("numpy_batches needs a tf.data Dataset, got %s"
                             % type(dataset).__name__)
         self._lock = threading.Lock()
+        self._dataset = dataset  # from_arrays' data lives while its batches are read
         self._done = False
         self._owned_session = None
         tf = tfshim.tf()

@@ -15,8 +15,13 @@ from tfcompat.compat import arrays, distribute, keras_calls, paths, tfshim
 from tfcompat.compat.arrays import ArraySource, checked_arrays, leaves, samples, source_of
 from tfcompat.compat.batches import NumpyBatches
 from tfcompat.compat.conform import by_position, cast_for, conform_plan
-from tfcompat.compat.errors import DataError, UnsupportedArgumentError, UnsupportedPathError
-from tfcompat.compat.flavors import model_flavor
+from tfcompat.compat.errors import (
+    DataError,
+    TensorFlowMissingError,
+    UnsupportedArgumentError,
+    UnsupportedPathError,
+)
+from tfcompat.compat.flavors import is_keras3_model, model_flavor
 from tfcompat.compat.keras_calls import ARRAYS
 from tfcompat.compat.runtime import detect
 
@@ -35,6 +40,7 @@ class Feed(object):
         self.count = count
         self.given = steps
         self.steps = steps if steps is not None else (count if count and count > 0 else None)
+        self.graph_feed = None  # graph mode: the GraphFeed bound to source during a call
         self.data = dataset  # as given
         self.shard = None  # what the distribution does to the dataset (distribute.prepare)
         self.spec = tfshim.structure(dataset)
@@ -73,14 +79,30 @@ class Feed(object):
         to ``tensor_gather_max`` bytes is gathered from tensors (see ArraySource.dataset).
         ``positional``: dicts keyed by input / output names become tuples in the model's
         order (see by_position)."""
+        if self.graph_feed is not None:
+            return self.graph_feed.dataset()
         if self.source is not None:  # conformed by the gather: no extra map per batch
             dataset = self.source.dataset(repeat=self.repeats, plans=self.plans(model),
                                           tensor_gather_max=tensor_gather_max)
+        elif tfshim.executing_eagerly():
+            dataset = self._derived(model, positional)
         else:
-            dataset = self.data.repeat() if self.repeats else self.data
-            if self.has_targets:
-                dataset = cast_for(model, by_position(model, dataset) if positional else dataset)
+            # Graph mode: deriving the same dataset again at every call would grow the graph.
+            # Kept on the dataset object itself, so that it goes with it.
+            names = (tuple(model.input_names), tuple(model.output_names)) if positional else ()
+            key = (tfshim.v1().get_default_graph(), self.repeats,
+                   repr(self.plans(model)) if self.has_targets else None, names)
+            derived = self.data.__dict__.setdefault("_tfcompat_derived", {})
+            if key not in derived:
+                derived[key] = self._derived(model, positional)
+            dataset = derived[key]
         return self.shard(dataset) if self.shard is not None else dataset
+
+    def _derived(self, model, positional):
+        dataset = self.data.repeat() if self.repeats else self.data
+        if not self.has_targets:
+            return dataset
+        return cast_for(model, by_position(model, dataset) if positional else dataset)
 
 
 def _steps(steps, name):
@@ -191,7 +213,11 @@ def _model_ready(model):
 
 def _runtime(model, path):
     """(runtime, the path asked for or None); UnsupportedPathError if it cannot run here."""
-    tfshim.tf()  # TensorFlowMissingError, before anything else
+    try:
+        tfshim.tf()  # TensorFlowMissingError, before anything else
+    except TensorFlowMissingError:
+        if not is_keras3_model(model):  # Keras 3 takes arrays & co. without TensorFlow
+            raise
     try:
         model_flavor(model)
     except TypeError:
@@ -321,7 +347,8 @@ def _queue_options(runtime, x, kind, **given):
     if kind != keras_calls.SEQUENCE:
         raise UnsupportedArgumentError(
             "Keras 3 takes %s on a keras.utils.PyDataset (PyDataset(workers=...)), not for a "
-            "generator; this is %s" % (names, runtime.describe()))
+            "%s%s; this is %s" % (names, kind, " (it has num_workers)" if kind == keras_calls.
+                                  DATALOADER else "", runtime.describe()))
     for name, value in given.items():
         setattr(x, name, value)
     return {}

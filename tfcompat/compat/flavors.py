@@ -93,6 +93,14 @@ def model_flavor(model):
     raise TypeError("not a Keras model: %r" % (type(model),))
 
 
+def is_keras3_model(model):
+    """Whether ``model`` is a Keras 3 model (False for anything that is not a Keras model)."""
+    try:
+        return model_flavor(model) == versions.KERAS3
+    except TypeError:
+        return False
+
+
 def keras_module(flavor):
     """The top-level module of an installed Keras flavour (keras, tf.keras, tf_keras)."""
     if flavor == versions.TF_KERAS:

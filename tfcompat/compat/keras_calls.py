@@ -22,15 +22,19 @@ ARG_FACTS = {
 }
 
 ARRAYS, GENERATOR, SEQUENCE = "arrays", "generator", "sequence"
+DATALOADER = "torch DataLoader"  # Keras 3 takes it on every backend (its data adapters)
 
 
 def data_kind(x):
-    """ARRAYS, GENERATOR (an iterator, e.g. a Python generator) or SEQUENCE (a
-    keras.utils.Sequence / PyDataset) for data that is not a tf.data Dataset."""
+    """ARRAYS, GENERATOR (an iterator, e.g. a Python generator), SEQUENCE (a
+    keras.utils.Sequence / PyDataset) or DATALOADER (a torch.utils.data.DataLoader) for data
+    that is not a tf.data Dataset."""
     for cls in type(x).__mro__:
         if (cls.__name__ in ("Sequence", "PyDataset")
                 and cls.__module__.split(".")[0] in ("keras", "tensorflow", "tf_keras")):
             return SEQUENCE
+        if cls.__name__ == "DataLoader" and cls.__module__.split(".")[0] == "torch":
+            return DATALOADER
     if inspect.isgenerator(x) or (hasattr(x, "__next__") and hasattr(x, "__iter__")):
         return GENERATOR
     return ARRAYS

@@ -2,6 +2,7 @@
 
 TensorFlow is imported here on first use, never at ``import tfcompat``.
 """
+import sys
 import threading
 import weakref
 
@@ -59,6 +60,8 @@ def dataset_classes():
 
 
 def is_dataset(obj):
+    if sys.modules.get("tensorflow") is None:
+        return False  # no tf.data object exists before TensorFlow is imported
     return isinstance(obj, dataset_classes())
 
 

@@ -35,8 +35,10 @@ class DatasetEager(Feeder):
     def finds_epoch_end(self, runtime):
         return runtime.has("fit_dataset_without_steps")
 
-    def keras_data(self, runtime, model, feed):
-        if feed.source is not None and feeds_numpy(runtime) and feed.repeats:
+    def keras_data(self, runtime, model, feed, class_weight=None):
+        # Keras 3 takes no class_weight with a generator: then the tf.data pipeline.
+        if (feed.source is not None and feeds_numpy(runtime) and feed.repeats
+                and class_weight is None):
             return feed.source.batches(feed.plans(model))
         return feed.dataset(model, tensor_gather_max=(TENSOR_GATHER_MAX
                                                       if gathers_in_tensors(runtime) else 0))
@@ -96,7 +98,8 @@ def fit_datasets(feeder, runtime, model, train, val, options):
         kwargs.update(validation_data=feeder.keras_data(runtime, model, val),
                       validation_steps=val.steps)
     # shuffle=False: a dataset brings its own order (from_arrays shuffles every epoch).
-    return keras_calls.call(runtime, model, "fit", (feeder.keras_data(runtime, model, train),),
+    data = feeder.keras_data(runtime, model, train, options.get("class_weight"))
+    return keras_calls.call(runtime, model, "fit", (data,),
                             dict(steps_per_epoch=train.steps, shuffle=False, **kwargs))
 
 

@@ -31,9 +31,9 @@ class DatasetGraph(GraphFeeder):
         return keras_data_limits(runtime)
 
     def fit(self, runtime, model, train, val, options):
-        with self.in_model_graph(runtime, model):
+        with self.in_model_graph(runtime, model, train, val):
             return fit_datasets(self, runtime, model, train, val, options)
 
     def evaluate(self, runtime, model, data, callbacks=None, verbose=None):
-        with self.in_model_graph(runtime, model):
+        with self.in_model_graph(runtime, model, data):
             return evaluate_dataset(self, runtime, model, data, callbacks, verbose)

@@ -2,11 +2,13 @@
 import contextlib
 import enum
 import functools
+import threading
 import warnings
 import weakref
 
 from tfcompat import versions
 from tfcompat.compat import distribute, tfshim
+from tfcompat.compat.arrays import graph_feed
 from tfcompat.compat.batches import NumpyBatches
 from tfcompat.compat.errors import DataError, UnsupportedPathError
 from tfcompat.compat.flavors import keras_of
@@ -83,9 +85,10 @@ class Feeder(object):
         (None: Keras' default) shows the progress Keras' evaluate shows."""
         raise NotImplementedError
 
-    def keras_data(self, runtime, model, feed):
+    def keras_data(self, runtime, model, feed, class_weight=None):
         """What this path hands Keras' own fit/evaluate for ``feed``: its dataset, built in
-        the current graph and conformed to ``model``."""
+        the current graph and conformed to ``model`` (``class_weight``: fit's, which some
+        kinds of data cannot carry)."""
         return feed.dataset(model)
 
 
@@ -93,13 +96,15 @@ class GraphFeeder(Feeder):
     """A graph-mode path: its pipeline is built in the model's graph, run in its Keras session."""
 
     @contextlib.contextmanager
-    def in_model_graph(self, runtime, model):
-        """Build in the model's graph; yields (Keras module, the session Keras trains in)."""
+    def in_model_graph(self, runtime, model, *feeds):
+        """Build in the model's graph; yields (Keras module, the session Keras trains in).
+        Each of ``feeds`` (Feed or None) made by from_arrays is given a GraphFeed of that
+        graph for the time of the call (see arrays.graph_feed)."""
         keras = keras_of(model)
         outputs = getattr(model, "outputs", None)
         # A subclassed or not yet built model has no outputs: it builds in Keras' graph.
         graph = outputs[0].graph if outputs else tfshim.v1().get_default_graph()
-        with graph.as_default():
+        with graph.as_default(), _bound(graph, model, feeds):
             if runtime.has("backend_get_session"):
                 session = keras.backend.get_session()
             else:  # TF 2 in graph mode: Keras keeps the session in its v1 API only
@@ -130,29 +135,61 @@ def own_loop_refusal(feed, options):
             % (feed.role, feed.count, feed.given, epochs, feed.given * epochs))
 
 
+@contextlib.contextmanager
+def _bound(graph, model, feeds):
+    bound = []
+    try:
+        for feed in feeds:
+            if feed is not None and feed.source is not None:
+                feed.graph_feed = graph_feed(graph, feed.source, feed.plans(model),
+                                             feed.repeats)
+                bound.append(feed)
+        yield
+    finally:
+        for feed in bound:
+            feed.graph_feed.release()
+            feed.graph_feed = None
+
+
 def data_key(feed, session):
     """What a graph built for ``feed`` in ``session`` depends on, to keep it for the next call
-    on the same data: the same from_arrays data, or the same Dataset object, repeated or not
-    (compared by identity)."""
-    return (feed.source if feed.source is not None else feed.data, feed.repeats, session)
+    on the same data: from_arrays data of the same layout (its GraphFeed, whatever arrays
+    are bound to it), the same Dataset object, repeated or not (compared by identity)."""
+    data = feed.graph_feed or feed.source or feed.data
+    return (data, feed.repeats, session)
 
 
-# user model -> {role: (data_key, NumpyBatches)}, the last one per role: the batches that
-# evaluate and validation read on the main thread. A call on the same data starts them over
-# instead of building a new iterator, which grows the graph and needs a new executor.
+# user model -> {role: [[data_key, NumpyBatches, in use], ...]}: the batches that fit,
+# evaluate and validation read. A call on the same data starts free ones over instead of
+# building a new iterator, which grows the graph and needs a new executor; calls at the same
+# time (threads) each get their own. Kept: those in use and the last one made.
 _BATCHES = weakref.WeakKeyDictionary()
+_BATCHES_LOCK = threading.Lock()
 
 
+@contextlib.contextmanager
 def restarted_batches(model, feed, session, role):
-    """NumpyBatches of ``feed`` conformed to ``model``, from its start, in ``session``."""
+    """NumpyBatches of ``feed`` conformed to ``model``, from its start, in ``session``, this
+    caller's alone until the end of the ``with``; None for no ``feed``."""
+    if feed is None:
+        yield None
+        return
     key = data_key(feed, session)
-    cached = _BATCHES.setdefault(model, {}).get(role)
-    if cached is not None and cached[0] == key:
-        cached[1].restart()
-        return cached[1]
-    batches = NumpyBatches(feed.dataset(model), session)
-    _BATCHES[model][role] = (key, batches)
-    return batches
+    with _BATCHES_LOCK:
+        entries = _BATCHES.setdefault(model, {}).setdefault(role, [])
+        entry = next((e for e in entries if e[0] == key and not e[2]), None)
+        if entry is not None:
+            entry[2] = True
+    if entry is not None:
+        entry[1].restart()
+    else:
+        entry = [key, NumpyBatches(feed.dataset(model), session), True]
+        with _BATCHES_LOCK:
+            entries[:] = [e for e in entries if e[2]] + [entry]
+    try:
+        yield entry[1]
+    finally:
+        entry[2] = False
 
 
 def as_list(result):

@@ -2,7 +2,6 @@
 generator bound to that graph and session (the seed's fit_generator code, made thread-safe)."""
 import itertools
 
-from tfcompat.compat.batches import NumpyBatches
 from tfcompat.compat.paths.feeder import (
     EvaluateProgress,
     GraphFeeder,
@@ -27,28 +26,30 @@ class SessionGenerator(GraphFeeder):
         return own_loop_refusal(feed, options)
 
     def fit(self, runtime, model, train, val, options):
-        with self.in_model_graph(runtime, model) as (keras, session):
+        with self.in_model_graph(runtime, model, train, val) as (keras, session), \
+                restarted_batches(model, train, session, "fit") as batches, \
+                restarted_batches(model, val, session, "validation") as val_batches:
             callbacks = options["callbacks"]
             if val is not None:
-                batches = restarted_batches(model, val, session, "validation")
                 validation, options = validation_callbacks(
                     runtime, keras, model, lambda callbacks: evaluate_batches(
-                        model, batches, val.steps, callbacks, in_fit=True), options)
+                        model, val_batches, val.steps, callbacks, in_fit=True), options)
                 callbacks = validation + callbacks
             # workers=0 runs the generator on the main thread where Keras has it; older Keras
             # pulls it from a thread, which the session-bound, locked batches make safe.
             workers = {"workers": 0} if runtime.has("generator_workers_zero") else {}
             kwargs = keras_fit_options(options, without=("callbacks", "validation_freq"))
             kwargs.update(workers)
-            return model.fit_generator(_built_on_first(model, _batches(model, train, session)),
+            return model.fit_generator(_built_on_first(model, batches),
                                        steps_per_epoch=train.steps, callbacks=callbacks,
                                        **kwargs)
 
     def evaluate(self, runtime, model, data, callbacks=None, verbose=None):
-        with self.in_model_graph(runtime, model) as (keras, session):
-            return evaluate_batches(model, restarted_batches(model, data, session, "evaluate"),
-                                    data.steps, callbacks, progress=EvaluateProgress(
-                                        runtime, keras, model, data.steps, verbose))
+        with self.in_model_graph(runtime, model, data) as (keras, session), \
+                restarted_batches(model, data, session, "evaluate") as batches:
+            return evaluate_batches(model, batches, data.steps, callbacks,
+                                    progress=EvaluateProgress(runtime, keras, model,
+                                                              data.steps, verbose))
 
 
 def _built_on_first(model, batches):
@@ -68,9 +69,3 @@ def _generator(iterable):
     """A Python generator of ``iterable`` (tf.keras 1.x takes only generators there)."""
     for item in iterable:
         yield item
-
-
-def _batches(model, feed, session):
-    # New at each fit call (not restarted_batches): Keras before 2.1.2 reads training batches
-    # from a worker thread, which runs ahead of the steps.
-    return NumpyBatches(feed.dataset(model), session)

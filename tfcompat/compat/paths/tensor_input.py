@@ -22,7 +22,7 @@ from tfcompat.compat.paths.feeder import (
 )
 
 # from_arrays data up to this many bytes is loaded once into variables in the Keras session and
-# gathered from there (ArraySource.batch_op), where bench/feeding.py measured that faster than
+# gathered from there (GraphFeed.batch_op), where bench/feeding.py measured that faster than
 # the NumPy gather; loading one adds two copies for a moment, one for good, so larger data
 # stays in NumPy.
 VARIABLE_GATHER_MAX = 256 << 20
@@ -59,14 +59,14 @@ class TensorInput(GraphFeeder):
         return (LAZY_MODELS, SAMPLE_WEIGHTS, CLASS_WEIGHT, KEYED)
 
     def fit(self, runtime, model, train, val, options):
-        with self.in_model_graph(runtime, model) as (keras, session):
+        with self.in_model_graph(runtime, model, train, val) as (keras, session), \
+                restarted_batches(model, val, session, "validation") as val_batches:
             wired = _wired(keras, model, train, session)
             callbacks = options["callbacks"]
             if val is not None:
-                batches = restarted_batches(model, val, session, "validation")
                 validation, options = validation_callbacks(
                     runtime, keras, model, lambda callbacks: evaluate_batches(
-                        model, batches, val.steps, callbacks, in_fit=True), options)
+                        model, val_batches, val.steps, callbacks, in_fit=True), options)
                 callbacks = validation + callbacks
             callbacks = _as_users_model(keras, model, wired, callbacks)
             history = wired.fit(steps_per_epoch=train.steps, callbacks=callbacks,
@@ -78,10 +78,11 @@ class TensorInput(GraphFeeder):
 
     def evaluate(self, runtime, model, data, callbacks=None, verbose=None):
         # The user's model on the batches: Keras' own numbers, weighted by batch size.
-        with self.in_model_graph(runtime, model) as (keras, session):
-            return evaluate_batches(model, restarted_batches(model, data, session, "evaluate"),
-                                    data.steps, callbacks, progress=EvaluateProgress(
-                                        runtime, keras, model, data.steps, verbose))
+        with self.in_model_graph(runtime, model, data) as (keras, session), \
+                restarted_batches(model, data, session, "evaluate") as batches:
+            return evaluate_batches(model, batches, data.steps, callbacks,
+                                    progress=EvaluateProgress(runtime, keras, model,
+                                                              data.steps, verbose))
 
 
 def _as_users_model(keras, model, wired, callbacks):
@@ -125,6 +126,8 @@ def _wired(keras, model, feed, session, role="fit"):
     if cached is not None and cached[0] == key:
         if cached[2] is not None:
             session.run(cached[2])
+        else:  # the GraphFeed's ops, its variables loaded with the data bound now
+            feed.graph_feed.batch_op(session, VARIABLE_GATHER_MAX)
         return cached[1]
     tensors, initializer = _tensors(model, feed, session)
     _WIRED[model][role] = (key, _rewire(keras, model, tensors), initializer)
@@ -134,11 +137,11 @@ def _wired(keras, model, feed, session, role="fit"):
 def _tensors(model, feed, session):
     """((x, y) tensors giving a batch of ``feed`` per run, the op that starts them over or
     None): from_arrays data gathers it from its arrays (or variables loaded with them in the
-    Keras session, see ArraySource.batch_op) directly, other data goes through an iterator
+    Keras session, see GraphFeed.batch_op) directly, other data goes through an iterator
     initialised in that session."""
     initializer = None
     if feed.source is not None:
-        xs, ys = feed.source.batch_op(feed.plans(model), session, VARIABLE_GATHER_MAX)
+        xs, ys = feed.graph_feed.batch_op(session, VARIABLE_GATHER_MAX)
     else:
         iterator = tfshim.initializable_iterator(feed.dataset(model, positional=True))
         initializer = iterator.initializer
