@@ -107,7 +107,7 @@ def swappable(rule, first, second):
 def _statement_of(module, node):
     """The simple statement line holding ``node``."""
     finder = _Holding(node)
-    fast_walk.visit(module, finder)
+    fast_walk.visit(module, finder, tokens=False)
     return finder.found
 
 

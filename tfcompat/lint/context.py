@@ -42,8 +42,14 @@ class Context:
 
     def position(self, node):
         if self._positions is None:
-            self._positions = Positions(self.module)
+            self._positions = Positions(self.module, (node,))
         return self._positions[node]
+
+    def locate(self, nodes):
+        """Work out the positions of ``nodes`` together (before asking ``position`` of each):
+        code generation then stops after the last of them."""
+        if self._positions is None and nodes:
+            self._positions = Positions(self.module, nodes)
 
     def line_starts(self):
         if self._line_starts is None:

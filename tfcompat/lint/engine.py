@@ -12,11 +12,10 @@ from typing import Optional, Tuple
 
 import libcst as cst
 
-from tfcompat.lint import noqa, pipeline, suppress, writeback
+from tfcompat.lint import noqa, pipeline, suppress, walk, writeback
 from tfcompat.lint.context import Context
 from tfcompat.lint.prefilter import Prefilter
 from tfcompat.lint.results import SAFE, Finding, Fix, ParseFailure
-from tfcompat.lint.walk import walk
 
 MAX_FIX_PASSES = 100
 _ERROR_AT = re.compile(r"error at (\d+):(\d+)")
@@ -53,35 +52,24 @@ def parse(text, compiles=False):
     return module
 
 
-class _Dispatch:
-    """Calls every rule's visit_X/leave_X for a node, keeping the ancestor stack."""
+class _Plan:
+    """What the walk does at nodes of each type: every rule's visit_X/leave_X for it, or, for
+    token subtrees (whitespace, comments, punctuation) no rule looks at, nothing: they are
+    skipped (tfcompat.lint.walk.traverse)."""
 
-    def __init__(self, visits, leaves, context, comments):
-        self.visits, self.leaves = visits, leaves
-        self.ancestors = context.ancestors
-        self.comments = comments
-        self._cache = {}
+    def __init__(self, visits, leaves, tokens):
+        self.visits, self.leaves, self.tokens = visits, leaves, tokens
 
-    def _methods(self, kind, node_type):
-        key = (kind, node_type)
-        found = self._cache.get(key)
-        if found is None:
-            table = self.visits if kind == "visit" else self.leaves
-            found = [fn for base in node_type.__mro__ for fn in table.get(base, ())]
-            self._cache[key] = found
-        return found
+    def __call__(self, node_type):
+        if not self.tokens and walk.is_token(node_type):
+            return None
+        return ([fn for base in node_type.__mro__ for fn in self.visits.get(base, ())],
+                [fn for base in node_type.__mro__ for fn in self.leaves.get(base, ())])
 
-    def on_visit(self, node):
-        self.ancestors.append(node)
-        if type(node) is cst.Comment:
-            self.comments.append(node)
-        for fn in self._methods("visit", type(node)):
-            fn(node)
 
-    def on_leave(self, node):
-        for fn in self._methods("leave", type(node)):
-            fn(node)
-        self.ancestors.pop()
+def _comments(module):
+    """Every Comment node of ``module``, in walk order."""
+    return walk.module_nodes(module, (cst.Comment,))
 
 
 @dataclasses.dataclass
@@ -106,6 +94,9 @@ class Linter:
         self.enabled = tuple(r.code for r in self.rules)  # the codes, in order
         self.prefilter = Prefilter.of_rules(self.rules)
         self._hooks = [(cls, cls.hooks()) for cls in self.rules]
+        # Whether a rule looks at whitespace, comments or punctuation (else the walk skips them).
+        self._hooks_tokens = walk.wants_tokens(
+            [node_type for _, hooks in self._hooks for _, node_type, _ in hooks])
         self._narrow = {}  # codes -> Linter of those rules only
 
     def narrowed(self, codes):
@@ -145,13 +136,17 @@ class Linter:
             for kind, node_type, attr in hooks:
                 table = visits if kind == "visit" else leaves
                 table.setdefault(node_type, []).append(getattr(rule, attr))
-        comments = []
-        dispatch = _Dispatch(visits, leaves, context, comments)
-        walk(module, dispatch.on_visit, dispatch.on_leave)
+        walk.traverse(module, _Plan(visits, leaves, self._hooks_tokens), context.ancestors)
+        # Comments matter only to a fix (which must keep them) and to noqa directives: they
+        # are looked for then, in a walk of their own.
+        has_noqa = "noqa" in text.lower()
+        comments = _comments(module) if has_noqa or (
+            "#" in text and any(r[3] for r in context.reports)) else []
+        noqa = [c for c in comments if "noqa" in c.value.lower()] if has_noqa else []
+        context.locate([r[1] for r in context.reports] + noqa)
         findings = [self._finding(context, *report) for report in context.reports]
         if comments and any(f.fix is not None for f in findings):
             findings = _keep_comments(findings, context, comments)
-        noqa = [c for c in comments if "noqa" in c.value.lower()]
         if noqa and noqa_checks:
             # Rules judging the noqa comments themselves (TFC001) see every finding unsuppressed.
             reported = len(context.reports)
