@@ -42,12 +42,14 @@ class Context:
 
     def position(self, node):
         if self._positions is None:
-            self._positions = Positions(self.module, (node,))
+            # Asked during the walk: a fix is being built, and it needs the positions of
+            # every comment too (a fix never deletes one): the whole module at once.
+            self._positions = Positions(self.module)
         return self._positions[node]
 
     def locate(self, nodes):
-        """Work out the positions of ``nodes`` together (before asking ``position`` of each):
-        code generation then stops after the last of them."""
+        """Work out the positions of ``nodes`` together (after the walk, before asking
+        ``position`` of each): code generation then stops after the last of them."""
         if self._positions is None and nodes:
             self._positions = Positions(self.module, nodes)
 

@@ -16,6 +16,7 @@ from tfcompat.lint import noqa, pipeline, suppress, walk, writeback
 from tfcompat.lint.context import Context
 from tfcompat.lint.prefilter import Prefilter
 from tfcompat.lint.results import SAFE, Finding, Fix, ParseFailure
+from tfcompat.lint.work import count
 
 MAX_FIX_PASSES = 100
 _ERROR_AT = re.compile(r"error at (\d+):(\d+)")
@@ -23,11 +24,13 @@ _ERROR_AT = re.compile(r"error at (\d+):(\d+)")
 _PYTHON2 = ("multiple exception types must be parenthesized", "Missing parentheses in call to")
 
 
-def parse(text, compiles=False):
+def parse(text, compiles=False, syntax_checked=False):
     """The libcst module of ``text``; ParseFailure unless libcst parses it and the running
     Python's parser accepts it (libcst accepts code that Python rejects: `except E, e:`), and
     with ``compiles`` its compiler too (a repeated keyword argument). Linting asks only the
-    parser: code for another interpreter's ``__future__`` features is still read."""
+    parser: code for another interpreter's ``__future__`` features is still read.
+    ``syntax_checked``: the prefilter's parse (tfcompat.lint.codenames) already read it."""
+    count("libcst parses")
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
@@ -42,7 +45,8 @@ def parse(text, compiles=False):
         if re.match(r"\s*(print|exec)\s+[^\s(=]", text_line):
             first += " (Python 2 code?)"
         raise ParseFailure("cannot parse: " + first, line, max(col, 1))
-    error = writeback.compile_error(text, syntax_only=not compiles)
+    error = None if syntax_checked and not compiles else writeback.compile_error(
+        text, syntax_only=not compiles)
     if error is not None:
         message = "cannot compile: %s" % getattr(error, "msg", error)
         if any(marker in message for marker in _PYTHON2):
@@ -136,14 +140,17 @@ class Linter:
             for kind, node_type, attr in hooks:
                 table = visits if kind == "visit" else leaves
                 table.setdefault(node_type, []).append(getattr(rule, attr))
-        walk.traverse(module, _Plan(visits, leaves, self._hooks_tokens), context.ancestors)
+        nodes, calls = walk.traverse(module, _Plan(visits, leaves, self._hooks_tokens),
+                                     context.ancestors)
+        count("nodes walked", nodes)
+        count("rule hook calls", calls)
         # Comments matter only to a fix (which must keep them) and to noqa directives: they
         # are looked for then, in a walk of their own.
         has_noqa = "noqa" in text.lower()
-        comments = _comments(module) if has_noqa or (
-            "#" in text and any(r[3] for r in context.reports)) else []
+        has_edits = any(r[3] for r in context.reports)
+        comments = _comments(module) if has_noqa or ("#" in text and has_edits) else []
         noqa = [c for c in comments if "noqa" in c.value.lower()] if has_noqa else []
-        context.locate([r[1] for r in context.reports] + noqa)
+        context.locate([r[1] for r in context.reports] + (comments if has_edits else noqa))
         findings = [self._finding(context, *report) for report in context.reports]
         if comments and any(f.fix is not None for f in findings):
             findings = _keep_comments(findings, context, comments)
@@ -175,8 +182,8 @@ class Linter:
         return Finding(rule.code, rule.name, message, rng.start.line, rng.start.column + 1,
                        rng.end.line, rng.end.column + 1, fix, fixable, hidden, help_)
 
-    def check(self, text):
-        return self.lint(parse(text), text)
+    def check(self, text, syntax_checked=False):
+        return self.lint(parse(text, syntax_checked=syntax_checked), text)
 
     def add_noqa(self, text):
         """A `# noqa: CODE` for every finding (tfcompat.lint.noqa); the result must parse."""

@@ -15,6 +15,8 @@ import re
 from libcst._nodes.internal import CodegenState
 from libcst._position import CodePosition, CodeRange
 
+from tfcompat.lint.work import count
+
 _NEWLINES = re.compile(r"\r\n?|\n")  # what libcst counts as a line end
 
 
@@ -99,7 +101,7 @@ class Positions:
         self._ranges = state.ranges
         code = "".join(state.tokens)
         self._starts = [0] + [m.end() for m in _NEWLINES.finditer(code)]
-        self.generations = getattr(self, "generations", 0) + 1
+        count("position passes" if self.complete else "position passes, stopped early")
 
     def _position(self, offset):
         line = bisect.bisect_right(self._starts, offset)

@@ -14,6 +14,8 @@ import textwrap
 
 import libcst as cst
 
+from tfcompat.lint.work import count
+
 _ORDERS = {}  # node type -> attrgetter of its fields in visiting order, or None (slow way)
 
 # Node types whose subtrees hold nothing but whitespace, comments and punctuation: about two
@@ -102,6 +104,9 @@ def visit(root, visitor, tokens=True):
     visit_X (returning False skips the children) and leave_X, without rebuilding nodes.
     ``tokens=False``: never enters token subtrees (``is_token``), for a visitor that looks at
     none of their nodes."""
+    if isinstance(root, cst.Module):
+        count("whole-module walks")
+
     def go(node):
         if visitor.on_visit(node):
             for child in children(node):
@@ -113,14 +118,16 @@ def visit(root, visitor, tokens=True):
 
 
 class _Index:
-    """The nodes of one module outside token subtrees, in walk order, by exact type."""
+    """The nodes of one module outside token subtrees, in walk order, by exact type, and the
+    parent of each."""
 
     def __init__(self, module):
         self.module = module
         self.order = []
         self.by_type = {}
+        self.parents = {}  # id(node) -> its parent
         self._matching = {}
-        order, by_type = self.order, self.by_type
+        order, by_type, parents = self.order, self.by_type, self.parents
 
         def go(node):
             order.append(node)
@@ -132,6 +139,7 @@ class _Index:
                 found.append(node)
             for child in children(node):
                 if not is_token(type(child)):
+                    parents[id(child)] = node
                     go(child)
 
         go(module)
@@ -149,25 +157,48 @@ class _Index:
 _LAST_INDEX = [None]  # the index of the module searched last: the file being linted
 
 
+def _index(module):
+    index = _LAST_INDEX[0]
+    if index is None or index.module is not module:
+        count("whole-module walks")  # the index
+        index = _LAST_INDEX[0] = _Index(module)
+    return index
+
+
 def module_nodes(module, types):
     """Every node of ``types`` (a tuple of classes) in ``module``, in walk order. The module is
     indexed once (per module, the last one asked about): every whole-module search of a file's
     analyses after the first costs a lookup, not a walk."""
     if wants_tokens(types):
+        count("whole-module walks")
         found = []
         walk(module, lambda n: isinstance(n, types) and found.append(n), lambda n: None)
         return found
-    index = _LAST_INDEX[0]
-    if index is None or index.module is not module:
-        index = _LAST_INDEX[0] = _Index(module)
-    return index.nodes(types)
+    return _index(module).nodes(types)
+
+
+def enclosing(module, node, types):
+    """The innermost ancestor of ``node`` of ``types`` in ``module`` (from the module's
+    index), None when there is none; False when ``node`` is not in the index (the module
+    itself, or a node of a token subtree)."""
+    parents = _index(module).parents
+    parent = parents.get(id(node))
+    if parent is None:
+        return False
+    while parent is not None:
+        if isinstance(parent, types):
+            return parent
+        parent = parents.get(id(parent))
+    return None
 
 
 def traverse(root, plan, ancestors):
     """The engine's walk: ``plan(node_type)`` gives (visit functions, leave functions) for the
     nodes of a type, or None to skip their subtrees; each visited node is on ``ancestors``
-    while its subtree is walked. Plans are asked once per type."""
+    while its subtree is walked. Plans are asked once per type. Returns (nodes entered, hook
+    calls)."""
     plans = {}
+    done = [0, 0]
     orders = _ORDERS
     is_node = _IS_NODE
     push, pop = ancestors.append, ancestors.pop
@@ -180,6 +211,8 @@ def traverse(root, plan, ancestors):
         if found is None:
             return
         visits, leaves = found
+        done[0] += 1
+        done[1] += len(visits) + len(leaves)
         push(node)
         for fn in visits:
             fn(node)
@@ -206,6 +239,7 @@ def traverse(root, plan, ancestors):
         pop()
 
     go(root)
+    return done
 
 
 _IS_NODE = {}  # class -> whether it is a libcst node type (isinstance on libcst's ABCs is slow)
