@@ -90,12 +90,16 @@ class Linter:
     """A set of enabled rules with the settings their fixes depend on; reused for many files."""
 
     def __init__(self, rules, target_tf=None, unsafe_fixes=False, keras_target=None):
-        self.rules = tuple(sorted(rules, key=lambda r: r.code))
-        self.codes = frozenset(r.code for r in self.rules)
+        rules = sorted(rules, key=lambda r: r.code)
+        self.codes = frozenset(r.code for r in rules)  # enabled, as noqa comments see it
+        # The rules run: those that can fire under these settings.
+        self.rules = tuple(r for r in rules
+                           if not r.keras_targets or keras_target in r.keras_targets)
         self.target_tf = target_tf
         self.keras_target = keras_target
         self.unsafe_fixes = unsafe_fixes
-        self.enabled = tuple(r.code for r in self.rules)  # the codes, in order
+        self.enabled = tuple(r.code for r in self.rules)  # the codes run, in order
+        self._run = frozenset(self.enabled)
         self.prefilter = Prefilter.of_rules(self.rules)
         self._hooks = [(cls, cls.hooks()) for cls in self.rules]
         # Whether a rule looks at whitespace, comments or punctuation (else the walk skips them).
@@ -105,6 +109,8 @@ class Linter:
 
     def narrowed(self, codes):
         """The linter of only the rules ``codes`` (None: this one), built once."""
+        if codes is not None:
+            codes = tuple(c for c in codes if c in self._run)
         if codes is None or len(codes) == len(self.enabled):
             return self
         narrow = self._narrow.get(codes)
