@@ -131,11 +131,12 @@ def _tree_pss(pid):
     return total
 
 
-def measure(cmd, env=None, sample=False):
+def measure(cmd, env=None, sample=False, cwd=ROOT):
     """(wall s, CPU s of the whole tree, largest process's peak RSS in bytes, peak tree PSS in
-    bytes or None, exit code)."""
+    bytes or None, exit code). ``cwd``: `python -m` puts it first on sys.path, so it picks the
+    tfcompat checkout that runs."""
     start = time.perf_counter()
-    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.DEVNULL,
+    proc = subprocess.Popen(cmd, env=env, cwd=cwd, stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     peak, done = [0], threading.Event()
 
@@ -159,11 +160,11 @@ def measure(cmd, env=None, sample=False):
 
 class Bench:
     def __init__(self, name, cmd, corpus, ok=(0,), before=None, env=None, runs=None,
-                 warmup=True, prepare=None):
+                 warmup=True, prepare=None, cwd=ROOT):
         self.name, self.cmd, self.corpus, self.ok = name, cmd, corpus, ok
         self.before = before    # called before every run, untimed (e.g. change a file)
         self.prepare = prepare  # called once before the warm-up, untimed
-        self.env, self.runs, self.warmup = env, runs, warmup
+        self.env, self.runs, self.warmup, self.cwd = env, runs, warmup, cwd
         self.walls, self.cpu, self.rss, self.pss = [], [], [], None
 
     def run(self, runs):
@@ -181,7 +182,8 @@ class Bench:
             self.prepare()
         if self.before:
             self.before(i)
-        wall, cpu, rss, pss, code = measure(self.cmd, self.env, sample=i == first)
+        wall, cpu, rss, pss, code = measure(self.cmd, self.env, sample=i == first,
+                                            cwd=self.cwd)
         if code not in self.ok:
             raise SystemExit("%s exited %d: %s" % (self.name, code, " ".join(self.cmd)))
         if i == first:
@@ -264,11 +266,12 @@ def benches(root, venv, args):
 
     if args.baseline:
         # The same tfcompat commands run from another checkout, alternating with these.
-        base_env = dict(env, PYTHONPATH=os.path.abspath(args.baseline))
+        base = os.path.abspath(args.baseline)
+        base_env = dict(env, PYTHONPATH=base)
         out += [Bench(b.name + " [baseline]", b.cmd, b.corpus, b.ok, b.before, base_env,
-                      b.runs, b.warmup, b.prepare)
+                      b.runs, b.warmup, b.prepare, cwd=base)
                 for b in out if b.name.startswith("tfcompat") and "warm" not in b.name
-                and "changed" not in b.name]
+                and "changed" not in b.name and (args.baseline_diff or "--diff" not in b.name)]
 
     def restore():
         with open(changed, "wb") as handle:
@@ -404,6 +407,8 @@ def main():
     parser.add_argument("--baseline", metavar="DIR",
                         help="another tfcompat checkout (e.g. `git archive <commit>` unpacked) "
                              "whose tfcompat rows run alternating with this one's")
+    parser.add_argument("--baseline-diff", action="store_true",
+                        help="measure the baseline's --diff too")
     args = parser.parse_args()
     args.loads = []  # the 1-minute load average as each round of runs starts
     venv = tools_venv()
