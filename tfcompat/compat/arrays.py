@@ -249,8 +249,8 @@ class GraphFeed(object):
 
     def dataset(self):
         """A tf.data Dataset of the bound source's batches (to the end of the bound rows), in
-        the order of ArraySource.dataset. No prefetch: a buffer filled from one source would be read by
-        the next call, and kept for as long as the graph lives by Keras' iterators."""
+        the order of ArraySource.dataset. No prefetch: a buffer filled from one source would
+        be read by the next call, and kept for as long as the graph lives by Keras' iterators."""
         if self._dataset is None:
             cls = tfshim.dataset_class()
             numpy_op = tfshim.numpy_op()

@@ -12,6 +12,8 @@ import libcst as cst
 MARKED = (cst.Module, cst.BaseStatement, cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.For,
           cst.While, cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp, cst.CompFor)
 
+_MARKED_TYPES = {}
+
 
 class Ancestors(list):
     """Root first, the node being visited last; ``marks``: indexes of the MARKED nodes."""
@@ -21,7 +23,11 @@ class Ancestors(list):
         self.marks = []
 
     def append(self, node):
-        if isinstance(node, MARKED):
+        node_type = type(node)
+        marked = _MARKED_TYPES.get(node_type)
+        if marked is None:  # isinstance on libcst's abstract classes is slow: once per type
+            marked = _MARKED_TYPES[node_type] = issubclass(node_type, MARKED)
+        if marked:
             self.marks.append(len(self))
         list.append(self, node)
 

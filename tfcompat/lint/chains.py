@@ -106,6 +106,9 @@ def swappable(rule, first, second):
 
 def _statement_of(module, node):
     """The simple statement line holding ``node``."""
+    found = fast_walk.enclosing(module, node, cst.SimpleStatementLine)
+    if found is not False:
+        return found
     finder = _Holding(node)
     fast_walk.visit(module, finder)
     return finder.found

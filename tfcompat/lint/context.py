@@ -42,8 +42,16 @@ class Context:
 
     def position(self, node):
         if self._positions is None:
+            # Asked during the walk: a fix is being built, and it needs the positions of
+            # every comment too (a fix never deletes one): the whole module at once.
             self._positions = Positions(self.module)
         return self._positions[node]
+
+    def locate(self, nodes):
+        """Work out the positions of ``nodes`` together (after the walk, before asking
+        ``position`` of each): code generation then stops after the last of them."""
+        if self._positions is None and nodes:
+            self._positions = Positions(self.module, nodes)
 
     def line_starts(self):
         if self._line_starts is None:

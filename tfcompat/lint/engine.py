@@ -12,11 +12,11 @@ from typing import Optional, Tuple
 
 import libcst as cst
 
-from tfcompat.lint import noqa, pipeline, suppress, writeback
+from tfcompat.lint import noqa, pipeline, suppress, walk, writeback
 from tfcompat.lint.context import Context
 from tfcompat.lint.prefilter import Prefilter
 from tfcompat.lint.results import SAFE, Finding, Fix, ParseFailure
-from tfcompat.lint.walk import walk
+from tfcompat.lint.work import count
 
 MAX_FIX_PASSES = 100
 _ERROR_AT = re.compile(r"error at (\d+):(\d+)")
@@ -27,11 +27,13 @@ _PYTHON2 = ("multiple exception types must be parenthesized", "Missing parenthes
 _PYTHON2_LINE = re.compile(r"\s*((print|exec)\s+[^\s(=]|except\s+[^:(]+,\s*\w+\s*:)")
 
 
-def parse(text, compiles=False):
+def parse(text, compiles=False, syntax_checked=False):
     """The libcst module of ``text``; ParseFailure unless libcst parses it and the running
     Python's parser accepts it (libcst accepts code that Python rejects: `except E, e:`), and
     with ``compiles`` its compiler too (a repeated keyword argument). Linting asks only the
-    parser: code for another interpreter's ``__future__`` features is still read."""
+    parser: code for another interpreter's ``__future__`` features is still read.
+    ``syntax_checked``: the prefilter's parse (tfcompat.lint.codenames) already read it."""
+    count("libcst parses")
     try:
         module = cst.parse_module(text)
     except cst.ParserSyntaxError as exc:
@@ -49,7 +51,8 @@ def parse(text, compiles=False):
         if _PYTHON2_LINE.match(text_line):
             first += " (Python 2 code?)"
         raise ParseFailure("cannot parse: " + first, line, max(col, 1))
-    error = writeback.compile_error(text, syntax_only=not compiles)
+    error = None if syntax_checked and not compiles else writeback.compile_error(
+        text, syntax_only=not compiles)
     if error is not None:
         _raise_if_python2(error)
         _raise_compile_error(error, "cannot compile: %s" % getattr(error, "msg", error))
@@ -67,35 +70,24 @@ def _raise_compile_error(error, message):
                        max(getattr(error, "offset", None) or 1, 1))
 
 
-class _Dispatch:
-    """Calls every rule's visit_X/leave_X for a node, keeping the ancestor stack."""
+class _Plan:
+    """What the walk does at nodes of each type: every rule's visit_X/leave_X for it, or, for
+    token subtrees (whitespace, comments, punctuation) no rule looks at, nothing: they are
+    skipped (tfcompat.lint.walk.traverse)."""
 
-    def __init__(self, visits, leaves, context, comments):
-        self.visits, self.leaves = visits, leaves
-        self.ancestors = context.ancestors
-        self.comments = comments
-        self._cache = {}
+    def __init__(self, visits, leaves, tokens):
+        self.visits, self.leaves, self.tokens = visits, leaves, tokens
 
-    def _methods(self, kind, node_type):
-        key = (kind, node_type)
-        found = self._cache.get(key)
-        if found is None:
-            table = self.visits if kind == "visit" else self.leaves
-            found = [fn for base in node_type.__mro__ for fn in table.get(base, ())]
-            self._cache[key] = found
-        return found
+    def __call__(self, node_type):
+        if not self.tokens and walk.is_token(node_type):
+            return None
+        return ([fn for base in node_type.__mro__ for fn in self.visits.get(base, ())],
+                [fn for base in node_type.__mro__ for fn in self.leaves.get(base, ())])
 
-    def on_visit(self, node):
-        self.ancestors.append(node)
-        if type(node) is cst.Comment:
-            self.comments.append(node)
-        for fn in self._methods("visit", type(node)):
-            fn(node)
 
-    def on_leave(self, node):
-        for fn in self._methods("leave", type(node)):
-            fn(node)
-        self.ancestors.pop()
+def _comments(module):
+    """Every Comment node of ``module``, in walk order."""
+    return walk.module_nodes(module, (cst.Comment,))
 
 
 @dataclasses.dataclass
@@ -112,18 +104,27 @@ class Linter:
     """A set of enabled rules with the settings their fixes depend on; reused for many files."""
 
     def __init__(self, rules, target_tf=None, unsafe_fixes=False, keras_target=None):
-        self.rules = tuple(sorted(rules, key=lambda r: r.code))
-        self.codes = frozenset(r.code for r in self.rules)
+        rules = sorted(rules, key=lambda r: r.code)
+        self.codes = frozenset(r.code for r in rules)  # enabled, as noqa comments see it
+        # The rules run: those that can fire under these settings.
+        self.rules = tuple(r for r in rules
+                           if not r.keras_targets or keras_target in r.keras_targets)
         self.target_tf = target_tf
         self.keras_target = keras_target
         self.unsafe_fixes = unsafe_fixes
-        self.enabled = tuple(r.code for r in self.rules)  # the codes, in order
+        self.enabled = tuple(r.code for r in self.rules)  # the codes run, in order
+        self._run = frozenset(self.enabled)
         self.prefilter = Prefilter.of_rules(self.rules)
         self._hooks = [(cls, cls.hooks()) for cls in self.rules]
+        # Whether a rule looks at whitespace, comments or punctuation (else the walk skips them).
+        self._hooks_tokens = walk.wants_tokens(
+            [node_type for _, hooks in self._hooks for _, node_type, _ in hooks])
         self._narrow = {}  # codes -> Linter of those rules only
 
     def narrowed(self, codes):
         """The linter of only the rules ``codes`` (None: this one), built once."""
+        if codes is not None:
+            codes = tuple(c for c in codes if c in self._run)
         if codes is None or len(codes) == len(self.enabled):
             return self
         narrow = self._narrow.get(codes)
@@ -159,13 +160,20 @@ class Linter:
             for kind, node_type, attr in hooks:
                 table = visits if kind == "visit" else leaves
                 table.setdefault(node_type, []).append(getattr(rule, attr))
-        comments = []
-        dispatch = _Dispatch(visits, leaves, context, comments)
-        walk(module, dispatch.on_visit, dispatch.on_leave)
+        nodes, calls = walk.traverse(module, _Plan(visits, leaves, self._hooks_tokens),
+                                     context.ancestors)
+        count("nodes walked", nodes)
+        count("rule hook calls", calls)
+        # Comments matter only to a fix (which must keep them) and to noqa directives: they
+        # are looked for then, in a walk of their own.
+        has_noqa = "noqa" in text.lower()
+        has_edits = any(r[3] for r in context.reports)
+        comments = _comments(module) if has_noqa or ("#" in text and has_edits) else []
+        noqa = [c for c in comments if "noqa" in c.value.lower()] if has_noqa else []
+        context.locate([r[1] for r in context.reports] + (comments if has_edits else noqa))
         findings = [self._finding(context, *report) for report in context.reports]
         if comments and any(f.fix is not None for f in findings):
             findings = _keep_comments(findings, context, comments)
-        noqa = [c for c in comments if "noqa" in c.value.lower()]
         if noqa and noqa_checks:
             # Rules judging the noqa comments themselves (TFC001) see every finding unsuppressed.
             reported = len(context.reports)
@@ -194,8 +202,8 @@ class Linter:
         return Finding(rule.code, rule.name, message, rng.start.line, rng.start.column + 1,
                        rng.end.line, rng.end.column + 1, fix, fixable, hidden, help_)
 
-    def check(self, text):
-        return self.lint(parse(text), text)
+    def check(self, text, syntax_checked=False):
+        return self.lint(parse(text, syntax_checked=syntax_checked), text)
 
     def add_noqa(self, text):
         """A `# noqa: CODE` for every finding (tfcompat.lint.noqa); the result must parse."""

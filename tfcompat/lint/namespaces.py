@@ -99,7 +99,7 @@ def uses(rule):
 
 def _find_uses(rule):
     visitor = _Uses(rule)
-    fast_walk.visit(rule.context.module, visitor)
+    fast_walk.visit(rule.context.module, visitor, tokens=False)
     return visitor.found
 
 

@@ -134,7 +134,7 @@ def own_nodes(function, types):
     """Nodes of ``types`` that run in ``function``'s own frame (a def or lambda body)."""
     visitor = _Own(types)
     body = function.body
-    fast_walk.visit(body, visitor)
+    fast_walk.visit(body, visitor, tokens=fast_walk.wants_tokens(types))
     return visitor.found
 
 
@@ -247,9 +247,12 @@ class _Every(_Own):
 
 
 def all_nodes(module, types):
-    """Every node of ``types`` in ``module``."""
+    """Every node of ``types`` in ``module`` (any node; a whole module is indexed once per
+    file: tfcompat.lint.walk.module_nodes)."""
+    if isinstance(module, cst.Module):
+        return fast_walk.module_nodes(module, types)
     visitor = _Every(types)
-    fast_walk.visit(module, visitor)
+    fast_walk.visit(module, visitor, tokens=fast_walk.wants_tokens(types))
     return visitor.found
 
 

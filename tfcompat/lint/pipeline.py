@@ -55,12 +55,18 @@ def rules_to_run(could_fire, mode):
 def could_fire(data, enabled, prefilter, code_names=False):
     """The codes of the ``enabled`` rules that could fire on ``data``: ``prefilter`` scans the
     bytes for their tokens; with ``code_names``, the names the code uses are checked too."""
+    return _candidates(data, enabled, prefilter, code_names)[0]
+
+
+def _candidates(data, enabled, prefilter, code_names):
+    """(could_fire's codes, whether Python's own parser read the file: the engine need not
+    ask it again)."""
     codes = prefilter.rules_for(data, enabled)
     if codes and code_names:
         names = codenames.code_names(data)
         if names is not None:
-            codes = prefilter.rules_in_code(names, codes)
-    return codes
+            return prefilter.rules_in_code(names, codes), True
+    return codes, False
 
 
 def is_notebook(task):
@@ -74,9 +80,9 @@ def cache_bytes(task, data):
 
 
 def prepare(data, mode, enabled, prefilter, code_names=False, is_notebook=False):
-    """(decoded Source, or the read notebook.Notebook, codes for rules_to_run's answer) of a
-    file to parse; raises Answered when the file needs no parse or cannot have one
-    (``could_fire`` tells the arguments)."""
+    """(decoded Source, or the read notebook.Notebook, codes for rules_to_run's answer, whether
+    Python's parser read it) of a file to parse; raises Answered when the file needs no parse
+    or cannot have one (``could_fire`` tells the arguments)."""
     if is_notebook:
         try:
             source = notebook.Notebook(data)
@@ -91,15 +97,16 @@ def prepare(data, mode, enabled, prefilter, code_names=False, is_notebook=False)
     if suppress.file_suppression(source.text) is suppress.ALL:
         raise Answered([])
     try:
-        codes = rules_to_run(could_fire(data, enabled, prefilter, code_names), mode)
+        candidates, parsed = _candidates(data, enabled, prefilter, code_names)
     except codenames.TooDeep:
         raise Answered([error("TFC904", "not parsed: nesting too deep for Python's own parser")])
+    codes = rules_to_run(candidates, mode)
     if codes == ():
         raise Answered([])
     if len(data) > MAX_PARSE_BYTES:
         raise Answered([error("TFC905", "not parsed: %.1f MiB is over the %d MiB limit"
                               % (len(data) / 2 ** 20, MAX_PARSE_BYTES // 2 ** 20))])
-    return source, codes
+    return source, codes, parsed
 
 
 def process(task, linter, mode):
@@ -114,9 +121,9 @@ def process(task, linter, mode):
     echo = data if (task.path is None and mode == "fix") else None
     source = None
     try:
-        source, codes = prepare(data, mode, linter.enabled, linter.prefilter, code_names=True,
-                                is_notebook=is_notebook(task))
-        result = _run(linter.narrowed(codes), source.text, mode)
+        source, codes, parsed = prepare(data, mode, linter.enabled, linter.prefilter,
+                                        code_names=True, is_notebook=is_notebook(task))
+        result = _run(linter.narrowed(codes), source.text, mode, parsed)
     except Answered as answer:
         return FileResult(task.display, _placed(answer.findings, source), output=echo)
     if mode == "check":
@@ -131,12 +138,12 @@ def _placed(findings, source):
     return findings
 
 
-def _run(linter, text, mode):
+def _run(linter, text, mode, parsed=False):
     """Findings, or the FixResult of fixing or adding noqa comments; the engine's errors are
     answers."""
     try:
         if mode == "check":
-            return linter.check(text)
+            return linter.check(text, syntax_checked=parsed)
         return (linter.add_noqa if mode == "add-noqa" else linter.fix)(text)
     except ParseFailure as exc:
         raise Answered([error("TFC902", str(exc), exc.line, exc.col)])

@@ -231,7 +231,7 @@ def _self_attributes(rule):
         def on_leave(self, node):
             stack.pop()
 
-    fast_walk.visit(rule.context.module, Bindings())
+    fast_walk.visit(rule.context.module, Bindings(), tokens=False)
     return found
 
 

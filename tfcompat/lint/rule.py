@@ -25,6 +25,8 @@ A rule in full (TFC401 as it is, shortened; tests/lint/test_registry.py holds th
         modules = ()                           # optional: the file's code must import one of
                                                # these dotted paths ("keras.*": or a submodule)
         called = False                         # True: the tokens must be called, x.tok(...)
+        keras_targets = ()                     # optional: the keras-target settings it can
+                                               # fire under ("tf_keras",); not run under others
         fix = SAFE                             # SAFE, UNSAFE, or None when the rule never fixes
         fix_tf = "compat_v1_make_one_shot_iterator"  # versions.py fact the fix needs (None: any TF)
 
@@ -194,6 +196,9 @@ class Rule:
     tokens: Sequence[str] = ()
     modules: Sequence[str] = ()
     called: bool = False
+    # The keras-target settings the rule can fire under at all (empty: any); under another
+    # the engine does not run it (its noqa codes still count as enabled for TFC001).
+    keras_targets: Sequence[str] = ()
     fix: Optional[str] = None  # the FixSafety of its fixes; None: it never fixes
     fix_tf: Optional[str] = None
     doc_keras_target: Optional[str] = None  # the keras-target its docstring examples need

@@ -28,7 +28,7 @@ def name_used(context, name):
 
 def _plain_names(module):
     visitor = _PlainNames()
-    fast_walk.visit(module, visitor)
+    fast_walk.visit(module, visitor, tokens=False)
     return visitor.found
 
 
@@ -41,7 +41,7 @@ class _PlainNames(cst.CSTVisitor):
         self.found.add(node.value)
 
     def visit_Attribute(self, node):
-        fast_walk.visit(node.value, self)
+        fast_walk.visit(node.value, self, tokens=False)
         return False
 
     def visit_Import(self, node):
@@ -297,7 +297,7 @@ class _Targets(cst.CSTVisitor):
 def assigned_targets(node, module):
     """Source text of every target assigned or bound anywhere inside ``node``."""
     visitor = _Targets(module)
-    fast_walk.visit(node, visitor)
+    fast_walk.visit(node, visitor, tokens=False)
     return visitor.found
 
 

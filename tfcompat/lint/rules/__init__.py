@@ -8,6 +8,7 @@ import pkgutil
 import re
 
 from tfcompat import versions
+from tfcompat.lint import config
 from tfcompat.lint.rule import DOC_SECTIONS, SAFE, UNSAFE, Invalid, Rule, Valid, parse_target
 
 _RULES = None
@@ -71,6 +72,10 @@ def problems(cls):
     if not _valid_tokens(cls.modules, r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*(\.\*)?"):
         out.append("%s: modules must be a tuple of dotted module paths (\"keras.*\": or a "
                    "submodule), or a tuple of such tuples that must all match" % where)
+    if not (isinstance(cls.keras_targets, tuple)
+            and all(k in config.KERAS_TARGETS for k in cls.keras_targets)):
+        out.append("%s: keras_targets must be a tuple of keras-target settings (%s)"
+                   % (where, ", ".join(config.KERAS_TARGETS)))
     if cls.called not in (True, False):
         out.append("%s: called must be True or False" % where)
     if not cls.VALID or not cls.INVALID:

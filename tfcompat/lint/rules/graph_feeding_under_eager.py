@@ -87,6 +87,7 @@ class GraphFeedingUnderEager(Rule):
     tokens = ("tensor", "input_tensor", "target_tensors", "placeholder",
               "placeholder_with_default") + tuple(sorted(
                   {n.rsplit(".", 1)[-1] for n in qualnames.QUEUE_RUNNERS}))
+    keras_targets = ("tf_keras",)
     fix = UNSAFE
     fix_tf = "tf_keras_is_keras3"
     doc_keras_target = "tf_keras"

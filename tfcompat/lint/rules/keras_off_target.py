@@ -55,6 +55,7 @@ class KerasOffTarget(Rule):
             "TF_USE_LEGACY_KERAS=1")
     tokens = ("keras",)
     modules = (namespaces.VIA["keras"],)
+    keras_targets = ("tf_keras",)
     fix = UNSAFE
     fix_tf = "tf_keras_is_keras3"
     doc_keras_target = "tf_keras"

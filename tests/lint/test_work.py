@@ -1,0 +1,82 @@
+"""The linter's work, counted (tfcompat.lint.work), on a fixed corpus: the examples and the
+real-shaped modules of tests/lint/work_sample. Counts are the same on every machine and run,
+so they are held to the committed values of work_counts.json exactly: a change that makes
+files take the expensive path (a libcst parse, a whole-module walk, a full position pass,
+more hook calls) fails here, where a timing would only be noise.
+
+When rules or analyses change the counts on purpose, rerun bench/lint.py (README, Lint speed)
+and rewrite the expected values:
+
+    TFCOMPAT_UPDATE_WORK_COUNTS=1 pytest tests/lint/test_work.py
+"""
+import json
+import os
+
+import pytest
+
+from tfcompat.lint import engine, pipeline, rules, work
+from tfcompat.lint.results import Task
+from tfcompat.lint.target import parse_target
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+EXPECTED = os.path.join(HERE, "work_counts.json")
+UPDATE = os.environ.get("TFCOMPAT_UPDATE_WORK_COUNTS") == "1"
+# (settings name, target-tf, mode): a plain check, the examples' own target, and --diff.
+SETTINGS = [("check", None, "check"), ("check, target-tf 1.15", "1.15", "check"),
+            ("diff, target-tf 1.15", "1.15", "diff")]
+
+
+def corpus():
+    paths = [os.path.join("examples", n) for n in os.listdir(os.path.join(ROOT, "examples"))]
+    paths += [os.path.join("tests", "lint", "work_sample", n) for n in os.listdir(
+        os.path.join(HERE, "work_sample"))]
+    return sorted(p.replace(os.sep, "/") for p in paths if p.endswith(".py"))
+
+
+def measure():
+    """{settings name: {file: {step: count}}}, each file linted alone in this process."""
+    out = {}
+    for name, target, mode in SETTINGS:
+        linter = engine.Linter(rules.all_rules(), parse_target(target) if target else None)
+        per_file = out[name] = {}
+        for i, path in enumerate(corpus()):
+            with open(os.path.join(ROOT, path), "rb") as handle:
+                data = handle.read()
+            before = dict(work.COUNTS)
+            result = pipeline.process(Task(i, None, path, 0, data=data), linter, mode)
+            assert not [f for f in result.findings if f.code.startswith("TFC9")], result
+            per_file[path] = {step: n - before.get(step, 0) for step, n in work.COUNTS.items()
+                              if n != before.get(step, 0)}
+    return out
+
+
+def test_work_counts_match_the_committed_values():
+    measured = measure()
+    if UPDATE:
+        with open(EXPECTED, "w") as handle:
+            json.dump(measured, handle, indent=1, sort_keys=True)
+            handle.write("\n")
+    with open(EXPECTED) as handle:
+        expected = json.load(handle)
+    for name in expected:
+        for path in expected[name]:
+            assert measured[name].get(path) == expected[name][path], (
+                "%s, %s: work counted differently (see this test's docstring)" % (name, path))
+    assert measured == expected
+
+
+@pytest.mark.parametrize("path", ["tests/lint/work_sample/text_utils.py",
+                                  "tests/lint/work_sample/notes.py"])
+def test_files_no_rule_can_fire_on_are_never_parsed(path):
+    # text_utils.py holds no rule's token; notes.py holds them in its docstring, comments and
+    # strings only (the prefilter's second stage).
+    counts = measure()["check"][path]
+    assert counts == {}, counts
+
+
+def test_a_file_whose_findings_are_near_its_top_needs_no_whole_position_pass():
+    counts = measure()["check"]["tests/lint/work_sample/estimator_model.py"]
+    assert counts["libcst parses"] == 1
+    assert counts.get("position passes, stopped early") == 1
+    assert "position passes" not in counts
