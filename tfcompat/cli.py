@@ -13,9 +13,9 @@ from tfcompat import versions
 LINT_COMMANDS = ("lint", "rules", "rule", "server")
 
 
-def _doctor_table(report, tf_error=None):
+def _doctor_table(report, tf_error=None, distribution_rows=()):
     """The doctor's table of ``report`` (Runtime.as_dict()); ``tf_error``: why tensorflow
-    failed to import, when it is installed but broken."""
+    failed to import, when it is installed but broken; then ``distribution_rows``."""
     tf_version = report["tf_version"]
     if tf_error is not None:
         tensorflow = "cannot be imported: %s" % tf_error
@@ -33,7 +33,7 @@ def _doctor_table(report, tf_error=None):
         ("keras backend", report["keras_backend"] or "-"),
         ("eager", eager),
         ("flavours installed", ", ".join(report["flavors_installed"]) or "none"),
-    ] + [tuple(row) for row in report.get("distribution_rows", ())]
+    ] + [tuple(row) for row in distribution_rows]
     width = max(len(k) for k, _ in rows)
     lines = ["%s  %s" % (k.ljust(width), v) for k, v in rows]
     lines.append("")
@@ -112,7 +112,7 @@ except ValueError as exc:
     say(usage_error=str(exc))
     sys.exit(0)
 from tfcompat.cli import _distribution_rows
-say(runtime=dict(runtime.as_dict(), distribution_rows=_distribution_rows(runtime)),
+say(runtime=runtime.as_dict(), distribution_rows=_distribution_rows(runtime),
     tf_error=tf_error)
 """
 
@@ -137,7 +137,8 @@ def _detect_in_child(flavor):
     if "usage_error" in last:
         return None, None, last["usage_error"]
     if "runtime" in last:
-        return last["runtime"], last["tf_error"], None
+        return (dict(last["runtime"], distribution_rows=last.get("distribution_rows", [])),
+                last["tf_error"], None)
     step = next((s["step"] for s in reversed(said) if "step" in s), "starting Python")
     if proc.returncode < 0:
         number = -proc.returncode
@@ -169,11 +170,12 @@ def doctor(args):
         print("tfcompat doctor: %s" % usage, file=sys.stderr)
         return 2
     if report is not None:
+        rows = report.pop("distribution_rows", ())
         if args.json:
             print(json.dumps(dict(report, **({"tf_error": error} if error else {})),
                              indent=2, sort_keys=True))
         else:
-            print(_doctor_table(report, error))
+            print(_doctor_table(report, error, rows))
     if error is not None:
         print("tfcompat doctor: TensorFlow is installed but cannot be imported: %s" % error,
               file=sys.stderr)

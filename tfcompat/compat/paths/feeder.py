@@ -8,7 +8,6 @@ import weakref
 
 from tfcompat import versions
 from tfcompat.compat import distribute, tfshim
-from tfcompat.compat.arrays import graph_feed
 from tfcompat.compat.batches import NumpyBatches
 from tfcompat.compat.errors import DataError, UnsupportedPathError
 from tfcompat.compat.flavors import keras_of
@@ -137,6 +136,8 @@ def own_loop_refusal(feed, options):
 
 @contextlib.contextmanager
 def _bound(graph, model, feeds):
+    from tfcompat.compat.arrays import graph_feed  # NumPy: not for `import tfcompat`
+
     bound = []
     try:
         for feed in feeds:
