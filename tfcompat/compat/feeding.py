@@ -439,6 +439,16 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose=None, sample_weight
                         "sample_weight are not taken")
     if callbacks is not None and not runtime.has("evaluate_callbacks"):
         raise keras_calls.unsupported(runtime, "evaluate", "callbacks")
+    source = source_of(x) if kind == "dataset" else None
+    if (source is not None and source.has_y and forced is None and steps is None
+            and runtime.eager and runtime.distribution is None):
+        # from_arrays data, whole: Keras' own evaluate of its arrays, by its batches, as
+        # predict does (tf.keras 2.0's evaluate of a dataset averages its batches per step,
+        # a short last one too).
+        y_arrays = list(source.y) if source.y_is_seq else source.y[0]
+        options = dict(batch_size=source.batch_size, verbose=verbose, callbacks=callbacks)
+        return keras_calls.evaluate(runtime, model, source.structured_x(), y_arrays, ARRAYS,
+                                    options, return_dict)
     feed = _feed(x if kind == "dataset" else (x, y), steps, "data", False, batch_size,
                  one_pass=True, targets=not takes_x_alone(model, "test_step"))
     _check_epoch_end(feed, "steps")
