@@ -286,7 +286,7 @@ def graph_feed(graph, source, plans, repeat=True):
               source.y_is_seq, source.has_y)
     with _FEEDS_LOCK:
         # Kept on the graph itself: the feeds' ops and py_funcs live and die with it.
-        pools = graph.__dict__.setdefault("_tfcompat_feeds", {})
+        pools = _pools_of(graph)
         pool = pools.setdefault(layout, [])
         feed = next((f for f in pool if not f.busy), None)
         if feed is None:
@@ -298,6 +298,17 @@ def graph_feed(graph, source, plans, repeat=True):
 
 
 _FEEDS_LOCK = threading.Lock()
+# Graphs whose class has no __dict__ (TF 2.x's): their pools, by weak reference.
+_POOLS = weakref.WeakKeyDictionary()
+
+
+def _pools_of(graph):
+    """The GraphFeed pools of ``graph``: kept on the graph itself where it takes attributes
+    (TF 1), so that they live and die with it."""
+    try:
+        return graph.__dict__.setdefault("_tfcompat_feeds", {})
+    except AttributeError:
+        return _POOLS.setdefault(graph, {})
 
 
 class _Weak(object):
