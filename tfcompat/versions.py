@@ -56,6 +56,14 @@ TABLE = (
          cite="Keras 1.0.6 Input(tensor=); Keras 3.0 rejects non-KerasTensor inputs"),
     _row("target_tensors", "keras", (2, 0, 7), flavors=KERAS2, graph_only=True,
          cite="Keras 2.0.7 compile(target_tensors=); TF 2.2 drops it in eager, Keras 3 TypeError"),
+    _row("fit_takes_tensors", "keras", (2, 2, 0), flavors=(KERAS,),
+         cite="Keras 2.2.0 fit/evaluate/predict take TensorFlow tensors as x and y; 2.0-2.1 "
+              "fail in _standardize_input_data ('Tensor' object has no attribute 'ndim'), "
+              "measured on keras 2.0.6 and 2.1.6"),
+    _row("fit_takes_tensors", "tf", None, flavors=KERAS2_IN_TF,
+         cite="tf.keras fit takes TensorFlow tensors as x and y (measured on TF 1.8-1.15)"),
+    _row("fit_takes_tensors", "keras", (3, 0), flavors=(KERAS3,),
+         cite="Keras 3.0: fit(x=tensor) on the TensorFlow backend"),
     _row("fit_accepts_dataset", "tf", (1, 9), flavors=KERAS2_IN_TF,
          cite="TF 1.9.0: tf.keras fit() accepts tf.data datasets and iterators"),
     _row("fit_accepts_dataset", "keras", (3, 0), flavors=(KERAS3,),
