@@ -79,6 +79,12 @@ TABLE = (
               "raised as a TypeError), measured on the 1.9-1.15 wheels"),
     _row("fit_dataset_sample_weights", "keras", (3, 0), flavors=(KERAS3,),
          cite="Keras 3.0: fit(dataset) of (x, y, sample_weight)"),
+    _row("fit_dataset_x_alone", "tf", (1, 15), flavors=KERAS2_IN_TF,
+         cite="tf.keras fit takes datasets of x alone (models trained without targets) on "
+              "the TF 1.15 wheel; 1.9 wants 2 elements ('Please provide data as a list or "
+              "tuple of 2 elements', a ValueError), 1.10-1.14 not measured"),
+    _row("fit_dataset_x_alone", "keras", (3, 0), flavors=(KERAS3,),
+         cite="Keras 3.0: fit(dataset) of x alone"),
     _row("fit_dataset_lazy_model", "tf", (1, 13), flavors=KERAS2_IN_TF,
          cite="TF 1.13.1: tf.keras fit(dataset) builds a model without known inputs "
               "(subclassed, Sequential without an input shape) and trains it as fit on "

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 import tfcompat
-from tfcompat import DataError
+from tfcompat import DataError, UnsupportedPathError
 from tfcompat.compat import keras_calls, tfshim
 
 from .feeding_support import fresh
@@ -118,8 +118,12 @@ def test_models_trained_on_x_alone(rt):
                                    _as_list(theirs.evaluate(x, None, batch_size=BATCH,
                                                             verbose=0)),
                                    RTOL, ATOL)
-        if rt.has("fit_accepts_dataset") and (rt.eager or rt.keras_flavor != "keras"):
-            tfcompat.fit(ours, tfcompat.from_arrays(x, batch_size=BATCH), verbose=0)
+        data = tfcompat.from_arrays(x, batch_size=BATCH)
+        if rt.has("fit_dataset_x_alone"):
+            tfcompat.fit(ours, data, verbose=0)
+        else:  # no path here feeds batches of x alone: refused, saying so
+            with pytest.raises(UnsupportedPathError, match="x alone"):
+                tfcompat.fit(ours, data, verbose=0)
     regression, _ = _twins(k)
     with pytest.raises(DataError, match="no targets"):
         tfcompat.fit(regression, x)
