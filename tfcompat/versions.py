@@ -60,8 +60,9 @@ TABLE = (
          cite="Keras 2.2.0 fit/evaluate/predict take TensorFlow tensors as x and y; 2.0-2.1 "
               "fail in _standardize_input_data ('Tensor' object has no attribute 'ndim'), "
               "measured on keras 2.0.6 and 2.1.6"),
-    _row("fit_takes_tensors", "tf", None, flavors=KERAS2_IN_TF,
-         cite="tf.keras fit takes TensorFlow tensors as x and y (measured on TF 1.8-1.15)"),
+    _row("fit_takes_tensors", "tf", (1, 4), flavors=KERAS2_IN_TF,
+         cite="tf.keras (in TF's API from 1.4): its fit is given TensorFlow tensors as x and "
+              "y, measured taking them on the TF 1.8-1.15 wheels"),
     _row("fit_takes_tensors", "keras", (3, 0), flavors=(KERAS3,),
          cite="Keras 3.0: fit(x=tensor) on the TensorFlow backend"),
     _row("fit_accepts_dataset", "tf", (1, 9), flavors=KERAS2_IN_TF,
