@@ -56,6 +56,15 @@ TABLE = (
          cite="Keras 1.0.6 Input(tensor=); Keras 3.0 rejects non-KerasTensor inputs"),
     _row("target_tensors", "keras", (2, 0, 7), flavors=KERAS2, graph_only=True,
          cite="Keras 2.0.7 compile(target_tensors=); TF 2.2 drops it in eager, Keras 3 TypeError"),
+    _row("fit_takes_tensors", "keras", (2, 2, 0), flavors=(KERAS,),
+         cite="Keras 2.2.0 fit/evaluate/predict take TensorFlow tensors as x and y; 2.0-2.1 "
+              "fail in _standardize_input_data ('Tensor' object has no attribute 'ndim'), "
+              "measured on keras 2.0.6 and 2.1.6"),
+    _row("fit_takes_tensors", "tf", (1, 4), flavors=KERAS2_IN_TF,
+         cite="tf.keras (in TF's API from 1.4): its fit is given TensorFlow tensors as x and "
+              "y, measured taking them on the TF 1.8-1.15 wheels"),
+    _row("fit_takes_tensors", "keras", (3, 0), flavors=(KERAS3,),
+         cite="Keras 3.0: fit(x=tensor) on the TensorFlow backend"),
     _row("fit_accepts_dataset", "tf", (1, 9), flavors=KERAS2_IN_TF,
          cite="TF 1.9.0: tf.keras fit() accepts tf.data datasets and iterators"),
     _row("fit_accepts_dataset", "keras", (3, 0), flavors=(KERAS3,),
@@ -71,6 +80,12 @@ TABLE = (
               "raised as a TypeError), measured on the 1.9-1.15 wheels"),
     _row("fit_dataset_sample_weights", "keras", (3, 0), flavors=(KERAS3,),
          cite="Keras 3.0: fit(dataset) of (x, y, sample_weight)"),
+    _row("fit_dataset_x_alone", "tf", (1, 15), flavors=KERAS2_IN_TF,
+         cite="tf.keras fit takes datasets of x alone (models trained without targets) on "
+              "the TF 1.15 wheel; 1.9 wants 2 elements ('Please provide data as a list or "
+              "tuple of 2 elements', a ValueError), 1.10-1.14 not measured"),
+    _row("fit_dataset_x_alone", "keras", (3, 0), flavors=(KERAS3,),
+         cite="Keras 3.0: fit(dataset) of x alone"),
     _row("fit_dataset_lazy_model", "tf", (1, 13), flavors=KERAS2_IN_TF,
          cite="TF 1.13.1: tf.keras fit(dataset) builds a model without known inputs "
               "(subclassed, Sequential without an input shape) and trains it as fit on "

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 
 import tfcompat
-from tfcompat import DataError
-from tfcompat.compat import tfshim
+from tfcompat import DataError, UnsupportedPathError
+from tfcompat.compat import keras_calls, tfshim
 
 from .feeding_support import fresh
 
@@ -114,10 +114,16 @@ def test_models_trained_on_x_alone(rt):
     if _same_or_both_refused(lambda: tfcompat.fit(ours, x, **OPTIONS),
                              lambda: theirs.fit(x, **OPTIONS)):
         np.testing.assert_allclose(tfcompat.evaluate(ours, x, batch_size=BATCH, verbose=0),
-                                   _as_list(theirs.evaluate(x, batch_size=BATCH, verbose=0)),
+                                   # (Keras 2.0's evaluate(x, y) has no default y)
+                                   _as_list(theirs.evaluate(x, None, batch_size=BATCH,
+                                                            verbose=0)),
                                    RTOL, ATOL)
-        if rt.has("fit_accepts_dataset") and (rt.eager or rt.keras_flavor != "keras"):
-            tfcompat.fit(ours, tfcompat.from_arrays(x, batch_size=BATCH), verbose=0)
+        data = tfcompat.from_arrays(x, batch_size=BATCH)
+        if rt.has("fit_dataset_x_alone"):
+            tfcompat.fit(ours, data, verbose=0)
+        else:  # no path here feeds batches of x alone: refused, saying so
+            with pytest.raises(UnsupportedPathError, match="x alone"):
+                tfcompat.fit(ours, data, verbose=0)
     regression, _ = _twins(k)
     with pytest.raises(DataError, match="no targets"):
         tfcompat.fit(regression, x)
@@ -178,14 +184,35 @@ def test_tensorflow_tensors_as_x_and_y(rt):
     k = fresh(rt.keras_flavor)
     ours, theirs = _twins(k)
     x, y = _data()
+    options = _tensor_options(rt, theirs)
+    xt, yt = lambda: tf.constant(x), lambda: tf.constant(y[:, None])  # noqa: E731
+    mine = lambda: tfcompat.fit(ours, xt(), yt(), **options)  # noqa: E731
+    keras = lambda: theirs.fit(xt(), yt(), **options)  # noqa: E731
+    if not rt.has("fit_takes_tensors"):
+        _both_fail(rt, mine, keras, "x is a Tensor, which keras's fit\\(\\) does not take")
+        return
+    _same_or_both_refused(mine, keras)
+
+
+def _tensor_options(rt, model):
+    """Eager: batches of the tensors; graph mode: steps_per_epoch (each step runs them as one
+    batch) where this fit takes it (Keras 2.0's has none)."""
     options = dict(epochs=2, verbose=0)
-    if rt.eager:
+    if rt.eager or not keras_calls._takes(model.fit, "steps_per_epoch"):
         options.update(batch_size=BATCH, shuffle=False)
     else:
         options.update(steps_per_epoch=2)
-    _same_or_both_refused(
-        lambda: tfcompat.fit(ours, tf.constant(x), tf.constant(y[:, None]), **options),
-        lambda: theirs.fit(tf.constant(x), tf.constant(y[:, None]), **options))
+    return options
+
+
+def _both_fail(rt, mine, keras, match):
+    """Where this Keras' own fit fails on the input (deep in Keras), tfcompat refuses it first
+    with a DataError saying what to pass."""
+    with pytest.raises(DataError, match=match) as err:
+        mine()
+    assert rt.describe() in str(err.value) and "\n" not in str(err.value)
+    with pytest.raises((AttributeError, TypeError, ValueError)):
+        keras()
 
 
 @pytest.mark.parametrize("rt", FLAVORS)
@@ -198,9 +225,15 @@ def test_sparse_tensor_x_with_a_sparse_input(rt):
         pytest.skip("%s builds no Dense on a sparse Input: %s" % (rt.describe(), exc))
     x, y = _data()
     sparse = lambda: tf.SparseTensor(*_coo(x))  # noqa: E731
-    options = dict(OPTIONS) if rt.eager else dict(epochs=2, verbose=0, steps_per_epoch=2)
-    _same_or_both_refused(lambda: tfcompat.fit(ours, sparse(), y[:, None], **options),
-                          lambda: theirs.fit(sparse(), y[:, None], **options))
+    options = _tensor_options(rt, theirs)
+    mine = lambda: tfcompat.fit(ours, sparse(), y[:, None], **options)  # noqa: E731
+    keras = lambda: theirs.fit(sparse(), y[:, None], **options)  # noqa: E731
+    if not rt.has("fit_takes_tensors"):
+        _both_fail(rt, mine, keras, "x is a SparseTensor, which keras's fit")
+    elif not hasattr(sparse(), "shape"):  # Keras sizes x by x.shape[0]
+        _both_fail(rt, mine, keras, "x is a SparseTensor without a shape")
+    else:
+        _same_or_both_refused(mine, keras)
 
 
 def _coo(x):

@@ -318,6 +318,31 @@ def _check_arrays(role, x, y, sample_weight, model=None, method="train_step"):
         samples(columns)
 
 
+def _check_tensors(runtime, method, **values):
+    """Refuses TensorFlow tensors among ``values`` (x, y, ...) with a DataError where this
+    Keras' own ``method`` cannot take them: standalone Keras before 2.2 (fact
+    fit_takes_tensors), and a SparseTensor without a static ``shape`` (TF before it has one),
+    which Keras sizes by ``shape[0]``."""
+    for name in sorted(values):
+        for leaf in leaves(values[name]) if values[name] is not None else ():
+            if not tfshim.is_tensor(leaf):
+                continue
+            kind = type(leaf).__name__
+            if not runtime.has("fit_takes_tensors"):
+                raise DataError("%s is a %s, which %s's %s() does not take (needs %s); this "
+                                "is %s: pass NumPy arrays or a tf.data Dataset"
+                                % (name, kind, runtime.keras_flavor, method,
+                                   versions.requirement("fit_takes_tensors",
+                                                        runtime.keras_flavor),
+                                   runtime.describe()))
+            if not hasattr(leaf, "shape"):
+                raise DataError("%s is a %s without a shape, which %s's %s() cannot size; "
+                                "this is %s: pass a SciPy sparse matrix or dense arrays, or "
+                                "use a TensorFlow whose SparseTensor has .shape"
+                                % (name, kind, runtime.keras_flavor, method,
+                                   runtime.describe()))
+
+
 def _check_validation_arrays(x, y, validation_data, model):
     if not isinstance(validation_data, (tuple, list)) or len(validation_data) not in (2, 3):
         return  # Keras says what it takes
@@ -377,6 +402,8 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose=None, callback
         if kind == ARRAYS:
             _check_arrays("data", x, y, sample_weight, model)
             _check_validation_arrays(x, y, validation_data, model)
+            _check_tensors(runtime, "fit", x=x, y=y, sample_weight=sample_weight,
+                           validation_data=validation_data)
         options.update(batch_size=batch_size, validation_split=validation_split or None,
                        validation_data=validation_data, shuffle=shuffle,
                        sample_weight=sample_weight, steps_per_epoch=steps_per_epoch,
@@ -429,6 +456,7 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose=None, sample_weight
                             "a %s goes to Keras' own evaluate: pass path=None" % kind)
         if kind == ARRAYS:
             _check_arrays("data", x, y, sample_weight, model, "test_step")
+            _check_tensors(runtime, "evaluate", x=x, y=y, sample_weight=sample_weight)
         options = dict(batch_size=batch_size, verbose=verbose, sample_weight=sample_weight,
                        steps=steps, callbacks=callbacks, **queue)
         return keras_calls.evaluate(runtime, model, x, y, kind, options, return_dict)
@@ -469,6 +497,8 @@ def predict(model, x=None, batch_size=None, verbose=None, steps=None, callbacks=
     queue = _queue_options(runtime, x, kind, max_queue_size=max_queue_size, workers=workers,
                            use_multiprocessing=use_multiprocessing)
     if kind != "dataset":
+        if kind == ARRAYS:
+            _check_tensors(runtime, "predict", x=x)
         options = dict(batch_size=batch_size, verbose=verbose, steps=steps,
                        callbacks=callbacks, **queue)
         return keras_calls.predict(runtime, model, x, kind, options)

@@ -58,6 +58,17 @@ def _takes(fn, name):
     return name in named
 
 
+def _requires_y(fn):
+    """Whether ``fn`` has a ``y`` argument without a default (Keras 2.0's evaluate)."""
+    try:
+        spec = inspect.getfullargspec(inspect.unwrap(fn))
+    except TypeError:
+        return False
+    if "y" not in spec.args:
+        return False
+    return spec.args.index("y") < len(spec.args) - len(spec.defaults or ())
+
+
 def call(runtime, model, method, args, kwargs):
     """``model.<method>(*args, **kwargs)``, every keyword checked against the installed
     method first (UnsupportedArgumentError naming the version that has it)."""
@@ -111,7 +122,8 @@ def evaluate(runtime, model, x, y, kind, options, return_dict):
             options["steps"] = len(x)
         result = call(runtime, model, "evaluate_generator", (x,), given(**options))
     else:
-        args = (x,) if y is None else (x, y)
+        # Keras 2.0's evaluate(x, y) has no default y: None is its "no targets" there.
+        args = (x,) if y is None and not _requires_y(model.evaluate) else (x, y)
         if return_dict and _takes(model.evaluate, "return_dict"):
             return call(runtime, model, "evaluate", args, given(return_dict=True, **options))
         result = call(runtime, model, "evaluate", args, given(**options))

@@ -63,7 +63,9 @@ SAMPLE_WEIGHTS = "sample weights ((x, y, sample_weight) batches)"
 LAZY_MODELS = ("models that build on their first batch (subclassed, Sequential without an "
                "input shape)")
 CLASS_WEIGHT = "class_weight"
+X_ALONE = "x alone (models trained without targets)"
 KERAS_DATA_LIMITS = (
+    (X_ALONE, "fit_dataset_x_alone", lambda model, feed, options: not feed.has_targets),
     (NESTED, "fit_dataset_nested",
      lambda model, feed, options: feed.has_targets and any(tfshim.is_sequence(side)
                                                            for side in feed.spec[:2])),
