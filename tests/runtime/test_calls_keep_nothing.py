@@ -68,7 +68,7 @@ def test_calls_on_new_arrays_add_no_op_and_keep_no_array(flavor):
             del x, y, data
             gc.collect()
         assert added[1:] == [expected] * 3, (path, added)
-        assert [ref() for ref in refs] == [None] * 4, path
+        assert [ref() is None for ref in refs] == [True] * 4, path
         # The same Dataset object again and again: nothing new either.
         x, y = task()
         dataset = zipped_dataset(x, y)

@@ -162,6 +162,11 @@ class ArraySource(object):
         ds = passes.map(epoch_rows).flat_map(
             lambda rows: cls.from_tensor_slices(rows).batch(batch_size)).map(gather)
         ds = tfshim.prefetch(ds)
+        if not tfshim.has("dataset_prefetch"):
+            # Before TF 1.4, a map's function (kept by the graph for as long as it lives)
+            # holds its Dataset: the one returned, which keeps this source registered, must
+            # be a stage the graph does not hold, or the arrays would live as long as it.
+            ds = ds.take(-1)
         _SOURCES[ds] = (self, bool(repeat))
         return ds
 
