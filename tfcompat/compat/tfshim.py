@@ -67,6 +67,8 @@ def is_dataset(obj):
 
 def is_tensor(obj):
     """A TensorFlow tensor: dense (eager or symbolic), sparse, ragged, or a variable."""
+    if sys.modules.get("tensorflow") is None:
+        return False  # no tensor exists before TensorFlow is imported
     module = tf()
     kinds = tuple(getattr(module, name) for name in ("Tensor", "SparseTensor", "Variable",
                                                      "RaggedTensor") if hasattr(module, name))
