@@ -130,6 +130,9 @@ def test_evaluate_past_the_end_of_a_finite_dataset_reads_it_once(rt, path):
     model = _model(k)
     x, y = _data(96)
     expected = _as_list(model.evaluate(x, y, batch_size=BATCH, verbose=0))
+    if path == "DATASET_GRAPH" and tfshim.cardinality(_finite(x, y)) is None:
+        pytest.xfail("tf.keras before TF 1.14 cycles a dataset TF cannot count past its end "
+                     "(README: data TF cannot count)")
     # Where TF cannot count its batches (before TF 1.14), read to its end.
     with bounded(), pytest.warns(UserWarning, match="3 batches; steps=5 would run past|"
                                                     "ended after 3 batches, before steps=5"):
