@@ -314,6 +314,37 @@ def probe_fit_accepts_dataset(k):
                                       verbose=0))
 
 
+def probe_fit_takes_tensors(k):
+    """fit takes TensorFlow tensors as x and y (with steps where that Keras asks for them)."""
+    tf = _tf()
+    _reset(k)
+    model = _model(k)
+    x = tf.constant(np.ones((8, 1), "float32"))
+    y = tf.constant(np.ones((8, 1), "float32"))
+    return (_attempt(lambda: model.fit(x, y, steps_per_epoch=1, epochs=1, verbose=0))
+            or _attempt(lambda: model.fit(x, y, epochs=1, verbose=0)))
+
+
+def probe_fit_dataset_x_alone(k):
+    """fit(dataset) of x alone trains a model whose loss comes from add_loss."""
+    tf = _tf()
+    if _dataset_cls(tf) is None:
+        return False
+    _reset(k)
+    mean = k.ops.mean if hasattr(k, "ops") else k.backend.mean
+
+    class Penalty(k.layers.Layer):
+        def call(self, inputs):
+            self.add_loss(mean(inputs * inputs))
+            return inputs
+
+    inp = k.layers.Input(shape=(1,))
+    model = k.models.Model(inp, Penalty()(k.layers.Dense(1)(inp)))
+    model.compile("sgd")
+    ds = _dataset_cls(tf).from_tensor_slices(np.ones((8, 1), "float32")).batch(4).repeat()
+    return _attempt(lambda: model.fit(ds, steps_per_epoch=2, epochs=1, verbose=0))
+
+
 def probe_fit_dataset_nested(k):
     tf = _tf()
     if _dataset_cls(tf) is None:
