@@ -66,7 +66,7 @@ def test_prefilter_on_and_off_give_the_same_findings(cls, source, target):
         assert _summary(on) == _summary(off), [c.code for c in enabled]
 
 
-@pytest.mark.parametrize("cls,source,target", [c for c in CASES if c.values[0].fix])
+@pytest.mark.parametrize("cls,source,target", [c for c in CASES if c.values[0].fix_safety])
 def test_prefilter_on_and_off_give_the_same_fixes(cls, source, target):
     target = parse_target(target)
     assert (_with_prefilter(source, list(ALL), target, "fix")
