@@ -5,6 +5,7 @@ on a parsed file)."""
 import re
 
 import pytest
+from lint_helpers import for_bytes
 
 from tfcompat.lint import rules
 from tfcompat.lint.analysis import codenames
@@ -42,7 +43,7 @@ def _with_prefilter(source, enabled, target, mode):
         return [] if mode == "check" else source
     chosen = enabled if codes is None else [c for c in enabled if c.code in codes]
     linter = Linter(chosen, target, unsafe_fixes=True)
-    narrow = linter.for_bytes(source.encode())  # the worker's second stage
+    narrow = for_bytes(linter, source.encode())  # the worker's second stage
     if narrow is None:
         return [] if mode == "check" else source
     return narrow.check(source) if mode == "check" else linter.fix(source).text

@@ -13,7 +13,7 @@ from typing import Optional, Tuple
 import libcst as cst
 
 from tfcompat.lint.analysis.prefilter import Prefilter
-from tfcompat.lint.engine import noqa, pipeline, walk, writeback
+from tfcompat.lint.engine import noqa, walk, writeback
 from tfcompat.lint.engine.context import Context
 from tfcompat.lint.engine.results import SAFE, Finding, Fix, NotApplied, ParseFailure
 from tfcompat.lint.engine.work import count
@@ -133,21 +133,6 @@ class Linter:
                 [r for r in self.rules if r.code in codes], self.target_tf, self.unsafe_fixes,
                 self.keras_target)
         return narrow
-
-    def needs_parse(self, data):
-        """Whether some rule could fire on these bytes: the byte scan, then the names of
-        the code (see tfcompat.lint.analysis.prefilter)."""
-        return self.for_bytes(data) is not None
-
-    def for_bytes(self, data, mode="check"):
-        """The linter to run on these bytes: None when no rule could fire, else this one or,
-        where it can tell, one of only the rules that could (pipeline.rules_to_run)."""
-        try:
-            codes = pipeline.rules_to_run(
-                pipeline.could_fire(data, self.enabled, self.prefilter, code_names=True), mode)
-        except pipeline.codenames.TooDeep:
-            return self  # the parse says what is wrong
-        return None if codes == () else self.narrowed(codes)
 
     def lint(self, module, text):
         """Findings of every rule on a parsed module, suppressions applied, sorted."""
