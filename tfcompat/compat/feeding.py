@@ -19,7 +19,6 @@ from tfcompat.compat.errors import (
     DataError,
     TensorFlowMissingError,
     UnsupportedArgumentError,
-    UnsupportedPathError,
 )
 from tfcompat.compat.flavors import is_keras3_model, model_flavor
 from tfcompat.compat.keras_calls import ARRAYS
@@ -64,7 +63,7 @@ class Feed(object):
         whose every epoch is one whole pass, or data TF cannot count, with the user's
         steps, except data read once). Finite data with the user's steps is given as it is:
         Keras' own fit stops at its end, and the paths that cannot stop there refuse it (see
-        own_loop_refusal); evaluation stops at the end of data it could not count."""
+        paths/limits.py); evaluation stops at the end of data it could not count."""
         if self.steps is None or (self.finite and self.given is not None):
             return False
         return self.count is not None or not self.one_pass
@@ -165,14 +164,6 @@ def _check_epoch_end(feed, steps_name):
         raise DataError("%s is empty: it yields no batch" % feed.role)
 
 
-def _epoch_end_refusal(path, runtime, feed, steps_name):
-    """Why ``path`` cannot run ``feed``, whose length neither the user nor TF says, or None."""
-    if feed is None or feed.steps is not None or path.finds_epoch_end(runtime):
-        return None
-    return ("cannot tell where an epoch of this tf.data Dataset ends (TF cannot count its "
-            "batches): pass %s (batches per epoch)" % steps_name)
-
-
 def _same_structure(a, b, targets=False):
     """Whether specs ``a`` and ``b`` match; ``targets``: a target of shape (n,) matches one
     of (n, 1), as Keras conforms them."""
@@ -225,38 +216,7 @@ def _runtime(model, path):
                         "tfcompat.fit(model, x, y)" % type(model).__name__)
     runtime = detect(model=model)
     distribute.check(runtime)
-    if path is None:
-        return runtime, None
-    chosen = paths.get(path)
-    why = chosen.refuses(runtime)
-    if why is not None:
-        raise UnsupportedPathError("%s cannot run here: %s" % (chosen.name, why))
-    return runtime, chosen
-
-
-def _path_for(runtime, model, forced, feed, options, val=None):
-    """The path asked for, or the first one of the chooser's list that can carry ``model``,
-    ``feed`` and ``val`` (validation, or None) here, the ends of their epochs included."""
-    steps_name = "steps_per_epoch" if options.get("epochs") else "steps"
-
-    def refuses_data(path):
-        return (path.refuses_data(runtime, model, feed, options)
-                or _epoch_end_refusal(path, runtime, feed, steps_name)
-                or _epoch_end_refusal(path, runtime, val, "validation_steps"))
-
-    if forced is not None:
-        why = refuses_data(forced)
-        if why is not None:
-            raise UnsupportedPathError("%s cannot run this: %s" % (forced.name, why))
-        return forced
-    refused = []
-    for path in paths.PATHS:
-        why = path.refuses(runtime) or refuses_data(path)
-        if why is None:
-            return path
-        refused.append("%s %s" % (path.name, why))
-    raise UnsupportedPathError("no feeding path can run this on %s: %s"
-                               % (runtime.describe(), "; ".join(refused)))
+    return runtime, paths.asked(runtime, path)
 
 
 def _unpack(x, y, sample_weight):
@@ -436,7 +396,7 @@ def fit(model, x=None, y=None, batch_size=None, epochs=1, verbose=None, callback
         _check_epoch_end(val, "validation_steps")
         distribute.prepare(runtime, val, "validation_steps")
     distribute.prepare(runtime, train, "steps_per_epoch")
-    chosen = _path_for(runtime, model, forced, train, options, val)
+    chosen = paths.choose(runtime, model, train, options, val, forced)
     return chosen.fit(runtime, model, train, val, options)
 
 
@@ -480,7 +440,7 @@ def evaluate(model, x=None, y=None, batch_size=None, verbose=None, sample_weight
     feed = _feed(x if kind == "dataset" else (x, y), steps, "data", False, batch_size,
                  one_pass=True, targets=not takes_x_alone(model, "test_step"))
     _check_epoch_end(feed, "steps")
-    chosen = _path_for(runtime, model, forced, feed, {})
+    chosen = paths.choose(runtime, model, feed, {}, forced=forced)
     distribute.prepare(runtime, feed, "steps")
     result = chosen.evaluate(runtime, model, feed, callbacks, verbose)
     return keras_calls.as_result(model, result, return_dict)
