@@ -11,6 +11,7 @@ import tfcompat
 from tfcompat import versions
 
 LINT_COMMANDS = ("lint", "rules", "rule", "server")
+LABEL_WIDTH = 18  # doctor's labels column: its values start in column 20 at least
 
 
 def _doctor_table(report, tf_error=None, distribution_rows=()):
@@ -34,7 +35,7 @@ def _doctor_table(report, tf_error=None, distribution_rows=()):
         ("eager", eager),
         ("flavors installed", ", ".join(report["flavors_installed"]) or "none"),
     ] + [tuple(row) for row in distribution_rows]
-    width = max(len(k) for k, _ in rows)
+    width = max([LABEL_WIDTH] + [len(k) for k, _ in rows])
     lines = ["%s  %s" % (k.ljust(width), v) for k, v in rows]
     lines.append("")
     lines.append("feeding paths (tried in this order):")
