@@ -5,9 +5,13 @@ on a parsed file)."""
 import re
 
 import pytest
+from lint_helpers import for_bytes
 
-from tfcompat.lint import codenames, engine, pipeline, rules
-from tfcompat.lint.prefilter import Prefilter, groups, has_name
+from tfcompat.lint import rules
+from tfcompat.lint.analysis import codenames
+from tfcompat.lint.analysis.prefilter import Prefilter, groups, has_name
+from tfcompat.lint.engine import pipeline
+from tfcompat.lint.engine.linter import Linter
 from tfcompat.lint.rule import Valid, parse_target
 from tfcompat.lint.rules import problems
 
@@ -38,15 +42,15 @@ def _with_prefilter(source, enabled, target, mode):
     if codes == ():
         return [] if mode == "check" else source
     chosen = enabled if codes is None else [c for c in enabled if c.code in codes]
-    linter = engine.Linter(chosen, target, unsafe_fixes=True)
-    narrow = linter.for_bytes(source.encode())  # the worker's second stage
+    linter = Linter(chosen, target, unsafe_fixes=True)
+    narrow = for_bytes(linter, source.encode())  # the worker's second stage
     if narrow is None:
         return [] if mode == "check" else source
     return narrow.check(source) if mode == "check" else linter.fix(source).text
 
 
 def _without(source, enabled, target, mode):
-    linter = engine.Linter(enabled, target, unsafe_fixes=True)
+    linter = Linter(enabled, target, unsafe_fixes=True)
     return linter.check(source) if mode == "check" else linter.fix(source).text
 
 
@@ -63,7 +67,7 @@ def test_prefilter_on_and_off_give_the_same_findings(cls, source, target):
         assert _summary(on) == _summary(off), [c.code for c in enabled]
 
 
-@pytest.mark.parametrize("cls,source,target", [c for c in CASES if c.values[0].fix])
+@pytest.mark.parametrize("cls,source,target", [c for c in CASES if c.values[0].fix_safety])
 def test_prefilter_on_and_off_give_the_same_fixes(cls, source, target):
     target = parse_target(target)
     assert (_with_prefilter(source, list(ALL), target, "fix")

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from tfcompat.lint import engine, rules
+from tfcompat.lint import rules
+from tfcompat.lint.engine.linter import Linter
 from tfcompat.lint.rule import Valid, parse_target
 
 
@@ -17,7 +18,7 @@ def _cases(kind):
 
 def _linter(cls, example):
     # UNSAFE fixes are applied in the examples: `fixed` shows what --unsafe-fixes would do.
-    return engine.Linter([cls], parse_target(example.target_tf), unsafe_fixes=True,
+    return Linter([cls], parse_target(example.target_tf), unsafe_fixes=True,
                          keras_target=example.keras_target)
 
 
@@ -45,7 +46,7 @@ def test_invalid_example_is_flagged_once_and_fixed_as_shown(cls, example):
         assert finding.fix is None and not finding.fixable
         assert result.text == example.source
         return
-    assert finding.fixable and finding.fix.applicability == (example.safety or cls.fix)
+    assert finding.fixable and finding.fix.applicability == (example.safety or cls.fix_safety)
     assert result.text == example.fixed
     assert result.fixed >= 1
     # The fixed source no longer has the finding, and fixing it again changes nothing.
@@ -60,7 +61,7 @@ def _blocks(cls, section):
 @pytest.mark.parametrize("cls", rules.all_rules(), ids=lambda cls: cls.code)
 def test_docstring_example_is_flagged_and_use_instead_is_not(cls):
     target = parse_target(cls.doc_target_tf) if cls.doc_target_tf else None
-    linter = engine.Linter([cls], target, keras_target=cls.doc_keras_target)
+    linter = Linter([cls], target, keras_target=cls.doc_keras_target)
     examples, instead = _blocks(cls, "Example"), _blocks(cls, "Use instead")
     assert examples and instead
     for block in examples:

@@ -2,7 +2,7 @@ import re
 
 import libcst as cst
 
-from tfcompat.lint import patterns
+from tfcompat.lint.analysis import patterns
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
 
 # Keras' optimizer classes, and standalone Keras 2's lowercase aliases of them.
@@ -83,7 +83,7 @@ class Keras2OptimizerArguments(Rule):
     help = "{remedy}"
     tokens = (("optimizers", "RMSprop", "SGD", "Adam", "Adagrad", "Adadelta", "Adamax", "Nadam",
                "Ftrl", "rmsprop", "sgd", "adam", "adagrad", "adadelta", "adamax", "nadam"),)
-    fix = SAFE
+    fix_safety = SAFE
     fix_tf = "keras_new_optimizers"
 
     VALID = [
@@ -244,7 +244,7 @@ class Keras2OptimizerArguments(Rule):
             remedies.append("pass `learning_rate=InverseTimeDecay(lr, decay_steps=1, "
                             "decay_rate=decay)`")
         fix, safety = self._fix(node, module, attr, lr, decay)
-        self.report(node, fix=fix, safety=safety, call=self.code_for(node.func) + "(...)",
+        self.report(node, edits=fix, safety=safety, call=self.code_for(node.func) + "(...)",
                     problems="; ".join(problems), remedy="; ".join(remedies))
 
     def _fix(self, node, module, attr, lr, decay):

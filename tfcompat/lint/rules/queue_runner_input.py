@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint import namespaces, patterns, provenance, qualnames
+from tfcompat.lint.analysis import namespaces, patterns, provenance, qualnames
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
 
 # Queue-runner inputs (canonical names) and the tf.data spelling of each.
@@ -147,7 +147,7 @@ class QueueRunnerInput(Rule):
                "through tf.compat.v1{keras3}")
     help = "use tf.data: {mapping}"
     tokens = tuple(sorted({name.rsplit(".", 1)[-1] for name in _MAPPING}))
-    fix = SAFE
+    fix_safety = SAFE
     fix_tf = "compat_v1"
 
     VALID = [
@@ -348,7 +348,7 @@ class QueueRunnerInput(Rule):
             # The compat.v1 spelling is the very object on TF 1.13+, and runs here.
             text = self.spell("tensorflow.compat.v1." + spelled[len("tensorflow."):])
             fix = [self.replace(node, text)] if text else None
-        self.report(node, name=self.code_for(node), mapping=_MAPPING[name], fix=fix,
+        self.report(node, name=self.code_for(node), mapping=_MAPPING[name], edits=fix,
                     safety=safety,
                     keras3=", and Keras 3 cannot take its tensors" if keras3 else "")
 

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint import patterns, qualnames
+from tfcompat.lint.analysis import patterns, qualnames
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 # What a block may use its session through without naming it: the default session.
@@ -57,7 +57,7 @@ class UnusedSessionBlock(Rule):
                "graph mode, where Keras 3 cannot train")
     help = "drop the `with` and run its code eagerly, as Keras 3 trains"
     tokens = ("Session", "InteractiveSession")
-    fix = UNSAFE
+    fix_safety = UNSAFE
     fix_tf = "tf_keras_is_keras3"
 
     VALID = [
@@ -194,7 +194,7 @@ class UnusedSessionBlock(Rule):
                 or self._read_after(node, name):
             return
         self.report(item.item, session=self.code_for(item.item.func) + "()",
-                    fix=self._fix(node))
+                    edits=self._fix(node))
 
     def _uses_session(self, body, name):
         for found in patterns.all_nodes(body, (cst.Name, cst.Call)):

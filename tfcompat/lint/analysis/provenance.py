@@ -7,9 +7,9 @@ offers its safe fix only on a proof. Module-wide answers are computed once per f
 """
 import libcst as cst
 
-from tfcompat.lint import patterns, qualnames
-from tfcompat.lint import walk as fast_walk
-from tfcompat.lint.ancestors import Ancestors
+from tfcompat.lint.analysis import patterns, qualnames
+from tfcompat.lint.analysis.ancestors import Ancestors
+from tfcompat.lint.engine import walk as fast_walk
 
 GRAPH, EAGER = "graph", "eager"
 
@@ -52,6 +52,20 @@ def execution_mode(rule):
     if on and not off:
         return EAGER if not graph_only else None
     return GRAPH if graph_only and not on else None
+
+
+def graph_mode_code(rule):
+    """Whether the module is written for graph mode: ``execution_mode`` says GRAPH, or it uses
+    graph-mode constructs at all (TF 1 iterators, sessions, placeholders), even beside code
+    that turns eager on. Enough to report a graph-mode problem; a fix's safety asks
+    ``execution_mode``."""
+    return execution_mode(rule) == GRAPH or _cached(rule, _builds_graph)
+
+
+def _builds_graph(rule):
+    return any(patterns.method_name(c) in qualnames.ITERATOR_METHODS
+               or rule.qualified_name(c.func) in qualnames.GRAPH_MODE_MARKERS
+               for c in patterns.all_nodes(rule.context.module, (cst.Call,)))
 
 
 def turns_eager_off(rule):

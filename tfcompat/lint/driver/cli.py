@@ -11,8 +11,8 @@ import time
 
 # The parser and the rules load only where they are needed: a run that the cache answers, or
 # whose files no rule looks at, never loads them.
-from tfcompat.lint import cache, config, files, lifeline, progress, report, workers
-from tfcompat.lint.results import ERRORS, Task
+from tfcompat.lint.driver import cache, config, files, lifeline, progress, report, workers
+from tfcompat.lint.engine.results import ERRORS, Task
 
 
 def register(subparsers):
@@ -260,7 +260,7 @@ def rules_command(args):
 
     rows = []
     for cls in rules.all_rules():
-        rows.append({"code": cls.code, "name": cls.name, "fix": cls.fix or "none",
+        rows.append({"code": cls.code, "name": cls.name, "fix": cls.fix_safety or "none",
                      "fix_needs": cls.fix_requirement(),
                      "summary": cls.summary()})
     errors = [{"code": code, "name": name, "fix": "none", "fix_needs": "", "summary": summary}
@@ -283,7 +283,7 @@ def rule_command(args):
 
     cls = rules.get(args.code)
     if cls is not None:
-        fix = cls.fix or "none"
+        fix = cls.fix_safety or "none"
         if cls.fix_requirement():
             fix += ", with --target-tf %s or later" % cls.fix_requirement().split()[-1]
         print("# %s (%s)\n\nFix: %s\n\n%s" % (cls.name, cls.code, fix, cls.doc()))
