@@ -1,17 +1,17 @@
 """The version facts: one table, read by every version decision in tfcompat.
 
 Each row says which library's version decides the fact (``"tf"`` = TensorFlow, ``"keras"`` =
-the Keras API of the active flavour, whose version is that flavour's own: standalone Keras,
+the Keras API of the active flavor, whose version is that flavor's own: standalone Keras,
 the ``-tf`` suffixed version tf.keras reports, tf_keras or Keras 3), the first version where
-it holds, the first where it no longer holds, the Keras flavours it concerns, whether it holds
+it holds, the first where it no longer holds, the Keras flavors it concerns, whether it holds
 only in graph mode, and the release that changed it.
 
-A fact may have several rows (one per flavour family); it holds when any of its rows holds.
+A fact may have several rows (one per flavor family); it holds when any of its rows holds.
 The runtime half imports this module on Python 3.6, so it is plain data and namedtuples.
 """
 import collections
 
-# Keras flavours (also the values of Runtime.keras_flavor).
+# Keras flavors (also the values of Runtime.keras_flavor).
 # (The linter's keras-target "keras" is another thing: the `keras` import namespace.)
 KERAS = "keras"        # standalone multi-backend Keras 2.0-2.3
 TF_KERAS = "tf.keras"  # Keras 2 bundled in TensorFlow (tf.keras, or the `keras` 2.4-2.15 package)
@@ -302,5 +302,5 @@ def requirement(fact, keras_flavor=None):
         texts.append("%s (%s)" % (", ".join(bits), r.cite))
     if not texts:
         flavors = sorted(set(f for r in rows(fact) for f in (r.flavors or FLAVORS)))
-        return "a Keras flavour among %s" % ", ".join(flavors)
+        return "a Keras flavor among %s" % ", ".join(flavors)
     return " or ".join(texts)

@@ -34,7 +34,7 @@ def test_holds_reads_first_and_gone():
     assert not versions.holds("one_shot_iterator_method", (2, 0, 4))
 
 
-def test_flavour_and_graph_rows():
+def test_flavor_and_graph_rows():
     # target_tensors: Keras >= 2.0.7, graph mode only, never Keras 3.
     assert versions.holds("target_tensors", (1, 15), versions.KERAS, (2, 3, 1), eager=False)
     assert not versions.holds("target_tensors", (1, 15), versions.KERAS, (2, 3, 1), eager=True)
