@@ -3,7 +3,7 @@ it onto one of them: shared by TFC201 and TFC202.
 
 A namespace is where the code imports Keras from, as the keras-target setting names it: the
 `keras` namespace is whatever the `keras` package is (Keras 3 from TF 2.16, the Keras 2 that
-tf.keras is from TF 2.6, multi-backend Keras before), not versions.KERAS, the flavour
+tf.keras is from TF 2.6, multi-backend Keras before), not versions.KERAS, the flavor
 "standalone multi-backend Keras 2".
 
 A namespace is used by an import (`import keras.backend as K`, `from tensorflow.keras.layers
