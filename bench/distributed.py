@@ -6,10 +6,12 @@ host devices). Rows: tfcompat.fit on from_arrays data, and the hand-written feed
 same model: ``strategy.experimental_distribute_dataset`` of a
 from_tensor_slices(...).shuffle.repeat.batch pipeline handed to fit where this Keras takes a
 distributed dataset (one step tried), else that pipeline itself, which Keras distributes (TF 1
-graph mode, Keras 3 on JAX). Rows take turns, one epoch each: a warm-up round, then 5 timed rounds;
-samples/s is the median (epoch time from Keras' callbacks: tracing and setup not counted).
+graph mode, Keras 3 on JAX). Rows take turns, one epoch each, in an order reversed every round
+(so drift in the machine's load hits every row alike): a warm-up round, then 7 timed rounds;
+samples/s is the median (epoch time from Keras' callbacks: tracing and setup not counted). The
+machine's 1-minute load average is recorded before and after.
 
-    python bench/distributed.py [--rounds 5] [--out bench/results]
+    python bench/distributed.py [--rounds 7] [--out bench/results]
 
 Writes distributed-<cell>.md and .json (cell = $TFCOMPAT_CELL). On a machine with GPUs,
 ``--gpus`` uses the first two GPUs instead of logical CPUs.
@@ -30,7 +32,7 @@ STEPS = SAMPLES // BATCH
 
 def parse():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
     parser.add_argument("--gpus", action="store_true")
     return parser.parse_args()
@@ -38,6 +40,9 @@ def parse():
 
 def main():
     args = parse()
+    if args.rounds < 5:
+        raise SystemExit("--rounds: at least 5 (the median of fewer does not hold under load)")
+    load = [os.getloadavg()[0]]
     jax = os.environ.get("KERAS_BACKEND") == "jax"
     if jax:
         os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "")
@@ -96,7 +101,8 @@ def main():
             rows[-2:] = _timed(k, rows[-2:], args.rounds)
     if not jax:
         rows = _timed(k, rows, args.rounds)
-    write(args.out, tfcompat.detect(flavor=flavor), rows, args.gpus)
+    load.append(os.getloadavg()[0])
+    write(args.out, tfcompat.detect(flavor=flavor), rows, args.gpus, load, args.rounds)
 
 
 def _devices(tf, gpus):
@@ -126,7 +132,8 @@ def _fit(fit, model, data):
 
 def _timed(k, rows, rounds):
     """[(name, replicas, samples/s)]: rows take turns, one epoch each, for 1 + ``rounds``
-    rounds (load from other processes hits every row alike); the median of the timed ones."""
+    rounds, every other round in reverse order (load from other processes, and its drift,
+    hits every row alike); the median of the timed ones."""
     import numpy as np
 
     times = [[] for _ in rows]
@@ -142,20 +149,23 @@ def _timed(k, rows, rounds):
         def on_epoch_end(self, epoch, logs=None):
             self.out.append(time.time() - self.start)
 
-    for _ in range(1 + rounds):
-        for (_, _, run_epoch), out in zip(rows, times):
+    for i in range(1 + rounds):
+        order = list(zip(rows, times))
+        for (_, _, run_epoch), out in (order if i % 2 == 0 else order[::-1]):
             run_epoch([EpochTimer(out)])
     return [(name, replicas, STEPS * BATCH / float(np.median(out[1:])))
             for (name, replicas, _), out in zip(rows, times)]
 
 
-def write(out, runtime, rows, gpus):
+def write(out, runtime, rows, gpus, load, rounds):
     cell = os.environ.get("TFCOMPAT_CELL") or runtime.describe()
     rate = dict(((name.split(":")[0], r), v) for name, r, v in rows)
     lines = ["# Distributed feeding throughput: %s" % cell, "",
-             "%s. MLP 784-256-10, global batch 128, %d samples; samples/s, median of the timed "
-             "epochs after one warm-up, on %s." % (runtime.describe(), SAMPLES,
-                                                    "GPUs" if gpus else "logical CPU devices"),
+             "%s. MLP 784-256-10, global batch 128, %d samples; samples/s, median of %d timed "
+             "epochs after one warm-up (rows alternating), on %s; %d CPU cores, 1-minute load "
+             "average %.1f before and %.1f after." % (
+                 runtime.describe(), SAMPLES, rounds, "GPUs" if gpus else "logical CPU devices",
+                 os.cpu_count() or 0, load[0], load[1]),
              "", "| feeding | replicas | samples/s | x hand-written | x 1 replica |",
              "|---|---|---|---|---|"]
     for name, replicas, value in rows:
@@ -169,6 +179,7 @@ def write(out, runtime, rows, gpus):
     with open(os.path.join(out, "distributed-%s.json" % cell), "w") as handle:
         json.dump({"cell": cell, "runtime": runtime.describe(), "samples": SAMPLES,
                    "batch": BATCH, "gpus": gpus,
+                   "rounds": rounds, "cpus": os.cpu_count(), "load_average": load,
                    "rows": [{"feeding": n, "replicas": r, "samples_per_s": v}
                             for n, r, v in rows]}, handle, indent=2)
     print("\n".join(lines))
