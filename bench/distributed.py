@@ -2,14 +2,16 @@
 
 MLP 784-256-10, global batch 128, 20,480 synthetic samples, built and compiled under a
 MirroredStrategy over 1 or 2 logical CPU devices (Keras 3 on JAX: DataParallel over 1 or 2
-host devices). Rows: tfcompat.fit on from_arrays data, and the hand-written feeding of the
+host devices). Rows, each called as its user writes it: tfcompat.fit on from_arrays data
+(finite: an epoch is one pass, no steps_per_epoch), and the hand-written feeding of the
 same model: ``strategy.experimental_distribute_dataset`` of a
-from_tensor_slices(...).shuffle.repeat.batch pipeline handed to fit where this Keras takes a
-distributed dataset (one step tried), else that pipeline itself, which Keras distributes (TF 1
-graph mode, Keras 3 on JAX). Rows take turns, one epoch each, in an order reversed every round
-(so drift in the machine's load hits every row alike): a warm-up round, then 7 timed rounds;
-samples/s is the median (epoch time from Keras' callbacks: tracing and setup not counted). The
-machine's 1-minute load average is recorded before and after.
+from_tensor_slices(...).shuffle.repeat.batch pipeline handed to fit with steps_per_epoch
+where this Keras takes a distributed dataset (one step tried), else that pipeline itself,
+which Keras distributes (TF 1 graph mode, Keras 3 on JAX). Rows take turns, one epoch each,
+in an order reversed every round (so drift in the machine's load hits every row alike): a
+warm-up round, then 7 timed rounds; samples/s is the median (epoch time from Keras'
+callbacks: tracing and setup not counted). The machine's 1-minute load average is recorded
+before and after.
 
     python bench/distributed.py [--rounds 7] [--out bench/results]
 
@@ -92,11 +94,12 @@ def main():
         strategy = scope(replicas)
         model = model_under(strategy)
         data = tfcompat.from_arrays(x, y, batch_size=BATCH)
-        rows.append(("tfcompat.fit(from_arrays)", replicas, _fit(tfcompat.fit, model, data)))
+        rows.append(("tfcompat.fit(from_arrays)", replicas,
+                     _fit(tfcompat.fit, model, data, steps=None)))
         model = model_under(strategy)
         data, how = hand_written(model, strategy)
         rows.append(("hand-written: " + how, replicas,
-                     _fit(lambda m, d, **kw: m.fit(d, **kw), model, data)))
+                     _fit(lambda m, d, **kw: m.fit(d, **kw), model, data, steps=STEPS)))
         if jax:  # one distribution at a time: both rows of a size run before the next
             rows[-2:] = _timed(k, rows[-2:], args.rounds)
     if not jax:
@@ -124,9 +127,10 @@ def _distributed_if_taken(model, strategy, ds):
         return ds, "dataset to fit"
 
 
-def _fit(fit, model, data):
+def _fit(fit, model, data, steps):
+    """One epoch of ``fit`` per call; ``steps``: steps_per_epoch, where the data repeats."""
     def run_epoch(callbacks):
-        fit(model, data, epochs=1, steps_per_epoch=STEPS, verbose=0, callbacks=callbacks)
+        fit(model, data, epochs=1, steps_per_epoch=steps, verbose=0, callbacks=callbacks)
     return run_epoch
 
 
