@@ -183,8 +183,8 @@ def multi_worker_refusal(runtime, dist=None):
         return ("tfcompat feeds several workers (%s) only executing eagerly (TF 2); in graph "
                 "mode use Keras' own fit on a dataset shuffled with a seed, sharded by DATA "
                 "(tf.data.experimental.AutoShardPolicy.DATA)" % what)
-    return ("needs %s to train across workers; this is %s"
-            % (versions.requirement("multi_worker_fit", runtime.keras_flavor),
+    return ("needs %s to train across workers under %s; this is %s"
+            % (versions.requirement("multi_worker_fit", runtime.keras_flavor), what,
                runtime.describe()))
 
 
