@@ -10,8 +10,9 @@ where this Keras takes a distributed dataset (one step tried), else that pipelin
 which Keras distributes (TF 1 graph mode, Keras 3 on JAX). Rows take turns, one epoch each,
 in an order reversed every round (so drift in the machine's load hits every row alike): a
 warm-up round, then 7 timed rounds; samples/s is the median (epoch time from Keras'
-callbacks: tracing and setup not counted). The machine's 1-minute load average is recorded
-before and after.
+callbacks: tracing and setup not counted), and samples per CPU second of this process (all
+its threads), which other processes' load disturbs less. The machine's 1-minute load average
+is recorded before and after.
 
     python bench/distributed.py [--rounds 7] [--out bench/results]
 
@@ -135,9 +136,10 @@ def _fit(fit, model, data, steps):
 
 
 def _timed(k, rows, rounds):
-    """[(name, replicas, samples/s)]: rows take turns, one epoch each, for 1 + ``rounds``
-    rounds, every other round in reverse order (load from other processes, and its drift,
-    hits every row alike); the median of the timed ones."""
+    """[(name, replicas, samples/s, samples per CPU second)]: rows take turns, one epoch each,
+    for 1 + ``rounds`` rounds, every other round in reverse order (load from other processes,
+    and its drift, hits every row alike); the medians of the timed ones. CPU time (this
+    process, all its threads) is what an epoch costs whatever else the machine runs."""
     import numpy as np
 
     times = [[] for _ in rows]
@@ -148,34 +150,37 @@ def _timed(k, rows, rounds):
             self.out = out
 
         def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.time()
+            self.start = time.time(), time.process_time()
 
         def on_epoch_end(self, epoch, logs=None):
-            self.out.append(time.time() - self.start)
+            self.out.append((time.time() - self.start[0], time.process_time() - self.start[1]))
 
     for i in range(1 + rounds):
         order = list(zip(rows, times))
         for (_, _, run_epoch), out in (order if i % 2 == 0 else order[::-1]):
             run_epoch([EpochTimer(out)])
-    return [(name, replicas, STEPS * BATCH / float(np.median(out[1:])))
+    return [(name, replicas) + tuple(STEPS * BATCH / float(np.median([t[i] for t in out[1:]]))
+                                     for i in (0, 1))
             for (name, replicas, _), out in zip(rows, times)]
 
 
 def write(out, runtime, rows, gpus, load, rounds):
     cell = os.environ.get("TFCOMPAT_CELL") or runtime.describe()
-    rate = dict(((name.split(":")[0], r), v) for name, r, v in rows)
+    rate = dict(((name.split(":")[0], r), v) for name, r, v, _ in rows)
+    per_cpu = dict(((name.split(":")[0], r), v) for name, r, _, v in rows)
     lines = ["# Distributed feeding throughput: %s" % cell, "",
              "%s. MLP 784-256-10, global batch 128, %d samples; samples/s, median of %d timed "
              "epochs after one warm-up (rows alternating), on %s; %d CPU cores, 1-minute load "
              "average %.1f before and %.1f after." % (
                  runtime.describe(), SAMPLES, rounds, "GPUs" if gpus else "logical CPU devices",
                  os.cpu_count() or 0, load[0], load[1]),
-             "", "| feeding | replicas | samples/s | x hand-written | x 1 replica |",
-             "|---|---|---|---|---|"]
-    for name, replicas, value in rows:
+             "", "| feeding | replicas | samples/s | x hand-written | x 1 replica "
+             "| samples per CPU second | x hand-written |", "|---|---|---|---|---|---|---|"]
+    for name, replicas, value, cpu in rows:
         hand = rate[("hand-written", replicas)]
-        lines.append("| %s | %d | %.0f | %.2f | %.2f |" % (
-            name, replicas, value, value / hand, value / rate[(name.split(":")[0], 1)]))
+        lines.append("| %s | %d | %.0f | %.2f | %.2f | %.0f | %.2f |" % (
+            name, replicas, value, value / hand, value / rate[(name.split(":")[0], 1)], cpu,
+            cpu / per_cpu[("hand-written", replicas)]))
     if not os.path.isdir(out):
         os.makedirs(out)
     with open(os.path.join(out, "distributed-%s.md" % cell), "w") as handle:
@@ -184,8 +189,9 @@ def write(out, runtime, rows, gpus, load, rounds):
         json.dump({"cell": cell, "runtime": runtime.describe(), "samples": SAMPLES,
                    "batch": BATCH, "gpus": gpus,
                    "rounds": rounds, "cpus": os.cpu_count(), "load_average": load,
-                   "rows": [{"feeding": n, "replicas": r, "samples_per_s": v}
-                            for n, r, v in rows]}, handle, indent=2)
+                   "rows": [{"feeding": n, "replicas": r, "samples_per_s": v,
+                             "samples_per_cpu_s": c} for n, r, v, c in rows]},
+                  handle, indent=2)
     print("\n".join(lines))
 
 
