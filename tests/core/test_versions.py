@@ -47,6 +47,21 @@ def test_flavor_and_graph_rows():
     assert not versions.holds("fit_accepts_dataset", (1, 15), versions.KERAS, (2, 3, 1))
 
 
+def test_backend_rows():
+    # Keras 3's fit is distributed on its TensorFlow (tf.distribute) and JAX
+    # (keras.distribution) backends only.
+    for backend in ("tensorflow", "jax"):
+        assert versions.holds("keras_fit_distributes", (2, 21), versions.KERAS3, (3, 15, 1),
+                              eager=True, backend=backend)
+    for backend in ("torch", None):
+        assert not versions.holds("keras_fit_distributes", (2, 21), versions.KERAS3,
+                                  (3, 15, 1), eager=True, backend=backend)
+    assert versions.holds("keras_fit_distributes", (2, 15), versions.TF_KERAS, (2, 15, 0),
+                          eager=True)
+    assert "the tensorflow or jax backend" in versions.requirement("keras_fit_distributes",
+                                                                  versions.KERAS3)
+
+
 def test_requirement_names_the_version_and_release():
     text = versions.requirement("fit_accepts_dataset", versions.TF_KERAS)
     assert "TF >= 1.9" in text and "1.9.0" in text

@@ -102,7 +102,7 @@ def detect(model=None, flavor=None):
     eager = _eager(tf, tf_version, flavor)
     backend = _backend(flavor, keras_module) if keras_module is not None else None
     capabilities = types.MappingProxyType(collections.OrderedDict(
-        (fact, versions.holds(fact, tf_version, flavor, keras_version, eager))
+        (fact, versions.holds(fact, tf_version, flavor, keras_version, eager, backend))
         for fact in versions.FACTS))
     partial = Runtime(
         python=tuple(sys.version_info[:3]),
