@@ -301,6 +301,16 @@ def assigned_targets(node, module):
     return visitor.found
 
 
+def parameters(function):
+    """Every parameter a def or lambda binds: positional-only, plain, ``*args``, keyword-only
+    and ``**kwargs`` (a bare ``*`` binds none)."""
+    params = function.params
+    star = [params.star_arg] if isinstance(params.star_arg, cst.Param) else []
+    kwargs = [params.star_kwarg] if params.star_kwarg is not None else []
+    return list(params.posonly_params) + list(params.params) + star \
+        + list(params.kwonly_params) + kwargs
+
+
 # ---------------------------------------------------------------------------- scopes
 class _ScopeIndex:
     """One scope's statements in source order and the names they bind."""
@@ -310,13 +320,7 @@ class _ScopeIndex:
         self.bindings = collections.defaultdict(list)  # name -> [(order, value or None, stmt)]
         self.params = set()
         if isinstance(scope, (cst.FunctionDef, cst.Lambda)):
-            params = scope.params
-            for p in (list(params.posonly_params) + list(params.params)
-                      + list(params.kwonly_params)):
-                self.params.add(p.name.value)
-            for p in (params.star_arg, params.star_kwarg):
-                if isinstance(p, cst.Param):
-                    self.params.add(p.name.value)
+            self.params = {p.name.value for p in parameters(scope)}
         if isinstance(scope, cst.Lambda):
             return
         body = scope.body if isinstance(scope, cst.Module) else _block_statements(scope)

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint.analysis import patterns, provenance, qualnames
+from tfcompat.lint.analysis import patterns, provenance, qualnames, scopes
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 
@@ -359,7 +359,7 @@ class ModelToEstimatorTraining(Rule):
         one (rewritten to return the dataset); `lambda: <dataset or its iterator's
         get_next()>`. None for other input_fns (Estimator params, mode, config)."""
         if isinstance(input_fn, cst.Lambda):
-            if _takes_arguments(input_fn):
+            if scopes.parameters(input_fn):
                 return None
             body = input_fn.body
             direct = self._returned_dataset(body)
@@ -370,7 +370,7 @@ class ModelToEstimatorTraining(Rule):
             function, call_text = _def_in(block, body.func), self.code_for(body)
         elif isinstance(input_fn, cst.Name):
             function, call_text = _def_in(block, input_fn), input_fn.value + "()"
-            if isinstance(function, cst.FunctionDef) and _takes_arguments(function):
+            if isinstance(function, cst.FunctionDef) and scopes.parameters(function):
                 return None
         else:
             return None
@@ -478,13 +478,6 @@ def _block_of(ancestors, statement):
         if isinstance(node, cst.Module) or isinstance(node, cst.IndentedBlock):
             return list(body) if statement in body else None
     return None
-
-
-def _takes_arguments(function):
-    """Whether a def or lambda has parameters (the Estimator would pass params, mode...)."""
-    params = function.params
-    return bool(params.params or params.kwonly_params or params.posonly_params
-                or isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None)
 
 
 def _only_arguments(call, names):

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint.analysis import namespaces, patterns
+from tfcompat.lint.analysis import namespaces, patterns, scopes
 from tfcompat.lint.rule import SAFE, Invalid, Rule, Run, Valid
 
 
@@ -191,12 +191,9 @@ class PyDatasetSuperInit(Rule):
             return None
         kwargs = self.fresh_name("kwargs")
         star = cst.Arg(value=cst.Name(kwargs), star="**")
-        params = init.params
-        given = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
-        if isinstance(params.star_arg, cst.Param):
-            given.append(params.star_arg)
+        given = scopes.parameters(init)  # no **kwargs: returned above
         last = max(given, key=lambda p: self.context.offset(self.context.position(p.name).start))
-        if last in params.posonly_params:
+        if last in init.params.posonly_params:
             return None  # `**kwargs` would have to follow the `/`
         # Inserted as text after the last parameter: re-rendering the parameter list would
         # lose the indentation of one written over several lines.

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint.analysis import patterns, provenance, qualnames
+from tfcompat.lint.analysis import patterns, provenance, qualnames, scopes
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 # (layer, the keyword that feeds it a tensor)
@@ -483,16 +483,14 @@ class _Reads(cst.CSTVisitor):
         super().__init__()
         self.name, self.found = name, []
 
-    def _shadowed(self, params):
-        every = list(params.params) + list(params.kwonly_params) + list(params.posonly_params)
-        every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
-        return any(p.name.value == self.name for p in every)
+    def _shadowed(self, function):
+        return any(p.name.value == self.name for p in scopes.parameters(function))
 
     def visit_FunctionDef(self, node):
-        return not self._shadowed(node.params)
+        return not self._shadowed(node)
 
     def visit_Lambda(self, node):
-        return not self._shadowed(node.params)
+        return not self._shadowed(node)
 
     def visit_Attribute(self, node):
         node.value.visit(self)
@@ -511,11 +509,7 @@ def _parameters(ancestors):
     """The parameter names of the innermost function among ``ancestors``."""
     for node in reversed(ancestors):
         if isinstance(node, (cst.FunctionDef, cst.Lambda)):
-            params = node.params
-            every = list(params.params) + list(params.kwonly_params) \
-                + list(params.posonly_params)
-            every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
-            return {p.name.value for p in every}
+            return {p.name.value for p in scopes.parameters(node)}
     return set()
 
 
