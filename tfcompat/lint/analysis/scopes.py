@@ -60,6 +60,47 @@ class _PlainNames(cst.CSTVisitor):
         return False
 
 
+def variable_names(context, name):
+    """The Name nodes reading or binding ``name`` as a variable anywhere in the file (not
+    attribute names, nor the keywords of calls)."""
+    return context.cached(_variable_names, context.module).get(name, [])
+
+
+def _variable_names(module):
+    nodes = fast_walk.module_nodes(module, (cst.Name, cst.Attribute, cst.Arg))
+    other = {id(n.attr) for n in nodes if isinstance(n, cst.Attribute)}
+    other |= {id(n.keyword) for n in nodes if isinstance(n, cst.Arg) and n.keyword is not None}
+    found = collections.defaultdict(list)
+    for node in nodes:
+        if isinstance(node, cst.Name) and id(node) not in other:
+            found[node.value].append(node)
+    return found
+
+
+def reads(context, name):
+    """``variable_names`` of ``name`` outside the defs and lambdas whose parameters shadow it
+    (the whole def: its decorators and defaults too)."""
+    found = variable_names(context, name)
+    shadowing = [f for f in fast_walk.module_nodes(context.module, (cst.FunctionDef, cst.Lambda))
+                 if any(p.name.value == name for p in parameters(f))]
+    if not shadowing:
+        return found
+    inside = _NodeIds()
+    for function in shadowing:
+        fast_walk.visit(function, inside, tokens=False)
+    return [n for n in found if id(n) not in inside.found]
+
+
+class _NodeIds(cst.CSTVisitor):
+    def __init__(self):
+        super().__init__()
+        self.found = set()
+
+    def on_visit(self, node):
+        self.found.add(id(node))
+        return True
+
+
 def leading_statements(module):
     """(the module's leading docstring / ``__future__`` statements, its leading imports)."""
     header, imports = [], []

@@ -223,7 +223,7 @@ class ModelToEstimatorTraining(Rule):
         block = _block_of(ancestors, statement)
         if block is None or not self._compiled(block, statement, model):
             return None
-        uses = [n for n in self._names(estimator)]
+        uses = scopes.variable_names(self.context, estimator)
         later = block[block.index(statement) + 1:]
         for training in later:
             found = self._training(training, estimator, block)
@@ -237,7 +237,8 @@ class ModelToEstimatorTraining(Rule):
             if None in feeds:
                 return None
             functions = [f for _, _, f in feeds if f is not None]
-            if any(len(self._names(f)) != 1 + functions.count(f) for f in functions):
+            if any(len(scopes.variable_names(self.context, f)) != 1 + functions.count(f)
+                   for f in functions):
                 return None  # an input_fn function used elsewhere too: its return changes
             edits = [self.remove(statement)] + [self.remove(s) for s in spec_statements]
             texts = []
@@ -267,11 +268,6 @@ class ModelToEstimatorTraining(Rule):
         newline = self.context.module.default_newline
         return "%s(%s)" % (function, ("," + newline + " " * (column + len(function) + 1)).join(
             arguments))
-
-    def _names(self, name):
-        """The Name nodes reading or binding ``name`` in the module (not attributes' and
-        keywords' names)."""
-        return [n for n in self.context.cached(_variable_names, self) if n.value == name]
 
     def _compiled(self, block, statement, model):
         """Whether ``model.compile(...)`` runs before ``statement`` in ``block``."""
@@ -348,7 +344,7 @@ class ModelToEstimatorTraining(Rule):
         ``user`` its one use in the module."""
         found = [s for s in block if _assigns_name(s) and s.body[0].targets[0].target.value == name]
         if len(found) != 1 or block.index(found[0]) > block.index(user) \
-                or len(self._names(name)) != 2:
+                or len(scopes.variable_names(self.context, name)) != 2:
             return None
         return found[0]
 
@@ -437,7 +433,7 @@ class ModelToEstimatorTraining(Rule):
             if isinstance(key, cst.Name):
                 keys.append(key.value)
         for name in set(keys):
-            if len(self._names(name)) == 1 + keys.count(name):
+            if len(scopes.variable_names(self.context, name)) == 1 + keys.count(name):
                 statement = self._module_assignment(name)
                 if statement is not None:
                     edits.append(self.remove(statement))
@@ -501,13 +497,6 @@ def _steps(arg, default):
     if isinstance(value, cst.Integer):
         return value.value
     return False
-
-
-def _variable_names(rule):
-    nodes = patterns.all_nodes(rule.context.module, (cst.Name, cst.Attribute, cst.Arg))
-    other = {id(n.attr) for n in nodes if isinstance(n, cst.Attribute)}
-    other |= {id(n.keyword) for n in nodes if isinstance(n, cst.Arg) and n.keyword is not None}
-    return [n for n in nodes if isinstance(n, cst.Name) and id(n) not in other]
 
 
 def _reads(expr, name):

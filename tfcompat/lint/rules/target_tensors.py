@@ -407,7 +407,7 @@ class TargetTensors(Rule):
                     continue
                 own = self.context.position(statement.body[0].targets[0])
                 uses = [self.context.position(n) for name in _names(statement)
-                        for n in _reads(self.context.module, name)]
+                        for n in scopes.reads(self.context, name)]
                 outside = [u for u in uses if not _within(u, own)]
                 if outside and all(any(_within(u, g) for g in gone) for u in outside):
                     removed.append(statement)
@@ -468,41 +468,6 @@ def _names(statement):
     elements = [e.value for e in target.elements] \
         if isinstance(target, (cst.Tuple, cst.List)) else [target]
     return [e.value for e in elements] if all(isinstance(e, cst.Name) for e in elements) else []
-
-
-def _reads(module, name):
-    """Every plain-name occurrence of ``name`` (not attribute or keyword names), leaving out
-    functions and lambdas whose parameters shadow it."""
-    visitor = _Reads(name)
-    module.visit(visitor)
-    return visitor.found
-
-
-class _Reads(cst.CSTVisitor):
-    def __init__(self, name):
-        super().__init__()
-        self.name, self.found = name, []
-
-    def _shadowed(self, function):
-        return any(p.name.value == self.name for p in scopes.parameters(function))
-
-    def visit_FunctionDef(self, node):
-        return not self._shadowed(node)
-
-    def visit_Lambda(self, node):
-        return not self._shadowed(node)
-
-    def visit_Attribute(self, node):
-        node.value.visit(self)
-        return False
-
-    def visit_Arg(self, node):
-        node.value.visit(self)
-        return False
-
-    def visit_Name(self, node):
-        if node.value == self.name:
-            self.found.append(node)
 
 
 def _parameters(ancestors):
