@@ -238,6 +238,14 @@ def enclosing_statement(ancestors):
     return None
 
 
+def within(context, inner, outer):
+    """Whether node ``inner`` lies in node ``outer``'s source range (asked while a fix is
+    built: the first position asked for works out the whole file's)."""
+    inner, outer = context.position(inner), context.position(outer)
+    return (outer.start.line, outer.start.column) <= (inner.start.line, inner.start.column) \
+        and (inner.end.line, inner.end.column) <= (outer.end.line, outer.end.column)
+
+
 def _opens_scope(parent, child):
     return isinstance(parent, _SCOPES) and child is parent.body
 

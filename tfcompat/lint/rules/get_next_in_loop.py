@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint.analysis import patterns, provenance
+from tfcompat.lint.analysis import patterns, provenance, scopes
 from tfcompat.lint.analysis.qualnames import ITERATOR_METHODS
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run
 
@@ -320,7 +320,7 @@ class GetNextInLoop(Rule):
         else:
             return  # a call: the iterator is made here, and reported as such
         makers = [v for v in values if isinstance(v, cst.Call) and patterns.makes_iterator(self, v)]
-        if not makers or any(self._inside(m, loops[0].node) for m in makers):
+        if not makers or any(scopes.within(self.context, m, loops[0].node) for m in makers):
             return  # no TF 1 iterator, or a new one each pass: its own get_next belongs there
         mode = provenance.execution_mode(self)
         if mode == provenance.EAGER:
@@ -347,11 +347,6 @@ class GetNextInLoop(Rule):
         while isinstance(dataset, (cst.Call, cst.Attribute, cst.Subscript)):
             dataset = dataset.func if isinstance(dataset, cst.Call) else dataset.value
         return isinstance(dataset, cst.Name) and dataset.value in self.assigned_in(loop)
-
-    def _inside(self, node, loop):
-        inner, outer = self.context.position(node), self.context.position(loop)
-        return (self.context.offset(outer.start) <= self.context.offset(inner.start)
-                and self.context.offset(inner.end) <= self.context.offset(outer.end))
 
     def _hoist(self, call, loops):
         receiver = call.func.value

@@ -398,20 +398,20 @@ class TargetTensors(Rule):
         statements = [s for s in patterns.all_nodes(self.context.module,
                                                     (cst.SimpleStatementLine,))
                       if self._binds_iterator(s)]
-        gone = [self.context.position(n) for n in rewritten]
+        gone = list(rewritten)
         removed, changed = [], True
         while changed:
             changed = False
             for statement in statements:
                 if statement in removed:
                     continue
-                own = self.context.position(statement.body[0].targets[0])
-                uses = [self.context.position(n) for name in _names(statement)
-                        for n in scopes.reads(self.context, name)]
-                outside = [u for u in uses if not _within(u, own)]
-                if outside and all(any(_within(u, g) for g in gone) for u in outside):
+                own = statement.body[0].targets[0]
+                uses = [n for name in _names(statement) for n in scopes.reads(self.context, name)]
+                outside = [u for u in uses if not scopes.within(self.context, u, own)]
+                if outside and all(any(scopes.within(self.context, u, g) for g in gone)
+                                   for u in outside):
                     removed.append(statement)
-                    gone.append(self.context.position(statement))
+                    gone.append(statement)
                     changed = True
         return removed
 
@@ -476,11 +476,6 @@ def _parameters(ancestors):
         if isinstance(node, (cst.FunctionDef, cst.Lambda)):
             return {p.name.value for p in scopes.parameters(node)}
     return set()
-
-
-def _within(inner, outer):
-    return (outer.start.line, outer.start.column) <= (inner.start.line, inner.start.column) \
-        and (inner.end.line, inner.end.column) <= (outer.end.line, outer.end.column)
 
 
 def _keras_layer(name):
