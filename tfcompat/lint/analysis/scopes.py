@@ -238,6 +238,16 @@ def enclosing_statement(ancestors):
     return None
 
 
+def assigned_name(statement):
+    """The name ``statement`` assigns when it is `name = value` alone on its line, else None."""
+    small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) \
+        and len(statement.body) == 1 else None
+    if isinstance(small, cst.Assign) and len(small.targets) == 1 \
+            and isinstance(small.targets[0].target, cst.Name):
+        return small.targets[0].target.value
+    return None
+
+
 def within(context, inner, outer):
     """Whether node ``inner`` lies in node ``outer``'s source range (asked while a fix is
     built: the first position asked for works out the whole file's)."""

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint.analysis import patterns, provenance
+from tfcompat.lint.analysis import patterns, provenance, scopes
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 _SLICES = frozenset(("tensorflow.data.Dataset.from_tensor_slices",
@@ -392,11 +392,9 @@ class DatasetNumpyRoundtrip(Rule):
             return None
         statements = {}
         for statement in function.body.body:
-            assign = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) \
-                and len(statement.body) == 1 else None
-            if isinstance(assign, cst.Assign) and len(assign.targets) == 1 \
-                    and isinstance(assign.targets[0].target, cst.Name):
-                statements.setdefault(assign.targets[0].target.value, []).append(statement)
+            name = scopes.assigned_name(statement)
+            if name is not None:
+                statements.setdefault(name, []).append(statement)
         removed = []
         for name in names:
             found = statements.get(name, [])

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint.analysis import patterns, provenance
+from tfcompat.lint.analysis import patterns, provenance, scopes
 from tfcompat.lint.engine import walk as fast_walk
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
@@ -197,11 +197,9 @@ class InfiniteDatasetWithoutSteps(Rule):
         """The statement `ds = ds.repeat()` when ``call`` is all it does."""
         receiver = call.func.value
         for statement in self._statements_with(call):
-            small = statement.body[0] if len(statement.body) == 1 else None
-            if (isinstance(small, cst.Assign) and small.value is call and len(small.targets) == 1
-                    and isinstance(receiver, cst.Name)
-                    and isinstance(small.targets[0].target, cst.Name)
-                    and small.targets[0].target.value == receiver.value):
+            if isinstance(receiver, cst.Name) \
+                    and scopes.assigned_name(statement) == receiver.value \
+                    and statement.body[0].value is call:
                 return statement
         return None
 

@@ -212,14 +212,14 @@ class ModelToEstimatorTraining(Rule):
         ancestors = self.context.ancestors
         call = node
         statement = self.statement()
-        if not (_assigns_name(statement) and statement.body[0].value is call):
+        if scopes.assigned_name(statement) is None or statement.body[0].value is not call:
             return None
         keras_model = patterns.argument(call, 0, "keras_model")
         if keras_model is None or len(call.args) != 1 \
                 or not isinstance(keras_model.value, cst.Name):
             return None
         model = keras_model.value.value
-        estimator = statement.body[0].targets[0].target.value
+        estimator = scopes.assigned_name(statement)
         block = _block_of(ancestors, statement)
         if block is None or not self._compiled(block, statement, model):
             return None
@@ -342,7 +342,7 @@ class ModelToEstimatorTraining(Rule):
     def _assigned_once(self, name, block, user):
         """The statement of ``block`` assigning ``name``, when it is its one assignment and
         ``user`` its one use in the module."""
-        found = [s for s in block if _assigns_name(s) and s.body[0].targets[0].target.value == name]
+        found = [s for s in block if scopes.assigned_name(s) == name]
         if len(found) != 1 or block.index(found[0]) > block.index(user) \
                 or len(scopes.variable_names(self.context, name)) != 2:
             return None
@@ -400,7 +400,7 @@ class ModelToEstimatorTraining(Rule):
         if isinstance(expr, cst.Name):
             statements = function.body.body if function is not None else self.context.module.body
             values = [st.body[0].value for st in statements
-                      if _assigns_name(st) and st.body[0].targets[0].target.value == expr.value]
+                      if scopes.assigned_name(st) == expr.value]
             sources = [v for v in values if not _reads(v, expr.value)]  # not `ds = ds.map()`
             return bool(sources) and all(self._is_dataset(v, None) for v in sources)
         for call in patterns.all_nodes(expr, (cst.Call,)):
@@ -440,8 +440,7 @@ class ModelToEstimatorTraining(Rule):
         return edits
 
     def _module_assignment(self, name):
-        found = [s for s in self.context.module.body
-                 if _assigns_name(s) and s.body[0].targets[0].target.value == name]
+        found = [s for s in self.context.module.body if scopes.assigned_name(s) == name]
         return found[0] if len(found) == 1 else None
 
     def _module_value(self, name):
@@ -452,13 +451,6 @@ class ModelToEstimatorTraining(Rule):
 # The arguments the recognised specs may have (anything else: hooks, exporters: no fix).
 _TRAIN_SPEC = ("input_fn", "max_steps")
 _EVAL_SPEC = ("input_fn", "steps", "name", "start_delay_secs", "throttle_secs")
-
-
-def _assigns_name(statement):
-    """Whether ``statement`` is `name = value`, one target."""
-    return isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 \
-        and isinstance(statement.body[0], cst.Assign) and len(statement.body[0].targets) == 1 \
-        and isinstance(statement.body[0].targets[0].target, cst.Name)
 
 
 def _def_in(block, name):
