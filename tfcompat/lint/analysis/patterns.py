@@ -29,6 +29,24 @@ def argument(call, position, *keywords):
     return None
 
 
+def bind(call, parameters):
+    """{parameter: value} of a call to a function with these parameters, in order (each can
+    be given by position or keyword); None where an argument is a star or matches none."""
+    bound = {}
+    for i, arg in enumerate(call.args):
+        if arg.star:
+            return None
+        if arg.keyword is None:
+            if i >= len(parameters):
+                return None
+            bound[parameters[i]] = arg.value
+        elif arg.keyword.value in parameters:
+            bound[arg.keyword.value] = arg.value
+        else:
+            return None
+    return bound
+
+
 def data_argument(call):
     """The data a Keras ``fit`` / ``evaluate`` / ``predict`` (or ``*_generator``) call gets."""
     return argument(call, 0, "x", "generator")

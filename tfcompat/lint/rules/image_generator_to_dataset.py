@@ -328,7 +328,7 @@ class ImageGeneratorToDataset(Rule):
 
     def _flow(self, node):
         allowed = ("x", "y", "batch_size", "shuffle", "seed")
-        values = _arguments(node, allowed)
+        values = patterns.bind(node, allowed)
         if values is None or "x" not in values:
             return None
         x = values["x"]
@@ -350,7 +350,7 @@ class ImageGeneratorToDataset(Rule):
     def _from_directory(self, node, namespace):
         names = ("directory", "target_size", "color_mode", "classes", "class_mode",
                  "batch_size", "shuffle", "seed", "interpolation", "follow_links")
-        values = _arguments(node, names)
+        values = patterns.bind(node, names)
         if values is None or "directory" not in values:
             return None
         code = {k: self.code_for(v) for k, v in values.items()}
@@ -424,24 +424,6 @@ class ImageGeneratorToDataset(Rule):
                             return None
                         edits.append(self.remove(line))
         return edits
-
-
-def _arguments(call, names):
-    """{name: value} of a call's arguments by Keras' parameter order, or None where one is
-    not among ``names`` (or a star)."""
-    values = {}
-    for i, arg in enumerate(call.args):
-        if arg.star:
-            return None
-        if arg.keyword is None:
-            if i >= len(names):
-                return None
-            values[names[i]] = arg.value
-        elif arg.keyword.value in names:
-            values[arg.keyword.value] = arg.value
-        else:
-            return None
-    return values
 
 
 def _no_labels(call):

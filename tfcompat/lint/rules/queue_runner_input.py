@@ -367,7 +367,7 @@ class QueueRunnerInput(Rule):
                 or not isinstance(assign, cst.Assign) or assign.value is not call \
                 or len(assign.targets) != 1 or patterns.has_star_args(call):
             return None
-        args = _bind(call, _BATCHERS[name])
+        args = patterns.bind(call, _BATCHERS[name])
         if args is None or any(k in args for k in _UNSUPPORTED):
             return None
         tensors, target = args.get("tensors"), assign.targets[0].target
@@ -408,19 +408,3 @@ class QueueRunnerInput(Rule):
         if isinstance(expr, cst.Name) and expr.value not in ("True", "False", "None"):
             expr = self.resolve(expr)
         return expr is not None and patterns.is_literal(expr, value)
-
-
-def _bind(call, parameters):
-    """{parameter: value} of a call to a function with these positional parameters; None when
-    an argument matches none of them."""
-    bound = {}
-    for i, arg in enumerate(call.args):
-        if arg.keyword is None:
-            if i >= len(parameters):
-                return None
-            bound[parameters[i]] = arg.value
-        elif arg.keyword.value in parameters:
-            bound[arg.keyword.value] = arg.value
-        else:
-            return None
-    return bound
