@@ -180,6 +180,16 @@ def called_function(rule, expr):
     return None
 
 
+def assigned_values(rule, expr):
+    """What a name or attribute holds: [the value last assigned to a name] (None in it when
+    unknown), every value assigned to an attribute (`self.x`); None for other expressions."""
+    if isinstance(expr, cst.Name):
+        return [rule.resolve(expr)]
+    if isinstance(expr, cst.Attribute):
+        return rule.context.scopes.attribute_values(expr)
+    return None
+
+
 def generator_function(rule, expr):
     """The generator function whose call made ``expr`` (``gen()`` or a name assigned it)."""
     if isinstance(expr, cst.Name):

@@ -313,11 +313,8 @@ class GetNextInLoop(Rule):
         receiver = func.value
         if not loops or not self._steps(loops[0].node):
             return  # a loop building the graph (one input per tower, per dataset), not steps
-        if isinstance(receiver, cst.Name):
-            values = [self.resolve(receiver)]
-        elif isinstance(receiver, cst.Attribute):
-            values = self.context.scopes.attribute_values(receiver)
-        else:
+        values = patterns.assigned_values(self, receiver)
+        if values is None:
             return  # a call: the iterator is made here, and reported as such
         makers = [v for v in values if isinstance(v, cst.Call) and patterns.makes_iterator(self, v)]
         if not makers or any(scopes.within(self.context, m, loops[0].node) for m in makers):
