@@ -248,6 +248,15 @@ def assigned_name(statement):
     return None
 
 
+def statement_call(statement):
+    """The call ``statement`` is when it is `f(...)` alone on its line, else None."""
+    small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) \
+        and len(statement.body) == 1 else None
+    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+        return small.value
+    return None
+
+
 def within(context, inner, outer):
     """Whether node ``inner`` lies in node ``outer``'s source range (asked while a fix is
     built: the first position asked for works out the whole file's)."""

@@ -419,10 +419,8 @@ class DatasetNumpyRoundtrip(Rule):
         statements = list(body.body)
         at = statements.index(loop)
         init = statements[at - 1] if at else None
-        if not (isinstance(init, cst.SimpleStatementLine) and len(init.body) == 1
-                and isinstance(init.body[0], cst.Expr)
-                and isinstance(init.body[0].value, cst.Call)
-                and patterns.runs_tensors(self, init.body[0].value)):
+        call = scopes.statement_call(init)
+        if call is None or not patterns.runs_tensors(self, call):
             return None, None
         if isinstance(owner, cst.With):
             if statements != [init, loop] or len(owner.items) != 1 \

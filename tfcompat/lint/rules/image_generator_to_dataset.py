@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint.analysis import patterns
+from tfcompat.lint.analysis import patterns, scopes
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 _GENERATORS = ("keras.preprocessing.image.ImageDataGenerator",
@@ -395,12 +395,10 @@ class ImageGeneratorToDataset(Rule):
     def _fit_statements(self, name):
         found = []
         for line in patterns.all_nodes(self.context.module, (cst.SimpleStatementLine,)):
-            if len(line.body) == 1 and isinstance(line.body[0], cst.Expr) \
-                    and isinstance(line.body[0].value, cst.Call):
-                call = line.body[0].value
-                if patterns.method_name(call) == "fit" and isinstance(call.func.value, cst.Name) \
-                        and call.func.value.value == name:
-                    found.append(line)
+            call = scopes.statement_call(line)
+            if call is not None and patterns.method_name(call) == "fit" \
+                    and isinstance(call.func.value, cst.Name) and call.func.value.value == name:
+                found.append(line)
         return found
 
     def _statement_of(self, expr):

@@ -284,12 +284,8 @@ class ModelToEstimatorTraining(Rule):
         text or None, eval steps text or None) when ``statement`` is
         `train_and_evaluate(estimator, train_spec, eval_spec)` or `estimator.train(...)`, a
         statement of its own, with specs it alone uses; else None."""
-        if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
-                and isinstance(statement.body[0], cst.Expr)
-                and isinstance(statement.body[0].value, cst.Call)):
-            return None
-        call = statement.body[0].value
-        if patterns.has_star_args(call):
+        call = scopes.statement_call(statement)
+        if call is None or patterns.has_star_args(call):
             return None
         if patterns.method_name(call) == "train" and isinstance(call.func.value, cst.Name) \
                 and call.func.value.value == estimator:
