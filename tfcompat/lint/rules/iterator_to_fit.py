@@ -43,7 +43,7 @@ class IteratorToFit(Rule):
     code = "TFC406"
     name = "iterator-to-fit"
     message = ("`{method}` gets an iterator made from a dataset, which tf.keras of TF >= 1.15 "
-               "and Keras 3 reject; pass the dataset itself")
+               "and Keras 3 reject")
     help = "pass the dataset to `{method}`, not an iterator over it"
     tokens = (("make_one_shot_iterator",), tuple(patterns.KERAS_DATA_METHODS))
     called = True

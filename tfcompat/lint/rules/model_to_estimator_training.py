@@ -73,8 +73,7 @@ class ModelToEstimatorTraining(Rule):
 
     code = "TFC414"
     name = "model-to-estimator-training"
-    message = ("`{name}` is gone from TF 2.16; this Estimator only trains the model on "
-               "datasets, which is what `{model}.fit` does")
+    message = "`{name}` is gone from TF 2.16; this Estimator only trains the model on datasets"
     help = "train the model with {model}.fit on the input_fns' datasets"
     tokens = ("model_to_estimator",)
     fix_safety = UNSAFE
