@@ -37,21 +37,10 @@ class GetNextInLoop(Rule):
     ```
 
     ## Fix safety
-    Safe where graph mode is proven: a TF 1 target, a module that turns eager execution off or
-    builds Sessions or placeholders (and never turns it on), or the `get_next()` handed
-    straight to a session's `run`. Otherwise unsafe: in eager code `get_next()` returns the
-    next element, and hoisting it repeats the first one. Building an op runs nothing, so
-    building it once before the loop instead of once per step changes no value. The fix
-    assigns the call to a new name (`next_element`) just before the outermost loop that does
-    not reassign the iterator, and uses the name in the loop; two calls get two names, so
-    fetching both in one `sess.run` still takes two elements. The call now runs even when the
-    loop body would not (harmless for building an op, unless the iterator is only defined on
-    some paths).
-    Not offered when the iterator is reassigned in the loop, is an attribute (`self.it`), or
-    `get_next` has arguments, or the loop is inside a lambda; never for an iterator made in a
-    loop (a new one-shot iterator restarts the data, which the loop may mean). Iterators from
-    `iter(dataset)` are eager: their `get_next()` returns the next element and belongs in the
-    loop, so they are not flagged.
+    Safe where graph mode is proven (a TF 1 target, graph-only code in the module, or the
+    `get_next()` handed straight to a session's `run`): building the op once before the loop
+    instead of once per step changes no value. Otherwise unsafe: in eager code `get_next()`
+    returns the next element, and hoisting it would repeat the first one.
 
     ## Versions
     TF 1.x graph mode (TF 1.4 to 1.15) and `tf.compat.v1` graph code on TF 2. The fix is valid
@@ -346,6 +335,12 @@ class GetNextInLoop(Rule):
         return isinstance(dataset, cst.Name) and dataset.value in self.assigned_in(loop)
 
     def _hoist(self, call, loops):
+        """The edits assigning the call to a new name (`next_element`) just before the outermost
+        loop that does not reassign the iterator, and using the name in the loop (two calls get
+        two names, so one `sess.run` of both still takes two elements); the call now runs even
+        where the loop body would not, harmless for building an op. None when the iterator is
+        reassigned in the loop or is an attribute (`self.it`), when `get_next` has arguments, or
+        when the loop is inside a lambda."""
         receiver = call.func.value
         if not isinstance(receiver, cst.Name) or call.args:
             return None

@@ -45,24 +45,9 @@ class TargetTensors(Rule):
     ```
 
     ## Fix safety
-    Unsafe, for targets where Keras 3 is the default (TF >= 2.16), and only for the traced
-    shape: one `Input(tensor=...)` and one `compile(target_tensors=[...])` in the file, whose
-    tensors are `get_next()` of one-shot iterators made from named datasets (one iterator of
-    `(x, y)` pairs, or one for x and one for y; `ds.make_one_shot_iterator()`,
-    `tf.compat.v1.data.make_one_shot_iterator(ds)`, also as tf_upgrade_v2 writes it into a
-    file that never binds `tf`), and one `fit` on the compiled model with no data. Then the
-    model is built on `Input(shape=...)` (the dataset's element spec, read at run time),
-    compiled without `target_tensors`, and fitted on the dataset (or
-    `Dataset.zip((ds_x, ds_y))`); that finding is reported once, at the `Input`. The
-    statements binding the iterators and their `get_next()` tensors go when nothing else in
-    the file reads them (an iterator nobody reads does nothing in eager TF). Keras now
-    iterates the dataset afresh each epoch, and a dtype the tensor carried is not kept.
-    Initializable iterators are not rewritten: their initializer runs in a session, with
-    feeds the dataset does not show.
-    Anything else has no fix: build the model on `Input(shape=...)`, compile it without
-    `target_tensors`, and pass the dataset of `(x, y)` batches to `fit` (tf.keras TF >= 1.9,
-    Keras 3) or to `tfcompat.fit`, which uses tensor inputs itself where they are the fastest
-    path that runs (graph-mode Keras 2.0.7+).
+    Unsafe, offered on a Keras 3 target (TF >= 2.16) for one traced shape of one-shot iterators
+    only: Keras then iterates the dataset afresh each epoch, and a dtype the tensor carried is
+    not kept.
 
     ## Versions
     `Input(tensor=)` Keras 1.0.6+, `target_tensors` Keras 2.0.7+, graph mode only; removed
@@ -345,6 +330,15 @@ class TargetTensors(Rule):
 
     # -- the traced shape: tensors of one-shot iterators over named datasets ---------------
     def _fix(self, tensor_arg):
+        """The edits for the traced shape: one `Input(tensor=...)` and one
+        `compile(target_tensors=[...])` in the file, whose tensors are `get_next()` of one-shot
+        iterators made from named datasets (one iterator of `(x, y)` pairs, or one for x and one
+        for y), and one `fit` on the compiled model with no data. The model is then built on
+        `Input(shape=...)` (the dataset's element spec, read at run time), compiled without
+        `target_tensors` (that finding is covered by this one) and fitted on the dataset (or
+        `Dataset.zip((ds_x, ds_y))`); the statements binding the iterators and their tensors go
+        when nothing else reads them. None for anything else, initializable iterators included
+        (their initializer runs in a session, with feeds the dataset does not show)."""
         if not self.target_at_least("tf_keras_is_keras3"):
             return None
         inputs = [c for c in self._calls() if self._feeds_input(c)]
