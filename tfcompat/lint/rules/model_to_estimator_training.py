@@ -45,24 +45,10 @@ class ModelToEstimatorTraining(Rule):
     ```
 
     ## Fix safety
-    Unsafe. The shape, exactly: `est =
-    tf.keras.estimator.model_to_estimator(keras_model=model)` (no `model_dir`, no `config`) of
-    a model compiled before it in the same body, the estimator used once more, by a statement
-    `tf.estimator.train_and_evaluate(est, TrainSpec(input_fn, max_steps=N), EvalSpec(input_fn,
-    steps=K))` (specs inline or names used only there; no hooks, no exporters) or
-    `est.train(input_fn, steps=N)` (or `max_steps=N`), whose input_fns are parameterless
-    lambdas or defs returning a tf.data dataset or the `get_next()` of a one-shot iterator
-    over one. It becomes `model.fit(<train dataset>, steps_per_epoch=N, epochs=1,
-    validation_data=<eval dataset>.take(K))` (K: EvalSpec's 100 when not given); the input_fn
-    functions return the dataset itself (they must be used nowhere else); a features dict
-    keyed by `model.input_names[0]` (what the Estimator of a one-input model reads; Keras 3
-    models have no `input_names`) becomes that input; the estimator and specs go. What
-    changes: fit trains `model` itself, where the Estimator trained a copy in its own graph
-    and left `model` untrained; nothing is written to or restored from a model_dir
-    (checkpoints, summaries); evaluation runs once, after the N steps, where
-    train_and_evaluate also evaluated after checkpoints, at most every `throttle_secs`; the
-    losses are Keras' (a History) where the call returned the Estimator's eval dict (the
-    statement's value must be unused). Any other shape is not reported here (TFC408 reports it).
+    Unsafe: `fit` trains `model` itself where the Estimator trained a copy in its own graph,
+    writes no checkpoints or summaries to a model_dir, evaluates once after the N steps (not
+    after each checkpoint), and returns a History where the call returned the Estimator's eval
+    dict.
 
     ## Versions
     `tf.estimator` and `model_to_estimator`: TF 1.4 to 2.15. The rewrite needs `fit` on finite
@@ -205,9 +191,15 @@ class ModelToEstimatorTraining(Rule):
             self.report(node.func, name=self.code_for(node.func), model=model, edits=fix)
 
     def _fit_instead(self, node):
-        """The edits turning `est = model_to_estimator(keras_model=model)` trained once by
-        `train_and_evaluate(est, TrainSpec(...), EvalSpec(...))` or `est.train(...)` into
-        `model.fit(...)` on the input_fns' datasets (see Fix safety), or None."""
+        """The edits turning `est = tf.keras.estimator.model_to_estimator(keras_model=model)`
+        (no `model_dir`, no `config`) of a model compiled before it in the same body, used once
+        more, by a statement `tf.estimator.train_and_evaluate(est, TrainSpec(input_fn,
+        max_steps=N), EvalSpec(input_fn, steps=K))` (specs inline or names used only there; no
+        hooks, no exporters) or `est.train(input_fn, steps=N)` (or `max_steps=N`), into
+        `model.fit(<train dataset>, steps_per_epoch=N, epochs=1, validation_data=<eval
+        dataset>.take(K))` (K: EvalSpec's 100 when not given), the estimator and specs removed;
+        the input_fns are those `_input_fn_data` takes, used nowhere else (their return
+        changes). None for any other shape (TFC408 reports it)."""
         ancestors = self.context.ancestors
         call = node
         statement = self.statement()
