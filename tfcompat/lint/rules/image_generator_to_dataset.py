@@ -77,18 +77,8 @@ class ImageGeneratorToDataset(Rule):
     ```
 
     ## Fix safety
-    Unsafe: where every argument of the generator maps one to one onto a preprocessing layer
-    (the mapping in the help; fill_mode and cval spelled out on each layer, `'nearest'` being
-    Keras 2's default and not the layers'), and `flow` / `flow_from_directory` arguments onto
-    the tf.data pipeline, the generator's assignment becomes a `Sequential` of those layers,
-    `datagen.fit(x)` is deleted (it only computes the statistics of featurewise options,
-    absent here), the `ImageDataGenerator` import is deleted, and the call becomes the
-    pipeline. The random draws differ (other generators, per batch instead of per image for
-    the flip's RNG stream), so results are not the same numbers; the distribution of each
-    transform is. Not offered where the generator is used anywhere else, has an argument
-    with no layer (featurewise / samplewise normalization, ZCA, shear, channel shift,
-    brightness, a preprocessing_function, validation_split), or a flow argument with no
-    pipeline step (sample_weight, subset, save_to_dir): the help gives the mapping.
+    Unsafe: the layers draw other random numbers (other generators, per batch for the flip), so
+    the augmented images are not the same numbers; each transform's distribution is.
 
     ## Versions
     Keras 3 (TF 2.16+): no ImageDataGenerator; preprocessing layers and
@@ -228,6 +218,16 @@ class ImageGeneratorToDataset(Rule):
         return None
 
     def _fix(self, node, method, generator, namespace):
+        """Where every argument of the generator maps one to one onto a preprocessing layer
+        (`_layers`: fill_mode and cval spelled out on each, `'nearest'` being Keras 2's default
+        and not the layers') and the `flow` / `flow_from_directory` arguments onto the tf.data
+        pipeline, the edits turning the generator's assignment into a `Sequential` of those
+        layers, deleting `datagen.fit(x)` (it only computes the statistics of featurewise
+        options, absent here) and the `ImageDataGenerator` import, and the call into the
+        pipeline. None where the generator is used anywhere else, has an argument with no layer
+        (featurewise / samplewise normalization, ZCA, shear, channel shift, brightness, a
+        preprocessing_function, validation_split), or a flow argument with no pipeline step
+        (sample_weight, subset, save_to_dir)."""
         layers = self._layers(generator, namespace)
         name = node.func.value.value
         if layers is None or not self._only_uses(name, node) or not self._one_generator(
