@@ -125,6 +125,18 @@ def with_keyword(call, name, value):
     return call.with_changes(args=args + [new])
 
 
+def compat_v1_data_call(rule, function, args):
+    """The call `tf.compat.v1.data.<function>(args)` (a libcst node) spelled through the
+    module's import of `tensorflow`, `tensorflow.compat.v1` or `tensorflow.compat.v1.data`
+    (`tf.compat.v1.data.f`, `v1.data.f`...), or None where it imports none of them."""
+    for module, path in qualnames.COMPAT_V1_DATA_HOMES:
+        alias = rule.import_alias(module)
+        if alias:
+            name = ".".join(p for p in (alias, path, function) if p)
+            return cst.Call(func=cst.parse_expression(name), args=args)
+    return None
+
+
 def keras_namespace(qualified):
     """"keras", "tf.keras" or "tf_keras" for a qualified name in one of them, else None."""
     for prefix, namespace in qualnames.KERAS_NAMESPACES.items():

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tfcompat.lint.analysis import patterns, provenance
-from tfcompat.lint.analysis.qualnames import COMPAT_V1_DATA_HOMES, ITERATOR_METHODS
+from tfcompat.lint.analysis.qualnames import ITERATOR_METHODS
 from tfcompat.lint.rule import SAFE, Invalid, Rule, Run, Valid
 
 
@@ -183,11 +183,6 @@ class DatasetIteratorMethod(Rule):
         self.report(func.attr, method=func.attr.value, edits=self._fix(node))
 
     def _fix(self, node):
-        for module, path in COMPAT_V1_DATA_HOMES:
-            alias = self.import_alias(module)
-            if alias:
-                function = ".".join(p for p in (alias, path, node.func.attr.value) if p)
-                new = cst.Call(func=cst.parse_expression(function),
-                               args=[cst.Arg(node.func.value)] + list(node.args))
-                return [self.replace(node, new)]
-        return None
+        new = patterns.compat_v1_data_call(self, node.func.attr.value,
+                                           [cst.Arg(node.func.value)] + list(node.args))
+        return [self.replace(node, new)] if new is not None else None

@@ -1,7 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint.analysis import provenance
-from tfcompat.lint.analysis.qualnames import COMPAT_V1_DATA_HOMES
+from tfcompat.lint.analysis import patterns, provenance
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run
 
 _ATTRIBUTES = ("output_shapes", "output_types", "output_classes")
@@ -145,10 +144,5 @@ class DatasetOutputAttributes(Rule):
                     safety=None if proven else UNSAFE)
 
     def _fix(self, node):
-        for module, path in COMPAT_V1_DATA_HOMES:
-            alias = self.import_alias(module)
-            if alias:
-                function = ".".join(p for p in (alias, path, "get_" + node.attr.value) if p)
-                new = cst.Call(func=cst.parse_expression(function), args=[cst.Arg(node.value)])
-                return [self.replace(node, new)]
-        return None
+        new = patterns.compat_v1_data_call(self, "get_" + node.attr.value, [cst.Arg(node.value)])
+        return [self.replace(node, new)] if new is not None else None
