@@ -36,10 +36,8 @@ class DatasetIteratorMethod(Rule):
     ```
 
     ## Fix safety
-    Safe: the function is what the method called. Offered when `target-tf` is 1.13 or later
-    (the function does not exist before) and the module imports `tensorflow` (or
-    `tensorflow.compat.v1`) at module level; the rewrite spells the module the way the file
-    imports it (`tf.`, `tensorflow.`, `v1.`). Arguments such as `shared_name=` are kept.
+    Safe: `tf.compat.v1.data.<method>(dataset)` is the function the method called (TF 1.13+),
+    its other arguments (`shared_name=`...) kept.
 
     ## Versions
     Methods: TF 1.4 to 1.15. Functions: TF 1.13 onwards (`tf.compat.v1.data`). Rewrite run by
@@ -183,6 +181,8 @@ class DatasetIteratorMethod(Rule):
         self.report(func.attr, method=func.attr.value, edits=self._fix(node))
 
     def _fix(self, node):
+        """The call spelled through the module-level import of `tensorflow` (or its compat.v1)
+        the way the file imports it (`tf.`, `tensorflow.`, `v1.`); None where there is none."""
         new = patterns.compat_v1_data_call(self, node.func.attr.value,
                                            [cst.Arg(node.func.value)] + list(node.args))
         return [self.replace(node, new)] if new is not None else None

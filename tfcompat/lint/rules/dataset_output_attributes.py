@@ -37,12 +37,10 @@ class DatasetOutputAttributes(Rule):
     ```
 
     ## Fix safety
-    Safe where the receiver is provably a Dataset (a chain from a tf.data constructor,
-    followed through reassignments): the function returns what the attribute returned.
-    Unsafe where only a Dataset-only method in the chain says it is one (an iterator or
-    another class can have `output_shapes` too). Offered for `target-tf` 1.15+, in a module
-    importing `tensorflow` (or `tensorflow.compat.v1`) at module level, spelled the way the
-    file imports it.
+    Safe where the receiver is provably a Dataset (a chain from a tf.data constructor):
+    `tf.compat.v1.data.get_<attribute>(dataset)` returns what the attribute returned. Unsafe
+    where only a Dataset-only method says it is one (an iterator or another class can have
+    `output_shapes` too).
 
     ## Versions
     Attributes: TF 1.4 to 1.15 (and `tf.compat.v1` datasets on TF 2). Functions: TF 1.15
@@ -144,5 +142,7 @@ class DatasetOutputAttributes(Rule):
                     safety=None if proven else UNSAFE)
 
     def _fix(self, node):
+        """The function spelled through the module-level import of `tensorflow` (or its
+        compat.v1) the way the file imports it; None where there is none."""
         new = patterns.compat_v1_data_call(self, "get_" + node.attr.value, [cst.Arg(node.value)])
         return [self.replace(node, new)] if new is not None else None
