@@ -39,11 +39,8 @@ class InfiniteDatasetWithoutSteps(Rule):
     ```
 
     ## Fix safety
-    Unsafe: for `target-tf` 1.14 or later (where `fit` ends an epoch at the end of finite
-    data, TF 1.14.0) the fix removes the unbounded `.repeat()`, so an epoch becomes one pass
-    over the data. Other users of the same pipeline that relied on it never ending change too.
-    Below 1.14 it only reports: pass `steps_per_epoch` (batches per epoch), which only you
-    know.
+    Unsafe: without the unbounded `.repeat()` an epoch is one pass over the data, also for other
+    users of the same pipeline that relied on it never ending.
 
     ## Versions
     `fit(dataset)` TF 1.9+ (steps required until 1.13); finite datasets without steps TF 1.14+
