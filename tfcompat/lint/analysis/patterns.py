@@ -292,6 +292,12 @@ def all_nodes(module, types):
     return visitor.found
 
 
+def name_nodes(node, name):
+    """Every Name node spelled ``name`` in ``node`` (a module: from its index), attribute and
+    keyword names included: a count of a name's uses that errs on the side of more."""
+    return [n for n in all_nodes(node, (cst.Name,)) if n.value == name]
+
+
 def is_session(rule, expr, names=None):
     """Whether ``expr`` is a Session: a Session/get_session() call (or its ``as_default()``),
     or a name bound to one anywhere in the module (or named ``sess`` / ``session``)."""

@@ -379,8 +379,7 @@ class ImageGeneratorToDataset(Rule):
         allowed = {id(flow.func.value)}
         for statement in self._fit_statements(name):
             allowed.add(id(statement.body[0].value.func.value))
-        uses = [n for n in patterns.all_nodes(self.context.module, (cst.Name,))
-                if n.value == name and id(n) not in allowed]
+        uses = [n for n in patterns.name_nodes(self.context.module, name) if id(n) not in allowed]
         return len(uses) == 1  # the assignment's target
 
     def _one_generator(self, generator):
@@ -389,8 +388,7 @@ class ImageGeneratorToDataset(Rule):
         if not isinstance(generator.func, cst.Name):
             return True
         cls = generator.func.value
-        return len([n for n in patterns.all_nodes(self.context.module, (cst.Name,))
-                    if n.value == cls]) <= 2
+        return len(patterns.name_nodes(self.context.module, cls)) <= 2
 
     def _fit_statements(self, name):
         found = []

@@ -264,8 +264,7 @@ class Keras3SaveNames(Rule):
                     else:
                         read_elsewhere = True
         if holder is not None:
-            uses = [n for n in patterns.all_nodes(self.context.module, (cst.Name,))
-                    if n.value == holder.value]
+            uses = patterns.name_nodes(self.context.module, holder.value)
             # Its assignment, and each use as an argument of a call seen above.
             argument_uses = sum(1 for call in patterns.all_nodes(self.context.module,
                                                                  (cst.Call,))

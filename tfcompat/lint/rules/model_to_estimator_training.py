@@ -388,7 +388,8 @@ class ModelToEstimatorTraining(Rule):
             statements = function.body.body if function is not None else self.context.module.body
             values = [st.body[0].value for st in statements
                       if scopes.assigned_name(st) == expr.value]
-            sources = [v for v in values if not _reads(v, expr.value)]  # not `ds = ds.map()`
+            # Not `ds = ds.map(...)`, which extends the chain it continues.
+            sources = [v for v in values if not patterns.name_nodes(v, expr.value)]
             return bool(sources) and all(self._is_dataset(v, None) for v in sources)
         for call in patterns.all_nodes(expr, (cst.Call,)):
             if self.qualified_name(call.func) in qualnames.DATASET_SOURCES \
@@ -476,11 +477,6 @@ def _steps(arg, default):
     if isinstance(value, cst.Integer):
         return value.value
     return False
-
-
-def _reads(expr, name):
-    """Whether ``expr`` reads ``name`` (`ds = ds.map(...)` extends the chain it continues)."""
-    return any(n.value == name for n in patterns.all_nodes(expr, (cst.Name,)))
 
 
 def _first_input_name(expr, model):

@@ -523,8 +523,7 @@ class SessionApiInTf2(Rule):
         if isinstance(parent, cst.Assign) and function == "get_session" \
                 and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
             name = parent.targets[0].target.value
-            uses = [n for n in patterns.all_nodes(self.context.module, (cst.Name,))
-                    if n.value == name]
+            uses = patterns.name_nodes(self.context.module, name)
             if len(uses) == 1:
                 return "nothing reads the session: delete the line", [self.remove(line)]
         return None

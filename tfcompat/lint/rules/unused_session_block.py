@@ -216,8 +216,7 @@ class UnusedSessionBlock(Rule):
             return False
         after = list(body)[[id(s) for s in body].index(id(node)) + 1:] \
             if any(s is node for s in body) else []
-        return any(isinstance(n, cst.Name) and n.value == name
-                   for statement in after for n in patterns.all_nodes(statement, (cst.Name,)))
+        return any(patterns.name_nodes(statement, name) for statement in after)
 
     def _in_explicit_graph(self):
         """Whether an enclosing `with` makes a graph the default (`tf.Graph().as_default()`):
