@@ -141,8 +141,14 @@ def _names_tf_data(rule):
 
 
 def rewrite(rule, target):
-    """Edits moving every use of another namespace onto ``target``; None when one of them
-    cannot be moved (``import keras.layers`` binding `keras`, a star import...)."""
+    """Edits moving every use of another namespace onto ``target``: imports keep the names
+    they bind (`import keras.backend as K` -> `from tensorflow.keras import backend as K`,
+    `import keras` -> `import tf_keras as keras`), `tf.keras.X` attributes become `keras.X` /
+    `tf_keras.X` (adding the import). None when one of them cannot be moved: `import
+    keras.layers` without an alias (it binds `keras` to the whole package), a module the
+    target does not have (`keras.layers.convolutional`, `keras.utils.np_utils`...: only those
+    of qualnames.KERAS_MODULES, each imported in the TF cells, are written), a star import,
+    an import sharing its line."""
     edits, respelled = [], None
     for use in uses(rule):
         if use.namespace == target:
