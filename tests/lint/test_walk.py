@@ -7,9 +7,9 @@ import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from tfcompat.lint import rules
-from tfcompat.lint.positions import Positions
+from tfcompat.lint.engine.positions import Positions
+from tfcompat.lint.engine.walk import walk
 from tfcompat.lint.rule import Valid
-from tfcompat.lint.walk import walk
 
 # Every kind of statement and expression whose fields libcst visits out of declaration order.
 SOURCE = textwrap.dedent('''\

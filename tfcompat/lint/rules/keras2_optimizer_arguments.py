@@ -2,7 +2,7 @@ import re
 
 import libcst as cst
 
-from tfcompat.lint import patterns
+from tfcompat.lint.analysis import patterns
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
 
 # Keras' optimizer classes, and standalone Keras 2's lowercase aliases of them.
