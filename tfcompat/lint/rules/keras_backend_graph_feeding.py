@@ -152,10 +152,11 @@ class KerasBackendGraphFeeding(Rule):
             keras.backend.set_learning_phase(0)
             """,
             at=(2, 1), target_tf="2.17"),
-        # Keras 2 on TF 2 (tf_keras): the learning phase fed to K.function or a session.
+        # Keras 2 on TF 2 (tf_keras): the learning phase fed to K.function or a session (runs
+        # in TF 1.15's graph mode, fails in TF 2.15's tf.keras and in tf_keras 2.21).
         Invalid(
             """
-            from keras import backend as K
+            from tensorflow.keras import backend as K
             features = K.function([model.input, K.learning_phase()], [model.layers[-2].output])
             """,
             at=(2, 12), target_tf="2.15", keras_target="tf_keras"),
