@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tfcompat.lint.analysis import namespaces, patterns
-from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Valid
+from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 # The callbacks that read a logged metric by its `monitor` name.
 _CALLBACKS = ("ModelCheckpoint", "EarlyStopping", "ReduceLROnPlateau")
@@ -55,7 +55,9 @@ class KerasAccuracyMonitor(Rule):
     ## Versions
     `acc` in Keras <= 2.2.5 and TF 1's tf.keras; `accuracy` from Keras 2.3.0 and tf.keras
     in TF 2.0. Keras 3 raises; checked on Keras 3.15 (tf221), where Keras' own
-    `cifar10_resnet.py` example then trains (bench/migration.py).
+    `cifar10_resnet.py` example then trains (bench/migration.py). Rewrite run by
+    tests/runtime/test_rewrites_run.py in tf115-keras231 (original), tf221 (broken, fixed) and
+    tf221-tfkeras (fixed).
     """
 
     code = "TFC420"
@@ -107,6 +109,32 @@ class KerasAccuracyMonitor(Rule):
             """, target_tf="2.16"),
     ]
     INVALID = [
+        # A program: runs in TF 1.15 (tf.keras logs `val_acc` there), raises in Keras 3; fixed,
+        # runs in Keras 3 and tf_keras.
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, activation="sigmoid", input_shape=(2,))])
+            model.compile("sgd", "binary_crossentropy", metrics=["accuracy"])
+            best = tf.keras.callbacks.ModelCheckpoint("best.keras", monitor="val_acc", save_best_only=True)
+            result = model.fit(x, y, validation_data=(x, y), epochs=2, verbose=0, callbacks=[best])
+            """,  # noqa: E501
+            at=(7, 65), target_tf="2.16",
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            x = np.ones((16, 2), "float32")
+            y = np.ones((16, 1), "float32")
+            model = tf.keras.Sequential([tf.keras.layers.Dense(1, activation="sigmoid", input_shape=(2,))])
+            model.compile("sgd", "binary_crossentropy", metrics=["accuracy"])
+            best = tf.keras.callbacks.ModelCheckpoint("best.keras", monitor="val_accuracy", save_best_only=True)
+            result = model.fit(x, y, validation_data=(x, y), epochs=2, verbose=0, callbacks=[best])
+            """,  # noqa: E501
+            run=Run(original=("tf115-keras231",), broken=("tf221",),
+                    fixed=("tf221", "tf221-tfkeras"), result=[2])),
         Invalid(
             """
             from keras.callbacks import ModelCheckpoint
