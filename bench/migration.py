@@ -113,6 +113,8 @@ CAUSES = [
     (r"fit_generator|evaluate_generator|predict_generator", FEEDING, "*_generator methods"),
     (r"workers|use_multiprocessing|max_queue_size", FEEDING, "Keras 3 feeding keywords"),
     (r"super\(\)\.__init__\(\*\*kwargs\)|PyDataset", FEEDING, "Sequence without super().__init__"),
+    (r"learning_phase|K\.function\(|has no attribute 'function'", FEEDING,
+     "Keras-backend graph feeding (K.function, K.learning_phase)"),
     (r"Python-style iteration in eager mode|Session|placeholder|feed_dict", FEEDING,
      "session / placeholder scaffolding"),
     (r"output_shapes|output_types|output_classes", FEEDING, "Dataset.output_* attributes"),
@@ -123,6 +125,7 @@ CAUSES = [
     (r"\blr\b|decay", OTHER, "optimizer lr= / decay="),
     (r"SciPy|scipy", HARNESS_KIND, "SciPy not installed in the cell"),
     (r"\.h5|weights", OTHER, "weights file / .h5 names"),
+    (r"monitor=val_acc|monitor=acc\b", OTHER, "callback monitoring acc / val_acc"),
 ]
 
 

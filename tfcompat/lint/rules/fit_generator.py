@@ -1,3 +1,4 @@
+import libcst as cst
 
 from tfcompat import versions
 from tfcompat.lint.analysis import patterns, provenance, qualnames
@@ -69,6 +70,19 @@ class FitGenerator(Rule):
         from tensorflow import keras
         model = keras.Sequential([keras.layers.Dense(1)])
         model.evaluate(batches(), steps=10)
+        """,
+        # A mixin's override calling its base's own method through super(): the base's
+        # signature, not Keras'.
+        """
+        class Trainer(object):
+            def fit_generator(self, generator, steps=None):
+                return self._train(generator, steps)
+        class OneEpochTrainer(Trainer):
+            def fit_generator(self, *args, **kwargs):
+                return super(OneEpochTrainer, self).fit_generator(*args, **kwargs)
+        class Quick(OneEpochTrainer):
+            def evaluate_generator(self, generator):
+                return super().fit_generator(generator, steps=1)
         """,
         # A function of some module that happens to share the name.
         """
@@ -264,7 +278,7 @@ class FitGenerator(Rule):
         method = patterns.method_name(node)
         if method not in qualnames.GENERATOR_METHODS or self.qualified_name(node.func):
             return
-        if not provenance.keras_method_call(self, node):
+        if not provenance.keras_method_call(self, node) or self._base_method(node, method):
             return  # a module's function or a class's own method: not Keras' signature
         if any(a.keyword is not None and a.keyword.value not in qualnames.GENERATOR_KEYWORDS[method]
                for a in node.args):
@@ -272,6 +286,29 @@ class FitGenerator(Rule):
         new = qualnames.GENERATOR_METHODS[method]
         fix, safety = self._fix(node, method, new)
         self.report(node.func.attr, method=method, new=new, edits=fix, safety=safety)
+
+    def _base_method(self, call, method):
+        """Whether ``call`` is `super().m(...)` (or `super(C, self).m`) in a class whose bases,
+        defined in this module, define ``m`` themselves."""
+        receiver = call.func.value
+        if not (isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Name)
+                and receiver.func.value == "super"):
+            return False
+        cls = next((a for a in reversed(self.context.ancestors) if isinstance(a, cst.ClassDef)),
+                   None)
+        classes = {c.name.value: c
+                   for c in patterns.all_nodes(self.context.module, (cst.ClassDef,))}
+        seen, todo = set(), [cls] if cls is not None else []
+        while todo:
+            for base in todo.pop().bases:
+                name = base.value.value if isinstance(base.value, cst.Name) else None
+                if name in classes and name not in seen:
+                    seen.add(name)
+                    if any(isinstance(s, cst.FunctionDef) and s.name.value == method
+                           for s in classes[name].body.body):
+                        return True
+                    todo.append(classes[name])
+        return False
 
     def _fix(self, node, method, new):
         """(edits, safety): text edits on the call's own ranges, so the rest of the call

@@ -10,6 +10,12 @@ _NEW_ENDING = {"save_weights": ".weights.h5", "save": ".keras"}
 _OLD_ENDINGS = (".h5", ".hdf5")
 # Calls that read the file back, whose literal names change with the saved one.
 _LOADS = ("load_weights", "load_model")
+# The keywords of Keras' fit (1.x to 3): a `fit` with another one is another library's.
+_FIT_KEYWORDS = frozenset((
+    "x", "y", "batch_size", "epochs", "nb_epoch", "verbose", "callbacks", "validation_split",
+    "validation_data", "shuffle", "class_weight", "sample_weight", "initial_epoch",
+    "steps_per_epoch", "validation_steps", "validation_batch_size", "validation_freq",
+    "max_queue_size", "workers", "use_multiprocessing", "show_accuracy"))
 # Methods that make a receiver a Keras model (for `save`, a name many libraries use).
 _MODEL_METHODS = frozenset(("compile", "fit", "fit_generator", "train_on_batch",
                             "save_weights", "load_weights"))
@@ -96,6 +102,17 @@ class Keras3SaveNames(Rule):
             import numpy as np
             np.save("arrays", np.ones(3))
             image.save("picture")
+            """, target_tf="2.16"),
+        # Another library's model in a file that also uses TensorFlow: its fit takes keywords
+        # Keras' does not (tflearn's n_epoch), so its save is its own.
+        Valid(
+            """
+            import tensorflow.compat.v1 as tf
+            import tflearn
+            net = tflearn.regression(tflearn.fully_connected(tflearn.input_data([None]), 1))
+            dnn = tflearn.DNN(net)
+            dnn.fit(x, y, n_epoch=10, show_metric=True)
+            dnn.save("regression.tflearn")
             """, target_tf="2.16"),
     ]
     INVALID = [
@@ -280,11 +297,16 @@ class Keras3SaveNames(Rule):
         text = self.code_for(receiver)
         models = getattr(self, "_models", None)
         if models is None:
-            models = set()
+            models, others = set(), set()
             for call in patterns.all_nodes(self.context.module, (cst.Call,)):
                 if isinstance(call.func, cst.Attribute) and call.func.attr.value in \
                         _MODEL_METHODS:
                     models.add(self.code_for(call.func.value))
+                    if call.func.attr.value == "fit" and any(
+                            a.keyword is not None and a.keyword.value not in _FIT_KEYWORDS
+                            for a in call.args):
+                        others.add(self.code_for(call.func.value))
+            models -= others  # another library's model (tflearn's fit(n_epoch=...))
             for assign in patterns.all_nodes(self.context.module, (cst.Assign,)):
                 if isinstance(assign.value, cst.Call):
                     called = self.qualified_name(assign.value.func) or ""

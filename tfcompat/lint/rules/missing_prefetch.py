@@ -146,6 +146,10 @@ class MissingPrefetch(Rule):
                 ds = tf.data.Dataset.from_tensor_slices((x, y)).map(parse).batch(32)
                 model.fit(ds, epochs=5)
                 """, target_tf=_INJECTED_FROM),
+        Valid("""
+                import tensorflow as tf
+                model.fit(tf.data.Dataset.range(8).batch(2), steps_per_epoch=4)
+                """, target_tf="2.21"),
             """
             import tensorflow as tf
             model.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(32), epochs=5)
@@ -320,6 +324,17 @@ class MissingPrefetch(Rule):
                 def train(self, model, train):
                     model.fit(train, validation_data=self.val_ds)
             """),
+        # The last TF before tf.data injects the prefetch itself.
+        Invalid(
+            """
+            import tensorflow as tf
+            model.fit(tf.data.Dataset.range(8).batch(2), steps_per_epoch=4)
+            """,
+            at=(2, 11), target_tf="2.10",
+            fixed="""
+            import tensorflow as tf
+            model.fit(tf.data.Dataset.range(8).batch(2).prefetch(tf.data.AUTOTUNE), steps_per_epoch=4)
+            """),  # noqa: E501
         # Below TF 1.13 there is no AUTOTUNE outside contrib: reported, not fixed.
         Invalid(
             """

@@ -42,6 +42,71 @@ _QUEUE_STARTERS = ("tensorflow.train.start_queue_runners",)
 _INITIALIZERS = _KERAS3_INSTEAD[1][0]
 _KERAS3_RUN = ("`sess.run(t)` of a tensor becomes the eager value `t` (`t.numpy()`); a "
                "tf.data iterator's batches: pass the dataset to fit")
+# Broad handlers: a fallback for a missing name around a single statement.
+_PROBE_HANDLERS = frozenset(("Exception", "BaseException"))
+# Functions projects write to ask which TF runs, by what a true answer means.
+_TF2_CHECKS = frozenset(("is_tf2", "is_tfv2", "is_tf_2", "tf2_enabled", "enabled"))
+_TF1_CHECKS = frozenset(("is_tf1", "is_tfv1", "is_tf_1"))
+
+
+def _version_major(expr):
+    """The major version of a version string literal ('2.0.0' -> 2), or None."""
+    if isinstance(expr, cst.SimpleString):
+        head = expr.evaluated_value.partition(".")[0]
+        return int(head) if head.isdigit() else None
+    return None
+
+
+def _tf_major_test(rule, test):
+    """1 when ``test`` holds on TF 1 only, 2 when on TF 2 only, None when it says nothing of
+    the version: `tf.__version__.startswith("1.")`, `tf.__version__ >= "2.0"`,
+    `is_tf2()`-style checks, `not` of one of these."""
+    if isinstance(test, cst.UnaryOperation) and isinstance(test.operator, cst.Not):
+        inner = _tf_major_test(rule, test.expression)
+        return {1: 2, 2: 1}.get(inner)
+    if isinstance(test, cst.BooleanOperation) and isinstance(test.operator, cst.And):
+        return _tf_major_test(rule, test.left) or _tf_major_test(rule, test.right)
+    if isinstance(test, cst.Call):
+        func = test.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "startswith" \
+                and _is_tf_version(rule, func.value) and test.args:
+            major = _version_major(test.args[0].value)
+            return major if major in (1, 2) else (1 if major == 0 else None)
+        name = (rule.qualified_name(func) or "").rpartition(".")[2] or (
+            func.value if isinstance(func, cst.Name) else
+            func.attr.value if isinstance(func, cst.Attribute) else "")
+        if name.lstrip("_") in _TF2_CHECKS and (name != "enabled" or "tf2" in (
+                rule.qualified_name(func) or "")):
+            return 2
+        if name.lstrip("_") in _TF1_CHECKS:
+            return 1
+        return None
+    if isinstance(test, cst.Comparison) and len(test.comparisons) == 1 \
+            and _is_tf_version(rule, test.left):
+        target = test.comparisons[0]
+        major = _version_major(target.comparator)
+        if major is None:
+            return None
+        op = type(target.operator)
+        if op is cst.LessThan and major <= 2 or op is cst.LessThanEqual and major <= 1:
+            return 1
+        if op in (cst.GreaterThanEqual, cst.GreaterThan) and major >= 2:
+            return 2
+    return None
+
+
+def _is_tf_version(rule, expr):
+    return (rule.qualified_name(expr) or "") in ("tensorflow.__version__",
+                                                   "tensorflow.VERSION")
+
+
+def _hasattr_of_tf(rule, test):
+    """Whether ``test`` asks `hasattr(<a TensorFlow module>, ...)`, in any polarity."""
+    for call in patterns.all_nodes(test, (cst.Call,)):
+        if isinstance(call.func, cst.Name) and call.func.value == "hasattr" and call.args \
+                and (rule.qualified_name(call.args[0].value) or "").startswith("tensorflow"):
+            return True
+    return False
 
 
 class SessionApiInTf2(Rule):
@@ -126,6 +191,29 @@ class SessionApiInTf2(Rule):
             sess = tf.compat.v1.keras.backend.get_session()
             """,
             target_tf="2.16", keras_target="tf_keras"),
+        # Code that runs the TF 1 name on TF 1 only: a `try:` with an AttributeError fallback,
+        # a branch of a version test, a hasattr test, a module attribute set for TF 2.
+        Valid(
+            """
+            import tensorflow as tf
+            from tensorflow.python import tf2
+            def parse(record, spec):
+                try:
+                    return tf.parse_single_example(record, features=spec)
+                except AttributeError:
+                    return tf.io.parse_single_example(record, features=spec)
+            if tf.__version__ >= "2.0.0":
+                logits = tf.compat.v1.feature_column.linear_model(features, columns)
+            else:
+                logits = tf.feature_column.linear_model(features, columns)
+            if tf.__version__.startswith("1."):
+                optimizer = tf.train.AdamOptimizer()
+            if not hasattr(tf, "layers"):
+                tf.layers = tf.keras.layers
+            if not hasattr(tf.io.gfile, "GFile"):
+                tf.io.gfile.GFile = tf.gfile.GFile
+            writer = tf.summary.create_file_writer(d) if tf2.enabled() else tf.summary.FileWriter(d)
+            """, target_tf="2.16"),  # noqa: E501
     ]
     INVALID = [
         # A program: run before and after the fix (tests/runtime/test_rewrites_run.py).
@@ -347,6 +435,39 @@ class SessionApiInTf2(Rule):
             import tensorflow as tf
             tf.compat.v1.logging.info("step %d", step)
             """),
+        # A handler that is no fallback for a missing name, and the TF 2 branch of a test.
+        Invalid(
+            """
+            import tensorflow as tf
+            try:
+                loss = tf.log(y)
+            except ValueError:
+                loss = None
+            """,
+            at=(3, 12), target_tf="2.16",
+            fixed="""
+            import tensorflow as tf
+            try:
+                loss = tf.math.log(y)
+            except ValueError:
+                loss = None
+            """),
+        Invalid(
+            """
+            import tensorflow as tf
+            if tf.__version__.startswith("1."):
+                opt = tf.compat.v1.train.AdamOptimizer()
+            else:
+                tf.logging.info("TF 2")
+            """,
+            at=(5, 5), target_tf="2.16",
+            fixed="""
+            import tensorflow as tf
+            if tf.__version__.startswith("1."):
+                opt = tf.compat.v1.train.AdamOptimizer()
+            else:
+                tf.compat.v1.logging.info("TF 2")
+            """),
         # No spelling left in TF 2.21 (tf.compat.v1.layers is Keras 2's): reported only.
         Invalid(
             """
@@ -381,7 +502,7 @@ class SessionApiInTf2(Rule):
             return
         key = name[len("tensorflow."):] if name.startswith("tensorflow.") else None
         if key in _TF1_NAMES and key not in _OWNED:
-            if not self._inside_reported(node):
+            if not self._inside_reported(node) and not self._guarded(node):
                 self._tf1_name(node, key)
             return
         namespace, _, function = name.rpartition(".backend.")
@@ -392,6 +513,48 @@ class SessionApiInTf2(Rule):
             # TF 2.0-2.15's spelling (this rule's own fix there): gone with Keras 3, and
             # tf_keras's own TF 1 API under TF_USE_LEGACY_KERAS=1.
             self._keras_session(node, namespace, function)
+
+    def _guarded(self, node):
+        """Whether the code around ``node`` runs it on TF 1 only: the body of a `try:` whose
+        handler catches the AttributeError (the fallback runs on TF 2), a branch of a test of
+        TF's version taken on TF 1 only, a test of `hasattr(tf..., ...)`, or an assignment to
+        the name (a TF 2 program setting it, not reading it)."""
+        chain = list(self.context.ancestors)
+        parent = chain[-2] if len(chain) > 1 else None
+        if isinstance(parent, cst.AssignTarget) and parent.target is node:
+            return True
+        for outer, inner in zip(reversed(chain[:-1]), reversed(chain[1:])):
+            if isinstance(outer, cst.Try) and inner is outer.body \
+                    and any(self._fallback(h, len(outer.body.body), node)
+                            for h in outer.handlers):
+                return True
+            if isinstance(outer, (cst.If, cst.IfExp)) and inner is not outer.test:
+                if _hasattr_of_tf(self, outer.test):
+                    return True
+                major = _tf_major_test(self, outer.test)
+                if major is not None and major == (1 if inner is outer.body else 2):
+                    return True
+        return False
+
+    def _fallback(self, handler, statements, node):
+        """Whether an `except` clause is a fallback for the missing TF 1 name ``node``: it
+        catches AttributeError (a bare or `Exception` clause only around a single statement),
+        spells the same name another way (`tf.compat.v1.train.get_global_step` for
+        `tf.train.get_global_step`), and runs no TF 1 name itself."""
+        types = [] if handler.type is None else [e.value for e in handler.type.elements] \
+            if isinstance(handler.type, cst.Tuple) else [handler.type]
+        caught = {(self.qualified_name(t) or self.code_for(t)).rpartition(".")[2]
+                  for t in types}
+        if "AttributeError" not in caught and not (
+                statements == 1 and (not types or caught & _PROBE_HANDLERS)):
+            return False
+        leaf, spelled = node.attr.value, False
+        for attribute in patterns.all_nodes(handler.body, (cst.Attribute,)):
+            name = self.qualified_name(attribute, canonical=False) or ""
+            if name.startswith("tensorflow.") and name[len("tensorflow."):] in _TF1_NAMES:
+                return False
+            spelled = spelled or name.startswith("tensorflow.") and attribute.attr.value == leaf
+        return spelled
 
     def _inside_reported(self, node):
         """Whether ``node`` (`tf.logging`) is the start of a longer dropped name
