@@ -68,7 +68,7 @@ class KerasAccuracyMonitor(Rule):
     tokens = _CALLBACKS
     modules = (namespaces.VIA["keras"] + namespaces.VIA["tf.keras"] + namespaces.VIA["tf_keras"],)
     called = True
-    fix = UNSAFE
+    fix_safety = UNSAFE
     fix_tf = "tf_keras_is_keras3"
 
     VALID = [
@@ -173,7 +173,7 @@ class KerasAccuracyMonitor(Rule):
         new = _RENAMED[old]
         quote = value.value[:-len(old) - 1]
         self.report(value, old=old, new=new,
-                    fix=[self.replace(value, quote + new + value.value[-1])])
+                    edits=[self.replace(value, quote + new + value.value[-1])])
 
     def _logged_as(self):
         """"accuracy" when the module's compile calls ask for metrics=["accuracy"] and never

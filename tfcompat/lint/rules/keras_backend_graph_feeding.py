@@ -86,7 +86,7 @@ class KerasBackendGraphFeeding(Rule):
     help = "{instead}"
     tokens = (("backend",), tuple(sorted(_INSTEAD)))
     modules = (namespaces.VIA["keras"] + namespaces.VIA["tf.keras"] + namespaces.VIA["tf_keras"],)
-    fix = UNSAFE
+    fix_safety = UNSAFE
 
     VALID = [
         Valid(
@@ -215,7 +215,7 @@ class KerasBackendGraphFeeding(Rule):
             self.report(node, function=function, instead=_INSTEAD[function])
         elif function == "function" and self._feeds_learning_phase(node):
             self.report(node, message=_EAGER_MESSAGE, function=function,
-                        instead=_INSTEAD[function], fix=self._test_mode_fix(node))
+                        instead=_INSTEAD[function], edits=self._test_mode_fix(node))
         elif function == "learning_phase" and self._dict_key(node):
             self.report(node, message=_EAGER_MESSAGE, function=function,
                         instead=_INSTEAD[function])
