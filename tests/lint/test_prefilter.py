@@ -7,7 +7,7 @@ import re
 import pytest
 
 from tfcompat.lint import codenames, engine, pipeline, rules
-from tfcompat.lint.prefilter import Prefilter, groups, has_name
+from tfcompat.lint.prefilter import Prefilter, groups, has_name, via
 from tfcompat.lint.rule import Valid, parse_target
 from tfcompat.lint.rules import problems
 
@@ -113,3 +113,39 @@ def test_rules_declare_names_or_groups_of_names(tokens, ok):
     cls = type("Probe", (ALL[0],), {"tokens": tokens})
     bad = [p for p in problems(cls) if "tokens" in p]
     assert (not bad) == ok, bad
+
+
+def _imports_in_code(rule, source):
+    names = codenames.code_names(source.encode())
+    return Prefilter.of_rules([rule]).rules_in_code(names, (rule.code,)) == (rule.code,)
+
+
+def test_via_is_every_import_a_qualified_name_can_go_through():
+    group = via("tensorflow.estimator", "keras.preprocessing.image")
+    assert group == ("keras", "keras.preprocessing", "tensorflow",
+                     "keras.preprocessing.image.*", "tensorflow.compat.*",
+                     "tensorflow.estimator.*")
+    rule = type("Probe", (ALL[0],), {"code": "TFC999", "tokens": ("estimator",),
+                                     "modules": (group,), "called": False})
+    for source in ("import tensorflow as tf\ntf.estimator.RunConfig()",
+                   "import tensorflow.compat.v1 as tf\ntf.estimator.RunConfig()",
+                   "from tensorflow.compat import v1\nv1.estimator.RunConfig()",
+                   "from tensorflow.estimator import RunConfig as estimator",
+                   "import tensorflow.estimator.export as e\nestimator = e",
+                   "import tensorflow.python.estimator\nestimator = 1"):
+        assert _imports_in_code(rule, source), source
+    # The name alone, or imports no qualified name under the prefixes can go through.
+    for source in ("estimator = make_estimator()",
+                   "from tensorflow.python.estimator import estimator",
+                   "import tensorflow.python.estimator as estimator",
+                   "from keras.models import Model\nestimator = Model"):
+        assert not _imports_in_code(rule, source), source
+
+
+def test_a_file_whose_imports_cannot_reach_a_rules_names_is_not_parsed_for_it():
+    # tensorflow's own sources name `estimator` without importing tf.estimator.
+    source = ("from tensorflow.python.estimator import estimator as estimator_lib\n"
+              "def model_fn(estimator):\n    return estimator_lib.Estimator(model_fn)\n")
+    linter = engine.Linter(ALL)
+    assert linter.for_bytes(source.encode()) is None
+    assert linter.check(source) == []

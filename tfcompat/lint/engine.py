@@ -35,7 +35,7 @@ def parse(text, compiles=False, syntax_checked=False):
     ``syntax_checked``: the prefilter's parse (tfcompat.lint.codenames) already read it."""
     count("libcst parses")
     try:
-        module = cst.parse_module(text)
+        module = _parse_module(text)
     except cst.ParserSyntaxError as exc:
         # Python 2 code is named the same whichever libcst grammar refused it (older libcst
         # refuses `except E, e:` itself, newer ones leave it to Python's parser).
@@ -57,6 +57,27 @@ def parse(text, compiles=False, syntax_checked=False):
         _raise_if_python2(error)
         _raise_compile_error(error, "cannot compile: %s" % getattr(error, "msg", error))
     return module
+
+
+# libcst checks every node it builds (CSTNode.__post_init__ calls _validate): a tenth of a
+# parse, for nodes its own parser built valid. The parse goes without; nodes built anywhere
+# else (a rule's fix) are still checked. Restored to the class's own, never to another
+# thread's no-op.
+_POST_INIT = cst.CSTNode.__dict__.get("__post_init__")
+
+
+def _unchecked(node):
+    pass
+
+
+def _parse_module(text):
+    if _POST_INIT is None:
+        return cst.parse_module(text)
+    cst.CSTNode.__post_init__ = _unchecked
+    try:
+        return cst.parse_module(text)
+    finally:
+        cst.CSTNode.__post_init__ = _POST_INIT
 
 
 def _raise_if_python2(error):
