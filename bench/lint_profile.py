@@ -64,7 +64,10 @@ def instrument(timer, counts):
     """Patch the linter's steps to report to ``timer``; returns what it needs at the end."""
     import libcst as cst
 
-    from tfcompat.lint import codenames, context, engine, patterns, positions, rules, writeback
+    from tfcompat.lint import rules
+    from tfcompat.lint.analysis import codenames, patterns
+    from tfcompat.lint.engine import context, positions, writeback
+    from tfcompat.lint.engine import linter as engine
 
     for cls in rules.all_rules():
         for _, _, attr in cls.hooks():
@@ -109,8 +112,9 @@ def main():
     args = parser.parse_args()
     timer, counts = Timer(), collections.Counter()
     engine, rules = instrument(timer, counts)
-    from tfcompat.lint import codenames, pipeline
-    from tfcompat.lint.target import parse_target
+    from tfcompat.lint.analysis import codenames
+    from tfcompat.lint.driver.target import parse_target
+    from tfcompat.lint.engine import pipeline
 
     linter = engine.Linter(rules.all_rules(),
                            parse_target(args.target_tf) if args.target_tf else None)

@@ -205,7 +205,7 @@ def _parser():
                      help="describe this installed Keras flavour instead of the default one")
     doc.set_defaults(func=doctor)
     if sys.version_info >= (3, 9):
-        from tfcompat.lint import cli as lint_cli
+        from tfcompat.lint.driver import cli as lint_cli
 
         lint_cli.register(sub)
         serve = sub.add_parser(

@@ -4,7 +4,7 @@ import textwrap
 import libcst as cst
 import pytest
 
-from tfcompat.lint import engine
+from tfcompat.lint.engine import linter
 from tfcompat.lint.rule import Rule
 
 
@@ -18,7 +18,7 @@ def probe(source, ask):
         def visit_Call(self, node):
             answers[self.code_for(node)] = ask(self, node)
 
-    engine.Linter([Probe]).check(textwrap.dedent(source))
+    linter.Linter([Probe]).check(textwrap.dedent(source))
     return answers
 
 

@@ -8,8 +8,8 @@ import sys
 from lint_helpers import GET_NEXT, GET_NEXT_FIXED
 
 import tfcompat
-from tfcompat.lint import cache as cache_mod
-from tfcompat.lint.results import Finding
+from tfcompat.lint.driver import cache as cache_mod
+from tfcompat.lint.engine.results import Finding
 
 
 def _load(path):

@@ -4,8 +4,9 @@ import textwrap
 
 import pytest
 
-from tfcompat.lint import engine, rules
-from tfcompat.lint.codenames import code_names
+from tfcompat.lint import rules
+from tfcompat.lint.analysis.codenames import code_names
+from tfcompat.lint.engine.linter import Linter
 
 
 def _names(source):
@@ -69,13 +70,13 @@ def test_no_answer_where_this_python_cannot_parse(source):
 
 
 def test_a_token_only_in_a_docstring_is_not_parsed_and_one_in_code_is():
-    linter = engine.Linter(rules.all_rules())
+    linter = Linter(rules.all_rules())
     assert not linter.needs_parse(b'"""Use model.fit_generator(gen)."""\nx = 1\n')
     assert linter.needs_parse(b'model.fit_generator(gen)\n')
 
 
 def test_modules_narrow_a_rule_to_files_importing_them():
-    linter = engine.Linter([rules.get("TFC405")], target_tf=(2, 16))
+    linter = Linter([rules.get("TFC405")], target_tf=(2, 16))
     # TensorFlow's own modules name Session through tensorflow.python: not tf.Session.
     assert not linter.needs_parse(
         b"from tensorflow.python.client import session\ns = session.Session()\n")
@@ -97,6 +98,6 @@ def test_called_names_and_imported_ones():
 
 
 def test_a_called_rule_needs_its_methods_called():
-    linter = engine.Linter([rules.get("TFC502")])  # shuffle after batch
+    linter = Linter([rules.get("TFC502")])  # shuffle after batch
     assert not linter.needs_parse(b"batch = 0\nnp.random.shuffle(w)\n")
     assert linter.needs_parse(b"ds = ds.batch(4).shuffle(10)\n")

@@ -1,7 +1,7 @@
 """`[tool.tfcompat]` in the nearest pyproject.toml, the command line on top of it."""
 import pytest
 
-from tfcompat.lint import config
+from tfcompat.lint.driver import config
 
 BOTH = """\
     import tensorflow as tf

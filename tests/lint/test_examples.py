@@ -6,7 +6,7 @@ import shutil
 from lint_helpers import run_tfcompat
 
 from tfcompat.lint import rules
-from tfcompat.lint.results import ERRORS
+from tfcompat.lint.engine.results import ERRORS
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 

@@ -6,7 +6,7 @@ import subprocess
 import pytest
 from lint_helpers import GET_NEXT
 
-from tfcompat.lint import config, files
+from tfcompat.lint.driver import config, files
 
 
 def _found(paths, cwd, force_exclude=False):

@@ -9,8 +9,10 @@ import time
 import libcst as cst
 from lint_helpers import GET_NEXT, GET_NEXT_FIXED
 
-from tfcompat.lint import engine, report, rules
-from tfcompat.lint.results import FileResult
+from tfcompat.lint import rules
+from tfcompat.lint.driver import report
+from tfcompat.lint.engine.linter import Linter
+from tfcompat.lint.engine.results import FileResult
 from tfcompat.lint.rule import SAFE, UNSAFE, Rule
 
 BOTH = textwrap.dedent("""\
@@ -85,7 +87,7 @@ def test_hoisting_stops_at_a_loop_that_reassigns_and_the_rest_stays_reported():
                 x = sess.run(it.get_next())
             it = switch(it)
         """)
-    result = engine.Linter(rules.all_rules()).fix(source)
+    result = Linter(rules.all_rules()).fix(source)
     assert result.text == textwrap.dedent("""\
         it = tf.compat.v1.data.make_one_shot_iterator(ds)
         for epoch in range(3):
@@ -179,17 +181,17 @@ class RenamesPrint(Rule):
 
 def test_unsafe_fixes_only_with_unsafe_fixes():
     source = "print(1)\n"
-    [finding] = engine.Linter([RenamesPrint]).check(source)
+    [finding] = Linter([RenamesPrint]).check(source)
     assert (finding.fix.applicability, finding.fixable, finding.hidden) == (UNSAFE, False,
                                                                            "unsafe")
-    assert engine.Linter([RenamesPrint]).fix(source).text == source
-    assert engine.Linter([RenamesPrint], unsafe_fixes=True).fix(source).text == "log(1)\n"
+    assert Linter([RenamesPrint]).fix(source).text == source
+    assert Linter([RenamesPrint], unsafe_fixes=True).fix(source).text == "log(1)\n"
     summary = report.summary([FileResult("a.py", [finding])])
     assert summary == ["Found 1 finding.", "1 more fix with --unsafe-fixes."]
 
 
 def test_a_fix_that_breaks_the_parse_is_dropped_and_reported():
-    linter = engine.Linter([BreaksTheParse] + list(rules.all_rules()))
+    linter = Linter([BreaksTheParse] + list(rules.all_rules()))
     result = linter.fix(GET_NEXT + "print(x)\n")
     # Both fixes went into one pass, which did not parse: redone one by one, TFC102's hoist
     # is kept and the broken fix dropped, once.
@@ -199,7 +201,7 @@ def test_a_fix_that_breaks_the_parse_is_dropped_and_reported():
 
 
 def test_fixes_that_never_settle_leave_the_file_as_it_was():
-    linter = engine.Linter([NeverSettles])
+    linter = Linter([NeverSettles])
     result = linter.fix("x = 1\n")
     assert result.text == "x = 1\n" and result.fixed == 0
     assert result.notes == ("not fixed: fixes did not settle after 100 passes",)

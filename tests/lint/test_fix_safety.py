@@ -25,8 +25,10 @@ import tokenize
 import pytest
 from lint_helpers import GET_NEXT, GET_NEXT_FIXED, run_tfcompat
 
-from tfcompat.lint import engine, files, rules
-from tfcompat.lint.target import parse_target
+from tfcompat.lint import rules
+from tfcompat.lint.driver import files
+from tfcompat.lint.driver.target import parse_target
+from tfcompat.lint.engine.linter import Linter
 
 TARGETS = ("1.15", "2.16")
 FSTRING = {getattr(tokenize, "FSTRING_START", -1), getattr(tokenize, "FSTRING_MIDDLE", -1),
@@ -241,7 +243,7 @@ def test_fixing_the_hostile_corpus_damages_nothing(corpus, target):
 
 def test_a_fix_that_would_delete_a_comment_is_withheld():
     source = GET_NEXT.replace("it.get_next()", "it.get_next(  # the next batch\n)")
-    linter = engine.Linter(rules.all_rules(), parse_target("2.16"), unsafe_fixes=True)
+    linter = Linter(rules.all_rules(), parse_target("2.16"), unsafe_fixes=True)
     result = linter.fix(source)
     # TFC102 hoists `it.get_next(...)` whole, so the comment travels with it: fixed.
     assert "# the next batch" in result.text and result.fixed == 1
@@ -257,7 +259,7 @@ def test_a_dropped_argument_leaves_its_comment_on_a_line_of_its_own():
     source = ("model.fit_generator(batches(),\n"
               "                    workers=0,  # on the main thread\n"
               "                    steps_per_epoch=4)\n")
-    linter = engine.Linter(rules.all_rules(), parse_target("2.16"), unsafe_fixes=True)
+    linter = Linter(rules.all_rules(), parse_target("2.16"), unsafe_fixes=True)
     result = linter.fix(source)
     assert result.text == ("model.fit(batches(),\n"
                            "                    # on the main thread\n"
@@ -463,7 +465,7 @@ def _corruptions():
 
 @pytest.mark.parametrize("which", ["index", "rules"])
 def test_a_cache_that_cannot_be_read_is_ignored_and_rebuilt(tmp_path, which):
-    from tfcompat.lint import cache, cli, config, workers
+    from tfcompat.lint.driver import cache, cli, config, workers
 
     directory = str(tmp_path / "cache")
     for kind, spoil in _corruptions().items():

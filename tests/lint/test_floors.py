@@ -5,7 +5,7 @@ import re
 
 from lint_helpers import ROOT
 
-from tfcompat.lint.pyproject import tomllib
+from tfcompat.lint.driver.pyproject import tomllib
 
 
 def _floors():

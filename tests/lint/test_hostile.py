@@ -6,7 +6,7 @@ import sys
 import pytest
 from lint_helpers import GET_NEXT, GET_NEXT_FIXED
 
-from tfcompat.lint import cli, config, workers
+from tfcompat.lint.driver import cli, config, workers
 
 FIFTY_MB = 50 * 1024 * 1024
 

@@ -1,5 +1,6 @@
 """`keras-target` in [tool.tfcompat]: the one Keras namespace TFC201/TFC202 rewrite onto."""
-from tfcompat.lint import engine, rules
+from tfcompat.lint import rules
+from tfcompat.lint.engine.linter import Linter
 
 MIXED = ("import tensorflow as tf\n"
          "from keras.layers import Dense\n"
@@ -7,7 +8,7 @@ MIXED = ("import tensorflow as tf\n"
 
 
 def _fix(source, target_tf, keras_target):
-    linter = engine.Linter([rules.get("TFC202"), rules.get("TFC201")],
+    linter = Linter([rules.get("TFC202"), rules.get("TFC201")],
                            target_tf=target_tf, unsafe_fixes=True, keras_target=keras_target)
     return linter.fix(source).text
 

@@ -6,8 +6,11 @@ import re
 
 import pytest
 
-from tfcompat.lint import codenames, engine, pipeline, rules
-from tfcompat.lint.prefilter import Prefilter, groups, has_name, via
+from tfcompat.lint import rules
+from tfcompat.lint.analysis import codenames
+from tfcompat.lint.analysis.prefilter import Prefilter, groups, has_name, via
+from tfcompat.lint.engine import pipeline
+from tfcompat.lint.engine.linter import Linter
 from tfcompat.lint.rule import Valid, parse_target
 from tfcompat.lint.rules import problems
 
@@ -38,7 +41,7 @@ def _with_prefilter(source, enabled, target, mode):
     if codes == ():
         return [] if mode == "check" else source
     chosen = enabled if codes is None else [c for c in enabled if c.code in codes]
-    linter = engine.Linter(chosen, target, unsafe_fixes=True)
+    linter = Linter(chosen, target, unsafe_fixes=True)
     narrow = linter.for_bytes(source.encode())  # the worker's second stage
     if narrow is None:
         return [] if mode == "check" else source
@@ -46,7 +49,7 @@ def _with_prefilter(source, enabled, target, mode):
 
 
 def _without(source, enabled, target, mode):
-    linter = engine.Linter(enabled, target, unsafe_fixes=True)
+    linter = Linter(enabled, target, unsafe_fixes=True)
     return linter.check(source) if mode == "check" else linter.fix(source).text
 
 
@@ -146,6 +149,6 @@ def test_a_file_whose_imports_cannot_reach_a_rules_names_is_not_parsed_for_it():
     # tensorflow's own sources name `estimator` without importing tf.estimator.
     source = ("from tensorflow.python.estimator import estimator as estimator_lib\n"
               "def model_fn(estimator):\n    return estimator_lib.Estimator(model_fn)\n")
-    linter = engine.Linter(ALL)
+    linter = Linter(ALL)
     assert linter.for_bytes(source.encode()) is None
     assert linter.check(source) == []

@@ -13,7 +13,7 @@ import pytest
 import tqdm  # noqa: F401  (a declared dependency: missing, the test fails)
 from lint_helpers import GET_NEXT, GET_NEXT_FIXED
 
-from tfcompat.lint import progress
+from tfcompat.lint.driver import progress
 
 MANY = progress.MIN_FILES
 

@@ -3,7 +3,7 @@ finding per kind: estimator ModeKeys constants, session hooks, model_to_estimato
 tf.estimator, ImageDataGenerator."""
 import textwrap
 
-from tfcompat.lint import engine
+from tfcompat.lint.engine.linter import Linter
 from tfcompat.lint.rule import parse_target
 from tfcompat.lint.rules.removed_feeding_api import RemovedFeedingApi
 
@@ -22,7 +22,7 @@ SOURCE = textwrap.dedent("""\
 
 
 def _findings(source, target="2.16"):
-    linter = engine.Linter([RemovedFeedingApi], parse_target(target))
+    linter = Linter([RemovedFeedingApi], parse_target(target))
     return [(f.line, f.message, f.help) for f in linter.check(source)]
 
 

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from tfcompat.lint import engine, rules
+from tfcompat.lint import rules
+from tfcompat.lint.engine.linter import Linter
 from tfcompat.lint.rule import Valid, parse_target
 
 
@@ -17,7 +18,7 @@ def _cases(kind):
 
 def _linter(cls, example):
     # UNSAFE fixes are applied in the examples: `fixed` shows what --unsafe-fixes would do.
-    return engine.Linter([cls], parse_target(example.target_tf), unsafe_fixes=True,
+    return Linter([cls], parse_target(example.target_tf), unsafe_fixes=True,
                          keras_target=example.keras_target)
 
 
@@ -60,7 +61,7 @@ def _blocks(cls, section):
 @pytest.mark.parametrize("cls", rules.all_rules(), ids=lambda cls: cls.code)
 def test_docstring_example_is_flagged_and_use_instead_is_not(cls):
     target = parse_target(cls.doc_target_tf) if cls.doc_target_tf else None
-    linter = engine.Linter([cls], target, keras_target=cls.doc_keras_target)
+    linter = Linter([cls], target, keras_target=cls.doc_keras_target)
     examples, instead = _blocks(cls, "Example"), _blocks(cls, "Use instead")
     assert examples and instead
     for block in examples:

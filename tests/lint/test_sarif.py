@@ -5,8 +5,8 @@ import json
 import pytest
 from lint_helpers import SARIF_SCHEMA
 
-from tfcompat.lint import report
-from tfcompat.lint.results import FileResult, Finding, error
+from tfcompat.lint.driver import report
+from tfcompat.lint.engine.results import FileResult, Finding, error
 
 FILE = """\
 import tensorflow as tf

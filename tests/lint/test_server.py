@@ -321,7 +321,8 @@ async def test_exit_during_a_lint_ends_the_server_and_its_worker(client, tmp_pat
     assert workers, "no worker process was started"
     await asyncio.wait_for(client.shutdown_session(), WAIT)  # shutdown, exit, wait
     assert server.returncode == 0
-    for _ in range(200):  # a worker whose server is gone ends itself (tfcompat.lint.lifeline)
+    # a worker whose server is gone ends itself (tfcompat.lint.driver.lifeline)
+    for _ in range(200):
         if all(_gone(pid) for pid in workers):
             break
         await asyncio.sleep(0.05)

@@ -3,12 +3,13 @@
 import pytest
 from lint_helpers import GET_NEXT, GET_NEXT_LINE, with_comment
 
-from tfcompat.lint import engine, rules
+from tfcompat.lint import rules
+from tfcompat.lint.engine.linter import Linter
 
 
 def lint(source):
     # TFC001 (unused-noqa) judges these comments in turn: tests/lint/test_unused_noqa.py.
-    linter = engine.Linter([cls for cls in rules.all_rules() if cls.code != "TFC001"])
+    linter = Linter([cls for cls in rules.all_rules() if cls.code != "TFC001"])
     return [(f.code, f.line) for f in linter.check(source)]
 
 
@@ -58,4 +59,4 @@ def test_file_level_noqa_with_other_codes_or_after_code_does_not_suppress():
 
 def test_suppressed_findings_are_not_fixed():
     source = with_comment("# noqa: TFC102")
-    assert engine.Linter(rules.all_rules()).fix(source).text == source
+    assert Linter(rules.all_rules()).fix(source).text == source

@@ -1,7 +1,7 @@
 """The target TF when none is set: read from the project's own dependencies."""
 import pytest
 
-from tfcompat.lint import target
+from tfcompat.lint.driver import target
 
 # A file whose TFC401 fix needs TF 1.13: whether it is fixed tells the target used.
 ITERATOR = "import tensorflow as tf\nit = ds.make_one_shot_iterator()\n"

@@ -5,7 +5,8 @@ import textwrap
 
 import pytest
 
-from tfcompat.lint import engine, rules
+from tfcompat.lint import rules
+from tfcompat.lint.engine.linter import Linter
 from tfcompat.lint.rule import parse_target
 
 # (code, source, keras-target): broken by TF 2 or Keras 3, so reported at every target.
@@ -43,7 +44,7 @@ TARGETS = ["1.15", "2.0", "2.10", "2.15", "2.16", None]
 
 def _codes(code, source, target, keras_target=None):
     cls = next(r for r in rules.all_rules() if r.code == code)
-    linter = engine.Linter([cls], parse_target(target) if target else None,
+    linter = Linter([cls], parse_target(target) if target else None,
                            keras_target=keras_target)
     return [f.code for f in linter.check(textwrap.dedent(source).lstrip("\n"))]
 
@@ -75,7 +76,7 @@ def test_what_only_old_tfs_suffer_is_reported_while_the_target_is_old_enough():
 def test_a_fix_is_offered_only_where_it_runs_on_the_whole_range():
     cls = next(r for r in rules.all_rules() if r.code == "TFC412")
     source = "import keras\nopt = keras.optimizers.Adam(lr=0.001)\n"
-    old = engine.Linter([cls], parse_target("1.15")).check(source)
-    new = engine.Linter([cls], parse_target("2.11")).check(source)
+    old = Linter([cls], parse_target("1.15")).check(source)
+    new = Linter([cls], parse_target("2.11")).check(source)
     assert [f.fixable for f in old] == [False]
     assert [f.fixable for f in new] == [True]

@@ -2,11 +2,12 @@
 import pytest
 from lint_helpers import GET_NEXT, GET_NEXT_LINE, with_comment
 
-from tfcompat.lint import engine, rules
+from tfcompat.lint import rules
+from tfcompat.lint.engine.linter import Linter
 
 
 def lint(source, without=()):
-    linter = engine.Linter([c for c in rules.all_rules() if c.code not in without])
+    linter = Linter([c for c in rules.all_rules() if c.code not in without])
     return [(f.code, f.line, f.message) for f in linter.check(source)]
 
 

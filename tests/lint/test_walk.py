@@ -7,9 +7,9 @@ import pytest
 from libcst.metadata import MetadataWrapper, PositionProvider
 
 from tfcompat.lint import rules
-from tfcompat.lint.positions import Positions
+from tfcompat.lint.engine.positions import Positions
+from tfcompat.lint.engine.walk import walk
 from tfcompat.lint.rule import Valid
-from tfcompat.lint.walk import walk
 
 # Every kind of statement and expression whose fields libcst visits out of declaration order.
 SOURCE = textwrap.dedent('''\
@@ -104,8 +104,8 @@ def test_positions_are_libcsts(source):
 
 
 def test_the_engines_parse_is_libcsts_and_leaves_node_checks_on():
-    from tfcompat.lint import engine
-    from tfcompat.lint.results import ParseFailure
+    from tfcompat.lint.engine import linter as engine
+    from tfcompat.lint.engine.results import ParseFailure
 
     module = engine.parse(SOURCE)
     assert module.deep_equals(cst.parse_module(SOURCE)) and module.code == SOURCE

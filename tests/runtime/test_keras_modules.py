@@ -1,11 +1,11 @@
-"""The Keras modules TFC201/TFC202's import rewrites may name (tfcompat/lint/qualnames.py's
+"""The Keras modules TFC201/TFC202's import rewrites may name (tfcompat/lint/analysis/qualnames.py's
 KERAS_MODULES) import in the namespace this cell has: tf.keras on TF 1.9-2.15, tf_keras where
 it is installed, Keras 3's `keras` where `keras` is 3.x."""
 import importlib
 
 import pytest
 
-from tfcompat.lint.qualnames import KERAS_MODULES
+from tfcompat.lint.analysis.qualnames import KERAS_MODULES
 
 
 def _namespaces():

@@ -38,7 +38,7 @@ def _notebook():
 
 @pytest.mark.skipif(CELL != "tf221", reason="the notebook is fixed for TF 2.16; tf221 runs it")
 def test_fixed_notebook_trains(tmp_path):
-    from tfcompat.lint.notebook import Notebook
+    from tfcompat.lint.driver.notebook import Notebook
 
     original = _notebook()
     path = tmp_path / "seed.ipynb"

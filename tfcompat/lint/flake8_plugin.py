@@ -49,8 +49,11 @@ class Plugin:
     def _findings(self):
         import dataclasses  # not on Python 3.6
 
-        from tfcompat.lint import config, engine, pipeline, rules
-        from tfcompat.lint.results import Task
+        from tfcompat.lint import rules
+        from tfcompat.lint.driver import config
+        from tfcompat.lint.engine import pipeline
+        from tfcompat.lint.engine.linter import Linter
+        from tfcompat.lint.engine.results import Task
 
         cls = type(self)
         if pipeline.is_notebook(Task(0, None, self.filename, 0)):
@@ -67,7 +70,7 @@ class Plugin:
             # The file's settings, less the rule codes, are the Linter's keyword arguments.
             options = dataclasses.asdict(settings)
             codes = options.pop("codes")
-            linter = cls._linters[settings] = engine.Linter([by_code[c] for c in codes],
+            linter = cls._linters[settings] = Linter([by_code[c] for c in codes],
                                                             **options)
         task = Task(0, None, self.filename, 0, _source_bytes(self.lines))
         return pipeline.process(task, linter, "check").findings

@@ -103,11 +103,12 @@ What a rule can ask (all cheap unless said; everything is computed on first use 
                                  fact's TF rows hold for it; ``self.keras_target``: the config;
                                  ``self.targets_keras3()``: linted for Keras 3 (or unknown TF).
 Shared questions about pipelines, Keras calls, generators and sessions are in
-``tfcompat/lint/patterns.py``; Keras namespaces in ``tfcompat/lint/namespaces.py``.
+``tfcompat/lint/analysis/patterns.py``; Keras namespaces in
+``tfcompat/lint/analysis/namespaces.py``.
   ``self.context``               the rest (module, text, target_tf, ancestors: the nodes from the
                                  module down to the one being visited, valid during a visit).
-Names of TF APIs that several rules look for live in ``tfcompat/lint/qualnames.py``; version facts
-in ``tfcompat/versions.py``, by name.
+Names of TF APIs that several rules look for live in ``tfcompat/lint/analysis/qualnames.py``;
+version facts in ``tfcompat/versions.py``, by name.
 
 Examples (the tests): each ``VALID`` source (a string, or ``Valid(source, target_tf=...)``) must
 give no finding of the rule; each ``Invalid`` exactly one, at ``at``; with ``fixed``, ``--fix``
@@ -122,9 +123,9 @@ from typing import Optional, Sequence, Tuple
 import libcst as cst
 
 from tfcompat import versions
-from tfcompat.lint import scopes
-from tfcompat.lint.results import SAFE, UNSAFE, Edit, FixSafety
-from tfcompat.lint.target import parse_target
+from tfcompat.lint.analysis import scopes
+from tfcompat.lint.driver.target import parse_target
+from tfcompat.lint.engine.results import SAFE, UNSAFE, Edit, FixSafety
 
 # The rule API, as rule modules and tests import it (parse_target: an example's target_tf).
 __all__ = ["DOC_SECTIONS", "SAFE", "UNSAFE", "FixSafety", "Invalid", "Rule", "Run", "Valid",

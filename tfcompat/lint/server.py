@@ -29,8 +29,9 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import to_fs_path
 
 import tfcompat
-from tfcompat.lint import cli, config, files, noqa, report, workers
-from tfcompat.lint.results import UNSAFE
+from tfcompat.lint.driver import cli, config, files, report, workers
+from tfcompat.lint.engine import noqa
+from tfcompat.lint.engine.results import UNSAFE
 
 FIX_ALL = "source.fixAll.tfcompat"
 DEBOUNCE = 0.3      # seconds after the last change before a lint starts
@@ -313,7 +314,7 @@ class TfcompatServer(LanguageServer):
 def _off_loop(function, *args):
     """A future of ``function(*args)`` run on a thread of its own: a daemon thread, so that
     `exit` ends the server at once, whatever lint is running (its worker process then ends
-    itself: tfcompat.lint.lifeline)."""
+    itself: tfcompat.lint.driver.lifeline)."""
     loop = asyncio.get_running_loop()
     future = loop.create_future()
 
@@ -393,8 +394,8 @@ def build():
 def main():
     logging.basicConfig(level=logging.WARNING, format="tfcompat server: %(message)s")
     # The protocol gets its own copies of stdin and stdout; the names point elsewhere. A worker
-    # process (tfcompat.lint.workers) closes sys.stdin when it starts: that must not wait on the
-    # lock that the thread reading the protocol holds. Nothing else may write on the protocol.
+    # process (tfcompat.lint.driver.workers) closes sys.stdin when it starts: that must not wait on
+    # the lock that the thread reading the protocol holds. Nothing else may write on the protocol.
     protocol_in = os.fdopen(os.dup(0), "rb")
     protocol_out = os.fdopen(os.dup(1), "wb")
     sys.stdin = open(os.devnull)

@@ -8,7 +8,7 @@ import pkgutil
 import re
 
 from tfcompat import versions
-from tfcompat.lint import config
+from tfcompat.lint.driver import config
 from tfcompat.lint.rule import DOC_SECTIONS, SAFE, UNSAFE, Invalid, Rule, Valid, parse_target
 
 _RULES = None

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint import chains, patterns, qualnames
+from tfcompat.lint.analysis import chains, patterns, qualnames
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint import scopes
+from tfcompat.lint.analysis import scopes
 from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
 
 _PREFIX = "tensorflow.contrib.data"

@@ -1,7 +1,7 @@
 import libcst as cst
 
-from tfcompat.lint import patterns, provenance
-from tfcompat.lint.qualnames import COMPAT_V1_DATA_HOMES, ITERATOR_METHODS
+from tfcompat.lint.analysis import patterns, provenance
+from tfcompat.lint.analysis.qualnames import COMPAT_V1_DATA_HOMES, ITERATOR_METHODS
 from tfcompat.lint.rule import SAFE, Invalid, Rule, Run, Valid
 
 

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint import patterns, provenance
+from tfcompat.lint.analysis import patterns, provenance
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 _SLICES = frozenset(("tensorflow.data.Dataset.from_tensor_slices",

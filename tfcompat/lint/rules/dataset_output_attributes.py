@@ -1,7 +1,7 @@
 import libcst as cst
 
-from tfcompat.lint import provenance
-from tfcompat.lint.qualnames import COMPAT_V1_DATA_HOMES
+from tfcompat.lint.analysis import provenance
+from tfcompat.lint.analysis.qualnames import COMPAT_V1_DATA_HOMES
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run
 
 _ATTRIBUTES = ("output_shapes", "output_types", "output_classes")

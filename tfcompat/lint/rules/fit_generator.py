@@ -1,6 +1,6 @@
 
 from tfcompat import versions
-from tfcompat.lint import patterns, provenance, qualnames
+from tfcompat.lint.analysis import patterns, provenance, qualnames
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run
 
 # Positional parameters the generator methods share across Keras 2.0-2.15 (later ones moved).

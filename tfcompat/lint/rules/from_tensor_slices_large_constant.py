@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint import patterns, qualnames
+from tfcompat.lint.analysis import patterns, qualnames
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 _IN_MEMORY_LIBRARIES = ("numpy.", "pandas.")

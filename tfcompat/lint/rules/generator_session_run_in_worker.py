@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint import patterns, qualnames
+from tfcompat.lint.analysis import patterns, qualnames
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 _FEEDS = tuple(qualnames.GENERATOR_METHODS) + qualnames.KERAS_DATA_METHODS

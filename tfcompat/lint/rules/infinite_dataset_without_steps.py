@@ -1,7 +1,7 @@
 import libcst as cst
 
-from tfcompat.lint import patterns, provenance
-from tfcompat.lint import walk as fast_walk
+from tfcompat.lint.analysis import patterns, provenance
+from tfcompat.lint.engine import walk as fast_walk
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 # The steps argument of each Keras method, and its position in the tf.keras signature.

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint import patterns
+from tfcompat.lint.analysis import patterns
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 

@@ -2,8 +2,8 @@ import re
 
 import libcst as cst
 
-from tfcompat.lint import patterns
-from tfcompat.lint.prefilter import via
+from tfcompat.lint.analysis import patterns
+from tfcompat.lint.analysis.prefilter import via
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
 
 # Keras' optimizer classes, and standalone Keras 2's lowercase aliases of them.

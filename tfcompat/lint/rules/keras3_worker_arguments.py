@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint import namespaces, patterns, provenance
+from tfcompat.lint.analysis import namespaces, patterns, provenance
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
 
 _METHODS = ("fit", "evaluate", "predict")

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint import namespaces
+from tfcompat.lint.analysis import namespaces
 from tfcompat.lint.rule import Invalid, Rule, Valid
 
 # The Keras backend's graph-feeding functions, none of which Keras 3 has, and what to do

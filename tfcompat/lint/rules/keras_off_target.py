@@ -1,4 +1,4 @@
-from tfcompat.lint import namespaces
+from tfcompat.lint.analysis import namespaces
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 

@@ -1,5 +1,5 @@
 from tfcompat import versions
-from tfcompat.lint import patterns, provenance, qualnames
+from tfcompat.lint.analysis import patterns, provenance, qualnames
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
 
 # The AUTOTUNE constant each target can spell, newest first, as (fact, names to try).

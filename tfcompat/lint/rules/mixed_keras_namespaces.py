@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint import namespaces, patterns, scopes
+from tfcompat.lint.analysis import namespaces, patterns, scopes
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 # Keras helpers that take and return plain Python / NumPy values (a file path, arrays, a

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint import namespaces, patterns
+from tfcompat.lint.analysis import namespaces, patterns
 from tfcompat.lint.rule import SAFE, Invalid, Rule, Run, Valid
 
 

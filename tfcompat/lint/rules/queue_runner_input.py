@@ -1,7 +1,7 @@
 import libcst as cst
 
-from tfcompat.lint import namespaces, patterns, provenance, qualnames
-from tfcompat.lint.prefilter import via
+from tfcompat.lint.analysis import namespaces, patterns, provenance, qualnames
+from tfcompat.lint.analysis.prefilter import via
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
 
 # Queue-runner inputs (canonical names) and the tf.data spelling of each.

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tfcompat import versions
-from tfcompat.lint.prefilter import via
+from tfcompat.lint.analysis.prefilter import via
 from tfcompat.lint.rule import Invalid, Rule, Valid
 
 # What is gone, by kind: (kind, prefixes of its canonical names, the version fact that says

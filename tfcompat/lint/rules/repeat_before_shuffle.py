@@ -1,4 +1,4 @@
-from tfcompat.lint import chains, patterns
+from tfcompat.lint.analysis import chains, patterns
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 

@@ -3,7 +3,7 @@ import os
 
 import libcst as cst
 
-from tfcompat.lint import patterns, qualnames
+from tfcompat.lint.analysis import patterns, qualnames
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
 
 # Every public name of `tf` in TF 1.15 that TF 2's `tf` lacks (without `tensorflow.`), with its

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint import patterns, provenance, qualnames
+from tfcompat.lint.analysis import patterns, provenance, qualnames
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 # (layer, the keyword that feeds it a tensor)

@@ -3,7 +3,7 @@ import re
 
 from libcst.metadata import CodePosition
 
-from tfcompat.lint import suppress
+from tfcompat.lint.engine import suppress
 from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
 
 _OURS = re.compile(r"TFC\d+")

@@ -8,7 +8,7 @@ not one per linted file; the main process reads it once and rewrites it atomical
 file and rename) when the run added to it. An index that is unreadable, corrupt or written for
 another key is a miss and is rebuilt, never an error: each file starts with the SHA-256 of the
 rest, so a truncated or edited one is told from a good one, and it is read the way source files
-are (tfcompat.lint.files.read: a FIFO, a directory or a device in its place is refused, not
+are (tfcompat.lint.driver.files.read: a FIFO, a directory or a device in its place is refused, not
 waited on).
 
 The cache also remembers each rule's code and tokens for the tool it was written by, so that a
@@ -20,8 +20,8 @@ import os
 import tempfile
 
 import tfcompat
-from tfcompat.lint import files
-from tfcompat.lint.results import Finding
+from tfcompat.lint.driver import files
+from tfcompat.lint.engine.results import Finding
 
 ENV = "TFCOMPAT_CACHE_DIR"
 DIRNAME = ".tfcompat_cache"

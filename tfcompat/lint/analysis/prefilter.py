@@ -9,7 +9,7 @@ a parse would find names in (strings and comments count too), never fewer.
 
 In the worker, a file the byte scan lets through meets a second stage
 (``rules_in_code``): the same tokens, looked up in the names its code uses
-(tfcompat.lint.codenames), so that a token found only in docstrings, comments and strings
+(tfcompat.lint.analysis.codenames), so that a token found only in docstrings, comments and strings
 costs no libcst parse (a rule declaring ``called`` needs its tokens called, ``x.batch(...)``,
 not only named); and a rule declaring ``modules`` (the imports its qualified names go
 through; grouped like tokens) needs the code to import one of them (of each group). Rules
@@ -80,7 +80,7 @@ class Prefilter:
     def of_rules(cls, rules):
         """The prefilter of these rule classes: their tokens, modules and called flags; the
         unused-noqa rule's tokens are comments."""
-        from tfcompat.lint.noqa import UNUSED_NOQA
+        from tfcompat.lint.engine.noqa import UNUSED_NOQA
 
         return cls({r.code: r.tokens for r in rules}, comment_codes=(UNUSED_NOQA,),
                    modules_by_code={r.code: r.modules for r in rules},
@@ -100,8 +100,8 @@ class Prefilter:
 
     def rules_in_code(self, names, codes):
         """The subset of ``codes`` that could fire on a file whose code uses ``names``
-        (tfcompat.lint.codenames.CodeNames): their tokens are among its words and, for a rule
-        declaring ``modules``, it imports one of each group; rules whose tokens are comments
+        (tfcompat.lint.analysis.codenames.CodeNames): their tokens are among its words and, for a
+        rule declaring ``modules``, it imports one of each group; rules whose tokens are comments
         pass."""
         return tuple(code for code in codes if code in self._comment_codes or (
             all(any(t in (names.called if code in self._called_codes else names.words)

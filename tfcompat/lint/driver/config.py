@@ -9,10 +9,10 @@ import os
 import re
 from typing import Optional, Tuple
 
-from tfcompat.lint import pyproject
-from tfcompat.lint import target as target_inference
-from tfcompat.lint.results import ERRORS
-from tfcompat.lint.target import parse_target
+from tfcompat.lint.driver import pyproject
+from tfcompat.lint.driver import target as target_inference
+from tfcompat.lint.driver.target import parse_target
+from tfcompat.lint.engine.results import ERRORS
 
 # The files a directory walk lints (a file named on the command line always is).
 DEFAULT_INCLUDE = ("*.py", "*.ipynb")
@@ -42,9 +42,9 @@ class Options:
 
 KEYS = ("select", "extend-select", "ignore", "per-file-ignores", "target-tf", "exclude",
         "extend-exclude", "unsafe-fixes", "keras-target", "include", "extend-include")
-# keras-target names a Keras namespace, where code imports Keras from (tfcompat.lint.namespaces):
-# "keras" is the `keras` package (Keras 3 from TF 2.16), not versions.KERAS, the standalone
-# Keras 2 flavour.
+# keras-target names a Keras namespace, where code imports Keras from
+# (tfcompat.lint.analysis.namespaces): "keras" is the `keras` package (Keras 3 from TF 2.16), not
+# versions.KERAS, the standalone Keras 2 flavour.
 KERAS_TARGETS = ("tf.keras", "keras", "tf_keras")
 
 

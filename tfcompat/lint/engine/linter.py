@@ -4,7 +4,7 @@ The fix loop (``Linter.fix``) applies the fixable findings' edits, parses the re
 it again, until nothing fixable is left.
 
 ``Linter`` is what the rule examples are tested with; the steps around it (read, decode,
-prefilter, write) are tfcompat.lint.pipeline's.
+prefilter, write) are tfcompat.lint.engine.pipeline's.
 """
 import dataclasses
 import re
@@ -12,11 +12,11 @@ from typing import Optional, Tuple
 
 import libcst as cst
 
-from tfcompat.lint import noqa, pipeline, suppress, walk, writeback
-from tfcompat.lint.context import Context
-from tfcompat.lint.prefilter import Prefilter
-from tfcompat.lint.results import SAFE, Finding, Fix, ParseFailure
-from tfcompat.lint.work import count
+from tfcompat.lint.analysis.prefilter import Prefilter
+from tfcompat.lint.engine import noqa, pipeline, suppress, walk, writeback
+from tfcompat.lint.engine.context import Context
+from tfcompat.lint.engine.results import SAFE, Finding, Fix, ParseFailure
+from tfcompat.lint.engine.work import count
 
 MAX_FIX_PASSES = 100
 _ERROR_AT = re.compile(r"error at (\d+):(\d+)")
@@ -32,7 +32,7 @@ def parse(text, compiles=False, syntax_checked=False):
     Python's parser accepts it (libcst accepts code that Python rejects: `except E, e:`), and
     with ``compiles`` its compiler too (a repeated keyword argument). Linting asks only the
     parser: code for another interpreter's ``__future__`` features is still read.
-    ``syntax_checked``: the prefilter's parse (tfcompat.lint.codenames) already read it."""
+    ``syntax_checked``: the prefilter's parse (tfcompat.lint.analysis.codenames) already read it."""
     count("libcst parses")
     try:
         module = _parse_module(text)
@@ -94,7 +94,7 @@ def _raise_compile_error(error, message):
 class _Plan:
     """What the walk does at nodes of each type: every rule's visit_X/leave_X for it, or, for
     token subtrees (whitespace, comments, punctuation) no rule looks at, nothing: they are
-    skipped (tfcompat.lint.walk.traverse)."""
+    skipped (tfcompat.lint.engine.walk.traverse)."""
 
     def __init__(self, visits, leaves, tokens):
         self.visits, self.leaves, self.tokens = visits, leaves, tokens
@@ -157,7 +157,7 @@ class Linter:
 
     def needs_parse(self, data):
         """Whether some rule could fire on these bytes: the byte scan, then the names of
-        the code (see tfcompat.lint.prefilter)."""
+        the code (see tfcompat.lint.analysis.prefilter)."""
         return self.for_bytes(data) is not None
 
     def for_bytes(self, data, mode="check"):
@@ -227,7 +227,7 @@ class Linter:
         return self.lint(parse(text, syntax_checked=syntax_checked), text)
 
     def add_noqa(self, text):
-        """A `# noqa: CODE` for every finding (tfcompat.lint.noqa); the result must parse."""
+        """A `# noqa: CODE` for every finding (tfcompat.lint.engine.noqa); the result must parse."""
         module = parse(text)
         findings = self.lint(module, text)
         if module.code != text:
@@ -325,7 +325,7 @@ def _parses(text, compiles=False):
 
 def _keep_comments(findings, context, comments):
     """The findings, those whose fix would delete a comment made unfixable: a fix that
-    deletes a comment is never safe, and no setting applies it (tfcompat.lint.writeback)."""
+    deletes a comment is never safe, and no setting applies it (tfcompat.lint.engine.writeback)."""
     spans = sorted((context.offset(r.start), context.offset(r.end))
                    for r in (context.position(c) for c in comments))
     out = []

@@ -14,7 +14,7 @@ import textwrap
 
 import libcst as cst
 
-from tfcompat.lint.work import count
+from tfcompat.lint.engine.work import count
 
 _ORDERS = {}  # node type -> attrgetter of its fields in visiting order, or None (slow way)
 

@@ -2,15 +2,15 @@
 them, the loops around a node, the targets a statement assigns.
 
 All of it works on the libcst tree with no metadata pass: the engine keeps the stack of
-ancestors of the node being visited (tfcompat.lint.context), and scopes are indexed statement
+ancestors of the node being visited (tfcompat.lint.engine.context), and scopes are indexed statement
 by statement, never expression by expression.
 """
 import collections
 
 import libcst as cst
 
-from tfcompat.lint import walk as fast_walk
-from tfcompat.lint.ancestors import indexes_up
+from tfcompat.lint.analysis.ancestors import indexes_up
+from tfcompat.lint.engine import walk as fast_walk
 
 Loop = collections.namedtuple("Loop", "node statement")
 

@@ -15,8 +15,8 @@ import collections
 
 import libcst as cst
 
-from tfcompat.lint import patterns, qualnames, scopes
-from tfcompat.lint import walk as fast_walk
+from tfcompat.lint.analysis import patterns, qualnames, scopes
+from tfcompat.lint.engine import walk as fast_walk
 
 # The module each namespace imports from, and the version fact a rewrite onto it needs.
 MODULES = {"keras": "keras", "tf.keras": "tensorflow.keras", "tf_keras": "tf_keras"}

@@ -4,8 +4,8 @@ without changing anything but their order.
 """
 import libcst as cst
 
-from tfcompat.lint import patterns, provenance
-from tfcompat.lint import walk as fast_walk
+from tfcompat.lint.analysis import patterns, provenance
+from tfcompat.lint.engine import walk as fast_walk
 
 # Calls that turn each element (a file name) into a dataset of records: a repeat before one
 # repeats the file list, and a shuffle after one shuffles records, TF's input-pipeline idiom.

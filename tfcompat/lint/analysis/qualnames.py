@@ -117,7 +117,7 @@ KERAS_MODULES = {
 }
 
 # The three Keras namespaces one module should not mix, by module prefix (the namespace names
-# are keras-target's: see tfcompat.lint.namespaces).
+# are keras-target's: see tfcompat.lint.analysis.namespaces).
 KERAS_NAMESPACES = {"keras": "keras", "tensorflow.keras": "tf.keras",
                     "tensorflow.python.keras": "tf.keras", "tf_keras": "tf_keras"}
 

@@ -14,8 +14,10 @@ import dataclasses
 import difflib
 import hashlib
 
-from tfcompat.lint import codenames, files, noqa, notebook, suppress, writeback
-from tfcompat.lint.results import MAX_PARSE_BYTES, FileResult, ParseFailure, error
+from tfcompat.lint.analysis import codenames
+from tfcompat.lint.driver import files, notebook
+from tfcompat.lint.engine import noqa, suppress, writeback
+from tfcompat.lint.engine.results import MAX_PARSE_BYTES, FileResult, ParseFailure, error
 
 
 class Answered(Exception):
@@ -111,9 +113,9 @@ def prepare(data, mode, enabled, prefilter, code_names=False, is_notebook=False)
 
 def process(task, linter, mode):
     """Lint (mode "check"), fix in place ("fix"), diff ("diff") or add noqa comments in place
-    ("add-noqa") to one file with ``linter`` (a tfcompat.lint.engine.Linter); never raises.
+    ("add-noqa") to one file with ``linter`` (a tfcompat.lint.engine.linter.Linter); never raises.
 
-    The cache is the main process's business (tfcompat.lint.workers), not this."""
+    The cache is the main process's business (tfcompat.lint.driver.workers), not this."""
     try:
         data, stat = read(task)
     except Answered as answer:

@@ -16,9 +16,10 @@ import signal
 import sys
 import time
 
-from tfcompat.lint import lifeline, noqa, pipeline
-from tfcompat.lint.prefilter import Prefilter
-from tfcompat.lint.results import FileResult, error
+from tfcompat.lint.analysis.prefilter import Prefilter
+from tfcompat.lint.driver import lifeline
+from tfcompat.lint.engine import noqa, pipeline
+from tfcompat.lint.engine.results import FileResult, error
 
 TIMEOUT_ENV = "TFCOMPAT_FILE_TIMEOUT"
 DEFAULT_TIMEOUT = 300.0  # seconds for one file
@@ -54,7 +55,8 @@ def _worker(conn, table, mode, parent=None):
     except (ImportError, ValueError, OSError):
         pass
     sys.setrecursionlimit(10000)
-    from tfcompat.lint import engine, rules
+    from tfcompat.lint import rules
+    from tfcompat.lint.engine.linter import Linter
 
     by_code = {cls.code: cls for cls in rules.all_rules()}
     linters = {}
@@ -69,7 +71,7 @@ def _worker(conn, table, mode, parent=None):
         codes = settings.codes if task.codes is None else task.codes
         linter = linters.get((task.settings, codes))
         if linter is None:
-            linter = linters[task.settings, codes] = engine.Linter(
+            linter = linters[task.settings, codes] = Linter(
                 [by_code[c] for c in codes], settings.target_tf, settings.unsafe_fixes,
                 settings.keras_target)
         conn.send(pipeline.process(task, linter, mode))
@@ -77,7 +79,7 @@ def _worker(conn, table, mode, parent=None):
 
 def _triage(task, settings, mode, cache, prefilter):
     """(FileResult, None, None) when the main process can answer for the file (the cache, or
-    tfcompat.lint.pipeline's steps before the parse), else (None, the task to parse, carrying
+    tfcompat.lint.engine.pipeline's steps before the parse), else (None, the task to parse, carrying
     the bytes read and the rules that could fire, its cache key)."""
     key = echo = None
     try:

@@ -10,7 +10,7 @@ import io
 import re
 import tokenize
 
-from tfcompat.lint import suppress
+from tfcompat.lint.engine import suppress
 
 UNUSED_NOQA = "TFC001"  # never silenced by a noqa of its own: the fix is to remove the comment
 _LINES = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")

@@ -15,7 +15,7 @@ import re
 from libcst._nodes.internal import CodegenState
 from libcst._position import CodePosition, CodeRange
 
-from tfcompat.lint.work import count
+from tfcompat.lint.engine.work import count
 
 _NEWLINES = re.compile(r"\r\n?|\n")  # what libcst counts as a line end
 

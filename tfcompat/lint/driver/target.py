@@ -13,7 +13,7 @@ import os
 import re
 
 from tfcompat import versions
-from tfcompat.lint import pyproject
+from tfcompat.lint.driver import pyproject
 
 # The newest TF in the test matrix (tox cell tf221) and the oldest any TF version fact names.
 NEWEST_KNOWN_TF = (2, 21)

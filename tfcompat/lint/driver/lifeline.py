@@ -1,6 +1,6 @@
 """Ending a run: workers die with the main process, and a signal leaves no file half-done.
 
-A worker writes the files it fixes (a temporary file, then a rename: tfcompat.lint.files). It
+A worker writes the files it fixes (a temporary file, then a rename: tfcompat.lint.driver.files). It
 must therefore end on SIGTERM by unwinding (the temporary file is removed on the way out), not
 by a SIGKILL in the middle of a write, and it must not outlive the main process: forked workers
 inherit the main process's ends of every pipe, so a killed main process leaves them no EOF to

@@ -6,8 +6,8 @@ the libcst tree only: nothing here imports or runs the code being linted.
 """
 import libcst as cst
 
-from tfcompat.lint import qualnames, scopes
-from tfcompat.lint import walk as fast_walk
+from tfcompat.lint.analysis import qualnames, scopes
+from tfcompat.lint.engine import walk as fast_walk
 
 _NESTED_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
 _RANDOM_PREFIXES = ("tensorflow.random.", "tensorflow.random_", "tensorflow.image.random_",
@@ -248,7 +248,7 @@ class _Every(_Own):
 
 def all_nodes(module, types):
     """Every node of ``types`` in ``module`` (any node; a whole module is indexed once per
-    file: tfcompat.lint.walk.module_nodes)."""
+    file: tfcompat.lint.engine.walk.module_nodes)."""
     if isinstance(module, cst.Module):
         return fast_walk.module_nodes(module, types)
     visitor = _Every(types)

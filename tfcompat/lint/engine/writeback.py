@@ -18,7 +18,7 @@ import bisect
 import codecs
 import warnings
 
-from tfcompat.lint import files
+from tfcompat.lint.driver import files
 
 
 class Withheld(Exception):

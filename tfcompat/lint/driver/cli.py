@@ -11,8 +11,8 @@ import time
 
 # The parser and the rules load only where they are needed: a run that the cache answers, or
 # whose files no rule looks at, never loads them.
-from tfcompat.lint import cache, config, files, lifeline, progress, report, workers
-from tfcompat.lint.results import ERRORS, Task
+from tfcompat.lint.driver import cache, config, files, lifeline, progress, report, workers
+from tfcompat.lint.engine.results import ERRORS, Task
 
 
 def register(subparsers):

@@ -7,9 +7,9 @@ offers its safe fix only on a proof. Module-wide answers are computed once per f
 """
 import libcst as cst
 
-from tfcompat.lint import patterns, qualnames
-from tfcompat.lint import walk as fast_walk
-from tfcompat.lint.ancestors import Ancestors
+from tfcompat.lint.analysis import patterns, qualnames
+from tfcompat.lint.analysis.ancestors import Ancestors
+from tfcompat.lint.engine import walk as fast_walk
 
 GRAPH, EAGER = "graph", "eager"
 

@@ -5,9 +5,9 @@ and the per-file answers of ``cached``).
 """
 import re
 
-from tfcompat.lint.ancestors import Ancestors
-from tfcompat.lint.positions import Positions
-from tfcompat.lint.scopes import Imports, Scopes
+from tfcompat.lint.analysis.ancestors import Ancestors
+from tfcompat.lint.analysis.scopes import Imports, Scopes
+from tfcompat.lint.engine.positions import Positions
 
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 

@@ -8,8 +8,8 @@ import re
 import urllib.parse
 
 import tfcompat
-from tfcompat.lint import files
-from tfcompat.lint.results import ERRORS
+from tfcompat.lint.driver import files
+from tfcompat.lint.engine.results import ERRORS
 
 FORMATS = ("text", "concise", "json", "sarif", "github")
 # GitHub code scanning rejects a run of more results than this (and shows the first 5,000 by
@@ -148,7 +148,7 @@ def descriptors():
 def _source_lines(display):
     """{cell: its lines} of the file ``display`` names as it is now (cell None: a Python file),
     or None (standard input, gone, or no longer a notebook)."""
-    from tfcompat.lint import notebook
+    from tfcompat.lint.driver import notebook
 
     try:
         data = files.read(display)[0]

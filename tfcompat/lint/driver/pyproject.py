@@ -1,5 +1,5 @@
-"""Reading a pyproject.toml: the settings (tfcompat.lint.config) and the project's TensorFlow
-requirement (tfcompat.lint.target) both come from it."""
+"""Reading a pyproject.toml: the settings (tfcompat.lint.driver.config) and the project's TensorFlow
+requirement (tfcompat.lint.driver.target) both come from it."""
 try:
     import tomllib
 except ImportError:  # Python < 3.11

@@ -7,7 +7,7 @@ parameters, definitions, imported modules split at dots, match captures) and ``y
 where the module has a yield: a superset of the names the rules see in libcst's tree, which
 has the same identifiers. ``modules``: what the absolute imports name, whole: ``import a.b``
 gives ``a.b`` and ``a`` (which it binds), ``from a.b import c`` gives ``a.b`` and ``a.b.c``;
-qualified names (tfcompat.lint.scopes.Imports) start with one of them. ``called``: the
+qualified names (tfcompat.lint.analysis.scopes.Imports) start with one of them. ``called``: the
 names called (``f(...)``, ``x.f(...)``), and every imported name (an alias may be called).
 (Compiled code objects would be cheaper but lose names: the compiler drops dead code and
 never compiles local annotations.)

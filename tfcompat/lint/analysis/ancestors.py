@@ -8,7 +8,7 @@ The stack therefore remembers the indexes of the nodes that can answer, as they 
 """
 import libcst as cst
 
-# Every node type that a walk up the ancestors stops at or decides on (tfcompat.lint.analysis).
+# Every node type that a walk up the ancestors stops at or decides on (the analysis modules).
 MARKED = (cst.Module, cst.BaseStatement, cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.For,
           cst.While, cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp, cst.CompFor)
 

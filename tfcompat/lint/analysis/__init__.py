@@ -1,0 +1,1 @@
+"""What rules ask about the code they read: names, scopes, provenance, TF/Keras patterns."""

@@ -1,0 +1,1 @@
+"""Running the linter over files: settings, which files, worker processes, the cache, output."""

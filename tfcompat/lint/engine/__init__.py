@@ -1,0 +1,1 @@
+"""One file's way through the rules: parse, one traversal, suppressions, the fix loop."""
