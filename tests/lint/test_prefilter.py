@@ -36,16 +36,17 @@ def _summary(findings):
 
 
 def _with_prefilter(source, enabled, target, mode):
+    # As a worker runs it: the rules the byte scan lets through, then the second stage; a fix
+    # loop lints each fixed text with every enabled rule.
     codes = pipeline.rules_to_run(
         PREFILTER.rules_for(source.encode(), tuple(c.code for c in enabled)), mode)
     if codes == ():
         return [] if mode == "check" else source
-    chosen = enabled if codes is None else [c for c in enabled if c.code in codes]
-    linter = Linter(chosen, target, unsafe_fixes=True)
-    narrow = linter.for_bytes(source.encode())  # the worker's second stage
+    linter = Linter(enabled, target, unsafe_fixes=True).narrowed(codes)
+    narrow = linter.for_bytes(source.encode(), mode)
     if narrow is None:
         return [] if mode == "check" else source
-    return narrow.check(source) if mode == "check" else linter.fix(source).text
+    return narrow.check(source) if mode == "check" else narrow.fix(source).text
 
 
 def _without(source, enabled, target, mode):
