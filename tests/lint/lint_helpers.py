@@ -114,3 +114,22 @@ def snapshot_repo(repo):
     git("commit", "-q", "-m", "snapshot", cwd=repo)
     return subprocess.run(["git", "rev-parse", "HEAD"], cwd=repo, stdout=subprocess.PIPE,
                           check=True).stdout.decode().strip()
+
+
+def for_bytes(linter, data, mode="check"):
+    """The linter a worker runs on these bytes after both prefilter stages (the byte scan, then
+    the names of the code): None when no rule could fire, else ``linter`` narrowed to the rules
+    that could."""
+    from tfcompat.lint.engine import pipeline
+
+    try:
+        codes = pipeline.rules_to_run(
+            pipeline.could_fire(data, linter.enabled, linter.prefilter, code_names=True), mode)
+    except pipeline.codenames.TooDeep:
+        return linter  # the parse says what is wrong
+    return None if codes == () else linter.narrowed(codes)
+
+
+def needs_parse(linter, data):
+    """Whether some rule of ``linter`` could fire on these bytes."""
+    return for_bytes(linter, data) is not None

@@ -4,7 +4,7 @@ import textwrap
 import libcst as cst
 import pytest
 
-from tfcompat.lint.engine import linter
+from tfcompat.lint.engine.linter import Linter
 from tfcompat.lint.rule import Rule
 
 
@@ -18,7 +18,7 @@ def probe(source, ask):
         def visit_Call(self, node):
             answers[self.code_for(node)] = ask(self, node)
 
-    linter.Linter([Probe]).check(textwrap.dedent(source))
+    Linter([Probe]).check(textwrap.dedent(source))
     return answers
 
 

@@ -73,11 +73,11 @@ def test_text_output_shows_the_remedy_under_each_finding(write, tfcompat):
 def test_a_rule_with_a_fix_must_have_a_help_line():
     sample = type("Sample", (Rule,), dict(
         __doc__="\n".join("## %s\ntext\n" % t for t in rules.DOC_SECTIONS), code="TFC800",
-        name="some-rule", message="m", fix=SAFE, VALID=["x = 1"],
+        name="some-rule", message="m", fix_safety=SAFE, VALID=["x = 1"],
         INVALID=[Invalid("y = 2", at=(1, 1))]))
     assert any("help is empty" in line for line in rules.problems(sample))
     for cls in rules.all_rules():
-        assert cls.fix is None or cls.help, cls.code
+        assert cls.fix_safety is None or cls.help, cls.code
 
 
 @pytest.mark.parametrize("argv", [["rule", "TFC102"], ["rules"], ["rules", "--output-format",

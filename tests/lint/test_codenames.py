@@ -3,6 +3,7 @@ import sys
 import textwrap
 
 import pytest
+from lint_helpers import needs_parse
 
 from tfcompat.lint import rules
 from tfcompat.lint.analysis.codenames import code_names
@@ -71,18 +72,18 @@ def test_no_answer_where_this_python_cannot_parse(source):
 
 def test_a_token_only_in_a_docstring_is_not_parsed_and_one_in_code_is():
     linter = Linter(rules.all_rules())
-    assert not linter.needs_parse(b'"""Use model.fit_generator(gen)."""\nx = 1\n')
-    assert linter.needs_parse(b'model.fit_generator(gen)\n')
+    assert not needs_parse(linter, b'"""Use model.fit_generator(gen)."""\nx = 1\n')
+    assert needs_parse(linter, b'model.fit_generator(gen)\n')
 
 
 def test_modules_narrow_a_rule_to_files_importing_them():
     linter = Linter([rules.get("TFC405")], target_tf=(2, 16))
     # TensorFlow's own modules name Session through tensorflow.python: not tf.Session.
-    assert not linter.needs_parse(
+    assert not needs_parse(linter,
         b"from tensorflow.python.client import session\ns = session.Session()\n")
-    assert linter.needs_parse(b"import tensorflow as tf\ns = tf.Session()\n")
-    assert linter.needs_parse(b"import tensorflow.python.ops\ns = tensorflow.Session()\n")
-    assert linter.needs_parse(b"from keras import backend as K\nK.get_session()\n")
+    assert needs_parse(linter, b"import tensorflow as tf\ns = tf.Session()\n")
+    assert needs_parse(linter, b"import tensorflow.python.ops\ns = tensorflow.Session()\n")
+    assert needs_parse(linter, b"from keras import backend as K\nK.get_session()\n")
 
 
 def test_called_names_and_imported_ones():
@@ -99,5 +100,5 @@ def test_called_names_and_imported_ones():
 
 def test_a_called_rule_needs_its_methods_called():
     linter = Linter([rules.get("TFC502")])  # shuffle after batch
-    assert not linter.needs_parse(b"batch = 0\nnp.random.shuffle(w)\n")
-    assert linter.needs_parse(b"ds = ds.batch(4).shuffle(10)\n")
+    assert not needs_parse(linter, b"batch = 0\nnp.random.shuffle(w)\n")
+    assert needs_parse(linter, b"ds = ds.batch(4).shuffle(10)\n")

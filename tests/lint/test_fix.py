@@ -12,7 +12,7 @@ from lint_helpers import GET_NEXT, GET_NEXT_FIXED
 from tfcompat.lint import rules
 from tfcompat.lint.driver import report
 from tfcompat.lint.engine.linter import Linter
-from tfcompat.lint.engine.results import FileResult
+from tfcompat.lint.engine.results import FileResult, NotApplied
 from tfcompat.lint.rule import SAFE, UNSAFE, Rule
 
 BOTH = textwrap.dedent("""\
@@ -154,36 +154,36 @@ def test_stdin(tfcompat):
 
 class BreaksTheParse(Rule):
     """Replaces every `print(...)` call by text that does not parse."""
-    code, name, message, fix = "TFC898", "breaks-the-parse", "broken", SAFE
+    code, name, message, fix_safety = "TFC898", "breaks-the-parse", "broken", SAFE
 
     def visit_Call(self, node):
         if isinstance(node.func, cst.Name) and node.func.value == "print":
-            self.report(node, fix=[self.replace(node, "(((")])
+            self.report(node, edits=[self.replace(node, "(((")])
 
 
 class NeverSettles(Rule):
     """Renames `x` to `x_` forever."""
-    code, name, message, fix = "TFC897", "never-settles", "again", SAFE
+    code, name, message, fix_safety = "TFC897", "never-settles", "again", SAFE
 
     def visit_Name(self, node):
         if node.value.startswith("x"):
-            self.report(node, fix=[self.replace(node, node.value + "_")])
+            self.report(node, edits=[self.replace(node, node.value + "_")])
 
 
 class RenamesPrint(Rule):
     """An unsafe fix: `print` -> `log`."""
-    code, name, message, fix = "TFC896", "renames-print", "print", UNSAFE
+    code, name, message, fix_safety = "TFC896", "renames-print", "print", UNSAFE
 
     def visit_Name(self, node):
         if node.value == "print":
-            self.report(node, fix=[self.replace(node, "log")])
+            self.report(node, edits=[self.replace(node, "log")])
 
 
 def test_unsafe_fixes_only_with_unsafe_fixes():
     source = "print(1)\n"
     [finding] = Linter([RenamesPrint]).check(source)
-    assert (finding.fix.applicability, finding.fixable, finding.hidden) == (UNSAFE, False,
-                                                                           "unsafe")
+    assert (finding.fix.applicability, finding.fixable, finding.not_applied) == (
+        UNSAFE, False, NotApplied.UNSAFE)
     assert Linter([RenamesPrint]).fix(source).text == source
     assert Linter([RenamesPrint], unsafe_fixes=True).fix(source).text == "log(1)\n"
     summary = report.summary([FileResult("a.py", [finding])])

@@ -29,6 +29,7 @@ from tfcompat.lint import rules
 from tfcompat.lint.driver import files
 from tfcompat.lint.driver.target import parse_target
 from tfcompat.lint.engine.linter import Linter
+from tfcompat.lint.engine.results import NotApplied
 
 TARGETS = ("1.15", "2.16")
 FSTRING = {getattr(tokenize, "FSTRING_START", -1), getattr(tokenize, "FSTRING_MIDDLE", -1),
@@ -251,7 +252,8 @@ def test_a_fix_that_would_delete_a_comment_is_withheld():
     result = linter.fix(source)
     [finding] = result.findings
     assert (finding.code, finding.fixable) == ("TFC401", False)
-    assert finding.hidden == "withheld: the fix would delete a comment"
+    assert (finding.not_applied, finding.reason) == (NotApplied.WITHHELD,
+                                                     "the fix would delete a comment")
     assert result.text == source
 
 

@@ -5,6 +5,7 @@ on a parsed file)."""
 import re
 
 import pytest
+from lint_helpers import for_bytes
 
 from tfcompat.lint import rules
 from tfcompat.lint.analysis import codenames
@@ -43,7 +44,7 @@ def _with_prefilter(source, enabled, target, mode):
     if codes == ():
         return [] if mode == "check" else source
     linter = Linter(enabled, target, unsafe_fixes=True).narrowed(codes)
-    narrow = linter.for_bytes(source.encode(), mode)
+    narrow = for_bytes(linter, source.encode(), mode)
     if narrow is None:
         return [] if mode == "check" else source
     return narrow.check(source) if mode == "check" else narrow.fix(source).text
@@ -67,7 +68,7 @@ def test_prefilter_on_and_off_give_the_same_findings(cls, source, target):
         assert _summary(on) == _summary(off), [c.code for c in enabled]
 
 
-@pytest.mark.parametrize("cls,source,target", [c for c in CASES if c.values[0].fix])
+@pytest.mark.parametrize("cls,source,target", [c for c in CASES if c.values[0].fix_safety])
 def test_prefilter_on_and_off_give_the_same_fixes(cls, source, target):
     target = parse_target(target)
     assert (_with_prefilter(source, list(ALL), target, "fix")
@@ -151,5 +152,5 @@ def test_a_file_whose_imports_cannot_reach_a_rules_names_is_not_parsed_for_it():
     source = ("from tensorflow.python.estimator import estimator as estimator_lib\n"
               "def model_fn(estimator):\n    return estimator_lib.Estimator(model_fn)\n")
     linter = Linter(ALL)
-    assert linter.for_bytes(source.encode()) is None
+    assert for_bytes(linter, source.encode()) is None
     assert linter.check(source) == []

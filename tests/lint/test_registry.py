@@ -32,7 +32,7 @@ def test_the_rule_api_example_is_tfc401_as_it_is():
     exec(textwrap.dedent(block), namespace)
     example, real = namespace["DatasetIteratorMethod"], rules.get("TFC401")
     assert example.code == real.code
-    for attr in ("name", "message", "tokens", "modules", "called", "fix", "fix_tf"):
+    for attr in ("name", "message", "tokens", "modules", "called", "fix_safety", "fix_tf"):
         assert getattr(example, attr) == getattr(real, attr), attr
     for attr in ("VALID", "INVALID"):
         shown = [_plain(e) for e in getattr(example, attr)]
@@ -67,7 +67,7 @@ def test_a_well_formed_rule_passes():
     (dict(code="TFC000"), "TFC001-TFC899"),
     (dict(name="SomeRule"), "kebab-case"),
     (dict(message=""), "message is empty"),
-    (dict(fix="maybe"), "SAFE, UNSAFE or None"),
+    (dict(fix_safety="maybe"), "SAFE, UNSAFE or None"),
     (dict(fix_tf="no_such_fact"), "versions.py"),
     (dict(tokens="get_next"), "tuple of ASCII strings"),
     (dict(VALID=[]), "VALID and INVALID"),

@@ -53,7 +53,7 @@ def test_every_fixable_rule_runs_a_rewrite_and_names_its_cells():
     cells = _cells()
     for cls in rules.all_rules():
         runs = [e for e in cls.INVALID if e.run is not None]
-        if cls.fix is None:
+        if cls.fix_safety is None:
             assert not runs, cls.code
             continue
         assert runs, "%s has a fix but no runnable example" % cls.code

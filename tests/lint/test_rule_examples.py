@@ -46,7 +46,7 @@ def test_invalid_example_is_flagged_once_and_fixed_as_shown(cls, example):
         assert finding.fix is None and not finding.fixable
         assert result.text == example.source
         return
-    assert finding.fixable and finding.fix.applicability == (example.safety or cls.fix)
+    assert finding.fixable and finding.fix.applicability == (example.safety or cls.fix_safety)
     assert result.text == example.fixed
     assert result.fixed >= 1
     # The fixed source no longer has the finding, and fixing it again changes nothing.

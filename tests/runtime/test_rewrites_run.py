@@ -65,10 +65,10 @@ def test_program_runs_as_declared(program, kind, text, tmp_path):
 @pytest.mark.skipif(sys.version_info < (3, 9), reason="the linter needs Python 3.9+ (libcst)")
 def test_fixed_programs_are_what_the_linter_writes():
     from tfcompat.lint import rules
-    from tfcompat.lint.engine import linter
+    from tfcompat.lint.engine.linter import Linter
     from tfcompat.lint.rule import parse_target
 
     for program in PROGRAMS:
-        linter = linter.Linter([rules.get(program["rule"])], parse_target(program["target_tf"]),
-                               unsafe_fixes=True, keras_target=program.get("keras_target"))
+        linter = Linter([rules.get(program["rule"])], parse_target(program["target_tf"]),
+                        unsafe_fixes=True, keras_target=program.get("keras_target"))
         assert linter.fix(program["source"]).text == program["fixed"], program["id"]

@@ -27,7 +27,7 @@ A rule in full (TFC401 as it is, shortened; tests/lint/test_registry.py holds th
         called = False                         # True: the tokens must be called, x.tok(...)
         keras_targets = ()                     # optional: the keras-target settings it can
                                                # fire under ("tf_keras",); not run under others
-        fix = SAFE                             # SAFE, UNSAFE, or None when the rule never fixes
+        fix_safety = SAFE                      # SAFE, UNSAFE, or None when the rule never fixes
         fix_tf = "compat_v1_make_one_shot_iterator"  # versions.py fact the fix needs (None: any TF)
 
         VALID = [
@@ -52,17 +52,17 @@ A rule in full (TFC401 as it is, shortened; tests/lint/test_registry.py holds th
         def visit_Call(self, node):            # any libcst node type: visit_X / leave_X
             func = node.func
             ...
-            self.report(func.attr, method=func.attr.value, fix=self._fix(node))
+            self.report(func.attr, method=func.attr.value, edits=self._fix(node))
 
 Traversal: the engine parses a file once and walks it once for all enabled rules, calling
 ``visit_<Type>(node)`` before a node's children and ``leave_<Type>(node)`` after them, for libcst
 node types (``Call``, ``For``, ``Module``...). A rule instance lives for one file: state kept
 on ``self`` is per file, and ``leave_Module`` is the place to report what needs the whole file.
 
-Reporting: ``self.report(node, message=None, fix=None, safety=None, help=None, **kwargs)``
+Reporting: ``self.report(node, message=None, edits=None, safety=None, help=None, **kwargs)``
 reports the range of ``node`` (1-based line and column), with ``message`` and ``help`` or the
-class's, formatted with ``kwargs``; ``safety=UNSAFE`` makes this one fix unsafe. ``fix`` is
-a list of edits applied together, built with ``self.replace(node, new)`` (a libcst node or
+class's, formatted with ``kwargs``; ``safety=UNSAFE`` makes this one fix unsafe. ``edits`` is
+the fix: edits applied together, built with ``self.replace(node, new)`` (a libcst node or
 source text in place of ``node``) and ``self.insert_before(statement, line)`` (a line of code
 before a statement, at its indentation). The engine decides whether a fix is offered: never
 when ``fix_tf`` does not hold for the ``target-tf`` (or none is set), and UNSAFE fixes only with
@@ -125,6 +125,7 @@ import libcst as cst
 from tfcompat import versions
 from tfcompat.lint.analysis import scopes
 from tfcompat.lint.driver.target import parse_target
+from tfcompat.lint.engine.context import Report
 from tfcompat.lint.engine.results import SAFE, UNSAFE, Edit, FixSafety
 
 # The rule API, as rule modules and tests import it (parse_target: an example's target_tf).
@@ -200,7 +201,7 @@ class Rule:
     # The keras-target settings the rule can fire under at all (empty: any); under another
     # the engine does not run it (its noqa codes still count as enabled for TFC001).
     keras_targets: Sequence[str] = ()
-    fix: Optional[str] = None  # the FixSafety of its fixes; None: it never fixes
+    fix_safety: Optional[str] = None  # the FixSafety of its fixes; None: it never fixes
     fix_tf: Optional[str] = None
     doc_keras_target: Optional[str] = None  # the keras-target its docstring examples need
     doc_target_tf: Optional[str] = None  # the target-tf its docstring examples need
@@ -211,10 +212,10 @@ class Rule:
         self.context = context
 
     # -- reporting -------------------------------------------------------------------------
-    def report(self, node, message=None, fix=None, safety=None, help=None, **kwargs):
+    def report(self, node, message=None, edits=None, safety=None, help=None, **kwargs):
         """Report ``node`` with ``message`` (the problem) and ``help`` (the remedy), the
-        class's own when not given, both formatted with ``kwargs``; ``fix``: the edits of the
-        fix offered (the engine gives them this rule's FixSafety, ``self.fix``).
+        class's own when not given, both formatted with ``kwargs``; ``edits``: the edits of
+        the fix offered (the engine gives them this rule's FixSafety, ``self.fix_safety``).
         ``safety=UNSAFE`` makes this one fix unsafe in a rule whose fixes are safe where it can
         prove their preconditions (never the other way)."""
         text = message or self.message
@@ -224,8 +225,8 @@ class Rule:
             remedy = remedy.format(**kwargs)
         if safety not in (None, UNSAFE):
             raise ValueError("a report can only make its fix unsafe")
-        self.context.reports.append((self, node, text, tuple(fix) if fix else None, safety,
-                                     remedy))
+        self.context.reports.append(Report(self, node, text, tuple(edits) if edits else None,
+                                           safety, remedy))
 
     def replace(self, node, new):
         """An edit putting ``new`` (a libcst node or source text) where ``node`` is."""
@@ -241,10 +242,6 @@ class Rule:
     def insert_at(self, position, text):
         """An edit inserting ``text`` at a libcst CodePosition (e.g. a node's range start)."""
         return self._edit(position, position, text)
-
-    def delete_range(self, start, end):
-        """An edit deleting the text between two libcst CodePositions."""
-        return self._edit(start, end, "")
 
     def insert_before(self, statement, line):
         """An edit inserting one line of code before ``statement``, at its indentation."""

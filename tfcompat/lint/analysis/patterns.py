@@ -196,10 +196,6 @@ def earlier_method(rule, call, names):
     return calls, found
 
 
-def is_source(rule, call):
-    return rule.qualified_name(call.func) in qualnames.DATASET_SOURCES
-
-
 def mapped_function(rule, call):
     """The function a ``.map()`` / ``.flat_map()`` call applies (lambda or def), or None."""
     arg = argument(call, 0, "map_func")
@@ -266,20 +262,6 @@ def is_session(rule, expr, names=None):
     if isinstance(expr, cst.Name):
         return expr.value in (_session_names(rule) if names is None else names)
     return False
-
-
-def graph_mode(rule):
-    """Whether the module is graph-mode code: its target is TF 1, or it builds sessions,
-    placeholders or TF 1 iterators, or turns eager execution off."""
-    if rule.target_tf is not None and rule.target_tf < (2, 0):
-        return True
-    return rule.context.cached(_builds_graph, rule)
-
-
-def _builds_graph(rule):
-    return any(method_name(c) in qualnames.ITERATOR_METHODS
-               or rule.qualified_name(c.func) in qualnames.GRAPH_MODE_MARKERS
-               for c in all_nodes(rule.context.module, (cst.Call,)))
 
 
 def runs_tensors(rule, call):

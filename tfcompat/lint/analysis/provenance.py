@@ -54,6 +54,20 @@ def execution_mode(rule):
     return GRAPH if graph_only and not on else None
 
 
+def graph_mode_code(rule):
+    """Whether the module is written for graph mode: ``execution_mode`` says GRAPH, or it uses
+    graph-mode constructs at all (TF 1 iterators, sessions, placeholders), even beside code
+    that turns eager on. Enough to report a graph-mode problem; a fix's safety asks
+    ``execution_mode``."""
+    return execution_mode(rule) == GRAPH or _cached(rule, _builds_graph)
+
+
+def _builds_graph(rule):
+    return any(patterns.method_name(c) in qualnames.ITERATOR_METHODS
+               or rule.qualified_name(c.func) in qualnames.GRAPH_MODE_MARKERS
+               for c in patterns.all_nodes(rule.context.module, (cst.Call,)))
+
+
 def turns_eager_off(rule):
     """Whether the module turns eager execution off (`disable_eager_execution()`,
     `disable_v2_behavior()`) and never on: the only proof that TF 2 runs its graph-only APIs

@@ -260,7 +260,7 @@ def rules_command(args):
 
     rows = []
     for cls in rules.all_rules():
-        rows.append({"code": cls.code, "name": cls.name, "fix": cls.fix or "none",
+        rows.append({"code": cls.code, "name": cls.name, "fix": cls.fix_safety or "none",
                      "fix_needs": cls.fix_requirement(),
                      "summary": cls.summary()})
     errors = [{"code": code, "name": name, "fix": "none", "fix_needs": "", "summary": summary}
@@ -283,7 +283,7 @@ def rule_command(args):
 
     cls = rules.get(args.code)
     if cls is not None:
-        fix = cls.fix or "none"
+        fix = cls.fix_safety or "none"
         if cls.fix_requirement():
             fix += ", with --target-tf %s or later" % cls.fix_requirement().split()[-1]
         print("# %s (%s)\n\nFix: %s\n\n%s" % (cls.name, cls.code, fix, cls.doc()))

@@ -9,7 +9,7 @@ import urllib.parse
 
 import tfcompat
 from tfcompat.lint.driver import files
-from tfcompat.lint.engine.results import ERRORS
+from tfcompat.lint.engine.results import ERRORS, NotApplied
 
 FORMATS = ("text", "concise", "json", "sarif", "github")
 # GitHub code scanning rejects a run of more results than this (and shows the first 5,000 by
@@ -71,15 +71,16 @@ def summary(results, fix_mode=False):
     fixable = sum(f.fixable for f in found)
     if fixable:
         out.append("[*] %d fixable with `tfcompat lint --fix`." % fixable)
-    unsafe = sum(f.hidden == "unsafe" for f in found)
+    unsafe = sum(f.not_applied is NotApplied.UNSAFE for f in found)
     if unsafe:
         out.append("%d more fix%s with --unsafe-fixes." % (unsafe, "es" if unsafe > 1 else ""))
-    gated = collections.Counter(f.hidden for f in found if f.hidden.startswith("target-tf"))
-    for hidden, count in sorted(gated.items()):
+    gated = collections.Counter(f.reason for f in found
+                                if f.not_applied is NotApplied.TARGET_TF)
+    for why, count in sorted(gated.items()):
         out.append("%d more fix%s with --target-tf (%s)." % (
-            count, "es" if count > 1 else "", hidden.split(": ", 1)[1]))
-    withheld = collections.Counter(f.hidden.split(": ", 1)[1] for f in found
-                                   if f.hidden.startswith("withheld: "))
+            count, "es" if count > 1 else "", why))
+    withheld = collections.Counter(f.reason for f in found
+                                   if f.not_applied is NotApplied.WITHHELD)
     for why, count in sorted(withheld.items()):
         out.append("%d fix%s withheld: %s." % (count, "es" if count > 1 else "", why))
     if errors:

@@ -3,13 +3,28 @@ settings its fixes depend on, the ancestors of the node being visited, the repor
 what is worked out about the file once and shared by every rule (positions, imports, scopes,
 and the per-file answers of ``cached``).
 """
+import dataclasses
 import re
+from typing import Any, Optional, Tuple
 
 from tfcompat.lint.analysis.ancestors import Ancestors
 from tfcompat.lint.analysis.scopes import Imports, Scopes
 from tfcompat.lint.engine.positions import Positions
 
 _NEWLINES = re.compile(r"\r\n|\r|\n")
+
+
+@dataclasses.dataclass(frozen=True)
+class Report:
+    """What a rule reports during the traversal; the engine makes it a Finding once positions
+    are known. ``edits``: the fix's edits (None: no fix); ``safety``: UNSAFE where this one fix
+    is unsafe in a rule whose fixes are safe."""
+    rule: Any  # the Rule instance
+    node: Any  # the libcst node reported
+    message: str
+    edits: Optional[Tuple[Any, ...]]
+    safety: Optional[str]
+    help: str
 
 
 class Context:
@@ -23,7 +38,7 @@ class Context:
         # package, not versions.KERAS's standalone Keras 2), "tf_keras", or None (unset).
         self.keras_target = keras_target
         self.ancestors = Ancestors()  # root first, the node visited last; kept by the engine
-        self.reports = []    # (rule, node, message, edits) as rules report them
+        self.reports = []    # Report, as rules report them
         self._positions = None
         self._line_starts = None
         self._imports = None

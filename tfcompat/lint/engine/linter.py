@@ -13,9 +13,9 @@ from typing import Optional, Tuple
 import libcst as cst
 
 from tfcompat.lint.analysis.prefilter import Prefilter
-from tfcompat.lint.engine import noqa, pipeline, suppress, walk, writeback
+from tfcompat.lint.engine import noqa, walk, writeback
 from tfcompat.lint.engine.context import Context
-from tfcompat.lint.engine.results import SAFE, Finding, Fix, ParseFailure
+from tfcompat.lint.engine.results import SAFE, Finding, Fix, NotApplied, ParseFailure
 from tfcompat.lint.engine.work import count
 
 MAX_FIX_PASSES = 100
@@ -157,21 +157,6 @@ class Linter:
             narrow._all = self._all
         return narrow
 
-    def needs_parse(self, data):
-        """Whether some rule could fire on these bytes: the byte scan, then the names of
-        the code (see tfcompat.lint.analysis.prefilter)."""
-        return self.for_bytes(data) is not None
-
-    def for_bytes(self, data, mode="check"):
-        """The linter to run on these bytes: None when no rule could fire, else this one or,
-        where it can tell, one of only the rules that could (pipeline.rules_to_run)."""
-        try:
-            codes = pipeline.rules_to_run(
-                pipeline.could_fire(data, self.enabled, self.prefilter, code_names=True), mode)
-        except pipeline.codenames.TooDeep:
-            return self  # the parse says what is wrong
-        return None if codes == () else self.narrowed(codes)
-
     def lint(self, module, text):
         """Findings of every rule on a parsed module, suppressions applied, sorted."""
         context = Context(module, text, self.target_tf, self.keras_target)
@@ -190,40 +175,44 @@ class Linter:
         # Comments matter only to a fix (which must keep them) and to noqa directives: they
         # are looked for then, in a walk of their own.
         has_noqa = "noqa" in text.lower()
-        has_edits = any(r[3] for r in context.reports)
+        has_edits = any(r.edits for r in context.reports)
         comments = _comments(module) if has_noqa or ("#" in text and has_edits) else []
-        noqa = [c for c in comments if "noqa" in c.value.lower()] if has_noqa else []
-        context.locate([r[1] for r in context.reports] + (comments if has_edits else noqa))
-        findings = [self._finding(context, *report) for report in context.reports]
+        noqa_comments = [c for c in comments if "noqa" in c.value.lower()] if has_noqa else []
+        context.locate([r.node for r in context.reports]
+                       + (comments if has_edits else noqa_comments))
+        findings = [self._finding(context, report) for report in context.reports]
         if comments and any(f.fix is not None for f in findings):
             findings = _keep_comments(findings, context, comments)
-        if noqa and noqa_checks:
+        if noqa_comments and noqa_checks:
             # Rules judging the noqa comments themselves (TFC001) see every finding unsuppressed.
             reported = len(context.reports)
             for check in noqa_checks:
-                check(noqa, tuple(findings), self.codes)
-            findings += [self._finding(context, *r) for r in context.reports[reported:]]
-        file_codes = suppress.file_suppression(text)
-        lines = suppress.line_suppressions(
-            (context.position(c).start.line, c.value) for c in noqa) if findings else {}
-        findings = [f for f in findings if not suppress.suppressed(f, lines, file_codes)]
+                check(noqa_comments, tuple(findings), self.codes)
+            findings += [self._finding(context, r) for r in context.reports[reported:]]
+        file_codes = noqa.file_suppression(text)
+        lines = noqa.line_suppressions(
+            (context.position(c).start.line, c.value) for c in noqa_comments) if findings else {}
+        findings = [f for f in findings if not noqa.suppressed(f, lines, file_codes)]
         return sorted(findings, key=lambda f: (f.line, f.col, f.code))
 
-    def _finding(self, context, rule, node, message, edits, safety=None, help_=""):
-        rng = context.position(node)
-        fix, fixable, hidden = None, False, ""
-        if edits:  # rule.fix: the rule's FixSafety
-            if rule.fix is None:
+    def _finding(self, context, report):
+        rule, rng = report.rule, context.position(report.node)
+        fix, fixable, not_applied, reason = None, False, None, ""
+        if report.edits:  # rule.fix_safety: the rule's FixSafety
+            if rule.fix_safety is None:
                 raise TypeError("%s reported a fix but declares fix = None" % rule.code)
             if not rule.fix_allowed(self.target_tf):
-                hidden = "target-tf: the fix needs %s" % rule.fix_requirement()
+                not_applied = NotApplied.TARGET_TF
+                reason = "the fix needs %s" % rule.fix_requirement()
             else:
-                applicability = safety or rule.fix  # a report may only make it unsafe
-                fix = Fix(applicability, tuple(sorted(edits, key=lambda e: (e.start, e.end))))
+                applicability = report.safety or rule.fix_safety  # a report may only make it unsafe
+                fix = Fix(applicability,
+                          tuple(sorted(report.edits, key=lambda e: (e.start, e.end))))
                 fixable = applicability == SAFE or self.unsafe_fixes
-                hidden = "" if fixable else "unsafe"
-        return Finding(rule.code, rule.name, message, rng.start.line, rng.start.column + 1,
-                       rng.end.line, rng.end.column + 1, fix, fixable, hidden, help_)
+                not_applied = None if fixable else NotApplied.UNSAFE
+        return Finding(rule.code, rule.name, report.message, rng.start.line,
+                       rng.start.column + 1, rng.end.line, rng.end.column + 1, fix, fixable,
+                       not_applied, reason, report.help)
 
     def check(self, text, syntax_checked=False):
         return self.lint(parse(text, syntax_checked=syntax_checked), text)
@@ -342,6 +331,7 @@ def _keep_comments(findings, context, comments):
             finding.fix is not None) else ()
         if lost:
             finding = dataclasses.replace(finding, fixable=False,
-                                          hidden="withheld: the fix would delete a comment")
+                                          not_applied=NotApplied.WITHHELD,
+                                          reason="the fix would delete a comment")
         out.append(finding)
     return out

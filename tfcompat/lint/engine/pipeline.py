@@ -16,8 +16,14 @@ import hashlib
 
 from tfcompat.lint.analysis import codenames
 from tfcompat.lint.driver import files, notebook
-from tfcompat.lint.engine import noqa, suppress, writeback
-from tfcompat.lint.engine.results import MAX_PARSE_BYTES, FileResult, ParseFailure, error
+from tfcompat.lint.engine import noqa, writeback
+from tfcompat.lint.engine.results import (
+    MAX_PARSE_BYTES,
+    FileResult,
+    NotApplied,
+    ParseFailure,
+    error,
+)
 
 
 class Answered(Exception):
@@ -96,7 +102,7 @@ def prepare(data, mode, enabled, prefilter, code_names=False, is_notebook=False)
             source = files.decode(data)
         except files.DecodeError as exc:
             raise Answered([error("TFC903", "cannot decode: %s" % exc, exc.line)])
-    if suppress.file_suppression(source.text) is suppress.ALL:
+    if noqa.file_suppression(source.text) is noqa.ALL:
         raise Answered([])
     try:
         candidates, parsed = _candidates(data, enabled, prefilter, code_names)
@@ -172,7 +178,8 @@ def _finish_fix(task, data, stat, source, result, mode):
             new_data = writeback.encode(data, source, result.text, result.untouched)
     except (writeback.Withheld, notebook.Withheld) as exc:
         before = result.before if result.before is not None else result.findings
-        findings = [dataclasses.replace(f, fixable=False, hidden="withheld: " + str(exc))
+        findings = [dataclasses.replace(f, fixable=False, not_applied=NotApplied.WITHHELD,
+                                        reason=str(exc))
                     if f.fixable else f for f in _placed(before, source)]
         return FileResult(task.display, findings, 0, notes=result.notes + (
             "not fixed: %s; the file is left as it was" % exc,),

@@ -4,12 +4,13 @@ Nothing here imports libcst, so the main process can answer from the cache, read
 prefilter them without loading the parser.
 """
 import dataclasses
+import enum
 import os
 from typing import Optional, Tuple
 
 
 class FixSafety:
-    """How far a fix can be trusted: the value of ``Rule.fix`` and of ``Fix.applicability``
+    """How far a fix can be trusted: the value of ``Rule.fix_safety`` and of ``Fix.applicability``
     (ruff's word, kept in the output). SAFE fixes are applied by --fix, UNSAFE ones only with
     --unsafe-fixes."""
     SAFE = "safe"
@@ -45,12 +46,20 @@ class Fix:
     edits: Tuple[Edit, ...]
 
 
+class NotApplied(enum.Enum):
+    """Why a fix the rule has is not applied with these settings (``Finding.reason`` says
+    more where the kind alone does not)."""
+    UNSAFE = "unsafe"        # needs --unsafe-fixes
+    TARGET_TF = "target-tf"  # needs a newer --target-tf; the reason names the TF
+    WITHHELD = "withheld"    # the engine would not write it; the reason says why
+
+
 @dataclasses.dataclass(frozen=True)
 class Finding:
     """One reported problem: ``message`` says what is wrong, ``help`` what to do instead.
     ``fix`` is the fix offered for the target TF (None: none);
-    ``fixable``: ``--fix`` would apply it with these settings; ``hidden``: why a fix the rule has
-    is not applied ("unsafe": needs --unsafe-fixes, "target-tf: ...": needs a newer target)."""
+    ``fixable``: ``--fix`` would apply it with these settings; ``not_applied`` and ``reason``:
+    why a fix the rule has is not applied (None: it is, or there is none)."""
     code: str
     name: str
     message: str
@@ -60,7 +69,8 @@ class Finding:
     end_col: int
     fix: Optional[Fix] = None
     fixable: bool = False
-    hidden: str = ""
+    not_applied: Optional[NotApplied] = None
+    reason: str = ""
     help: str = ""  # the remedy, apart from the message (ruff's fix title / help line)
     cell: Optional[int] = None  # a notebook's cell (1-based); line and columns are in it
 
@@ -70,6 +80,8 @@ class Finding:
 
     def as_dict(self):
         d = dataclasses.asdict(self)
+        if self.not_applied is not None:
+            d["not_applied"] = self.not_applied.value
         if self.fix is not None:
             d["fix"] = {"applicability": self.fix.applicability,
                         "edits": [e.as_dict() for e in self.fix.edits]}
@@ -78,6 +90,8 @@ class Finding:
     @classmethod
     def from_dict(cls, d):
         d = dict(d)
+        if d.get("not_applied") is not None:
+            d["not_applied"] = NotApplied(d["not_applied"])
         if d.get("fix") is not None:
             d["fix"] = Fix(d["fix"]["applicability"],
                            tuple(Edit.from_dict(e) for e in d["fix"]["edits"]))

@@ -59,9 +59,9 @@ def problems(cls):
         out.append("%s: name %r must be kebab-case" % (where, cls.name))
     if not cls.message:
         out.append("%s: message is empty" % where)
-    if cls.fix not in (None, SAFE, UNSAFE):
+    if cls.fix_safety not in (None, SAFE, UNSAFE):
         out.append("%s: fix must be SAFE, UNSAFE or None" % where)
-    if cls.fix is not None and not cls.help:
+    if cls.fix_safety is not None and not cls.help:
         out.append("%s: help is empty: a rule with a fix says what it does (the help line)"
                    % where)
     if cls.fix_tf is not None and cls.fix_tf not in versions.FACTS:
@@ -83,7 +83,7 @@ def problems(cls):
     for example in cls.INVALID:
         if not isinstance(example, Invalid):
             out.append("%s: INVALID holds %r, not Invalid(...)" % (where, example))
-        elif example.fixed is not None and cls.fix is None:
+        elif example.fixed is not None and cls.fix_safety is None:
             out.append("%s: an INVALID example has `fixed` but the rule has no fix" % where)
     for example in list(cls.VALID) + list(cls.INVALID):
         try:

@@ -48,7 +48,7 @@ class CacheAfterRandomMap(Rule):
     help = "cache before the random map"
     tokens = (("cache",), qualnames.MAP_METHODS)
     called = True  # methods of a call chain
-    fix = UNSAFE
+    fix_safety = UNSAFE
 
     VALID = [
         # Randomness outside any map is not this rule's.
@@ -182,7 +182,7 @@ class CacheAfterRandomMap(Rule):
             fix = chains.swap(self, calls[last], node)
         function = patterns.argument(calls[last], 0, "map_func").value
         label = function.value if isinstance(function, cst.Name) else "a lambda"
-        self.report(node.func.attr, function=label, fix=fix)
+        self.report(node.func.attr, function=label, edits=fix)
 
     def _random(self, call):
         function = patterns.mapped_function(self, call)

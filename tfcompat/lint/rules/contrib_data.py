@@ -77,7 +77,7 @@ class ContribData(Rule):
     message = "`{old}` is gone (tf.contrib is not in TF 2)"
     help = "{advice}"
     tokens = (("contrib",), ("data",))  # every name it reports is under contrib.data
-    fix = SAFE
+    fix_safety = SAFE
     fix_tf = "dataset_in_core"
 
     VALID = [
@@ -210,7 +210,7 @@ class ContribData(Rule):
         home = self._home(symbol)
         new = self.spell(home + "." + symbol) if home else None
         fix = [self.replace(node, new)] if new else None
-        self.report(node, old="tf.contrib.data." + symbol, advice=self._advice(symbol), fix=fix)
+        self.report(node, old="tf.contrib.data." + symbol, advice=self._advice(symbol), edits=fix)
 
     def visit_ImportFrom(self, node):
         if node.relative or node.module is None or isinstance(node.names, cst.ImportStar):
@@ -231,7 +231,7 @@ class ContribData(Rule):
             fix = [self.replace(node.module, cst.parse_expression(homes.pop()))]
         advice = "; ".join(self._advice(s) for s in symbols)
         self.report(self.statement(), old="from tensorflow.contrib.data import", advice=advice,
-                    fix=fix)
+                    edits=fix)
 
     def _home(self, symbol):
         """The module that has ``symbol`` one-to-one for the target, or None."""

@@ -51,7 +51,7 @@ class DatasetIteratorMethod(Rule):
     message = "`.{method}()` is gone in TF 2"
     help = "call tf.compat.v1.data.{method}(dataset)"
     tokens = ITERATOR_METHODS
-    fix = SAFE
+    fix_safety = SAFE
     fix_tf = "compat_v1_make_one_shot_iterator"
 
     VALID = [
@@ -180,7 +180,7 @@ class DatasetIteratorMethod(Rule):
             return  # fit(ds.make_one_shot_iterator()): TFC406 passes the dataset instead
         if provenance.compat_v1_module(self):
             return  # DatasetV1 keeps the method on every TF 2
-        self.report(func.attr, method=func.attr.value, fix=self._fix(node))
+        self.report(func.attr, method=func.attr.value, edits=self._fix(node))
 
     def _fix(self, node):
         for module, path in COMPAT_V1_DATA_HOMES:

@@ -77,7 +77,7 @@ class DatasetNumpyRoundtrip(Rule):
     message = "generator turns tf.data batches into NumPy through `{run}` to feed Keras"
     help = "pass the dataset to fit (tf.keras TF >= 1.9), or use tfcompat.numpy_batches(dataset)"
     tokens = ("get_next",)
-    fix = UNSAFE
+    fix_safety = UNSAFE
     fix_tf = "dataset_in_core"
 
     VALID = [
@@ -299,7 +299,7 @@ class DatasetNumpyRoundtrip(Rule):
         if found is None:
             return
         label = "%s.run" % self.code_for(node.func.value)
-        self.report(node, run=label, fix=self._fix(node, *found))
+        self.report(node, run=label, edits=self._fix(node, *found))
 
     def _fix(self, run, get_next, maker):
         loops = self.loops()

@@ -56,7 +56,7 @@ class DatasetOutputAttributes(Rule):
     message = "`Dataset.{attribute}` is gone in TF 2"
     help = "call tf.compat.v1.data.get_{attribute}(dataset), or read dataset.element_spec"
     tokens = _ATTRIBUTES
-    fix = SAFE
+    fix_safety = SAFE
     fix_tf = "compat_v1_get_output_shapes"
 
     VALID = [
@@ -141,7 +141,7 @@ class DatasetOutputAttributes(Rule):
         if chain is None or provenance.compat_v1_module(self):
             return
         _, proven = chain
-        self.report(node, attribute=attribute, fix=self._fix(node),
+        self.report(node, attribute=attribute, edits=self._fix(node),
                     safety=None if proven else UNSAFE)
 
     def _fix(self, node):

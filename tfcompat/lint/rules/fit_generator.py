@@ -74,7 +74,7 @@ class FitGenerator(Rule):
     message = "`{method}` is deprecated since TF 2.1 and gone in Keras 3 (TF 2.16)"
     help = "call `{new}`, which takes generators"
     tokens = tuple(qualnames.GENERATOR_METHODS)
-    fix = SAFE
+    fix_safety = SAFE
     fix_tf = "fit_generator_deprecated"
 
     VALID = [
@@ -287,7 +287,7 @@ class FitGenerator(Rule):
             return  # a keyword no Keras takes: another class's method of that name
         new = qualnames.GENERATOR_METHODS[method]
         fix, safety = self._fix(node, method, new)
-        self.report(node.func.attr, method=method, new=new, fix=fix, safety=safety)
+        self.report(node.func.attr, method=method, new=new, edits=fix, safety=safety)
 
     def _fix(self, node, method, new):
         """(edits, safety): text edits on the call's own ranges, so the rest of the call

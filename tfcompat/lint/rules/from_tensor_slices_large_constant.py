@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint.analysis import patterns, qualnames
+from tfcompat.lint.analysis import patterns, provenance, qualnames
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 _IN_MEMORY_LIBRARIES = ("numpy.", "pandas.")
@@ -90,7 +90,7 @@ class FromTensorSlicesLargeConstant(Rule):
                "limit)")
     help = "feed them through a placeholder, or use tfcompat.from_arrays(x, y, batch_size=...)"
     tokens = ("from_tensor_slices", "from_tensors")
-    fix = UNSAFE
+    fix_safety = UNSAFE
     fix_tf = "dataset_in_core"
 
     VALID = [
@@ -304,11 +304,11 @@ class FromTensorSlicesLargeConstant(Rule):
             return
         if name.endswith("from_tensors") and self._filled(arg.value):
             return  # one element of zeros / ones: a dummy batch, not a data set in memory
-        if not (patterns.graph_mode(self) or self._in_estimator_input_fn()):
+        if not (provenance.graph_mode_code(self) or self._in_estimator_input_fn()):
             return
         short = "Dataset." + name.rsplit(".", 1)[-1]
         fix = self._fix(node, arg.value) if name.endswith("from_tensor_slices") else None
-        self.report(node, source=short, fix=fix)
+        self.report(node, source=short, edits=fix)
 
     def _in_memory(self, expr, depth=4):
         if depth == 0:

@@ -59,7 +59,7 @@ class GeneratorSessionRunInWorker(Rule):
     help = "pass workers=0 (Keras >= 2.1.2), or feed the dataset itself to fit"
     # A session run or eval, in a generator function (yield), fed to Keras.
     tokens = (("run", "eval"), ("yield",), _FEEDS)
-    fix = UNSAFE
+    fix_safety = UNSAFE
 
     VALID = [
         """
@@ -219,4 +219,4 @@ class GeneratorSessionRunInWorker(Rule):
                         "tfcompat.fit(model, dataset)")
             return
         self.report(arg.value, generator=label,
-                    fix=[self.replace(node, patterns.with_keyword(node, "workers", "0"))])
+                    edits=[self.replace(node, patterns.with_keyword(node, "workers", "0"))])

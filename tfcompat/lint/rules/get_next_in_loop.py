@@ -64,7 +64,7 @@ class GetNextInLoop(Rule):
     message = "`{receiver}.get_next()` in a loop adds new graph ops on every iteration"
     help = "build `get_next()` once, before the loop, and run that tensor in it"
     tokens = ("get_next",) + ITERATOR_METHODS + ("from_structure", "from_string_handle")
-    fix = SAFE
+    fix_safety = SAFE
 
     VALID = [
         """
@@ -326,7 +326,7 @@ class GetNextInLoop(Rule):
         if mode == provenance.EAGER:
             return  # eager: get_next() returns the next element, as it should in a loop
         proven = mode == provenance.GRAPH or provenance.run_by_session(self, node)
-        self.report(node, receiver=self.code_for(receiver), fix=self._hoist(node, loops),
+        self.report(node, receiver=self.code_for(receiver), edits=self._hoist(node, loops),
                     safety=None if proven else UNSAFE)
 
     def _steps(self, loop):

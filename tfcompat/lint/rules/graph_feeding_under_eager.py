@@ -88,7 +88,7 @@ class GraphFeedingUnderEager(Rule):
               "placeholder_with_default") + tuple(sorted(
                   {n.rsplit(".", 1)[-1] for n in qualnames.QUEUE_RUNNERS}))
     keras_targets = ("tf_keras",)
-    fix = UNSAFE
+    fix_safety = UNSAFE
     fix_tf = "tf_keras_is_keras3"
     doc_keras_target = "tf_keras"
 
@@ -241,7 +241,7 @@ class GraphFeedingUnderEager(Rule):
         first = next((c for c in calls if self._graph_only(c)), None)
         if first is None:
             return
-        self.report(first, what=self._what(first), fix=self._fix(calls))
+        self.report(first, what=self._what(first), edits=self._fix(calls))
 
     def _graph_only(self, call):
         name = self.qualified_name(call.func) or ""

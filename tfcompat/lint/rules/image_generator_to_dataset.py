@@ -102,7 +102,7 @@ class ImageGeneratorToDataset(Rule):
     help = "feed a tf.data pipeline with Keras preprocessing layers: " + MAPPING
     tokens = (("ImageDataGenerator",), _FLOWS)
     called = False
-    fix = UNSAFE
+    fix_safety = UNSAFE
     fix_tf = "tf_keras_is_keras3"
 
     VALID = [
@@ -210,7 +210,7 @@ class ImageGeneratorToDataset(Rule):
         if called not in _GENERATORS:
             return
         self.report(node, call="%s.%s(...)" % (node.func.value.value, method),
-                    fix=self._fix(node, method, generator, called.rpartition(
+                    edits=self._fix(node, method, generator, called.rpartition(
                         ".preprocessing.")[0]))
 
     def _fit_around(self, node):

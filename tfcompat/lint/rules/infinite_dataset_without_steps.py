@@ -58,7 +58,7 @@ class InfiniteDatasetWithoutSteps(Rule):
     help = "pass {steps}=, or drop the unbounded .repeat()"
     tokens = (("repeat",), tuple(_STEPS))
     called = True  # methods of a call chain
-    fix = UNSAFE
+    fix_safety = UNSAFE
     fix_tf = "fit_dataset_without_steps"
 
     VALID = [
@@ -176,7 +176,7 @@ class InfiniteDatasetWithoutSteps(Rule):
         if not forever or "take" in names[forever[-1]:]:
             return
         fix = self._fix([calls[i] for i in forever])
-        self.report(arg.value, method=method, steps=steps, fix=fix)
+        self.report(arg.value, method=method, steps=steps, edits=fix)
 
     @staticmethod
     def _unbounded(call):

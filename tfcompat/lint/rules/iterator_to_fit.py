@@ -47,7 +47,7 @@ class IteratorToFit(Rule):
     help = "pass the dataset to `{method}`, not an iterator over it"
     tokens = (("make_one_shot_iterator",), tuple(patterns.KERAS_DATA_METHODS))
     called = True
-    fix = UNSAFE
+    fix_safety = UNSAFE
     fix_tf = "fit_accepts_dataset"
 
     VALID = [
@@ -136,4 +136,4 @@ class IteratorToFit(Rule):
         if dataset is None:
             return
         fix = [self.replace(value, dataset)] if maker is value else None
-        self.report(value, method=method, fix=fix)
+        self.report(value, method=method, edits=fix)

@@ -85,7 +85,7 @@ class Keras2OptimizerArguments(Rule):
     tokens = (("optimizers", "RMSprop", "SGD", "Adam", "Adagrad", "Adadelta", "Adamax", "Nadam",
                "Ftrl", "rmsprop", "sgd", "adam", "adagrad", "adadelta", "adamax", "nadam"),)
     modules = (via(*_OPTIMIZERS),)  # it reports calls qualified to one of their classes
-    fix = SAFE
+    fix_safety = SAFE
     fix_tf = "keras_new_optimizers"
 
     VALID = [
@@ -246,7 +246,7 @@ class Keras2OptimizerArguments(Rule):
             remedies.append("pass `learning_rate=InverseTimeDecay(lr, decay_steps=1, "
                             "decay_rate=decay)`")
         fix, safety = self._fix(node, module, attr, lr, decay)
-        self.report(node, fix=fix, safety=safety, call=self.code_for(node.func) + "(...)",
+        self.report(node, edits=fix, safety=safety, call=self.code_for(node.func) + "(...)",
                     problems="; ".join(problems), remedy="; ".join(remedies))
 
     def _fix(self, node, module, attr, lr, decay):

@@ -70,7 +70,7 @@ class Keras3SaveNames(Rule):
     tokens = ("save_weights", "save")
     modules = (namespaces.VIA["keras"] + namespaces.VIA["tf.keras"] + namespaces.VIA["tf_keras"],)
     called = True
-    fix = SAFE
+    fix_safety = SAFE
     fix_tf = "tf_keras_is_keras3"
 
     VALID = [
@@ -222,7 +222,7 @@ class Keras3SaveNames(Rule):
             return
         new = _renamed(literal.evaluated_value, method)
         edits, read_elsewhere = self._rename(literal, holder, new)
-        self.report(node, method=method, path=path, needs=needs, new=new, fix=edits,
+        self.report(node, method=method, path=path, needs=needs, new=new, edits=edits,
                     safety=UNSAFE if read_elsewhere else None)
 
     def _literal(self, expr, depth=3):

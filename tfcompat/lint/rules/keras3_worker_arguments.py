@@ -66,7 +66,7 @@ class Keras3WorkerArguments(Rule):
                "(TypeError on TF 2.16+)")
     help = "{remedy}"
     tokens = ("workers", "use_multiprocessing", "max_queue_size")
-    fix = SAFE
+    fix_safety = SAFE
     fix_tf = "tf_keras_is_keras3"
 
     VALID = [
@@ -231,7 +231,7 @@ class Keras3WorkerArguments(Rule):
         found = self._module_dataset(node)
         if found is not None and fix:
             fix, remedy, safety = self._move(found, given, fix, safety)
-        self.report(node, fix=fix, safety=safety, method=func.attr.value,
+        self.report(node, edits=fix, safety=safety, method=func.attr.value,
                     args="=, ".join(self.code_for(a.keyword) for a in given), remedy=remedy)
 
     def _move(self, found, given, drop, safety):

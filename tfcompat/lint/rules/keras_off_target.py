@@ -56,7 +56,7 @@ class KerasOffTarget(Rule):
     tokens = ("keras",)
     modules = (namespaces.VIA["keras"],)
     keras_targets = ("tf_keras",)
-    fix = UNSAFE
+    fix_safety = UNSAFE
     fix_tf = "tf_keras_is_keras3"
     doc_keras_target = "tf_keras"
 
@@ -147,4 +147,4 @@ class KerasOffTarget(Rule):
         first = min([u.statement or u.node for u in uses] + [s for _, s in stars],
                     key=lambda n: (self.context.position(n).start.line,
                                    self.context.position(n).start.column))
-        self.report(first, fix=fix, tf=">= 2.16")
+        self.report(first, edits=fix, tf=">= 2.16")

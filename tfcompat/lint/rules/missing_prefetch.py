@@ -81,7 +81,7 @@ class MissingPrefetch(Rule):
             "(tf.data.experimental.AUTOTUNE before TF 2.4)")
     tokens = (qualnames.KERAS_DATA_METHODS, patterns.DATASET_CHAIN_NAMES)
     called = True  # methods of a call chain
-    fix = SAFE
+    fix_safety = SAFE
     fix_tf = "experimental_autotune"
     doc_target_tf = "2.10"  # the last TF whose tf.data does not prefetch by itself
 
@@ -363,7 +363,7 @@ class MissingPrefetch(Rule):
         lasts = list({id(calls[-1]): calls[-1] for calls, _ in missing}.values())
         # A pipeline whose source is out of sight is a Dataset by its methods only: unsafe.
         proven = all(p for _, p in missing)
-        self.report(data, fix=self._fix(lasts), safety=None if proven else UNSAFE,
+        self.report(data, edits=self._fix(lasts), safety=None if proven else UNSAFE,
                     first=_INJECTED_FROM)
 
     def _prefetched(self, calls):

@@ -71,7 +71,7 @@ class MixedKerasNamespaces(Rule):
     help = "use one ({target})"
     tokens = ("keras",)
     modules = namespaces.TWO_NAMESPACES
-    fix = UNSAFE
+    fix_safety = UNSAFE
     fix_tf = "tf_keras_import"
 
     VALID = [
@@ -262,7 +262,7 @@ class MixedKerasNamespaces(Rule):
             fix = namespaces.rewrite(self, target)
         first = next(u for u in uses if u.namespace != target)
         self.report(first.statement or first.node,
-                    found=", ".join("`%s`" % f for f in found), target=target, fix=fix)
+                    found=", ".join("`%s`" % f for f in found), target=target, edits=fix)
 
 
 def _meet(rule, uses):

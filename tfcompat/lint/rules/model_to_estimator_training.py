@@ -77,7 +77,7 @@ class ModelToEstimatorTraining(Rule):
                "datasets, which is what `{model}.fit` does")
     help = "train the model with {model}.fit on the input_fns' datasets"
     tokens = ("model_to_estimator",)
-    fix = UNSAFE
+    fix_safety = UNSAFE
     fix_tf = "fit_dataset_without_steps"
 
     VALID = [
@@ -203,7 +203,7 @@ class ModelToEstimatorTraining(Rule):
         fix = self._fit_instead(node)
         if fix is not None:
             model = patterns.argument(node, 0, "keras_model").value.value
-            self.report(node.func, name=self.code_for(node.func), model=model, fix=fix)
+            self.report(node.func, name=self.code_for(node.func), model=model, edits=fix)
 
     def _fit_instead(self, node):
         """The edits turning `est = model_to_estimator(keras_model=model)` trained once by

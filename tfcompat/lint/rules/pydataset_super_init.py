@@ -60,7 +60,7 @@ class PyDatasetSuperInit(Rule):
                "`max_queue_size`")
     help = "take **kwargs and call super().__init__(**kwargs)"
     tokens = (("Sequence", "PyDataset"), ("__init__",))
-    fix = SAFE
+    fix_safety = SAFE
     fix_tf = "tf_keras_is_keras3"
 
     VALID = [
@@ -184,7 +184,7 @@ class PyDatasetSuperInit(Rule):
         if init is None or patterns.forwards_kwargs(init):
             return
         base = self.code_for(node.bases[0].value).rsplit(".", 1)[-1]
-        self.report(init.name, fix=self._fix(init), cls=node.name.value, base=base)
+        self.report(init.name, edits=self._fix(init), cls=node.name.value, base=base)
 
     def _fix(self, init):
         if init.params.star_kwarg is not None or not isinstance(init.body, cst.IndentedBlock):

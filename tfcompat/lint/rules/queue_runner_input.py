@@ -149,7 +149,7 @@ class QueueRunnerInput(Rule):
     help = "use tf.data: {mapping}"
     tokens = tuple(sorted({name.rsplit(".", 1)[-1] for name in _MAPPING}))
     modules = (via(*_MAPPING),)  # it reports attributes qualified to one of them
-    fix = SAFE
+    fix_safety = SAFE
     fix_tf = "compat_v1"
 
     VALID = [
@@ -350,7 +350,7 @@ class QueueRunnerInput(Rule):
             # The compat.v1 spelling is the very object on TF 1.13+, and runs here.
             text = self.spell("tensorflow.compat.v1." + spelled[len("tensorflow."):])
             fix = [self.replace(node, text)] if text else None
-        self.report(node, name=self.code_for(node), mapping=_MAPPING[name], fix=fix,
+        self.report(node, name=self.code_for(node), mapping=_MAPPING[name], edits=fix,
                     safety=safety,
                     keras3=", and Keras 3 cannot take its tensors" if keras3 else "")
 

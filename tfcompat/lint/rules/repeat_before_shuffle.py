@@ -49,7 +49,7 @@ class RepeatBeforeShuffle(Rule):
     help = "shuffle first, then repeat"
     tokens = (("shuffle",), ("repeat",))
     called = True  # methods of a call chain
-    fix = UNSAFE
+    fix_safety = UNSAFE
 
     VALID = [
         """
@@ -200,4 +200,4 @@ class RepeatBeforeShuffle(Rule):
                 or chains.expanded_next(self, node):
             return
         fix = chains.swap(self, calls[i], node) if i == len(calls) - 2 else None
-        self.report(node.func.attr, fix=fix)
+        self.report(node.func.attr, edits=fix)

@@ -125,7 +125,7 @@ class SessionApiInTf2(Rule):
     # What its qualified names are reached through: `tensorflow` itself (not tensorflow.python
     # nor tensorflow.compat.v1), tensorflow.train, and a Keras backend.
     modules = ("tensorflow", "tensorflow.train", "keras.*", "tensorflow.keras.*", "tf_keras.*")
-    fix = SAFE
+    fix_safety = SAFE
     fix_tf = "compat_v1"
 
     VALID = [
@@ -446,7 +446,7 @@ class SessionApiInTf2(Rule):
         else:
             help = "use `{new}`"
         self.report(node, old=old, new="tf." + new, help=help,
-                    fix=[self.replace(node, text)] if text else None)
+                    edits=[self.replace(node, text)] if text else None)
 
     def _keras_session(self, node, namespace, function):
         old = "K.%s" % function if namespace != "tensorflow.compat.v1.keras" \
@@ -456,14 +456,14 @@ class SessionApiInTf2(Rule):
         elif self.target_at_least("tf_keras_is_keras3"):
             advice, fix = self._keras3_use()
             self.report(node, "`%s` does not exist in Keras 3 (TF 2.16+), which has no "
-                        "sessions" % old, help=advice or self._keras3_instead(), fix=fix,
+                        "sessions" % old, help=advice or self._keras3_instead(), edits=fix,
                         safety=UNSAFE if fix else None)
         elif namespace == "tensorflow.keras":
             new = "tensorflow.compat.v1.keras.backend." + function
             text, edits = self.require(new)
             self.report(node, "`%s` is gone from tf.keras in TF 2" % old,
                         help="use `%s` (graph mode)" % text,
-                        fix=edits + [self.replace(node, text)])
+                        edits=edits + [self.replace(node, text)])
         else:
             self.report(node, "`%s` of standalone Keras is gone from Keras 2.4+ (TF 2)" % old,
                         help="use tf.keras and tf.compat.v1.keras.backend.%s (TF 2.0-2.15, "
@@ -483,7 +483,7 @@ class SessionApiInTf2(Rule):
         self.report(node, "`%s` is not in tf_keras's TF 2 API" % old,
                     help="use `%s` (tf_keras's TF 1 API under TF_USE_LEGACY_KERAS=1) in graph "
                     "mode (TFC413)" % text,
-                    fix=edits + [self.replace(node, text)], safety=UNSAFE)
+                    edits=edits + [self.replace(node, text)], safety=UNSAFE)
 
     def _keras3_use(self):
         """(advice, fix) from the one use the session is put to right here, when it is a known

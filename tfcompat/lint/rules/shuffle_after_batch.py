@@ -53,7 +53,7 @@ class ShuffleAfterBatch(Rule):
     help = "shuffle samples, then batch"
     tokens = (("shuffle",), _BATCHING)
     called = True  # methods of a call chain
-    fix = UNSAFE
+    fix_safety = UNSAFE
 
     VALID = [
         """
@@ -181,7 +181,7 @@ class ShuffleAfterBatch(Rule):
         if "map" in patterns.methods(self, calls[i + 1:-1]):
             return  # a map turns each batch into something else (a clip, a window's features)
         fix = self._fix(calls[i], node) if i == len(calls) - 2 else None
-        self.report(node.func.attr, batch=patterns.method_name(calls[i]), fix=fix)
+        self.report(node.func.attr, batch=patterns.method_name(calls[i]), edits=fix)
 
     def _fix(self, batch, shuffle):
         """The swap, with the buffer scaled by the batch size so that it holds as many

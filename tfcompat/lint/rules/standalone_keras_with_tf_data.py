@@ -58,7 +58,7 @@ class StandaloneKerasWithTfData(Rule):
     help = "use {target}"
     tokens = ("keras",)
     modules = (namespaces.VIA["keras"], ("tensorflow.*",))  # and tf.data
-    fix = UNSAFE
+    fix_safety = UNSAFE
     fix_tf = "tf_keras_import"
 
     VALID = [
@@ -174,4 +174,4 @@ class StandaloneKerasWithTfData(Rule):
             fix = namespaces.rewrite(self, target)
         first = uses[0]
         self.report(first.statement, target="`%s` (keras-target)" % target
-                    if target != "keras" else "tf.keras, or TF >= 2.6", fix=fix)
+                    if target != "keras" else "tf.keras, or TF >= 2.6", edits=fix)

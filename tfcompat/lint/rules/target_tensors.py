@@ -74,7 +74,7 @@ class TargetTensors(Rule):
 
     code = "TFC404"
     name = "target-tensors"
-    fix = UNSAFE
+    fix_safety = UNSAFE
     fix_tf = "tf_keras_is_keras3"
     message = ("`{what}` feeds the model graph tensors: graph-mode Keras 2 only, not TF 2 eager or "
                "Keras 3")
@@ -325,7 +325,7 @@ class TargetTensors(Rule):
                 and not self._handed_in(arg.value):
             # tf.contrib.keras is gone from every target the rewrite is for: report only.
             fix = self._fix(arg) if layer == "Input" and patterns.keras_namespace(name) else None
-            self.report(arg, what="%s(%s=...)" % (layer, _INPUTS[layer]), fix=fix)
+            self.report(arg, what="%s(%s=...)" % (layer, _INPUTS[layer]), edits=fix)
 
     def _handed_in(self, tensor):
         """Whether ``tensor`` is a Keras tensor, or a parameter of the enclosing function that

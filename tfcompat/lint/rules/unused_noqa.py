@@ -3,7 +3,7 @@ import re
 
 from libcst.metadata import CodePosition
 
-from tfcompat.lint.engine import suppress
+from tfcompat.lint.engine import noqa
 from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
 
 _OURS = re.compile(r"TFC\d+")
@@ -55,7 +55,7 @@ class UnusedNoqa(Rule):
     # The prefilter matches whole names, case and all: `# noqa: TFC102` holds the name "noqa"
     # in one of its 16 spellings (any case is a noqa directive); a bare `# noqa` is not judged.
     tokens = tuple("".join(c) for c in itertools.product(*zip("noqa", "NOQA")))
-    fix = SAFE
+    fix_safety = SAFE
 
     # The examples run TFC001 alone, so only unknown codes can be unused in them; codes of
     # real rules are tested with every rule enabled in tests/lint/test_unused_noqa.py.
@@ -98,7 +98,7 @@ class UnusedNoqa(Rule):
         known = {cls.code for cls in rules.all_rules()}
         found = {(f.line, f.code) for f in findings}
         for comment in comments:
-            match = suppress.NOQA.search(comment.value)
+            match = noqa.NOQA.search(comment.value)
             if not match or match.group("codes") is None:
                 continue
             line = self.context.position(comment).start.line
@@ -116,7 +116,7 @@ class UnusedNoqa(Rule):
             detail = "; ".join(text % ", ".join(codes) for text, codes in (
                 ("no %s finding on this line", unused), ("%s is no tfcompat rule", unknown))
                 if codes)
-            self.report(comment, detail=detail, fix=[self._without(comment, match, keep)])
+            self.report(comment, detail=detail, edits=[self._without(comment, match, keep)])
 
     def _without(self, comment, match, keep):
         """The edit taking the unused codes out of ``comment``."""

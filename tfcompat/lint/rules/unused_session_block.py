@@ -61,7 +61,7 @@ class UnusedSessionBlock(Rule):
     # It reports `with X():` where X is qualified to one of them.
     modules = (via("tensorflow.Session", "tensorflow.InteractiveSession"),)
     called = True
-    fix = UNSAFE
+    fix_safety = UNSAFE
     fix_tf = "tf_keras_is_keras3"
 
     VALID = [
@@ -198,7 +198,7 @@ class UnusedSessionBlock(Rule):
                 or self._read_after(node, name):
             return
         self.report(item.item, session=self.code_for(item.item.func) + "()",
-                    fix=self._fix(node))
+                    edits=self._fix(node))
 
     def _uses_session(self, body, name):
         for found in patterns.all_nodes(body, (cst.Name, cst.Call)):
