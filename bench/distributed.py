@@ -2,14 +2,19 @@
 
 MLP 784-256-10, global batch 128, 20,480 synthetic samples, built and compiled under a
 MirroredStrategy over 1 or 2 logical CPU devices (Keras 3 on JAX: DataParallel over 1 or 2
-host devices). Rows: tfcompat.fit on from_arrays data, and the hand-written feeding of the
+host devices). Rows, each called as its user writes it: tfcompat.fit on from_arrays data
+(finite: an epoch is one pass, no steps_per_epoch), and the hand-written feeding of the
 same model: ``strategy.experimental_distribute_dataset`` of a
-from_tensor_slices(...).shuffle.repeat.batch pipeline handed to fit where this Keras takes a
-distributed dataset (one step tried), else that pipeline itself, which Keras distributes (TF 1
-graph mode, Keras 3 on JAX). Rows take turns, one epoch each: a warm-up round, then 5 timed rounds;
-samples/s is the median (epoch time from Keras' callbacks: tracing and setup not counted).
+from_tensor_slices(...).shuffle.repeat.batch pipeline handed to fit with steps_per_epoch
+where this Keras takes a distributed dataset (one step tried), else that pipeline itself,
+which Keras distributes (TF 1 graph mode, Keras 3 on JAX). Rows take turns, one epoch each,
+in an order reversed every round (so drift in the machine's load hits every row alike): a
+warm-up round, then 7 timed rounds; samples/s is the median (epoch time from Keras'
+callbacks: tracing and setup not counted), and samples per CPU second of this process (all
+its threads), which other processes' load disturbs less. The machine's 1-minute load average
+is recorded before and after.
 
-    python bench/distributed.py [--rounds 5] [--out bench/results]
+    python bench/distributed.py [--rounds 7] [--out bench/results]
 
 Writes distributed-<cell>.md and .json (cell = $TFCOMPAT_CELL). On a machine with GPUs,
 ``--gpus`` uses the first two GPUs instead of logical CPUs.
@@ -30,7 +35,7 @@ STEPS = SAMPLES // BATCH
 
 def parse():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
     parser.add_argument("--gpus", action="store_true")
     return parser.parse_args()
@@ -38,6 +43,9 @@ def parse():
 
 def main():
     args = parse()
+    if args.rounds < 5:
+        raise SystemExit("--rounds: at least 5 (the median of fewer does not hold under load)")
+    load = [os.getloadavg()[0]]
     jax = os.environ.get("KERAS_BACKEND") == "jax"
     if jax:
         os.environ["XLA_FLAGS"] = (os.environ.get("XLA_FLAGS", "")
@@ -87,16 +95,18 @@ def main():
         strategy = scope(replicas)
         model = model_under(strategy)
         data = tfcompat.from_arrays(x, y, batch_size=BATCH)
-        rows.append(("tfcompat.fit(from_arrays)", replicas, _fit(tfcompat.fit, model, data)))
+        rows.append(("tfcompat.fit(from_arrays)", replicas,
+                     _fit(tfcompat.fit, model, data, steps=None)))
         model = model_under(strategy)
         data, how = hand_written(model, strategy)
         rows.append(("hand-written: " + how, replicas,
-                     _fit(lambda m, d, **kw: m.fit(d, **kw), model, data)))
+                     _fit(lambda m, d, **kw: m.fit(d, **kw), model, data, steps=STEPS)))
         if jax:  # one distribution at a time: both rows of a size run before the next
             rows[-2:] = _timed(k, rows[-2:], args.rounds)
     if not jax:
         rows = _timed(k, rows, args.rounds)
-    write(args.out, tfcompat.detect(flavor=flavor), rows, args.gpus)
+    load.append(os.getloadavg()[0])
+    write(args.out, tfcompat.detect(flavor=flavor), rows, args.gpus, load, args.rounds)
 
 
 def _devices(tf, gpus):
@@ -118,15 +128,18 @@ def _distributed_if_taken(model, strategy, ds):
         return ds, "dataset to fit"
 
 
-def _fit(fit, model, data):
+def _fit(fit, model, data, steps):
+    """One epoch of ``fit`` per call; ``steps``: steps_per_epoch, where the data repeats."""
     def run_epoch(callbacks):
-        fit(model, data, epochs=1, steps_per_epoch=STEPS, verbose=0, callbacks=callbacks)
+        fit(model, data, epochs=1, steps_per_epoch=steps, verbose=0, callbacks=callbacks)
     return run_epoch
 
 
 def _timed(k, rows, rounds):
-    """[(name, replicas, samples/s)]: rows take turns, one epoch each, for 1 + ``rounds``
-    rounds (load from other processes hits every row alike); the median of the timed ones."""
+    """[(name, replicas, samples/s, samples per CPU second)]: rows take turns, one epoch each,
+    for 1 + ``rounds`` rounds, every other round in reverse order (load from other processes,
+    and its drift, hits every row alike); the medians of the timed ones. CPU time (this
+    process, all its threads) is what an epoch costs whatever else the machine runs."""
     import numpy as np
 
     times = [[] for _ in rows]
@@ -137,31 +150,37 @@ def _timed(k, rows, rounds):
             self.out = out
 
         def on_epoch_begin(self, epoch, logs=None):
-            self.start = time.time()
+            self.start = time.time(), time.process_time()
 
         def on_epoch_end(self, epoch, logs=None):
-            self.out.append(time.time() - self.start)
+            self.out.append((time.time() - self.start[0], time.process_time() - self.start[1]))
 
-    for _ in range(1 + rounds):
-        for (_, _, run_epoch), out in zip(rows, times):
+    for i in range(1 + rounds):
+        order = list(zip(rows, times))
+        for (_, _, run_epoch), out in (order if i % 2 == 0 else order[::-1]):
             run_epoch([EpochTimer(out)])
-    return [(name, replicas, STEPS * BATCH / float(np.median(out[1:])))
+    return [(name, replicas) + tuple(STEPS * BATCH / float(np.median([t[i] for t in out[1:]]))
+                                     for i in (0, 1))
             for (name, replicas, _), out in zip(rows, times)]
 
 
-def write(out, runtime, rows, gpus):
+def write(out, runtime, rows, gpus, load, rounds):
     cell = os.environ.get("TFCOMPAT_CELL") or runtime.describe()
-    rate = dict(((name.split(":")[0], r), v) for name, r, v in rows)
+    rate = dict(((name.split(":")[0], r), v) for name, r, v, _ in rows)
+    per_cpu = dict(((name.split(":")[0], r), v) for name, r, _, v in rows)
     lines = ["# Distributed feeding throughput: %s" % cell, "",
-             "%s. MLP 784-256-10, global batch 128, %d samples; samples/s, median of the timed "
-             "epochs after one warm-up, on %s." % (runtime.describe(), SAMPLES,
-                                                    "GPUs" if gpus else "logical CPU devices"),
-             "", "| feeding | replicas | samples/s | x hand-written | x 1 replica |",
-             "|---|---|---|---|---|"]
-    for name, replicas, value in rows:
+             "%s. MLP 784-256-10, global batch 128, %d samples; samples/s, median of %d timed "
+             "epochs after one warm-up (rows alternating), on %s; %d CPU cores, 1-minute load "
+             "average %.1f before and %.1f after." % (
+                 runtime.describe(), SAMPLES, rounds, "GPUs" if gpus else "logical CPU devices",
+                 os.cpu_count() or 0, load[0], load[1]),
+             "", "| feeding | replicas | samples/s | x hand-written | x 1 replica "
+             "| samples per CPU second | x hand-written |", "|---|---|---|---|---|---|---|"]
+    for name, replicas, value, cpu in rows:
         hand = rate[("hand-written", replicas)]
-        lines.append("| %s | %d | %.0f | %.2f | %.2f |" % (
-            name, replicas, value, value / hand, value / rate[(name.split(":")[0], 1)]))
+        lines.append("| %s | %d | %.0f | %.2f | %.2f | %.0f | %.2f |" % (
+            name, replicas, value, value / hand, value / rate[(name.split(":")[0], 1)], cpu,
+            cpu / per_cpu[("hand-written", replicas)]))
     if not os.path.isdir(out):
         os.makedirs(out)
     with open(os.path.join(out, "distributed-%s.md" % cell), "w") as handle:
@@ -169,8 +188,10 @@ def write(out, runtime, rows, gpus):
     with open(os.path.join(out, "distributed-%s.json" % cell), "w") as handle:
         json.dump({"cell": cell, "runtime": runtime.describe(), "samples": SAMPLES,
                    "batch": BATCH, "gpus": gpus,
-                   "rows": [{"feeding": n, "replicas": r, "samples_per_s": v}
-                            for n, r, v in rows]}, handle, indent=2)
+                   "rounds": rounds, "cpus": os.cpu_count(), "load_average": load,
+                   "rows": [{"feeding": n, "replicas": r, "samples_per_s": v,
+                             "samples_per_cpu_s": c} for n, r, v, c in rows]},
+                  handle, indent=2)
     print("\n".join(lines))
 
 

@@ -419,7 +419,7 @@ def write(bench, rows, out, cell):
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--flavor", help="Keras flavour to measure (default: this cell's)")
+    parser.add_argument("--flavor", help="Keras flavor to measure (default: this cell's)")
     parser.add_argument("--epochs", type=int, default=5)
     parser.add_argument("--out", default=os.path.join(HERE, "results"))
     parser.add_argument("--no-user-data", action="store_true",

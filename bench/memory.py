@@ -4,7 +4,7 @@ error, and the process peaks at no more than 1.2x the array.
     python bench/memory.py [--gb 3] [--out bench/results]
     python bench/memory.py --loop [--calls 12] [--mb 100] [--out bench/results]
 
-Runs one child process per (Keras flavour, feeding path) this cell can run, each building the
+Runs one child process per (Keras flavor, feeding path) this cell can run, each building the
 array, training 20 steps on it through tfcompat.fit, and reporting its peak RSS (ru_maxrss).
 Writes memory-<cell>.md.
 
@@ -122,7 +122,7 @@ def loop(args):
              "`keras`: Keras' own `model.fit(x, y)`; a path: "
              "`tfcompat.fit(model, tfcompat.from_arrays(x, y), path=...)`."
              % (args.calls, args.mb), "",
-             "| flavour | fed by | RSS after call 1 | call 6 | call %d | growth per call (MB) "
+             "| flavor | fed by | RSS after call 1 | call 6 | call %d | growth per call (MB) "
              "| graph ops per call: fit | from_arrays |" % args.calls,
              "|---|---|---|---|---|---|---|---|"]
     for r in results:
@@ -184,7 +184,7 @@ def main(argv=None):
              "from_arrays of a %.1f GB float32 array (plus int64 labels), MLP 784-256-10, "
              "20 steps of tfcompat.fit. Peak RSS of the whole process (Python, TF, Keras, "
              "the array) over the arrays' size; target <= 1.2." % args.gb, "",
-             "| flavour | path | arrays GB | peak RSS GB | peak / arrays | loss |",
+             "| flavor | path | arrays GB | peak RSS GB | peak / arrays | loss |",
              "|---|---|---|---|---|---|"]
     for r in results:
         if "error" in r:

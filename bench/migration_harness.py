@@ -26,7 +26,7 @@ TRAIN, TEST = 512, 128
 STEPS, EVAL_STEPS = 3, 2
 TRAINED = []
 
-# Modules whose class holds Keras' or Estimator's training entry points, per flavour.
+# Modules whose class holds Keras' or Estimator's training entry points, per flavor.
 ENTRY_POINTS = {
     "keras.engine.training": "Model",  # standalone Keras 2.0-2.3
     "tensorflow.python.keras.engine.training": "Model",  # tf.keras, TF 1.9-2.15

@@ -11,6 +11,7 @@ import tfcompat
 from tfcompat import versions
 
 LINT_COMMANDS = ("lint", "rules", "rule", "server")
+LABEL_WIDTH = 18  # doctor's labels column: its values start in column 20 at least
 
 
 def _doctor_table(report, tf_error=None, distribution_rows=()):
@@ -28,13 +29,13 @@ def _doctor_table(report, tf_error=None, distribution_rows=()):
     rows = [
         ("python", report["python"]),
         ("tensorflow", tensorflow),
-        ("keras flavour", report["keras_flavor"] or "none"),
+        ("keras flavor", report["keras_flavor"] or "none"),
         ("keras version", report["keras_version"] or "-"),
         ("keras backend", report["keras_backend"] or "-"),
         ("eager", eager),
-        ("flavours installed", ", ".join(report["flavors_installed"]) or "none"),
+        ("flavors installed", ", ".join(report["flavors_installed"]) or "none"),
     ] + [tuple(row) for row in distribution_rows]
-    width = max(len(k) for k, _ in rows)
+    width = max([LABEL_WIDTH] + [len(k) for k, _ in rows])
     lines = ["%s  %s" % (k.ljust(width), v) for k, v in rows]
     lines.append("")
     lines.append("feeding paths (tried in this order):")
@@ -202,7 +203,7 @@ def _parser():
     doc = sub.add_parser("doctor", help="show the TF/Keras runtime and its feeding paths")
     doc.add_argument("--json", action="store_true", help="print the report as JSON")
     doc.add_argument("--flavor", choices=("keras", "tf.keras", "keras3", "tf_keras"),
-                     help="describe this installed Keras flavour instead of the default one")
+                     help="describe this installed Keras flavor instead of the default one")
     doc.set_defaults(func=doctor)
     if sys.version_info >= (3, 9):
         from tfcompat.lint.driver import cli as lint_cli

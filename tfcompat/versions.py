@@ -1,17 +1,18 @@
 """The version facts: one table, read by every version decision in tfcompat.
 
 Each row says which library's version decides the fact (``"tf"`` = TensorFlow, ``"keras"`` =
-the Keras API of the active flavour, whose version is that flavour's own: standalone Keras,
+the Keras API of the active flavor, whose version is that flavor's own: standalone Keras,
 the ``-tf`` suffixed version tf.keras reports, tf_keras or Keras 3), the first version where
-it holds, the first where it no longer holds, the Keras flavours it concerns, whether it holds
-only in graph mode, and the release that changed it.
+it holds, the first where it no longer holds, the Keras flavors it concerns, whether it holds
+only in graph mode, and the release that changed it; a row of Keras 3 may hold on some of its
+backends only (``backends``).
 
-A fact may have several rows (one per flavour family); it holds when any of its rows holds.
+A fact may have several rows (one per flavor family); it holds when any of its rows holds.
 The runtime half imports this module on Python 3.6, so it is plain data and namedtuples.
 """
 import collections
 
-# Keras flavours (also the values of Runtime.keras_flavor).
+# Keras flavors (also the values of Runtime.keras_flavor).
 # (The linter's keras-target "keras" is another thing: the `keras` import namespace.)
 KERAS = "keras"        # standalone multi-backend Keras 2.0-2.3
 TF_KERAS = "tf.keras"  # Keras 2 bundled in TensorFlow (tf.keras, or the `keras` 2.4-2.15 package)
@@ -21,11 +22,12 @@ FLAVORS = (KERAS, TF_KERAS, KERAS3, TF_KERAS_PKG)
 KERAS2_IN_TF = (TF_KERAS, TF_KERAS_PKG)
 KERAS2 = (KERAS, TF_KERAS, TF_KERAS_PKG)
 
-Row = collections.namedtuple("Row", "fact lib first gone flavors graph_only cite")
+Row = collections.namedtuple("Row", "fact lib first gone flavors graph_only cite backends")
 
 
-def _row(fact, lib, first=None, gone=None, flavors=None, graph_only=False, cite=""):
-    return Row(fact, lib, first, gone, flavors, graph_only, cite)
+def _row(fact, lib, first=None, gone=None, flavors=None, graph_only=False, cite="",
+         backends=None):
+    return Row(fact, lib, first, gone, flavors, graph_only, cite, backends)
 
 
 TABLE = (
@@ -119,8 +121,11 @@ TABLE = (
               "graph mode too (before: compile(distribute=) with tf.contrib.distribute); "
               "measured on the 1.15.5, 2.0.4, 2.15.1 and 2.21.0 wheels"),
     _row("keras_fit_distributes", "keras", (3, 0), flavors=(KERAS3,),
+         backends=("tensorflow", "jax"),
          cite="Keras 3.0: fit under a tf.distribute strategy (TensorFlow backend) or "
-              "keras.distribution.DataParallel (JAX backend)"),
+              "keras.distribution.DataParallel (JAX backend); on the torch backend a model "
+              "built in a tf.distribute strategy's scope does not hold it and keras.distribution "
+              "has no torch implementation, measured on Keras 3.15.1 with torch 2.13.0"),
     _row("multi_worker_fit", "tf", (1, 15), (2, 0), flavors=(TF_KERAS,),
          cite="tf.keras fit under MultiWorkerMirroredStrategy in two worker processes, a "
               "seeded shuffle sharded by DATA: every sample once per epoch, measured on the "
@@ -266,8 +271,10 @@ def rows(fact):
     return found
 
 
-def _row_holds(row, tf_version, keras_flavor, keras_version, eager):
+def _row_holds(row, tf_version, keras_flavor, keras_version, eager, backend):
     if row.flavors is not None and keras_flavor not in row.flavors:
+        return False
+    if row.backends is not None and backend not in row.backends:
         return False
     if row.graph_only and eager:
         return False
@@ -281,9 +288,11 @@ def _row_holds(row, tf_version, keras_flavor, keras_version, eager):
     return True
 
 
-def holds(fact, tf_version, keras_flavor=None, keras_version=None, eager=False):
-    """Whether ``fact`` is true of a runtime with these versions."""
-    return any(_row_holds(r, tf_version, keras_flavor, keras_version, eager) for r in rows(fact))
+def holds(fact, tf_version, keras_flavor=None, keras_version=None, eager=False, backend=None):
+    """Whether ``fact`` is true of a runtime with these versions (and Keras ``backend``: a
+    row limited to some backends holds on those only)."""
+    return any(_row_holds(r, tf_version, keras_flavor, keras_version, eager, backend)
+               for r in rows(fact))
 
 
 def requirement(fact, keras_flavor=None):
@@ -299,8 +308,10 @@ def requirement(fact, keras_flavor=None):
             bits.append("%s < %s" % (_LIB_NAMES[r.lib], format_version(r.gone)))
         if r.graph_only:
             bits.append("graph mode")
+        if r.backends:
+            bits.append("the %s backend" % " or ".join(r.backends))
         texts.append("%s (%s)" % (", ".join(bits), r.cite))
     if not texts:
         flavors = sorted(set(f for r in rows(fact) for f in (r.flavors or FLAVORS)))
-        return "a Keras flavour among %s" % ", ".join(flavors)
+        return "a Keras flavor among %s" % ", ".join(flavors)
     return " or ".join(texts)

@@ -63,7 +63,7 @@ def test_doctor_table_lists_every_path_with_its_reason():
         assert status.reason in line
 
 
-def test_doctor_refuses_a_flavour_that_is_not_installed():
+def test_doctor_refuses_a_flavor_that_is_not_installed():
     missing = [f for f in ("keras", "tf.keras", "keras3", "tf_keras")
                if f not in tfcompat.detect().flavors_installed]
     proc = run("doctor", "--flavor", missing[0])

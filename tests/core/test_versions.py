@@ -34,7 +34,7 @@ def test_holds_reads_first_and_gone():
     assert not versions.holds("one_shot_iterator_method", (2, 0, 4))
 
 
-def test_flavour_and_graph_rows():
+def test_flavor_and_graph_rows():
     # target_tensors: Keras >= 2.0.7, graph mode only, never Keras 3.
     assert versions.holds("target_tensors", (1, 15), versions.KERAS, (2, 3, 1), eager=False)
     assert not versions.holds("target_tensors", (1, 15), versions.KERAS, (2, 3, 1), eager=True)
@@ -45,6 +45,21 @@ def test_flavour_and_graph_rows():
     assert not versions.holds("fit_accepts_dataset", (1, 8), versions.TF_KERAS, (2, 1, 5))
     assert versions.holds("fit_accepts_dataset", None, versions.KERAS3, (3, 6))
     assert not versions.holds("fit_accepts_dataset", (1, 15), versions.KERAS, (2, 3, 1))
+
+
+def test_backend_rows():
+    # Keras 3's fit is distributed on its TensorFlow (tf.distribute) and JAX
+    # (keras.distribution) backends only.
+    for backend in ("tensorflow", "jax"):
+        assert versions.holds("keras_fit_distributes", (2, 21), versions.KERAS3, (3, 15, 1),
+                              eager=True, backend=backend)
+    for backend in ("torch", None):
+        assert not versions.holds("keras_fit_distributes", (2, 21), versions.KERAS3,
+                                  (3, 15, 1), eager=True, backend=backend)
+    assert versions.holds("keras_fit_distributes", (2, 15), versions.TF_KERAS, (2, 15, 0),
+                          eager=True)
+    assert "the tensorflow or jax backend" in versions.requirement("keras_fit_distributes",
+                                                                  versions.KERAS3)
 
 
 def test_requirement_names_the_version_and_release():

@@ -4,6 +4,7 @@ import textwrap
 import libcst as cst
 import pytest
 
+from tfcompat.lint.analysis import patterns, scopes
 from tfcompat.lint.engine.linter import Linter
 from tfcompat.lint.rule import Rule
 
@@ -184,3 +185,53 @@ def test_fresh_name_avoids_every_name_in_the_file():
     found = probe("next_element = 1\nnext_element_1 = 2\nf()\n",
                   lambda rule, node: rule.fresh_name("next_element"))
     assert found["f()"] == "next_element_2"
+
+
+def test_variable_names_leave_out_attribute_and_keyword_names():
+    source = "ds = load()\nds.ds(ds=ds)\nf()\n"
+    found = probe(source, lambda rule, node: [
+        rule.context.position(n).start.column for n in scopes.variable_names(rule.context, "ds")])
+    assert found["f()"] == [0, 0, 9]  # the binding, the receiver, the keyword's value
+
+
+def test_reads_leave_out_functions_whose_parameters_shadow_the_name():
+    source = "it = make()\ndef g(it=it):\n    return it\nh = lambda *it: it\nuse(it)\nf()\n"
+    found = probe(source, lambda rule, node: [
+        rule.context.position(n).start.line for n in scopes.reads(rule.context, "it")])
+    assert found["f()"] == [1, 5]  # `def g` shadows it, its default included; so does the lambda
+
+
+def test_parameters_are_every_name_a_function_binds():
+    source = "def g(a, /, b, *c, d, **e): pass\nlambda x, *, y: x\nf()\n"
+    found = probe(source, lambda rule, node: [
+        [p.name.value for p in scopes.parameters(fn)]
+        for fn in patterns.all_nodes(rule.context.module, (cst.FunctionDef, cst.Lambda))])
+    assert found["f()"] == [["a", "b", "c", "d", "e"], ["x", "y"]]
+
+
+def test_within_compares_source_ranges():
+    source = "while a:\n    f()\ng()\n"
+    found = probe(source, lambda rule, node: scopes.within(
+        rule.context, node, rule.context.module.body[0]))
+    assert found == {"f()": True, "g()": False}
+
+
+@pytest.mark.parametrize("line,name,call", [
+    ("x = f()\n", "x", None), ("x = y = f()\n", None, None), ("x, y = f()\n", None, None),
+    ("f()\n", None, "f()"), ("f(); g()\n", None, None), ("x += f()\n", None, None),
+])
+def test_assigned_name_and_statement_call_read_one_statement_alone_on_its_line(line, name,
+                                                                                 call):
+    statement = cst.parse_module(line).body[0]
+    found = scopes.statement_call(statement)
+    assert scopes.assigned_name(statement) == name
+    assert (cst.Module([]).code_for_node(found) if found is not None else None) == call
+
+
+@pytest.mark.parametrize("call,expected", [
+    ("f(1, b=2)", {"a": "1", "b": "2"}), ("f(b=2, a=1)", {"a": "1", "b": "2"}),
+    ("f(1, 2, 3)", None), ("f(c=1)", None), ("f(*args)", None), ("f(**kwargs)", None),
+])
+def test_bind_follows_the_parameter_order_and_refuses_what_matches_none(call, expected):
+    bound = patterns.bind(cst.parse_expression(call), ("a", "b"))
+    assert (None if bound is None else {k: v.value for k, v in bound.items()}) == expected

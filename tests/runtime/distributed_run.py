@@ -6,7 +6,9 @@ STRATEGY: ``mirrored`` (MirroredStrategy over 2 logical CPUs), ``multiworker``
 (MultiWorkerMirroredStrategy from TF_CONFIG), ``jax`` (Keras 3 DataParallel over the host
 devices XLA_FLAGS makes) or ``jax-model`` (Keras 3 ModelParallel, its batch axis over them).
 FEEDING: ``tfcompat`` (tfcompat.fit / evaluate / predict on
-from_arrays data, no seed) or ``keras`` (Keras' own fit on a seeded, shuffled tf.data Dataset).
+from_arrays data, no seed), ``partial`` (tfcompat.fit on from_arrays data of N_PARTIAL samples,
+which the global batch does not divide: each epoch ends on a short batch) or ``keras`` (Keras'
+own fit on a seeded, shuffled tf.data Dataset).
 
 The model counts: an Embedding of one zero weight per sample id, the loss the id's weight,
 SGD with learning rate = the global batch: each time a sample is trained on, its weight falls
@@ -19,6 +21,7 @@ import os
 import sys
 
 N, BATCH = 32, 8
+N_PARTIAL = 36  # 4 full batches of 8, then one of 4
 
 
 def logical_cpus(tf):
@@ -48,11 +51,23 @@ def strategy_of(kind, tf):
     return cls()
 
 
-def build(k):
+def build(k, n=N, replicas=None):
+    """The counting model of ``n`` ids. ``replicas`` (tf.keras, Keras 2 in TF): a count that
+    holds in short batches too: each sample's loss is scaled by its replica's batch size, so
+    a replica's mean loss is its sum and, as tf.keras divides each replica's loss by the
+    replicas in sync, every sample's gradient is 1/replicas, whatever the batch it is in."""
     inp = k.layers.Input(shape=(1,), dtype="int32")
-    embedded = k.layers.Embedding(N, 1, embeddings_initializer="zeros")(inp)
+    embedded = k.layers.Embedding(n, 1, embeddings_initializer="zeros")(inp)
     model = k.models.Model(inp, k.layers.Flatten()(embedded))
-    model.compile(k.optimizers.SGD(float(BATCH)), lambda y_true, y_pred: y_pred[:, 0])
+    if replicas is None:
+        model.compile(k.optimizers.SGD(float(BATCH)), lambda y_true, y_pred: y_pred[:, 0])
+        return model
+    import tensorflow as tf
+
+    def loss(y_true, y_pred):
+        return y_pred[:, 0] * tf.cast(tf.shape(y_pred)[0], y_pred.dtype)
+
+    model.compile(k.optimizers.SGD(float(replicas)), loss)
     return model
 
 
@@ -102,13 +117,15 @@ def run(flavor, kind, feeding, epochs):
     from tfcompat.compat.flavors import keras_module
 
     k = keras_module(flavor)
+    n = N_PARTIAL if feeding == "partial" else N
+    replicas = strategy.num_replicas_in_sync if feeding == "partial" else None
     if strategy is not None:
         with strategy.scope():
-            model = build(k)
+            model = build(k, n, replicas)
     else:
-        model = build(k)
-    ids = np.arange(N, dtype="int32").reshape(-1, 1)
-    zeros = np.zeros((N, 1), "float32")
+        model = build(k, n, replicas)
+    ids = np.arange(n, dtype="int32").reshape(-1, 1)
+    zeros = np.zeros((n, 1), "float32")
     seen = []
 
     class Seen(k.callbacks.Callback):
@@ -121,6 +138,9 @@ def run(flavor, kind, feeding, epochs):
 
         data = tf.data.Dataset.from_tensor_slices((ids, zeros)).shuffle(N, seed=1).batch(BATCH)
         history = model.fit(data, epochs=epochs, verbose=0, callbacks=[Seen()])
+    elif feeding == "partial":
+        data = tfcompat.from_arrays(ids, zeros, batch_size=BATCH)
+        history = tfcompat.fit(model, data, epochs=epochs, verbose=0, callbacks=[Seen()])
     else:
         data = tfcompat.from_arrays(ids, zeros, batch_size=BATCH)
         history = tfcompat.fit(model, data, epochs=epochs, verbose=0, callbacks=[Seen()])

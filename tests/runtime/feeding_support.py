@@ -29,7 +29,7 @@ def zipped_dataset(x, y, batch=BATCH, repeat=True):
 
 
 def fresh(flavor):
-    """The flavour's Keras module, its session state cleared (graph mode: a new graph)."""
+    """The flavor's Keras module, its session state cleared (graph mode: a new graph)."""
     k = keras_module(flavor)
     k.backend.clear_session()
     return k
@@ -43,7 +43,7 @@ def linear_model(k, features=FEATURES, lr=0.02, opt=None):
 
 
 def runtimes():
-    """detect() for every Keras flavour installed in this cell."""
+    """detect() for every Keras flavor installed in this cell."""
     return [tfcompat.detect(flavor=f) for f in tfcompat.detect().flavors_installed]
 
 

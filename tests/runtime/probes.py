@@ -16,7 +16,7 @@ from tfcompat import versions
 
 
 def keras_module(flavor):
-    """The top-level Keras module of a flavour."""
+    """The top-level Keras module of a flavor."""
     import tensorflow as tf
 
     if flavor == versions.TF_KERAS:
@@ -609,7 +609,7 @@ _MULTI_WORKER = {}
 
 def keras_multi_worker(flavor):
     """The reports of Keras' own fit (a seeded, shuffled tf.data Dataset) under
-    MultiWorkerMirroredStrategy in two worker processes on 127.0.0.1 (run once per flavour)."""
+    MultiWorkerMirroredStrategy in two worker processes on 127.0.0.1 (run once per flavor)."""
     from . import distributed_support
 
     if flavor not in _MULTI_WORKER:

@@ -1,6 +1,6 @@
 """Where data ends: predict and evaluate read from_arrays data once, in the arrays' order;
 from_arrays is finite by default (Keras' own fit trains one pass per epoch on it); steps past
-the end of finite data never cycle it. Each against the flavour's own Keras."""
+the end of finite data never cycle it. Each against the flavor's own Keras."""
 import contextlib
 import signal
 import warnings
@@ -106,7 +106,7 @@ def test_from_arrays_is_one_pass_per_iteration_unless_repeat_is_asked():
 
 @pytest.mark.parametrize("rt", FLAVORS)
 def test_keras_own_fit_trains_one_pass_per_epoch_on_from_arrays(rt):
-    """Passed to the flavour's own fit, from_arrays data (unshuffled) trains as that fit
+    """Passed to the flavor's own fit, from_arrays data (unshuffled) trains as that fit
     trains on the arrays; where that fit takes no finite Dataset, it says so itself."""
     if not rt.has("fit_dataset_without_steps"):
         pytest.skip("%s's own fit takes no Dataset without steps_per_epoch" % rt.describe())
@@ -147,7 +147,7 @@ def test_evaluate_past_the_end_of_a_finite_dataset_reads_it_once(rt, path):
 @pytest.mark.parametrize("rt, path", FLAVOR_PATHS)
 def test_fit_past_the_end_of_a_finite_dataset_stops_as_keras_does(rt, path):
     """steps_per_epoch=5, epochs=2 on 3 batches: where the path hands the data to the
-    flavour's own fit (DATASET_*), the batches Keras' own fit runs on it (Keras 3: 3 per
+    flavor's own fit (DATASET_*), the batches Keras' own fit runs on it (Keras 3: 3 per
     epoch, tf.keras: 3 in all); the paths that pull batches themselves refuse, saying what
     to change, and path=None goes on to one that stops there. Where TF cannot count a
     Dataset's batches (before TF 1.14), steps given for it repeat it, as before, on every

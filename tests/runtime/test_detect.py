@@ -8,7 +8,7 @@ from tfcompat import versions
 
 from . import probes
 
-# What each tox cell is (tox.ini installs it). Paths are those of the default flavour.
+# What each tox cell is (tox.ini installs it). Paths are those of the default flavor.
 CELLS = {
     "tf13-keras206": dict(tf=(1, 3), flavor="keras", keras=(2, 0, 6), eager=False,
                           paths={"SESSION_GENERATOR"}),

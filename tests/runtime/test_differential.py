@@ -20,7 +20,7 @@ from .feeding_support import fresh
 
 RTOL, ATOL = 1e-4, 1e-5
 N, BATCH = 48, 16  # three whole batches
-# Every Keras flavour this cell has (standalone keras and tf.keras in the TF 1 cells, Keras 3
+# Every Keras flavor this cell has (standalone keras and tf.keras in the TF 1 cells, Keras 3
 # and tf_keras in tf221-tfkeras), each on every feeding path it can run.
 RUNTIMES = [tfcompat.detect(flavor=f) for f in tfcompat.detect().flavors_installed]
 FLAVORS = [pytest.param(rt, id=rt.keras_flavor) for rt in RUNTIMES]

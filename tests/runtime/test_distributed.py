@@ -11,13 +11,13 @@ import tfcompat
 from tfcompat import versions
 from tfcompat.compat import distribute
 
-from . import distributed_support, probes
+from . import distributed_run, distributed_support, probes
 
 N = 32
 
 
 def _distributed_flavors():
-    """(flavour, strategy kind) for each installed flavour whose fit distributes here."""
+    """(flavor, strategy kind) for each installed flavor whose fit distributes here."""
     found = []
     for flavor in tfcompat.detect().flavors_installed:
         runtime = tfcompat.detect(flavor=flavor)
@@ -61,24 +61,29 @@ def test_two_replicas_see_each_sample_once_per_epoch(flavor, kind):
         assert "batch_size=5 does not divide by 2" in report["indivisible"][1]
 
 
+def _refused_across_workers(runtime, report):
+    """Refused before training, saying why and what to use instead."""
+    assert not report["ok"] and report["error"] == "UnsupportedPathError", report
+    assert "MultiWorkerMirroredStrategy: 2 replicas on 2 workers" in report["message"]
+    if runtime.keras_flavor == versions.KERAS3:
+        assert "keras-team/keras#20585" in report["message"]
+        assert "tf_keras" in report["message"]
+    elif runtime.has("multi_worker_fit"):  # TF 1 graph mode
+        assert "only executing eagerly (TF 2)" in report["message"]
+        assert "AutoShardPolicy.DATA" in report["message"]
+    else:  # TF 2.0: no AutoShardPolicy
+        assert "to train across workers" in report["message"]
+        assert "needs TF >= " in report["message"]
+
+
 @pytest.mark.parametrize("flavor", _multi_worker_flavors())
 def test_two_workers_train_disjoint_complete_shards(flavor):
     runtime = tfcompat.detect(flavor=flavor)
     reports = distributed_support.run_workers(flavor)
     assert len(reports) == 2, reports
     if not distribute.trains_across_workers(runtime):
-        # Refused before training, saying why and what to use instead.
         for report in reports:
-            assert not report["ok"] and report["error"] == "UnsupportedPathError", report
-            if runtime.keras_flavor == versions.KERAS3:
-                assert "keras-team/keras#20585" in report["message"]
-                assert "tf_keras" in report["message"]
-            elif runtime.has("multi_worker_fit"):  # TF 1 graph mode
-                assert "only executing eagerly" in report["message"]
-                assert "AutoShardPolicy.DATA" in report["message"]
-            else:
-                assert "to train across workers" in report["message"]
-                assert "needs TF >= " in report["message"]
+            _refused_across_workers(runtime, report)
         return
     for report in reports:
         assert report["ok"], report
@@ -95,8 +100,27 @@ def test_two_workers_train_disjoint_complete_shards(flavor):
 
 
 @pytest.mark.parametrize("flavor", _multi_worker_flavors())
+def test_two_workers_train_a_short_last_batch_once(flavor):
+    """36 samples in global batches of 8 end each epoch on a batch of 4: across 2 workers
+    every sample is still trained on once per epoch (the model's count is independent of the
+    batch a sample falls in, see distributed_run.build), or the run is refused before."""
+    runtime = tfcompat.detect(flavor=flavor)
+    reports = distributed_support.run_workers(flavor, feeding="partial", epochs=2)
+    assert len(reports) == 2, reports
+    if not distribute.trains_across_workers(runtime):
+        for report in reports:
+            _refused_across_workers(runtime, report)
+        return
+    for report in reports:
+        assert report["ok"], report
+        assert report["counts"] == [[1.0] * distributed_run.N_PARTIAL] * 2, report["counts"]
+        assert report["loss"][0] == 0.0  # no sample saw its own update within the epoch
+    assert reports[0]["weights"] == reports[1]["weights"]
+
+
+@pytest.mark.parametrize("flavor", _multi_worker_flavors())
 def test_keras3_multi_worker_refusal_is_upstreams_failure(flavor):
-    """Keras 3's own fit fails across workers as keras-team/keras#20585 says (other flavours'
+    """Keras 3's own fit fails across workers as keras-team/keras#20585 says (other flavors'
     refusals: the probe of multi_worker_fit, tests/runtime/test_detect.py)."""
     if flavor != versions.KERAS3:
         pytest.skip("Keras 3 only")
@@ -136,6 +160,50 @@ def test_paths_outside_keras_fit_refuse_a_strategy(flavor, kind):
             tfcompat.fit(model, probes._small_dataset(tf, True), steps_per_epoch=2, path=name)
         assert "only Keras' own fit distributes" in str(err.value)
     assert runtime.available_paths, runtime.paths
+
+
+def _flavors_no_strategy_distributes():
+    """Installed Keras 3 flavors on a backend neither tf.distribute nor keras.distribution
+    distributes (torch)."""
+    return [pytest.param(flavor, id=flavor) for flavor in tfcompat.detect().flavors_installed
+            if tfcompat.detect(flavor=flavor).keras_flavor == versions.KERAS3
+            and tfcompat.detect(flavor=flavor).keras_backend not in ("tensorflow", "jax")]
+
+
+@pytest.mark.parametrize("flavor", _flavors_no_strategy_distributes())
+def test_a_strategy_keras3_torch_ignores_is_refused(flavor):
+    import numpy as np
+    import tensorflow as tf
+
+    from .feeding_support import fresh
+
+    k = fresh(flavor)
+    backend = tfcompat.detect(flavor=flavor).keras_backend
+    x = np.ones((8, 1), "float32")
+    strategy = tf.distribute.MirroredStrategy()
+    with strategy.scope():
+        model = probes._model(k)
+        runtime = tfcompat.detect(model=model)
+        assert runtime.distribution.name == "MirroredStrategy"
+        assert not runtime.has("keras_fit_distributes") and not runtime.available_paths
+        calls = (lambda: tfcompat.fit(model, tfcompat.from_arrays(x, x, batch_size=4)),
+                 lambda: tfcompat.evaluate(model, tfcompat.from_arrays(x, x, batch_size=4)),
+                 lambda: tfcompat.predict(model, tfcompat.from_arrays(x, batch_size=4)))
+        for call in calls:
+            with pytest.raises(tfcompat.UnsupportedPathError) as err:
+                call()
+            message = str(err.value)
+            assert ("Keras 3 on the %s backend is not distributed by MirroredStrategy" % backend
+                    in message)
+            assert "KERAS_BACKEND=jax with keras.distribution.DataParallel" in message
+            assert "DistributedDataParallel" in message
+        # tfcompat doctor's "multi-worker fit" line says the same.
+        assert distribute.multi_worker_refusal(runtime).startswith(
+            "Keras 3 on the %s backend is not distributed by a tf.distribute strategy" % backend)
+    # Outside the scope nothing is distributed, and the same calls train on one device.
+    assert tfcompat.detect(model=model).distribution is None
+    history = tfcompat.fit(model, tfcompat.from_arrays(x, x, batch_size=4), epochs=1, verbose=0)
+    assert len(history.history["loss"]) == 1
 
 
 def test_doctor_shows_distribution_and_cluster(capsys, monkeypatch):

@@ -9,6 +9,7 @@ import pytest
 import tfcompat
 from tfcompat import FeedingPath, UnsupportedPathError
 from tfcompat.compat import paths, tfshim
+from tfcompat.compat.paths import limits
 
 from .feeding_support import (
     BATCH,
@@ -139,10 +140,9 @@ def test_finite_dataset_without_steps(flavor):
         k = fresh(flavor)
         model = linear_model(k)
         x, y = task()
-        path = paths.get(status.name)
         runtime = tfcompat.detect(model=model)
         finite = zipped_dataset(x, y, repeat=False)
-        if path.finds_epoch_end(runtime) or tfshim.cardinality(finite) == STEPS:
+        if limits.finds_epoch_end(status.name, runtime) or tfshim.cardinality(finite) == STEPS:
             history = tfcompat.fit(model, finite, epochs=2, path=status.name)
             assert len(history.history["loss"]) == 2
         else:
@@ -163,10 +163,18 @@ def test_forced_paths_accept_names_and_refuse_unknown_ones():
 
 
 def test_auto_picks_the_first_usable_path():
+    """The chooser takes the first path doctor lists as usable, for data every path carries."""
+    from tfcompat.compat.intake import Intake
+
     for flavor in tfcompat.detect().flavors_installed:
-        runtime = tfcompat.detect(flavor=flavor)
-        chosen = [p.name.value for p in paths.choose(runtime)]
-        assert chosen == list(runtime.available_paths)
+        k = fresh(flavor)
+        model = linear_model(k)
+        runtime = tfcompat.detect(model=model)
+        x, y = task()
+        data = Intake(runtime, model, "fit", zipped_dataset(x, y), steps=STEPS)
+        train, _ = data.fit_feeds(None, True, None, None)
+        chosen = paths.choose(runtime, model, train, {"epochs": 1, "callbacks": []})
+        assert chosen.name == runtime.available_paths[0]
 
 
 def test_numbers_of_the_model_are_read_from_the_model():

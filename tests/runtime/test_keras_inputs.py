@@ -1,4 +1,4 @@
-"""Inputs the flavour's own Keras takes are taken, with Keras' numbers; what tfcompat refuses,
+"""Inputs the flavor's own Keras takes are taken, with Keras' numbers; what tfcompat refuses,
 it refuses with a ValueError in one line saying what to change."""
 import numpy as np
 import pytest

@@ -1,4 +1,4 @@
-"""TF 2 with eager execution disabled: the graph paths run there too (Keras 2 flavours)."""
+"""TF 2 with eager execution disabled: the graph paths run there too (Keras 2 flavors)."""
 import json
 import os
 import subprocess
@@ -15,7 +15,7 @@ SCRIPT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "tf2_graph_mod
 
 
 @pytest.mark.skipif(RUNTIME.tf_version < (2, 0) or not KERAS2,
-                    reason="needs TF 2 with a Keras 2 flavour (tf.keras or tf_keras)")
+                    reason="needs TF 2 with a Keras 2 flavor (tf.keras or tf_keras)")
 @pytest.mark.parametrize("flavor", KERAS2 or ["none"])
 def test_graph_paths_train_with_eager_disabled(flavor):
     env = dict(os.environ, PYTHONWARNINGS="ignore")

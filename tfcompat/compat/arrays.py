@@ -29,6 +29,22 @@ from tfcompat.compat.errors import DataError
 _SOURCES = weakref.WeakKeyDictionary()
 
 
+ALIGN = 64  # bytes: the alignment TensorFlow's and XLA's CPU buffers have
+
+
+def _take(array, rows):
+    """``array[rows]`` in a buffer aligned to ALIGN bytes: TensorFlow (py_func results) and
+    JAX (device_put, Keras 3's jit calls) take such a NumPy batch without copying it, and copy
+    any other (NumPy's own allocations are 16-byte aligned)."""
+    shape = (len(rows),) + array.shape[1:]
+    nbytes = int(np.prod(shape)) * array.itemsize
+    raw = np.empty(nbytes + ALIGN, np.uint8)
+    start = -raw.ctypes.data % ALIGN
+    out = raw[start:start + nbytes].view(array.dtype).reshape(shape)
+    # mode="clip": rows are in range (they come from a permutation), and "raise" buffers out.
+    return np.take(array, rows, axis=0, out=out, mode="clip")
+
+
 class ArraySource(object):
     """Arrays plus batching options; builds the pipeline in the current graph (or eagerly)."""
 
@@ -92,7 +108,7 @@ class ArraySource(object):
         shapes = [(None,) + a.shape[1:] + ((1,) if expand else ()) for a, _, expand in conform]
 
         def gather_rows(rows):
-            return [_conformed(a[rows], dtype, expand) for a, dtype, expand in conform]
+            return [_conformed(_take(a, rows), dtype, expand) for a, dtype, expand in conform]
 
         return gather_rows, dtypes, shapes, conform
 

@@ -55,7 +55,7 @@ def cast_for(model, dataset):
     return dataset.map(lambda x, y, *w: (conform(x, plans[0]), conform(y, plans[1])) + w)
 
 
-def names_match(model, spec):
+def key_mismatch(model, spec):
     """None when every dict in ``spec``'s (x, y) is keyed by the model's input (x) or output
     (y) names, else one line saying what is not."""
     for side, names, what in ((spec[0], model.input_names, "input"),
@@ -67,7 +67,7 @@ def names_match(model, spec):
 
 
 def by_position(model, dataset):
-    """``dataset`` with dicts keyed by the model's input / output names (see names_match)
+    """``dataset`` with dicts keyed by the model's input / output names (see key_mismatch)
     given as tuples in the model's order, as Keras orders them itself."""
     spec = tfshim.structure(dataset)
     if not any(isinstance(side, dict) for side in spec[:2]):

@@ -121,8 +121,8 @@ def of(flavor, backend, model=None):
         return None
     if flavor == versions.KERAS3 and backend == "jax":
         return _keras_distribution()
-    if backend not in (None, "tensorflow"):
-        return None
+    # Keras 3 on torch (or numpy) ignores a tf.distribute scope and its models keep no
+    # strategy: the current scope is what tells (and check() refuses it).
     strategy = _tf_strategy(model)
     return _of_strategy(strategy) if strategy is not None else None
 
@@ -136,12 +136,27 @@ def refuses(path_name, runtime):
         return ("cannot feed a model distributed by %s: only Keras' own fit distributes "
                 "(DATASET_EAGER, DATASET_GRAPH)" % dist.describe())
     if not runtime.has("keras_fit_distributes"):
-        return ("needs %s to distribute a model built under %s; this is %s"
-                % (versions.requirement("keras_fit_distributes", runtime.keras_flavor),
-                   dist.name, runtime.describe()))
+        return not_distributed(runtime, dist)
     if dist.workers > 1 and not trains_across_workers(runtime):
         return multi_worker_refusal(runtime, dist)
     return None
+
+
+def not_distributed(runtime, dist=None):
+    """Why Keras' own fit does not distribute here under ``dist`` (the Distribution, if any),
+    and what to use instead."""
+    what = dist.describe() if dist is not None else "a tf.distribute strategy"
+    if runtime.keras_flavor == versions.KERAS3 and runtime.keras_backend not in (
+            "tensorflow", "jax"):
+        return ("Keras 3 on the %s backend is not distributed by %s: tf.distribute distributes "
+                "Keras 3 on its TensorFlow backend only, and keras.distribution runs on JAX "
+                "(a %s model trains on one device whatever the scope); use KERAS_BACKEND="
+                "tensorflow with this strategy, KERAS_BACKEND=jax with "
+                "keras.distribution.DataParallel, or torch's DistributedDataParallel in your "
+                "own training loop" % (runtime.keras_backend, what, runtime.keras_backend))
+    return ("needs %s to distribute a model built under %s; this is %s"
+            % (versions.requirement("keras_fit_distributes", runtime.keras_flavor),
+               dist.name if dist is not None else what, runtime.describe()))
 
 
 def trains_across_workers(runtime):
@@ -158,6 +173,8 @@ def multi_worker_refusal(runtime, dist=None):
                 "(its fit fails on the PerReplica batches: %s): use tf_keras "
                 "(pip install tf_keras, TF_USE_LEGACY_KERAS=1) or Keras 3 on the JAX backend"
                 % (what, KERAS3_MULTI_WORKER_ISSUE))
+    if not runtime.has("keras_fit_distributes") and runtime.keras_flavor == versions.KERAS3:
+        return not_distributed(runtime, dist)
     if runtime.keras_flavor == versions.KERAS3:
         return ("tfcompat feeds a keras.distribution in one process%s; across JAX "
                 "processes use Keras' own fit on a dataset sharded per process"
@@ -166,20 +183,22 @@ def multi_worker_refusal(runtime, dist=None):
         return ("tfcompat feeds several workers (%s) only executing eagerly (TF 2); in graph "
                 "mode use Keras' own fit on a dataset shuffled with a seed, sharded by DATA "
                 "(tf.data.experimental.AutoShardPolicy.DATA)" % what)
-    return ("needs %s to train across workers; this is %s"
-            % (versions.requirement("multi_worker_fit", runtime.keras_flavor),
+    return ("needs %s to train across workers under %s; this is %s"
+            % (versions.requirement("multi_worker_fit", runtime.keras_flavor), what,
                runtime.describe()))
 
 
 def check(runtime):
     """UnsupportedPathError where no path can feed this runtime's distribution."""
     dist = runtime.distribution
+    if dist is not None and not runtime.has("keras_fit_distributes"):
+        raise UnsupportedPathError(not_distributed(runtime, dist))
     if dist is not None and dist.workers > 1 and not trains_across_workers(runtime):
         raise UnsupportedPathError(multi_worker_refusal(runtime, dist))
 
 
 def prepare(runtime, feed, steps_name):
-    """Make ``feed`` (a feeding.Feed) right for the workers of this runtime's distribution:
+    """Make ``feed`` (an intake.Feed) right for the workers of this runtime's distribution:
     from_arrays data draws worker 0's order on every worker; the dataset is sharded by DATA;
     a dataset of unknown size needs ``steps_name`` (every worker runs as many steps).
     Nothing changes on one worker, where Keras splits each batch over the replicas itself."""

@@ -1,4 +1,4 @@
-"""Which Keras flavours this process can import, which one a model belongs to, and its module.
+"""Which Keras flavors this process can import, which one a model belongs to, and its module.
 
 Keras and TensorFlow are imported here only when a function asks, never at ``import tfcompat``.
 """
@@ -22,7 +22,7 @@ def legacy_keras_requested():
 
 
 def _keras_package_flavor(keras_module):
-    """The flavour of the standalone `keras` package by its version."""
+    """The flavor of the standalone `keras` package by its version."""
     version = versions.parse_version(getattr(keras_module, "__version__", ""))
     if version is None:
         return None, None
@@ -47,7 +47,7 @@ def _tf_keras_version(tf):
 
 
 def installed(tf, tf_version):
-    """{flavor: (version, module)} for every Keras flavour importable here."""
+    """{flavor: (version, module)} for every Keras flavor importable here."""
     found = collections.OrderedDict()
     keras = try_import("keras")
     if keras is not None:
@@ -69,7 +69,7 @@ def installed(tf, tf_version):
 
 
 def default(found, tf_version):
-    """The flavour a user's ``import keras`` (or tf.keras) gives here, among ``found``."""
+    """The flavor a user's ``import keras`` (or tf.keras) gives here, among ``found``."""
     if tf_version is not None and versions.holds("tf_keras_is_keras3", tf_version):
         if legacy_keras_requested() and versions.TF_KERAS_PKG in found:
             return versions.TF_KERAS_PKG
@@ -81,7 +81,7 @@ def default(found, tf_version):
 
 
 def model_flavor(model):
-    """The Keras flavour a model object belongs to, read from its class's module."""
+    """The Keras flavor a model object belongs to, read from its class's module."""
     for cls in type(model).__mro__:
         root = cls.__module__.split(".")[0]
         if root == "tf_keras":
@@ -102,7 +102,7 @@ def is_keras3_model(model):
 
 
 def keras_module(flavor):
-    """The top-level module of an installed Keras flavour (keras, tf.keras, tf_keras)."""
+    """The top-level module of an installed Keras flavor (keras, tf.keras, tf_keras)."""
     if flavor == versions.TF_KERAS:
         import tensorflow as tf
 

@@ -85,8 +85,8 @@ def _eager(tf, tf_version, flavor):
 
 
 def detect(model=None, flavor=None):
-    """Describe this runtime. With ``model``, the Keras flavour is read from the model;
-    with ``flavor``, that flavour is described; otherwise the one a user's ``import keras``
+    """Describe this runtime. With ``model``, the Keras flavor is read from the model;
+    with ``flavor``, that flavor is described; otherwise the one a user's ``import keras``
     would give here. Never raises for a missing TF or Keras: the Runtime says so."""
     tf = flavors.try_import("tensorflow")
     tf_version = versions.parse_version(tf.__version__) if tf is not None else None
@@ -96,13 +96,13 @@ def detect(model=None, flavor=None):
     elif flavor is None:
         flavor = flavors.default(found, tf_version)
     elif flavor not in found:
-        raise ValueError("Keras flavour %r is not installed here; installed: %s"
+        raise ValueError("Keras flavor %r is not installed here; installed: %s"
                          % (flavor, ", ".join(found) or "none"))
     keras_version, keras_module = found.get(flavor, (None, None))
     eager = _eager(tf, tf_version, flavor)
     backend = _backend(flavor, keras_module) if keras_module is not None else None
     capabilities = types.MappingProxyType(collections.OrderedDict(
-        (fact, versions.holds(fact, tf_version, flavor, keras_version, eager))
+        (fact, versions.holds(fact, tf_version, flavor, keras_version, eager, backend))
         for fact in versions.FACTS))
     partial = Runtime(
         python=tuple(sys.version_info[:3]),

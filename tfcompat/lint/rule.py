@@ -441,7 +441,7 @@ class Rule:
 
 def _tf_rows_hold(fact, target_tf):
     """Whether a TF row of ``fact`` holds at ``target_tf``. A target names a TF release, so a
-    row is read for the Keras that release bundles: its flavour and graph-mode conditions are
+    row is read for the Keras that release bundles: its flavor and graph-mode conditions are
     left to the rule (tf.keras and Keras 3 rows are both TF rows here)."""
     return any(r.lib == "tf" and (r.first is None or target_tf >= r.first)
                and (r.gone is None or target_tf < r.gone) for r in versions.rows(fact))

@@ -1,12 +1,8 @@
 """DATASET_GRAPH: tf.keras ``fit(dataset, steps_per_epoch=...)`` in graph mode, TF >= 1.9."""
 from tfcompat import versions
-from tfcompat.compat.paths.dataset_eager import (
-    evaluate_dataset,
-    fit_datasets,
-    keras_data_limits,
-    refuses_keras_data,
-)
-from tfcompat.compat.paths.feeder import GraphFeeder, need
+from tfcompat.compat.paths.contract import unmet
+from tfcompat.compat.paths.graph_loop import GraphFeeder
+from tfcompat.compat.paths.keras_fit import evaluate_dataset, fit_datasets
 
 
 class DatasetGraph(GraphFeeder):
@@ -19,16 +15,7 @@ class DatasetGraph(GraphFeeder):
         if runtime.keras_flavor not in versions.KERAS2_IN_TF:
             return ("needs tf.keras: standalone Keras %s cannot fit a tf.data.Dataset"
                     % versions.format_version(runtime.keras_version))
-        return need("fit_accepts_dataset", runtime)
-
-    def finds_epoch_end(self, runtime):
-        return runtime.has("fit_dataset_without_steps")
-
-    def refuses_data(self, runtime, model, feed, options):
-        return refuses_keras_data(runtime, model, feed, options)
-
-    def limits(self, runtime):
-        return keras_data_limits(runtime)
+        return unmet("fit_accepts_dataset", runtime)
 
     def fit(self, runtime, model, train, val, options):
         with self.in_model_graph(runtime, model, train, val):

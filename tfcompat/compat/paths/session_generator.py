@@ -2,17 +2,16 @@
 generator bound to that graph and session (the seed's fit_generator code, made thread-safe)."""
 import itertools
 
-from tfcompat.compat.paths.feeder import (
+from tfcompat.compat.paths.contract import unmet
+from tfcompat.compat.paths.graph_loop import (
     EvaluateProgress,
     GraphFeeder,
     evaluate_batches,
     keras_batches,
-    keras_fit_options,
-    need,
-    own_loop_refusal,
     restarted_batches,
     validation_callbacks,
 )
+from tfcompat.compat.paths.keras_fit import keras_fit_options
 
 
 class SessionGenerator(GraphFeeder):
@@ -20,10 +19,7 @@ class SessionGenerator(GraphFeeder):
     summary = "locked generator running get_next() in the captured graph and session"
 
     def _refuses(self, runtime):
-        return need("sessions", runtime)
-
-    def refuses_data(self, runtime, model, feed, options):
-        return own_loop_refusal(feed, options)
+        return unmet("sessions", runtime)
 
     def fit(self, runtime, model, train, val, options):
         with self.in_model_graph(runtime, model, train, val) as (keras, session), \

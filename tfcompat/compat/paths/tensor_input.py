@@ -7,19 +7,17 @@ at each epoch's end.
 import weakref
 
 from tfcompat.compat import tfshim
-from tfcompat.compat.conform import names_match
 from tfcompat.compat.errors import DataError
-from tfcompat.compat.paths.feeder import (
+from tfcompat.compat.paths.contract import unmet
+from tfcompat.compat.paths.graph_loop import (
     EvaluateProgress,
     GraphFeeder,
     data_key,
     evaluate_batches,
-    keras_fit_options,
-    need,
-    own_loop_refusal,
     restarted_batches,
     validation_callbacks,
 )
+from tfcompat.compat.paths.keras_fit import keras_fit_options
 
 # from_arrays data up to this many bytes is loaded once into variables in the Keras session and
 # gathered from there (GraphFeed.batch_op), where bench/feeding.py measured that faster than
@@ -27,36 +25,13 @@ from tfcompat.compat.paths.feeder import (
 # stays in NumPy.
 VARIABLE_GATHER_MAX = 256 << 20
 
-# What the rewired model cannot carry (refuses_data, tfcompat doctor).
-LAZY_MODELS = ("models that build on their first batch (subclassed, Sequential without an "
-               "input shape)")
-SAMPLE_WEIGHTS = "sample weights ((x, y, sample_weight) batches)"
-CLASS_WEIGHT = "class_weight"
-KEYED = "dicts not keyed by the model's input and output names"
-
 
 class TensorInput(GraphFeeder):
     name = "TENSOR_INPUT"
     summary = "model rewired on Input(tensor=...) + compile(target_tensors=...), graph mode"
 
     def _refuses(self, runtime):
-        return need("target_tensors", runtime)
-
-    def refuses_data(self, runtime, model, feed, options):
-        if own_loop_refusal(feed, options) is not None:
-            return own_loop_refusal(feed, options)
-        if not getattr(model, "inputs", None):
-            return "cannot carry %s: this one builds on its first batch" % LAZY_MODELS
-        if len(feed.spec) != 2:
-            return "cannot carry %s: takes (x, y) batches" % SAMPLE_WEIGHTS
-        if feed.source is None and names_match(model, feed.spec) is not None:
-            return names_match(model, feed.spec)
-        if options.get("class_weight") is not None:
-            return "cannot carry %s of target tensors" % CLASS_WEIGHT
-        return None
-
-    def limits(self, runtime):
-        return (LAZY_MODELS, SAMPLE_WEIGHTS, CLASS_WEIGHT, KEYED)
+        return unmet("target_tensors", runtime)
 
     def fit(self, runtime, model, train, val, options):
         with self.in_model_graph(runtime, model, train, val) as (keras, session), \

@@ -3,7 +3,7 @@ it onto one of them: shared by TFC201 and TFC202.
 
 A namespace is where the code imports Keras from, as the keras-target setting names it: the
 `keras` namespace is whatever the `keras` package is (Keras 3 from TF 2.16, the Keras 2 that
-tf.keras is from TF 2.6, multi-backend Keras before), not versions.KERAS, the flavour
+tf.keras is from TF 2.6, multi-backend Keras before), not versions.KERAS, the flavor
 "standalone multi-backend Keras 2".
 
 A namespace is used by an import (`import keras.backend as K`, `from tensorflow.keras.layers
@@ -141,8 +141,14 @@ def _names_tf_data(rule):
 
 
 def rewrite(rule, target):
-    """Edits moving every use of another namespace onto ``target``; None when one of them
-    cannot be moved (``import keras.layers`` binding `keras`, a star import...)."""
+    """Edits moving every use of another namespace onto ``target``: imports keep the names
+    they bind (`import keras.backend as K` -> `from tensorflow.keras import backend as K`,
+    `import keras` -> `import tf_keras as keras`), `tf.keras.X` attributes become `keras.X` /
+    `tf_keras.X` (adding the import). None when one of them cannot be moved: `import
+    keras.layers` without an alias (it binds `keras` to the whole package), a module the
+    target does not have (`keras.layers.convolutional`, `keras.utils.np_utils`...: only those
+    of qualnames.KERAS_MODULES, each imported in the TF cells, are written), a star import,
+    an import sharing its line."""
     edits, respelled = [], None
     for use in uses(rule):
         if use.namespace == target:

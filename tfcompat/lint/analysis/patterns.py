@@ -29,6 +29,24 @@ def argument(call, position, *keywords):
     return None
 
 
+def bind(call, parameters):
+    """{parameter: value} of a call to a function with these parameters, in order (each can
+    be given by position or keyword); None where an argument is a star or matches none."""
+    bound = {}
+    for i, arg in enumerate(call.args):
+        if arg.star:
+            return None
+        if arg.keyword is None:
+            if i >= len(parameters):
+                return None
+            bound[parameters[i]] = arg.value
+        elif arg.keyword.value in parameters:
+            bound[arg.keyword.value] = arg.value
+        else:
+            return None
+    return bound
+
+
 def data_argument(call):
     """The data a Keras ``fit`` / ``evaluate`` / ``predict`` (or ``*_generator``) call gets."""
     return argument(call, 0, "x", "generator")
@@ -107,6 +125,18 @@ def with_keyword(call, name, value):
     return call.with_changes(args=args + [new])
 
 
+def compat_v1_data_call(rule, function, args):
+    """The call `tf.compat.v1.data.<function>(args)` (a libcst node) spelled through the
+    module's import of `tensorflow`, `tensorflow.compat.v1` or `tensorflow.compat.v1.data`
+    (`tf.compat.v1.data.f`, `v1.data.f`...), or None where it imports none of them."""
+    for module, path in qualnames.COMPAT_V1_DATA_HOMES:
+        alias = rule.import_alias(module)
+        if alias:
+            name = ".".join(p for p in (alias, path, function) if p)
+            return cst.Call(func=cst.parse_expression(name), args=args)
+    return None
+
+
 def keras_namespace(qualified):
     """"keras", "tf.keras" or "tf_keras" for a qualified name in one of them, else None."""
     for prefix, namespace in qualnames.KERAS_NAMESPACES.items():
@@ -159,6 +189,16 @@ def called_function(rule, expr):
     if isinstance(expr, cst.Name):
         found = rule.definition(expr)
         return found if isinstance(found, cst.FunctionDef) else None
+    return None
+
+
+def assigned_values(rule, expr):
+    """What a name or attribute holds: [the value last assigned to a name] (None in it when
+    unknown), every value assigned to an attribute (`self.x`); None for other expressions."""
+    if isinstance(expr, cst.Name):
+        return [rule.resolve(expr)]
+    if isinstance(expr, cst.Attribute):
+        return rule.context.scopes.attribute_values(expr)
     return None
 
 
@@ -250,6 +290,12 @@ def all_nodes(module, types):
     visitor = _Every(types)
     fast_walk.visit(module, visitor, tokens=fast_walk.wants_tokens(types))
     return visitor.found
+
+
+def name_nodes(node, name):
+    """Every Name node spelled ``name`` in ``node`` (a module: from its index), attribute and
+    keyword names included: a count of a name's uses that errs on the side of more."""
+    return [n for n in all_nodes(node, (cst.Name,)) if n.value == name]
 
 
 def is_session(rule, expr, names=None):

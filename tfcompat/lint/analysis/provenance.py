@@ -305,11 +305,8 @@ def keras_model(rule, expr):
     """Whether ``expr`` is provably a Keras object: a name (or `self.x`) every value of which
     is a call of something in a Keras namespace (`Sequential(...)`, `keras.Model(...)`,
     `load_model(...)`, `keras.applications.ResNet50(...)`)."""
-    if isinstance(expr, cst.Name):
-        values = [rule.resolve(expr)]
-    elif isinstance(expr, cst.Attribute):
-        values = rule.context.scopes.attribute_values(expr)
-    else:
+    values = patterns.assigned_values(rule, expr)
+    if values is None:
         values = [expr]
     return bool(values) and all(
         isinstance(v, cst.Call)

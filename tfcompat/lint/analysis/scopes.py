@@ -60,6 +60,47 @@ class _PlainNames(cst.CSTVisitor):
         return False
 
 
+def variable_names(context, name):
+    """The Name nodes reading or binding ``name`` as a variable anywhere in the file (not
+    attribute names, nor the keywords of calls)."""
+    return context.cached(_variable_names, context.module).get(name, [])
+
+
+def _variable_names(module):
+    nodes = fast_walk.module_nodes(module, (cst.Name, cst.Attribute, cst.Arg))
+    other = {id(n.attr) for n in nodes if isinstance(n, cst.Attribute)}
+    other |= {id(n.keyword) for n in nodes if isinstance(n, cst.Arg) and n.keyword is not None}
+    found = collections.defaultdict(list)
+    for node in nodes:
+        if isinstance(node, cst.Name) and id(node) not in other:
+            found[node.value].append(node)
+    return found
+
+
+def reads(context, name):
+    """``variable_names`` of ``name`` outside the defs and lambdas whose parameters shadow it
+    (the whole def: its decorators and defaults too)."""
+    found = variable_names(context, name)
+    shadowing = [f for f in fast_walk.module_nodes(context.module, (cst.FunctionDef, cst.Lambda))
+                 if any(p.name.value == name for p in parameters(f))]
+    if not shadowing:
+        return found
+    inside = _NodeIds()
+    for function in shadowing:
+        fast_walk.visit(function, inside, tokens=False)
+    return [n for n in found if id(n) not in inside.found]
+
+
+class _NodeIds(cst.CSTVisitor):
+    def __init__(self):
+        super().__init__()
+        self.found = set()
+
+    def on_visit(self, node):
+        self.found.add(id(node))
+        return True
+
+
 def leading_statements(module):
     """(the module's leading docstring / ``__future__`` statements, its leading imports)."""
     header, imports = [], []
@@ -197,6 +238,33 @@ def enclosing_statement(ancestors):
     return None
 
 
+def assigned_name(statement):
+    """The name ``statement`` assigns when it is `name = value` alone on its line, else None."""
+    small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) \
+        and len(statement.body) == 1 else None
+    if isinstance(small, cst.Assign) and len(small.targets) == 1 \
+            and isinstance(small.targets[0].target, cst.Name):
+        return small.targets[0].target.value
+    return None
+
+
+def statement_call(statement):
+    """The call ``statement`` is when it is `f(...)` alone on its line, else None."""
+    small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) \
+        and len(statement.body) == 1 else None
+    if isinstance(small, cst.Expr) and isinstance(small.value, cst.Call):
+        return small.value
+    return None
+
+
+def within(context, inner, outer):
+    """Whether node ``inner`` lies in node ``outer``'s source range (asked while a fix is
+    built: the first position asked for works out the whole file's)."""
+    inner, outer = context.position(inner), context.position(outer)
+    return (outer.start.line, outer.start.column) <= (inner.start.line, inner.start.column) \
+        and (inner.end.line, inner.end.column) <= (outer.end.line, outer.end.column)
+
+
 def _opens_scope(parent, child):
     return isinstance(parent, _SCOPES) and child is parent.body
 
@@ -301,6 +369,16 @@ def assigned_targets(node, module):
     return visitor.found
 
 
+def parameters(function):
+    """Every parameter a def or lambda binds: positional-only, plain, ``*args``, keyword-only
+    and ``**kwargs`` (a bare ``*`` binds none)."""
+    params = function.params
+    star = [params.star_arg] if isinstance(params.star_arg, cst.Param) else []
+    kwargs = [params.star_kwarg] if params.star_kwarg is not None else []
+    return list(params.posonly_params) + list(params.params) + star \
+        + list(params.kwonly_params) + kwargs
+
+
 # ---------------------------------------------------------------------------- scopes
 class _ScopeIndex:
     """One scope's statements in source order and the names they bind."""
@@ -310,13 +388,7 @@ class _ScopeIndex:
         self.bindings = collections.defaultdict(list)  # name -> [(order, value or None, stmt)]
         self.params = set()
         if isinstance(scope, (cst.FunctionDef, cst.Lambda)):
-            params = scope.params
-            for p in (list(params.posonly_params) + list(params.params)
-                      + list(params.kwonly_params)):
-                self.params.add(p.name.value)
-            for p in (params.star_arg, params.star_kwarg):
-                if isinstance(p, cst.Param):
-                    self.params.add(p.name.value)
+            self.params = {p.name.value for p in parameters(scope)}
         if isinstance(scope, cst.Lambda):
             return
         body = scope.body if isinstance(scope, cst.Module) else _block_statements(scope)

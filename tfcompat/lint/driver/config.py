@@ -44,7 +44,7 @@ KEYS = ("select", "extend-select", "ignore", "per-file-ignores", "target-tf", "e
         "extend-exclude", "unsafe-fixes", "keras-target", "include", "extend-include")
 # keras-target names a Keras namespace, where code imports Keras from
 # (tfcompat.lint.analysis.namespaces): "keras" is the `keras` package (Keras 3 from TF 2.16), not
-# versions.KERAS, the standalone Keras 2 flavour.
+# versions.KERAS, the standalone Keras 2 flavor.
 KERAS_TARGETS = ("tf.keras", "keras", "tf_keras")
 
 

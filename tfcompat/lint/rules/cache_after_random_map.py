@@ -31,10 +31,8 @@ class CacheAfterRandomMap(Rule):
     ```
 
     ## Fix safety
-    Unsafe: it moves `cache()` before the random map when the two are next to each other and
-    no other random map comes before. The cache then holds the elements before augmentation
-    (their size, and so the memory or disk the cache takes, changes) and the map runs every
-    epoch (more CPU per epoch). Stateless ops (`tf.random.stateless_*`) are not flagged.
+    Unsafe: the cache then holds the elements before augmentation (the memory or disk it takes
+    changes) and the map runs every epoch (more CPU per epoch).
 
     ## Versions
     Every TF with `Dataset.cache` (1.4+). The swap is valid on every version. Rewrite run by
@@ -178,7 +176,7 @@ class CacheAfterRandomMap(Rule):
             return
         last = random_maps[-1]
         fix = None
-        if random_maps == [len(calls) - 2]:
+        if random_maps == [len(calls) - 2]:  # next to each other, no earlier random map
             fix = chains.swap(self, calls[last], node)
         function = patterns.argument(calls[last], 0, "map_func").value
         label = function.value if isinstance(function, cst.Name) else "a lambda"

@@ -58,13 +58,8 @@ class ContribData(Rule):
     ```
 
     ## Fix safety
-    Safe: it renames to the core object that replaced it, when the target has that object
-    (`tf.data` classes for `target-tf` 1.4+, `tf.data.experimental` for 1.12+, its
-    `AUTOTUNE` for 1.13+), spelling it through the file's own TensorFlow import; an import
-    line is rewritten when all of its names move to one module. Not offered for names with no
-    one-to-one equivalent (`batch_and_drop_remainder` is `batch(n, drop_remainder=True)`,
-    `sliding_window_batch` is `window`), nor for the classes when the file passes
-    `num_threads=` / `output_buffer_size=`, which only the contrib classes took.
+    Safe: the core object that replaced the contrib one, spelled through the file's own
+    TensorFlow import, where the target has it.
 
     ## Versions
     `tf.contrib.data` TF 1.2 to 1.15 (classes removed in 1.7); `tf.data` TF 1.4+;
@@ -234,7 +229,11 @@ class ContribData(Rule):
                     edits=fix)
 
     def _home(self, symbol):
-        """The module that has ``symbol`` one-to-one for the target, or None."""
+        """The module that has ``symbol`` one-to-one for the target, or None: `tf.data` classes
+        for `target-tf` 1.4+, `tf.data.experimental` for 1.12+, its `AUTOTUNE` for 1.13+; none
+        for names with no one-to-one equivalent (`batch_and_drop_remainder` is `batch(n,
+        drop_remainder=True)`, `sliding_window_batch` is `window`), nor for the classes when the
+        file passes `num_threads=` / `output_buffer_size=`, which only the contrib classes took."""
         found = _HOMES.get(symbol)
         if found is None:
             return None

@@ -1,7 +1,7 @@
 import libcst as cst
 
 from tfcompat.lint.analysis import patterns, provenance
-from tfcompat.lint.analysis.qualnames import COMPAT_V1_DATA_HOMES, ITERATOR_METHODS
+from tfcompat.lint.analysis.qualnames import ITERATOR_METHODS
 from tfcompat.lint.rule import SAFE, Invalid, Rule, Run, Valid
 
 
@@ -36,10 +36,8 @@ class DatasetIteratorMethod(Rule):
     ```
 
     ## Fix safety
-    Safe: the function is what the method called. Offered when `target-tf` is 1.13 or later
-    (the function does not exist before) and the module imports `tensorflow` (or
-    `tensorflow.compat.v1`) at module level; the rewrite spells the module the way the file
-    imports it (`tf.`, `tensorflow.`, `v1.`). Arguments such as `shared_name=` are kept.
+    Safe: `tf.compat.v1.data.<method>(dataset)` is the function the method called (TF 1.13+),
+    its other arguments (`shared_name=`...) kept.
 
     ## Versions
     Methods: TF 1.4 to 1.15. Functions: TF 1.13 onwards (`tf.compat.v1.data`). Rewrite run by
@@ -183,11 +181,8 @@ class DatasetIteratorMethod(Rule):
         self.report(func.attr, method=func.attr.value, edits=self._fix(node))
 
     def _fix(self, node):
-        for module, path in COMPAT_V1_DATA_HOMES:
-            alias = self.import_alias(module)
-            if alias:
-                function = ".".join(p for p in (alias, path, node.func.attr.value) if p)
-                new = cst.Call(func=cst.parse_expression(function),
-                               args=[cst.Arg(node.func.value)] + list(node.args))
-                return [self.replace(node, new)]
-        return None
+        """The call spelled through the module-level import of `tensorflow` (or its compat.v1)
+        the way the file imports it (`tf.`, `tensorflow.`, `v1.`); None where there is none."""
+        new = patterns.compat_v1_data_call(self, node.func.attr.value,
+                                           [cst.Arg(node.func.value)] + list(node.args))
+        return [self.replace(node, new)] if new is not None else None

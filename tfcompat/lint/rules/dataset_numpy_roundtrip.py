@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint.analysis import patterns, provenance
+from tfcompat.lint.analysis import patterns, provenance, scopes
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 _SLICES = frozenset(("tensorflow.data.Dataset.from_tensor_slices",
@@ -46,25 +46,10 @@ class DatasetNumpyRoundtrip(Rule):
     (tf.keras TF 1.9+, Keras 3) or to `tfcompat.fit(model, dataset)`.
 
     ## Fix safety
-    Unsafe: for a one-shot iterator read by a `while True:` loop that only fetches and yields,
-    the fix replaces the loop with `yield from tfcompat.numpy_batches(dataset)` (adding
-    `import tfcompat`), which builds the iterator once in the dataset's graph, runs it in its
-    own session (or eagerly on TF 2) and can be read from any thread; the iterator and its
-    `get_next()` go too where the function assigns them once and reads them nowhere else.
-    The batches are the same; the session that runs them is not the one named in the loop,
-    so code relying on that session's state (variables the pipeline reads) must pass it on.
-
-    An initializable iterator over `from_tensor_slices` of placeholders, initialised just
-    before the loop with a literal `feed_dict` of those placeholders (`sess.run(it.initializer,
-    feed_dict={images_ph: images, labels_ph: labels})`, alone with the loop in a session block
-    or not), becomes the same pipeline over the fed arrays, `from_tensor_slices((images,
-    labels))`: the placeholders, the iterator, its initializer and `get_next()` go with the
-    session block, where the function uses them nowhere else, and the fed values must be names
-    the function never assigns. The elements keep the arrays' own dtypes where the
-    placeholders converted them to theirs (Keras casts inputs to the model's dtype; a `map`
-    in between sees the arrays' dtype); in TF 1 graph mode the arrays become graph
-    constants (TFC301). Not offered for other initializable or feedable iterators, whose
-    initialisation the loop's owner controls.
+    Unsafe: `yield from tfcompat.numpy_batches(dataset)` yields the same batches, but runs them
+    in a session of its own (or eagerly on TF 2), not the one named in the loop, so code relying
+    on that session's state (variables the pipeline reads) must pass it on; fed arrays keep
+    their own dtypes where the placeholders converted them.
 
     ## Versions
     Session-run generators: TF 1.x graph mode. `tfcompat.numpy_batches` runs on TF 1.4+,
@@ -302,6 +287,12 @@ class DatasetNumpyRoundtrip(Rule):
         self.report(node, run=label, edits=self._fix(node, *found))
 
     def _fix(self, run, get_next, maker):
+        """The edits replacing a `while True:` loop that only fetches and yields with `yield
+        from tfcompat.numpy_batches(dataset)` (adding `import tfcompat`), which builds the
+        iterator once in the dataset's graph and can be read from any thread: for a one-shot
+        iterator, whose statement and `get_next()` statement go where the function assigns them
+        once and reads them nowhere else; for an initializable one, the shape `_fed_pipeline`
+        takes. None for any other iterator (a feedable one's initialisation is its owner's)."""
         loops = self.loops()
         if not loops or not self._only_fetches(loops[0].node, run, get_next):
             return None
@@ -328,7 +319,10 @@ class DatasetNumpyRoundtrip(Rule):
         `from_tensor_slices` of placeholders, initialised with a feed of those placeholders
         just before the loop (in a session block holding only the two, or not): the arrays go
         to `from_tensor_slices`; the placeholders, iterator, initializer and get_next
-        statements go. None for any other shape, or where those names are used elsewhere."""
+        statements go. None for any other shape, or where those names are used elsewhere.
+        The elements keep the arrays' own dtypes where the placeholders converted them to
+        theirs (Keras casts inputs to the model's dtype; a `map` in between sees the arrays'
+        dtype); in TF 1 graph mode the arrays become graph constants (TFC301)."""
         dataset = _initializable_dataset(self, maker)
         function = patterns.enclosing_function(self.context.ancestors)
         receiver = get_next.func.value
@@ -392,11 +386,9 @@ class DatasetNumpyRoundtrip(Rule):
             return None
         statements = {}
         for statement in function.body.body:
-            assign = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) \
-                and len(statement.body) == 1 else None
-            if isinstance(assign, cst.Assign) and len(assign.targets) == 1 \
-                    and isinstance(assign.targets[0].target, cst.Name):
-                statements.setdefault(assign.targets[0].target.value, []).append(statement)
+            name = scopes.assigned_name(statement)
+            if name is not None:
+                statements.setdefault(name, []).append(statement)
         removed = []
         for name in names:
             found = statements.get(name, [])
@@ -421,10 +413,8 @@ class DatasetNumpyRoundtrip(Rule):
         statements = list(body.body)
         at = statements.index(loop)
         init = statements[at - 1] if at else None
-        if not (isinstance(init, cst.SimpleStatementLine) and len(init.body) == 1
-                and isinstance(init.body[0], cst.Expr)
-                and isinstance(init.body[0].value, cst.Call)
-                and patterns.runs_tensors(self, init.body[0].value)):
+        call = scopes.statement_call(init)
+        if call is None or not patterns.runs_tensors(self, call):
             return None, None
         if isinstance(owner, cst.With):
             if statements != [init, loop] or len(owner.items) != 1 \

@@ -1,7 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint.analysis import provenance
-from tfcompat.lint.analysis.qualnames import COMPAT_V1_DATA_HOMES
+from tfcompat.lint.analysis import patterns, provenance
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run
 
 _ATTRIBUTES = ("output_shapes", "output_types", "output_classes")
@@ -38,12 +37,10 @@ class DatasetOutputAttributes(Rule):
     ```
 
     ## Fix safety
-    Safe where the receiver is provably a Dataset (a chain from a tf.data constructor,
-    followed through reassignments): the function returns what the attribute returned.
-    Unsafe where only a Dataset-only method in the chain says it is one (an iterator or
-    another class can have `output_shapes` too). Offered for `target-tf` 1.15+, in a module
-    importing `tensorflow` (or `tensorflow.compat.v1`) at module level, spelled the way the
-    file imports it.
+    Safe where the receiver is provably a Dataset (a chain from a tf.data constructor):
+    `tf.compat.v1.data.get_<attribute>(dataset)` returns what the attribute returned. Unsafe
+    where only a Dataset-only method says it is one (an iterator or another class can have
+    `output_shapes` too).
 
     ## Versions
     Attributes: TF 1.4 to 1.15 (and `tf.compat.v1` datasets on TF 2). Functions: TF 1.15
@@ -145,10 +142,7 @@ class DatasetOutputAttributes(Rule):
                     safety=None if proven else UNSAFE)
 
     def _fix(self, node):
-        for module, path in COMPAT_V1_DATA_HOMES:
-            alias = self.import_alias(module)
-            if alias:
-                function = ".".join(p for p in (alias, path, "get_" + node.attr.value) if p)
-                new = cst.Call(func=cst.parse_expression(function), args=[cst.Arg(node.value)])
-                return [self.replace(node, new)]
-        return None
+        """The function spelled through the module-level import of `tensorflow` (or its
+        compat.v1) the way the file imports it; None where there is none."""
+        new = patterns.compat_v1_data_call(self, "get_" + node.attr.value, [cst.Arg(node.value)])
+        return [self.replace(node, new)] if new is not None else None

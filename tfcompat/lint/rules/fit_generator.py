@@ -41,26 +41,10 @@ class FitGenerator(Rule):
 
     ## Fix safety
     Safe on a model the module provably builds with Keras (`Sequential(...)`,
-    `keras.Model(...)`, `load_model(...)`, `keras.applications.*`), unsafe on any other
-    receiver (a parameter, an attribute from elsewhere: it may be another class with methods
-    of those names). From TF 2.1 Keras' generator methods only call `fit` / `evaluate` /
-    `predict`. The fix
-    renames the method, turns `generator=` into `x=` and positional arguments after the first
-    into keywords (their positions differ), and keeps `verbose=0`, the default of
-    `evaluate_generator` / `predict_generator`, where it was implicit. For `target-tf` 2.16 or
-    later (Keras 3) it drops `workers`, `use_multiprocessing` and `max_queue_size`, which
-    Keras 3 `fit` rejects and which only tuned throughput: the batches and results stay the
-    same (a generator is read on one thread); not with `keras-target = "tf_keras"`, whose
-    `fit` takes them, except `workers=0`, which tf_keras 2.17 and later reject ("Expected
-    workers to be positive"): it is dropped, unsafe, since the generator no longer runs on
-    the calling thread but on tf.data's. Offered for `target-tf`
-    2.1 or later; not when
-    the module imports standalone `keras` and the target is below TF 2.6 (multi-backend
-    Keras 2.3 `fit` takes no generator), nor for Keras 1 arguments (`samples_per_epoch`...),
-    `*args`, more positional arguments than the methods share, or a keyword given twice.
-    The edits touch only the method name and the arguments they change, so the call's layout,
-    indentation and comments stay; a dropped argument's own comment goes with it, and then the
-    fix is withheld (a fix that deletes a comment is never applied).
+    `keras.Model(...)`, `load_model(...)`, `keras.applications.*`): from TF 2.1 Keras' generator
+    methods only call `fit` / `evaluate` / `predict`. Unsafe on any other receiver (it may be
+    another class with methods of those names), and where `workers=0` is dropped for tf_keras
+    (the generator then runs on tf.data's thread, not the calling one).
 
     ## Versions
     Deprecated TF 2.1.0; gone in Keras 3.0 (TF 2.16). `workers` & co. in `fit`: TF 2.1-2.15
@@ -291,7 +275,16 @@ class FitGenerator(Rule):
 
     def _fix(self, node, method, new):
         """(edits, safety): text edits on the call's own ranges, so the rest of the call
-        (layout, indentation, comments) stays as written."""
+        (layout, indentation, comments) stays as written; a dropped argument's own comment makes
+        the fix one the engine withholds. The method is renamed, `generator=` becomes `x=`,
+        positional arguments after the first become keywords (their positions differ), and
+        `verbose=0`, the default of `evaluate_generator` / `predict_generator`, is kept where it
+        was implicit. For a Keras 3 target `workers`, `use_multiprocessing` and `max_queue_size`
+        go (Keras 3 `fit` rejects them; they only tuned throughput); with `keras-target =
+        "tf_keras"` only `workers=0`, which tf_keras 2.17+ rejects. (None, None) below TF 2.1,
+        for standalone `keras` below TF 2.6 (multi-backend Keras 2.3 `fit` takes no generator),
+        for Keras 1 arguments (`samples_per_epoch`...), `*args`, more positional arguments than
+        the methods share, or a keyword given twice."""
         if patterns.has_star_args(node) or not self.target_at_least("fit_generator_deprecated"):
             return None, None
         if self._standalone_keras() and not self.target_at_least("keras_package_paired"):

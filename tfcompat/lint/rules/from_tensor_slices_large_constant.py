@@ -68,16 +68,9 @@ class FromTensorSlicesLargeConstant(Rule):
     ```
 
     ## Fix safety
-    Unsafe: when `from_tensor_slices(x)` or `from_tensor_slices((x, y))` is followed, in the
-    same expression, by an optional `shuffle(n)`, then `batch(n)` and an optional `repeat()`,
-    the fix puts `tfcompat.from_arrays(x[, y], batch_size=n, shuffle=..., repeat=...,
-    seed=...)` in their place (adding `import tfcompat`; every option spelled out), which
-    gathers batches from the arrays by index and keeps them out of the graph. Batches are the
-    same, but their order differs: `from_arrays` shuffles all samples every epoch instead of
-    through a buffer of `n`. Not offered for `repeat()` before `batch(n)` (its batches run
-    across epoch ends, `from_arrays`' end each epoch, the last one short: a pipeline zipped
-    with it would pair batches of different sizes), `from_tensors`, dicts, `repeat(count)`,
-    `drop_remainder`, a `map` before the batch, or pipelines split over statements.
+    Unsafe: `tfcompat.from_arrays` gives the same batches, gathered from the arrays by index
+    outside the graph, but in another order: it shuffles all samples every epoch instead of
+    through a buffer of `n`.
 
     ## Versions
     Graph-mode TF 1.x (and `tf.compat.v1` graph code); `tfcompat.from_arrays` runs on TF 1.4+.
@@ -394,6 +387,14 @@ class FromTensorSlicesLargeConstant(Rule):
         return named and self.context.cached(_uses_estimator, self)
 
     def _fix(self, node, data):
+        """When `from_tensor_slices(x)` or `from_tensor_slices((x, y))` is followed, in the same
+        expression, by an optional `shuffle(n)`, then `batch(n)` and an optional `repeat()`, the
+        edits putting `tfcompat.from_arrays(x[, y], batch_size=n, shuffle=..., repeat=...,
+        seed=...)` in their place (adding `import tfcompat`; every option spelled out). None for
+        `repeat()` before `batch(n)` (its batches run across epoch ends, `from_arrays`' end each
+        epoch, the last one short: a pipeline zipped with it would pair batches of different
+        sizes), `from_tensors`, dicts, `repeat(count)`, `drop_remainder`, a `map` before the
+        batch, or pipelines split over statements."""
         if isinstance(data, cst.Tuple) and len(data.elements) == 2:
             parts = [e.value for e in data.elements]
         elif not isinstance(data, (cst.Tuple, cst.List, cst.Dict)):

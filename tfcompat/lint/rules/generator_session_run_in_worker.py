@@ -40,12 +40,9 @@ class GeneratorSessionRunInWorker(Rule):
 
     ## Fix safety
     Unsafe: `workers=0` runs the generator on the calling thread, where its graph and session
-    are, and Keras then reads ahead no batch in the background (slower input, same batches).
-    It needs Keras 2.1.2 or later (older Keras starts no thread at all and waits forever),
-    which `target-tf` does not tell for standalone Keras. Not offered for a Keras 3 target
-    (TF 2.16+), which has neither sessions nor `workers`: there, feed the `tf.data` Dataset
-    to `fit` (or `tfcompat.fit(model, dataset)`), or iterate it with
-    `tfcompat.numpy_batches(dataset)`.
+    are, so Keras reads no batch ahead in the background (slower input, same batches); it needs
+    Keras 2.1.2 or later (older Keras waits forever), which `target-tf` does not tell for
+    standalone Keras.
 
     ## Versions
     `workers=0` Keras 2.1.2+ (tf.keras TF 1.8+ graph mode); Keras 3 has no `workers` on `fit`.

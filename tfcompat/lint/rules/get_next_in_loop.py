@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint.analysis import patterns, provenance
+from tfcompat.lint.analysis import patterns, provenance, scopes
 from tfcompat.lint.analysis.qualnames import ITERATOR_METHODS
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run
 
@@ -37,21 +37,10 @@ class GetNextInLoop(Rule):
     ```
 
     ## Fix safety
-    Safe where graph mode is proven: a TF 1 target, a module that turns eager execution off or
-    builds Sessions or placeholders (and never turns it on), or the `get_next()` handed
-    straight to a session's `run`. Otherwise unsafe: in eager code `get_next()` returns the
-    next element, and hoisting it repeats the first one. Building an op runs nothing, so
-    building it once before the loop instead of once per step changes no value. The fix
-    assigns the call to a new name (`next_element`) just before the outermost loop that does
-    not reassign the iterator, and uses the name in the loop; two calls get two names, so
-    fetching both in one `sess.run` still takes two elements. The call now runs even when the
-    loop body would not (harmless for building an op, unless the iterator is only defined on
-    some paths).
-    Not offered when the iterator is reassigned in the loop, is an attribute (`self.it`), or
-    `get_next` has arguments, or the loop is inside a lambda; never for an iterator made in a
-    loop (a new one-shot iterator restarts the data, which the loop may mean). Iterators from
-    `iter(dataset)` are eager: their `get_next()` returns the next element and belongs in the
-    loop, so they are not flagged.
+    Safe where graph mode is proven (a TF 1 target, graph-only code in the module, or the
+    `get_next()` handed straight to a session's `run`): building the op once before the loop
+    instead of once per step changes no value. Otherwise unsafe: in eager code `get_next()`
+    returns the next element, and hoisting it would repeat the first one.
 
     ## Versions
     TF 1.x graph mode (TF 1.4 to 1.15) and `tf.compat.v1` graph code on TF 2. The fix is valid
@@ -313,14 +302,11 @@ class GetNextInLoop(Rule):
         receiver = func.value
         if not loops or not self._steps(loops[0].node):
             return  # a loop building the graph (one input per tower, per dataset), not steps
-        if isinstance(receiver, cst.Name):
-            values = [self.resolve(receiver)]
-        elif isinstance(receiver, cst.Attribute):
-            values = self.context.scopes.attribute_values(receiver)
-        else:
+        values = patterns.assigned_values(self, receiver)
+        if values is None:
             return  # a call: the iterator is made here, and reported as such
         makers = [v for v in values if isinstance(v, cst.Call) and patterns.makes_iterator(self, v)]
-        if not makers or any(self._inside(m, loops[0].node) for m in makers):
+        if not makers or any(scopes.within(self.context, m, loops[0].node) for m in makers):
             return  # no TF 1 iterator, or a new one each pass: its own get_next belongs there
         mode = provenance.execution_mode(self)
         if mode == provenance.EAGER:
@@ -348,12 +334,13 @@ class GetNextInLoop(Rule):
             dataset = dataset.func if isinstance(dataset, cst.Call) else dataset.value
         return isinstance(dataset, cst.Name) and dataset.value in self.assigned_in(loop)
 
-    def _inside(self, node, loop):
-        inner, outer = self.context.position(node), self.context.position(loop)
-        return (self.context.offset(outer.start) <= self.context.offset(inner.start)
-                and self.context.offset(inner.end) <= self.context.offset(outer.end))
-
     def _hoist(self, call, loops):
+        """The edits assigning the call to a new name (`next_element`) just before the outermost
+        loop that does not reassign the iterator, and using the name in the loop (two calls get
+        two names, so one `sess.run` of both still takes two elements); the call now runs even
+        where the loop body would not, harmless for building an op. None when the iterator is
+        reassigned in the loop or is an attribute (`self.it`), when `get_next` has arguments, or
+        when the loop is inside a lambda."""
         receiver = call.func.value
         if not isinstance(receiver, cst.Name) or call.args:
             return None

@@ -62,13 +62,9 @@ class GraphFeedingUnderEager(Rule):
     `tf.data.Dataset` to `fit` (TFC404, TFC411 say how).
 
     ## Fix safety
-    Unsafe: `tf.compat.v1.disable_eager_execution()` after the module's imports changes the
-    execution mode of the whole program (every module, every library it calls: eager
-    functions, `.numpy()` and Keras 3-only code stop working), which the linter cannot see
-    past this file. The tf_keras optimizers the module constructs become their
-    `optimizers.legacy` twins, which graph mode needs (same arguments; `lr=` and `decay=`
-    still accepted there). No fix where an optimizer cannot be spelled through the module's
-    imports. Not offered for Keras 3 targets: Keras 3 has no graph mode to feed.
+    Unsafe: `tf.compat.v1.disable_eager_execution()` changes the execution mode of the whole
+    program (every module, every library it calls: eager functions, `.numpy()` and Keras 3-only
+    code stop working), which the linter cannot see past this file.
 
     ## Versions
     tf_keras (TF 2.16+, `TF_USE_LEGACY_KERAS=1`): the fix's target. Below 2.16 tf.keras is
@@ -266,6 +262,11 @@ class GraphFeedingUnderEager(Rule):
         return self.code_for(call.func)
 
     def _fix(self, calls):
+        """The edits adding `tf.compat.v1.disable_eager_execution()` after the module's imports
+        (importing tensorflow where needed) and turning the tf_keras optimizers the module
+        constructs into their `optimizers.legacy` twins, which graph mode needs (same arguments;
+        `lr=` and `decay=` still accepted there); None where one cannot be spelled through the
+        module's imports."""
         edits = []
         for call in calls:
             name = self.qualified_name(call.func, canonical=False)

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint.analysis import patterns
+from tfcompat.lint.analysis import patterns, scopes
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 _GENERATORS = ("keras.preprocessing.image.ImageDataGenerator",
@@ -77,18 +77,8 @@ class ImageGeneratorToDataset(Rule):
     ```
 
     ## Fix safety
-    Unsafe: where every argument of the generator maps one to one onto a preprocessing layer
-    (the mapping in the help; fill_mode and cval spelled out on each layer, `'nearest'` being
-    Keras 2's default and not the layers'), and `flow` / `flow_from_directory` arguments onto
-    the tf.data pipeline, the generator's assignment becomes a `Sequential` of those layers,
-    `datagen.fit(x)` is deleted (it only computes the statistics of featurewise options,
-    absent here), the `ImageDataGenerator` import is deleted, and the call becomes the
-    pipeline. The random draws differ (other generators, per batch instead of per image for
-    the flip's RNG stream), so results are not the same numbers; the distribution of each
-    transform is. Not offered where the generator is used anywhere else, has an argument
-    with no layer (featurewise / samplewise normalization, ZCA, shear, channel shift,
-    brightness, a preprocessing_function, validation_split), or a flow argument with no
-    pipeline step (sample_weight, subset, save_to_dir): the help gives the mapping.
+    Unsafe: the layers draw other random numbers (other generators, per batch for the flip), so
+    the augmented images are not the same numbers; each transform's distribution is.
 
     ## Versions
     Keras 3 (TF 2.16+): no ImageDataGenerator; preprocessing layers and
@@ -228,6 +218,16 @@ class ImageGeneratorToDataset(Rule):
         return None
 
     def _fix(self, node, method, generator, namespace):
+        """Where every argument of the generator maps one to one onto a preprocessing layer
+        (`_layers`: fill_mode and cval spelled out on each, `'nearest'` being Keras 2's default
+        and not the layers') and the `flow` / `flow_from_directory` arguments onto the tf.data
+        pipeline, the edits turning the generator's assignment into a `Sequential` of those
+        layers, deleting `datagen.fit(x)` (it only computes the statistics of featurewise
+        options, absent here) and the `ImageDataGenerator` import, and the call into the
+        pipeline. None where the generator is used anywhere else, has an argument with no layer
+        (featurewise / samplewise normalization, ZCA, shear, channel shift, brightness, a
+        preprocessing_function, validation_split), or a flow argument with no pipeline step
+        (sample_weight, subset, save_to_dir)."""
         layers = self._layers(generator, namespace)
         name = node.func.value.value
         if layers is None or not self._only_uses(name, node) or not self._one_generator(
@@ -328,7 +328,7 @@ class ImageGeneratorToDataset(Rule):
 
     def _flow(self, node):
         allowed = ("x", "y", "batch_size", "shuffle", "seed")
-        values = _arguments(node, allowed)
+        values = patterns.bind(node, allowed)
         if values is None or "x" not in values:
             return None
         x = values["x"]
@@ -350,7 +350,7 @@ class ImageGeneratorToDataset(Rule):
     def _from_directory(self, node, namespace):
         names = ("directory", "target_size", "color_mode", "classes", "class_mode",
                  "batch_size", "shuffle", "seed", "interpolation", "follow_links")
-        values = _arguments(node, names)
+        values = patterns.bind(node, names)
         if values is None or "directory" not in values:
             return None
         code = {k: self.code_for(v) for k, v in values.items()}
@@ -379,8 +379,7 @@ class ImageGeneratorToDataset(Rule):
         allowed = {id(flow.func.value)}
         for statement in self._fit_statements(name):
             allowed.add(id(statement.body[0].value.func.value))
-        uses = [n for n in patterns.all_nodes(self.context.module, (cst.Name,))
-                if n.value == name and id(n) not in allowed]
+        uses = [n for n in patterns.name_nodes(self.context.module, name) if id(n) not in allowed]
         return len(uses) == 1  # the assignment's target
 
     def _one_generator(self, generator):
@@ -389,18 +388,15 @@ class ImageGeneratorToDataset(Rule):
         if not isinstance(generator.func, cst.Name):
             return True
         cls = generator.func.value
-        return len([n for n in patterns.all_nodes(self.context.module, (cst.Name,))
-                    if n.value == cls]) <= 2
+        return len(patterns.name_nodes(self.context.module, cls)) <= 2
 
     def _fit_statements(self, name):
         found = []
         for line in patterns.all_nodes(self.context.module, (cst.SimpleStatementLine,)):
-            if len(line.body) == 1 and isinstance(line.body[0], cst.Expr) \
-                    and isinstance(line.body[0].value, cst.Call):
-                call = line.body[0].value
-                if patterns.method_name(call) == "fit" and isinstance(call.func.value, cst.Name) \
-                        and call.func.value.value == name:
-                    found.append(line)
+            call = scopes.statement_call(line)
+            if call is not None and patterns.method_name(call) == "fit" \
+                    and isinstance(call.func.value, cst.Name) and call.func.value.value == name:
+                found.append(line)
         return found
 
     def _statement_of(self, expr):
@@ -424,24 +420,6 @@ class ImageGeneratorToDataset(Rule):
                             return None
                         edits.append(self.remove(line))
         return edits
-
-
-def _arguments(call, names):
-    """{name: value} of a call's arguments by Keras' parameter order, or None where one is
-    not among ``names`` (or a star)."""
-    values = {}
-    for i, arg in enumerate(call.args):
-        if arg.star:
-            return None
-        if arg.keyword is None:
-            if i >= len(names):
-                return None
-            values[names[i]] = arg.value
-        elif arg.keyword.value in names:
-            values[arg.keyword.value] = arg.value
-        else:
-            return None
-    return values
 
 
 def _no_labels(call):

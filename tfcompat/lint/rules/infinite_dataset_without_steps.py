@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint.analysis import patterns, provenance
+from tfcompat.lint.analysis import patterns, provenance, scopes
 from tfcompat.lint.engine import walk as fast_walk
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
@@ -39,11 +39,8 @@ class InfiniteDatasetWithoutSteps(Rule):
     ```
 
     ## Fix safety
-    Unsafe: for `target-tf` 1.14 or later (where `fit` ends an epoch at the end of finite
-    data, TF 1.14.0) the fix removes the unbounded `.repeat()`, so an epoch becomes one pass
-    over the data. Other users of the same pipeline that relied on it never ending change too.
-    Below 1.14 it only reports: pass `steps_per_epoch` (batches per epoch), which only you
-    know.
+    Unsafe: without the unbounded `.repeat()` an epoch is one pass over the data, also for other
+    users of the same pipeline that relied on it never ending.
 
     ## Versions
     `fit(dataset)` TF 1.9+ (steps required until 1.13); finite datasets without steps TF 1.14+
@@ -197,11 +194,9 @@ class InfiniteDatasetWithoutSteps(Rule):
         """The statement `ds = ds.repeat()` when ``call`` is all it does."""
         receiver = call.func.value
         for statement in self._statements_with(call):
-            small = statement.body[0] if len(statement.body) == 1 else None
-            if (isinstance(small, cst.Assign) and small.value is call and len(small.targets) == 1
-                    and isinstance(receiver, cst.Name)
-                    and isinstance(small.targets[0].target, cst.Name)
-                    and small.targets[0].target.value == receiver.value):
+            if isinstance(receiver, cst.Name) \
+                    and scopes.assigned_name(statement) == receiver.value \
+                    and statement.body[0].value is call:
                 return statement
         return None
 

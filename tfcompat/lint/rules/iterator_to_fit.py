@@ -28,11 +28,9 @@ class IteratorToFit(Rule):
     ```
 
     ## Fix safety
-    Unsafe: Keras iterates a dataset afresh each epoch where the iterator went on from where
-    the last epoch stopped; with `steps_per_epoch` over a repeated dataset the model sees the
-    same data, in another order when the pipeline shuffles. Offered for TF >= 1.9 targets
-    (tf.keras `fit(dataset)`), when the iterator is made right in the call; an iterator held in
-    a name is reported only (other code may use it).
+    Unsafe: Keras iterates a dataset afresh each epoch where the iterator went on from where the
+    last epoch stopped: with `steps_per_epoch` over a repeated dataset the model sees the same
+    data, in another order when the pipeline shuffles.
 
     ## Versions
     `fit(iterator)`: tf.keras of TF 1.9 to 1.14 (graph mode). `fit(dataset)`: tf.keras from TF
@@ -43,7 +41,7 @@ class IteratorToFit(Rule):
     code = "TFC406"
     name = "iterator-to-fit"
     message = ("`{method}` gets an iterator made from a dataset, which tf.keras of TF >= 1.15 "
-               "and Keras 3 reject; pass the dataset itself")
+               "and Keras 3 reject")
     help = "pass the dataset to `{method}`, not an iterator over it"
     tokens = (("make_one_shot_iterator",), tuple(patterns.KERAS_DATA_METHODS))
     called = True
@@ -129,6 +127,9 @@ class IteratorToFit(Rule):
             self._check(patterns.method_name(node), arg.value)
 
     def _check(self, method, value):
+        """Reports a one-shot iterator handed to Keras; the fix (the dataset itself, for TF >=
+        1.9 targets: tf.keras `fit(dataset)`) only when the iterator is made right in the call:
+        one held in a name may be used by other code."""
         maker = self.resolve(value) if isinstance(value, cst.Name) else value
         if not isinstance(maker, cst.Call):
             return

@@ -50,25 +50,10 @@ class Keras2OptimizerArguments(Rule):
     ```
 
     ## Fix safety
-    `lr=` -> `learning_rate=` and an alias -> its class are safe: the same optimizer with the
-    same learning rate (every target the fix is offered for takes `learning_rate=`).
-    `decay=0` is dropped, safely. Any other `decay=d` becomes
-    `learning_rate=<optimizers>.schedules.InverseTimeDecay(lr, decay_steps=1, decay_rate=d)`:
-    Keras 2's learning rate at step `t` is `lr / (1 + d * t)`, `t` its `iterations` before the
-    update (tf.keras TF 2.0-2.10 and the `legacy` optimizers exactly), and `InverseTimeDecay`
-    computes `lr / (1 + d * t / 1)` from the same count, so every step has that learning rate
-    (tests/runtime/test_optimizer_decay.py checks both against the formula in every cell;
-    standalone Keras 2 reads `iterations` unordered with its increment in the graph, so a
-    step there may take `t + 1`, from run to run). It is unsafe all the same: a
-    schedule's learning rate cannot be set, so callbacks that set it (`ReduceLROnPlateau`,
-    `LearningRateScheduler`) or code assigning `optimizer.lr` fail. On tf_keras,
-    `tf_keras.optimizers.legacy.RMSprop(learning_rate=lr, decay=d)` keeps Keras 2's optimizer
-    whole, settable learning rate included; Keras 3 has no legacy optimizers, so the fix
-    writes the schedule for both. No fix where the file names `LearningRateScheduler` or
-    `ReduceLROnPlateau`, where the learning rate is not in the call
-    (`decay=` alone: the default learning rates changed in Keras 3), where more than one
-    argument is positional (their order changed), with `**kwargs`, or for an alias imported
-    by name.
+    `lr=` -> `learning_rate=`, an alias -> its class and a dropped `decay=0` are safe: the same
+    optimizer with the same learning rate. Any other `decay=d` becomes an `InverseTimeDecay`
+    schedule giving every step Keras 2's learning rate, unsafe: a schedule's learning rate
+    cannot be set (`ReduceLROnPlateau`, `LearningRateScheduler`, code assigning `optimizer.lr`).
 
     ## Versions
     `learning_rate=`: standalone Keras 2.3.0, tf.keras TF 1.15 and later, tf_keras, Keras 3.
@@ -250,7 +235,18 @@ class Keras2OptimizerArguments(Rule):
                     problems="; ".join(problems), remedy="; ".join(remedies))
 
     def _fix(self, node, module, attr, lr, decay):
-        """(edits, safety) of the rewrite, or (None, None) where it cannot be proven."""
+        """(edits, safety) of the rewrite, or (None, None) where it cannot be proven. `decay=d`
+        becomes `learning_rate=<optimizers>.schedules.InverseTimeDecay(lr, decay_steps=1,
+        decay_rate=d)`: Keras 2's learning rate at step `t` is `lr / (1 + d * t)`, `t` its
+        `iterations` before the update (tf.keras TF 2.0-2.10 and the `legacy` optimizers
+        exactly), and `InverseTimeDecay` computes `lr / (1 + d * t / 1)` from the same count
+        (tests/runtime/test_optimizer_decay.py checks both against the formula in every cell;
+        standalone Keras 2 reads `iterations` unordered with its increment, so a step there may
+        take `t + 1`). tf_keras's `optimizers.legacy` would keep Keras 2's optimizer whole, but
+        Keras 3 has none, so the schedule is written for both. None where the file names
+        `LearningRateScheduler` or `ReduceLROnPlateau`, where the learning rate is not in the
+        call (the default learning rates changed in Keras 3), where more than one argument is
+        positional (their order changed), with `**kwargs`, or for an alias imported by name."""
         given_rate = patterns.argument(node, None, "learning_rate")
         positional = [a for a in node.args if a.keyword is None]
         if patterns.has_star_args(node) or len(positional) > 1 or (lr and given_rate):

@@ -47,16 +47,10 @@ class Keras3SaveNames(Rule):
     ```
 
     ## Fix safety
-    Where the file name is a string literal, directly or as the last part of a name's value
-    (`path = os.path.join(d, "w.h5")`, `d + "/w.h5"`), the fix rewrites the literal's ending:
-    `.h5` / `.hdf5` (or none) becomes `.weights.h5` for `save_weights`, and no ending becomes
-    `.keras` for `save`; the same literal handed to `load_weights` / `load_model` in the
-    module changes with it. Keras 2 (tf_keras) writes the same HDF5 weights under the new name,
-    and reads `.keras` models from TF 2.13. Safe where the name reaches nothing but these Keras
-    calls in the module; unsafe where it is read elsewhere (printed, checked with
-    `os.path.exists`, handed to a callback): that code now sees another file name. Files
-    another program reads by the old name are beyond what the linter sees. Not offered with
-    `save_format=`, or where no literal gives the name.
+    Safe where the name reaches nothing but Keras' save and load calls in the module: Keras 2
+    (tf_keras) writes the same HDF5 weights under the new name, and reads `.keras` models from
+    TF 2.13. Unsafe where it is read elsewhere (printed, checked with `os.path.exists`, handed
+    to a callback): that code now sees another file name.
 
     ## Versions
     `.weights.h5` / `.keras` required from Keras 3.0 (TF 2.16). Rewrite run by
@@ -226,7 +220,9 @@ class Keras3SaveNames(Rule):
                     safety=UNSAFE if read_elsewhere else None)
 
     def _literal(self, expr, depth=3):
-        """(the string literal ending the file name, the Name it was reached through)."""
+        """(the string literal ending the file name, the Name it was reached through): the
+        name itself, or the last part of a name's value (`os.path.join(d, "w.h5")`,
+        `d + "/w.h5"`); (None, ...) where no literal gives the name (no fix then)."""
         holder = None
         if isinstance(expr, cst.Name) and depth:
             holder = expr
@@ -243,8 +239,11 @@ class Keras3SaveNames(Rule):
         return None, holder
 
     def _rename(self, literal, holder, new):
-        """(edits renaming the file, whether the name is read by code other than Keras'
-        save and load calls)."""
+        """(edits renaming the file, whether the name is read by code other than Keras' save and
+        load calls). The literal's ending changes (`.h5` / `.hdf5` or none -> `.weights.h5` for
+        `save_weights`, none -> `.keras` for `save`), and so does the same literal handed to
+        `load_weights` / `load_model` in the module; files another program reads by the old name
+        are beyond what the linter sees."""
         edits = [self.replace(literal, _quoted(literal, new))]
         old = literal.evaluated_value
         read_elsewhere = False
@@ -265,8 +264,7 @@ class Keras3SaveNames(Rule):
                     else:
                         read_elsewhere = True
         if holder is not None:
-            uses = [n for n in patterns.all_nodes(self.context.module, (cst.Name,))
-                    if n.value == holder.value]
+            uses = patterns.name_nodes(self.context.module, holder.value)
             # Its assignment, and each use as an argument of a call seen above.
             argument_uses = sum(1 for call in patterns.all_nodes(self.context.module,
                                                                  (cst.Call,))

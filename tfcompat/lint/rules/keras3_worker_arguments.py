@@ -40,18 +40,10 @@ class Keras3WorkerArguments(Rule):
     `workers=4, use_multiprocessing=True` passed on to `super().__init__(**kwargs)`.
 
     ## Fix safety
-    Where the data is built in the call from a `Sequence` / `PyDataset` subclass of the module
-    (`fit(Batches(x, y), workers=4)`) whose constructor takes them (no `__init__` of its own,
-    or one handing `**kwargs` to `super().__init__`), the fix moves the arguments into that
-    constructor call: loading stays parallel, as in Keras 2. Through a name bound to such a
-    call it moves them there when their values are literals, unsafe: every use of that object
-    then loads in parallel. A subclass whose `__init__` does not pass `**kwargs` on gets no fix
-    here until TFC416 has fixed it (the next `--fix` pass), unless its `__init__` has a `**`
-    parameter of its own. Anywhere else the fix drops the three arguments: they only tuned how
-    batches were produced, so the batches and results are those Keras 2 gave with one worker;
-    loading is no longer parallel (the message says so). Safe on a model the module provably
-    builds with Keras (`Sequential(...)`, `keras.Model(...)`, `load_model(...)`), unsafe on
-    any other receiver. Not offered where a moved or dropped argument carries its own comment.
+    Dropping the arguments is safe on a model the module provably builds with Keras: they only
+    tuned how batches were produced, so the batches and results are those Keras 2 gave with one
+    worker; unsafe on any other receiver. Moving them into the data's constructor call keeps
+    loading parallel; unsafe through a name, as every use of that object then loads in parallel.
 
     ## Versions
     `workers` & co. in `fit` / `evaluate` / `predict`: Keras 2.1-2.15 and tf_keras; gone in
@@ -235,7 +227,12 @@ class Keras3WorkerArguments(Rule):
                     args="=, ".join(self.code_for(a.keyword) for a in given), remedy=remedy)
 
     def _move(self, found, given, drop, safety):
-        """(fix, remedy, safety) moving ``given`` into the module's dataset constructor call."""
+        """(fix, remedy, safety) moving ``given`` into the module's dataset constructor call
+        (`fit(Batches(x, y), workers=4)`), when its class takes them: no `__init__` of its own,
+        or one handing `**kwargs` to `super().__init__` (else no fix until TFC416 has fixed it,
+        the next `--fix` pass, or the drop where its `__init__` has a `**` parameter of its
+        own). Through a name bound to such a call only literal values move; otherwise, or where
+        the constructor call has a star or one of them already, the drop."""
         cls, ctor, named = found
         name = cls.name.value
         init = patterns.class_init(cls)

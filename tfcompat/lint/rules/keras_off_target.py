@@ -32,13 +32,9 @@ class KerasOffTarget(Rule):
     libraries it calls) is the same tf_keras.
 
     ## Fix safety
-    Unsafe: every `keras` import (star imports included) is rewritten onto `tf_keras`,
-    keeping the names it binds (`import keras` -> `import tf_keras as keras`). Code written
-    for Keras 3 (`keras.ops`, other backends) does not run on tf_keras; the linter cannot tell
-    which Keras the module was written for, only what the project's keras-target says.
-    Reported without a fix where a module the import names is not public in tf_keras
-    (`keras.layers.convolutional`, `keras.utils.np_utils`...) or where an import cannot keep
-    its names (`import keras.layers` without an alias binds `keras`).
+    Unsafe: every `keras` import (star imports included) moves onto `tf_keras`, where code
+    written for Keras 3 (`keras.ops`, other backends) does not run; the linter cannot tell which
+    Keras the module was written for, only what keras-target says.
 
     ## Versions
     Keras 3 is the `keras` package from TF 2.16; tf_keras (Keras 2) 2.15+ needs

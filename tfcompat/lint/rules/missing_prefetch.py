@@ -53,19 +53,9 @@ class MissingPrefetch(Rule):
     ```
 
     ## Fix safety
-    Safe: prefetching changes when elements are produced, never which or in what order. The
-    fix appends `.prefetch(...)` to the last call building the pipeline (also when that call
-    is in an earlier `ds = ...` statement) with the AUTOTUNE constant of the target:
-    `tf.data.AUTOTUNE` for `target-tf` 2.4 or later, `tf.data.experimental.AUTOTUNE` for
-    1.13-2.3 (spelled through the file's own TensorFlow import; `import tensorflow as tf` is
-    added when there is none). Not offered below 1.13 (only `tf.contrib.data.AUTOTUNE`, 1.8-1.12).
-    Pipelines from `tfcompat.from_arrays` already prefetch. Only pipelines proven to be
-    tf.data are reported: built from a tf.data constructor (then the fix is safe), or holding
-    a method only a Dataset has (`shuffle`, `cache`, `interleave`, `padded_batch`...; the fix is
-    then unsafe, as the source is out of sight). NumPy's `concatenate` / `repeat` and other
-    libraries' `take()` / `batch()` are not. A pipeline held in `self.<name>` is reported when
-    every value its class assigns the attribute (`None` aside) is one; the fix appends the
-    prefetch where each is built, safe when each is proven.
+    Safe on a pipeline built from a tf.data constructor: prefetching changes when elements are
+    produced, never which or in what order. Unsafe on one proven tf.data only by a Dataset-only
+    method (`shuffle`, `cache`...), whose source is out of sight.
 
     ## Versions
     `Dataset.prefetch` exists from TF 1.4; `tf.data.experimental.AUTOTUNE` from TF 1.13,
@@ -350,6 +340,11 @@ class MissingPrefetch(Rule):
                 self._check(arg.value)
 
     def _check(self, data):
+        """Reports ``data`` when it is provably a tf.data pipeline (built from a tf.data
+        constructor, or holding a method only a Dataset has; NumPy's `concatenate` / `repeat`
+        and other libraries' `take()` / `batch()` are not), or a `self.<name>` every value of
+        which its class assigns (`None` aside) is one, and a value does not prefetch (pipelines
+        from `tfcompat.from_arrays` do)."""
         found = provenance.dataset_chain(self, data)
         # A pipeline held in `self.<name>`: each value the class assigns it.
         chains = [found] if found is not None else provenance.attribute_pipelines(self, data)
@@ -371,6 +366,11 @@ class MissingPrefetch(Rule):
             or self.qualified_name(calls[0].func) in qualnames.PREFETCHED_SOURCES
 
     def _fix(self, lasts):
+        """The edits appending `.prefetch(...)` to the last call building each pipeline (also in
+        an earlier `ds = ...` statement) with the target's AUTOTUNE: `tf.data.AUTOTUNE` for
+        `target-tf` 2.4+, `tf.data.experimental.AUTOTUNE` for 1.13-2.3 (spelled through the
+        file's own TensorFlow import, `import tensorflow as tf` added when there is none); None
+        below 1.13 (only `tf.contrib.data.AUTOTUNE`, 1.8-1.12)."""
         for fact, names in _AUTOTUNE:
             if self.target_at_least(fact):
                 autotune, edits = self.require(*names)

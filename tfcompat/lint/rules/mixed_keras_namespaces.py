@@ -51,13 +51,9 @@ class MixedKerasNamespaces(Rule):
     ```
 
     ## Fix safety
-    Unsafe: it moves every use onto one namespace, `keras-target` from `[tool.tfcompat]`
-    (`"tf.keras"`, `"keras"` or `"tf_keras"`; default `keras` for `target-tf` 2.16+, where
-    it is Keras 3, else `tf.keras`). Imports are rewritten keeping the names they bind;
-    `tf.keras.X` attributes become `keras.X` / `tf_keras.X` (adding the import). The
-    libraries' defaults and internals differ, so behaviour can change. Offered where the
-    target namespace exists for the target TF: tf.keras imports 1.9+, `keras` as tf.keras
-    2.6+, `tf_keras` 2.16+.
+    Unsafe: it moves every use onto one namespace, `keras-target` (default `keras` for
+    `target-tf` 2.16+, where it is Keras 3, else `tf.keras`), where the target TF has it; the
+    libraries' defaults and internals differ, so behaviour can change.
 
     ## Versions
     tf.keras TF 1.4+ (importable by module from 1.9); `keras` package = tf.keras TF 2.6-2.15;

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint.analysis import patterns, provenance, qualnames
+from tfcompat.lint.analysis import patterns, provenance, qualnames, scopes
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 
@@ -45,24 +45,10 @@ class ModelToEstimatorTraining(Rule):
     ```
 
     ## Fix safety
-    Unsafe. The shape, exactly: `est =
-    tf.keras.estimator.model_to_estimator(keras_model=model)` (no `model_dir`, no `config`) of
-    a model compiled before it in the same body, the estimator used once more, by a statement
-    `tf.estimator.train_and_evaluate(est, TrainSpec(input_fn, max_steps=N), EvalSpec(input_fn,
-    steps=K))` (specs inline or names used only there; no hooks, no exporters) or
-    `est.train(input_fn, steps=N)` (or `max_steps=N`), whose input_fns are parameterless
-    lambdas or defs returning a tf.data dataset or the `get_next()` of a one-shot iterator
-    over one. It becomes `model.fit(<train dataset>, steps_per_epoch=N, epochs=1,
-    validation_data=<eval dataset>.take(K))` (K: EvalSpec's 100 when not given); the input_fn
-    functions return the dataset itself (they must be used nowhere else); a features dict
-    keyed by `model.input_names[0]` (what the Estimator of a one-input model reads; Keras 3
-    models have no `input_names`) becomes that input; the estimator and specs go. What
-    changes: fit trains `model` itself, where the Estimator trained a copy in its own graph
-    and left `model` untrained; nothing is written to or restored from a model_dir
-    (checkpoints, summaries); evaluation runs once, after the N steps, where
-    train_and_evaluate also evaluated after checkpoints, at most every `throttle_secs`; the
-    losses are Keras' (a History) where the call returned the Estimator's eval dict (the
-    statement's value must be unused). Any other shape is not reported here (TFC408 reports it).
+    Unsafe: `fit` trains `model` itself where the Estimator trained a copy in its own graph,
+    writes no checkpoints or summaries to a model_dir, evaluates once after the N steps (not
+    after each checkpoint), and returns a History where the call returned the Estimator's eval
+    dict.
 
     ## Versions
     `tf.estimator` and `model_to_estimator`: TF 1.4 to 2.15. The rewrite needs `fit` on finite
@@ -73,8 +59,7 @@ class ModelToEstimatorTraining(Rule):
 
     code = "TFC414"
     name = "model-to-estimator-training"
-    message = ("`{name}` is gone from TF 2.16; this Estimator only trains the model on "
-               "datasets, which is what `{model}.fit` does")
+    message = "`{name}` is gone from TF 2.16; this Estimator only trains the model on datasets"
     help = "train the model with {model}.fit on the input_fns' datasets"
     tokens = ("model_to_estimator",)
     fix_safety = UNSAFE
@@ -206,24 +191,30 @@ class ModelToEstimatorTraining(Rule):
             self.report(node.func, name=self.code_for(node.func), model=model, edits=fix)
 
     def _fit_instead(self, node):
-        """The edits turning `est = model_to_estimator(keras_model=model)` trained once by
-        `train_and_evaluate(est, TrainSpec(...), EvalSpec(...))` or `est.train(...)` into
-        `model.fit(...)` on the input_fns' datasets (see Fix safety), or None."""
+        """The edits turning `est = tf.keras.estimator.model_to_estimator(keras_model=model)`
+        (no `model_dir`, no `config`) of a model compiled before it in the same body, used once
+        more, by a statement `tf.estimator.train_and_evaluate(est, TrainSpec(input_fn,
+        max_steps=N), EvalSpec(input_fn, steps=K))` (specs inline or names used only there; no
+        hooks, no exporters) or `est.train(input_fn, steps=N)` (or `max_steps=N`), into
+        `model.fit(<train dataset>, steps_per_epoch=N, epochs=1, validation_data=<eval
+        dataset>.take(K))` (K: EvalSpec's 100 when not given), the estimator and specs removed;
+        the input_fns are those `_input_fn_data` takes, used nowhere else (their return
+        changes). None for any other shape (TFC408 reports it)."""
         ancestors = self.context.ancestors
         call = node
         statement = self.statement()
-        if not (_assigns_name(statement) and statement.body[0].value is call):
+        if scopes.assigned_name(statement) is None or statement.body[0].value is not call:
             return None
         keras_model = patterns.argument(call, 0, "keras_model")
         if keras_model is None or len(call.args) != 1 \
                 or not isinstance(keras_model.value, cst.Name):
             return None
         model = keras_model.value.value
-        estimator = statement.body[0].targets[0].target.value
+        estimator = scopes.assigned_name(statement)
         block = _block_of(ancestors, statement)
         if block is None or not self._compiled(block, statement, model):
             return None
-        uses = [n for n in self._names(estimator)]
+        uses = scopes.variable_names(self.context, estimator)
         later = block[block.index(statement) + 1:]
         for training in later:
             found = self._training(training, estimator, block)
@@ -237,7 +228,8 @@ class ModelToEstimatorTraining(Rule):
             if None in feeds:
                 return None
             functions = [f for _, _, f in feeds if f is not None]
-            if any(len(self._names(f)) != 1 + functions.count(f) for f in functions):
+            if any(len(scopes.variable_names(self.context, f)) != 1 + functions.count(f)
+                   for f in functions):
                 return None  # an input_fn function used elsewhere too: its return changes
             edits = [self.remove(statement)] + [self.remove(s) for s in spec_statements]
             texts = []
@@ -268,11 +260,6 @@ class ModelToEstimatorTraining(Rule):
         return "%s(%s)" % (function, ("," + newline + " " * (column + len(function) + 1)).join(
             arguments))
 
-    def _names(self, name):
-        """The Name nodes reading or binding ``name`` in the module (not attributes' and
-        keywords' names)."""
-        return [n for n in self.context.cached(_variable_names, self) if n.value == name]
-
     def _compiled(self, block, statement, model):
         """Whether ``model.compile(...)`` runs before ``statement`` in ``block``."""
         for earlier in block[:block.index(statement)]:
@@ -288,12 +275,8 @@ class ModelToEstimatorTraining(Rule):
         text or None, eval steps text or None) when ``statement`` is
         `train_and_evaluate(estimator, train_spec, eval_spec)` or `estimator.train(...)`, a
         statement of its own, with specs it alone uses; else None."""
-        if not (isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1
-                and isinstance(statement.body[0], cst.Expr)
-                and isinstance(statement.body[0].value, cst.Call)):
-            return None
-        call = statement.body[0].value
-        if patterns.has_star_args(call):
+        call = scopes.statement_call(statement)
+        if call is None or patterns.has_star_args(call):
             return None
         if patterns.method_name(call) == "train" and isinstance(call.func.value, cst.Name) \
                 and call.func.value.value == estimator:
@@ -346,9 +329,9 @@ class ModelToEstimatorTraining(Rule):
     def _assigned_once(self, name, block, user):
         """The statement of ``block`` assigning ``name``, when it is its one assignment and
         ``user`` its one use in the module."""
-        found = [s for s in block if _assigns_name(s) and s.body[0].targets[0].target.value == name]
+        found = [s for s in block if scopes.assigned_name(s) == name]
         if len(found) != 1 or block.index(found[0]) > block.index(user) \
-                or len(self._names(name)) != 2:
+                or len(scopes.variable_names(self.context, name)) != 2:
             return None
         return found[0]
 
@@ -359,7 +342,7 @@ class ModelToEstimatorTraining(Rule):
         one (rewritten to return the dataset); `lambda: <dataset or its iterator's
         get_next()>`. None for other input_fns (Estimator params, mode, config)."""
         if isinstance(input_fn, cst.Lambda):
-            if _takes_arguments(input_fn):
+            if scopes.parameters(input_fn):
                 return None
             body = input_fn.body
             direct = self._returned_dataset(body)
@@ -370,7 +353,7 @@ class ModelToEstimatorTraining(Rule):
             function, call_text = _def_in(block, body.func), self.code_for(body)
         elif isinstance(input_fn, cst.Name):
             function, call_text = _def_in(block, input_fn), input_fn.value + "()"
-            if isinstance(function, cst.FunctionDef) and _takes_arguments(function):
+            if isinstance(function, cst.FunctionDef) and scopes.parameters(function):
                 return None
         else:
             return None
@@ -404,8 +387,9 @@ class ModelToEstimatorTraining(Rule):
         if isinstance(expr, cst.Name):
             statements = function.body.body if function is not None else self.context.module.body
             values = [st.body[0].value for st in statements
-                      if _assigns_name(st) and st.body[0].targets[0].target.value == expr.value]
-            sources = [v for v in values if not _reads(v, expr.value)]  # not `ds = ds.map()`
+                      if scopes.assigned_name(st) == expr.value]
+            # Not `ds = ds.map(...)`, which extends the chain it continues.
+            sources = [v for v in values if not patterns.name_nodes(v, expr.value)]
             return bool(sources) and all(self._is_dataset(v, None) for v in sources)
         for call in patterns.all_nodes(expr, (cst.Call,)):
             if self.qualified_name(call.func) in qualnames.DATASET_SOURCES \
@@ -437,15 +421,14 @@ class ModelToEstimatorTraining(Rule):
             if isinstance(key, cst.Name):
                 keys.append(key.value)
         for name in set(keys):
-            if len(self._names(name)) == 1 + keys.count(name):
+            if len(scopes.variable_names(self.context, name)) == 1 + keys.count(name):
                 statement = self._module_assignment(name)
                 if statement is not None:
                     edits.append(self.remove(statement))
         return edits
 
     def _module_assignment(self, name):
-        found = [s for s in self.context.module.body
-                 if _assigns_name(s) and s.body[0].targets[0].target.value == name]
+        found = [s for s in self.context.module.body if scopes.assigned_name(s) == name]
         return found[0] if len(found) == 1 else None
 
     def _module_value(self, name):
@@ -456,13 +439,6 @@ class ModelToEstimatorTraining(Rule):
 # The arguments the recognised specs may have (anything else: hooks, exporters: no fix).
 _TRAIN_SPEC = ("input_fn", "max_steps")
 _EVAL_SPEC = ("input_fn", "steps", "name", "start_delay_secs", "throttle_secs")
-
-
-def _assigns_name(statement):
-    """Whether ``statement`` is `name = value`, one target."""
-    return isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1 \
-        and isinstance(statement.body[0], cst.Assign) and len(statement.body[0].targets) == 1 \
-        and isinstance(statement.body[0].targets[0].target, cst.Name)
 
 
 def _def_in(block, name):
@@ -478,13 +454,6 @@ def _block_of(ancestors, statement):
         if isinstance(node, cst.Module) or isinstance(node, cst.IndentedBlock):
             return list(body) if statement in body else None
     return None
-
-
-def _takes_arguments(function):
-    """Whether a def or lambda has parameters (the Estimator would pass params, mode...)."""
-    params = function.params
-    return bool(params.params or params.kwonly_params or params.posonly_params
-                or isinstance(params.star_arg, cst.Param) or params.star_kwarg is not None)
 
 
 def _only_arguments(call, names):
@@ -508,18 +477,6 @@ def _steps(arg, default):
     if isinstance(value, cst.Integer):
         return value.value
     return False
-
-
-def _variable_names(rule):
-    nodes = patterns.all_nodes(rule.context.module, (cst.Name, cst.Attribute, cst.Arg))
-    other = {id(n.attr) for n in nodes if isinstance(n, cst.Attribute)}
-    other |= {id(n.keyword) for n in nodes if isinstance(n, cst.Arg) and n.keyword is not None}
-    return [n for n in nodes if isinstance(n, cst.Name) and id(n) not in other]
-
-
-def _reads(expr, name):
-    """Whether ``expr`` reads ``name`` (`ds = ds.map(...)` extends the chain it continues)."""
-    return any(n.value == name for n in patterns.all_nodes(expr, (cst.Name,)))
 
 
 def _first_input_name(expr, model):

@@ -32,9 +32,7 @@ class PyFunctionWithoutShape(Rule):
     ```
 
     ## Fix safety
-    No fix: the shape is known only to the Python function. The message names the call to
-    wrap in `tf.ensure_shape(result, shape)` (TF >= 1.12; it also checks the shape at run
-    time) or to follow with `result.set_shape(shape)`.
+    No fix: the shape is known only to the Python function.
 
     ## Versions
     `tf.py_func` TF 1.x (`tf.compat.v1.py_func` in TF 2), `tf.py_function` TF 1.13+,

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint.analysis import namespaces, patterns
+from tfcompat.lint.analysis import namespaces, patterns, scopes
 from tfcompat.lint.rule import SAFE, Invalid, Rule, Run, Valid
 
 
@@ -39,13 +39,9 @@ class PyDatasetSuperInit(Rule):
     ```
 
     ## Fix safety
-    Safe: the fix adds `**kwargs` to the signature and either `super().__init__(**kwargs)` as
-    the first statement of `__init__` or `**kwargs` to the base `__init__` call it already
-    makes. `PyDataset.__init__` only sets the three loading settings to the defaults Keras
+    Safe: `PyDataset.__init__` only sets the three loading settings to the defaults Keras
     otherwise supplies on first use (one worker, no multiprocessing, a queue of 10), so the
     batches and results are unchanged; the constructor now also accepts those settings.
-    Not offered where `__init__` already takes a `**` parameter of its own (it may mean
-    something else there), where the class has other bases, or where the body is one line.
 
     ## Versions
     `PyDataset.__init__(workers, use_multiprocessing, max_queue_size)`: Keras 3 (TF 2.16);
@@ -187,16 +183,17 @@ class PyDatasetSuperInit(Rule):
         self.report(init.name, edits=self._fix(init), cls=node.name.value, base=base)
 
     def _fix(self, init):
+        """The edits adding `**kwargs` to the signature and either `super().__init__(**kwargs)`
+        as the first statement of `__init__` or `**kwargs` to the base `__init__` call it
+        already makes; None where `__init__` already takes a `**` parameter of its own (it may
+        mean something else there) or its body is one line."""
         if init.params.star_kwarg is not None or not isinstance(init.body, cst.IndentedBlock):
             return None
         kwargs = self.fresh_name("kwargs")
         star = cst.Arg(value=cst.Name(kwargs), star="**")
-        params = init.params
-        given = list(params.posonly_params) + list(params.params) + list(params.kwonly_params)
-        if isinstance(params.star_arg, cst.Param):
-            given.append(params.star_arg)
+        given = scopes.parameters(init)  # no **kwargs: returned above
         last = max(given, key=lambda p: self.context.offset(self.context.position(p.name).start))
-        if last in params.posonly_params:
+        if last in init.params.posonly_params:
             return None  # `**kwargs` would have to follow the `/`
         # Inserted as text after the last parameter: re-rendering the parameter list would
         # lose the indentation of one written over several lines.

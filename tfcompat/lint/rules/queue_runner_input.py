@@ -114,25 +114,11 @@ class QueueRunnerInput(Rule):
     - `start_queue_runners`, `Coordinator.request_stop()` / `join()`: deleted.
 
     ## Fix safety
-    Only where the module's code runs in graph mode (as above: it turns eager execution
-    off, or builds placeholders), whose tensors these are:
-    - unsafe, `a, b = tf.train.shuffle_batch([x, y], batch_size=B, capacity=C, ...,
-      enqueue_many=True)` (or `tf.train.batch`, or the compat.v1 spellings where reported)
-      as a statement of its own: the same names bound from
-      `tf.compat.v1.data.make_one_shot_iterator(tf.data.Dataset.from_tensor_slices((x, y))
-      .shuffle(C).repeat().batch(B, drop_remainder=True)).get_next()`. The batches keep
-      their static size (`allow_smaller_final_batch=False`) and their rows; the shuffle
-      buffer is the queue's `capacity`, but the order differs: the queue mixes rows across
-      epochs and keeps `min_after_dequeue` rows back, tf.data reshuffles each epoch. Not
-      offered with `shapes`, `dynamic_pad`, `shared_name`, or `enqueue_many` not provably
-      True. `start_queue_runners` and the Coordinator then start no thread; they stay, so
-      `coord.request_stop(); coord.join(threads)` still run.
-    - safe, elsewhere, where the target's Keras is Keras 2 or the module uses no Keras:
-      `tf.train.X` becomes `tf.compat.v1.train.X`, the very object it was on TF 1.13-1.15,
-      which TF 2 runs in graph mode.
-    Elsewhere no fix: eager code needs the dataset itself handed to `fit` (the code that
-    used the tensors changes with it: `Input(tensor=...)` and `sess.run` become a model on
-    `Input(shape=...)` fitted on the dataset). The mapping above is what to write.
+    Offered only where the module's code runs in graph mode, whose tensors these are. Safe:
+    `tf.train.X` -> `tf.compat.v1.train.X`, the very object it was on TF 1.13-1.15, where the
+    target's Keras is Keras 2 or the module uses no Keras. Unsafe: a batching statement
+    rewritten onto tf.data keeps the batches' size and rows, but not their order (tf.data
+    reshuffles each epoch, where the queue mixed rows across epochs).
 
     ## Versions
     Queue runners: TF 0.x to 1.15 in `tf.train`; `tf.compat.v1.train`, graph mode only, on
@@ -355,9 +341,16 @@ class QueueRunnerInput(Rule):
                     keras3=", and Keras 3 cannot take its tensors" if keras3 else "")
 
     def _dataset_fix(self, func, name):
-        """`a, b = tf.train.shuffle_batch([x, y], ..., enqueue_many=True)` (or `batch`) as a
-        statement of its own: the same names bound from a one-shot iterator's get_next() over
-        the tf.data pipeline of the same rows, buffer, batch size and repetition."""
+        """`a, b = tf.train.shuffle_batch([x, y], batch_size=B, capacity=C, ...,
+        enqueue_many=True)` (or `tf.train.batch`, or the compat.v1 spellings) as a statement of
+        its own: the same names bound from
+        `tf.compat.v1.data.make_one_shot_iterator(tf.data.Dataset.from_tensor_slices((x, y))
+        .shuffle(C).repeat().batch(B, drop_remainder=True)).get_next()`, the same rows, buffer,
+        batch size (static: `allow_smaller_final_batch=False`) and repetition; the queue's
+        `min_after_dequeue` rows held back are not. None with `shapes`, `dynamic_pad`,
+        `shared_name`, or `enqueue_many` not provably True. `start_queue_runners` and the
+        Coordinator then start no thread; they stay, so `coord.request_stop();
+        coord.join(threads)` still run."""
         if name not in _BATCHERS:
             return None
         ancestors = self.context.ancestors
@@ -369,7 +362,7 @@ class QueueRunnerInput(Rule):
                 or not isinstance(assign, cst.Assign) or assign.value is not call \
                 or len(assign.targets) != 1 or patterns.has_star_args(call):
             return None
-        args = _bind(call, _BATCHERS[name])
+        args = patterns.bind(call, _BATCHERS[name])
         if args is None or any(k in args for k in _UNSUPPORTED):
             return None
         tensors, target = args.get("tensors"), assign.targets[0].target
@@ -410,19 +403,3 @@ class QueueRunnerInput(Rule):
         if isinstance(expr, cst.Name) and expr.value not in ("True", "False", "None"):
             expr = self.resolve(expr)
         return expr is not None and patterns.is_literal(expr, value)
-
-
-def _bind(call, parameters):
-    """{parameter: value} of a call to a function with these positional parameters; None when
-    an argument matches none of them."""
-    bound = {}
-    for i, arg in enumerate(call.args):
-        if arg.keyword is None:
-            if i >= len(parameters):
-                return None
-            bound[parameters[i]] = arg.value
-        elif arg.keyword.value in parameters:
-            bound[arg.keyword.value] = arg.value
-        else:
-            return None
-    return bound

@@ -32,11 +32,8 @@ class RepeatBeforeShuffle(Rule):
     ```
 
     ## Fix safety
-    Unsafe: it swaps the two calls when they are next to each other, which changes the order
-    of the elements (that is its point) and so the results of a seeded run. Not offered when
-    other calls stand between them (a `map` or `batch` in between changes what is shuffled),
-    across an `if` (a conditional `repeat()` would become unconditional), or when the
-    statements carry comments (they would stay in place and describe the other call).
+    Unsafe: swapping the two calls changes the order of the elements (that is its point), and so
+    the results of a seeded run.
 
     ## Versions
     Every TF with tf.data (1.4+, `tf.contrib.data` 1.2-1.x). The swap is valid on every

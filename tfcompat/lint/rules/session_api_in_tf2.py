@@ -80,31 +80,11 @@ class SessionApiInTf2(Rule):
     ```
 
     ## Fix safety
-    Safe: the fix writes the TF 2 name of the very same object where TF proves one (tf_export's
-    own TF 2 names, the same object in TF 1.15 and in TF 2.21: `tf.FixedLenFeature` ->
-    `tf.io.FixedLenFeature`), else `tf.compat.v1.X`, the very object `tf.X` was in TF
-    1.13-1.15; so it changes nothing where the code ran and makes the name resolve on TF 2.
-    Where tf_upgrade_v2 maps a name to a TF 2 function that is not the same object
-    (`tf.parse_single_example` -> `tf.io.parse_single_example`, other arguments), the fix is
-    the compat.v1 spelling and the help names TF's. A name TF 2.21 has no spelling of
-    (`tf.layers.*`, `tf.nn.rnn_cell.*`: Keras 2's) is reported only. It does not turn on graph
-    mode: code that runs sessions on TF 2 also needs
-    `tf.compat.v1.disable_eager_execution()`, or an eager rewrite (the message says so).
-    tf.keras's `get_session` becomes `tf.compat.v1.keras.backend.get_session` for targets
-    below 2.16; standalone Keras's, and any in a Keras 3 target (the
-    `tf.compat.v1.keras.backend` spelling too), are reported, with what to do instead by
-    what the use or the code around it does: queue runners -> tf.data (TFC411), variable
-    initialization -> nothing, `sess.run(tensor)` -> the eager value; a statement that only
-    runs an initializer in Keras' session (`K.get_session().run(tf.global_variables_
-    initializer())`) is deleted, unsafe (it assumes the program now runs eagerly, where
-    variables are created initialized); so are `sess = K.get_session()` whose name nothing
-    reads (what it was for, queue runners, gone to tf.data: TFC411) and `K.set_session(...)`
-    statements (Keras 3 makes no session; Keras 2 created one on that call). With
-    `keras-target = "tf_keras"` on TF 2.16+, tf_keras's `K.get_session()` (and tf.keras's,
-    which is tf_keras there) becomes `tf.compat.v1.keras.backend.get_session()`: unsafe,
-    because that name is tf_keras's TF 1 API only under `TF_USE_LEGACY_KERAS=1` (without it,
-    Keras 3's, which has no sessions); the keras-target says the program runs so. The session
-    it gives runs tensors in graph mode only (TFC413 turns it on).
+    Safe for a TF 1 name: the new name is the very object the old one was (TF 2's own name for
+    it, or its `tf.compat.v1` spelling), so nothing changes where the code ran; graph mode is
+    not turned on (TFC413). Unsafe for Keras' session on a Keras 3 target (a deleted statement
+    assumes the program now runs eagerly) and on tf_keras (its TF 1 API needs
+    `TF_USE_LEGACY_KERAS=1`).
 
     ## Versions
     Removed from the API in TF 2.0; `tf.compat.v1` TF 1.13+; `tf.compat.v1.keras.backend.
@@ -423,8 +403,12 @@ class SessionApiInTf2(Rule):
         return name[len("tensorflow."):] in _TF1_NAMES
 
     def _tf1_name(self, node, key):
-        """A TF 1 name: the fix is TF 2's name of the same object where TF proves one, else its
-        tf.compat.v1 spelling (the same object in TF 1.13+); neither in TF 2.21: reported."""
+        """A TF 1 name: the fix is TF 2's name of the same object where TF proves one
+        (tf_export's own TF 2 names, the same object in TF 1.15 and TF 2.21:
+        `tf.FixedLenFeature` -> `tf.io.FixedLenFeature`), else its tf.compat.v1 spelling (the
+        same object in TF 1.13+), also where tf_upgrade_v2 maps it to a TF 2 function that is
+        not the same object (the help names that one); neither in TF 2.21 (`tf.layers.*`,
+        `tf.nn.rnn_cell.*`): reported."""
         entry = _TF1_NAMES[key]
         new = entry["v2"] or entry["v1"]
         old = "tf." + key
@@ -449,6 +433,9 @@ class SessionApiInTf2(Rule):
                     edits=[self.replace(node, text)] if text else None)
 
     def _keras_session(self, node, namespace, function):
+        """Keras' session: tf.keras's becomes `tf.compat.v1.keras.backend.<function>` for
+        targets below 2.16; standalone Keras's, and any in a Keras 3 target (that spelling too),
+        are reported with what to do instead, deleted only in `_keras3_use`'s shapes."""
         old = "K.%s" % function if namespace != "tensorflow.compat.v1.keras" \
             else "tf.compat.v1.keras.backend.%s" % function
         if self.keras_target == "tf_keras" and self.target_at_least("tf_keras_is_keras3"):
@@ -472,7 +459,8 @@ class SessionApiInTf2(Rule):
     def _tf_keras_session(self, node, namespace, function, old):
         """keras-target tf_keras on TF 2.16+: tf_keras keeps its sessions only in its TF 1 API,
         which is `tf.compat.v1.keras` under TF_USE_LEGACY_KERAS=1 (`tf.keras` is then its TF 2
-        API, without them)."""
+        API, without them): unsafe, as without it that name is Keras 3's; the session it gives
+        runs tensors in graph mode only (TFC413)."""
         new = "tensorflow.compat.v1.keras.backend." + function
         if namespace == "keras":
             self.report(node, "`%s` of the `keras` package: Keras 3 has no sessions" % old,
@@ -489,7 +477,8 @@ class SessionApiInTf2(Rule):
         """(advice, fix) from the one use the session is put to right here, when it is a known
         shape: `K.get_session().run(<initializer>)` as a statement is deleted (eager TF and
         Keras 3 create variables initialized); `.run(t)` of anything else is the eager value;
-        handed to `start_queue_runners`, the queues become tf.data (TFC411)."""
+        handed to `start_queue_runners`, the queues become tf.data (TFC411). A deletion is
+        unsafe: it assumes the program now runs eagerly."""
         ancestors = self.context.ancestors
         if len(ancestors) < 3 or not isinstance(ancestors[-2], cst.Call):
             return None, None
@@ -534,8 +523,7 @@ class SessionApiInTf2(Rule):
         if isinstance(parent, cst.Assign) and function == "get_session" \
                 and len(parent.targets) == 1 and isinstance(parent.targets[0].target, cst.Name):
             name = parent.targets[0].target.value
-            uses = [n for n in patterns.all_nodes(self.context.module, (cst.Name,))
-                    if n.value == name]
+            uses = patterns.name_nodes(self.context.module, name)
             if len(uses) == 1:
                 return "nothing reads the session: delete the line", [self.remove(line)]
         return None

@@ -35,12 +35,8 @@ class ShuffleAfterBatch(Rule):
     ```
 
     ## Fix safety
-    Unsafe: it swaps the two calls when they are next to each other, and multiplies the
-    buffer by the batch size so that it holds as many samples as before (`batch(32)
-    .shuffle(100)` held 3,200 samples: `shuffle(3200).batch(32)`). Element order, and so
-    seeded results, change (that is its point). Not offered when other calls stand between
-    them, across an `if` (a conditional shuffle would become unconditional), when the
-    statements carry comments (they would describe the other call), or without a batch size.
+    Unsafe: swapping the two calls, with the buffer scaled to hold as many samples as before,
+    changes the order of the elements (that is its point), and so seeded results.
 
     ## Versions
     Every TF with tf.data (1.4+, `tf.contrib.data` 1.2-1.x). The swap is valid on every

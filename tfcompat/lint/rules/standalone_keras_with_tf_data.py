@@ -34,16 +34,9 @@ class StandaloneKerasWithTfData(Rule):
     ```
 
     ## Fix safety
-    Unsafe: it rewrites every `keras` import onto `keras-target` from `[tool.tfcompat]`
-    (default `tf.keras`), keeping the names they bind
-    (`import keras.backend as K` -> `from tensorflow.keras import backend as K`). tf.keras is
-    the same API but not the same code: default arguments, saved-model formats and custom
-    layers written against `keras` internals can differ. Offered for `target-tf` 1.9+ (where
-    `from tensorflow.keras.layers import ...` imports); not with `keras-target = "keras"`,
-    nor for `import keras.layers` without an alias (it binds `keras` to the whole package),
-    nor when an import names a module the target does not have (`keras.layers.convolutional`,
-    `keras.utils.np_utils`...: only the modules listed in `qualnames.KERAS_MODULES`, each
-    imported in the TF cells, are written).
+    Unsafe: it moves every `keras` import onto `keras-target` (default `tf.keras`), the same API
+    but not the same code: default arguments, saved-model formats and custom layers written
+    against `keras` internals can differ.
 
     ## Versions
     tf.keras fit(dataset) TF 1.9+; the `keras` package is tf.keras from TF 2.6 (Keras 3 from

@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint.analysis import patterns, provenance, qualnames
+from tfcompat.lint.analysis import patterns, provenance, qualnames, scopes
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 # (layer, the keyword that feeds it a tensor)
@@ -45,24 +45,9 @@ class TargetTensors(Rule):
     ```
 
     ## Fix safety
-    Unsafe, for targets where Keras 3 is the default (TF >= 2.16), and only for the traced
-    shape: one `Input(tensor=...)` and one `compile(target_tensors=[...])` in the file, whose
-    tensors are `get_next()` of one-shot iterators made from named datasets (one iterator of
-    `(x, y)` pairs, or one for x and one for y; `ds.make_one_shot_iterator()`,
-    `tf.compat.v1.data.make_one_shot_iterator(ds)`, also as tf_upgrade_v2 writes it into a
-    file that never binds `tf`), and one `fit` on the compiled model with no data. Then the
-    model is built on `Input(shape=...)` (the dataset's element spec, read at run time),
-    compiled without `target_tensors`, and fitted on the dataset (or
-    `Dataset.zip((ds_x, ds_y))`); that finding is reported once, at the `Input`. The
-    statements binding the iterators and their `get_next()` tensors go when nothing else in
-    the file reads them (an iterator nobody reads does nothing in eager TF). Keras now
-    iterates the dataset afresh each epoch, and a dtype the tensor carried is not kept.
-    Initializable iterators are not rewritten: their initializer runs in a session, with
-    feeds the dataset does not show.
-    Anything else has no fix: build the model on `Input(shape=...)`, compile it without
-    `target_tensors`, and pass the dataset of `(x, y)` batches to `fit` (tf.keras TF >= 1.9,
-    Keras 3) or to `tfcompat.fit`, which uses tensor inputs itself where they are the fastest
-    path that runs (graph-mode Keras 2.0.7+).
+    Unsafe, offered on a Keras 3 target (TF >= 2.16) for one traced shape of one-shot iterators
+    only: Keras then iterates the dataset afresh each epoch, and a dtype the tensor carried is
+    not kept.
 
     ## Versions
     `Input(tensor=)` Keras 1.0.6+, `target_tensors` Keras 2.0.7+, graph mode only; removed
@@ -345,6 +330,15 @@ class TargetTensors(Rule):
 
     # -- the traced shape: tensors of one-shot iterators over named datasets ---------------
     def _fix(self, tensor_arg):
+        """The edits for the traced shape: one `Input(tensor=...)` and one
+        `compile(target_tensors=[...])` in the file, whose tensors are `get_next()` of one-shot
+        iterators made from named datasets (one iterator of `(x, y)` pairs, or one for x and one
+        for y), and one `fit` on the compiled model with no data. The model is then built on
+        `Input(shape=...)` (the dataset's element spec, read at run time), compiled without
+        `target_tensors` (that finding is covered by this one) and fitted on the dataset (or
+        `Dataset.zip((ds_x, ds_y))`); the statements binding the iterators and their tensors go
+        when nothing else reads them. None for anything else, initializable iterators included
+        (their initializer runs in a session, with feeds the dataset does not show)."""
         if not self.target_at_least("tf_keras_is_keras3"):
             return None
         inputs = [c for c in self._calls() if self._feeds_input(c)]
@@ -398,20 +392,20 @@ class TargetTensors(Rule):
         statements = [s for s in patterns.all_nodes(self.context.module,
                                                     (cst.SimpleStatementLine,))
                       if self._binds_iterator(s)]
-        gone = [self.context.position(n) for n in rewritten]
+        gone = list(rewritten)
         removed, changed = [], True
         while changed:
             changed = False
             for statement in statements:
                 if statement in removed:
                     continue
-                own = self.context.position(statement.body[0].targets[0])
-                uses = [self.context.position(n) for name in _names(statement)
-                        for n in _reads(self.context.module, name)]
-                outside = [u for u in uses if not _within(u, own)]
-                if outside and all(any(_within(u, g) for g in gone) for u in outside):
+                own = statement.body[0].targets[0]
+                uses = [n for name in _names(statement) for n in scopes.reads(self.context, name)]
+                outside = [u for u in uses if not scopes.within(self.context, u, own)]
+                if outside and all(any(scopes.within(self.context, u, g) for g in gone)
+                                   for u in outside):
                     removed.append(statement)
-                    gone.append(self.context.position(statement))
+                    gone.append(statement)
                     changed = True
         return removed
 
@@ -470,58 +464,12 @@ def _names(statement):
     return [e.value for e in elements] if all(isinstance(e, cst.Name) for e in elements) else []
 
 
-def _reads(module, name):
-    """Every plain-name occurrence of ``name`` (not attribute or keyword names), leaving out
-    functions and lambdas whose parameters shadow it."""
-    visitor = _Reads(name)
-    module.visit(visitor)
-    return visitor.found
-
-
-class _Reads(cst.CSTVisitor):
-    def __init__(self, name):
-        super().__init__()
-        self.name, self.found = name, []
-
-    def _shadowed(self, params):
-        every = list(params.params) + list(params.kwonly_params) + list(params.posonly_params)
-        every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
-        return any(p.name.value == self.name for p in every)
-
-    def visit_FunctionDef(self, node):
-        return not self._shadowed(node.params)
-
-    def visit_Lambda(self, node):
-        return not self._shadowed(node.params)
-
-    def visit_Attribute(self, node):
-        node.value.visit(self)
-        return False
-
-    def visit_Arg(self, node):
-        node.value.visit(self)
-        return False
-
-    def visit_Name(self, node):
-        if node.value == self.name:
-            self.found.append(node)
-
-
 def _parameters(ancestors):
     """The parameter names of the innermost function among ``ancestors``."""
     for node in reversed(ancestors):
         if isinstance(node, (cst.FunctionDef, cst.Lambda)):
-            params = node.params
-            every = list(params.params) + list(params.kwonly_params) \
-                + list(params.posonly_params)
-            every += [p for p in (params.star_arg, params.star_kwarg) if isinstance(p, cst.Param)]
-            return {p.name.value for p in every}
+            return {p.name.value for p in scopes.parameters(node)}
     return set()
-
-
-def _within(inner, outer):
-    return (outer.start.line, outer.start.column) <= (inner.start.line, inner.start.column) \
-        and (inner.end.line, inner.end.column) <= (outer.end.line, outer.end.column)
 
 
 def _keras_layer(name):

@@ -40,12 +40,7 @@ class UnusedSessionBlock(Rule):
 
     ## Fix safety
     Unsafe: the block's code runs eagerly afterwards, which is what TF 2 code means, but any
-    graph it built (and relied on being one graph) is gone. Offered when the `with` has one
-    item on one line and the block's lines can be dedented as text (no multi-line string less
-    indented than the block). Not reported when the block names its session, calls
-    `.run()`/`.eval()` (or a test's `self.evaluate()`), or asks for the default session
-    (`get_default_session`, `K.get_session()`), nor inside `with tf.Graph().as_default():`
-    (graph code on purpose).
+    graph it built (and relied on being one graph) is gone.
 
     ## Versions
     Keras 3 is tf.keras from TF 2.16. Rewrite run by tests/runtime/test_rewrites_run.py in
@@ -201,6 +196,9 @@ class UnusedSessionBlock(Rule):
                     edits=self._fix(node))
 
     def _uses_session(self, body, name):
+        """Whether the block names its session, runs tensors (`.run()` / `.eval()`, a test's
+        `self.evaluate()`) or asks for the default session (`get_default_session`,
+        `K.get_session()`)."""
         for found in patterns.all_nodes(body, (cst.Name, cst.Call)):
             if isinstance(found, cst.Name) and found.value == name:
                 return True
@@ -222,8 +220,7 @@ class UnusedSessionBlock(Rule):
             return False
         after = list(body)[[id(s) for s in body].index(id(node)) + 1:] \
             if any(s is node for s in body) else []
-        return any(isinstance(n, cst.Name) and n.value == name
-                   for statement in after for n in patterns.all_nodes(statement, (cst.Name,)))
+        return any(patterns.name_nodes(statement, name) for statement in after)
 
     def _in_explicit_graph(self):
         """Whether an enclosing `with` makes a graph the default (`tf.Graph().as_default()`):
@@ -239,7 +236,9 @@ class UnusedSessionBlock(Rule):
         return False
 
     def _fix(self, node):
-        """The block's lines, dedented to the `with`'s indentation, in place of the `with`."""
+        """The block's lines, dedented to the `with`'s indentation, in place of the `with`; None
+        where the `with` header spans lines or a line is less indented than the block (a
+        multi-line string)."""
         where = self.context.position(node)
         header = self.context.position(node.items[0])
         if header.end.line != where.start.line:

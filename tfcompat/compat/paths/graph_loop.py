@@ -1,94 +1,17 @@
-"""The feeding-path contract: a Feeder says whether it can run here (and why not), and runs."""
+"""The graph loop the graph-mode paths share: the model's graph and Keras session, batches
+pulled as NumPy in that session (kept for the next call on the same data), evaluation batch
+by batch with Keras' callbacks and progress, and validation at each epoch's end."""
 import contextlib
-import enum
 import functools
 import threading
 import warnings
 import weakref
 
-from tfcompat import versions
-from tfcompat.compat import distribute, tfshim
+from tfcompat.compat import tfshim
 from tfcompat.compat.batches import NumpyBatches
 from tfcompat.compat.errors import DataError, UnsupportedPathError
 from tfcompat.compat.flavors import keras_of
-
-
-class PathName(str, enum.Enum):
-    """Base of the FeedingPath enum, whose members the chooser's list makes (paths/__init__)."""
-
-    def __str__(self):
-        return self.value
-
-
-def need(fact, runtime):
-    """None when ``fact`` holds here, else 'needs <requirement>; this is <runtime>'."""
-    if runtime.has(fact):
-        return None
-    if runtime.eager and versions.holds(fact, runtime.tf_version, runtime.keras_flavor,
-                                        runtime.keras_version, eager=False):
-        what = "graph mode (tf.compat.v1.disable_eager_execution() before building the model)"
-    else:
-        what = versions.requirement(fact, runtime.keras_flavor)
-    return "needs %s; this is %s" % (what, runtime.describe())
-
-
-class Feeder(object):
-    """One way of feeding data into Keras (a feeding path). Subclasses set ``name`` (the
-    FeedingPath member's value) and ``summary`` and answer ``refuses(runtime)``: None when the
-    path can run here, else one line saying why not. The chooser gives each instance its
-    FeedingPath member as ``name``."""
-
-    name = None
-    summary = ""
-
-    def __init__(self, name=None):
-        if name is not None:
-            self.name = name
-
-    def refuses(self, runtime):
-        if runtime.tf_version is None:
-            return "needs TensorFlow, which is not installed"
-        if runtime.keras_flavor is None:
-            return "needs Keras (standalone keras, tf.keras, tf_keras or Keras 3)"
-        return self._refuses(runtime) or distribute.refuses(self.name, runtime)
-
-    def _refuses(self, runtime):
-        raise NotImplementedError
-
-    def status_reason(self, runtime):
-        return self.refuses(runtime) or self.summary
-
-    def finds_epoch_end(self, runtime):
-        """Whether this path can run a finite dataset to its end without steps_per_epoch."""
-        return False
-
-    def refuses_data(self, runtime, model, feed, options):
-        """None when this path can carry ``model`` and ``feed`` (a Feed) with ``options``,
-        else one line saying why not; the chooser then takes the next path."""
-        return None
-
-    def limits(self, runtime):
-        """What this path cannot carry here (model kinds, data kinds, options), one short
-        phrase each, for ``tfcompat doctor``; refuses_data refuses exactly these."""
-        return ()
-
-    def fit(self, runtime, model, train, val, options):
-        """Train ``model`` on ``train`` (a Feed), validating on ``val`` (a Feed or None);
-        ``options``: Keras' fit keywords (epochs, callbacks, verbose, class_weight,
-        initial_epoch, validation_freq), None meaning Keras' default. Keras' History."""
-        raise NotImplementedError
-
-    def evaluate(self, runtime, model, data, callbacks=None, verbose=None):
-        """Evaluate ``model`` on ``data`` (a Feed): Keras' result, loss first. ``callbacks``
-        (only where this Keras' evaluate takes them) get Keras' on_test_* calls; ``verbose``
-        (None: Keras' default) shows the progress Keras' evaluate shows."""
-        raise NotImplementedError
-
-    def keras_data(self, runtime, model, feed, class_weight=None):
-        """What this path hands Keras' own fit/evaluate for ``feed``: its dataset, built in
-        the current graph and conformed to ``model`` (``class_weight``: fit's, which some
-        kinds of data cannot carry)."""
-        return feed.dataset(model)
+from tfcompat.compat.paths.contract import Feeder
 
 
 class GraphFeeder(Feeder):
@@ -115,23 +38,6 @@ class GraphFeeder(Feeder):
                         % (self.name, runtime.keras_flavor))
                 session = backend.get_session()
             yield keras, session
-
-
-def own_loop_refusal(feed, options):
-    """Why a path that pulls batches itself (TENSOR_INPUT, SESSION_GENERATOR) cannot carry
-    ``feed`` with fit ``options``, or None: batches without targets (Keras' own fit takes
-    those), or more steps than finite data holds, where Keras' own fit stops at its end."""
-    if not feed.has_targets:
-        return "cannot carry batches of x alone: takes (x, y) batches"
-    if not (feed.finite and feed.given is not None and "epochs" in options):
-        return None
-    epochs = (options.get("epochs") or 1) - (options.get("initial_epoch") or 0)
-    if feed.given * epochs <= feed.count:
-        return None
-    return ("cannot stop at the end of finite data as Keras' own fit does: %s has %d "
-            "batches, steps_per_epoch=%d x %d epochs asks for %d; repeat it (Dataset.repeat(), "
-            "from_arrays(repeat=True)) or pass fewer steps"
-            % (feed.role, feed.count, feed.given, epochs, feed.given * epochs))
 
 
 @contextlib.contextmanager
@@ -355,8 +261,3 @@ def _validated_progress(keras, model, names, verbose):
             stateful if stateful is not None else model.metrics_names[1:]))
     except TypeError:  # Keras 2.0: no stateful metrics
         return ValidatedProgress(count_mode="steps")
-
-
-def keras_fit_options(options, without=()):
-    """``options`` as keywords for a Keras fit call: Keras' defaults left to Keras."""
-    return dict((k, v) for k, v in options.items() if v is not None and k not in without)
