@@ -2,16 +2,34 @@
 
 Importing this package imports neither TensorFlow nor Keras (nor NumPy); they load on first use.
 """
+import sys
+
 from tfcompat.compat.errors import (
     DataError,
     TensorFlowMissingError,
     UnsupportedArgumentError,
     UnsupportedPathError,
 )
-from tfcompat.compat.paths import FeedingPath, PathStatus
-from tfcompat.compat.runtime import Runtime, detect
 
 __version__ = "0.1.0"
+
+# The path table and the runtime probe load on first use (`tfcompat lint`, which starts by
+# importing this package, needs neither); Python 3.6 has no module __getattr__.
+_LAZY = {"FeedingPath": "paths", "PathStatus": "paths", "Runtime": "runtime",
+         "detect": "runtime"}
+if sys.version_info < (3, 7):
+    from tfcompat.compat.paths import FeedingPath, PathStatus  # noqa: F401
+    from tfcompat.compat.runtime import Runtime, detect  # noqa: F401
+
+
+def __getattr__(name):
+    if name not in _LAZY:
+        raise AttributeError("module 'tfcompat' has no attribute %r" % name)
+    import importlib
+
+    value = globals()[name] = getattr(
+        importlib.import_module("tfcompat.compat." + _LAZY[name]), name)
+    return value
 
 
 def _need_tf(model=None):

@@ -9,7 +9,7 @@ from lint_helpers import for_bytes
 
 from tfcompat.lint import rules
 from tfcompat.lint.analysis import codenames
-from tfcompat.lint.analysis.prefilter import Prefilter, groups, has_name
+from tfcompat.lint.analysis.prefilter import Prefilter, groups, has_name, via
 from tfcompat.lint.engine import pipeline
 from tfcompat.lint.engine.linter import Linter
 from tfcompat.lint.rule import Valid, parse_target
@@ -37,16 +37,17 @@ def _summary(findings):
 
 
 def _with_prefilter(source, enabled, target, mode):
+    # As a worker runs it: the rules the byte scan lets through, then the second stage; a fix
+    # loop lints each fixed text with every enabled rule.
     codes = pipeline.rules_to_run(
         PREFILTER.rules_for(source.encode(), tuple(c.code for c in enabled)), mode)
     if codes == ():
         return [] if mode == "check" else source
-    chosen = enabled if codes is None else [c for c in enabled if c.code in codes]
-    linter = Linter(chosen, target, unsafe_fixes=True)
-    narrow = for_bytes(linter, source.encode())  # the worker's second stage
+    linter = Linter(enabled, target, unsafe_fixes=True).narrowed(codes)
+    narrow = for_bytes(linter, source.encode(), mode)
     if narrow is None:
         return [] if mode == "check" else source
-    return narrow.check(source) if mode == "check" else linter.fix(source).text
+    return narrow.check(source) if mode == "check" else narrow.fix(source).text
 
 
 def _without(source, enabled, target, mode):
@@ -117,3 +118,39 @@ def test_rules_declare_names_or_groups_of_names(tokens, ok):
     cls = type("Probe", (ALL[0],), {"tokens": tokens})
     bad = [p for p in problems(cls) if "tokens" in p]
     assert (not bad) == ok, bad
+
+
+def _imports_in_code(rule, source):
+    names = codenames.code_names(source.encode())
+    return Prefilter.of_rules([rule]).rules_in_code(names, (rule.code,)) == (rule.code,)
+
+
+def test_via_is_every_import_a_qualified_name_can_go_through():
+    group = via("tensorflow.estimator", "keras.preprocessing.image")
+    assert group == ("keras", "keras.preprocessing", "tensorflow",
+                     "keras.preprocessing.image.*", "tensorflow.compat.*",
+                     "tensorflow.estimator.*")
+    rule = type("Probe", (ALL[0],), {"code": "TFC999", "tokens": ("estimator",),
+                                     "modules": (group,), "called": False})
+    for source in ("import tensorflow as tf\ntf.estimator.RunConfig()",
+                   "import tensorflow.compat.v1 as tf\ntf.estimator.RunConfig()",
+                   "from tensorflow.compat import v1\nv1.estimator.RunConfig()",
+                   "from tensorflow.estimator import RunConfig as estimator",
+                   "import tensorflow.estimator.export as e\nestimator = e",
+                   "import tensorflow.python.estimator\nestimator = 1"):
+        assert _imports_in_code(rule, source), source
+    # The name alone, or imports no qualified name under the prefixes can go through.
+    for source in ("estimator = make_estimator()",
+                   "from tensorflow.python.estimator import estimator",
+                   "import tensorflow.python.estimator as estimator",
+                   "from keras.models import Model\nestimator = Model"):
+        assert not _imports_in_code(rule, source), source
+
+
+def test_a_file_whose_imports_cannot_reach_a_rules_names_is_not_parsed_for_it():
+    # tensorflow's own sources name `estimator` without importing tf.estimator.
+    source = ("from tensorflow.python.estimator import estimator as estimator_lib\n"
+              "def model_fn(estimator):\n    return estimator_lib.Estimator(model_fn)\n")
+    linter = Linter(ALL)
+    assert for_bytes(linter, source.encode()) is None
+    assert linter.check(source) == []

@@ -101,3 +101,16 @@ def test_positions_are_libcsts(source):
     expected = MetadataWrapper(module, unsafe_skip_copy=True).resolve(PositionProvider)
     mine = Positions(module)
     assert {node: mine[node] for node in expected} == dict(expected)
+
+
+def test_the_engines_parse_is_libcsts_and_leaves_node_checks_on():
+    from tfcompat.lint.engine import linter as engine
+    from tfcompat.lint.engine.results import ParseFailure
+
+    module = engine.parse(SOURCE)
+    assert module.deep_equals(cst.parse_module(SOURCE)) and module.code == SOURCE
+    with pytest.raises(ParseFailure):
+        engine.parse("def f(:\n")
+    # Nodes built after a parse (a rule's fix), or after a failed one, are checked again.
+    with pytest.raises(cst.CSTValidationError):
+        cst.Name("1 not a name")

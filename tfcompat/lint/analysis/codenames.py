@@ -66,9 +66,20 @@ def code_names(data):
     stack = [tree]
     pop, push = stack.pop, stack.append
     node_type = ast.AST
+    add_name = names.add
+    name_cls, attribute_cls = ast.Name, ast.Attribute
     while stack:  # iterative: no recursion limit, and cheaper than ast.walk
         node = pop()
         cls = node.__class__
+        # The commonest nodes first, without the general plan: a Name is its identifier,
+        # an Attribute its identifier and its value.
+        if cls is name_cls:
+            add_name(node.id)
+            continue
+        if cls is attribute_cls:
+            add_name(node.attr)
+            push(node.value)
+            continue
         name_fields, child_fields = _PLANS.get(cls) or _plan(cls)
         if cls is ast.Call:
             func = node.func

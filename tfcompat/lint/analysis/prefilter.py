@@ -28,6 +28,24 @@ def groups(tokens):
     return tuple(tuple(g) for g in tokens)
 
 
+def via(*names):
+    """The ``Rule.modules`` group of the imports through which a qualified name (as
+    tfcompat.lint.scopes.Imports spells it) can be at or under one of ``names``: each name's
+    modules above it, exactly (``import tensorflow as tf`` for ``tf.estimator.X``), the name
+    itself and anything under it (``from tensorflow.estimator import X``), and for names under
+    ``tensorflow``, its ``compat`` tree (``import tensorflow.compat.v1 as tf``: canonical names
+    drop the compat part). A rule that reports only such names can declare
+    ``modules = (via(...),)``: a file importing none of them has nothing to report."""
+    exact, trees = set(), set()
+    for name in names:
+        parts = name.split(".")
+        exact.update(".".join(parts[:i]) for i in range(1, len(parts)))
+        trees.add(name + ".*")
+        if parts[0] == "tensorflow" and len(parts) > 1:
+            trees.add("tensorflow.compat.*")
+    return tuple(sorted(exact)) + tuple(sorted(trees))
+
+
 def has_name(data, token):
     """Whether ``token`` (bytes) is in ``data`` with no name character either side."""
     start, n = 0, len(token)

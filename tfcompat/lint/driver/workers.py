@@ -68,13 +68,13 @@ def _worker(conn, table, mode, parent=None):
         if task is None:
             return
         settings = table[task.settings]
-        codes = settings.codes if task.codes is None else task.codes
-        linter = linters.get((task.settings, codes))
+        linter = linters.get(task.settings)
         if linter is None:
-            linter = linters[task.settings, codes] = Linter(
-                [by_code[c] for c in codes], settings.target_tf, settings.unsafe_fixes,
-                settings.keras_target)
-        conn.send(pipeline.process(task, linter, mode))
+            linter = linters[task.settings] = Linter(
+                [by_code[c] for c in settings.codes], settings.target_tf,
+                settings.unsafe_fixes, settings.keras_target)
+        # Only the rules that could fire; a fix loop lints its results with all of them.
+        conn.send(pipeline.process(task, linter.narrowed(task.codes), mode))
 
 
 def _triage(task, settings, mode, cache, prefilter):

@@ -35,7 +35,7 @@ def parse(text, compiles=False, syntax_checked=False):
     ``syntax_checked``: the prefilter's parse (tfcompat.lint.analysis.codenames) already read it."""
     count("libcst parses")
     try:
-        module = cst.parse_module(text)
+        module = _parse_module(text)
     except cst.ParserSyntaxError as exc:
         # Python 2 code is named the same whichever libcst grammar refused it (older libcst
         # refuses `except E, e:` itself, newer ones leave it to Python's parser).
@@ -57,6 +57,27 @@ def parse(text, compiles=False, syntax_checked=False):
         _raise_if_python2(error)
         _raise_compile_error(error, "cannot compile: %s" % getattr(error, "msg", error))
     return module
+
+
+# libcst checks every node it builds (CSTNode.__post_init__ calls _validate): a tenth of a
+# parse, for nodes its own parser built valid. The parse goes without; nodes built anywhere
+# else (a rule's fix) are still checked. Restored to the class's own, never to another
+# thread's no-op.
+_POST_INIT = cst.CSTNode.__dict__.get("__post_init__")
+
+
+def _unchecked(node):
+    pass
+
+
+def _parse_module(text):
+    if _POST_INIT is None:
+        return cst.parse_module(text)
+    cst.CSTNode.__post_init__ = _unchecked
+    try:
+        return cst.parse_module(text)
+    finally:
+        cst.CSTNode.__post_init__ = _POST_INIT
 
 
 def _raise_if_python2(error):
@@ -120,6 +141,7 @@ class Linter:
         self._hooks_tokens = walk.wants_tokens(
             [node_type for _, hooks in self._hooks for _, node_type, _ in hooks])
         self._narrow = {}  # codes -> Linter of those rules only
+        self._all = self  # the linter of every enabled rule, which a fixed text is linted with
 
     def narrowed(self, codes):
         """The linter of only the rules ``codes`` (None: this one), built once."""
@@ -132,6 +154,7 @@ class Linter:
             narrow = self._narrow[codes] = Linter(
                 [r for r in self.rules if r.code in codes], self.target_tf, self.unsafe_fixes,
                 self.keras_target)
+            narrow._all = self._all
         return narrow
 
     def lint(self, module, text):
@@ -209,14 +232,15 @@ class Linter:
             return FixResult(text, findings, 0, notes)
         return FixResult(new, self.lint(new_module, new), added, notes)
 
-    def fix(self, text):
+    def fix(self, text, syntax_checked=False):
         """The fix loop: apply fixes until none is left (at most MAX_FIX_PASSES passes),
         re-parsing each time.
 
         Fixes that overlap wait for the next pass; a pass whose result does not parse is redone
-        fix by fix, and a fix that breaks the parse is dropped and noted, never applied."""
+        fix by fix, and a fix that breaks the parse is dropped and noted, never applied.
+        ``syntax_checked``: as for parse()."""
         original = text
-        module = parse(text)
+        module = parse(text, syntax_checked=syntax_checked)
         if module.code != text:
             # libcst would not write this file back byte for byte (lone CR line ends, form feeds
             # between lines): report, never rewrite.
@@ -225,15 +249,20 @@ class Linter:
                 "(lone CR line endings or form feeds?)",))
         # A file the running Python compiles must still compile after every pass; of one it
         # does not (another interpreter's __future__ feature), the parser's word is asked.
-        compiles = writeback.compile_error(text) is None
+        # Asked of the original at its first fix: most files have none.
+        compiles = None
         fixed, notes, broken = 0, [], set()
         untouched, before = writeback.Untouched(len(text)), None
         for _ in range(MAX_FIX_PASSES):
-            findings = self.lint(module, text)
+            # The original, with this linter's rules (those that could fire on it); a fixed
+            # text may hold what another rule looks for: every enabled rule.
+            findings = (self if before is None else self._all).lint(module, text)
             before = findings if before is None else before
             todo = [f for f in findings if f.fixable and _edits_key(text, f) not in broken]
             if not todo:
                 return FixResult(text, findings, fixed, tuple(notes), untouched, before)
+            if compiles is None:  # still the original text: nothing was applied yet
+                compiles = writeback.compile_error(text) is None
             chosen = _non_overlapping(todo)
             candidate = _apply(text, chosen)
             new_module, _ = _parses(candidate, compiles)

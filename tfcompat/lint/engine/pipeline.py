@@ -51,11 +51,11 @@ def read(task):
 def rules_to_run(could_fire, mode):
     """The codes of the rules to run, from those that could fire on the file: () when none
     could (no parse), None for every enabled rule. A fix can bring in what another rule looks
-    for, so fixing (and adding noqa comments) runs every enabled rule; so does judging noqa
-    comments (TFC001), which needs every rule's findings."""
+    for, so the fix loop lints each fixed text with every enabled rule (Linter.fix); adding
+    noqa comments, and judging them (TFC001), need every rule's findings."""
     if not could_fire:
         return ()
-    if mode != "check" or noqa.UNUSED_NOQA in could_fire:
+    if mode == "add-noqa" or noqa.UNUSED_NOQA in could_fire:
         return None
     return tuple(could_fire)
 
@@ -152,7 +152,9 @@ def _run(linter, text, mode, parsed=False):
     try:
         if mode == "check":
             return linter.check(text, syntax_checked=parsed)
-        return (linter.add_noqa if mode == "add-noqa" else linter.fix)(text)
+        if mode == "add-noqa":
+            return linter.add_noqa(text)
+        return linter.fix(text, syntax_checked=parsed)
     except ParseFailure as exc:
         raise Answered([error("TFC902", str(exc), exc.line, exc.col)])
     except RecursionError:

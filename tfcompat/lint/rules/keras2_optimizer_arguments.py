@@ -3,6 +3,7 @@ import re
 import libcst as cst
 
 from tfcompat.lint.analysis import patterns
+from tfcompat.lint.analysis.prefilter import via
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
 
 # Keras' optimizer classes, and standalone Keras 2's lowercase aliases of them.
@@ -68,6 +69,7 @@ class Keras2OptimizerArguments(Rule):
     help = "{remedy}"
     tokens = (("optimizers", "RMSprop", "SGD", "Adam", "Adagrad", "Adadelta", "Adamax", "Nadam",
                "Ftrl", "rmsprop", "sgd", "adam", "adagrad", "adadelta", "adamax", "nadam"),)
+    modules = (via(*_OPTIMIZERS),)  # it reports calls qualified to one of their classes
     fix_safety = SAFE
     fix_tf = "keras_new_optimizers"
 

@@ -1,6 +1,7 @@
 import libcst as cst
 
 from tfcompat.lint.analysis import namespaces, patterns, provenance, qualnames
+from tfcompat.lint.analysis.prefilter import via
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
 
 # Queue-runner inputs (canonical names) and the tf.data spelling of each.
@@ -133,6 +134,7 @@ class QueueRunnerInput(Rule):
                "through tf.compat.v1{keras3}")
     help = "use tf.data: {mapping}"
     tokens = tuple(sorted({name.rsplit(".", 1)[-1] for name in _MAPPING}))
+    modules = (via(*_MAPPING),)  # it reports attributes qualified to one of them
     fix_safety = SAFE
     fix_tf = "compat_v1"
 

@@ -1,6 +1,7 @@
 import libcst as cst
 
 from tfcompat import versions
+from tfcompat.lint.analysis.prefilter import via
 from tfcompat.lint.rule import Invalid, Rule, Valid
 
 # What is gone, by kind: (kind, prefixes of its canonical names, the version fact that says
@@ -108,6 +109,8 @@ class RemovedFeedingApi(Rule):
     message = "`{name}` is gone from {where}"
     tokens = ("ImageDataGenerator", "NumpyArrayIterator", "DirectoryIterator", "estimator",
               "learn", "tutorials")
+    # Every name it reports is under a _GONE prefix, imported or reached through an import.
+    modules = (via(*(prefix for _, prefixes, _ in _GONE for prefix in prefixes)),)
 
     VALID = [
         # tf_keras keeps ImageDataGenerator.

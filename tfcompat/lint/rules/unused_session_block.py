@@ -1,6 +1,7 @@
 import libcst as cst
 
 from tfcompat.lint.analysis import patterns, qualnames
+from tfcompat.lint.analysis.prefilter import via
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 # What a block may use its session through without naming it: the default session.
@@ -52,6 +53,9 @@ class UnusedSessionBlock(Rule):
                "graph mode, where Keras 3 cannot train")
     help = "drop the `with` and run its code eagerly, as Keras 3 trains"
     tokens = ("Session", "InteractiveSession")
+    # It reports `with X():` where X is qualified to one of them.
+    modules = (via("tensorflow.Session", "tensorflow.InteractiveSession"),)
+    called = True
     fix_safety = UNSAFE
     fix_tf = "tf_keras_is_keras3"
 
