@@ -111,9 +111,9 @@ def test_models_trained_on_x_alone(rt):
     k = fresh(rt.keras_flavor)
     ours, theirs = _twins(k, _autoencoder, loss=None)
     x, _ = _data()
-    # Standalone Keras before 2.2 trains this model to other numbers run to run by itself
-    # (two twins both fit by Keras' own fit differ by up to 0.3%, more on a loaded machine).
-    rtol = 0.05 if rt.keras_flavor == "keras" and rt.keras_version < (2, 2) else RTOL
+    # Keras before 2.2 (standalone, or tf.keras 2.1.x-tf in TF 1.8) trains this model to other
+    # numbers run to run by itself: two twins both fit by Keras' own fit differ by up to 0.8%.
+    rtol = 0.05 if rt.keras_version < (2, 2) else RTOL
     if _same_or_both_refused(lambda: tfcompat.fit(ours, x, **OPTIONS),
                              lambda: theirs.fit(x, **OPTIONS), rtol):
         np.testing.assert_allclose(tfcompat.evaluate(ours, x, batch_size=BATCH, verbose=0),
