@@ -76,17 +76,27 @@ def _refused_across_workers(runtime, report):
         assert "needs TF >= " in report["message"]
 
 
-@pytest.mark.parametrize("flavor", _multi_worker_flavors())
-def test_two_workers_train_disjoint_complete_shards(flavor):
+def _trained_across_workers(flavor, **kwargs):
+    """The two workers' reports, each trained; None where this runtime refuses to train across
+    workers (the refusal checked here)."""
     runtime = tfcompat.detect(flavor=flavor)
-    reports = distributed_support.run_workers(flavor)
+    reports = distributed_support.run_workers(flavor, **kwargs)
     assert len(reports) == 2, reports
     if not distribute.trains_across_workers(runtime):
         for report in reports:
             _refused_across_workers(runtime, report)
-        return
+        return None
     for report in reports:
         assert report["ok"], report
+    return reports
+
+
+@pytest.mark.parametrize("flavor", _multi_worker_flavors())
+def test_two_workers_train_disjoint_complete_shards(flavor):
+    reports = _trained_across_workers(flavor)
+    if reports is None:
+        return  # refused, as checked there
+    for report in reports:
         assert report["runtime"]["workers"] == 2 and report["runtime"]["replicas"] == 2
         # Every id once per epoch summed over both workers: the shards are disjoint and
         # complete (one id read by both workers would count 2, one read by none 0).
@@ -104,15 +114,10 @@ def test_two_workers_train_a_short_last_batch_once(flavor):
     """36 samples in global batches of 8 end each epoch on a batch of 4: across 2 workers
     every sample is still trained on once per epoch (the model's count is independent of the
     batch a sample falls in, see distributed_run.build), or the run is refused before."""
-    runtime = tfcompat.detect(flavor=flavor)
-    reports = distributed_support.run_workers(flavor, feeding="partial", epochs=2)
-    assert len(reports) == 2, reports
-    if not distribute.trains_across_workers(runtime):
-        for report in reports:
-            _refused_across_workers(runtime, report)
-        return
+    reports = _trained_across_workers(flavor, feeding="partial", epochs=2)
+    if reports is None:
+        return  # refused, as checked there
     for report in reports:
-        assert report["ok"], report
         assert report["counts"] == [[1.0] * distributed_run.N_PARTIAL] * 2, report["counts"]
         assert report["loss"][0] == 0.0  # no sample saw its own update within the epoch
     assert reports[0]["weights"] == reports[1]["weights"]
