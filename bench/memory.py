@@ -96,6 +96,20 @@ def loop_child(flavor, path, calls, mb):
     print(json.dumps({"flavor": flavor, "path": path, "calls": per_call}))
 
 
+def _run_child(options, flavor, path):
+    """One measurement in a fresh process (its memory is its own): the child's JSON line, or
+    the error it ended with."""
+    proc = subprocess.run([sys.executable, __file__] + options + ["--child", flavor, path],
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          universal_newlines=True)
+    if proc.returncode != 0:
+        result = {"flavor": flavor, "path": path, "error": proc.stderr.strip().splitlines()[-1]}
+    else:
+        result = json.loads(proc.stdout.strip().splitlines()[-1])
+    print(result)
+    return result
+
+
 def loop(args):
     sys.path.insert(0, ROOT)
     import tfcompat
@@ -104,16 +118,8 @@ def loop(args):
     results = []
     for flavor in tfcompat.detect().flavors_installed:
         for path in ("keras",) + tuple(tfcompat.detect(flavor=flavor).available_paths):
-            proc = subprocess.run([sys.executable, __file__, "--loop", "--calls",
-                                   str(args.calls), "--mb", str(args.mb), "--child", flavor,
-                                   path], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                  universal_newlines=True)
-            if proc.returncode != 0:
-                results.append({"flavor": flavor, "path": path,
-                                "error": proc.stderr.strip().splitlines()[-1]})
-            else:
-                results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-            print(results[-1])
+            results.append(_run_child(["--loop", "--calls", str(args.calls), "--mb",
+                                       str(args.mb)], flavor, path))
     lines = ["# Memory in a loop: %s" % cell, "",
              "%d calls of fit in one process, each on new float32 arrays of %d MB (x: 250 "
              "features, y: 1), one epoch of batches of 1000, a linear model; the arrays are "
@@ -171,15 +177,7 @@ def main(argv=None):
     results = []
     for flavor in tfcompat.detect().flavors_installed:
         for path in tfcompat.detect(flavor=flavor).available_paths:
-            proc = subprocess.run([sys.executable, __file__, "--gb", str(args.gb), "--child",
-                                   flavor, path], stdout=subprocess.PIPE,
-                                  stderr=subprocess.PIPE, universal_newlines=True)
-            if proc.returncode != 0:
-                results.append({"flavor": flavor, "path": path,
-                                "error": proc.stderr.strip().splitlines()[-1]})
-            else:
-                results.append(json.loads(proc.stdout.strip().splitlines()[-1]))
-            print(results[-1])
+            results.append(_run_child(["--gb", str(args.gb)], flavor, path))
     lines = ["# Memory: %s" % cell, "",
              "from_arrays of a %.1f GB float32 array (plus int64 labels), MLP 784-256-10, "
              "20 steps of tfcompat.fit. Peak RSS of the whole process (Python, TF, Keras, "
