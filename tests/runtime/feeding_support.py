@@ -59,3 +59,28 @@ def keras_loss(model, x, y):
     result = model.evaluate(x.astype("float32"), y.astype("float32"), batch_size=BATCH,
                             verbose=0)
     return float(result[0] if isinstance(result, list) else result)
+
+
+RTOL, ATOL = 1e-4, 1e-5
+
+
+def same_history(ours, theirs, rtol=RTOL, atol=ATOL):
+    """Two History objects with the same keys and values, within tolerance."""
+    assert sorted(ours.history) == sorted(theirs.history)
+    for key in theirs.history:
+        np.testing.assert_allclose(ours.history[key], theirs.history[key], rtol, atol,
+                                   err_msg=key)
+
+
+def same_or_both_refused(ours, theirs, rtol=RTOL):
+    """``theirs()`` (Keras) and ``ours()`` (tfcompat), each a call returning a History: the
+    same history, or when Keras refuses the call, tfcompat refuses it too, with the same
+    kind of error. Returns whether they trained."""
+    try:
+        keras = theirs()
+    except (TypeError, ValueError) as exc:
+        with pytest.raises(type(exc)):
+            ours()
+        return False
+    same_history(ours(), keras, rtol)
+    return True

@@ -3,8 +3,8 @@ weights, same data, shuffle=False) once with the Keras call of this version and 
 tfcompat's, then compares history keys and values, final weights, evaluate and predict.
 
 Tolerance: data Keras takes itself goes to Keras' own call, so those twins agree to float32
-rounding (RTOL/ATOL below are that, with room for a different order of additions); datasets
-fed through a feeding path run the same batches through the same layers, so the same
+rounding (feeding_support's RTOL/ATOL are that, with room for a different order of additions);
+datasets fed through a feeding path run the same batches through the same layers, so the same
 tolerance holds. Dataset cases use whole batches only: Keras 2 averages an epoch's loss per
 step (not per sample) where it trains on tensors for steps_per_epoch, a difference of Keras'
 own loops that tfcompat does not hide. Each case Keras rejects here is rejected by tfcompat.
@@ -16,9 +16,8 @@ import tfcompat
 from tfcompat import UnsupportedArgumentError
 from tfcompat.compat import tfshim
 
-from .feeding_support import fresh
+from .feeding_support import ATOL, RTOL, fresh, same_history, same_or_both_refused
 
-RTOL, ATOL = 1e-4, 1e-5
 N, BATCH = 48, 16  # three whole batches
 # Every Keras flavor this cell has (standalone keras and tf.keras in the TF 1 cells, Keras 3
 # and tf_keras in tf221-tfkeras), each on every feeding path it can run.
@@ -65,13 +64,6 @@ def _classifier(k):
     return _dense(k, 2, "softmax")
 
 
-def _same_history(ours, theirs, rtol=RTOL, atol=ATOL):
-    assert sorted(ours.history) == sorted(theirs.history)
-    for key in theirs.history:
-        np.testing.assert_allclose(ours.history[key], theirs.history[key], rtol, atol,
-                                   err_msg=key)
-
-
 def _same_weights(ours, theirs, rtol=RTOL, atol=ATOL):
     for a, b in zip(ours.get_weights(), theirs.get_weights()):
         np.testing.assert_allclose(a, b, rtol, atol)
@@ -83,20 +75,6 @@ def _as_list(result):
 
 def _fit_generator_era(rt):
     return rt.has("fit_generator") and not rt.has("fit_generator_deprecated")
-
-
-def _same_or_both_refused(ours, theirs):
-    """``theirs()`` (Keras) and ``ours()`` (tfcompat), each a call returning a History: the
-    same history, or when Keras refuses the call, tfcompat refuses it too, with the same
-    kind of error. Returns whether they trained."""
-    try:
-        keras = theirs()
-    except (TypeError, ValueError) as exc:
-        with pytest.raises(type(exc)):
-            ours()
-        return False
-    _same_history(ours(), keras)
-    return True
 
 
 def _arguments(method):
@@ -118,7 +96,7 @@ def test_arrays_with_batch_size_short_last_batch_and_validation(rt):
     options = dict(batch_size=16, epochs=2, shuffle=False, verbose=0)
     mine = tfcompat.fit(ours, x, y, validation_data=(xv, yv), **options)
     keras = theirs.fit(x, y, validation_data=(xv, yv), **options)
-    _same_history(mine, keras)
+    same_history(mine, keras)
     _same_weights(ours, theirs)
     np.testing.assert_allclose(tfcompat.evaluate(ours, xv, yv, batch_size=7, verbose=0),
                                _as_list(theirs.evaluate(xv, yv, batch_size=7, verbose=0)),
@@ -134,15 +112,15 @@ def test_sample_and_class_weights_and_validation_split(rt):
     w = np.linspace(0.5, 1.5, 40).astype("float32")
     options = dict(batch_size=8, epochs=2, shuffle=False, verbose=0, validation_split=0.25)
     # Keras 3 refuses class_weight and sample_weight together.
-    if _same_or_both_refused(
+    if same_or_both_refused(
             lambda: tfcompat.fit(ours, x, y, sample_weight=w, class_weight={0: 1.0, 1: 3.0},
                                  **options),
             lambda: theirs.fit(x, y, sample_weight=w, class_weight={0: 1.0, 1: 3.0},
                                **options)):
         _same_weights(ours, theirs)
-    _same_history(tfcompat.fit(ours, x, y, class_weight={0: 1.0, 1: 3.0}, **options),
+    same_history(tfcompat.fit(ours, x, y, class_weight={0: 1.0, 1: 3.0}, **options),
                   theirs.fit(x, y, class_weight={0: 1.0, 1: 3.0}, **options))
-    _same_history(tfcompat.fit(ours, x, y, sample_weight=w, **options),
+    same_history(tfcompat.fit(ours, x, y, sample_weight=w, **options),
                   theirs.fit(x, y, sample_weight=w, **options))
     _same_weights(ours, theirs)
 
@@ -152,7 +130,7 @@ def test_x_y_w_tuple_is_fit_with_sample_weight(rt):
     k, ours, theirs = _twins(rt, _regression, loss="mse")
     x, y = _data()
     w = np.linspace(0.1, 2.0, N).astype("float32")
-    _same_history(tfcompat.fit(ours, (x, y, w), batch_size=BATCH, shuffle=False, verbose=0),
+    same_history(tfcompat.fit(ours, (x, y, w), batch_size=BATCH, shuffle=False, verbose=0),
                   theirs.fit(x, y, sample_weight=w, batch_size=BATCH, shuffle=False,
                              verbose=0))
     _same_weights(ours, theirs)
@@ -171,9 +149,9 @@ def test_lists_and_dicts_of_arrays_multi_input_multi_output(rt):
     x, y = _data()
     xb = x[:, :2] * 2
     options = dict(batch_size=BATCH, epochs=2, shuffle=False, verbose=0)
-    _same_history(tfcompat.fit(ours, [x, xb], [y, -y], **options),
+    same_history(tfcompat.fit(ours, [x, xb], [y, -y], **options),
                   theirs.fit([x, xb], [y, -y], **options))
-    _same_history(tfcompat.fit(ours, {"a": x, "b": xb}, {"out_a": y, "out_b": -y}, **options),
+    same_history(tfcompat.fit(ours, {"a": x, "b": xb}, {"out_a": y, "out_b": -y}, **options),
                   theirs.fit({"a": x, "b": xb}, {"out_a": y, "out_b": -y}, **options))
     _same_weights(ours, theirs)
 
@@ -190,7 +168,7 @@ def test_generators_and_sequences(rt):
 
     options = dict(steps_per_epoch=N // BATCH, epochs=2, verbose=0)
     own = theirs.fit_generator if _fit_generator_era(rt) else theirs.fit
-    _same_history(tfcompat.fit(ours, batches(), **options), own(batches(), **options))
+    same_history(tfcompat.fit(ours, batches(), **options), own(batches(), **options))
     _same_weights(ours, theirs)
     if not hasattr(k.utils, "Sequence"):
         return
@@ -212,7 +190,7 @@ def test_generators_and_sequences(rt):
                                      **({"shuffle": False} if takes_shuffle else {}))
     else:
         keras = theirs.fit(Batches(), epochs=2, verbose=0, shuffle=False)
-    _same_history(tfcompat.fit(ours, Batches(), epochs=2, verbose=0, shuffle=False), keras)
+    same_history(tfcompat.fit(ours, Batches(), epochs=2, verbose=0, shuffle=False), keras)
     _same_weights(ours, theirs)
 
 
@@ -228,7 +206,7 @@ def test_validation_freq_as_keras_has_it_or_refused_naming_the_version(rt):
         with pytest.raises(UnsupportedArgumentError, match="validation_freq.*needs.*>= "):
             tfcompat.fit(ours, x, y, **options)
         return
-    _same_history(tfcompat.fit(ours, x, y, **options), theirs.fit(x, y, **options))
+    same_history(tfcompat.fit(ours, x, y, **options), theirs.fit(x, y, **options))
 
 
 # Datasets, on every feeding path this cell can run ----------------------------------------
@@ -255,7 +233,7 @@ def test_datasets_on_each_path_give_keras_numbers(rt, path):
                         callbacks=[Seen()], verbose=0, path=path)
     keras = theirs.fit(x, y, batch_size=BATCH, epochs=2, shuffle=False, verbose=0,
                        validation_data=(xv, yv))
-    _same_history(mine, keras)
+    same_history(mine, keras)
     _same_weights(ours, theirs)
     assert seen == [(True, sorted(keras.history))] * 2
     np.testing.assert_allclose(
@@ -286,7 +264,7 @@ def test_fit_again_on_the_same_dataset_starts_it_over(rt, path):
                             validation_steps=2, path=path)
         keras = theirs.fit(x[:32], y[:32], batch_size=BATCH, shuffle=False, verbose=0,
                            validation_data=(xv, yv))
-        _same_history(mine, keras)
+        same_history(mine, keras)
         _same_weights(ours, theirs)
     expected = _as_list(theirs.evaluate(xv, yv, batch_size=BATCH, verbose=0))
     for _ in range(2):
@@ -342,7 +320,7 @@ def test_multi_input_output_datasets_callbacks_and_checkpoints(rt, path, keyed, 
     mine = tfcompat.fit(ours, _structured(x, xb, y, keyed), path=path, **fit)
     keras = theirs.fit([x, xb], [y, -y], batch_size=BATCH, epochs=2, shuffle=False, verbose=0,
                        validation_data=([x[:32], xb[:32]], [y[:32], -y[:32]]))
-    _same_history(mine, keras)
+    same_history(mine, keras)
     _same_weights(ours, theirs)
     assert seen == [(True, "out_a", (4, 1), sorted(keras.history))] * 2
     loaded = _two_in_two_out(k)
@@ -446,7 +424,7 @@ def test_sample_weights_short_last_batch_and_no_metric_state_carried(rt, path):
                         epochs=2, verbose=0)  # the chooser takes ``path`` (see _carrier)
     keras = theirs.fit(x[:N], y[:N], sample_weight=w[:N], batch_size=BATCH, epochs=2,
                        shuffle=False, verbose=0)
-    _same_history(mine, keras)
+    same_history(mine, keras)
     _same_weights(ours, theirs)
     if path.startswith("DATASET_"):
         # Keras' own evaluate of the dataset: tf.keras 1.15's and 2.0's average its batches
@@ -485,7 +463,7 @@ def test_class_weight_with_a_dataset(rt, path):
             return
         path = None  # the chooser takes a path that can
     mine = tfcompat.fit(ours, _dataset(x, y, True), path=path, **fit)
-    _same_history(mine, keras)
+    same_history(mine, keras)
     _same_weights(ours, theirs)
 
 
@@ -514,12 +492,12 @@ def test_uint8_images_learn_as_with_keras(rt, path):
     keras = theirs.fit(x, y, batch_size=BATCH, epochs=3, shuffle=False, verbose=0)
     mine = tfcompat.fit(ours, _dataset(x, y, True), steps_per_epoch=N // BATCH, epochs=3,
                         verbose=0, path=path)
-    _same_history(mine, keras, *tol)
+    same_history(mine, keras, *tol)
     _same_weights(ours, theirs, *tol)
     assert keras.history["loss"][-1] < keras.history["loss"][0]
     again = tfcompat.fit(ours, tfcompat.from_arrays(x, y, batch_size=BATCH, shuffle=False),
                          epochs=1, verbose=0, path=path)
-    _same_history(again, theirs.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False,
+    same_history(again, theirs.fit(x, y, batch_size=BATCH, epochs=1, shuffle=False,
                                     verbose=0), *tol)
 
 
@@ -580,7 +558,7 @@ def test_models_built_on_the_first_batch(rt, path, kind):
                            match="builds? on (its|their) first batch"):
             tfcompat.fit(ours, _dataset(x, y, True), path=path, **fit)
         path = None  # the chooser takes a path that can
-    _same_history(tfcompat.fit(ours, _dataset(x, y, True), path=path, **fit), keras)
+    same_history(tfcompat.fit(ours, _dataset(x, y, True), path=path, **fit), keras)
     _same_weights(ours, theirs)
     np.testing.assert_allclose(
         tfcompat.evaluate(ours, _dataset(xv, yv, False), steps=2, path=path),
@@ -655,7 +633,7 @@ def test_validation_calls_the_test_hooks_keras_calls(rt, path):
         return Record()
 
     mine, keras = [], []
-    _same_history(
+    same_history(
         tfcompat.fit(ours, _dataset(x, y, True), steps_per_epoch=N // BATCH, epochs=2,
                      validation_data=_dataset(xv, yv, True), validation_steps=2, verbose=0,
                      callbacks=[recorder(mine)], path=path),
@@ -697,7 +675,7 @@ def test_workers_and_queue_as_this_keras_takes_them(rt):
     else:
         keras = theirs.fit(Batches(), epochs=2, verbose=0, shuffle=False, **queue)
     plain = Batches()
-    _same_history(tfcompat.fit(ours, plain, epochs=2, verbose=0, shuffle=False, **queue),
+    same_history(tfcompat.fit(ours, plain, epochs=2, verbose=0, shuffle=False, **queue),
                   keras)
     _same_weights(ours, theirs)
     if keras3:

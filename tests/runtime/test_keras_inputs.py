@@ -7,9 +7,8 @@ import tfcompat
 from tfcompat import DataError, UnsupportedPathError
 from tfcompat.compat import keras_calls, tfshim
 
-from .feeding_support import fresh
+from .feeding_support import ATOL, RTOL, fresh, same_history, same_or_both_refused
 
-RTOL, ATOL = 1e-4, 1e-5
 RUNTIMES = [tfcompat.detect(flavor=f) for f in tfcompat.detect().flavors_installed]
 FLAVORS = [pytest.param(rt, id=rt.keras_flavor) for rt in RUNTIMES]
 N, BATCH = 48, 16
@@ -34,25 +33,6 @@ def _twins(k, build=_dense, **compile_kwargs):
     return ours, theirs
 
 
-def _same(mine, keras, rtol=RTOL):
-    assert sorted(mine.history) == sorted(keras.history)
-    for key in keras.history:
-        np.testing.assert_allclose(mine.history[key], keras.history[key], rtol, ATOL,
-                                   err_msg=key)
-
-
-def _same_or_both_refused(ours, theirs, rtol=RTOL):
-    """The same history, or where Keras refuses, a refusal of the same kind."""
-    try:
-        keras = theirs()
-    except (TypeError, ValueError) as exc:
-        with pytest.raises(type(exc)):
-            ours()
-        return False
-    _same(ours(), keras, rtol)
-    return True
-
-
 OPTIONS = dict(batch_size=BATCH, epochs=2, shuffle=False, verbose=0)
 
 
@@ -64,11 +44,11 @@ def test_rank_one_targets_after_a_fit_on_arrays_with_validation(rt):
     ours, theirs = _twins(k)
     x, y = _data()
     xv, yv = _data(32, seed=1)
-    _same(tfcompat.fit(ours, x, y, **OPTIONS), theirs.fit(x, y, **OPTIONS))
+    same_history(tfcompat.fit(ours, x, y, **OPTIONS), theirs.fit(x, y, **OPTIONS))
     mine = tfcompat.fit(ours, tfcompat.from_arrays(x, y, batch_size=BATCH, shuffle=False),
                         epochs=2, validation_data=(xv, yv), verbose=0)
     keras = theirs.fit(x, y, validation_data=(xv, yv), **OPTIONS)
-    _same(mine, keras)
+    same_history(mine, keras)
 
 
 @pytest.mark.parametrize("rt", FLAVORS)
@@ -77,7 +57,7 @@ def test_validation_targets_of_rank_one_where_training_ones_have_rank_two(rt):
     ours, theirs = _twins(k)
     x, y = _data()
     xv, yv = _data(32, seed=1)
-    _same(tfcompat.fit(ours, x, y[:, None], validation_data=(xv, yv), **OPTIONS),
+    same_history(tfcompat.fit(ours, x, y[:, None], validation_data=(xv, yv), **OPTIONS),
           theirs.fit(x, y[:, None], validation_data=(xv, yv), **OPTIONS))
     tfcompat.fit(ours, tfcompat.from_arrays(x, y[:, None]), verbose=0,
                  validation_data=tfcompat.from_arrays(xv, yv))
@@ -114,7 +94,7 @@ def test_models_trained_on_x_alone(rt):
     # Keras before 2.2 (standalone, or tf.keras 2.1.x-tf in TF 1.8) trains this model to other
     # numbers run to run by itself: two twins both fit by Keras' own fit differ by up to 0.8%.
     rtol = 0.05 if rt.keras_version < (2, 2) else RTOL
-    if _same_or_both_refused(lambda: tfcompat.fit(ours, x, **OPTIONS),
+    if same_or_both_refused(lambda: tfcompat.fit(ours, x, **OPTIONS),
                              lambda: theirs.fit(x, **OPTIONS), rtol):
         np.testing.assert_allclose(tfcompat.evaluate(ours, x, batch_size=BATCH, verbose=0),
                                    # (Keras 2.0's evaluate(x, y) has no default y)
@@ -144,7 +124,7 @@ def test_numpy_integer_steps(rt):
     cls = tfshim.dataset_class()
     data = lambda: cls.zip((cls.from_tensor_slices(x), cls.from_tensor_slices(y[:, None]))  # noqa: E731
                            ).repeat().batch(BATCH)
-    _same(tfcompat.fit(ours, data(), steps_per_epoch=np.int64(3), epochs=2, verbose=0),
+    same_history(tfcompat.fit(ours, data(), steps_per_epoch=np.int64(3), epochs=2, verbose=0),
           tfcompat.fit(theirs, data(), steps_per_epoch=3, epochs=2, verbose=0))
     np.testing.assert_allclose(tfcompat.evaluate(ours, data(), steps=np.int32(2)),
                                tfcompat.evaluate(theirs, data(), steps=2), RTOL, ATOL)
@@ -158,7 +138,7 @@ def test_x_y_tuple_with_sample_weight(rt):
     ours, theirs = _twins(k)
     x, y = _data()
     w = np.linspace(0.1, 2.0, N).astype("float32")
-    _same(tfcompat.fit(ours, (x, y), sample_weight=w, **OPTIONS),
+    same_history(tfcompat.fit(ours, (x, y), sample_weight=w, **OPTIONS),
           theirs.fit(x, y, sample_weight=w, **OPTIONS))
     with pytest.raises(DataError, match="given twice"):
         tfcompat.fit(ours, (x, y, w), sample_weight=w)
@@ -171,10 +151,10 @@ def test_bfloat16_arrays(rt):
     ours, theirs = _twins(k)
     x, y = _data()
     xb = x.astype(bfloat16)
-    _same_or_both_refused(lambda: tfcompat.fit(ours, xb, y, **OPTIONS),
+    same_or_both_refused(lambda: tfcompat.fit(ours, xb, y, **OPTIONS),
                           lambda: theirs.fit(xb, y, **OPTIONS))
     # from_arrays casts them to the model's float32, as Keras casts arrays.
-    _same(tfcompat.fit(ours, tfcompat.from_arrays(xb, y, batch_size=BATCH, shuffle=False),
+    same_history(tfcompat.fit(ours, tfcompat.from_arrays(xb, y, batch_size=BATCH, shuffle=False),
                        epochs=2, verbose=0),
           theirs.fit(xb.astype("float32"), y, **OPTIONS))
 
@@ -194,7 +174,7 @@ def test_tensorflow_tensors_as_x_and_y(rt):
     if not rt.has("fit_takes_tensors"):
         _both_fail(rt, mine, keras, "x is a Tensor, which keras's fit\\(\\) does not take")
         return
-    _same_or_both_refused(mine, keras)
+    same_or_both_refused(mine, keras)
 
 
 def _tensor_options(rt, model):
@@ -236,7 +216,7 @@ def test_sparse_tensor_x_with_a_sparse_input(rt):
     elif not hasattr(sparse(), "shape"):  # Keras sizes x by x.shape[0]
         _both_fail(rt, mine, keras, "x is a SparseTensor without a shape")
     else:
-        _same_or_both_refused(mine, keras)
+        same_or_both_refused(mine, keras)
 
 
 def _coo(x):
