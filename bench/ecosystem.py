@@ -4,7 +4,9 @@ Ruff's "ecosystem check" idea. A check of precision, not a timed benchmark: ever
 reports on the corpus is matched against bench/results/ecosystem-snapshot.json, where each one
 carries a label read off the code: `tp`, `fp` (with the reason, a class name first) or
 `debatable`. The snapshot holds the package, the path inside it, line, column, code, label and
-reason only: no third-party code goes into git. The corpus is registry packages pinned by version
+reason only: no third-party code goes into git. Every rule runs at TARGET_TF; a rule silent there
+that fires on older targets (TFC504) runs again at the target its examples use, and its entries
+carry that `target`. The corpus is registry packages pinned by version
 (`pip download --no-deps`) and public repositories pinned by commit (read from bare git
 directories under $TFCOMPAT_BENCH_GIT, else cloned), unpacked once into $TFCOMPAT_BENCH_HOME
 (default ~/.cache/tfcompat-bench), `.py` files only (see bench/packages.py).
@@ -35,6 +37,7 @@ from packages import HOME, log
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
+sys.path.insert(0, ROOT)  # the tfcompat of this checkout (older_targets reads its rules)
 RESULTS = os.path.join(HERE, "results")
 SNAPSHOT = os.path.join(RESULTS, "ecosystem-snapshot.json")
 TARGET_TF = "2.16"  # a TF 2 target, so the rules about what TF 2 removed fire too
@@ -144,6 +147,9 @@ HELD_OUT_THIRD_LOOK = (
     "all tp.")
 # (tp, fp) per rule on the first 35 sources (held-out second round aside), labelled before the
 # rules were changed for the false-positive classes that labelling found: the "before" column.
+# TFC504 at target 2.10 when first checked there (tp, fp): AutoKeras' AutoModel and
+# preprocessors were the fp.
+TFC504_AT_2_10 = "%.0f%% (%d/%d)" % (100 * 56 / 72, 56, 72)
 BEFORE = {"TFC202": (2, 1), "TFC301": (2, 0), "TFC401": (27, 0), "TFC402": (34, 0),
           "TFC403": (138, 0), "TFC404": (27, 8), "TFC405": (866, 0), "TFC407": (0, 2),
           "TFC408": (290, 0), "TFC409": (5, 0), "TFC410": (1, 0), "TFC411": (45, 0),
@@ -192,10 +198,35 @@ def corpus():
     return packages.unpack([p[:3] for p in PACKAGES], os.path.join(HOME, "ecosystem"))
 
 
+def older_targets():
+    """{target: codes} for the rules silent at TARGET_TF that fire on older targets: each is
+    checked at the target its documentation examples use (``Rule.doc_target_tf``: TFC504 at
+    the last TF whose tf.data does not prefetch by itself)."""
+    from tfcompat.lint.rules import all_rules
+
+    out = collections.defaultdict(list)
+    for rule in all_rules():
+        if rule.doc_target_tf and rule.doc_target_tf != TARGET_TF:
+            out[rule.doc_target_tf].append(rule.code)
+    return dict(out)
+
+
 def lint(root, jobs=None):
-    """Today's findings: [{package, path, line, col, code, fix}] sorted."""
+    """Today's findings: [{package, path, line, col, code, fix}] sorted: every rule at
+    TARGET_TF, and each older target's rules at that target (marked with it)."""
+    out = _lint(root, TARGET_TF, None, jobs)
+    for target, codes in sorted(older_targets().items()):
+        # Their findings at TARGET_TF (none) are replaced by those at their own target.
+        out = [f for f in out if f["code"] not in codes] + _lint(root, target, codes, jobs)
+    out.sort(key=_key)
+    return out
+
+
+def _lint(root, target, codes, jobs):
     cmd = [sys.executable, "-m", "tfcompat", "lint", "--output-format", "json", "--no-cache",
-           "--exit-zero", "--quiet", "--target-tf", TARGET_TF]
+           "--exit-zero", "--quiet", "--target-tf", target]
+    if codes:
+        cmd += ["--select", ",".join(codes)]
     if jobs:
         cmd += ["--jobs", str(jobs)]
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
@@ -207,15 +238,21 @@ def lint(root, jobs=None):
         if f["code"].startswith("TFC9"):
             continue  # files that could not be linted (Python 2 syntax): not a rule's finding
         package, _, path = os.path.normpath(f["filename"]).partition(os.sep)
-        out.append({"package": package, "path": path, "line": f["location"]["row"],
-                    "col": f["location"]["column"], "code": f["code"],
-                    "fix": f["fix"]["applicability"] if f["fix"] else None})
-    out.sort(key=_key)
+        entry = {"package": package, "path": path, "line": f["location"]["row"],
+                 "col": f["location"]["column"], "code": f["code"],
+                 "fix": f["fix"]["applicability"] if f["fix"] else None}
+        if target != TARGET_TF:
+            entry["target"] = target
+        out.append(entry)
     return out
 
 
 def _key(f):
-    return (f["package"], f["path"], f["line"], f["code"], f["col"])
+    return (f["package"], f["path"], f["line"], f["code"], f["col"], _target(f))
+
+
+def _target(f):
+    return f.get("target", TARGET_TF)
 
 
 def load():
@@ -227,14 +264,16 @@ def load():
 
 
 def match(today, snapshot):
-    """Pair today's findings with snapshot entries: same file, line and code (the column may
-    move when a rule reports a different node of the same line). Returns (pairs, new, gone)."""
+    """Pair today's findings with snapshot entries: same file, line, code and target (the
+    column may move when a rule reports a different node of the same line). Returns (pairs,
+    new, gone)."""
     by_line = collections.defaultdict(list)
     for entry in snapshot:
-        by_line[(entry["package"], entry["path"], entry["line"], entry["code"])].append(entry)
+        by_line[(entry["package"], entry["path"], entry["line"], entry["code"],
+                 _target(entry))].append(entry)
     pairs, new = [], []
     for f in today:
-        bucket = by_line.get((f["package"], f["path"], f["line"], f["code"]))
+        bucket = by_line.get((f["package"], f["path"], f["line"], f["code"], _target(f)))
         if bucket:
             exact = [e for e in bucket if e["col"] == f["col"]]
             entry = (exact or bucket)[0]
@@ -357,12 +396,15 @@ def report(entries, recall, files, lost):
     w = []
     total_files = sum(n for n, _ in files.values())
     total_lines = sum(n for _, n in files.values())
-    w.append("# Real-code check (ecosystem)\n\n`tfcompat lint --target-tf %s` on %d pinned "
+    older = "".join("; %s at `--target-tf %s`, the last target where %s" % (
+        ", ".join(codes), target, "they fire" if len(codes) > 1 else "it fires")
+        for target, codes in sorted(older_targets().items()))
+    w.append("# Real-code check (ecosystem)\n\n`tfcompat lint --target-tf %s`%s, on %d pinned "
              "sources (registry packages by version, public repositories by commit; %d files, "
              "%d lines), each finding labelled "
              "by reading the code. Precision = tp / (tp + fp); `debatable` counts in neither. "
              "Regenerate with `python bench/ecosystem.py` (see its docstring).\n\n" % (
-                 TARGET_TF, len(PACKAGES), total_files, total_lines))
+                 TARGET_TF, older, len(PACKAGES), total_files, total_lines))
     w.append("| rule | findings | tp | fp | debatable | unlabelled | precision | before | "
              "before, 40 | safe fixes |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n")
     safe = collections.Counter(e["code"] for e in entries if e["found"] and e["fix"] == "safe")
@@ -384,7 +426,9 @@ def report(entries, recall, files, lost):
              "there. `before, 40`: on all 40 sources once TFC405 read the TF 1 name table "
              "generated from the wheels and TFC417-419 existed, labelled before the rules were "
              "changed for the classes found then (TFC405 guarded TF 1 names, TFC417 another "
-             "library's model).\n")
+             "library's model). TFC504's `before` columns are at `--target-tf 2.16` (every "
+             "finding an fp, the class since fixed by the TF 2.11 gate); at 2.10, labelled "
+             "before the rule left other libraries' models alone: %s.\n" % TFC504_AT_2_10)
     w.append("\nTFC405 is labelled by class: %s\n" % TFC405_LABELLING)
     w.append("\nTFC408 is labelled by class: %s\n" % TFC408_LABELLING)
     w.append("\nHeld out, second round (%s), as first labelled: %s\n" % (

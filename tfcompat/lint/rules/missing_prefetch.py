@@ -1,3 +1,5 @@
+import libcst as cst
+
 from tfcompat import versions
 from tfcompat.lint.analysis import patterns, provenance, qualnames
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
@@ -18,13 +20,17 @@ _INJECTED_FROM = versions.format_version(min(r.first for r in versions.rows(_INJ
 
 # Calls after which a chain holds an iterator or tensors, no longer a Dataset.
 _NOT_A_DATASET = frozenset(qualnames.ITERATOR_METHODS + ("get_next",))
+# Where a model's maker may come from and it still be a Keras model, whatever else it is.
+_KERAS_HOMES = ("tensorflow", "keras", "tf_keras", "tfcompat")
 
 
 class MissingPrefetch(Rule):
     """
     ## What it does
     Finds a tf.data pipeline handed to Keras (`fit`, `evaluate`, `predict`, as data or as
-    `validation_data`) that never calls `.prefetch()`.
+    `validation_data`) that never calls `.prefetch()`. Not on a model that another library
+    provably made and nothing compiles (an AutoML search's `fit`, a preprocessor's): it
+    adapts the data before Keras sees it.
 
     ## Why is this bad?
     Without a prefetch, the pipeline produces the next batch only when Keras asks for it: the
@@ -97,6 +103,22 @@ class MissingPrefetch(Rule):
         # Not Keras: a scikit-learn style fit of a list.
         Valid("""
             scaler.fit([[1, 2], [3, 4]])
+            """, target_tf="2.4"),
+        # Another library's model (an AutoML search whose fit adapts the data before Keras
+        # sees it): made by that library, directly or through a function here, never compiled.
+        Valid("""
+            import automl
+            import tensorflow as tf
+            def make_search(path):
+                return automl.AutoModel(automl.ImageInput(), automl.ClassificationHead(),
+                                        directory=path)
+            ds = tf.data.Dataset.from_tensor_slices((x, y)).batch(32)
+            search = automl.AutoModel(automl.ImageInput(), automl.RegressionHead())
+            search.fit(ds, epochs=2)
+            other = make_search("runs")
+            other.fit(ds, epochs=2, validation_data=ds)
+            scaler = automl.preprocessors.Normalizer()
+            scaler.fit(tf.data.Dataset.from_tensor_slices(x).batch(8))
             """, target_tf="2.4"),
         # NumPy's concatenate and repeat, not Dataset methods.
         Valid("""
@@ -335,6 +357,23 @@ class MissingPrefetch(Rule):
             import tensorflow as tf
             model.fit(tf.data.Dataset.range(8).batch(2).prefetch(tf.data.AUTOTUNE), steps_per_epoch=4)
             """),  # noqa: E501
+        # Another library's maker of a Keras model: compiled here, so a Keras model.
+        Invalid(
+            """
+            import segmenter
+            import tensorflow as tf
+            model = segmenter.Unet("resnet34", classes=3)
+            model.compile("adam", "sparse_categorical_crossentropy")
+            model.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(8), epochs=2)
+            """,
+            at=(5, 11), target_tf="2.10",
+            fixed="""
+            import segmenter
+            import tensorflow as tf
+            model = segmenter.Unet("resnet34", classes=3)
+            model.compile("adam", "sparse_categorical_crossentropy")
+            model.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(8).prefetch(tf.data.AUTOTUNE), epochs=2)
+            """),  # noqa: E501
         # Below TF 1.13 there is no AUTOTUNE outside contrib: reported, not fixed.
         Invalid(
             """
@@ -347,7 +386,8 @@ class MissingPrefetch(Rule):
     def visit_Call(self, node):
         if self.target_tf is None or self.target_at_least(_INJECTED):
             return  # tf.data prefetches such a pipeline itself
-        if patterns.method_name(node) not in qualnames.KERAS_DATA_METHODS:
+        if patterns.method_name(node) not in qualnames.KERAS_DATA_METHODS \
+                or self._other_library(node.func.value):
             return
         validation = patterns.argument(node, None, "validation_data")
         for arg in (patterns.data_argument(node), validation):
@@ -376,6 +416,35 @@ class MissingPrefetch(Rule):
         self.report(data, edits=self._fix(lasts), safety=None if proven else UNSAFE,
                     first=_INJECTED_FROM)
 
+    def _other_library(self, receiver):
+        """Whether ``receiver`` is provably another library's model, not a Keras one: a name
+        whose value here is a call of something imported from outside TensorFlow and Keras
+        (directly, or as every return of a function of this module), and on which nothing in
+        the module calls `compile` (a Keras model is compiled before it is fit; another
+        library's maker of a Keras model is compiled like one)."""
+        if not isinstance(receiver, cst.Name):
+            return False
+        value = self.resolve(receiver)
+        if not isinstance(value, cst.Call):
+            return False
+        values = [value]
+        definition = self.definition(value.func) if isinstance(value.func, cst.Name) else None
+        if isinstance(definition, cst.FunctionDef):
+            values = [r.value for r in patterns.own_nodes(definition, (cst.Return,))]
+        if not values or not all(self._foreign_call(v) for v in values):
+            return False
+        return receiver.value not in self._compiled()
+
+    def _foreign_call(self, value):
+        if not isinstance(value, cst.Call):
+            return False
+        name = self.qualified_name(value.func)
+        return bool(name) and name.partition(".")[0] not in _KERAS_HOMES
+
+    def _compiled(self):
+        """Names on which the module calls `compile(...)`."""
+        return self.context.cached(_compiled_names, self.context.module)
+
     def _prefetched(self, calls):
         return "prefetch" in patterns.methods(self, calls) \
             or self.qualified_name(calls[0].func) in qualnames.PREFETCHED_SOURCES
@@ -392,3 +461,10 @@ class MissingPrefetch(Rule):
                 return edits + [self.replace(last, "%s.prefetch(%s)" % (
                     self.code_for(last), autotune)) for last in lasts]
         return None
+
+
+def _compiled_names(module):
+    return frozenset(
+        call.func.value.value for call in patterns.all_nodes(module, (cst.Call,))
+        if isinstance(call.func, cst.Attribute) and call.func.attr.value == "compile"
+        and isinstance(call.func.value, cst.Name))
