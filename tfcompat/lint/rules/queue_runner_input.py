@@ -479,6 +479,14 @@ class QueueRunnerInput(Rule):
             dataset = tf.data.Dataset.range(8).batch(2)
             model.fit(dataset, epochs=2)
             """),
+        # ...kept for a TF 1 target, where the threads may run queues made elsewhere.
+        Invalid(
+            """
+            import tensorflow as tf
+            dataset = tf.data.Dataset.range(8).batch(2)
+            threads = tf.train.start_queue_runners(sess)
+            """,
+            at=(3, 11), target_tf="1.15"),
         # ...kept where the Coordinator is read otherwise: reported only.
         Invalid(
             """
@@ -774,6 +782,7 @@ class QueueRunnerInput(Rule):
         `coord.join(threads)`. None while the module still builds queues, or while anything
         else reads the Coordinator or the threads."""
         if name != "tensorflow.train.start_queue_runners" \
+                or not self.target_at_least("tf_keras_is_keras3") \
                 or provenance.runs_graph_only_code(self) or not namespaces.uses_tf_data(self) \
                 or any(
                 self.qualified_name(a) in _MAPPING
