@@ -447,6 +447,18 @@ class QueueRunnerInput(Rule):
             model.fit(steps_per_epoch=4)
             """,
             at=(3, 10), target_tf="2.16"),
+        # An Input given a shape beside its tensor: reported only.
+        Invalid(
+            """
+            import tensorflow as tf
+            import keras
+            xb, yb = tf.train.batch([x, y], 8, enqueue_many=True)
+            inputs = keras.Input(tensor=xb, shape=(4,))
+            model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+            model.compile("sgd", "mse", target_tensors=[yb])
+            model.fit(steps_per_epoch=4)
+            """,
+            at=(3, 10), target_tf="2.16"),
         # A model fitted on data of its own: not this dataset's; reported only.
         Invalid(
             """
@@ -656,7 +668,7 @@ class QueueRunnerInput(Rule):
             if model in scopes.assigned_targets(statement, self.context.module):
                 break
             alive.append(statement)
-        feeds = self._data_free_calls(model, alive, ds)
+        feeds = self._data_free_calls(model, alive, ds, isinstance(block, cst.Module))
         if not feeds:
             return None
         return fixes + feeds
@@ -671,7 +683,8 @@ class QueueRunnerInput(Rule):
             qualified = self.qualified_name(call.func) or ""
             tensor = patterns.keyword(call, "tensor")
             if qualified.rsplit(".", 1)[-1] == "Input" and patterns.keras_namespace(qualified) \
-                    and isinstance(tensor, cst.Name) and tensor.value == names[0]:
+                    and isinstance(tensor, cst.Name) and tensor.value == names[0] \
+                    and patterns.argument(call, 0, "shape", "batch_shape") is None:
                 arg = patterns.argument(call, None, "tensor")
                 found.append(("input", call, [
                     self.replace(arg.keyword, "shape"),
@@ -706,16 +719,16 @@ class QueueRunnerInput(Rule):
             return None
         return found
 
-    def _data_free_calls(self, model, statements, ds):
+    def _data_free_calls(self, model, statements, ds, module_level):
         """Edits giving ``ds`` to each `fit` / `evaluate` of ``model`` that gets no data
         (`model.fit(epochs=...)`, `model.evaluate(None, None, steps=...)`) in ``statements``
-        (those after its compile, up to a rebinding of its name), or, where they call neither,
-        those of a class they hand it to (`_handed_to_class`); [] when one call has data of its
-        own."""
+        (those after its compile, up to a rebinding of its name), or, where they call neither
+        and ``ds`` is a global (``module_level``), those of a class they hand it to
+        (`_handed_to_class`); [] when one call has data of its own."""
         calls = [c for s in statements for c in patterns.all_nodes(s, (cst.Call,))
                  if patterns.method_name(c) in ("fit", "evaluate")
                  and isinstance(c.func.value, cst.Name) and c.func.value.value == model]
-        if not calls:
+        if not calls and module_level:
             calls = self._handed_to_class(model, statements)
         edits = []
         for call in calls:
