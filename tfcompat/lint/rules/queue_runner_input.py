@@ -654,9 +654,9 @@ class QueueRunnerInput(Rule):
             uses = self._batch_uses(statement, names, ds)
             if uses is None:
                 return None
-            for kind, node, edit in uses:
-                (inputs if kind == "input" else compiles if kind == "compile" else []).append(node)
-                fixes.extend(edit)
+            inputs += [node for kind, node, _ in uses if kind == "input"]
+            compiles += [node for kind, node, _ in uses if kind == "compile"]
+            fixes += [edit for _, _, edits_ in uses for edit in edits_]
         if len(inputs) != 1 or len(compiles) != 1 or any(
                 not any(scopes.within(self.context, n, s) for s in [line] + later)
                 for name_ in names for n in patterns.name_nodes(self.context.module, name_)):
