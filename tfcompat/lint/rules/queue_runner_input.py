@@ -114,22 +114,23 @@ class QueueRunnerInput(Rule):
     - `start_queue_runners`, `Coordinator.request_stop()` / `join()`: deleted.
 
     ## Fix safety
-    Offered only where the module's code runs in graph mode, whose tensors these are. Safe:
-    `tf.train.X` -> `tf.compat.v1.train.X`, the very object it was on TF 1.13-1.15, where the
-    target's Keras is Keras 2 or the module uses no Keras. Unsafe: a batching statement
-    rewritten onto tf.data keeps the batches' size and rows, but not their order (tf.data
-    reshuffles each epoch, where the queue mixed rows across epochs). On a Keras 3 target
-    (TF >= 2.16), where the batches feed a model (`Input(tensor=a)`, `compile(target_tensors=
-    [b])`): unsafe, the whole pipeline moves onto the dataset `fit` takes: the batch
-    statement becomes the dataset, each later `a = f(a)` a `.map` of the same ops, `a.shape`
-    the dataset's `element_spec`, the model is built on `Input(shape=...)`, compiled without
-    `target_tensors`, and each of its `fit` / `evaluate` calls given no data (in the module,
-    or in a callback class it is handed to once, as Keras' own examples validate) gets the
-    dataset; Keras then draws batches per epoch, not from one endless queue. Once no queue is
-    left, `start_queue_runners` and the Coordinator's `request_stop` / `join` (and the
-    `Coordinator` nothing else reads) are deleted in eager code: unsafe, as under eager
-    execution the call raised. Anything else reading the batches, or a model given no dataset
-    this way: reported only (and `K.get_session()` left unread goes by TFC405).
+    In graph-mode code, whose tensors these are. Safe: `tf.train.X` -> `tf.compat.v1.train.X`,
+    the very object it was on TF 1.13-1.15, where the target's Keras is Keras 2 or the module
+    uses no Keras. Unsafe: a batching statement rewritten onto tf.data keeps the batches' size
+    and rows, but not their order (tf.data reshuffles each epoch, where the queue mixed rows
+    across epochs).
+    On a Keras 3 target (TF >= 2.16), in any mode, where the batches feed a model
+    (`Input(tensor=a)`, `compile(target_tensors=[b])`): unsafe, the whole pipeline moves onto
+    the dataset `fit` takes. The batch statement becomes the dataset, each later `a = f(a)` a
+    `.map` of the same ops, `a.shape` the dataset's `element_spec`; the model is built on
+    `Input(shape=...)`, compiled without `target_tensors`, and each of its `fit` / `evaluate`
+    calls given no data (in the module, or in a callback class it is handed to once, as
+    Keras' own examples validate) gets the dataset. Keras then draws batches per epoch (each
+    `evaluate` from the dataset's start), not from one endless queue. Once no queue is left,
+    `start_queue_runners` and the Coordinator's `request_stop` / `join` (and the `Coordinator`
+    nothing else reads) are deleted in eager code: unsafe, as under eager execution the call
+    raised. Anything else reading the batches, or a model given no dataset this way: reported
+    only (`K.get_session()` left unread then goes by TFC405).
 
     ## Versions
     Queue runners: TF 0.x to 1.15 in `tf.train`; `tf.compat.v1.train`, graph mode only, on
