@@ -1,6 +1,6 @@
 import libcst as cst
 
-from tfcompat.lint.analysis import namespaces, patterns, provenance, qualnames
+from tfcompat.lint.analysis import namespaces, patterns, provenance, qualnames, scopes
 from tfcompat.lint.analysis.prefilter import via
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
 
@@ -114,18 +114,31 @@ class QueueRunnerInput(Rule):
     - `start_queue_runners`, `Coordinator.request_stop()` / `join()`: deleted.
 
     ## Fix safety
-    Offered only where the module's code runs in graph mode, whose tensors these are. Safe:
-    `tf.train.X` -> `tf.compat.v1.train.X`, the very object it was on TF 1.13-1.15, where the
-    target's Keras is Keras 2 or the module uses no Keras. Unsafe: a batching statement
-    rewritten onto tf.data keeps the batches' size and rows, but not their order (tf.data
-    reshuffles each epoch, where the queue mixed rows across epochs).
+    In graph-mode code, whose tensors these are. Safe: `tf.train.X` -> `tf.compat.v1.train.X`,
+    the very object it was on TF 1.13-1.15, where the target's Keras is Keras 2 or the module
+    uses no Keras. Unsafe: a batching statement rewritten onto tf.data keeps the batches' size
+    and rows, but not their order (tf.data reshuffles each epoch, where the queue mixed rows
+    across epochs).
+    On a Keras 3 target (TF >= 2.16), in any mode, where the batches feed a model
+    (`Input(tensor=a)`, `compile(target_tensors=[b])`): unsafe, the whole pipeline moves onto
+    the dataset `fit` takes. The batch statement becomes the dataset, each later `a = f(a)` a
+    `.map` of the same ops, `a.shape` the dataset's `element_spec`; the model is built on
+    `Input(shape=...)`, compiled without `target_tensors`, and each of its `fit` / `evaluate`
+    calls given no data (in the module, or in a callback class it is handed to once, as
+    Keras' own examples validate) gets the dataset. Keras then draws batches per epoch (each
+    `evaluate` from the dataset's start), not from one endless queue. Once no queue is left,
+    `start_queue_runners` and the Coordinator's `request_stop` / `join` (and the `Coordinator`
+    nothing else reads) are deleted in eager code: unsafe, as under eager execution the call
+    raised. Anything else reading the batches, or a model given no dataset this way: reported
+    only (`K.get_session()` left unread then goes by TFC405).
 
     ## Versions
     Queue runners: TF 0.x to 1.15 in `tf.train`; `tf.compat.v1.train`, graph mode only, on
     TF 2; no Keras 3 model can take their tensors (TF 2.16+). Reported for TF 2 targets and
     an unknown one (the newest TF); both rewrites need TF 1.13+ (`tf.compat.v1`) and are run
     by tests/runtime/test_rewrites_run.py in tf115-keras231 (original and fixed) and
-    tf221-tfkeras (fixed).
+    tf221-tfkeras (fixed); the Keras 3 rewrite needs a TF 2.16+ target and runs in tf221 and
+    tf221-tfkeras (Keras 3's `keras`), where the original fails.
     """
 
     code = "TFC411"
@@ -313,6 +326,191 @@ class QueueRunnerInput(Rule):
             xb = tf.train.batch([x], 8)
             """,
             at=(4, 6), target_tf="2.16"),
+        # Keras 3 target: the batches feeding a model become the dataset its fit takes; the
+        # ops on the batches a map, their static shape the element spec (a program).
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            import keras
+            x = np.arange(64, dtype="float32").reshape(32, 2) / 64
+            y = (np.arange(32) % 2).astype("int32")
+            xb, yb = tf.train.shuffle_batch([x, y], batch_size=8, capacity=32,
+                                            min_after_dequeue=8, enqueue_many=True)
+            yb = tf.one_hot(yb, 2)
+            batch_shape = xb.get_shape().as_list()
+            inputs = keras.layers.Input(tensor=xb)
+            model = keras.models.Model(inputs, keras.layers.Dense(2, activation="softmax")(inputs))
+            model.compile("sgd", "categorical_crossentropy", target_tensors=[yb])
+            history = model.fit(epochs=2, steps_per_epoch=batch_shape[0] // 2)
+            result = history.history["loss"]
+            """,
+            at=(6, 10), target_tf="2.16", safety=UNSAFE,
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            import keras
+            x = np.arange(64, dtype="float32").reshape(32, 2) / 64
+            y = (np.arange(32) % 2).astype("int32")
+            batches_dataset = (tf.data.Dataset.from_tensor_slices((x, y))
+                .shuffle(32).repeat().batch(8, drop_remainder=True))
+            batches_dataset = batches_dataset.map(lambda xb, yb: (xb, tf.one_hot(yb, 2)))
+            batch_shape = batches_dataset.element_spec[0].shape.as_list()
+            inputs = keras.layers.Input(shape=tuple(batches_dataset.element_spec[0].shape[1:]))
+            model = keras.models.Model(inputs, keras.layers.Dense(2, activation="softmax")(inputs))
+            model.compile("sgd", "categorical_crossentropy")
+            history = model.fit(batches_dataset, epochs=2, steps_per_epoch=batch_shape[0] // 2)
+            result = history.history["loss"]
+            """,
+            run=Run(broken=("tf221",), fixed=("tf221", "tf221-tfkeras"), result=[2])),
+        # ...and a model validated by a callback it is handed to (Keras' mnist_tfrecord
+        # example): its evaluate given no data gets the dataset (a program).
+        Invalid(
+            """
+            import numpy as np
+            import tensorflow as tf
+            import keras
+
+            class Validate(keras.callbacks.Callback):
+                def __init__(self, model, steps):
+                    super().__init__()
+                    self.val_model = model
+                    self.steps = steps
+                    self.losses = []
+
+                def on_epoch_end(self, epoch, logs=None):
+                    self.val_model.set_weights(self.model.get_weights())
+                    self.losses.append(self.val_model.evaluate(None, None, steps=self.steps))
+
+            def build(inputs):
+                return keras.layers.Dense(2, activation="softmax")(inputs)
+
+            x = np.arange(64, dtype="float32").reshape(32, 2) / 64
+            y = (np.arange(32) % 2).astype("int32")
+            x_val, y_val = tf.compat.v1.train.batch([x, y], 8, enqueue_many=True)
+            y_val = tf.one_hot(y_val, 2)
+            val_input = keras.layers.Input(tensor=x_val)
+            val_model = keras.models.Model(val_input, build(val_input))
+            val_model.compile("sgd", "categorical_crossentropy", target_tensors=[y_val])
+            train_input = keras.layers.Input(shape=(2,))
+            model = keras.models.Model(train_input, build(train_input))
+            model.compile("sgd", "categorical_crossentropy")
+            validate = Validate(val_model, 2)
+            model.fit(x, np.eye(2)[y], batch_size=8, epochs=2, callbacks=[validate], verbose=0)
+            result = validate.losses
+            """,
+            at=(21, 16), target_tf="2.16", safety=UNSAFE,
+            fixed="""
+            import numpy as np
+            import tensorflow as tf
+            import keras
+
+            class Validate(keras.callbacks.Callback):
+                def __init__(self, model, steps):
+                    super().__init__()
+                    self.val_model = model
+                    self.steps = steps
+                    self.losses = []
+
+                def on_epoch_end(self, epoch, logs=None):
+                    self.val_model.set_weights(self.model.get_weights())
+                    self.losses.append(self.val_model.evaluate(val_dataset, None, steps=self.steps))
+
+            def build(inputs):
+                return keras.layers.Dense(2, activation="softmax")(inputs)
+
+            x = np.arange(64, dtype="float32").reshape(32, 2) / 64
+            y = (np.arange(32) % 2).astype("int32")
+            val_dataset = (tf.data.Dataset.from_tensor_slices((x, y))
+                .repeat().batch(8, drop_remainder=True))
+            val_dataset = val_dataset.map(lambda x_val, y_val: (x_val, tf.one_hot(y_val, 2)))
+            val_input = keras.layers.Input(shape=tuple(val_dataset.element_spec[0].shape[1:]))
+            val_model = keras.models.Model(val_input, build(val_input))
+            val_model.compile("sgd", "categorical_crossentropy")
+            train_input = keras.layers.Input(shape=(2,))
+            model = keras.models.Model(train_input, build(train_input))
+            model.compile("sgd", "categorical_crossentropy")
+            validate = Validate(val_model, 2)
+            model.fit(x, np.eye(2)[y], batch_size=8, epochs=2, callbacks=[validate], verbose=0)
+            result = validate.losses
+            """,
+            run=Run(broken=("tf221",), fixed=("tf221", "tf221-tfkeras"), result=[2])),
+        # The batches read some other way (here printed): reported only.
+        Invalid(
+            """
+            import tensorflow as tf
+            import keras
+            xb, yb = tf.train.batch([x, y], 8, enqueue_many=True)
+            print(xb)
+            inputs = keras.Input(tensor=xb)
+            model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+            model.compile("sgd", "mse", target_tensors=[yb])
+            model.fit(steps_per_epoch=4)
+            """,
+            at=(3, 10), target_tf="2.16"),
+        # An Input given a shape beside its tensor: reported only.
+        Invalid(
+            """
+            import tensorflow as tf
+            import keras
+            xb, yb = tf.train.batch([x, y], 8, enqueue_many=True)
+            inputs = keras.Input(tensor=xb, shape=(4,))
+            model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+            model.compile("sgd", "mse", target_tensors=[yb])
+            model.fit(steps_per_epoch=4)
+            """,
+            at=(3, 10), target_tf="2.16"),
+        # A model fitted on data of its own: not this dataset's; reported only.
+        Invalid(
+            """
+            import tensorflow as tf
+            import keras
+            xb, yb = tf.train.batch([x, y], 8, enqueue_many=True)
+            inputs = keras.Input(tensor=xb)
+            model = keras.Model(inputs, keras.layers.Dense(1)(inputs))
+            model.compile("sgd", "mse", target_tensors=[yb])
+            model.fit(x, y, steps_per_epoch=4)
+            """,
+            at=(3, 10), target_tf="2.16"),
+        # The queue runners left behind once the queues are tf.data, in eager Keras 3 code:
+        # deleted with the Coordinator (unsafe: under eager execution the call raised).
+        Invalid(
+            """
+            import tensorflow as tf
+            import keras
+            dataset = tf.data.Dataset.range(8).batch(2)
+            coord = tf.train.Coordinator()
+            threads = tf.train.start_queue_runners(sess, coord)
+            model.fit(dataset, epochs=2)
+            coord.request_stop()
+            coord.join(threads)
+            """,
+            at=(5, 11), target_tf="2.16", safety=UNSAFE,
+            fixed="""
+            import tensorflow as tf
+            import keras
+            dataset = tf.data.Dataset.range(8).batch(2)
+            model.fit(dataset, epochs=2)
+            """),
+        # ...kept for a TF 1 target, where the threads may run queues made elsewhere.
+        Invalid(
+            """
+            import tensorflow as tf
+            dataset = tf.data.Dataset.range(8).batch(2)
+            threads = tf.train.start_queue_runners(sess)
+            """,
+            at=(3, 11), target_tf="1.15"),
+        # ...kept where the Coordinator is read otherwise: reported only.
+        Invalid(
+            """
+            import tensorflow as tf
+            dataset = tf.data.Dataset.range(8).batch(2)
+            coord = tf.train.Coordinator()
+            threads = tf.train.start_queue_runners(sess, coord)
+            while not coord.should_stop():
+                step()
+            """,
+            at=(4, 11), target_tf="2.16"),
         # A target reaches the newest TF (docs/target-tf.md): reported at every target.
         Invalid("import tensorflow as tf\nxb, yb = tf.train.batch([x, y], 32)", at=(2, 10),
                 target_tf="1.15"),
@@ -328,8 +526,11 @@ class QueueRunnerInput(Rule):
         if "compat.v1" in spelled and graph:
             return  # graph-mode TF 2 code runs them; only a Keras 3 model cannot take them
         fix, safety = None, None
-        dataset = self._dataset_fix(node, name) if provenance.runs_graph_only_code(self) \
-            else None
+        dataset = self._keras3_fix(node, name) if keras3 else None
+        if dataset is None and provenance.runs_graph_only_code(self):
+            dataset = self._dataset_fix(node, name)
+        if dataset is None and keras3:
+            dataset = self._left_behind(node, name)
         if dataset is not None:
             fix, safety = dataset, UNSAFE
         elif graph and spelled.startswith("tensorflow."):
@@ -340,24 +541,22 @@ class QueueRunnerInput(Rule):
                     safety=safety,
                     keras3=", and Keras 3 cannot take its tensors" if keras3 else "")
 
-    def _dataset_fix(self, func, name):
-        """`a, b = tf.train.shuffle_batch([x, y], batch_size=B, capacity=C, ...,
-        enqueue_many=True)` (or `tf.train.batch`, or the compat.v1 spellings) as a statement of
-        its own: the same names bound from
-        `tf.compat.v1.data.make_one_shot_iterator(tf.data.Dataset.from_tensor_slices((x, y))
-        .shuffle(C).repeat().batch(B, drop_remainder=True)).get_next()`, the same rows, buffer,
-        batch size (static: `allow_smaller_final_batch=False`) and repetition; the queue's
+    def _batch_statement(self, func, name):
+        """(statement line, assign, call, bound arguments, dataset text, edits) for `a, b =
+        tf.train.shuffle_batch([x, y], batch_size=B, capacity=C, ..., enqueue_many=True)` (or
+        `tf.train.batch`, or the compat.v1 spellings) as a statement of its own, the text being
+        `tf.data.Dataset.from_tensor_slices((x, y)).shuffle(C).repeat().batch(B,
+        drop_remainder=True)` on lines indented under it: the same rows, buffer, batch size
+        (static: `allow_smaller_final_batch=False`) and repetition; the queue's
         `min_after_dequeue` rows held back are not. None with `shapes`, `dynamic_pad`,
-        `shared_name`, or `enqueue_many` not provably True. `start_queue_runners` and the
-        Coordinator then start no thread; they stay, so `coord.request_stop();
-        coord.join(threads)` still run."""
+        `shared_name`, or `enqueue_many` not provably True."""
         if name not in _BATCHERS:
             return None
         ancestors = self.context.ancestors
         at = next((i for i in range(len(ancestors) - 1, -1, -1) if ancestors[i] is func), None)
         if at is None or at < 3:
             return None
-        call, assign = ancestors[at - 1], ancestors[at - 2]
+        call, assign, line = ancestors[at - 1], ancestors[at - 2], ancestors[at - 3]
         if not isinstance(call, cst.Call) or call.func is not func \
                 or not isinstance(assign, cst.Assign) or assign.value is not call \
                 or len(assign.targets) != 1 or patterns.has_star_args(call):
@@ -378,11 +577,8 @@ class QueueRunnerInput(Rule):
                     and not self._literal(args["allow_smaller_final_batch"], False)) \
                 or "batch_size" not in args:
             return None
-        make, edits = self.require("tensorflow.compat.v1.data.make_one_shot_iterator")
-        source, more = self.require("tensorflow.data.Dataset.from_tensor_slices",
-                                    "tensorflow.compat.v1.data.Dataset.from_tensor_slices")
-        if edits and more:
-            return None  # one import to add, not two
+        source, edits = self.require("tensorflow.data.Dataset.from_tensor_slices",
+                                     "tensorflow.compat.v1.data.Dataset.from_tensor_slices")
         rows = ", ".join(self.code_for(e.value) for e in tensors.elements)
         shuffle = ""
         if name == "tensorflow.train.shuffle_batch":
@@ -393,13 +589,270 @@ class QueueRunnerInput(Rule):
         start = self.context.position(assign).start
         indent = self.context.line_text(start.line)[:start.column] + "    "
         newline = self.context.module.default_newline
-        text = "%s(%s%s%s((%s))%s%s.repeat().batch(%s, drop_remainder=True)).get_next()" % (
-            make, newline, indent, source, rows, newline + indent, shuffle,
-            self.code_for(args["batch_size"]))
+        text = "%s((%s))%s%s.repeat().batch(%s, drop_remainder=True)" % (
+            source, rows, newline + indent, shuffle, self.code_for(args["batch_size"]))
+        return line, assign, call, args, text, edits
+
+    def _dataset_fix(self, func, name):
+        """The batch statement (`_batch_statement`) in graph-mode code: the same names bound
+        from `tf.compat.v1.data.make_one_shot_iterator(<its tf.data pipeline>).get_next()`.
+        `start_queue_runners` and the Coordinator then start no thread; they stay, so
+        `coord.request_stop(); coord.join(threads)` still run."""
+        found = self._batch_statement(func, name)
+        if found is None:
+            return None
+        _, assign, call, _, dataset, edits = found
+        make, more = self.require("tensorflow.compat.v1.data.make_one_shot_iterator")
+        if edits and more:
+            return None  # one import to add, not two
+        start = self.context.position(assign).start
+        indent = self.context.line_text(start.line)[:start.column] + "    "
+        newline = self.context.module.default_newline
+        text = "%s(%s%s%s).get_next()" % (make, newline, indent, dataset)
         return edits + more + [self.replace(call, text)]
+
+    # -- Keras 3: the batches feeding a model become the dataset fit takes -----------------
+    def _keras3_fix(self, func, name):
+        """The batch statement `a, b = tf.train.shuffle_batch(...)` (`_batch_statement`) whose
+        `a` feeds `Input(tensor=a)` and `b` `compile(target_tensors=[b])`, on a Keras 3 target
+        (TF >= 2.16): `ds = <its tf.data pipeline>`; each later `a = f(a, ...)` (or `b =`)
+        before the model `ds = ds.map(lambda a, b: (f(a, ...), b))`, the very ops on the same
+        batches; `a.get_shape()` / `a.shape` `ds.element_spec[0].shape`; the `Input` built on
+        `shape=tuple(ds.element_spec[0].shape[1:])`, the compile without `target_tensors`, and
+        each `fit` / `evaluate` of that model given no data given `ds` (in the module, or in
+        a callback class instantiated once with the model: `_handed_to_class`). None for any
+        other read of the batches, or a model that gets no dataset this way."""
+        if not self.target_at_least("tf_keras_is_keras3"):
+            return None
+        found = self._batch_statement(func, name)
+        if found is None:
+            return None
+        line, assign, _, _, dataset, edits = found
+        names = [e.value.value for e in assign.targets[0].target.elements]
+        block = self.context.ancestors[self.context.ancestors.index(line) - 1]
+        body = list(getattr(block, "body", ()))
+        if len(names) != 2 or not any(s is line for s in body) \
+                or not isinstance(block, (cst.Module, cst.IndentedBlock)):
+            return None
+        base = _common_suffix(names).strip("_")
+        ds = self.fresh_name((base if len(base) > 2 else "batches") + "_dataset")
+        fixes = edits + [self.replace(assign, "%s = (%s)" % (ds, dataset))]
+        inputs, compiles, later = [], [], body[[id(s) for s in body].index(id(line)) + 1:]
+        for statement in later:
+            reads = [n for name_ in names for n in patterns.name_nodes(statement, name_)]
+            if not reads:
+                continue
+            small = statement.body[0] if isinstance(statement, cst.SimpleStatementLine) \
+                and len(statement.body) == 1 else None
+            bound = scopes.assigned_name(statement)
+            if bound in names:
+                if inputs or compiles or not patterns.name_nodes(small.value, bound):
+                    return None  # rebound to something else, or after the model took them
+                mapped = [self.code_for(small.value) if n == bound else n for n in names]
+                fixes.append(self.replace(small, "%s = %s.map(lambda %s: (%s))" % (
+                    ds, ds, ", ".join(names), ", ".join(mapped))))
+                continue
+            uses = self._batch_uses(statement, names, ds)
+            if uses is None:
+                return None
+            inputs += [node for kind, node, _ in uses if kind == "input"]
+            compiles += [node for kind, node, _ in uses if kind == "compile"]
+            fixes += [edit for _, _, edits_ in uses for edit in edits_]
+        if len(inputs) != 1 or len(compiles) != 1 or any(
+                not any(scopes.within(self.context, n, s) for s in [line] + later)
+                for name_ in names for n in patterns.name_nodes(self.context.module, name_)):
+            return None  # a read before the batches are made, or in another block
+        at = next(i for i, s in enumerate(later) if scopes.within(self.context, compiles[0], s))
+        model = compiles[0].func.value.value
+        alive = []  # the statements after the compile, up to one rebinding the model's name
+        for statement in later[at + 1:]:
+            if model in scopes.assigned_targets(statement, self.context.module):
+                break
+            alive.append(statement)
+        feeds = self._data_free_calls(model, alive, ds, isinstance(block, cst.Module))
+        if not feeds:
+            return None
+        return fixes + feeds
+
+    def _batch_uses(self, statement, names, ds):
+        """[(kind, node, edits)] for every read of the batch ``names`` in ``statement``:
+        ("input", call) for `Input(tensor=names[0])`, ("compile", call) for
+        `compile(..., target_tensors=[names[1]])`, ("shape", node) for `a.get_shape()` /
+        `a.shape`; None when one is read any other way."""
+        found, allowed = [], set()
+        for call in patterns.all_nodes(statement, (cst.Call,)):
+            qualified = self.qualified_name(call.func) or ""
+            tensor = patterns.keyword(call, "tensor")
+            if qualified.rsplit(".", 1)[-1] == "Input" and patterns.keras_namespace(qualified) \
+                    and isinstance(tensor, cst.Name) and tensor.value == names[0] \
+                    and patterns.argument(call, 0, "shape", "batch_shape") is None:
+                arg = patterns.argument(call, None, "tensor")
+                found.append(("input", call, [
+                    self.replace(arg.keyword, "shape"),
+                    self.replace(tensor, "tuple(%s.element_spec[0].shape[1:])" % ds)]))
+                allowed.add(id(tensor))
+            targets = patterns.keyword(call, "target_tensors")
+            if patterns.method_name(call) == "compile" and isinstance(call.func.value, cst.Name) \
+                    and isinstance(targets, (cst.List, cst.Tuple)) \
+                    and len(targets.elements) == 1 \
+                    and isinstance(targets.elements[0].value, cst.Name) \
+                    and targets.elements[0].value.value == names[1]:
+                arg = patterns.argument(call, None, "target_tensors")
+                kept = [a for a in call.args if a is not arg]
+                if not kept:
+                    return None
+                found.append(("compile", call, self.delete_arguments(call, kept, [arg])))
+                allowed.add(id(targets.elements[0].value))
+            if patterns.method_name(call) == "get_shape" and not call.args \
+                    and isinstance(call.func.value, cst.Name) and call.func.value.value in names:
+                found.append(("shape", call, [self.replace(call, "%s.element_spec[%d].shape" % (
+                    ds, names.index(call.func.value.value)))]))
+                allowed.add(id(call.func.value))
+        for attribute in patterns.all_nodes(statement, (cst.Attribute,)):
+            if attribute.attr.value == "shape" and isinstance(attribute.value, cst.Name) \
+                    and attribute.value.value in names:
+                found.append(("shape", attribute, [self.replace(
+                    attribute, "%s.element_spec[%d].shape" % (
+                        ds, names.index(attribute.value.value)))]))
+                allowed.add(id(attribute.value))
+        reads = [n for name in names for n in patterns.name_nodes(statement, name)]
+        if any(id(n) not in allowed for n in reads):
+            return None
+        return found
+
+    def _data_free_calls(self, model, statements, ds, module_level):
+        """Edits giving ``ds`` to each `fit` / `evaluate` of ``model`` that gets no data
+        (`model.fit(epochs=...)`, `model.evaluate(None, None, steps=...)`) in ``statements``
+        (those after its compile, up to a rebinding of its name), or, where they call neither
+        and ``ds`` is a global (``module_level``), those of a class they hand it to
+        (`_handed_to_class`); [] when one call has data of its own."""
+        calls = [c for s in statements for c in patterns.all_nodes(s, (cst.Call,))
+                 if patterns.method_name(c) in ("fit", "evaluate")
+                 and isinstance(c.func.value, cst.Name) and c.func.value.value == model]
+        if not calls and module_level:
+            calls = self._handed_to_class(model, statements)
+        edits = []
+        for call in calls:
+            if patterns.has_star_args(call):
+                return []
+            data = patterns.argument(call, 0, "x")
+            if data is None:
+                first = call.args[0] if call.args else None
+                text = ds + (", " if first is not None else "")
+                edits.append(self.insert_at(self.context.position(first).start, text)
+                             if first is not None
+                             else self.replace(call, self.code_for(call)[:-1] + ds + ")"))
+            elif patterns.is_literal(data.value, None) and data.keyword is None:
+                edits.append(self.replace(data.value, ds))
+            else:
+                return []  # data of its own: another model's
+        return edits
+
+    def _handed_to_class(self, model, statements):
+        """`self.attr.fit/evaluate(...)` calls of the one class of this module that ``model``
+        is handed to, positionally, in its one instantiation, where `__init__` keeps that
+        parameter as `self.attr` (Keras' own examples validate a tensor-fed model this way, in
+        a callback's `on_epoch_end`); [] otherwise."""
+        classes = {c.name.value: c for c in self.context.module.body if isinstance(c, cst.ClassDef)}
+        made = [c for s in statements for c in patterns.all_nodes(s, (cst.Call,))
+                if isinstance(c.func, cst.Name) and c.func.value in classes
+                and any(isinstance(a.value, cst.Name) and a.value.value == model
+                        for a in c.args)]
+        if len(made) != 1:
+            return []
+        cls = classes[made[0].func.value]
+        if len([c for c in patterns.all_nodes(self.context.module, (cst.Call,))
+                if isinstance(c.func, cst.Name) and c.func.value == cls.name.value]) != 1:
+            return []
+        position = next((i for i, a in enumerate(made[0].args)
+                         if isinstance(a.value, cst.Name) and a.value.value == model), None)
+        if made[0].args[position].keyword is not None or any(
+                a.keyword is not None or a.star for a in made[0].args[:position]):
+            return []
+        init = patterns.class_init(cls)
+        params = [p.name.value for p in init.params.params] if init is not None else []
+        if position + 1 >= len(params):
+            return []
+        param = params[position + 1]
+        kept = [a for a in patterns.all_nodes(cls, (cst.Assign,))
+                if len(a.targets) == 1 and isinstance(a.targets[0].target, cst.Attribute)
+                and isinstance(a.targets[0].target.value, cst.Name)
+                and a.targets[0].target.value.value == "self"]
+        attrs = [a.targets[0].target.attr.value for a in kept
+                 if isinstance(a.value, cst.Name) and a.value.value == param]
+        if len(attrs) != 1 or sum(a.targets[0].target.attr.value == attrs[0] for a in kept) != 1:
+            return []
+        return [c for c in patterns.all_nodes(cls, (cst.Call,))
+                if patterns.method_name(c) in ("fit", "evaluate")
+                and isinstance(c.func.value, cst.Attribute)
+                and c.func.value.attr.value == attrs[0]
+                and isinstance(c.func.value.value, cst.Name) and c.func.value.value.value == "self"]
+
+    def _left_behind(self, func, name):
+        """`threads = tf.train.start_queue_runners(sess, coord)` in eager code on a Keras 3
+        target whose queues are all tf.data now (it builds none, and uses tf.data): it starts
+        no thread (under eager execution it raises), so it goes, with the Coordinator whose
+        only other uses are `coord = tf.train.Coordinator()`, `coord.request_stop()` and
+        `coord.join(threads)`. None while the module still builds queues, or while anything
+        else reads the Coordinator or the threads."""
+        if name != "tensorflow.train.start_queue_runners" \
+                or not self.target_at_least("tf_keras_is_keras3") \
+                or provenance.runs_graph_only_code(self) or not namespaces.uses_tf_data(self) \
+                or any(
+                self.qualified_name(a) in _MAPPING
+                and self.qualified_name(a) != "tensorflow.train.start_queue_runners"
+                for a in patterns.all_nodes(self.context.module, (cst.Attribute, cst.Name))):
+            return None
+        ancestors = self.context.ancestors
+        at = next((i for i in range(len(ancestors) - 1, -1, -1) if ancestors[i] is func), None)
+        if at is None or at < 3 or not isinstance(ancestors[at - 1], cst.Call):
+            return None
+        call, line = ancestors[at - 1], scopes.enclosing_statement(ancestors[:at])
+        small = line.body[0] if isinstance(line, cst.SimpleStatementLine) \
+            and len(line.body) == 1 else None
+        if isinstance(small, cst.Assign) and small.value is call:
+            threads = scopes.assigned_name(line)
+            if threads is None:
+                return None
+        elif isinstance(small, cst.Expr) and small.value is call:
+            threads = None
+        else:
+            return None
+        coord = patterns.argument(call, 1, "coord")
+        if coord is not None and not isinstance(coord.value, cst.Name):
+            return None
+        statements = [line]
+        if coord is not None:
+            coord = coord.value.value
+            for statement in patterns.all_nodes(self.context.module, (cst.SimpleStatementLine,)):
+                if statement is line or len(statement.body) != 1:
+                    continue
+                small = statement.body[0]
+                value = getattr(small, "value", None)
+                if scopes.assigned_name(statement) == coord and isinstance(value, cst.Call) \
+                        and self.qualified_name(value.func) == "tensorflow.train.Coordinator":
+                    statements.append(statement)
+                elif isinstance(small, cst.Expr) and isinstance(value, cst.Call) \
+                        and patterns.method_name(value) in ("request_stop", "join") \
+                        and isinstance(value.func.value, cst.Name) \
+                        and value.func.value.value == coord:
+                    statements.append(statement)
+        for name_ in filter(None, (coord, threads)):
+            for node in patterns.name_nodes(self.context.module, name_):
+                if not any(scopes.within(self.context, node, s) for s in statements):
+                    return None
+        return [self.remove(s) for s in statements]
 
     def _literal(self, expr, value):
         """Whether ``expr`` is the literal ``value``, or a name bound to it once."""
         if isinstance(expr, cst.Name) and expr.value not in ("True", "False", "None"):
             expr = self.resolve(expr)
         return expr is not None and patterns.is_literal(expr, value)
+
+
+def _common_suffix(names):
+    """The longest ending the names share (`x_train_batch`, `y_train_batch`: `_train_batch`)."""
+    first, n = names[0], 0
+    while n < len(first) and all(len(o) > n and o[-1 - n] == first[-1 - n] for o in names):
+        n += 1
+    return first[len(first) - n:]
