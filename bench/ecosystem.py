@@ -230,7 +230,9 @@ def _lint(root, target, codes, jobs):
     if jobs:
         cmd += ["--jobs", str(jobs)]
     env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    proc = subprocess.run(cmd + ["."], cwd=root, env=env, capture_output=True, text=True)
+    # The listed sources only: the cache may hold others (an older or newer corpus).
+    proc = subprocess.run(cmd + [d for d, _, _, _ in PACKAGES], cwd=root, env=env,
+                          capture_output=True, text=True)
     if proc.returncode not in (0, 2):  # 2: some corpus files are Python 2 (TFC902)
         raise SystemExit("tfcompat lint exited %d:\n%s" % (proc.returncode, proc.stderr))
     out = []
