@@ -79,10 +79,13 @@ def _old_meaning(flavor):
 
 
 def _no_default_axes(flavor, axes):
-    """Keras 2.0 had no default axes: with axes=None it ran a plain matmul, which raised
-    where Keras 2.1-2.2's default ([rank(x) - 1, rank(y) - 2]) transposes x."""
-    version = tfcompat.detect(flavor=flavor).keras_version
-    return axes is None and flavor == versions.KERAS and version < (2, 1)
+    """Keras 2.0 and TF <= 1.8's tf.keras had no default axes: with axes=None they ran a
+    plain matmul, which raised where Keras 2.1-2.2's default ([rank(x) - 1, rank(y) - 2])
+    transposes x."""
+    rt = tfcompat.detect(flavor=flavor)
+    if flavor == versions.KERAS:
+        return axes is None and rt.keras_version < (2, 1)
+    return axes is None and rt.tf_version < (1, 9)
 
 
 def _arrays(xs, ys, seed=0):

@@ -102,9 +102,10 @@ def batch_dot(x, y, axes=None):
     is a ``matmul`` over the batch axes ``0 .. n-3``, with ``x`` transposed (its last two
     axes) unless ``axes[0] == n - 1`` and ``y`` transposed when ``axes[1] == n - 1``; the
     padding axes are squeezed and a rank-1 result becomes ``(batch, 1)``. ``axes``: None
-    (``[rank(x) - 1, rank(y) - 2]``, Keras 2.1-2.2's default; Keras 2.0 ran a plain matmul,
-    which raised where this transposes ``x``), an int (both), or two ints; as in Keras 2.2, a
-    negative or 0 axis is not normalised (it counts as "not the last axis")."""
+    (``[rank(x) - 1, rank(y) - 2]``, the default of Keras 2.1-2.2 and TF 1.9-1.15; Keras 2.0
+    and TF 1.4-1.8 ran a plain matmul, which raised where this transposes ``x``), an int
+    (both), or two ints; as in Keras 2.2, a negative or 0 axis is not normalised (it counts
+    as "not the last axis")."""
     if isinstance(axes, int):
         axes = (axes, axes)
     ops = _ops_for(x, y)
