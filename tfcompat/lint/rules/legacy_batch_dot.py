@@ -62,8 +62,8 @@ class LegacyBatchDot(Rule):
 
     code = "TFC421"
     name = "legacy-batch-dot"
-    message = ("`{call}` on a rank >= 4 operand: axes 1.. were batch axes up to Keras 2.2.4 "
-               "and TF 1, axis 0 alone is from Keras 2.2.5 and TF 2")
+    message = ("`{call}` on a rank >= 4 operand: all but its last two axes were batch axes up "
+               "to Keras 2.2.4 and TF 1, axis 0 alone is from Keras 2.2.5 and TF 2")
     help = "tfcompat.legacy_batch_dot(...) keeps the old meaning on every Keras"
     tokens = ("batch_dot",)
     modules = (namespaces.VIA["keras"] + namespaces.VIA["tf.keras"] + namespaces.VIA["tf_keras"],)
