@@ -48,7 +48,7 @@ class LegacyBatchDot(Rule):
     Unsafe: `tfcompat.legacy_batch_dot` computes the old meaning on every Keras (Keras 3 on
     any backend too), which is what the code meant where it was written for Keras <= 2.2.4
     or TF 1; code written for the new meaning would change. The linter cannot see ranks.
-    Offered for targets from TF 2.0, where every tf.keras has the new meaning.
+    Offered for every target: the helper runs on every TF and Keras tfcompat supports.
 
     ## Versions
     Old meaning: Keras 2.0-2.2.4 and tf.keras up to TF 1.15 (TensorFlow backend); new:
@@ -69,7 +69,6 @@ class LegacyBatchDot(Rule):
     modules = (namespaces.VIA["keras"] + namespaces.VIA["tf.keras"] + namespaces.VIA["tf_keras"],)
     called = True
     fix_safety = UNSAFE
-    fix_tf = "batch_dot_one_batch_axis"
 
     VALID = [
         # Rank-3 operands as far as the code shows: the same meaning before and after.
@@ -181,13 +180,18 @@ class LegacyBatchDot(Rule):
                 o = tfcompat.legacy_batch_dot(c, hat, [2, 2])
                 return tfcompat.legacy_batch_dot(o, hat, [2, 3])
             """),
-        # Below TF 2.0 the target's own tf.keras has the old meaning: reported, not fixed.
+        # A TF 1.15 target: its range reaches TF 2, and the helper runs on TF 1 too.
         Invalid(
             """
             import tensorflow as tf
             out = tf.keras.backend.batch_dot(x, tf.keras.backend.permute_dimensions(y, (0, 2, 1, 3)), axes=(2, 3))
             """,  # noqa: E501
-            at=(2, 7), target_tf="1.15"),
+            at=(2, 7), target_tf="1.15",
+            fixed="""
+            import tensorflow as tf
+            import tfcompat
+            out = tfcompat.legacy_batch_dot(x, tf.keras.backend.permute_dimensions(y, (0, 2, 1, 3)), axes=(2, 3))
+            """),  # noqa: E501
     ]
 
     def visit_Call(self, node):
