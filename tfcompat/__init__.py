@@ -126,6 +126,16 @@ def numpy_batches(dataset, session=None):
     return batches.numpy_batches(dataset, session=session)
 
 
+def legacy_batch_dot(x, y, axes=None):
+    """``K.batch_dot(x, y, axes)`` with the meaning it had in Keras <= 2.2.4 and TF 1's
+    tf.keras (every axis but the last two a batch axis, as ``matmul``), on every Keras
+    tfcompat supports, Keras 3 on any backend included; Keras 2.2.5, tf.keras in TF 2 and
+    tf_keras batch over axis 0 alone. See tfcompat.compat.legacy_ops.batch_dot."""
+    from tfcompat.compat import legacy_ops
+
+    return legacy_ops.batch_dot(x, y, axes)
+
+
 __all__ = ["DataError", "FeedingPath", "PathStatus", "Runtime", "TensorFlowMissingError",
            "UnsupportedArgumentError", "UnsupportedPathError", "detect", "evaluate", "fit",
-           "from_arrays", "numpy_batches", "predict", "__version__"]
+           "from_arrays", "legacy_batch_dot", "numpy_batches", "predict", "__version__"]

@@ -187,6 +187,16 @@ TABLE = (
          cite="standalone Keras 2.0-2.3: keras.optimizers.sgd, rmsprop, adagrad, adadelta, adam, "
               "adamax, nadam are the classes; Keras 2.4.0 re-exports tf.keras, which (like "
               "tf_keras and Keras 3) has none"),
+    _row("batch_dot_one_batch_axis", "keras", (2, 2, 5), flavors=(KERAS,),
+         cite="keras-team/keras#11458 (a rewrite of batch_dot, first released in Keras 2.2.5): "
+              "axis 0 alone is the batch; before (2.0-2.2.4, TF backend) every axis but the "
+              "last two was, as in matmul. Measured: batch_dot of (2, 10, 5) and "
+              "(2, 10, 5, 16) over axes [2, 2] is (2, 10, 16) in Keras 2.2.0, (2, 10, 10, 16) "
+              "in 2.3.1 (Keras 3 has no keras.backend.batch_dot)"),
+    _row("batch_dot_one_batch_axis", "tf", (2, 0), flavors=KERAS2_IN_TF,
+         cite="tensorflow#32441 cherry-picks the batch_dot change into TF 2.0.0; measured "
+              "(2, 10, 16) in tf.keras 1.15.5, (2, 10, 10, 16) in 2.0.4, 2.15.1 and tf_keras "
+              "2.21.0"),
     _row("tf_keras_is_keras3", "tf", (2, 16),
          cite="TF 2.16.1: tf.keras is Keras 3; Keras 2 via tf_keras + TF_USE_LEGACY_KERAS=1"),
     _row("contrib_autotune", "tf", (1, 8), (2, 0),

@@ -243,6 +243,15 @@ def probe_estimator(k):
     return _attempt(lambda: _tf().estimator.Estimator)
 
 
+def probe_batch_dot_one_batch_axis(k):
+    batch_dot = getattr(k.backend, "batch_dot", None)
+    if batch_dot is None:
+        return False  # Keras 3
+    x = k.backend.constant(np.ones((2, 10, 5), "float32"))
+    y = k.backend.constant(np.ones((2, 10, 5, 16), "float32"))
+    return k.backend.int_shape(batch_dot(x, y, [2, 2])) == (2, 10, 10, 16)
+
+
 def probe_tf_keras_is_keras3(k):
     tf = _tf()
     if not hasattr(tf, "keras"):

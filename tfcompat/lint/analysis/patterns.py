@@ -168,6 +168,16 @@ def own_nodes(function, types):
     return visitor.found
 
 
+def scope_nodes(scope, types):
+    """Nodes of ``types`` that run in the frame of ``scope``: a def or lambda body, or a
+    module outside its defs, lambdas and classes."""
+    if not isinstance(scope, cst.Module):
+        return own_nodes(scope, types)
+    visitor = _Own(types)
+    fast_walk.visit(scope, visitor, tokens=fast_walk.wants_tokens(types))
+    return visitor.found
+
+
 def is_generator(function):
     return isinstance(function, cst.FunctionDef) and bool(own_nodes(function, (cst.Yield,)))
 
