@@ -61,8 +61,7 @@ class DatasetNumpyRoundtrip(Rule):
     name = "dataset-numpy-roundtrip"
     message = "generator turns tf.data batches into NumPy through `{run}` to feed Keras"
     help = "pass the dataset to fit (tf.keras TF >= 1.9), or use tfcompat.numpy_batches(dataset)"
-    # It reports a `<session>.run(... get_next() ...)` in a generator (a yield).
-    tokens = (("get_next",), ("run",), ("yield",))
+    tokens = ("get_next",)
     fix_safety = UNSAFE
     fix_tf = "dataset_in_core"
 

@@ -52,9 +52,7 @@ class GetNextInLoop(Rule):
     name = "get-next-in-loop"
     message = "`{receiver}.get_next()` in a loop adds new graph ops on every iteration"
     help = "build `get_next()` once, before the loop, and run that tensor in it"
-    # Both findings need a loop that runs steps (_steps): a session's run, .eval(), a yield.
-    tokens = (("get_next",) + ITERATOR_METHODS + ("from_structure", "from_string_handle"),
-              ("run", "eval", "yield"))
+    tokens = ("get_next",) + ITERATOR_METHODS + ("from_structure", "from_string_handle")
     fix_safety = SAFE
 
     VALID = [
