@@ -2,6 +2,8 @@
 where it reported when it walked libcst's tree, whether the file is parsed by libcst (another
 candidate rule walks it) or not. The expected positions and names are libcst's: columns in
 characters, a dotted name without its own parentheses, the text as written."""
+import ast
+
 import pytest
 
 from tfcompat.lint import rules
@@ -91,3 +93,16 @@ def test_code_python_refuses_is_still_libcsts_to_name():
     names_only, _ = _linters()
     with pytest.raises(ParseFailure, match="Python 2 code"):
         names_only.check("import tensorflow as tf\nprint tf.estimator.Estimator\n")
+
+
+def test_a_fix_loop_of_names_only_rules_parses_nothing_with_libcst_and_notes_the_same():
+    names_only, with_libcst = _linters()
+    source = TF + "x = tf.estimator.Estimator\n"
+    before = work.COUNTS["libcst parses"]
+    result = names_only.fix(source, tree=ast.parse(source))
+    assert work.COUNTS["libcst parses"] == before
+    assert (result.text, result.fixed, result.notes) == (source, 0, ())
+    assert result.findings == result.before == names_only.check(source)
+    # Lone CRs: libcst cannot write the file back, and says so, as it did.
+    crs = source.replace("\n", "\r")
+    assert names_only.fix(crs, tree=ast.parse(crs)).notes == with_libcst.fix(crs).notes != ()

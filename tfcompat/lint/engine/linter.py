@@ -277,6 +277,12 @@ class Linter:
         Fixes that overlap wait for the next pass; a pass whose result does not parse is redone
         fix by fix, and a fix that breaks the parse is dropped and noted, never applied.
         ``syntax_checked``: as for parse(); ``tree``: as for check()."""
+        if not self._hooks and tree is not None and "\r" not in text and "\f" not in text:
+            # Only names-only rules, which never fix: the loop would end after linting the
+            # original once. (libcst writes back every text without lone CRs or form feeds as
+            # it was, so it would not have noted that either.)
+            findings = self.check(text, tree=tree)
+            return FixResult(text, findings, 0, (), writeback.Untouched(len(text)), findings)
         original = text
         module = parse(text, syntax_checked=syntax_checked or tree is not None)
         if module.code != text:
