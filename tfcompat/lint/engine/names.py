@@ -1,8 +1,10 @@
 """The names-only path: rules that judge nothing but what the module's imports and dotted names
 mean (``Rule.check_names``) run on Python's own syntax tree (``ast``, the tree the prefilter's
 second stage built: tfcompat.lint.analysis.codenames), never on libcst's. A file whose only
-candidate rules are such rules is never parsed by libcst (tfcompat.lint.engine.linter); in a
-file that is, they run here too, beside the traversal, so each rule has one implementation.
+candidate rules are such rules is never parsed by libcst (tfcompat.lint.engine.linter: a check,
+and a fix, which has nothing to fix; not a file with lone CRs or form feeds, where libcst's
+columns and notes differ); in a file that is, they run here too, beside the traversal, so each
+rule has one implementation.
 
 What such a rule sees (``uses``), in source order, is what libcst's tree would show it:
 

@@ -4,6 +4,10 @@
     -> prefilter -> size limit (TFC905) -> parse (TFC902) -> every rule in one traversal
     -> line noqa -> fix loop -> write
 
+The prefilter's second stage parses the file with Python's own parser; rules that read only
+imports and dotted names run on that tree (tfcompat.lint.engine.names), and when they are the
+only candidates libcst's parse and traversal are skipped.
+
 The steps up to the parse need no libcst. The main process runs them (``read``, ``prepare``
 with the byte scan) so that a file the cache or the prefilter answers starts no worker; a
 worker process, or the flake8 plugin, runs the whole way (``process``), with the prefilter's
