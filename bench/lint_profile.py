@@ -3,7 +3,8 @@
 A profile, not a timed benchmark: each step is timed with the process CPU clock around it, so
 the table shows shares, and the timing itself costs a little. Steps: the byte scan (the
 prefilter's first stage), the names the code uses (its second stage, Python's own parser), the
-libcst parse, Python's syntax check of what libcst parsed, positions (libcst code generation),
+names-only path (imports and dotted names from that parser's tree, noqa comments), the libcst
+parse, Python's syntax check of what libcst parsed, positions (libcst code generation),
 each rule's own visit/leave code, each module-wide analysis (``Context.cached`` and whole-module
 node searches, timed apart from the rule that asked), and the traversal around them. It also
 counts, per file, how many files each rule lets through each stage, and how often a
@@ -66,14 +67,15 @@ def instrument(timer, counts):
 
     from tfcompat.lint import rules
     from tfcompat.lint.analysis import codenames, patterns
-    from tfcompat.lint.engine import context, positions, writeback
+    from tfcompat.lint.engine import context, names, positions, writeback
     from tfcompat.lint.engine import linter as engine
 
     for cls in rules.all_rules():
         for _, _, attr in cls.hooks():
             setattr(cls, attr, timer.wrap("rule " + cls.code, getattr(cls, attr)))
-        if hasattr(cls, "check_noqa"):
-            cls.check_noqa = timer.wrap("rule " + cls.code, cls.check_noqa)
+        for attr in ("check_noqa", "check_names"):
+            if hasattr(cls, attr):
+                setattr(cls, attr, timer.wrap("rule " + cls.code, getattr(cls, attr)))
 
     cached = context.Context.cached
 
@@ -101,6 +103,10 @@ def instrument(timer, counts):
                                          writeback.compile_error)
     codenames.code_names = timer.wrap("prefilter stage 2: names in the code (ast)",
                                       codenames.code_names)
+    names.File.uses = timer.wrap("names-only path: imports and dotted names (ast)",
+                                 names.File.uses)
+    names.noqa_lines = timer.wrap("names-only path: noqa comments (tokenizer)",
+                                  names.noqa_lines)
     return engine, rules
 
 
@@ -114,14 +120,14 @@ def main():
     engine, rules = instrument(timer, counts)
     from tfcompat.lint.analysis import codenames
     from tfcompat.lint.driver.target import parse_target
-    from tfcompat.lint.engine import pipeline
+    from tfcompat.lint.engine import pipeline, work
 
     linter = engine.Linter(rules.all_rules(),
                            parse_target(args.target_tf) if args.target_tf else None)
     paths = sorted(os.path.join(d, n) for d, _, names in os.walk(args.root)
                    for n in names if n.endswith(".py"))
     stage1, stage2, found = collections.Counter(), collections.Counter(), collections.Counter()
-    parsed = with_findings = 0
+    parsed = checked = with_findings = 0
     start = clock()
     for path in paths:
         with open(path, "rb") as handle:
@@ -140,17 +146,21 @@ def main():
         if not codes:
             continue
         narrow = linter.narrowed(pipeline.rules_to_run(codes, "check"))
+        before = work.COUNTS["libcst parses"]
         try:
             findings = timer.run("traversal and dispatch", narrow.check,
-                                 pipeline.files.decode(data).text)
+                                 pipeline.files.decode(data).text,
+                                 tree=names.tree if names is not None else None)
         except Exception:  # a file libcst cannot parse: counted as parsed, no findings
             findings = []
-        parsed += 1
+        checked += 1
+        parsed += work.COUNTS["libcst parses"] > before
         with_findings += bool(findings)
         found.update(f.code for f in findings)
     total = clock() - start
-    print("%s: %d files; %d parsed by libcst, %d with findings; %.2f s CPU in all (profiled)"
-          % (args.root, len(paths), parsed, with_findings, total))
+    print("%s: %d files; %d linted (%d parsed by libcst, the rest names-only), %d with "
+          "findings; %.2f s CPU in all (profiled)"
+          % (args.root, len(paths), checked, parsed, with_findings, total))
     print("\n| step | CPU s | share | calls |\n|---|---:|---:|---:|")
     for label, seconds in timer.total.most_common():
         print("| %s | %.2f | %.0f%% | %d |" % (label, seconds, 100 * seconds / total,

@@ -77,6 +77,9 @@ def test_a_well_formed_rule_passes():
     (dict(INVALID=[Invalid("y", at=(1, 1), target_tf="2")]), "target TF must look like"),
     (dict(__doc__="## What it does\nx\n"), "docstring needs the sections"),
     (dict(visit_Cal=lambda self, node: None), "not a libcst node type"),
+    (dict(check_names=lambda self, uses: None, visit_Call=lambda self, node: None),
+     "names-only rule"),
+    (dict(check_names=lambda self, uses: None, fix_safety="safe", help="h"), "names-only rule"),
 ])
 def test_problems_name_what_is_wrong(attrs, complaint):
     found = rules.problems(_rule(**attrs))

@@ -68,7 +68,14 @@ before a statement, at its indentation). The engine decides whether a fix is off
 when ``fix_tf`` does not hold for the ``target-tf`` (or none is set), and UNSAFE fixes only with
 ``--unsafe-fixes``. It also applies ``# noqa``, so rules never look at comments.
 
-The one exception judges the ``noqa`` comments themselves (TFC001): a rule defining
+Names-only rules: a rule that judges nothing but what the module's imports and dotted names
+mean defines ``check_names(self, uses)`` and no visit/leave method. It is called once per file
+with every import and outermost dotted name, in source order (tfcompat.lint.engine.names says
+what each ``Use`` holds), and reports at a ``Use``; it never fixes. The engine runs it on
+Python's own syntax tree, so a file where only such rules could fire is never parsed by
+libcst (TFC408 is one).
+
+The other exception judges the ``noqa`` comments themselves (TFC001): a rule defining
 ``check_noqa(self, comments, findings, enabled)`` is called after the traversal with the libcst
 ``Comment`` nodes holding "noqa", every finding of the file before suppression, and the codes of
 the rules enabled for it; what it reports is suppressed like any other finding.

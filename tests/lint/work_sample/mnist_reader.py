@@ -1,4 +1,4 @@
-"""A TF 1 tutorial's data module: the one finding is on its first import."""
+"""A TF 1 tutorial's data module: the one finding is on its first import, of a names-only rule."""
 import numpy as np
 from tensorflow.examples.tutorials.mnist import input_data
 

@@ -9,6 +9,8 @@ has the same identifiers. ``modules``: what the absolute imports name, whole: ``
 gives ``a.b`` and ``a`` (which it binds), ``from a.b import c`` gives ``a.b`` and ``a.b.c``;
 qualified names (tfcompat.lint.analysis.scopes.Imports) start with one of them. ``called``: the
 names called (``f(...)``, ``x.f(...)``), and every imported name (an alias may be called).
+``tree``: the syntax tree itself, which the engine reads the imports from and runs the
+names-only rules on (tfcompat.lint.engine.names): the file is parsed by Python once.
 (Compiled code objects would be cheaper but lose names: the compiler drops dead code and
 never compiles local annotations.)
 """
@@ -17,7 +19,7 @@ import collections
 import sys
 import warnings
 
-CodeNames = collections.namedtuple("CodeNames", "words modules called")
+CodeNames = collections.namedtuple("CodeNames", "words modules called tree")
 
 # The fields holding identifiers (a str, or a list of str: Global.names, MatchClass.kwd_attrs;
 # Import.names holds alias nodes).
@@ -123,4 +125,4 @@ def code_names(data):
         words.update(name.split("."))
     if has_yield:
         words.add("yield")
-    return CodeNames(words, modules, called)
+    return CodeNames(words, modules, called, tree)

@@ -6,7 +6,7 @@ the libcst tree only: nothing here imports or runs the code being linted.
 """
 import libcst as cst
 
-from tfcompat.lint.analysis import qualnames, scopes
+from tfcompat.lint.analysis import imports, qualnames, scopes
 from tfcompat.lint.engine import walk as fast_walk
 
 _NESTED_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
@@ -343,7 +343,7 @@ def iterator_function(rule, func):
     text = scopes.dotted(func)
     if text and text.startswith("tf.compat.v1.") \
             and "tf" not in rule.context.cached(_bound_names, rule.context.module):
-        return scopes.canonical("tensorflow" + text[len("tf"):])
+        return imports.canonical("tensorflow" + text[len("tf"):])
     return None
 
 

@@ -1,4 +1,5 @@
-"""What a name means where it is used: the module's imports, its scopes and the bindings in
+"""What a name means where it is used: the module's imports (read by
+tfcompat.lint.analysis.imports from the ``ast`` tree), its scopes and the bindings in
 them, the loops around a node, the targets a statement assigns.
 
 All of it works on the libcst tree with no metadata pass: the engine keeps the stack of
@@ -9,6 +10,7 @@ import collections
 
 import libcst as cst
 
+from tfcompat.lint.analysis import imports
 from tfcompat.lint.analysis.ancestors import indexes_up
 from tfcompat.lint.engine import walk as fast_walk
 
@@ -16,8 +18,6 @@ Loop = collections.namedtuple("Loop", "node statement")
 
 COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
 _SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
-# Prefixes that name the same API: tf.compat.v1.data.X is tf.data.X.
-_CANONICAL = (("tensorflow.compat.v1.", "tensorflow."), ("tensorflow.compat.v2.", "tensorflow."))
 
 
 def name_used(context, name):
@@ -120,13 +120,6 @@ def leading_statements(module):
     return header, imports
 
 
-def canonical(name):
-    for prefix, replacement in _CANONICAL:
-        if name.startswith(prefix):
-            return replacement + name[len(prefix):]
-    return name
-
-
 def dotted(expr):
     """'a.b.c' for a Name/Attribute chain, None for anything else."""
     if isinstance(expr, cst.Name):
@@ -137,55 +130,18 @@ def dotted(expr):
     return None
 
 
-class Imports:
-    """Local names bound by the module's imports (every scope: imports inside functions count)."""
-
-    def __init__(self, module):
-        self.names = {}     # local name -> qualified name
-        self.toplevel = {}  # the same, for imports that run at module level
-        for statement, depth in _statements(module.body, 0):
-            if not isinstance(statement, cst.SimpleStatementLine):
-                continue
-            for small in statement.body:
-                for local, qualified in _bindings(small):
-                    self.names.setdefault(local, qualified)
-                    if depth == 0:
-                        self.toplevel.setdefault(local, qualified)
+class Imports(imports.Imports):
+    """tfcompat.lint.analysis.imports.Imports (built from the file's ``ast`` tree, the one place
+    imports are read), asked about libcst expressions."""
 
     def qualify(self, expr, canonical_=True):
         name = dotted(expr)
-        if not name:
-            return None
-        head, _, rest = name.partition(".")
-        if head not in self.names:
-            return None
-        qualified = self.names[head] + ("." + rest if rest else "")
-        return canonical(qualified) if canonical_ else qualified
-
-    def alias_for(self, module):
-        for local, qualified in self.toplevel.items():
-            if qualified == module:
-                return local
-        return None
-
-    def spell(self, candidates):
-        """Source text naming the first of ``candidates`` (exact qualified names) that a
-        module-level import can spell, through the longest imported prefix; None when none.
-
-        With ``import tensorflow.compat.v1 as tf``, ``tensorflow.compat.v1.Session`` is
-        ``tf.Session`` but ``tensorflow.data.AUTOTUNE`` cannot be spelled."""
-        for wanted in candidates:
-            best = None
-            for local, qualified in self.toplevel.items():
-                if wanted == qualified or wanted.startswith(qualified + "."):
-                    if best is None or len(qualified) > len(best[1]):
-                        best = (local, qualified)
-            if best is not None:
-                return best[0] + wanted[len(best[1]):]
-        return None
+        return self.qualify_dotted(name, canonical_) if name else None
 
 
 def _bindings(small):
+    """(local name, qualified name) a libcst import binds: the names scopes see bound (the
+    module's Imports are tfcompat.lint.analysis.imports')."""
     if isinstance(small, cst.Import):
         for alias in small.names:
             full = dotted(alias.name)

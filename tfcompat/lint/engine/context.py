@@ -9,6 +9,7 @@ from typing import Any, Optional, Tuple
 
 from tfcompat.lint.analysis.ancestors import Ancestors
 from tfcompat.lint.analysis.scopes import Imports, Scopes
+from tfcompat.lint.engine import names
 from tfcompat.lint.engine.positions import Positions
 
 _NEWLINES = re.compile(r"\r\n|\r|\n")
@@ -30,7 +31,7 @@ class Report:
 class Context:
     """One file, shared by every rule instance of one traversal."""
 
-    def __init__(self, module, text, target_tf=None, keras_target=None):
+    def __init__(self, module, text, target_tf=None, keras_target=None, tree=None):
         self.module = module
         self.text = text
         self.target_tf = target_tf
@@ -42,6 +43,7 @@ class Context:
         self._positions = None
         self._line_starts = None
         self._imports = None
+        self._tree = tree  # the text's ast tree, which the imports are read from
         self._scopes = None
         self._answers = {}   # compute function -> its answer for this file (``cached``)
 
@@ -90,9 +92,17 @@ class Context:
         return name
 
     @property
+    def tree(self):
+        """The text's ast tree: the prefilter's, or parsed now (libcst's parse checked that
+        Python's parser accepts the text)."""
+        if self._tree is None:
+            self._tree = names.parse(self.text, strict=True)
+        return self._tree
+
+    @property
     def imports(self):
         if self._imports is None:
-            self._imports = Imports(self.module)
+            self._imports = Imports(self.tree)
         return self._imports
 
     @property

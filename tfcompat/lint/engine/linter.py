@@ -12,8 +12,9 @@ from typing import Optional, Tuple
 
 import libcst as cst
 
+from tfcompat.lint.analysis.imports import Imports
 from tfcompat.lint.analysis.prefilter import Prefilter
-from tfcompat.lint.engine import noqa, walk, writeback
+from tfcompat.lint.engine import names, noqa, walk, writeback
 from tfcompat.lint.engine.context import Context
 from tfcompat.lint.engine.results import SAFE, Finding, Fix, NotApplied, ParseFailure
 from tfcompat.lint.engine.work import count
@@ -136,7 +137,9 @@ class Linter:
         self.enabled = tuple(r.code for r in self.rules)  # the codes run, in order
         self._run = frozenset(self.enabled)
         self.prefilter = Prefilter.of_rules(self.rules)
-        self._hooks = [(cls, cls.hooks()) for cls in self.rules]
+        # Names-only rules run on the ast tree (tfcompat.lint.engine.names), the rest in the walk.
+        self._name_rules = tuple(r for r in self.rules if hasattr(r, "check_names"))
+        self._hooks = [(cls, cls.hooks()) for cls in self.rules if cls not in self._name_rules]
         # Whether a rule looks at whitespace, comments or punctuation (else the walk skips them).
         self._hooks_tokens = walk.wants_tokens(
             [node_type for _, hooks in self._hooks for _, node_type, _ in hooks])
@@ -157,9 +160,10 @@ class Linter:
             narrow._all = self._all
         return narrow
 
-    def lint(self, module, text):
-        """Findings of every rule on a parsed module, suppressions applied, sorted."""
-        context = Context(module, text, self.target_tf, self.keras_target)
+    def lint(self, module, text, tree=None):
+        """Findings of every rule on a parsed module, suppressions applied, sorted. ``tree``:
+        the text's ast tree, when the prefilter built it (else parsed when needed)."""
+        context = Context(module, text, self.target_tf, self.keras_target, tree)
         visits, leaves, noqa_checks = {}, {}, []
         for cls, hooks in self._hooks:
             rule = cls(context)
@@ -180,23 +184,38 @@ class Linter:
         noqa_comments = [c for c in comments if "noqa" in c.value.lower()] if has_noqa else []
         context.locate([r.node for r in context.reports]
                        + (comments if has_edits else noqa_comments))
-        findings = [self._finding(context, report) for report in context.reports]
+        findings = [self._located(context, report) for report in context.reports]
         if comments and any(f.fix is not None for f in findings):
             findings = _keep_comments(findings, context, comments)
+        if self._name_rules:
+            # libcst's columns count in the code it writes back, which lacks a form feed
+            # that indents a module-level line: only such files can differ.
+            shown = module.code if "\f" in text else None
+            findings += self._names_only(text, context.tree, context.imports, shown)
         if noqa_comments and noqa_checks:
             # Rules judging the noqa comments themselves (TFC001) see every finding unsuppressed.
             reported = len(context.reports)
             for check in noqa_checks:
                 check(noqa_comments, tuple(findings), self.codes)
-            findings += [self._finding(context, r) for r in context.reports[reported:]]
+            findings += [self._located(context, r) for r in context.reports[reported:]]
         file_codes = noqa.file_suppression(text)
         lines = noqa.line_suppressions(
             (context.position(c).start.line, c.value) for c in noqa_comments) if findings else {}
         findings = [f for f in findings if not noqa.suppressed(f, lines, file_codes)]
         return sorted(findings, key=lambda f: (f.line, f.col, f.code))
 
-    def _finding(self, context, report):
-        rule, rng = report.rule, context.position(report.node)
+    def _names_only(self, text, tree, imports, shown=None):
+        """Findings of the names-only rules, unsuppressed (tfcompat.lint.engine.names)."""
+        file = names.File(text, tree, imports, self.target_tf, self.keras_target, shown)
+        out = []
+        for report in names.run(self._name_rules, file):
+            (line, col), (end_line, end_col) = (file.position(o) for o in report.node.span)
+            out.append(self._finding(report, line, col, end_line, end_col))
+        return out
+
+    def _finding(self, report, line, col, end_line, end_col):
+        """The Finding of a Report at (1-based line, 0-based column) to (end line, column)."""
+        rule = report.rule
         fix, fixable, not_applied, reason = None, False, None, ""
         if report.edits:  # rule.fix_safety: the rule's FixSafety
             if rule.fix_safety is None:
@@ -210,12 +229,31 @@ class Linter:
                           tuple(sorted(report.edits, key=lambda e: (e.start, e.end))))
                 fixable = applicability == SAFE or self.unsafe_fixes
                 not_applied = None if fixable else NotApplied.UNSAFE
-        return Finding(rule.code, rule.name, report.message, rng.start.line,
-                       rng.start.column + 1, rng.end.line, rng.end.column + 1, fix, fixable,
-                       not_applied, reason, report.help)
+        return Finding(rule.code, rule.name, report.message, line, col + 1, end_line,
+                       end_col + 1, fix, fixable, not_applied, reason, report.help)
 
-    def check(self, text, syntax_checked=False):
-        return self.lint(parse(text, syntax_checked=syntax_checked), text)
+    def _located(self, context, report):
+        rng = context.position(report.node)
+        return self._finding(report, rng.start.line, rng.start.column, rng.end.line,
+                             rng.end.column)
+
+    def check(self, text, syntax_checked=False, tree=None):
+        """Findings on ``text``; ``tree``: its ast tree, when the prefilter built it (Python's
+        parser accepted the text: no syntax check again). When every rule is names-only, no
+        libcst parse: Python's parser alone reads the file."""
+        # A form feed can move libcst's columns (names.File): such a file takes libcst's way.
+        names_only = not self._hooks and "\f" not in text
+        if tree is None and names_only:
+            tree = names.parse(text)
+        if tree is not None and names_only:
+            found = self._names_only(text, tree, Imports(tree))
+            lines = names.noqa_lines(text) if found else {}
+            if lines is not None:
+                file_codes = noqa.file_suppression(text)
+                return sorted((f for f in found if not noqa.suppressed(f, lines, file_codes)),
+                              key=lambda f: (f.line, f.col, f.code))
+        return self.lint(parse(text, syntax_checked=syntax_checked or tree is not None), text,
+                         tree)
 
     def add_noqa(self, text):
         """A `# noqa: CODE` for every finding (tfcompat.lint.engine.noqa); the result must parse."""
@@ -232,19 +270,25 @@ class Linter:
             return FixResult(text, findings, 0, notes)
         return FixResult(new, self.lint(new_module, new), added, notes)
 
-    def fix(self, text, syntax_checked=False):
+    def fix(self, text, syntax_checked=False, tree=None):
         """The fix loop: apply fixes until none is left (at most MAX_FIX_PASSES passes),
         re-parsing each time.
 
         Fixes that overlap wait for the next pass; a pass whose result does not parse is redone
         fix by fix, and a fix that breaks the parse is dropped and noted, never applied.
-        ``syntax_checked``: as for parse()."""
+        ``syntax_checked``: as for parse(); ``tree``: as for check()."""
+        if not self._hooks and tree is not None and "\r" not in text and "\f" not in text:
+            # Only names-only rules, which never fix: the loop would end after linting the
+            # original once. (libcst writes back every text without lone CRs or form feeds as
+            # it was, so it would not have noted that either.)
+            findings = self.check(text, tree=tree)
+            return FixResult(text, findings, 0, (), writeback.Untouched(len(text)), findings)
         original = text
-        module = parse(text, syntax_checked=syntax_checked)
+        module = parse(text, syntax_checked=syntax_checked or tree is not None)
         if module.code != text:
             # libcst would not write this file back byte for byte (lone CR line ends, form feeds
             # between lines): report, never rewrite.
-            return FixResult(text, self.lint(module, text), 0, (
+            return FixResult(text, self.lint(module, text, tree), 0, (
                 "not fixed: the parser cannot reproduce this file byte for byte "
                 "(lone CR line endings or form feeds?)",))
         # A file the running Python compiles must still compile after every pass; of one it
@@ -256,7 +300,8 @@ class Linter:
         for _ in range(MAX_FIX_PASSES):
             # The original, with this linter's rules (those that could fire on it); a fixed
             # text may hold what another rule looks for: every enabled rule.
-            findings = (self if before is None else self._all).lint(module, text)
+            findings = (self if before is None else self._all).lint(
+                module, text, tree if before is None else None)
             before = findings if before is None else before
             todo = [f for f in findings if f.fixable and _edits_key(text, f) not in broken]
             if not todo:

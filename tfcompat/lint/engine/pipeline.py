@@ -4,6 +4,10 @@
     -> prefilter -> size limit (TFC905) -> parse (TFC902) -> every rule in one traversal
     -> line noqa -> fix loop -> write
 
+The prefilter's second stage parses the file with Python's own parser; rules that read only
+imports and dotted names run on that tree (tfcompat.lint.engine.names), and when they are the
+only candidates libcst's parse and traversal are skipped.
+
 The steps up to the parse need no libcst. The main process runs them (``read``, ``prepare``
 with the byte scan) so that a file the cache or the prefilter answers starts no worker; a
 worker process, or the flake8 plugin, runs the whole way (``process``), with the prefilter's
@@ -67,14 +71,14 @@ def could_fire(data, enabled, prefilter, code_names=False):
 
 
 def _candidates(data, enabled, prefilter, code_names):
-    """(could_fire's codes, whether Python's own parser read the file: the engine need not
-    ask it again)."""
+    """(could_fire's codes, the ast tree when Python's own parser read the file: the engine
+    need not ask it again, and runs the names-only rules on it)."""
     codes = prefilter.rules_for(data, enabled)
     if codes and code_names:
         names = codenames.code_names(data)
         if names is not None:
-            return prefilter.rules_in_code(names, codes), True
-    return codes, False
+            return prefilter.rules_in_code(names, codes), names.tree
+    return codes, None
 
 
 def is_notebook(task):
@@ -88,9 +92,9 @@ def cache_bytes(task, data):
 
 
 def prepare(data, mode, enabled, prefilter, code_names=False, is_notebook=False):
-    """(decoded Source, or the read notebook.Notebook, codes for rules_to_run's answer, whether
-    Python's parser read it) of a file to parse; raises Answered when the file needs no parse
-    or cannot have one (``could_fire`` tells the arguments)."""
+    """(decoded Source, or the read notebook.Notebook, codes for rules_to_run's answer, the ast
+    tree when Python's parser read it) of a file to lint; raises Answered when the file needs no
+    parse or cannot have one (``could_fire`` tells the arguments)."""
     if is_notebook:
         try:
             source = notebook.Notebook(data)
@@ -105,7 +109,7 @@ def prepare(data, mode, enabled, prefilter, code_names=False, is_notebook=False)
     if noqa.file_suppression(source.text) is noqa.ALL:
         raise Answered([])
     try:
-        candidates, parsed = _candidates(data, enabled, prefilter, code_names)
+        candidates, tree = _candidates(data, enabled, prefilter, code_names)
     except codenames.TooDeep:
         raise Answered([error("TFC904", "not parsed: nesting too deep for Python's own parser")])
     codes = rules_to_run(candidates, mode)
@@ -114,7 +118,7 @@ def prepare(data, mode, enabled, prefilter, code_names=False, is_notebook=False)
     if len(data) > MAX_PARSE_BYTES:
         raise Answered([error("TFC905", "not parsed: %.1f MiB is over the %d MiB limit"
                               % (len(data) / 2 ** 20, MAX_PARSE_BYTES // 2 ** 20))])
-    return source, codes, parsed
+    return source, codes, tree
 
 
 def process(task, linter, mode):
@@ -129,9 +133,9 @@ def process(task, linter, mode):
     echo = data if (task.path is None and mode == "fix") else None
     source = None
     try:
-        source, codes, parsed = prepare(data, mode, linter.enabled, linter.prefilter,
-                                        code_names=True, is_notebook=is_notebook(task))
-        result = _run(linter.narrowed(codes), source.text, mode, parsed)
+        source, codes, tree = prepare(data, mode, linter.enabled, linter.prefilter,
+                                      code_names=True, is_notebook=is_notebook(task))
+        result = _run(linter.narrowed(codes), source.text, mode, tree)
     except Answered as answer:
         return FileResult(task.display, _placed(answer.findings, source), output=echo)
     if mode == "check":
@@ -146,15 +150,15 @@ def _placed(findings, source):
     return findings
 
 
-def _run(linter, text, mode, parsed=False):
+def _run(linter, text, mode, tree=None):
     """Findings, or the FixResult of fixing or adding noqa comments; the engine's errors are
     answers."""
     try:
         if mode == "check":
-            return linter.check(text, syntax_checked=parsed)
+            return linter.check(text, tree=tree)
         if mode == "add-noqa":
             return linter.add_noqa(text)
-        return linter.fix(text, syntax_checked=parsed)
+        return linter.fix(text, tree=tree)
     except ParseFailure as exc:
         raise Answered([error("TFC902", str(exc), exc.line, exc.col)])
     except RecursionError:

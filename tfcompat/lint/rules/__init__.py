@@ -98,9 +98,13 @@ def problems(cls):
         out.append("%s: docstring needs the sections %s, in that order"
                    % (where, ", ".join("## " + t for t in DOC_SECTIONS)))
     try:
-        cls.hooks()
+        hooks = cls.hooks()
     except ValueError as exc:
         out.append("%s: %s" % (where, exc))
+    else:
+        if hasattr(cls, "check_names") and (hooks or cls.fix_safety is not None):
+            out.append("%s: a names-only rule (check_names) has no visit/leave method and no "
+                       "fix" % where)
     return out
 
 

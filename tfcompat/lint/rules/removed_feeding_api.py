@@ -1,5 +1,3 @@
-import libcst as cst
-
 from tfcompat import versions
 from tfcompat.lint.analysis.prefilter import via
 from tfcompat.lint.rule import Invalid, Rule, Valid
@@ -201,31 +199,22 @@ class RemovedFeedingApi(Rule):
                 at=(1, 6), target_tf="1.15"),
     ]
 
-    def visit_Module(self, node):
+    def check_names(self, uses):
+        # Names only: run on Python's own syntax tree (tfcompat.lint.engine.names).
         self._kinds = set()  # the kinds this module has had its finding for
-
-    def visit_Import(self, node):
-        for alias in node.names:
-            name = self.code_for(alias.name)
-            if self._kind(name) is not None:
-                self._check(alias.name, name, name)
-
-    def visit_ImportFrom(self, node):
-        module = self.code_for(node.module) if node.module is not None else ""
-        if self._kind(module) is not None or isinstance(node.names, cst.ImportStar):
-            self._check(node.module, module, module)  # the module itself is gone
-            return
-        for alias in node.names:
-            name = "%s.%s" % (module, self.code_for(alias.name))
-            self._check(alias.name, name, name)
-
-    def visit_Attribute(self, node):
-        parent = self.context.ancestors[-2] if len(self.context.ancestors) > 1 else None
-        if isinstance(parent, cst.Attribute) and parent.value is node:
-            return  # the longest spelled-out name is judged, once
-        name = self.qualified_name(node)
-        if name:
-            self._check(node, name, self.code_for(node))
+        for use in uses:
+            if use.kind == "import":
+                if self._kind(use.name) is not None:
+                    self._check(use, use.name, use.name)
+            elif use.kind == "from":
+                if self._kind(use.name) is not None or use.star:
+                    self._check(use, use.name, use.name)  # the module itself is gone
+                    continue
+                for alias in use.aliases:
+                    name = "%s.%s" % (use.name, alias.name)
+                    self._check(alias, name, name)
+            else:  # the longest spelled-out name, judged once
+                self._check(use, use.name, use.spelled)
 
     def _kind(self, name):
         """(kind, prefix, version fact) of the first _GONE prefix ``name`` is under, or None."""
@@ -235,8 +224,8 @@ class RemovedFeedingApi(Rule):
                     return kind, prefix, fact
         return None
 
-    def _check(self, node, name, spelled):
-        """Report ``node`` (canonical ``name``, written ``spelled``) when it is gone, once per
+    def _check(self, use, name, spelled):
+        """Report ``use`` (canonical ``name``, written ``spelled``) when it is gone, once per
         module and kind: at the first import or use, named down to the API it is part of."""
         found = self._kind(name)
         if found is None or not self._gone_for_target(found[2]):
@@ -258,7 +247,7 @@ class RemovedFeedingApi(Rule):
             spelled = spelled.rsplit(".", drop)[0]
         gone = _gone_in(fact)
         where = "TF %d.%d" % gone[:2] if gone else "Keras 3"
-        self.report(node, name=spelled, where=where,
+        self.report(use, name=spelled, where=where,
                     help=_ADVICE[kind].format(attr=parts[api - 1] if api else ""))
 
     def _gone_for_target(self, fact):
