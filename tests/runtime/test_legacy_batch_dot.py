@@ -10,8 +10,9 @@ import numpy as np
 import pytest
 
 import tfcompat
-from tests.runtime import probes
 from tfcompat import versions
+
+from . import probes
 
 runtime = tfcompat.detect()
 # TF 1.14's matmul (BatchMatMulV2) and Keras 3's broadcast the batch axes.
