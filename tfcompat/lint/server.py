@@ -402,6 +402,6 @@ def main():
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     # The rules (and libcst) load while the editor starts up, not at the first file's lint.
-    threading.Thread(target=workers.rule_tokens, name="tfcompat-load", daemon=True).start()
+    threading.Thread(target=workers.rule_specs, name="tfcompat-load", daemon=True).start()
     build().start_io(protocol_in, protocol_out)
     return 0

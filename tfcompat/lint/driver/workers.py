@@ -33,14 +33,15 @@ def _context():
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-def rule_tokens(cache=None):
-    """{code: tokens} of every rule: from the cache when it knows this tool, else from the
-    registry (which loads libcst)."""
+def rule_specs(cache=None):
+    """{code: the prefilter's spec} of every rule (tfcompat.lint.analysis.prefilter.spec):
+    from the cache when it knows this tool, else from the registry (which loads libcst)."""
     found = cache.rules() if cache is not None else None
     if found is None:
         from tfcompat.lint import rules
+        from tfcompat.lint.analysis.prefilter import spec
 
-        found = {cls.code: cls.tokens for cls in rules.all_rules()}
+        found = {cls.code: spec(cls) for cls in rules.all_rules()}
         if cache is not None:
             cache.put_rules(found)
     return found
@@ -129,7 +130,7 @@ def run(tasks, table, mode, jobs, cache=None, timeout=None, progress=None):
     is called as each file is done, in the order they finish."""
     if timeout is None:
         timeout = float(os.environ.get(TIMEOUT_ENV) or DEFAULT_TIMEOUT)
-    prefilter = Prefilter(rule_tokens(cache))
+    prefilter = Prefilter.of_specs(rule_specs(cache))
     results = [None] * len(tasks)
     keys = {}
 
