@@ -153,11 +153,15 @@ class Prefilter:
                                      for g in groups(modules))
                          for code, modules in (modules_by_code or {}).items() if modules}
         self._tokens = frozenset(t for g in self._groups.values() for group in g for t in group)
+        self._may_fire = {}  # code -> the rule's may_fire (of_rules)
 
     @classmethod
     def of_rules(cls, rules):
-        """The prefilter of these rule classes."""
-        return cls.of_specs({r.code: spec(r) for r in rules})
+        """The prefilter of these rule classes, with the second stage's last word: each rule's
+        own ``may_fire``, where it has one."""
+        prefilter = cls.of_specs({r.code: spec(r) for r in rules})
+        prefilter._may_fire = {r.code: r.may_fire for r in rules if r.has_may_fire()}
+        return prefilter
 
     @classmethod
     def of_specs(cls, specs):
@@ -194,7 +198,8 @@ class Prefilter:
         return tuple(code for code in codes if code in self._comment_codes or (
             all(any(t in (names.called if code in self._called_codes else names.words)
                     for t in group) for group in self._names[code])
-            and all(_imports(group, names.modules) for group in self._modules.get(code, ()))))
+            and all(_imports(group, names.modules) for group in self._modules.get(code, ()))
+            and (code not in self._may_fire or self._may_fire[code](names))))
 
 
 def _imports(group, modules):

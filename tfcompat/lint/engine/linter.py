@@ -129,8 +129,7 @@ class Linter:
         rules = sorted(rules, key=lambda r: r.code)
         self.codes = frozenset(r.code for r in rules)  # enabled, as noqa comments see it
         # The rules run: those that can fire under these settings.
-        self.rules = tuple(r for r in rules
-                           if not r.keras_targets or keras_target in r.keras_targets)
+        self.rules = tuple(r for r in rules if r.runs_under(target_tf, keras_target))
         self.target_tf = target_tf
         self.keras_target = keras_target
         self.unsafe_fixes = unsafe_fixes
