@@ -127,13 +127,12 @@ import re
 import textwrap
 from typing import Optional, Sequence, Tuple
 
-import libcst as cst
-
 from tfcompat import versions
 from tfcompat.lint.analysis import scopes
 from tfcompat.lint.driver.target import parse_target
 from tfcompat.lint.engine.context import Report
 from tfcompat.lint.engine.results import SAFE, UNSAFE, Edit, FixSafety
+from tfcompat.lint.libcst_lazy import cst
 
 # The rule API, as rule modules and tests import it (parse_target: an example's target_tf).
 __all__ = ["DOC_SECTIONS", "SAFE", "UNSAFE", "FixSafety", "Invalid", "Rule", "Run", "Valid",
@@ -435,13 +434,17 @@ class Rule:
         return "TF >= %s" % versions.format_version(min(firsts)) if firsts else ""
 
     @classmethod
+    def hook_names(cls):
+        """The names of the visit_X / leave_X methods this rule defines (libcst not loaded)."""
+        return [attr for attr in dir(cls)
+                if attr.partition("_")[0] in ("visit", "leave") and attr.partition("_")[2]]
+
+    @classmethod
     def hooks(cls):
         """[("visit" or "leave", libcst node class, method name)] this rule defines."""
         found = []
-        for attr in dir(cls):
+        for attr in cls.hook_names():
             kind, _, type_name = attr.partition("_")
-            if kind not in ("visit", "leave") or not type_name:
-                continue
             node_type = getattr(cst, type_name, None)
             if not (isinstance(node_type, type) and issubclass(node_type, cst.CSTNode)):
                 raise ValueError("%s: %s is not a libcst node type" % (attr, type_name))

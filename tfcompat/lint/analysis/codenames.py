@@ -21,7 +21,6 @@ import warnings
 from tfcompat.lint.analysis import imports
 
 
-
 class CodeNames:
     """What the second stage knows of a file's code (the module docstring says what each
     field holds); ``qualified``, computed on first use, is what rules' ``may_fire`` read."""

@@ -13,10 +13,9 @@ as it is; `tf.keras` attributes are respelled through an import of the target na
 """
 import collections
 
-import libcst as cst
-
 from tfcompat.lint.analysis import patterns, qualnames, scopes
 from tfcompat.lint.engine import walk as fast_walk
+from tfcompat.lint.libcst_lazy import cst
 
 # The module each namespace imports from, and the version fact a rewrite onto it needs.
 MODULES = {"keras": "keras", "tf.keras": "tensorflow.keras", "tf_keras": "tf_keras"}
@@ -55,7 +54,7 @@ def _namespace_of(module):
     return patterns.keras_namespace(module) if module else None
 
 
-class _Uses(cst.CSTVisitor):
+class _Uses(fast_walk.Visitor):
     def __init__(self, rule):
         super().__init__()
         self.rule = rule

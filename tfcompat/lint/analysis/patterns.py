@@ -4,12 +4,12 @@ pipelines, generator functions, sessions, and the edits more than one rule makes
 Every function takes the asking rule first (for its view of imports and scopes) and works on
 the libcst tree only: nothing here imports or runs the code being linted.
 """
-import libcst as cst
-
+from tfcompat.lint import libcst_lazy
 from tfcompat.lint.analysis import imports, qualnames, scopes
 from tfcompat.lint.engine import walk as fast_walk
+from tfcompat.lint.libcst_lazy import cst
 
-_NESTED_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
+_NESTED_SCOPES = libcst_lazy.types("FunctionDef", "Lambda", "ClassDef")
 _RANDOM_PREFIXES = ("tensorflow.random.", "tensorflow.random_", "tensorflow.image.random_",
                     "tensorflow.keras.layers.Random", "keras.layers.Random", "numpy.random.",
                     "random.")
@@ -146,7 +146,7 @@ def keras_namespace(qualified):
 
 
 # ------------------------------------------------------------------------------ scopes' own nodes
-class _Own(cst.CSTVisitor):
+class _Own(fast_walk.Visitor):
     """Nodes of some types inside a body, not entering nested defs, lambdas and classes."""
 
     def __init__(self, types):
@@ -157,7 +157,7 @@ class _Own(cst.CSTVisitor):
     def on_visit(self, node):
         if isinstance(node, self.types):
             self.found.append(node)
-        return not isinstance(node, _NESTED_SCOPES)
+        return not isinstance(node, _NESTED_SCOPES())
 
 
 def own_nodes(function, types):

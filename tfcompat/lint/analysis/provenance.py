@@ -5,11 +5,11 @@ whether `tf` is `tensorflow.compat.v1` here, and whose method a call is.
 Each answer is "proven yes", "proven no", or unknown (None); a rule reports on a proof and
 offers its safe fix only on a proof. Module-wide answers are computed once per file.
 """
-import libcst as cst
-
+from tfcompat.lint import libcst_lazy
 from tfcompat.lint.analysis import patterns, qualnames
 from tfcompat.lint.analysis.ancestors import Ancestors
 from tfcompat.lint.engine import walk as fast_walk
+from tfcompat.lint.libcst_lazy import cst
 
 GRAPH, EAGER = "graph", "eager"
 
@@ -110,7 +110,7 @@ def _mode_evidence(rule):
     return on, off, graph_only
 
 
-_FETCH_CONTAINERS = (cst.List, cst.Tuple, cst.Element, cst.Dict, cst.DictElement)
+_FETCH_CONTAINERS = libcst_lazy.types("List", "Tuple", "Element", "Dict", "DictElement")
 
 
 def run_by_session(rule, call):
@@ -123,7 +123,7 @@ def run_by_session(rule, call):
     else:
         return False
     i -= 1
-    while i > 0 and isinstance(ancestors[i], _FETCH_CONTAINERS):
+    while i > 0 and isinstance(ancestors[i], _FETCH_CONTAINERS()):
         i -= 1
     if isinstance(ancestors[i], cst.Arg) and i > 0 and isinstance(ancestors[i - 1], cst.Call):
         return patterns.runs_tensors(rule, ancestors[i - 1])
@@ -227,7 +227,7 @@ def _self_attributes(rule):
         elif isinstance(target, cst.StarredElement):
             bind(target.value, None)
 
-    class Bindings(cst.CSTVisitor):
+    class Bindings(fast_walk.Visitor):
         def on_visit(self, node):
             stack.append(node)
             if isinstance(node, cst.Assign):

@@ -151,7 +151,8 @@ def run(tasks, table, mode, jobs, cache=None, timeout=None, progress=None):
         queue.append(work)
         break
     if queue:
-        _pool(queue, source, results, table, mode, jobs, timeout, progress)
+        _pool(queue, source, results, table, mode, jobs, timeout, progress,
+              preload=len(tasks) > 1)
     if cache is not None:
         for index, key in keys.items():
             _remember(cache, key, results[index], mode, table[tasks[index].settings])
@@ -168,15 +169,18 @@ def _remember(cache, key, result, mode, settings):
         cache.put((key[0], result.digest), result.findings)
 
 
-def _pool(queue, source, results, table, mode, jobs, timeout, progress):
+def _pool(queue, source, results, table, mode, jobs, timeout, progress, preload=True):
     """Lint the queued files and those ``source`` yields in workers, one more worker (up to
-    ``jobs``) each time a file waits and none is free."""
+    ``jobs``) each time a file waits and none is free. ``preload``: load libcst before the
+    workers start (for one file, a worker loads it only if the file needs a libcst parse)."""
     from multiprocessing import connection
 
     # Workers forked after the rules are loaded start with them (and libcst) in memory.
-    from tfcompat.lint import rules
+    from tfcompat.lint import libcst_lazy, rules
 
     rules.all_rules()
+    if preload:
+        libcst_lazy.load()
     ctx = _context()
     args = (table, mode, os.getpid())
     slots = []

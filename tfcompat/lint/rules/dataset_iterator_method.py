@@ -1,7 +1,6 @@
-import libcst as cst
-
 from tfcompat.lint.analysis import patterns, provenance
 from tfcompat.lint.analysis.qualnames import ITERATOR_METHODS
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import SAFE, Invalid, Rule, Run, Valid
 
 

@@ -1,6 +1,5 @@
-import libcst as cst
-
 from tfcompat.lint.analysis import patterns, provenance
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run
 
 _ATTRIBUTES = ("output_shapes", "output_types", "output_classes")

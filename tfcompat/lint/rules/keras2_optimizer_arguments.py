@@ -1,9 +1,8 @@
 import re
 
-import libcst as cst
-
 from tfcompat.lint.analysis import patterns
 from tfcompat.lint.analysis.prefilter import via
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
 
 # Keras' optimizer classes, and standalone Keras 2's lowercase aliases of them.

@@ -1,7 +1,6 @@
-import libcst as cst
-
 from tfcompat import versions
 from tfcompat.lint.analysis import patterns, provenance, qualnames
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid, target_has
 
 # The AUTOTUNE constant each target can spell, newest first, as (fact, names to try).

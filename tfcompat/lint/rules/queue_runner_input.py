@@ -1,7 +1,6 @@
-import libcst as cst
-
 from tfcompat.lint.analysis import namespaces, patterns, provenance, qualnames, scopes
 from tfcompat.lint.analysis.prefilter import via
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
 
 # Queue-runner inputs (canonical names) and the tf.data spelling of each.

@@ -1,6 +1,5 @@
-import libcst as cst
-
 from tfcompat.lint.analysis import patterns, provenance, qualnames, scopes
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 # (layer, the keyword that feeds it a tensor)
@@ -370,7 +369,8 @@ class TargetTensors(Rule):
         else:
             return None
         fit = fits[0]
-        args = [cst.Arg(cst.parse_expression(data), comma=_COMMA)] + list(fit.args)
+        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        args = [cst.Arg(cst.parse_expression(data), comma=comma)] + list(fit.args)
         if len(args) == 1:
             args[0] = args[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         kept = [a for a in compile_call.args
@@ -476,5 +476,3 @@ def _keras_layer(name):
     """Whether ``name`` is in a Keras namespace or TF 1's tf.contrib.keras."""
     return bool(patterns.keras_namespace(name)) or name.startswith(qualnames.CONTRIB_KERAS + ".")
 
-
-_COMMA = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))

@@ -1,7 +1,6 @@
-import libcst as cst
-
 from tfcompat.lint.analysis import patterns, qualnames
 from tfcompat.lint.analysis.prefilter import via
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 # What a block may use its session through without naming it: the default session.
