@@ -14,6 +14,7 @@ import dataclasses
 import os
 import signal
 import sys
+import threading
 import time
 
 from tfcompat.lint.analysis.prefilter import Prefilter
@@ -35,7 +36,7 @@ def _context():
 
 def rule_specs(cache=None):
     """{code: the prefilter's spec} of every rule (tfcompat.lint.analysis.prefilter.spec):
-    from the cache when it knows this tool, else from the registry (which loads libcst)."""
+    from the cache when it knows this tool, else from the registry."""
     found = cache.rules() if cache is not None else None
     if found is None:
         from tfcompat.lint import rules
@@ -179,7 +180,9 @@ def _pool(queue, source, results, table, mode, jobs, timeout, progress, preload=
     from tfcompat.lint import libcst_lazy, rules
 
     rules.all_rules()
-    if preload:
+    if preload or threading.active_count() > 1:
+        # With other threads (the language server), also so that no import of libcst is
+        # under way in one of them when a worker is forked: the worker would wait forever.
         libcst_lazy.load()
     ctx = _context()
     args = (table, mode, os.getpid())
