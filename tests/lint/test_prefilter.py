@@ -213,3 +213,15 @@ def test_the_byte_scan_lets_a_rule_through_only_where_its_modules_may_be_importe
         "TFC999",)
     assert prefilter.rules_for(b"from tensorflow import estimator", ("TFC999",)) == (
         "TFC999",)
+
+
+def test_an_aliased_import_binds_only_its_own_module():
+    # `import tensorflow.compat.v1 as tf` imports tensorflow.compat.v1, not the name
+    # `tensorflow`: a rule about code using TF 2's own `tensorflow` is not let through.
+    prefilter = Prefilter({"TFC999": ("Session",)}, modules_by_code={"TFC999": ("tensorflow",)})
+    assert prefilter.rules_for(b"import tensorflow.compat.v1 as tf\ntf.Session()", (
+        "TFC999",)) == ()
+    for source in (b"import tensorflow.compat.v1\ntensorflow.Session()",
+                   b"import tensorflow as tf\ntf.Session()",
+                   b"import numpy as np, tensorflow.compat.v1, os\ntensorflow.Session()"):
+        assert prefilter.rules_for(source, ("TFC999",)) == ("TFC999",), source

@@ -96,8 +96,9 @@ def has_name(data, token):
 
 def byte_imports(data):
     """(modules, parents) read from ``data``'s bytes: every ``import a.b`` gives ``a.b`` and
-    ``a`` in modules, every absolute ``from a.b import ...`` gives ``a.b`` in modules and in
-    parents (``a.b.<any name>`` may be imported). A superset of the second stage's modules."""
+    ``a`` in modules (``import a.b as c``: ``a.b`` only), every absolute ``from a.b import
+    ...`` gives ``a.b`` in modules and in parents (``a.b.<any name>`` may be imported). A
+    superset of the second stage's modules."""
     modules, parents = set(), set()
     for text in _texts(data):
         if b"import" in text:
@@ -116,9 +117,11 @@ def _read_imports(data, modules, parents):
         if match.start() and data[match.start() - 1] in _ID_BYTES:
             continue
         for item in _GAPS.sub(b" ", match.group(1)).split(b","):
-            name = item.split(b" as ")[0].replace(b" ", b"").decode("utf-8", "surrogateescape")
+            name, alias, _ = item.partition(b" as ")
+            name = name.replace(b" ", b"").decode("utf-8", "surrogateescape")
             modules.add(name)
-            modules.add(name.partition(".")[0])
+            if not alias:  # `import a.b` binds `a`; `import a.b as c` does not
+                modules.add(name.partition(".")[0])
 
 
 def _may_import(group, found):
