@@ -25,6 +25,13 @@ _GRAPH_ONLY = frozenset((
 # The Keras session functions tf.keras dropped in TF 2 (kept in tf.compat.v1.keras until
 # Keras 3), and the same names in standalone Keras, whose sessions are its own.
 _KERAS_SESSION = ("get_session", "set_session")
+# Every name visit_Attribute reports, canonical (tfcompat.lint.analysis.imports): a TF 1 name
+# (no key starts with `compat.`, so canonical leaves it and every chain through it as they
+# are), and Keras' session (tf.compat.v1.keras's is canonically tf.keras's).
+_REPORTED = frozenset(["tensorflow." + n for n in _TF1_NAMES if n not in _OWNED] + [
+    "%s.backend.%s" % (namespace, function) for namespace in ("keras", "tensorflow.keras",
+                                                               "tf_keras")
+    for function in _KERAS_SESSION])
 # What a Keras 3 program does instead of what the session was for, by what the code around
 # it calls (canonical names), first match wins.
 _KERAS3_INSTEAD = (
@@ -494,7 +501,52 @@ class SessionApiInTf2(Rule):
             import tensorflow as tf
             x = tf.compat.v1.placeholder(tf.float32)
             """),
+        # The names through any import (may_fire's qualified names): a function's own import
+        # of a module under an alias (no module-level import spells the fix), a dropped
+        # module imported by name, a longer chain through a dropped name, and tf.keras's
+        # session through tf.compat.v1.
+        Invalid(
+            """
+            def restore(sess, path):
+                from tensorflow import train as tf_train
+                tf_train.Saver().restore(sess, path)
+            """,
+            at=(3, 5), target_tf="2.16"),
+        Invalid(
+            """
+            from tensorflow import logging
+            logging.info("step %d", 1)
+            """,
+            at=(2, 1), target_tf="2.16"),
+        Invalid(
+            """
+            import tensorflow as tf
+            tf.train.Saver.restore(saver, sess, path)
+            """,
+            at=(2, 1), target_tf="2.16",
+            fixed="""
+            import tensorflow as tf
+            tf.compat.v1.train.Saver.restore(saver, sess, path)
+            """),
+        Invalid(
+            """
+            from tensorflow import compat
+            graph = compat.v1.keras.backend.get_session().graph
+            """,
+            at=(2, 9), target_tf="2.16"),
     ]
+
+    @classmethod
+    def may_fire(cls, names):
+        """Only an Attribute whose qualified name is one of _REPORTED is reported, and the
+        outermost chain holding it (a qualified name of the code) starts with that name."""
+        for name in names.qualified:
+            end = name.find(".")
+            while end != -1:
+                end = name.find(".", end + 1)
+                if (name if end == -1 else name[:end]) in _REPORTED:
+                    return True
+        return False
 
     def visit_Attribute(self, node):
         name = self.qualified_name(node, canonical=False)
