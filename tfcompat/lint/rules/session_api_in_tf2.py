@@ -1,8 +1,11 @@
+import ast
 import json
 import os
 
 from tfcompat.lint.analysis import patterns, qualnames
 from tfcompat.lint.libcst_lazy import cst
+
+from tfcompat.lint.analysis import imports, patterns, qualnames
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
 
 # Every public name of `tf` in TF 1.15 that TF 2's `tf` lacks (without `tensorflow.`), with its
@@ -24,6 +27,12 @@ _GRAPH_ONLY = frozenset((
 # The Keras session functions tf.keras dropped in TF 2 (kept in tf.compat.v1.keras until
 # Keras 3), and the same names in standalone Keras, whose sessions are its own.
 _KERAS_SESSION = ("get_session", "set_session")
+# Every name visit_Attribute reports, as the code spells it (qualified, not canonical): a TF 1
+# name, and Keras' session (tf.compat.v1.keras's only for some targets).
+_REPORTED = frozenset(["tensorflow." + n for n in _TF1_NAMES if n not in _OWNED] + [
+    "%s.backend.%s" % (namespace, function) for namespace in (
+        "keras", "tensorflow.keras", "tf_keras", "tensorflow.compat.v1.keras")
+    for function in _KERAS_SESSION])
 # What a Keras 3 program does instead of what the session was for, by what the code around
 # it calls (canonical names), first match wins.
 _KERAS3_INSTEAD = (
@@ -97,6 +106,33 @@ def _tf_major_test(rule, test):
 def _is_tf_version(rule, expr):
     return (rule.qualified_name(expr) or "") in ("tensorflow.__version__",
                                                    "tensorflow.VERSION")
+
+
+def _starts_reported(qualified):
+    """Whether one of the dotted names ``qualified`` starts with a name of _REPORTED."""
+    for name in qualified:
+        end = name.find(".")
+        while end != -1:
+            end = name.find(".", end + 1)
+            if (name if end == -1 else name[:end]) in _REPORTED:
+                return True
+    return False
+
+
+def _import_modules(tree, found, canonical):
+    """The qualified names of the dotted modules the import statements spell (libcst's
+    Attribute nodes: `import a.b`, `from a.b import c`, also relative), where an import binds
+    their head."""
+    for statement, _ in imports.import_statements(tree):
+        if statement.__class__ is ast.Import:
+            modules = [alias.name for alias in statement.names]
+        else:
+            modules = [statement.module] if statement.module else []
+        for module in modules:
+            if "." in module:
+                name = found.qualify_dotted(module, canonical)
+                if name:
+                    yield name
 
 
 def _hasattr_of_tf(rule, test):
@@ -493,7 +529,77 @@ class SessionApiInTf2(Rule):
             import tensorflow as tf
             x = tf.compat.v1.placeholder(tf.float32)
             """),
+        # The names through any import (may_fire's qualified names): a function's own import
+        # of a module under an alias (no module-level import spells the fix), a dropped
+        # module imported by name, a longer chain through a dropped name, and tf.keras's
+        # session through tf.compat.v1.
+        Invalid(
+            """
+            def restore(sess, path):
+                from tensorflow import train as tf_train
+                tf_train.Saver().restore(sess, path)
+            """,
+            at=(3, 5), target_tf="2.16"),
+        Invalid(
+            """
+            from tensorflow import logging
+            logging.info("step %d", 1)
+            """,
+            at=(2, 1), target_tf="2.16"),
+        Invalid(
+            """
+            import tensorflow as tf
+            tf.train.Saver.restore(saver, sess, path)
+            """,
+            at=(2, 1), target_tf="2.16",
+            fixed="""
+            import tensorflow as tf
+            tf.compat.v1.train.Saver.restore(saver, sess, path)
+            """),
+        Invalid(
+            """
+            from tensorflow import compat
+            graph = compat.v1.keras.backend.get_session().graph
+            """,
+            at=(2, 9), target_tf="2.16"),
+        # The dotted module of an import statement: a name the rule reports too, also where
+        # the code names compat.v1 (and the import binding its head comes later).
+        Invalid(
+            """
+            import tensorflow.logging
+            """,
+            at=(1, 8), target_tf="2.16",
+            fixed="""
+            import tensorflow.compat.v1.logging
+            """),
+        Invalid(
+            """
+            def logger():
+                import tensorflow.logging as tf_logging
+                import tensorflow
+                return tensorflow.compat.v1.logging
+            """,
+            at=(2, 12), target_tf="2.16"),
     ]
+
+    @classmethod
+    def may_fire(cls, names):
+        """Only an Attribute whose qualified name (canonical=False) is one of _REPORTED is
+        reported: in the code, a dotted chain on an imported name, whose outermost chain
+        starts with it, or the dotted module of an import statement (`import
+        tensorflow.logging`). Canonical names are those the code spells unless it names
+        `compat` (canonical drops only `compat.v1`/`compat.v2`), so the code's qualified
+        names answer then; else the chains are qualified as the code spells them."""
+        if "compat" not in names.words:
+            return _starts_reported(names.qualified) or _starts_reported(
+                _import_modules(names.tree, imports.Imports(names.tree), True))
+        found = imports.Imports(names.tree)
+        spelled = []
+        for node in imports.statements_and_chains(names.tree, found.names):
+            if node.__class__ is ast.Attribute:
+                spelled.append(found.qualify_dotted(imports.dotted(node), False))
+        return _starts_reported(spelled) or _starts_reported(
+            _import_modules(names.tree, found, False))
 
     def visit_Attribute(self, node):
         name = self.qualified_name(node, canonical=False)

@@ -5,6 +5,8 @@ from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 # What a block may use its session through without naming it: the default session.
 _DEFAULT_SESSION = frozenset(["tensorflow.get_default_session"]) | qualnames.SESSION_FACTORIES
+# The sessions a reported `with` calls, canonical.
+_SESSIONS = frozenset(["tensorflow.Session", "tensorflow.InteractiveSession"])
 
 
 class UnusedSessionBlock(Rule):
@@ -175,7 +177,45 @@ class UnusedSessionBlock(Rule):
                 model.fit(x, y)
             """,
             at=(2, 6), target_tf="2.15"),
+        # The session through any import (may_fire's qualified names): a function's own
+        # import of the name, and tf.compat.v1 under an alias.
+        Invalid(
+            """
+            def train(model, x, y):
+                from tensorflow.compat.v1 import Session
+                with Session():
+                    model.fit(x, y)
+            """,
+            at=(3, 10), target_tf="2.16",
+            fixed="""
+            def train(model, x, y):
+                from tensorflow.compat.v1 import Session
+                model.fit(x, y)
+            """),
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf1
+            with tf1.InteractiveSession() as session:
+                model.fit(x, y)
+            """,
+            at=(2, 6), target_tf="2.16",
+            fixed="""
+            import tensorflow.compat.v1 as tf1
+            model.fit(x, y)
+            """),
     ]
+
+    @classmethod
+    def runs_under(cls, target_tf, keras_target):
+        # visit_With's first test (targets_keras3): Keras 2 trains in the block's graph mode.
+        return keras_target != "tf_keras" and super().runs_under(target_tf, keras_target)
+
+    @classmethod
+    def may_fire(cls, names):
+        """A report is a `with` calling a name qualified to a session class: that name (an
+        imported one, or a dotted chain on one, outermost as it is called) is among the code's
+        qualified names."""
+        return not _SESSIONS.isdisjoint(names.qualified)
 
     def visit_With(self, node):
         if not self.targets_keras3():
