@@ -324,6 +324,10 @@ def keras_method_call(rule, call):
 _KERAS_DATA_KEYWORDS = ("x", "generator", "validation_data")
 
 
+# The Keras methods whose data feeds_keras looks at (their names are called names).
+FEEDING_METHODS = tuple(qualnames.KERAS_DATA_METHODS) + tuple(qualnames.GENERATOR_METHODS)
+
+
 def feeds_keras(rule, function):
     """Whether the generator ``function`` (a def) reaches a Keras data method of this module:
     its call (or a name bound to it, or a function returning it) is the data or
@@ -332,7 +336,7 @@ def feeds_keras(rule, function):
 
 
 def _keras_fed(rule):
-    methods = set(qualnames.KERAS_DATA_METHODS) | set(qualnames.GENERATOR_METHODS)
+    methods = set(FEEDING_METHODS)
     fed = set()
     for call in patterns.all_nodes(rule.context.module, (cst.Call,)):
         if patterns.method_name(call) not in methods:
