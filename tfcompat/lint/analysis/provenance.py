@@ -152,6 +152,19 @@ def _compat_v1(rule):
 
 
 # ------------------------------------------------------------------------------ tf.data
+# A chain dataset_chain accepts calls one of these: its source (by its last name, which an
+# import of the source names too), a Dataset-only method, or `repeat`.
+DATASET_CHAIN_CALLS = tuple(sorted(
+    {s.rpartition(".")[2] for s in qualnames.DATASET_SOURCES | qualnames.PREFETCHED_SOURCES}
+    | DATASET_ONLY_METHODS | {"repeat"}))
+
+
+def may_hold_dataset_chain(names):
+    """Whether code whose names are ``names`` (tfcompat.lint.analysis.codenames.CodeNames) may
+    hold a chain dataset_chain accepts: one of DATASET_CHAIN_CALLS is a called name."""
+    return not names.called.isdisjoint(DATASET_CHAIN_CALLS)
+
+
 def dataset_chain(rule, expr, ancestors=None):
     """(calls building ``expr``, proven) when ``expr`` is a tf.data pipeline.
 

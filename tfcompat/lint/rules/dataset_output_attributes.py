@@ -52,7 +52,7 @@ class DatasetOutputAttributes(Rule):
     name = "dataset-output-attributes"
     message = "`Dataset.{attribute}` is gone in TF 2"
     help = "call tf.compat.v1.data.get_{attribute}(dataset), or read dataset.element_spec"
-    tokens = _ATTRIBUTES
+    tokens = (_ATTRIBUTES, provenance.DATASET_CHAIN_CALLS)  # an attribute of a dataset_chain
     fix_safety = SAFE
     fix_tf = "compat_v1_get_output_shapes"
 
@@ -128,7 +128,26 @@ class DatasetOutputAttributes(Rule):
             import tensorflow as tf
             shapes = tf.compat.v1.data.get_output_shapes(tf.data.Dataset.range(4).batch(2))
             """),
+        # The gate's shapes (may_fire): a source imported under another name, and a pipeline
+        # that only `repeat()` proves.
+        Invalid(
+            """
+            from tensorflow.data import TFRecordDataset as Records
+            def shapes(files):
+                return Records(files).output_shapes
+            """,
+            at=(3, 12)),
+        Invalid(
+            """
+            def types(dataset):
+                return dataset.repeat().output_types
+            """,
+            at=(2, 12)),
     ]
+
+    @classmethod
+    def may_fire(cls, names):
+        return provenance.may_hold_dataset_chain(names)
 
     def visit_Attribute(self, node):
         attribute = node.attr.value
