@@ -5,9 +5,11 @@ whether `tf` is `tensorflow.compat.v1` here, and whose method a call is.
 Each answer is "proven yes", "proven no", or unknown (None); a rule reports on a proof and
 offers its safe fix only on a proof. Module-wide answers are computed once per file.
 """
+import ast
+
 import libcst as cst
 
-from tfcompat.lint.analysis import patterns, qualnames
+from tfcompat.lint.analysis import imports, patterns, qualnames
 from tfcompat.lint.analysis.ancestors import Ancestors
 from tfcompat.lint.engine import walk as fast_walk
 
@@ -140,14 +142,40 @@ def compat_v1_module(rule):
 
 
 def _compat_v1(rule):
-    imports = rule.context.imports
-    if "tensorflow.compat.v1" not in imports.toplevel.values():
+    found = rule.context.imports
+    if "tensorflow.compat.v1" not in found.toplevel.values():
         return False
     for node in patterns.all_nodes(rule.context.module, (cst.Attribute,)):
-        name = imports.qualify(node, False) if isinstance(node.value, cst.Name) else None
-        if name is not None and (name + ".").startswith(("tensorflow.data.",
-                                                         "tensorflow.compat.v2.data.")):
+        if isinstance(node.value, cst.Name) and _tf2_data(found.qualify(node, False)):
             return False
+    return True
+
+
+def _tf2_data(name):
+    return name is not None and (name + ".").startswith(("tensorflow.data.",
+                                                          "tensorflow.compat.v2.data."))
+
+
+def compat_v1_code(names):
+    """compat_v1_module's answer from Python's tree (``names``: the file's
+    tfcompat.lint.analysis.codenames.CodeNames), for rules' may_fire: True only where
+    compat_v1_module is. The Attribute nodes on a Name that libcst has are ``ast``'s, and the
+    first two names of each dotted module an import statement names (relative ones too)."""
+    found = imports.Imports(names.tree)
+    if "tensorflow.compat.v1" not in found.toplevel.values():
+        return False
+    for node in ast.walk(names.tree):
+        cls = node.__class__
+        if cls is ast.Attribute:
+            if node.value.__class__ is ast.Name \
+                    and _tf2_data(found.qualify_dotted(node.value.id + "." + node.attr, False)):
+                return False
+        elif cls is ast.Import or cls is ast.ImportFrom:
+            modules = [a.name for a in node.names] if cls is ast.Import else [node.module or ""]
+            for module in modules:
+                head = ".".join(module.split(".")[:2])
+                if "." in head and _tf2_data(found.qualify_dotted(head, False)):
+                    return False
     return True
 
 

@@ -143,11 +143,32 @@ class DatasetOutputAttributes(Rule):
                 return dataset.repeat().output_types
             """,
             at=(2, 12)),
+        # Not a `tensorflow.compat.v1` module (the gate's shapes, may_fire): TF 2's tf.data
+        # named only by an import statement, or compat.v1 imported in a function.
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf
+            import tensorflow.data.experimental
+            shapes = ds.shuffle(8).output_shapes
+            """,
+            at=(3, 10), target_tf="2.16", safety=UNSAFE,
+            fixed="""
+            import tensorflow.compat.v1 as tf
+            import tensorflow.data.experimental
+            shapes = tensorflow.compat.v1.data.get_output_shapes(ds.shuffle(8))
+            """),
+        Invalid(
+            """
+            def make(ds):
+                import tensorflow.compat.v1 as tf
+                return ds.shuffle(8).output_shapes
+            """,
+            at=(3, 12), target_tf="2.16"),
     ]
 
     @classmethod
     def may_fire(cls, names):
-        return provenance.may_hold_dataset_chain(names)
+        return provenance.may_hold_dataset_chain(names) and not provenance.compat_v1_code(names)
 
     def visit_Attribute(self, node):
         attribute = node.attr.value
