@@ -1,3 +1,5 @@
+import ast
+
 import libcst as cst
 
 from tfcompat.lint.analysis import patterns, provenance
@@ -168,7 +170,13 @@ class DatasetOutputAttributes(Rule):
 
     @classmethod
     def may_fire(cls, names):
-        return provenance.may_hold_dataset_chain(names) and not provenance.compat_v1_code(names)
+        # visit_Attribute's tests, on Python's tree: one of the attributes of a call or a name
+        # (dataset_chain finds no chain in anything else), in a module that may hold a chain
+        # and is not a tensorflow.compat.v1 one.
+        return provenance.may_hold_dataset_chain(names) and any(
+            node.__class__ is ast.Attribute and node.attr in _ATTRIBUTES
+            and node.value.__class__ in (ast.Call, ast.Name) for node in ast.walk(names.tree)) \
+            and not provenance.compat_v1_code(names)
 
     def visit_Attribute(self, node):
         attribute = node.attr.value
