@@ -332,6 +332,18 @@ def runs_tensors(rule, call):
     return False
 
 
+def may_run_tensors(names, methods=("run", "eval")):
+    """Whether code whose names are ``names`` (tfcompat.lint.analysis.codenames.CodeNames) may
+    hold a call ``runs_tensors`` accepts, of one of ``methods``: ``x.eval(...)``, or
+    ``<session>.run(...)``, whose session is named ``sess`` / ``session`` or made by a
+    session factory (named through an import, so among the qualified names)."""
+    if "eval" in methods and "eval" in names.called:
+        return True
+    return "run" in methods and "run" in names.called and (
+        not names.words.isdisjoint(_SESSION_NAMES)
+        or not names.qualified.isdisjoint(qualnames.SESSION_FACTORIES))
+
+
 # ------------------------------------------------------------------------------ iterators
 def iterator_function(rule, func):
     """The canonical qualified name of a called TF function: through the module's imports, or
@@ -364,6 +376,12 @@ def iterator_dataset(rule, maker):
 def makes_iterator(rule, call):
     return (method_name(call) in qualnames.ITERATOR_METHODS
             or iterator_function(rule, call.func) in qualnames.ITERATOR_FUNCTIONS)
+
+
+def may_make_iterator(names):
+    """Whether code whose names are ``names`` (CodeNames) may hold a call ``makes_iterator``
+    accepts: one of its names is called (qualnames.ITERATOR_CALL_NAMES)."""
+    return not names.called.isdisjoint(qualnames.ITERATOR_CALL_NAMES)
 
 
 def get_next_of(rule, expr):

@@ -13,6 +13,11 @@ ITERATOR_FUNCTIONS = frozenset((
     "tensorflow.contrib.data.Iterator.from_structure",
     "tensorflow.contrib.data.Iterator.from_string_handle",
 ))
+# A call building a TF 1.x iterator has one of these among its file's called names
+# (tfcompat.lint.analysis.codenames): the method's, or the function's last name, which an
+# import of the function names too.
+ITERATOR_CALL_NAMES = frozenset(ITERATOR_METHODS) | frozenset(
+    f.rpartition(".")[2] for f in ITERATOR_FUNCTIONS)
 
 # Dataset methods that apply a function to each element (its first argument, map_func).
 MAP_METHODS = ("map", "flat_map", "interleave", "map_with_legacy_function")
