@@ -61,6 +61,15 @@ class Keras3WorkerArguments(Rule):
     fix_safety = SAFE
     fix_tf = "tf_keras_is_keras3"
 
+    @classmethod
+    def runs_under(cls, target_tf, keras_target):
+        return super().runs_under(target_tf, keras_target) and keras_target != "tf_keras"
+
+    @classmethod
+    def may_fire(cls, names):
+        # The method is one of _METHODS, an attribute's name (called, or bound to an alias).
+        return not names.words.isdisjoint(_METHODS)
+
     VALID = [
         # Keras 2 takes them.
         Valid("model.fit(batches, epochs=5, workers=4)", target_tf="2.16",
