@@ -77,6 +77,7 @@ class Keras3SaveNames(Rule):
 
     @classmethod
     def runs_under(cls, target_tf, keras_target):
+        # Only code meeting Keras 3 (targets_keras3: keras-target not tf_keras).
         return super().runs_under(target_tf, keras_target) and keras_target != "tf_keras"
 
     @classmethod
@@ -230,7 +231,7 @@ class Keras3SaveNames(Rule):
 
     def visit_Call(self, node):
         method = patterns.method_name(node)
-        if method not in _ENDINGS or not self.targets_keras3():
+        if method not in _ENDINGS:
             return
         receiver = node.func.value
         if method == "save" and not self._keras_model(receiver):

@@ -63,6 +63,7 @@ class Keras3WorkerArguments(Rule):
 
     @classmethod
     def runs_under(cls, target_tf, keras_target):
+        # Only code meeting Keras 3 (targets_keras3: keras-target not tf_keras).
         return super().runs_under(target_tf, keras_target) and keras_target != "tf_keras"
 
     @classmethod
@@ -211,8 +212,6 @@ class Keras3WorkerArguments(Rule):
     ]
 
     def visit_Call(self, node):
-        if not self.targets_keras3():
-            return
         given = [a for a in node.args if a.keyword is not None
                  and a.keyword.value in _WORKER_ARGS]
         if not given or patterns.has_star_args(node):

@@ -61,6 +61,7 @@ class PyDatasetSuperInit(Rule):
 
     @classmethod
     def runs_under(cls, target_tf, keras_target):
+        # Only code meeting Keras 3 (targets_keras3: keras-target not tf_keras).
         return super().runs_under(target_tf, keras_target) and keras_target != "tf_keras"
 
     @classmethod
@@ -188,8 +189,6 @@ class PyDatasetSuperInit(Rule):
     ]
 
     def visit_ClassDef(self, node):
-        if not self.targets_keras3():
-            return
         if not patterns.keras_dataset_class(self, node):
             return
         if {u.namespace for u in namespaces.uses(self)} == {"tf_keras"}:

@@ -56,6 +56,7 @@ class StandaloneKerasWithTfData(Rule):
 
     @classmethod
     def runs_under(cls, target_tf, keras_target):
+        # From this TF on, the keras package is the one paired with it.
         return super().runs_under(target_tf, keras_target) \
             and not target_has("keras_package_paired", target_tf)
 
@@ -182,8 +183,6 @@ class StandaloneKerasWithTfData(Rule):
     ]
 
     def visit_Module(self, node):
-        if self.target_at_least("keras_package_paired"):
-            return
         uses = namespaces.uses(self)
         found = {u.namespace for u in uses}
         if found != {"keras"} or not namespaces.uses_tf_data(self):
