@@ -407,9 +407,13 @@ def keras_dataset_class(rule, node):
     (tf_keras' is Keras 2's, which has no constructor arguments)."""
     if len(node.bases) != 1 or node.keywords:
         return False
-    qualified = rule.qualified_name(node.bases[0].value) or ""
-    namespace = keras_namespace(qualified)
-    return namespace in ("keras", "tf.keras") and qualified.rsplit(".", 1)[-1] in _DATASET_BASES
+    return keras_dataset_base(rule.qualified_name(node.bases[0].value) or "")
+
+
+def keras_dataset_base(qualified):
+    """Whether a qualified name is such a base."""
+    return keras_namespace(qualified) in ("keras", "tf.keras") \
+        and qualified.rsplit(".", 1)[-1] in _DATASET_BASES
 
 
 def class_init(node):

@@ -60,6 +60,16 @@ class Keras3WorkerArguments(Rule):
     fix_safety = SAFE
     fix_tf = "tf_keras_is_keras3"
 
+    @classmethod
+    def runs_under(cls, target_tf, keras_target):
+        # Only code meeting Keras 3 (targets_keras3: keras-target not tf_keras).
+        return super().runs_under(target_tf, keras_target) and keras_target != "tf_keras"
+
+    @classmethod
+    def may_fire(cls, names):
+        # The method is one of _METHODS, an attribute's name (called, or bound to an alias).
+        return not names.words.isdisjoint(_METHODS)
+
     VALID = [
         # Keras 2 takes them.
         Valid("model.fit(batches, epochs=5, workers=4)", target_tf="2.16",
@@ -201,8 +211,6 @@ class Keras3WorkerArguments(Rule):
     ]
 
     def visit_Call(self, node):
-        if not self.targets_keras3():
-            return
         given = [a for a in node.args if a.keyword is not None
                  and a.keyword.value in _WORKER_ARGS]
         if not given or patterns.has_star_args(node):

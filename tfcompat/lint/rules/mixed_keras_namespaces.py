@@ -69,6 +69,11 @@ class MixedKerasNamespaces(Rule):
     fix_safety = UNSAFE
     fix_tf = "tf_keras_import"
 
+    @classmethod
+    def may_fire(cls, names):
+        # It reports a module using two namespaces at least.
+        return len(namespaces.named_namespaces(names)) > 1
+
     VALID = [
         """
         import tensorflow as tf
@@ -134,6 +139,19 @@ class MixedKerasNamespaces(Rule):
             target_tf="2.10"),
     ]
     INVALID = [
+        # tf.keras through tensorflow.compat.v1.
+        Invalid(
+            """
+            import keras
+            import tensorflow.compat.v1 as tf
+            model = tf.keras.Sequential([keras.layers.Dense(1)])
+            """,
+            at=(1, 1), target_tf="1.15",
+            fixed="""
+            from tensorflow import keras
+            import tensorflow.compat.v1 as tf
+            model = tf.keras.Sequential([keras.layers.Dense(1)])
+            """),
         # A program: Keras 2.3 layers in a tf.keras model fail; the fixed one trains.
         Invalid(
             """

@@ -150,6 +150,11 @@ class QueueRunnerInput(Rule):
     fix_safety = SAFE
     fix_tf = "compat_v1"
 
+    @classmethod
+    def may_fire(cls, names):
+        # It reports only attributes qualified to one of _MAPPING (an import's too).
+        return qualnames.names_any(qualnames.code_qualified(names), _MAPPING)
+
     VALID = [
         # Keras 2 on TF 2.x runs compat.v1 code in graph mode.
         Valid(
@@ -179,6 +184,16 @@ class QueueRunnerInput(Rule):
         "import tensorflow as tf\nds = tf.data.Dataset.range(8).batch(2)",
     ]
     INVALID = [
+        # Through a function's own import of `tf.train`.
+        Invalid(
+            """
+            def inputs(files):
+                from tensorflow import train
+                return train.string_input_producer(files)
+            """,
+            at=(3, 12)),
+        # An import's dotted name is an attribute too.
+        Invalid("import tensorflow.train.shuffle_batch", at=(1, 8)),
         Invalid(
             """
             import tensorflow as tf

@@ -1,5 +1,5 @@
-from tfcompat.lint.analysis import namespaces
-from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
+from tfcompat.lint.analysis import namespaces, qualnames
+from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid, target_has
 
 
 class StandaloneKerasWithTfData(Rule):
@@ -54,6 +54,19 @@ class StandaloneKerasWithTfData(Rule):
     fix_safety = UNSAFE
     fix_tf = "tf_keras_import"
 
+    @classmethod
+    def runs_under(cls, target_tf, keras_target):
+        # From this TF on, the keras package is the one paired with it.
+        return super().runs_under(target_tf, keras_target) \
+            and not target_has("keras_package_paired", target_tf)
+
+    @classmethod
+    def may_fire(cls, names):
+        # It needs namespaces.uses_tf_data: a name qualified under tf.data (an attribute's
+        # name is a prefix of its chain's).
+        return any(q.startswith(("tensorflow.data.", "tensorflow.contrib.data."))
+                   for q in qualnames.code_qualified(names))
+
     VALID = [
         """
         import tensorflow as tf
@@ -75,6 +88,21 @@ class StandaloneKerasWithTfData(Rule):
             """, target_tf="2.6"),
     ]
     INVALID = [
+        # tf.data through a function's own compat.v1 import.
+        Invalid(
+            """
+            import keras
+            def make(x):
+                import tensorflow.compat.v1 as tf1
+                return tf1.data.Dataset.from_tensor_slices(x)
+            """,
+            at=(1, 1), target_tf="1.15",
+            fixed="""
+            from tensorflow import keras
+            def make(x):
+                import tensorflow.compat.v1 as tf1
+                return tf1.data.Dataset.from_tensor_slices(x)
+            """),
         # A program: run before and after the fix (tests/runtime/test_rewrites_run.py).
         Invalid(
             """
@@ -155,8 +183,6 @@ class StandaloneKerasWithTfData(Rule):
     ]
 
     def visit_Module(self, node):
-        if self.target_at_least("keras_package_paired"):
-            return
         uses = namespaces.uses(self)
         found = {u.namespace for u in uses}
         if found != {"keras"} or not namespaces.uses_tf_data(self):

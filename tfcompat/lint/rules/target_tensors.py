@@ -68,6 +68,15 @@ class TargetTensors(Rule):
     tokens = (("target_tensors", "Input", "InputLayer"),
               ("target_tensors", "tensor", "input_tensor"))
 
+    @classmethod
+    def may_fire(cls, names):
+        # A compile(target_tensors=...) call, or a Keras Input / InputLayer called (its name
+        # qualified as a whole) given its tensor keyword.
+        if "compile" in names.called and "target_tensors" in names.words:
+            return True
+        return any(_INPUTS.get(q.rpartition(".")[2]) in names.words and _keras_layer(q)
+                   for q in names.qualified)
+
     VALID = [
         """
         from keras.layers import Input
