@@ -5,11 +5,9 @@ whether `tf` is `tensorflow.compat.v1` here, and whose method a call is.
 Each answer is "proven yes", "proven no", or unknown (None); a rule reports on a proof and
 offers its safe fix only on a proof. Module-wide answers are computed once per file.
 """
-from tfcompat.lint import libcst_lazy
-from tfcompat.lint.analysis import patterns, qualnames
 import ast
 
-
+from tfcompat.lint import libcst_lazy
 from tfcompat.lint.analysis import imports, patterns, qualnames
 from tfcompat.lint.analysis.ancestors import Ancestors
 from tfcompat.lint.engine import walk as fast_walk

@@ -1,9 +1,7 @@
-from tfcompat.lint.analysis import scopes
-from tfcompat.lint.libcst_lazy import cst
 import ast
 
-
 from tfcompat.lint.analysis import imports, scopes
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
 
 _PREFIX = "tensorflow.contrib.data"

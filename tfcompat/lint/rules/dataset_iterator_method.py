@@ -1,6 +1,5 @@
 import ast
 
-
 from tfcompat.lint.analysis import patterns, provenance
 from tfcompat.lint.analysis.qualnames import ITERATOR_METHODS
 from tfcompat.lint.libcst_lazy import cst

@@ -1,7 +1,5 @@
-from tfcompat.lint.analysis import patterns, provenance, scopes
-from tfcompat.lint.libcst_lazy import cst
-
 from tfcompat.lint.analysis import patterns, provenance, qualnames, scopes
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 _SLICES = frozenset(("tensorflow.data.Dataset.from_tensor_slices",

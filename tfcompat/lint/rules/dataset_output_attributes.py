@@ -1,6 +1,5 @@
 import ast
 
-
 from tfcompat.lint.analysis import patterns, provenance
 from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run

@@ -1,7 +1,5 @@
-from tfcompat.lint.analysis import patterns, qualnames
-from tfcompat.lint.libcst_lazy import cst
-
 from tfcompat.lint.analysis import patterns, provenance
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 _FEEDS = provenance.FEEDING_METHODS

@@ -1,7 +1,6 @@
 from tfcompat.lint.analysis import patterns, provenance, scopes
-from tfcompat.lint.analysis.qualnames import ITERATOR_METHODS
-from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.analysis.qualnames import ITERATOR_CALL_NAMES
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run
 
 

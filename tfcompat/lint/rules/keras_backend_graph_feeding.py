@@ -1,7 +1,5 @@
-from tfcompat.lint.analysis import namespaces, patterns
-from tfcompat.lint.libcst_lazy import cst
-
 from tfcompat.lint.analysis import namespaces, patterns, qualnames
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 # The Keras backend's graph-feeding functions, none of which Keras 3 has, and what to do

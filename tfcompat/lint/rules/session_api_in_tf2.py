@@ -2,10 +2,8 @@ import ast
 import json
 import os
 
-from tfcompat.lint.analysis import patterns, qualnames
-from tfcompat.lint.libcst_lazy import cst
-
 from tfcompat.lint.analysis import imports, patterns, qualnames
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
 
 # Every public name of `tf` in TF 1.15 that TF 2's `tf` lacks (without `tensorflow.`), with its
