@@ -130,15 +130,6 @@ class Keras3SaveNames(Rule):
             """, target_tf="2.16"),
     ]
     INVALID = [
-        # A model from a function's own import of Keras' load_model, saved with save_format=.
-        Invalid(
-            """
-            def save(model_dir):
-                from tensorflow import keras as K
-                model = K.models.load_model(model_dir)
-                model.save(model_dir, save_format="tf")
-            """,
-            at=(4, 5)),
         # A program: the name through a variable, read back by load_weights.
         Invalid(
             """
@@ -226,6 +217,15 @@ class Keras3SaveNames(Rule):
             model.save(make_name(), save_format="tf")
             """,
             at=(4, 1)),
+        # A model from a function's own import of Keras' load_model, saved with save_format=.
+        Invalid(
+            """
+            def save(model_dir):
+                from tensorflow import keras as K
+                model = K.models.load_model(model_dir)
+                model.save(model_dir, save_format="tf")
+            """,
+            at=(4, 5)),
     ]
 
     def visit_Call(self, node):

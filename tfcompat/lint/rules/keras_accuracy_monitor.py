@@ -116,15 +116,6 @@ class KerasAccuracyMonitor(Rule):
             """, target_tf="2.16"),
     ]
     INVALID = [
-        # A function's own import of the callbacks, under an alias.
-        Invalid(
-            """
-            def callbacks(model):
-                from tensorflow.keras import callbacks as cb
-                model.compile("adam", "mse", metrics=["accuracy"])
-                return [cb.EarlyStopping(monitor="val_acc")]
-            """,
-            at=(4, 38), target_tf="2.10"),
         # A program: runs in TF 1.15 (tf.keras logs `val_acc` there), raises in Keras 3; fixed,
         # runs in Keras 3 and tf_keras.
         Invalid(
@@ -171,6 +162,15 @@ class KerasAccuracyMonitor(Rule):
             cut = tf.keras.callbacks.ReduceLROnPlateau("acc", factor=0.5)
             """,
             at=(3, 44), target_tf="1.15"),
+        # A function's own import of the callbacks, under an alias.
+        Invalid(
+            """
+            def callbacks(model):
+                from tensorflow.keras import callbacks as cb
+                model.compile("adam", "mse", metrics=["accuracy"])
+                return [cb.EarlyStopping(monitor="val_acc")]
+            """,
+            at=(4, 38), target_tf="2.10"),
     ]
 
     def visit_Call(self, node):

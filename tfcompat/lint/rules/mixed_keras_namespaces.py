@@ -139,19 +139,6 @@ class MixedKerasNamespaces(Rule):
             target_tf="2.10"),
     ]
     INVALID = [
-        # tf.keras through tensorflow.compat.v1.
-        Invalid(
-            """
-            import keras
-            import tensorflow.compat.v1 as tf
-            model = tf.keras.Sequential([keras.layers.Dense(1)])
-            """,
-            at=(1, 1), target_tf="1.15",
-            fixed="""
-            from tensorflow import keras
-            import tensorflow.compat.v1 as tf
-            model = tf.keras.Sequential([keras.layers.Dense(1)])
-            """),
         # A program: Keras 2.3 layers in a tf.keras model fail; the fixed one trains.
         Invalid(
             """
@@ -253,6 +240,19 @@ class MixedKerasNamespaces(Rule):
             from tensorflow.keras.models import Model
             """,
             at=(1, 1), target_tf="1.15"),
+        # tf.keras through tensorflow.compat.v1.
+        Invalid(
+            """
+            import keras
+            import tensorflow.compat.v1 as tf
+            model = tf.keras.Sequential([keras.layers.Dense(1)])
+            """,
+            at=(1, 1), target_tf="1.15",
+            fixed="""
+            from tensorflow import keras
+            import tensorflow.compat.v1 as tf
+            model = tf.keras.Sequential([keras.layers.Dense(1)])
+            """),
     ]
 
     def visit_Module(self, node):

@@ -184,16 +184,6 @@ class QueueRunnerInput(Rule):
         "import tensorflow as tf\nds = tf.data.Dataset.range(8).batch(2)",
     ]
     INVALID = [
-        # Through a function's own import of `tf.train`.
-        Invalid(
-            """
-            def inputs(files):
-                from tensorflow import train
-                return train.string_input_producer(files)
-            """,
-            at=(3, 12)),
-        # An import's dotted name is an attribute too.
-        Invalid("import tensorflow.train.shuffle_batch", at=(1, 8)),
         Invalid(
             """
             import tensorflow as tf
@@ -528,6 +518,16 @@ class QueueRunnerInput(Rule):
         # A target reaches the newest TF (docs/target-tf.md): reported at every target.
         Invalid("import tensorflow as tf\nxb, yb = tf.train.batch([x, y], 32)", at=(2, 10),
                 target_tf="1.15"),
+        # Through a function's own import of `tf.train`.
+        Invalid(
+            """
+            def inputs(files):
+                from tensorflow import train
+                return train.string_input_producer(files)
+            """,
+            at=(3, 12)),
+        # An import's dotted name is an attribute too.
+        Invalid("import tensorflow.train.shuffle_batch", at=(1, 8)),
     ]
 
     def visit_Attribute(self, node):

@@ -88,21 +88,6 @@ class StandaloneKerasWithTfData(Rule):
             """, target_tf="2.6"),
     ]
     INVALID = [
-        # tf.data through a function's own compat.v1 import.
-        Invalid(
-            """
-            import keras
-            def make(x):
-                import tensorflow.compat.v1 as tf1
-                return tf1.data.Dataset.from_tensor_slices(x)
-            """,
-            at=(1, 1), target_tf="1.15",
-            fixed="""
-            from tensorflow import keras
-            def make(x):
-                import tensorflow.compat.v1 as tf1
-                return tf1.data.Dataset.from_tensor_slices(x)
-            """),
         # A program: run before and after the fix (tests/runtime/test_rewrites_run.py).
         Invalid(
             """
@@ -180,6 +165,21 @@ class StandaloneKerasWithTfData(Rule):
             it = tf.contrib.data.Dataset.range(3).make_one_shot_iterator()
             """,
             at=(2, 1), target_tf="1.4"),
+        # tf.data through a function's own compat.v1 import.
+        Invalid(
+            """
+            import keras
+            def make(x):
+                import tensorflow.compat.v1 as tf1
+                return tf1.data.Dataset.from_tensor_slices(x)
+            """,
+            at=(1, 1), target_tf="1.15",
+            fixed="""
+            from tensorflow import keras
+            def make(x):
+                import tensorflow.compat.v1 as tf1
+                return tf1.data.Dataset.from_tensor_slices(x)
+            """),
     ]
 
     def visit_Module(self, node):
