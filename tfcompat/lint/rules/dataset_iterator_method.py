@@ -50,7 +50,6 @@ class DatasetIteratorMethod(Rule):
     message = "`.{method}()` is gone in TF 2"
     help = "call tf.compat.v1.data.{method}(dataset)"
     tokens = ITERATOR_METHODS
-    called = True  # reported at a call of the method
     fix_safety = SAFE
     fix_tf = "compat_v1_make_one_shot_iterator"
 
