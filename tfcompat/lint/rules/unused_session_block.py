@@ -1,6 +1,4 @@
-from tfcompat.lint.analysis import patterns, qualnames
 import ast
-
 
 from tfcompat.lint.analysis import imports, patterns, qualnames
 from tfcompat.lint.analysis.prefilter import via
