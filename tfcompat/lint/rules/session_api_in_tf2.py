@@ -247,6 +247,11 @@ class SessionApiInTf2(Rule):
                 tf.io.gfile.GFile = tf.gfile.GFile
             writer = tf.summary.create_file_writer(d) if tf2.enabled() else tf.summary.FileWriter(d)
             """, target_tf="2.16"),  # noqa: E501
+        # A relative import names a module of this package, even one called `tf`.
+        Valid("""
+            import tensorflow as tf
+            from .tf.logging import info
+            """, target_tf="2.16"),
     ]
     INVALID = [
         # A program: run before and after the fix (tests/runtime/test_rewrites_run.py).
@@ -578,6 +583,14 @@ class SessionApiInTf2(Rule):
                 return tensorflow.compat.v1.logging
             """,
             at=(2, 12), target_tf="2.16"),
+        # In an import statement, the module path is written out: never through an alias.
+        Invalid("""
+            import tensorflow.compat.v1 as tf1
+            import tensorflow.gfile
+            """, at=(2, 8), target_tf="2.16", fixed="""
+            import tensorflow.compat.v1 as tf1
+            import tensorflow.compat.v1.gfile
+            """),
     ]
 
     @classmethod
@@ -603,6 +616,9 @@ class SessionApiInTf2(Rule):
         name = self.qualified_name(node, canonical=False)
         if not name:
             return
+        statement = self._import_statement()
+        if isinstance(statement, cst.ImportFrom) and statement.relative:
+            return  # `from .tf.logging import x`: a module of this package, not TF's
         key = name[len("tensorflow."):] if name.startswith("tensorflow.") else None
         if key in _TF1_NAMES and key not in _OWNED:
             if not self._inside_reported(node) and not self._guarded(node):
@@ -616,6 +632,15 @@ class SessionApiInTf2(Rule):
             # TF 2.0-2.15's spelling (this rule's own fix there): gone with Keras 3, and
             # tf_keras's own TF 1 API under TF_USE_LEGACY_KERAS=1.
             self._keras_session(node, namespace, function)
+
+    def _import_statement(self):
+        """The import statement the node being visited is in (its dotted module), or None."""
+        for ancestor in reversed(self.context.ancestors):
+            if isinstance(ancestor, (cst.Import, cst.ImportFrom)):
+                return ancestor
+            if isinstance(ancestor, cst.BaseStatement):
+                return None
+        return None
 
     def _guarded(self, node):
         """Whether the code around ``node`` runs it on TF 1 only: the body of a `try:` whose
@@ -686,6 +711,9 @@ class SessionApiInTf2(Rule):
                     ": rewrite it with TF 2's API")))
             return
         text = self.spell("tensorflow." + new)
+        if text and self._import_statement() is not None:
+            # A module path is never spelled through an alias: `import tf1.gfile` is no module.
+            text = "tensorflow." + new
         if key in _GRAPH_ONLY:
             help = None  # the class's: graph mode, or an eager rewrite
         elif entry["v2"]:
