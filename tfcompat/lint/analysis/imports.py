@@ -170,13 +170,27 @@ def statements_and_chains(tree, names):
                 push(value)
 
 
+def import_paths(tree):
+    """The dotted module paths the import statements write (``import a.b``, ``from a.b import
+    c``, relative ones too: ``from .a.b import c``): libcst's tree holds each as Attribute
+    nodes, which a rule visiting attributes sees as well."""
+    for statement, _ in import_statements(tree):
+        if statement.__class__ is ast.Import:
+            yield from (alias.name for alias in statement.names if "." in alias.name)
+        elif statement.module and "." in statement.module:
+            yield statement.module
+
+
 def qualified_names(tree, imports=None):
     """The canonical qualified names the module names through its imports: each name an
-    import binds, and each outermost dotted chain whose head one binds (with ``import
-    tensorflow.compat.v1 as tf``, ``tf.Session`` gives ``tensorflow.Session``)."""
+    import binds, each outermost dotted chain whose head one binds (with ``import
+    tensorflow.compat.v1 as tf``, ``tf.Session`` gives ``tensorflow.Session``), and each
+    import statement's dotted path whose head one binds (``import_paths``)."""
     imports = imports if imports is not None else Imports(tree)
     found = {canonical(q) for q in imports.names.values()}
     for node in statements_and_chains(tree, imports.names):
         if node.__class__ is ast.Attribute:
             found.add(imports.qualify_dotted(dotted(node)))
+    found.update(imports.qualify_dotted(path) for path in import_paths(tree))
+    found.discard(None)
     return found

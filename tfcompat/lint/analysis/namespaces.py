@@ -105,11 +105,11 @@ def _find_uses(rule):
 def named_namespaces(names):
     """The namespaces that ``uses`` can find in code whose prefilter CodeNames are ``names``
     (a superset): those of its absolute imports' modules, and of the qualified names its
-    attributes can have (qualnames.code_qualified: an attribute's is a prefix of its chain's,
+    attributes can have (CodeNames.qualified: an attribute's is a prefix of its chain's,
     or of its import's); tf_keras too for a tf.keras one where the code names `compat`
     (``tf.compat.v1.keras`` under keras-target tf_keras)."""
     found = {patterns.keras_namespace(m) for m in names.modules}
-    if any(patterns.keras_namespace(q) == "tf.keras" for q in qualnames.code_qualified(names)):
+    if any(patterns.keras_namespace(q) == "tf.keras" for q in names.qualified):
         found.add("tf.keras")
         if "compat" in names.words:
             found.add("tf_keras")

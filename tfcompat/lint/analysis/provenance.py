@@ -161,22 +161,15 @@ def compat_v1_code(names):
     tfcompat.lint.analysis.codenames.CodeNames), for rules' may_fire: True only where
     compat_v1_module is. The Attribute nodes on a Name that libcst has are ``ast``'s, and the
     first two names of each dotted module an import statement names (relative ones too)."""
-    found = imports.Imports(names.tree)
+    found = names.imports
     if "tensorflow.compat.v1" not in found.toplevel.values():
         return False
     for node in ast.walk(names.tree):
-        cls = node.__class__
-        if cls is ast.Attribute:
-            if node.value.__class__ is ast.Name \
-                    and _tf2_data(found.qualify_dotted(node.value.id + "." + node.attr, False)):
-                return False
-        elif cls is ast.Import or cls is ast.ImportFrom:
-            modules = [a.name for a in node.names] if cls is ast.Import else [node.module or ""]
-            for module in modules:
-                head = ".".join(module.split(".")[:2])
-                if "." in head and _tf2_data(found.qualify_dotted(head, False)):
-                    return False
-    return True
+        if node.__class__ is ast.Attribute and node.value.__class__ is ast.Name \
+                and _tf2_data(found.qualify_dotted(node.value.id + "." + node.attr, False)):
+            return False
+    return not any(_tf2_data(found.qualify_dotted(".".join(path.split(".")[:2]), False))
+                   for path in imports.import_paths(names.tree))
 
 
 # ------------------------------------------------------------------------------ tf.data

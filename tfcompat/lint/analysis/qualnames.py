@@ -1,8 +1,6 @@
 """Names of the TensorFlow APIs rules look for, in one place (canonical qualified names:
 `tensorflow.compat.v1.` is written `tensorflow.`, see scopes.canonical)."""
-import ast
 
-from tfcompat.lint.analysis import imports
 
 # Dataset methods that build a TF 1.x iterator (gone from the TF 2 API).
 ITERATOR_METHODS = ("make_one_shot_iterator", "make_initializable_iterator")
@@ -149,25 +147,12 @@ IN_MEMORY_SOURCES = frozenset(
 
 
 def names_any(qualified, names):
-    """Whether ``qualified`` (``code_qualified``, or CodeNames.qualified where only the names
-    of calls and bases count) holds one of ``names`` or a name under one: whether a Name or
-    Attribute of the code can have one of ``names`` as its ``qualified_name`` (an inner
-    Attribute's is a prefix of its chain's). Not for ``tensorflow.compat`` and the names under
-    it: canonical names drop ``compat.v1``, so a chain's name need not start with its part's."""
+    """Whether ``qualified`` (CodeNames.qualified) holds one of ``names`` or a name under
+    one: whether a Name or Attribute of the code can have one of ``names`` as its
+    ``qualified_name`` (an inner Attribute's is a prefix of its chain's). Not for
+    ``tensorflow.compat`` and the names under it: canonical names drop ``compat.v1``, so a
+    chain's name need not start with its part's."""
     names = frozenset(names)
     under = tuple(n + "." for n in names)
     return any(q in names or q.startswith(under) for q in qualified)
 
-
-def code_qualified(names):
-    """CodeNames.qualified and the canonical qualified names of the dotted modules of the
-    code's import statements (``import a.b``, ``from .a.b import c``): libcst holds those as
-    Attribute nodes, which a rule visiting attributes sees too."""
-    known = imports.Imports(names.tree)
-    found = set(names.qualified)
-    for statement, _ in imports.import_statements(names.tree):
-        dotted = [a.name for a in statement.names] if statement.__class__ is ast.Import \
-            else [statement.module or ""]
-        found.update(known.qualify_dotted(d) for d in dotted if "." in d)
-    found.discard(None)
-    return found

@@ -1,6 +1,5 @@
-import ast
 
-from tfcompat.lint.analysis import imports, scopes
+from tfcompat.lint.analysis import scopes
 from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
 
@@ -227,17 +226,7 @@ class ContribData(Rule):
         # Every report is at an absolute import of tensorflow.contrib.data or from it, or at a
         # name qualified under it: in code (the outermost chain holding it is too), or the dotted
         # module of an import statement (relative ones too, as libcst's Attribute nodes).
-        if _PREFIX in names.modules or any(_under(q) for q in names.qualified):
-            return True
-        found = imports.Imports(names.tree)
-        for statement, _ in imports.import_statements(names.tree):
-            if isinstance(statement, ast.Import):
-                dotted = [alias.name for alias in statement.names]
-            else:
-                dotted = [statement.module] if statement.module else []
-            if any(_under(found.qualify_dotted(d) or "") for d in dotted):
-                return True
-        return False
+        return _PREFIX in names.modules or any(_under(q) for q in names.qualified)
 
     def visit_Attribute(self, node):
         name = self.qualified_name(node)

@@ -153,7 +153,7 @@ class QueueRunnerInput(Rule):
     @classmethod
     def may_fire(cls, names):
         # It reports only attributes qualified to one of _MAPPING (an import's too).
-        return qualnames.names_any(qualnames.code_qualified(names), _MAPPING)
+        return qualnames.names_any(names.qualified, _MAPPING)
 
     VALID = [
         # Keras 2 on TF 2.x runs compat.v1 code in graph mode.

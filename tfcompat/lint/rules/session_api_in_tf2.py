@@ -117,22 +117,6 @@ def _starts_reported(qualified):
     return False
 
 
-def _import_modules(tree, found, canonical):
-    """The qualified names of the dotted modules the import statements spell (libcst's
-    Attribute nodes: `import a.b`, `from a.b import c`, also relative), where an import binds
-    their head."""
-    for statement, _ in imports.import_statements(tree):
-        if statement.__class__ is ast.Import:
-            modules = [alias.name for alias in statement.names]
-        else:
-            modules = [statement.module] if statement.module else []
-        for module in modules:
-            if "." in module:
-                name = found.qualify_dotted(module, canonical)
-                if name:
-                    yield name
-
-
 def _hasattr_of_tf(rule, test):
     """Whether ``test`` asks `hasattr(<a TensorFlow module>, ...)`, in any polarity."""
     for call in patterns.all_nodes(test, (cst.Call,)):
@@ -602,15 +586,13 @@ class SessionApiInTf2(Rule):
         `compat` (canonical drops only `compat.v1`/`compat.v2`), so the code's qualified
         names answer then; else the chains are qualified as the code spells them."""
         if "compat" not in names.words:
-            return _starts_reported(names.qualified) or _starts_reported(
-                _import_modules(names.tree, imports.Imports(names.tree), True))
-        found = imports.Imports(names.tree)
-        spelled = []
-        for node in imports.statements_and_chains(names.tree, found.names):
-            if node.__class__ is ast.Attribute:
-                spelled.append(found.qualify_dotted(imports.dotted(node), False))
-        return _starts_reported(spelled) or _starts_reported(
-            _import_modules(names.tree, found, False))
+            return _starts_reported(names.qualified)
+        found = names.imports
+        spelled = [found.qualify_dotted(imports.dotted(node), False)
+                   for node in imports.statements_and_chains(names.tree, found.names)
+                   if node.__class__ is ast.Attribute]
+        spelled += [found.qualify_dotted(path, False) for path in imports.import_paths(names.tree)]
+        return _starts_reported(name for name in spelled if name)
 
     def visit_Attribute(self, node):
         name = self.qualified_name(node, canonical=False)

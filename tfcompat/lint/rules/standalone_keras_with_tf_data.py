@@ -1,4 +1,4 @@
-from tfcompat.lint.analysis import namespaces, qualnames
+from tfcompat.lint.analysis import namespaces
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid, target_has
 
 
@@ -65,7 +65,7 @@ class StandaloneKerasWithTfData(Rule):
         # It needs namespaces.uses_tf_data: a name qualified under tf.data (an attribute's
         # name is a prefix of its chain's).
         return any(q.startswith(("tensorflow.data.", "tensorflow.contrib.data."))
-                   for q in qualnames.code_qualified(names))
+                   for q in names.qualified)
 
     VALID = [
         """

@@ -1,6 +1,6 @@
 import ast
 
-from tfcompat.lint.analysis import imports, patterns, qualnames
+from tfcompat.lint.analysis import patterns, qualnames
 from tfcompat.lint.analysis.prefilter import via
 from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
@@ -240,7 +240,7 @@ class UnusedSessionBlock(Rule):
         in its tree."""
         if _SESSIONS.isdisjoint(names.qualified):
             return False
-        found = imports.Imports(names.tree)
+        found = names.imports
         return any(_session_with(statement, found) for statement in _withs(names.tree))
 
     def visit_With(self, node):
