@@ -57,7 +57,7 @@ def test_diff_prints_and_writes_nothing(write, tfcompat):
     write("b.py", "x = 1\n")
     run = tfcompat("lint", "b.py", "--diff")
     assert (run.returncode, run.stdout) == (0, "")
-    write("c.py", "it.get_next(\n")
+    write("c.py", "it = ds.make_one_shot_iterator(\n")
     run = tfcompat("lint", "a.py", "c.py", "--diff")
     assert run.returncode == 2 and run.stdout.startswith("--- a.py")
     assert "c.py:2:1: TFC902 cannot parse: invalid syntax" in run.stderr

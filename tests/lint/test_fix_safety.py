@@ -477,7 +477,7 @@ def test_a_cache_that_cannot_be_read_is_ignored_and_rebuilt(tmp_path, which):
         (folder / "clean.py").write_text("x = 1\n")
         tasks, table = cli.plan([str(folder)], config.Options())
         store = cache.Cache(directory, cache.salt())
-        workers.rule_tokens(store)
+        workers.rule_specs(store)
         workers.run(tasks, table, "check", 1, store)  # warm: the index and the rules
         names = [n for n in os.listdir(directory) if n.endswith(".json")
                  and n.startswith("rules-") == (which == "rules")]
@@ -485,7 +485,7 @@ def test_a_cache_that_cannot_be_read_is_ignored_and_rebuilt(tmp_path, which):
         for name in names:
             spoil(os.path.join(directory, name))
         store = cache.Cache(directory, cache.salt())
-        assert sorted(workers.rule_tokens(store)) == sorted(
+        assert sorted(workers.rule_specs(store)) == sorted(
             cls.code for cls in rules.all_rules()), kind
         results = workers.run(tasks, table, "fix", 1, store, timeout=60)
         assert [(os.path.basename(r.display), [f.code for f in r.findings], r.fixed)

@@ -29,15 +29,15 @@ def _build(root):
     put("bom.py", b"\xef\xbb\xbf" + GET_NEXT.encode())
     put("crlf.py", GET_NEXT.replace("\n", "\r\n"))
     put("dir.py/inner.py", GET_NEXT)  # a directory named *.py is walked, not read
-    put("syntax.py", "it.get_next(\n")
-    put("py2.py", 'print "batch", it.get_next()\n')
+    put("syntax.py", "it = ds.make_one_shot_iterator(\n")
+    put("py2.py", 'print "batch", ds.make_one_shot_iterator()\n')
     put("binary.py", bytes(range(256)) * 64 + b"get_next")
     put("undeclared.py", b"# \xff\xfe latin-1 bytes, no cookie\nit.get_next()\n")
     put("badcookie.py", "# -*- coding: klingon -*-\nit.get_next()\n")
-    put("deep.py", "x = " + "(" * 10000 + "it.get_next()" + ")" * 10000 + "\n")
+    put("deep.py", "x = " + "(" * 10000 + "ds.make_one_shot_iterator()" + ")" * 10000 + "\n")
     filler = _filler(FIFTY_MB // 20)
     put("big_clean.py", filler[:FIFTY_MB])  # no rule's token: never parsed, so clean
-    put("big.py", filler[:FIFTY_MB] + b"it.get_next()\n")
+    put("big.py", filler[:FIFTY_MB] + b"it = ds.make_one_shot_iterator()\n")
     os.mkfifo(root / "fifo.py")
     os.symlink("loop.py", root / "loop.py")
     os.symlink("nowhere/target.py", root / "dangling.py")
@@ -120,7 +120,7 @@ def test_fix_changes_no_byte_of_a_bad_file(corpus):
 
 
 def test_stdin_that_crashes_the_parser_is_echoed_by_fix(tfcompat):
-    deep = "x = " + "(" * 10000 + "it.get_next()" + ")" * 10000 + "\n"
+    deep = "x = " + "(" * 10000 + "ds.make_one_shot_iterator()" + ")" * 10000 + "\n"
     run = tfcompat("lint", "-", "--fix", input=deep)
     assert run.returncode == 2
     assert run.raw_stdout == deep.encode()
@@ -141,7 +141,7 @@ def test_a_file_deleted_during_the_run_is_reported(tmp_path):
 def test_a_file_that_takes_too_long_is_given_up_on(write, tfcompat):
     # Python compiles it; libcst takes far longer than 1 s on it.
     # (1400 terms took 0.9 s once the engine's parse skipped libcst's node checks: too close.)
-    write("slow.py", "x = " + " + ".join(["it.get_next()"] * 2800) + "\n")
+    write("slow.py", "x = " + " + ".join(["ds.make_one_shot_iterator()"] * 2800) + "\n")
     write("good.py", GET_NEXT)
     run = tfcompat("lint", ".", "--no-cache", "--output-format", "concise",
                    env={"TFCOMPAT_FILE_TIMEOUT": "1"})

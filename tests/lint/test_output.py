@@ -19,7 +19,7 @@ def corpus(write):
     write("pkg/both.py", BOTH)
     write("pkg/fixable.py", GET_NEXT)
     write("pkg/clean.py", "import tensorflow as tf\nprint(tf.__version__)\n")
-    write("pkg/broken.py", "it.get_next(\n")
+    write("pkg/broken.py", "it = ds.make_one_shot_iterator(\n")
 
 
 def test_text_lines_and_summary(corpus, tfcompat):
@@ -104,7 +104,7 @@ def test_json_edits_applied_give_the_fixed_file(write, tfcompat, tmp_path):
 def test_sarif_validates_against_the_official_schema(write, tfcompat):
     import jsonschema
     write("dir with space/both.py", BOTH)
-    write("dir with space/broken.py", "it.get_next(\n")
+    write("dir with space/broken.py", "it = ds.make_one_shot_iterator(\n")
     run = tfcompat("lint", ".", "--output-format", "sarif", "--target-tf", "1.15")
     assert run.returncode == 2, run
     log = run.json()

@@ -9,7 +9,7 @@ from lint_helpers import for_bytes
 
 from tfcompat.lint import rules
 from tfcompat.lint.analysis import codenames
-from tfcompat.lint.analysis.prefilter import Prefilter, groups, has_name, via
+from tfcompat.lint.analysis.prefilter import Prefilter, byte_imports, groups, has_name, via
 from tfcompat.lint.engine import pipeline
 from tfcompat.lint.engine.linter import Linter
 from tfcompat.lint.rule import Valid, parse_target
@@ -98,6 +98,7 @@ def test_tokens_match_whole_names_only():
     assert not has_name(b"model.fit_generator(g)", b"fit")
     assert has_name(b"fit_x; fitness; fit", b"fit")  # later occurrences are found too
     assert has_name("caf\u00e9.fit()".encode(), b"fit")
+    assert has_name("model.\uff46it(x)".encode(), b"fit")  # NFKC, as Python reads names
 
 
 def test_groups_all_have_to_match_and_no_tokens_means_every_file():
@@ -154,3 +155,73 @@ def test_a_file_whose_imports_cannot_reach_a_rules_names_is_not_parsed_for_it():
     linter = Linter(ALL)
     assert for_bytes(linter, source.encode()) is None
     assert linter.check(source) == []
+
+
+# Import statements as Python's grammar allows them, odd spacing included; a name ending in a
+# keyword; imports in strings and comments; relative and star imports.
+IMPORT_SHAPES = [
+    "import tensorflow as tf",
+    "import tensorflow.compat.v1 as tf, numpy as np",
+    "import os, tensorflow . compat . v1",
+    "import\ttensorflow.keras.backend  as  K",
+    "import \\\n    tensorflow.estimator",
+    "import a.b as \\\r\n c, keras.layers",
+    "x = 1; import tf_keras",
+    "if True: import keras.models as km",
+    "from tensorflow import keras",
+    "from tensorflow.compat import (\n    v1,  # the old API\n    v2 as tf2,\n)",
+    "from  tensorflow . keras . layers  import  Dense as D, Input",
+    "from \\\n tensorflow.train \\\n import \\\n Saver",
+    "from keras.preprocessing.image import *",
+    "from . import keras\nfrom .tensorflow import estimator\nfrom .. keras import backend",
+    "def f():\n    from tensorflow.compat.v1 import Session\n    return Session",
+    "caf\u00e9 = 1\nimport caf\u00e9.tensorflow as t",
+    "reimport = 1\nfromage = 2\nimport keras",
+    # Python reads identifiers in NFKC: fullwidth letters are ASCII ones.
+    "import \uff54ensorflow as tf\nfrom \uff4beras import layers",
+    "'''import tensorflow'''\nimport numpy  # from keras import layers",
+    "try:\n    import tensorflow.compat.v1 as tf\nexcept ImportError:\n    import tensorflow as tf",
+]
+
+
+@pytest.mark.parametrize("source", IMPORT_SHAPES)
+def test_the_byte_scan_reads_every_import_python_reads(source):
+    # Every module the second stage finds is one the byte scan has, or one of the names under
+    # a `from` module it has.
+    modules, parents = byte_imports(source.encode())
+    for name in codenames.code_names(source.encode()).modules:
+        parent, _, last = name.rpartition(".")
+        assert name in modules or (parent in parents and parent in modules) or (
+            last == "*" and parent in modules), (name, modules, parents)
+
+
+def test_the_byte_scan_lets_a_rule_through_only_where_its_modules_may_be_imported():
+    rule = type("Probe", (ALL[0],), {"code": "TFC999", "tokens": ("estimator",),
+                                     "modules": (via("tensorflow.estimator"),), "called": False})
+    prefilter = Prefilter.of_rules([rule])
+    for source in IMPORT_SHAPES + ["from tensorflow.python.estimator import estimator",
+                                   "estimator = 1"]:
+        source += "\nestimator = 1"
+        names = codenames.code_names(source.encode())
+        by_code = prefilter.rules_in_code(names, ("TFC999",)) == ("TFC999",)
+        by_bytes = prefilter.rules_for(source.encode(), ("TFC999",)) == ("TFC999",)
+        assert by_bytes or not by_code, source
+    # tensorflow's own modules: imports under tensorflow.python only, and no parse.
+    assert prefilter.rules_for(
+        b"from tensorflow.python.estimator import estimator\nestimator = 1", ("TFC999",)) == ()
+    assert prefilter.rules_for(b"import tensorflow as tf\nestimator = 1", ("TFC999",)) == (
+        "TFC999",)
+    assert prefilter.rules_for(b"from tensorflow import estimator", ("TFC999",)) == (
+        "TFC999",)
+
+
+def test_an_aliased_import_binds_only_its_own_module():
+    # `import tensorflow.compat.v1 as tf` imports tensorflow.compat.v1, not the name
+    # `tensorflow`: a rule about code using TF 2's own `tensorflow` is not let through.
+    prefilter = Prefilter({"TFC999": ("Session",)}, modules_by_code={"TFC999": ("tensorflow",)})
+    assert prefilter.rules_for(b"import tensorflow.compat.v1 as tf\ntf.Session()", (
+        "TFC999",)) == ()
+    for source in (b"import tensorflow.compat.v1\ntensorflow.Session()",
+                   b"import tensorflow as tf\ntf.Session()",
+                   b"import numpy as np, tensorflow.compat.v1, os\ntensorflow.Session()"):
+        assert prefilter.rules_for(source, ("TFC999",)) == ("TFC999",), source

@@ -33,7 +33,7 @@ UNSAFE_ONLY = textwrap.dedent("""\
     ds = tf.data.Dataset.range(10)
     ds = ds.repeat().shuffle(10)
     """)
-DEEP = "x = " + "(" * 10000 + "it.get_next()" + ")" * 10000 + "\n"
+DEEP = "x = " + "(" * 10000 + "ds.make_one_shot_iterator()" + ")" * 10000 + "\n"
 
 
 @pytest_lsp.fixture(config=ClientServerConfig(

@@ -119,9 +119,9 @@ def test_add_noqa_refuses_stdin_and_other_modes(write, tfcompat):
 
 
 def test_add_noqa_on_a_file_that_cannot_be_linted_exits_2(write, tfcompat, tmp_path):
-    write("bad.py", "def f(:\n    it.get_next()\n")
+    write("bad.py", "def f(:\n    ds.make_one_shot_iterator()\n")
     write("ok.py", GET_NEXT)
     run = tfcompat("lint", "--add-noqa", ".")
     assert run.returncode == 2
     assert "bad.py:2:4: TFC902" in run.stderr and "Added 1 noqa directive." in run.stderr
-    assert (tmp_path / "bad.py").read_text() == "def f(:\n    it.get_next()\n"
+    assert (tmp_path / "bad.py").read_text() == "def f(:\n    ds.make_one_shot_iterator()\n"

@@ -127,17 +127,16 @@ import re
 import textwrap
 from typing import Optional, Sequence, Tuple
 
-import libcst as cst
-
 from tfcompat import versions
 from tfcompat.lint.analysis import scopes
 from tfcompat.lint.driver.target import parse_target
 from tfcompat.lint.engine.context import Report
 from tfcompat.lint.engine.results import SAFE, UNSAFE, Edit, FixSafety
+from tfcompat.lint.libcst_lazy import cst
 
 # The rule API, as rule modules and tests import it (parse_target: an example's target_tf).
 __all__ = ["DOC_SECTIONS", "SAFE", "UNSAFE", "FixSafety", "Invalid", "Rule", "Run", "Valid",
-           "parse_target"]
+           "parse_target", "target_has"]
 
 DOC_SECTIONS = ("What it does", "Why is this bad?", "Example", "Use instead", "Fix safety",
                 "Versions")
@@ -384,7 +383,7 @@ class Rule:
 
     def target_at_least(self, fact):
         """Whether the target TF is known and has ``fact`` (a versions.py fact with a TF row)."""
-        return self.target_tf is not None and _tf_rows_hold(fact, self.target_tf)
+        return target_has(fact, self.target_tf)
 
     def targets_keras3(self):
         """Whether the code meets Keras 3: keras-target not ``tf_keras``. Every target reaches
@@ -396,6 +395,26 @@ class Rule:
         return self.context.module.code_for_node(node)
 
     # -- class-level facts -----------------------------------------------------------------
+    @classmethod
+    def runs_under(cls, target_tf, keras_target):
+        """Whether the rule can report anything under these settings; a rule that cannot is
+        not run (nor parsed for). Override only with the condition the rule's own visits
+        return on before they look at any node."""
+        return not cls.keras_targets or keras_target in cls.keras_targets
+
+    @classmethod
+    def may_fire(cls, names):
+        """Whether the rule can report on a file whose code uses ``names``
+        (tfcompat.lint.analysis.codenames.CodeNames: words, imported modules, called names,
+        ``qualified`` names), after its tokens and modules matched; the prefilter's last word
+        before a libcst parse. Override with a condition every report of the rule implies:
+        tests/lint/test_prefilter.py checks it on every example."""
+        return True
+
+    @classmethod
+    def has_may_fire(cls):
+        return cls.may_fire.__func__ is not Rule.may_fire.__func__
+
     @classmethod
     def fix_allowed(cls, target_tf):
         """Whether this rule's fix is valid for code that must run on ``target_tf`` and later."""
@@ -415,13 +434,17 @@ class Rule:
         return "TF >= %s" % versions.format_version(min(firsts)) if firsts else ""
 
     @classmethod
+    def hook_names(cls):
+        """The names of the visit_X / leave_X methods this rule defines (libcst not loaded)."""
+        return [attr for attr in dir(cls)
+                if attr.partition("_")[0] in ("visit", "leave") and attr.partition("_")[2]]
+
+    @classmethod
     def hooks(cls):
         """[("visit" or "leave", libcst node class, method name)] this rule defines."""
         found = []
-        for attr in dir(cls):
+        for attr in cls.hook_names():
             kind, _, type_name = attr.partition("_")
-            if kind not in ("visit", "leave") or not type_name:
-                continue
             node_type = getattr(cst, type_name, None)
             if not (isinstance(node_type, type) and issubclass(node_type, cst.CSTNode)):
                 raise ValueError("%s: %s is not a libcst node type" % (attr, type_name))
@@ -444,6 +467,12 @@ class Rule:
         match = re.search(r"^## %s\s*\n(.*?)(?=^## |\Z)" % re.escape(title), cls.doc(),
                           re.S | re.M)
         return match.group(1).strip() if match else ""
+
+
+def target_has(fact, target_tf):
+    """Whether ``target_tf`` is known and has ``fact`` (a versions.py fact with a TF row): what
+    Rule.target_at_least asks, for class-level questions such as Rule.runs_under."""
+    return target_tf is not None and _tf_rows_hold(fact, target_tf)
 
 
 def _tf_rows_hold(fact, target_tf):

@@ -391,6 +391,13 @@ def build():
     return server
 
 
+def _load():
+    from tfcompat.lint import libcst_lazy
+
+    workers.rule_specs()
+    libcst_lazy.load()
+
+
 def main():
     logging.basicConfig(level=logging.WARNING, format="tfcompat server: %(message)s")
     # The protocol gets its own copies of stdin and stdout; the names point elsewhere. A worker
@@ -402,6 +409,6 @@ def main():
     os.dup2(2, 1)
     sys.stdout = sys.stderr
     # The rules (and libcst) load while the editor starts up, not at the first file's lint.
-    threading.Thread(target=workers.rule_tokens, name="tfcompat-load", daemon=True).start()
+    threading.Thread(target=_load, name="tfcompat-load", daemon=True).start()
     build().start_io(protocol_in, protocol_out)
     return 0

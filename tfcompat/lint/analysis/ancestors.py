@@ -6,11 +6,11 @@ thousands of ``.map(f)`` calls, a sum of thousands of terms) the stack holds tho
 expression nodes between them; walking all of them for every node made such a file quadratic.
 The stack therefore remembers the indexes of the nodes that can answer, as they are pushed.
 """
-import libcst as cst
+from tfcompat.lint import libcst_lazy
 
 # Every node type that a walk up the ancestors stops at or decides on (the analysis modules).
-MARKED = (cst.Module, cst.BaseStatement, cst.FunctionDef, cst.ClassDef, cst.Lambda, cst.For,
-          cst.While, cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp, cst.CompFor)
+MARKED = libcst_lazy.types("Module", "BaseStatement", "FunctionDef", "ClassDef", "Lambda", "For",
+                           "While", "ListComp", "SetComp", "GeneratorExp", "DictComp", "CompFor")
 
 _MARKED_TYPES = {}
 
@@ -26,7 +26,7 @@ class Ancestors(list):
         node_type = type(node)
         marked = _MARKED_TYPES.get(node_type)
         if marked is None:  # isinstance on libcst's abstract classes is slow: once per type
-            marked = _MARKED_TYPES[node_type] = issubclass(node_type, MARKED)
+            marked = _MARKED_TYPES[node_type] = issubclass(node_type, MARKED())
         if marked:
             self.marks.append(len(self))
         list.append(self, node)

@@ -2,10 +2,9 @@
 earlier call a `shuffle` follows on the code's path, and whether two calls can be swapped
 without changing anything but their order.
 """
-import libcst as cst
-
 from tfcompat.lint.analysis import patterns, provenance
 from tfcompat.lint.engine import walk as fast_walk
+from tfcompat.lint.libcst_lazy import cst
 
 # Calls that turn each element (a file name) into a dataset of records: a repeat before one
 # repeats the file list, and a shuffle after one shuffles records, TF's input-pipeline idiom.
@@ -114,7 +113,7 @@ def _statement_of(module, node):
     return finder.found
 
 
-class _Holding(cst.CSTVisitor):
+class _Holding(fast_walk.Visitor):
     def __init__(self, node):
         super().__init__()
         self.node, self.line, self.found = node, None, None

@@ -15,11 +15,36 @@ names-only rules on (tfcompat.lint.engine.names): the file is parsed by Python o
 never compiles local annotations.)
 """
 import ast
-import collections
 import sys
 import warnings
 
-CodeNames = collections.namedtuple("CodeNames", "words modules called tree")
+from tfcompat.lint.analysis import imports
+
+
+class CodeNames:
+    """What the second stage knows of a file's code (the module docstring says what each
+    field holds); ``imports`` and ``qualified``, computed on first use, are what rules'
+    ``may_fire`` read."""
+    __slots__ = ("words", "modules", "called", "tree", "_imports", "_qualified")
+
+    def __init__(self, words, modules, called, tree):
+        self.words, self.modules, self.called, self.tree = words, modules, called, tree
+        self._imports = self._qualified = None
+
+    @property
+    def imports(self):
+        """The names the module's imports bind (tfcompat.lint.analysis.imports.Imports)."""
+        if self._imports is None:
+            self._imports = imports.Imports(self.tree)
+        return self._imports
+
+    @property
+    def qualified(self):
+        """The canonical qualified names the code names through its imports
+        (tfcompat.lint.analysis.imports.qualified_names)."""
+        if self._qualified is None:
+            self._qualified = imports.qualified_names(self.tree, self.imports)
+        return self._qualified
 
 # The fields holding identifiers (a str, or a list of str: Global.names, MatchClass.kwd_attrs;
 # Import.names holds alias nodes).

@@ -117,3 +117,80 @@ class Imports:
             if best is not None:
                 return best[0] + wanted[len(best[1]):]
         return None
+
+
+def dotted(node):
+    """The text of a dotted name (an Attribute chain on a Name), as ``a.b.c``."""
+    parts = []
+    while node.__class__ is ast.Attribute:
+        parts.append(node.attr)
+        node = node.value
+    parts.append(node.id)
+    return ".".join(reversed(parts))
+
+
+_SKIP = (ast.expr_context, ast.Constant)
+
+
+def statements_and_chains(tree, names):
+    """The module's import statements and its outermost Attribute chains whose head is one of
+    ``names``, in no particular order (the caller sorts them)."""
+    stack = [tree]
+    pop, push = stack.pop, stack.append
+    attribute_cls, name_cls, ast_cls = ast.Attribute, ast.Name, ast.AST
+    fields = {}
+    while stack:
+        node = pop()
+        cls = node.__class__
+        if cls is attribute_cls:
+            base = node.value
+            while base.__class__ is attribute_cls:
+                base = base.value
+            if base.__class__ is name_cls:
+                if base.id in names:
+                    yield node
+            else:
+                push(base)
+            continue
+        if cls is ast.Import or cls is ast.ImportFrom:
+            yield node
+            continue
+        if cls is name_cls:
+            continue
+        own = fields.get(cls)
+        if own is None:
+            own = fields[cls] = () if issubclass(cls, _SKIP) else cls._fields
+        for field in own:
+            value = getattr(node, field, None)
+            if value.__class__ is list:
+                for item in value:
+                    if isinstance(item, ast_cls):
+                        push(item)
+            elif isinstance(value, ast_cls):
+                push(value)
+
+
+def import_paths(tree):
+    """The dotted module paths the import statements write (``import a.b``, ``from a.b import
+    c``, relative ones too: ``from .a.b import c``): libcst's tree holds each as Attribute
+    nodes, which a rule visiting attributes sees as well."""
+    for statement, _ in import_statements(tree):
+        if statement.__class__ is ast.Import:
+            yield from (alias.name for alias in statement.names if "." in alias.name)
+        elif statement.module and "." in statement.module:
+            yield statement.module
+
+
+def qualified_names(tree, imports=None):
+    """The canonical qualified names the module names through its imports: each name an
+    import binds, each outermost dotted chain whose head one binds (with ``import
+    tensorflow.compat.v1 as tf``, ``tf.Session`` gives ``tensorflow.Session``), and each
+    import statement's dotted path whose head one binds (``import_paths``)."""
+    imports = imports if imports is not None else Imports(tree)
+    found = {canonical(q) for q in imports.names.values()}
+    for node in statements_and_chains(tree, imports.names):
+        if node.__class__ is ast.Attribute:
+            found.add(imports.qualify_dotted(dotted(node)))
+    found.update(imports.qualify_dotted(path) for path in import_paths(tree))
+    found.discard(None)
+    return found

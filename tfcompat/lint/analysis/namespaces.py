@@ -13,10 +13,9 @@ as it is; `tf.keras` attributes are respelled through an import of the target na
 """
 import collections
 
-import libcst as cst
-
 from tfcompat.lint.analysis import patterns, qualnames, scopes
 from tfcompat.lint.engine import walk as fast_walk
+from tfcompat.lint.libcst_lazy import cst
 
 # The module each namespace imports from, and the version fact a rewrite onto it needs.
 MODULES = {"keras": "keras", "tf.keras": "tensorflow.keras", "tf_keras": "tf_keras"}
@@ -55,7 +54,7 @@ def _namespace_of(module):
     return patterns.keras_namespace(module) if module else None
 
 
-class _Uses(cst.CSTVisitor):
+class _Uses(fast_walk.Visitor):
     def __init__(self, rule):
         super().__init__()
         self.rule = rule
@@ -101,6 +100,21 @@ def _find_uses(rule):
     visitor = _Uses(rule)
     fast_walk.visit(rule.context.module, visitor, tokens=False)
     return visitor.found
+
+
+def named_namespaces(names):
+    """The namespaces that ``uses`` can find in code whose prefilter CodeNames are ``names``
+    (a superset): those of its absolute imports' modules, and of the qualified names its
+    attributes can have (CodeNames.qualified: an attribute's is a prefix of its chain's,
+    or of its import's); tf_keras too for a tf.keras one where the code names `compat`
+    (``tf.compat.v1.keras`` under keras-target tf_keras)."""
+    found = {patterns.keras_namespace(m) for m in names.modules}
+    if any(patterns.keras_namespace(q) == "tf.keras" for q in names.qualified):
+        found.add("tf.keras")
+        if "compat" in names.words:
+            found.add("tf_keras")
+    found.discard(None)
+    return found
 
 
 def star_imports(rule):

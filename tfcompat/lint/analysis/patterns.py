@@ -4,12 +4,12 @@ pipelines, generator functions, sessions, and the edits more than one rule makes
 Every function takes the asking rule first (for its view of imports and scopes) and works on
 the libcst tree only: nothing here imports or runs the code being linted.
 """
-import libcst as cst
-
+from tfcompat.lint import libcst_lazy
 from tfcompat.lint.analysis import imports, qualnames, scopes
 from tfcompat.lint.engine import walk as fast_walk
+from tfcompat.lint.libcst_lazy import cst
 
-_NESTED_SCOPES = (cst.FunctionDef, cst.Lambda, cst.ClassDef)
+_NESTED_SCOPES = libcst_lazy.types("FunctionDef", "Lambda", "ClassDef")
 _RANDOM_PREFIXES = ("tensorflow.random.", "tensorflow.random_", "tensorflow.image.random_",
                     "tensorflow.keras.layers.Random", "keras.layers.Random", "numpy.random.",
                     "random.")
@@ -146,7 +146,7 @@ def keras_namespace(qualified):
 
 
 # ------------------------------------------------------------------------------ scopes' own nodes
-class _Own(cst.CSTVisitor):
+class _Own(fast_walk.Visitor):
     """Nodes of some types inside a body, not entering nested defs, lambdas and classes."""
 
     def __init__(self, types):
@@ -157,7 +157,7 @@ class _Own(cst.CSTVisitor):
     def on_visit(self, node):
         if isinstance(node, self.types):
             self.found.append(node)
-        return not isinstance(node, _NESTED_SCOPES)
+        return not isinstance(node, _NESTED_SCOPES())
 
 
 def own_nodes(function, types):
@@ -332,6 +332,18 @@ def runs_tensors(rule, call):
     return False
 
 
+def may_run_tensors(names, methods=("run", "eval")):
+    """Whether code whose names are ``names`` (tfcompat.lint.analysis.codenames.CodeNames) may
+    hold a call ``runs_tensors`` accepts, of one of ``methods``: ``x.eval(...)``, or
+    ``<session>.run(...)``, whose session is named ``sess`` / ``session`` or made by a
+    session factory (named through an import, so among the qualified names)."""
+    if "eval" in methods and "eval" in names.called:
+        return True
+    return "run" in methods and "run" in names.called and (
+        not names.words.isdisjoint(_SESSION_NAMES)
+        or not names.qualified.isdisjoint(qualnames.SESSION_FACTORIES))
+
+
 # ------------------------------------------------------------------------------ iterators
 def iterator_function(rule, func):
     """The canonical qualified name of a called TF function: through the module's imports, or
@@ -366,6 +378,12 @@ def makes_iterator(rule, call):
             or iterator_function(rule, call.func) in qualnames.ITERATOR_FUNCTIONS)
 
 
+def may_make_iterator(names):
+    """Whether code whose names are ``names`` (CodeNames) may hold a call ``makes_iterator``
+    accepts: one of its names is called (qualnames.ITERATOR_CALL_NAMES)."""
+    return not names.called.isdisjoint(qualnames.ITERATOR_CALL_NAMES)
+
+
 def get_next_of(rule, expr):
     """(get_next call, iterator-making call) when ``expr`` is, or names, ``it.get_next()`` of a
     TF iterator; None otherwise."""
@@ -389,9 +407,13 @@ def keras_dataset_class(rule, node):
     (tf_keras' is Keras 2's, which has no constructor arguments)."""
     if len(node.bases) != 1 or node.keywords:
         return False
-    qualified = rule.qualified_name(node.bases[0].value) or ""
-    namespace = keras_namespace(qualified)
-    return namespace in ("keras", "tf.keras") and qualified.rsplit(".", 1)[-1] in _DATASET_BASES
+    return keras_dataset_base(rule.qualified_name(node.bases[0].value) or "")
+
+
+def keras_dataset_base(qualified):
+    """Whether a qualified name is such a base."""
+    return keras_namespace(qualified) in ("keras", "tf.keras") \
+        and qualified.rsplit(".", 1)[-1] in _DATASET_BASES
 
 
 def class_init(node):

@@ -5,11 +5,13 @@ whether `tf` is `tensorflow.compat.v1` here, and whose method a call is.
 Each answer is "proven yes", "proven no", or unknown (None); a rule reports on a proof and
 offers its safe fix only on a proof. Module-wide answers are computed once per file.
 """
-import libcst as cst
+import ast
 
-from tfcompat.lint.analysis import patterns, qualnames
+from tfcompat.lint import libcst_lazy
+from tfcompat.lint.analysis import imports, patterns, qualnames
 from tfcompat.lint.analysis.ancestors import Ancestors
 from tfcompat.lint.engine import walk as fast_walk
+from tfcompat.lint.libcst_lazy import cst
 
 GRAPH, EAGER = "graph", "eager"
 
@@ -110,7 +112,7 @@ def _mode_evidence(rule):
     return on, off, graph_only
 
 
-_FETCH_CONTAINERS = (cst.List, cst.Tuple, cst.Element, cst.Dict, cst.DictElement)
+_FETCH_CONTAINERS = libcst_lazy.types("List", "Tuple", "Element", "Dict", "DictElement")
 
 
 def run_by_session(rule, call):
@@ -123,7 +125,7 @@ def run_by_session(rule, call):
     else:
         return False
     i -= 1
-    while i > 0 and isinstance(ancestors[i], _FETCH_CONTAINERS):
+    while i > 0 and isinstance(ancestors[i], _FETCH_CONTAINERS()):
         i -= 1
     if isinstance(ancestors[i], cst.Arg) and i > 0 and isinstance(ancestors[i - 1], cst.Call):
         return patterns.runs_tensors(rule, ancestors[i - 1])
@@ -140,18 +142,50 @@ def compat_v1_module(rule):
 
 
 def _compat_v1(rule):
-    imports = rule.context.imports
-    if "tensorflow.compat.v1" not in imports.toplevel.values():
+    found = rule.context.imports
+    if "tensorflow.compat.v1" not in found.toplevel.values():
         return False
     for node in patterns.all_nodes(rule.context.module, (cst.Attribute,)):
-        name = imports.qualify(node, False) if isinstance(node.value, cst.Name) else None
-        if name is not None and (name + ".").startswith(("tensorflow.data.",
-                                                         "tensorflow.compat.v2.data.")):
+        if isinstance(node.value, cst.Name) and _tf2_data(found.qualify(node, False)):
             return False
     return True
 
 
+def _tf2_data(name):
+    return name is not None and (name + ".").startswith(("tensorflow.data.",
+                                                          "tensorflow.compat.v2.data."))
+
+
+def compat_v1_code(names):
+    """compat_v1_module's answer from Python's tree (``names``: the file's
+    tfcompat.lint.analysis.codenames.CodeNames), for rules' may_fire: True only where
+    compat_v1_module is. The Attribute nodes on a Name that libcst has are ``ast``'s, and the
+    first two names of each dotted module an import statement names (relative ones too)."""
+    found = names.imports
+    if "tensorflow.compat.v1" not in found.toplevel.values():
+        return False
+    for node in ast.walk(names.tree):
+        if node.__class__ is ast.Attribute and node.value.__class__ is ast.Name \
+                and _tf2_data(found.qualify_dotted(node.value.id + "." + node.attr, False)):
+            return False
+    return not any(_tf2_data(found.qualify_dotted(".".join(path.split(".")[:2]), False))
+                   for path in imports.import_paths(names.tree))
+
+
 # ------------------------------------------------------------------------------ tf.data
+# A chain dataset_chain accepts calls one of these: its source (by its last name, which an
+# import of the source names too), a Dataset-only method, or `repeat`.
+DATASET_CHAIN_CALLS = tuple(sorted(
+    {s.rpartition(".")[2] for s in qualnames.DATASET_SOURCES | qualnames.PREFETCHED_SOURCES}
+    | DATASET_ONLY_METHODS | {"repeat"}))
+
+
+def may_hold_dataset_chain(names):
+    """Whether code whose names are ``names`` (tfcompat.lint.analysis.codenames.CodeNames) may
+    hold a chain dataset_chain accepts: one of DATASET_CHAIN_CALLS is a called name."""
+    return not names.called.isdisjoint(DATASET_CHAIN_CALLS)
+
+
 def dataset_chain(rule, expr, ancestors=None):
     """(calls building ``expr``, proven) when ``expr`` is a tf.data pipeline.
 
@@ -227,7 +261,7 @@ def _self_attributes(rule):
         elif isinstance(target, cst.StarredElement):
             bind(target.value, None)
 
-    class Bindings(cst.CSTVisitor):
+    class Bindings(fast_walk.Visitor):
         def on_visit(self, node):
             stack.append(node)
             if isinstance(node, cst.Assign):
@@ -324,6 +358,10 @@ def keras_method_call(rule, call):
 _KERAS_DATA_KEYWORDS = ("x", "generator", "validation_data")
 
 
+# The Keras methods whose data feeds_keras looks at (their names are called names).
+FEEDING_METHODS = tuple(qualnames.KERAS_DATA_METHODS) + tuple(qualnames.GENERATOR_METHODS)
+
+
 def feeds_keras(rule, function):
     """Whether the generator ``function`` (a def) reaches a Keras data method of this module:
     its call (or a name bound to it, or a function returning it) is the data or
@@ -332,7 +370,7 @@ def feeds_keras(rule, function):
 
 
 def _keras_fed(rule):
-    methods = set(qualnames.KERAS_DATA_METHODS) | set(qualnames.GENERATOR_METHODS)
+    methods = set(FEEDING_METHODS)
     fed = set()
     for call in patterns.all_nodes(rule.context.module, (cst.Call,)):
         if patterns.method_name(call) not in methods:

@@ -1,6 +1,7 @@
 """Names of the TensorFlow APIs rules look for, in one place (canonical qualified names:
 `tensorflow.compat.v1.` is written `tensorflow.`, see scopes.canonical)."""
 
+
 # Dataset methods that build a TF 1.x iterator (gone from the TF 2 API).
 ITERATOR_METHODS = ("make_one_shot_iterator", "make_initializable_iterator")
 
@@ -13,6 +14,11 @@ ITERATOR_FUNCTIONS = frozenset((
     "tensorflow.contrib.data.Iterator.from_structure",
     "tensorflow.contrib.data.Iterator.from_string_handle",
 ))
+# A call building a TF 1.x iterator has one of these among its file's called names
+# (tfcompat.lint.analysis.codenames): the method's, or the function's last name, which an
+# import of the function names too.
+ITERATOR_CALL_NAMES = frozenset(ITERATOR_METHODS) | frozenset(
+    f.rpartition(".")[2] for f in ITERATOR_FUNCTIONS)
 
 # Dataset methods that apply a function to each element (its first argument, map_func).
 MAP_METHODS = ("map", "flat_map", "interleave", "map_with_legacy_function")
@@ -138,3 +144,15 @@ GRAPH_MODE_MARKERS = frozenset(
 IN_MEMORY_SOURCES = frozenset(
     "%s.Dataset.%s" % (home, m) for home in ("tensorflow.data", "tensorflow.contrib.data")
     for m in ("from_tensor_slices", "from_tensors"))
+
+
+def names_any(qualified, names):
+    """Whether ``qualified`` (CodeNames.qualified) holds one of ``names`` or a name under
+    one: whether a Name or Attribute of the code can have one of ``names`` as its
+    ``qualified_name`` (an inner Attribute's is a prefix of its chain's). Not for
+    ``tensorflow.compat`` and the names under it: canonical names drop ``compat.v1``, so a
+    chain's name need not start with its part's."""
+    names = frozenset(names)
+    under = tuple(n + "." for n in names)
+    return any(q in names or q.startswith(under) for q in qualified)
+

@@ -8,16 +8,16 @@ by statement, never expression by expression.
 """
 import collections
 
-import libcst as cst
-
+from tfcompat.lint import libcst_lazy
 from tfcompat.lint.analysis import imports
 from tfcompat.lint.analysis.ancestors import indexes_up
 from tfcompat.lint.engine import walk as fast_walk
+from tfcompat.lint.libcst_lazy import cst
 
 Loop = collections.namedtuple("Loop", "node statement")
 
-COMPREHENSIONS = (cst.ListComp, cst.SetComp, cst.GeneratorExp, cst.DictComp)
-_SCOPES = (cst.FunctionDef, cst.ClassDef, cst.Lambda)
+COMPREHENSIONS = libcst_lazy.types("ListComp", "SetComp", "GeneratorExp", "DictComp")
+_SCOPES = libcst_lazy.types("FunctionDef", "ClassDef", "Lambda")
 
 
 def name_used(context, name):
@@ -32,7 +32,7 @@ def _plain_names(module):
     return visitor.found
 
 
-class _PlainNames(cst.CSTVisitor):
+class _PlainNames(fast_walk.Visitor):
     def __init__(self):
         super().__init__()
         self.found = set()
@@ -91,7 +91,7 @@ def reads(context, name):
     return [n for n in found if id(n) not in inside.found]
 
 
-class _NodeIds(cst.CSTVisitor):
+class _NodeIds(fast_walk.Visitor):
     def __init__(self):
         super().__init__()
         self.found = set()
@@ -222,7 +222,7 @@ def within(context, inner, outer):
 
 
 def _opens_scope(parent, child):
-    return isinstance(parent, _SCOPES) and child is parent.body
+    return isinstance(parent, _SCOPES()) and child is parent.body
 
 
 def enclosing_loops(ancestors):
@@ -238,11 +238,11 @@ def enclosing_loops(ancestors):
             loop = parent
         elif isinstance(parent, cst.While) and (child is parent.body or child is parent.test):
             loop = parent
-        elif isinstance(parent, COMPREHENSIONS) and child is not parent.for_in:
+        elif isinstance(parent, COMPREHENSIONS()) and child is not parent.for_in:
             loop = parent
         elif isinstance(parent, cst.CompFor) and (
                 child is parent.inner_for_in or any(child is c for c in parent.ifs)):
-            loop = next(a for a in reversed(ancestors[:i]) if isinstance(a, COMPREHENSIONS))
+            loop = next(a for a in reversed(ancestors[:i]) if isinstance(a, COMPREHENSIONS()))
         if loop is not None and not any(loop is seen.node for seen in loops):
             index = next(j for j in range(i, -1, -1) if ancestors[j] is loop)
             loops.append(Loop(loop, _statement_in_scope(ancestors[:index + 1])))
@@ -260,7 +260,7 @@ def _statement_in_scope(ancestors):
     return None
 
 
-class _Targets(cst.CSTVisitor):
+class _Targets(fast_walk.Visitor):
     def __init__(self, module):
         super().__init__()
         self.module = module

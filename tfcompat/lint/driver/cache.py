@@ -128,19 +128,24 @@ class Cache:
         self._added = {}
 
     def rules(self):
-        """{code: tokens} of every rule of this tool, as a run of it recorded them, or None."""
+        """{code: the prefilter's spec} of every rule of this tool, as a run of it recorded
+        them (tfcompat.lint.analysis.prefilter.spec), or None."""
         entry = self._read("rules-" + self.salt[:32], self.salt)
         found = entry.get("rules") if entry else None
         if not isinstance(found, dict) or not found:
             return None
+
+        def names(value):
+            return tuple(tuple(t) if isinstance(t, list) else t for t in value)
+
         try:
-            return {code: tuple(tuple(t) if isinstance(t, list) else t for t in tokens)
-                    for code, tokens in found.items()}
-        except TypeError:
+            return {code: (names(tokens), names(modules), bool(called))
+                    for code, (tokens, modules, called) in found.items()}
+        except (TypeError, ValueError):
             return None
 
-    def put_rules(self, tokens_by_code):
-        self._write("rules-" + self.salt[:32], {"key": self.salt, "rules": tokens_by_code})
+    def put_rules(self, specs):
+        self._write("rules-" + self.salt[:32], {"key": self.salt, "rules": specs})
 
     def _write(self, name, obj):
         try:

@@ -110,7 +110,7 @@ def lint_command(args):
     mode = ("diff" if args.diff else "fix" if args.fix else "add-noqa" if args.add_noqa
             else "check")
     store = None if args.no_cache or stdin else cache.Cache(cache.default_dir(), cache.salt())
-    codes = sorted(workers.rule_tokens(store))
+    codes = sorted(workers.rule_specs(store))
     try:
         cli = _cli_options(args, codes)
         if stdin:
@@ -173,7 +173,7 @@ def plan(paths, cli, stdin=None, display=None, codes=None, force_exclude=False, 
     (default: every rule); raises ConfigError. ``log(message)`` hears which pyproject.toml
     files were read."""
     if codes is None:
-        codes = sorted(workers.rule_tokens())
+        codes = sorted(workers.rule_specs())
     resolver = config.Resolver()
     table, tasks = {}, []
 

@@ -14,6 +14,7 @@ import dataclasses
 import os
 import signal
 import sys
+import threading
 import time
 
 from tfcompat.lint.analysis.prefilter import Prefilter
@@ -33,14 +34,15 @@ def _context():
     return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
-def rule_tokens(cache=None):
-    """{code: tokens} of every rule: from the cache when it knows this tool, else from the
-    registry (which loads libcst)."""
+def rule_specs(cache=None):
+    """{code: the prefilter's spec} of every rule (tfcompat.lint.analysis.prefilter.spec):
+    from the cache when it knows this tool, else from the registry."""
     found = cache.rules() if cache is not None else None
     if found is None:
         from tfcompat.lint import rules
+        from tfcompat.lint.analysis.prefilter import spec
 
-        found = {cls.code: cls.tokens for cls in rules.all_rules()}
+        found = {cls.code: spec(cls) for cls in rules.all_rules()}
         if cache is not None:
             cache.put_rules(found)
     return found
@@ -129,7 +131,7 @@ def run(tasks, table, mode, jobs, cache=None, timeout=None, progress=None):
     is called as each file is done, in the order they finish."""
     if timeout is None:
         timeout = float(os.environ.get(TIMEOUT_ENV) or DEFAULT_TIMEOUT)
-    prefilter = Prefilter(rule_tokens(cache))
+    prefilter = Prefilter.of_specs(rule_specs(cache))
     results = [None] * len(tasks)
     keys = {}
 
@@ -150,7 +152,8 @@ def run(tasks, table, mode, jobs, cache=None, timeout=None, progress=None):
         queue.append(work)
         break
     if queue:
-        _pool(queue, source, results, table, mode, jobs, timeout, progress)
+        _pool(queue, source, results, table, mode, jobs, timeout, progress,
+              preload=len(tasks) > 1)
     if cache is not None:
         for index, key in keys.items():
             _remember(cache, key, results[index], mode, table[tasks[index].settings])
@@ -167,15 +170,20 @@ def _remember(cache, key, result, mode, settings):
         cache.put((key[0], result.digest), result.findings)
 
 
-def _pool(queue, source, results, table, mode, jobs, timeout, progress):
+def _pool(queue, source, results, table, mode, jobs, timeout, progress, preload=True):
     """Lint the queued files and those ``source`` yields in workers, one more worker (up to
-    ``jobs``) each time a file waits and none is free."""
+    ``jobs``) each time a file waits and none is free. ``preload``: load libcst before the
+    workers start (for one file, a worker loads it only if the file needs a libcst parse)."""
     from multiprocessing import connection
 
     # Workers forked after the rules are loaded start with them (and libcst) in memory.
-    from tfcompat.lint import rules
+    from tfcompat.lint import libcst_lazy, rules
 
     rules.all_rules()
+    if preload or threading.active_count() > 1:
+        # With other threads (the language server), also so that no import of libcst is
+        # under way in one of them when a worker is forked: the worker would wait forever.
+        libcst_lazy.load()
     ctx = _context()
     args = (table, mode, os.getpid())
     slots = []

@@ -10,7 +10,6 @@ from typing import Any, Optional, Tuple
 from tfcompat.lint.analysis.ancestors import Ancestors
 from tfcompat.lint.analysis.scopes import Imports, Scopes
 from tfcompat.lint.engine import names
-from tfcompat.lint.engine.positions import Positions
 
 _NEWLINES = re.compile(r"\r\n|\r|\n")
 
@@ -61,14 +60,14 @@ class Context:
         if self._positions is None:
             # Asked during the walk: a fix is being built, and it needs the positions of
             # every comment too (a fix never deletes one): the whole module at once.
-            self._positions = Positions(self.module)
+            self._positions = _positions(self.module)
         return self._positions[node]
 
     def locate(self, nodes):
         """Work out the positions of ``nodes`` together (after the walk, before asking
         ``position`` of each): code generation then stops after the last of them."""
         if self._positions is None and nodes:
-            self._positions = Positions(self.module, nodes)
+            self._positions = _positions(self.module, nodes)
 
     def line_starts(self):
         if self._line_starts is None:
@@ -110,3 +109,11 @@ class Context:
         if self._scopes is None:
             self._scopes = Scopes(self)
         return self._scopes
+
+
+def _positions(module, nodes=()):
+    # Imported here: positions' code generation is built on libcst's, which a run without a
+    # libcst parse never loads (tfcompat.lint.libcst_lazy).
+    from tfcompat.lint.engine.positions import Positions
+
+    return Positions(module, nodes)

@@ -10,14 +10,13 @@ import dataclasses
 import re
 from typing import Optional, Tuple
 
-import libcst as cst
-
 from tfcompat.lint.analysis.imports import Imports
 from tfcompat.lint.analysis.prefilter import Prefilter
 from tfcompat.lint.engine import names, noqa, walk, writeback
 from tfcompat.lint.engine.context import Context
 from tfcompat.lint.engine.results import SAFE, Finding, Fix, NotApplied, ParseFailure
 from tfcompat.lint.engine.work import count
+from tfcompat.lint.libcst_lazy import cst
 
 MAX_FIX_PASSES = 100
 _ERROR_AT = re.compile(r"error at (\d+):(\d+)")
@@ -63,8 +62,8 @@ def parse(text, compiles=False, syntax_checked=False):
 # libcst checks every node it builds (CSTNode.__post_init__ calls _validate): a tenth of a
 # parse, for nodes its own parser built valid. The parse goes without; nodes built anywhere
 # else (a rule's fix) are still checked. Restored to the class's own, never to another
-# thread's no-op.
-_POST_INIT = cst.CSTNode.__dict__.get("__post_init__")
+# thread's no-op (read on the first parse, before any no-op is put in its place).
+_POST_INIT = []
 
 
 def _unchecked(node):
@@ -72,13 +71,16 @@ def _unchecked(node):
 
 
 def _parse_module(text):
-    if _POST_INIT is None:
+    if not _POST_INIT:
+        _POST_INIT.append(cst.CSTNode.__dict__.get("__post_init__"))
+    own = _POST_INIT[0]
+    if own is None:
         return cst.parse_module(text)
     cst.CSTNode.__post_init__ = _unchecked
     try:
         return cst.parse_module(text)
     finally:
-        cst.CSTNode.__post_init__ = _POST_INIT
+        cst.CSTNode.__post_init__ = own
 
 
 def _raise_if_python2(error):
@@ -129,8 +131,7 @@ class Linter:
         rules = sorted(rules, key=lambda r: r.code)
         self.codes = frozenset(r.code for r in rules)  # enabled, as noqa comments see it
         # The rules run: those that can fire under these settings.
-        self.rules = tuple(r for r in rules
-                           if not r.keras_targets or keras_target in r.keras_targets)
+        self.rules = tuple(r for r in rules if r.runs_under(target_tf, keras_target))
         self.target_tf = target_tf
         self.keras_target = keras_target
         self.unsafe_fixes = unsafe_fixes
@@ -139,10 +140,9 @@ class Linter:
         self.prefilter = Prefilter.of_rules(self.rules)
         # Names-only rules run on the ast tree (tfcompat.lint.engine.names), the rest in the walk.
         self._name_rules = tuple(r for r in self.rules if hasattr(r, "check_names"))
-        self._hooks = [(cls, cls.hooks()) for cls in self.rules if cls not in self._name_rules]
+        self._walked = tuple(cls for cls in self.rules if cls not in self._name_rules)
+        self._hook_plan = None  # (their hooks, whether they look at tokens), on the first walk
         # Whether a rule looks at whitespace, comments or punctuation (else the walk skips them).
-        self._hooks_tokens = walk.wants_tokens(
-            [node_type for _, hooks in self._hooks for _, node_type, _ in hooks])
         self._narrow = {}  # codes -> Linter of those rules only
         self._all = self  # the linter of every enabled rule, which a fixed text is linted with
 
@@ -165,14 +165,19 @@ class Linter:
         the text's ast tree, when the prefilter built it (else parsed when needed)."""
         context = Context(module, text, self.target_tf, self.keras_target, tree)
         visits, leaves, noqa_checks = {}, {}, []
-        for cls, hooks in self._hooks:
+        if self._hook_plan is None:  # resolving the node types loads libcst
+            hooks = [(cls, cls.hooks()) for cls in self._walked]
+            self._hook_plan = hooks, walk.wants_tokens(
+                [node_type for _, found in hooks for _, node_type, _ in found])
+        all_hooks, wants_tokens = self._hook_plan
+        for cls, hooks in all_hooks:
             rule = cls(context)
             if hasattr(rule, "check_noqa"):
                 noqa_checks.append(rule.check_noqa)
             for kind, node_type, attr in hooks:
                 table = visits if kind == "visit" else leaves
                 table.setdefault(node_type, []).append(getattr(rule, attr))
-        nodes, calls = walk.traverse(module, _Plan(visits, leaves, self._hooks_tokens),
+        nodes, calls = walk.traverse(module, _Plan(visits, leaves, wants_tokens),
                                      context.ancestors)
         count("nodes walked", nodes)
         count("rule hook calls", calls)
@@ -242,7 +247,7 @@ class Linter:
         parser accepted the text: no syntax check again). When every rule is names-only, no
         libcst parse: Python's parser alone reads the file."""
         # A form feed can move libcst's columns (names.File): such a file takes libcst's way.
-        names_only = not self._hooks and "\f" not in text
+        names_only = not self._walked and "\f" not in text
         if tree is None and names_only:
             tree = names.parse(text)
         if tree is not None and names_only:
@@ -277,7 +282,7 @@ class Linter:
         Fixes that overlap wait for the next pass; a pass whose result does not parse is redone
         fix by fix, and a fix that breaks the parse is dropped and noted, never applied.
         ``syntax_checked``: as for parse(); ``tree``: as for check()."""
-        if not self._hooks and tree is not None and "\r" not in text and "\f" not in text:
+        if not self._walked and tree is not None and "\r" not in text and "\f" not in text:
             # Only names-only rules, which never fix: the loop would end after linting the
             # original once. (libcst writes back every text without lone CRs or form feeds as
             # it was, so it would not have noted that either.)

@@ -29,6 +29,7 @@ import re
 import tokenize
 import warnings
 
+from tfcompat.lint.analysis import imports as imports_module
 from tfcompat.lint.engine import noqa
 from tfcompat.lint.engine.work import count
 
@@ -108,11 +109,11 @@ class File:
     def uses(self):
         """Every Use of the module, in source order (libcst's visiting order)."""
         found = []  # (sort key, n, Use)
-        for statement in _statements_and_chains(self.tree, self.imports.names):
+        for statement in imports_module.statements_and_chains(self.tree, self.imports.names):
             key = (statement.lineno, statement.col_offset, -statement.end_lineno,
                    -statement.end_col_offset)
             if statement.__class__ is ast.Attribute:
-                name = self.imports.qualify_dotted(_dotted(statement))
+                name = self.imports.qualify_dotted(imports_module.dotted(statement))
                 found.append((key, len(found), Use("attribute", name, self, node=statement)))
                 continue
             for use in self._statement_uses(statement):
@@ -168,56 +169,6 @@ def _alias_spans(text, at, base):
         spans.append((base + name.start(), base + name.end()))
         alias = _AS.match(text, name.end())
         at = alias.end() if alias else name.end()
-
-
-def _dotted(node):
-    parts = []
-    while node.__class__ is ast.Attribute:
-        parts.append(node.attr)
-        node = node.value
-    parts.append(node.id)
-    return ".".join(reversed(parts))
-
-
-_SKIP = (ast.expr_context, ast.Constant)
-
-
-def _statements_and_chains(tree, names):
-    """The module's import statements and its outermost Attribute chains whose head is one of
-    ``names``, in no particular order (the caller sorts them)."""
-    stack = [tree]
-    pop, push = stack.pop, stack.append
-    attribute_cls, name_cls, ast_cls = ast.Attribute, ast.Name, ast.AST
-    fields = {}
-    while stack:
-        node = pop()
-        cls = node.__class__
-        if cls is attribute_cls:
-            base = node.value
-            while base.__class__ is attribute_cls:
-                base = base.value
-            if base.__class__ is name_cls:
-                if base.id in names:
-                    yield node
-            else:
-                push(base)
-            continue
-        if cls is ast.Import or cls is ast.ImportFrom:
-            yield node
-            continue
-        if cls is name_cls:
-            continue
-        own = fields.get(cls)
-        if own is None:
-            own = fields[cls] = () if issubclass(cls, _SKIP) else cls._fields
-        for field in own:
-            value = getattr(node, field, None)
-            if value.__class__ is list:
-                for item in value:
-                    if isinstance(item, ast_cls):
-                        push(item)
-            elif isinstance(value, ast_cls):
-                push(value)
 
 
 def _own_parentheses(text, start, end):

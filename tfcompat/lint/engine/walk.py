@@ -12,20 +12,27 @@ import inspect
 import operator
 import textwrap
 
-import libcst as cst
-
 from tfcompat.lint.engine.work import count
+from tfcompat.lint.libcst_lazy import cst
 
 _ORDERS = {}  # node type -> attrgetter of its fields in visiting order, or None (slow way)
 
 # Node types whose subtrees hold nothing but whitespace, comments and punctuation: about two
 # thirds of a tree's nodes. A walk for anything else need not enter them (``tokens=False``).
-TOKEN_BASES = (
-    cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline,
-    cst.Comment, cst.Comma, cst.Dot, cst.Colon, cst.Semicolon, cst.AssignEqual, cst.LeftParen,
-    cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket, cst.LeftCurlyBrace,
-    cst.RightCurlyBrace, cst.ImportStar, cst.Asynchronous, cst.BaseBinaryOp, cst.BaseBooleanOp,
-    cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseAugOp)
+def token_bases():
+    """The token node types (read on first use: defining them loads libcst)."""
+    if _BASES:
+        return _BASES[0]
+    _BASES.append((
+        cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline,
+        cst.Comment, cst.Comma, cst.Dot, cst.Colon, cst.Semicolon, cst.AssignEqual,
+        cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket,
+        cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.ImportStar, cst.Asynchronous,
+        cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseAugOp))
+    return _BASES[0]
+
+
+_BASES = []
 _TOKENS = {}  # node type -> whether it is a token type
 
 
@@ -33,13 +40,28 @@ def is_token(node_type):
     """Whether nodes of ``node_type`` hold only whitespace, comments and punctuation."""
     found = _TOKENS.get(node_type)
     if found is None:
-        found = _TOKENS[node_type] = issubclass(node_type, TOKEN_BASES)
+        found = _TOKENS[node_type] = issubclass(node_type, token_bases())
     return found
 
 
 def wants_tokens(types):
     """Whether a search for nodes of ``types`` (classes) can find one inside a token subtree."""
-    return any(issubclass(t, b) or issubclass(b, t) for t in types for b in TOKEN_BASES)
+    return any(issubclass(t, b) or issubclass(b, t) for t in types for b in token_bases())
+
+
+class Visitor:
+    """A read-only visitor for ``visit``: ``visit_<NodeType>(node)`` (returning False skips
+    the children) and ``leave_<NodeType>(node)``, dispatched as libcst's CSTVisitor does,
+    without needing libcst loaded to define one."""
+
+    def on_visit(self, node):
+        method = getattr(self, "visit_" + type(node).__name__, None)
+        return True if method is None else method(node) is not False
+
+    def on_leave(self, node):
+        method = getattr(self, "leave_" + type(node).__name__, None)
+        if method is not None:
+            method(node)
 
 
 def field_order(node_type):

@@ -1,6 +1,6 @@
-import libcst as cst
 
 from tfcompat.lint.analysis import scopes
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
 
 _PREFIX = "tensorflow.contrib.data"
@@ -26,6 +26,10 @@ _ADVICE = {
 }
 # Keyword arguments only the TF 1.2-1.6 contrib Dataset took: core classes would reject them.
 _CONTRIB_ONLY_ARGS = ("num_threads", "output_buffer_size")
+
+
+def _under(name):
+    return name == _PREFIX or name.startswith(_PREFIX + ".")
 
 
 class ContribData(Rule):
@@ -193,7 +197,36 @@ class ContribData(Rule):
             ds = tf.contrib.data.TextLineDataset(f).map(parse, num_threads=4)
             """,
             at=(2, 6), target_tf="1.15"),
+        # The gate's shapes (may_fire): a function's import of the module, under a name an
+        # earlier import binds; contrib through compat.v1 under another alias.
+        Invalid(
+            """
+            from datasets import data
+            def make(files):
+                from tensorflow.contrib import data
+                return data
+            """,
+            at=(3, 5)),
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf1
+            ds = ds.apply(tf1.contrib.data.ignore_errors())
+            """,
+            at=(2, 15)),
+        # An import of a module under it, binding only `tensorflow`.
+        Invalid(
+            """
+            import tensorflow.contrib.data.python.ops.batching
+            """,
+            at=(1, 8)),
     ]
+
+    @classmethod
+    def may_fire(cls, names):
+        # Every report is at an absolute import of tensorflow.contrib.data or from it, or at a
+        # name qualified under it: in code (the outermost chain holding it is too), or the dotted
+        # module of an import statement (relative ones too, as libcst's Attribute nodes).
+        return _PREFIX in names.modules or any(_under(q) for q in names.qualified)
 
     def visit_Attribute(self, node):
         name = self.qualified_name(node)

@@ -1,7 +1,8 @@
-import libcst as cst
+import ast
 
 from tfcompat.lint.analysis import patterns, provenance
 from tfcompat.lint.analysis.qualnames import ITERATOR_METHODS
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import SAFE, Invalid, Rule, Run, Valid
 
 
@@ -164,7 +165,40 @@ class DatasetIteratorMethod(Rule):
             """,
             run=Run(original=("tf115-keras231",), broken=("tf221",),
                     fixed=("tf115-keras231", "tf221"), result=[2, 2])),
+        # Not a `tensorflow.compat.v1` module (the gate's shapes, may_fire): TF 2's tf.data
+        # named only by an import statement, or compat.v1 imported in a function.
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf
+            import tensorflow.data.experimental
+            it = ds.make_one_shot_iterator()
+            """,
+            at=(3, 9), target_tf="2.16",
+            fixed="""
+            import tensorflow.compat.v1 as tf
+            import tensorflow.data.experimental
+            it = tensorflow.compat.v1.data.make_one_shot_iterator(ds)
+            """),
+        Invalid(
+            """
+            def make(ds):
+                import tensorflow.compat.v1 as tf
+                return ds.shuffle(8).make_one_shot_iterator()
+            """,
+            at=(3, 26), target_tf="2.16"),
     ]
+
+    @classmethod
+    def may_fire(cls, names):
+        # visit_Call's first test, on Python's tree: a call of the method with keyword
+        # arguments only (no positional or starred ones); and its last, compat_v1_module.
+        for node in ast.walk(names.tree):
+            if node.__class__ is ast.Call and not node.args:
+                func = node.func
+                if func.__class__ is ast.Attribute and func.attr in ITERATOR_METHODS \
+                        and all(k.arg is not None for k in node.keywords):
+                    return not provenance.compat_v1_code(names)
+        return False
 
     def visit_Call(self, node):
         func = node.func

@@ -1,6 +1,5 @@
-import libcst as cst
-
-from tfcompat.lint.analysis import patterns, provenance, scopes
+from tfcompat.lint.analysis import patterns, provenance, qualnames, scopes
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 _SLICES = frozenset(("tensorflow.data.Dataset.from_tensor_slices",
@@ -61,7 +60,9 @@ class DatasetNumpyRoundtrip(Rule):
     name = "dataset-numpy-roundtrip"
     message = "generator turns tf.data batches into NumPy through `{run}` to feed Keras"
     help = "pass the dataset to fit (tf.keras TF >= 1.9), or use tfcompat.numpy_batches(dataset)"
-    tokens = ("get_next",)
+    # Every report is a generator's session run of a TF 1 iterator's get_next(), fed to Keras.
+    tokens = (("get_next",), ("run",), ("yield",), tuple(sorted(qualnames.ITERATOR_CALL_NAMES)),
+              provenance.FEEDING_METHODS)
     fix_safety = UNSAFE
     fix_tf = "dataset_in_core"
 
@@ -272,7 +273,36 @@ class DatasetNumpyRoundtrip(Rule):
             model.predict_generator(make_batches(test_ds, feed), steps=4)
             """,
             at=(8, 19), target_tf="1.15"),
+        # The gate's shapes (may_fire): an iterator function imported under another name,
+        # a session named through an import.
+        Invalid(
+            """
+            import tensorflow as tf
+            from tensorflow.compat.v1.data import make_one_shot_iterator as one_shot
+            s = tf.compat.v1.Session()
+            def batches(ds):
+                it = one_shot(ds)
+                while True:
+                    yield s.run(it.get_next())
+            model.evaluate_generator(batches(ds), steps=2)
+            """,
+            at=(7, 15), target_tf="1.15",
+            fixed="""
+            import tensorflow as tf
+            from tensorflow.compat.v1.data import make_one_shot_iterator as one_shot
+            import tfcompat
+            s = tf.compat.v1.Session()
+            def batches(ds):
+                yield from tfcompat.numpy_batches(ds)
+            model.evaluate_generator(batches(ds), steps=2)
+            """),
     ]
+
+    @classmethod
+    def may_fire(cls, names):
+        return "get_next" in names.called and patterns.may_make_iterator(names) \
+            and not names.called.isdisjoint(provenance.FEEDING_METHODS) \
+            and patterns.may_run_tensors(names, ("run",))
 
     def visit_Call(self, node):
         if patterns.method_name(node) != "run" or not patterns.runs_tensors(self, node):

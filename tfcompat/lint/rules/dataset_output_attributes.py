@@ -1,6 +1,7 @@
-import libcst as cst
+import ast
 
 from tfcompat.lint.analysis import patterns, provenance
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run
 
 _ATTRIBUTES = ("output_shapes", "output_types", "output_classes")
@@ -52,7 +53,7 @@ class DatasetOutputAttributes(Rule):
     name = "dataset-output-attributes"
     message = "`Dataset.{attribute}` is gone in TF 2"
     help = "call tf.compat.v1.data.get_{attribute}(dataset), or read dataset.element_spec"
-    tokens = _ATTRIBUTES
+    tokens = (_ATTRIBUTES, provenance.DATASET_CHAIN_CALLS)  # an attribute of a dataset_chain
     fix_safety = SAFE
     fix_tf = "compat_v1_get_output_shapes"
 
@@ -128,7 +129,53 @@ class DatasetOutputAttributes(Rule):
             import tensorflow as tf
             shapes = tf.compat.v1.data.get_output_shapes(tf.data.Dataset.range(4).batch(2))
             """),
+        # The gate's shapes (may_fire): a source imported under another name, and a pipeline
+        # that only `repeat()` proves.
+        Invalid(
+            """
+            from tensorflow.data import TFRecordDataset as Records
+            def shapes(files):
+                return Records(files).output_shapes
+            """,
+            at=(3, 12)),
+        Invalid(
+            """
+            def types(dataset):
+                return dataset.repeat().output_types
+            """,
+            at=(2, 12)),
+        # Not a `tensorflow.compat.v1` module (the gate's shapes, may_fire): TF 2's tf.data
+        # named only by an import statement, or compat.v1 imported in a function.
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf
+            import tensorflow.data.experimental
+            shapes = ds.shuffle(8).output_shapes
+            """,
+            at=(3, 10), target_tf="2.16", safety=UNSAFE,
+            fixed="""
+            import tensorflow.compat.v1 as tf
+            import tensorflow.data.experimental
+            shapes = tensorflow.compat.v1.data.get_output_shapes(ds.shuffle(8))
+            """),
+        Invalid(
+            """
+            def make(ds):
+                import tensorflow.compat.v1 as tf
+                return ds.shuffle(8).output_shapes
+            """,
+            at=(3, 12), target_tf="2.16"),
     ]
+
+    @classmethod
+    def may_fire(cls, names):
+        # visit_Attribute's tests, on Python's tree: one of the attributes of a call or a name
+        # (dataset_chain finds no chain in anything else), in a module that may hold a chain
+        # and is not a tensorflow.compat.v1 one.
+        return provenance.may_hold_dataset_chain(names) and any(
+            node.__class__ is ast.Attribute and node.attr in _ATTRIBUTES
+            and node.value.__class__ in (ast.Call, ast.Name) for node in ast.walk(names.tree)) \
+            and not provenance.compat_v1_code(names)
 
     def visit_Attribute(self, node):
         attribute = node.attr.value

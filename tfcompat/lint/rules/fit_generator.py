@@ -1,7 +1,6 @@
-import libcst as cst
-
 from tfcompat import versions
 from tfcompat.lint.analysis import patterns, provenance, qualnames
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run
 
 # Positional parameters the generator methods share across Keras 2.0-2.15 (later ones moved).

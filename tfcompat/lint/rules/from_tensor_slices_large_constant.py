@@ -1,6 +1,5 @@
-import libcst as cst
-
 from tfcompat.lint.analysis import patterns, provenance, qualnames
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 _IN_MEMORY_LIBRARIES = ("numpy.", "pandas.")
@@ -83,8 +82,14 @@ class FromTensorSlicesLargeConstant(Rule):
                "limit)")
     help = "feed them through a placeholder, or use tfcompat.from_arrays(x, y, batch_size=...)"
     tokens = ("from_tensor_slices", "from_tensors")
+    called = True  # it reports calls of them
     fix_safety = UNSAFE
     fix_tf = "dataset_in_core"
+
+    @classmethod
+    def may_fire(cls, names):
+        # It reports only calls qualified to one of IN_MEMORY_SOURCES.
+        return qualnames.names_any(names.qualified, qualnames.IN_MEMORY_SOURCES)
 
     VALID = [
         # Placeholders keep the data out of the graph (the seed's own answer).

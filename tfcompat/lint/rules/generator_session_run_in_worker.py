@@ -1,9 +1,8 @@
-import libcst as cst
-
-from tfcompat.lint.analysis import patterns, qualnames
+from tfcompat.lint.analysis import patterns, provenance
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
-_FEEDS = tuple(qualnames.GENERATOR_METHODS) + qualnames.KERAS_DATA_METHODS
+_FEEDS = provenance.FEEDING_METHODS
 
 
 class GeneratorSessionRunInWorker(Rule):
@@ -195,7 +194,30 @@ class GeneratorSessionRunInWorker(Rule):
             model.fit(batches(), steps_per_epoch=10)
             """,
             at=(4, 11), target_tf="2.16"),
+        # The gate's shapes (may_fire): a session bound to another name.
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf
+            def batches(next_batch):
+                with tf.Session() as s:
+                    while True:
+                        yield s.run(next_batch)
+            model.fit(batches(next_batch), steps_per_epoch=10)
+            """,
+            at=(6, 11), target_tf="1.15",
+            fixed="""
+            import tensorflow.compat.v1 as tf
+            def batches(next_batch):
+                with tf.Session() as s:
+                    while True:
+                        yield s.run(next_batch)
+            model.fit(batches(next_batch), steps_per_epoch=10, workers=0)
+            """),
     ]
+
+    @classmethod
+    def may_fire(cls, names):
+        return not names.called.isdisjoint(_FEEDS) and patterns.may_run_tensors(names)
 
     def visit_Call(self, node):
         if patterns.method_name(node) not in _FEEDS or self.qualified_name(node.func):

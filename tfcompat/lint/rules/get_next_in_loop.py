@@ -1,7 +1,6 @@
-import libcst as cst
-
 from tfcompat.lint.analysis import patterns, provenance, scopes
-from tfcompat.lint.analysis.qualnames import ITERATOR_METHODS
+from tfcompat.lint.analysis.qualnames import ITERATOR_CALL_NAMES
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run
 
 
@@ -52,7 +51,9 @@ class GetNextInLoop(Rule):
     name = "get-next-in-loop"
     message = "`{receiver}.get_next()` in a loop adds new graph ops on every iteration"
     help = "build `get_next()` once, before the loop, and run that tensor in it"
-    tokens = ("get_next",) + ITERATOR_METHODS + ("from_structure", "from_string_handle")
+    # Every report has a call making a TF 1 iterator, in a loop (or the iterator of one) that
+    # runs tensors or yields.
+    tokens = (tuple(sorted(ITERATOR_CALL_NAMES)), ("run", "eval", "yield"))
     fix_safety = SAFE
 
     VALID = [
@@ -282,7 +283,51 @@ class GetNextInLoop(Rule):
             """,
             run=Run(original=("tf115-keras231",), fixed=("tf115-keras231", "tf221"),
                     result=[[2, 2], [2, 2], [2, 2]])),
+        # The gate's shapes (may_fire): an iterator function imported under another name,
+        # a session named through an import.
+        Invalid(
+            """
+            from tensorflow.compat.v1.data import make_initializable_iterator as make_iterator
+            import tensorflow.compat.v1 as tf
+            def run_steps(ds):
+                iterator = make_iterator(ds)
+                with tf.Session() as s:
+                    for _ in range(10):
+                        s.run(iterator.get_next())
+            """,
+            at=(7, 19), target_tf="1.15",
+            fixed="""
+            from tensorflow.compat.v1.data import make_initializable_iterator as make_iterator
+            import tensorflow.compat.v1 as tf
+            def run_steps(ds):
+                iterator = make_iterator(ds)
+                with tf.Session() as s:
+                    next_element = iterator.get_next()
+                    for _ in range(10):
+                        s.run(next_element)
+            """),
+        # A loop evaluating tensors with `.eval()`.
+        Invalid(
+            """
+            def steps(ds):
+                iterator = ds.make_one_shot_iterator()
+                for _ in range(10):
+                    print(iterator.get_next().eval())
+            """,
+            at=(4, 15), target_tf="1.15",
+            fixed="""
+            def steps(ds):
+                iterator = ds.make_one_shot_iterator()
+                next_element = iterator.get_next()
+                for _ in range(10):
+                    print(next_element.eval())
+            """),
     ]
+
+    @classmethod
+    def may_fire(cls, names):
+        return patterns.may_make_iterator(names) and (
+            "yield" in names.words or patterns.may_run_tensors(names))
 
     def visit_Call(self, node):
         func = node.func

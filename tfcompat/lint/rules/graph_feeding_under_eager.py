@@ -1,6 +1,5 @@
-import libcst as cst
-
 from tfcompat.lint.analysis import namespaces, patterns, provenance, qualnames, scopes
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 # Feeding that only graph mode runs, by canonical name of the call. (Not the Keras session

@@ -1,7 +1,6 @@
-import libcst as cst
-
 from tfcompat.lint.analysis import patterns, provenance, scopes
 from tfcompat.lint.engine import walk as fast_walk
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 # The steps argument of each Keras method, and its position in the tf.keras signature.
@@ -206,7 +205,7 @@ class InfiniteDatasetWithoutSteps(Rule):
         return finder.found
 
 
-class _Holder(cst.CSTVisitor):
+class _Holder(fast_walk.Visitor):
     """The simple statement lines whose single assignment's value is a given node."""
 
     def __init__(self, value):

@@ -1,9 +1,8 @@
 import re
 
-import libcst as cst
-
 from tfcompat.lint.analysis import patterns
 from tfcompat.lint.analysis.prefilter import via
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
 
 # Keras' optimizer classes, and standalone Keras 2's lowercase aliases of them.
@@ -17,6 +16,9 @@ _OPTIMIZERS = {"keras.optimizers": ("keras", "keras"),
                # TF 2's alias of tf.keras.optimizers (Keras 3's optimizers from TF 2.16).
                "tensorflow.optimizers": ("tensorflow", "tf"),
                "tf_keras.optimizers": ("tf_keras", "tf_keras")}
+# The calls visit_Call reports: an optimizer class, given `lr=` or `decay=`, and an alias.
+_CALLED = frozenset("%s.%s" % (m, c) for m in _OPTIMIZERS for c in _CLASSES)
+_CALLED_ALIASES = frozenset("%s.%s" % (m, a) for m in _OPTIMIZERS for a in _ALIASES)
 
 
 class Keras2OptimizerArguments(Rule):
@@ -207,7 +209,38 @@ class Keras2OptimizerArguments(Rule):
                 at=(2, 7), target_tf="2.10"),
         Invalid("import keras\nopt = keras.optimizers.rmsprop(lr=0.001)", at=(2, 7),
                 target_tf="1.15"),
+        # The optimizers through any import (may_fire's qualified names): a function's own
+        # import of the module under an alias, and an alias imported by name, alone.
+        Invalid(
+            """
+            def build():
+                from tensorflow.keras import optimizers as opts
+                return opts.Adam(lr=1e-3)
+            """,
+            at=(3, 12), target_tf="2.16",
+            fixed="""
+            def build():
+                from tensorflow.keras import optimizers as opts
+                return opts.Adam(learning_rate=1e-3)
+            """),
+        Invalid(
+            """
+            from keras.optimizers import rmsprop
+            opt = rmsprop(0.001)
+            """,
+            at=(2, 7), target_tf="2.16"),
     ]
+
+    @classmethod
+    def may_fire(cls, names):
+        """A report is a call of a name qualified to one of _CALLED with an `lr=` or `decay=`
+        keyword (among the code's words), or of one of _CALLED_ALIASES: that name (an imported
+        one, or a dotted chain on one, outermost as it is called) is among the code's qualified
+        names, which canonical leaves as they are."""
+        qualified = names.qualified
+        return not _CALLED_ALIASES.isdisjoint(qualified) or (
+            ("lr" in names.words or "decay" in names.words)
+            and not _CALLED.isdisjoint(qualified))
 
     def visit_Call(self, node):
         name = self.qualified_name(node.func, canonical=False) or ""

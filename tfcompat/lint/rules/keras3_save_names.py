@@ -1,6 +1,5 @@
-import libcst as cst
-
 from tfcompat.lint.analysis import namespaces, patterns
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
 
 # What Keras 3 accepts, by method: the endings of the file names it saves to.
@@ -19,6 +18,8 @@ _FIT_KEYWORDS = frozenset((
 # Methods that make a receiver a Keras model (for `save`, a name many libraries use).
 _MODEL_METHODS = frozenset(("compile", "fit", "fit_generator", "train_on_batch",
                             "save_weights", "load_weights"))
+# What a Keras model is made by (a name assigned one is a model).
+_MAKERS = ("Model", "Sequential", "load_model")
 
 
 class Keras3SaveNames(Rule):
@@ -72,6 +73,19 @@ class Keras3SaveNames(Rule):
     called = True
     fix_safety = SAFE
     fix_tf = "tf_keras_is_keras3"
+
+    @classmethod
+    def runs_under(cls, target_tf, keras_target):
+        # Only code meeting Keras 3 (targets_keras3: keras-target not tf_keras).
+        return super().runs_under(target_tf, keras_target) and keras_target != "tf_keras"
+
+    @classmethod
+    def may_fire(cls, names):
+        # Both methods need a model (save_weights is one of _MODEL_METHODS): a call of one of
+        # _MODEL_METHODS, or a Keras Model, Sequential or load_model called (_keras_model).
+        return not names.called.isdisjoint(_MODEL_METHODS) or any(
+            q.rpartition(".")[2] in _MAKERS and patterns.keras_namespace(q)
+            for q in names.qualified)
 
     VALID = [
         Valid(
@@ -203,11 +217,20 @@ class Keras3SaveNames(Rule):
             model.save(make_name(), save_format="tf")
             """,
             at=(4, 1)),
+        # A model from a function's own import of Keras' load_model, saved with save_format=.
+        Invalid(
+            """
+            def save(model_dir):
+                from tensorflow import keras as K
+                model = K.models.load_model(model_dir)
+                model.save(model_dir, save_format="tf")
+            """,
+            at=(4, 5)),
     ]
 
     def visit_Call(self, node):
         method = patterns.method_name(node)
-        if method not in _ENDINGS or not self.targets_keras3():
+        if method not in _ENDINGS:
             return
         receiver = node.func.value
         if method == "save" and not self._keras_model(receiver):
@@ -310,8 +333,7 @@ class Keras3SaveNames(Rule):
             for assign in patterns.all_nodes(self.context.module, (cst.Assign,)):
                 if isinstance(assign.value, cst.Call):
                     called = self.qualified_name(assign.value.func) or ""
-                    if patterns.keras_namespace(called) and called.rpartition(".")[2] in (
-                            "Model", "Sequential", "load_model"):
+                    if patterns.keras_namespace(called) and called.rpartition(".")[2] in _MAKERS:
                         models.update(self.code_for(t.target) for t in assign.targets)
             self._models = models
         return text in models

@@ -1,6 +1,5 @@
-import libcst as cst
-
 from tfcompat.lint.analysis import namespaces, patterns, provenance
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
 
 _METHODS = ("fit", "evaluate", "predict")
@@ -60,6 +59,16 @@ class Keras3WorkerArguments(Rule):
     tokens = ("workers", "use_multiprocessing", "max_queue_size")
     fix_safety = SAFE
     fix_tf = "tf_keras_is_keras3"
+
+    @classmethod
+    def runs_under(cls, target_tf, keras_target):
+        # Only code meeting Keras 3 (targets_keras3: keras-target not tf_keras).
+        return super().runs_under(target_tf, keras_target) and keras_target != "tf_keras"
+
+    @classmethod
+    def may_fire(cls, names):
+        # The method is one of _METHODS, an attribute's name (called, or bound to an alias).
+        return not names.words.isdisjoint(_METHODS)
 
     VALID = [
         # Keras 2 takes them.
@@ -202,8 +211,6 @@ class Keras3WorkerArguments(Rule):
     ]
 
     def visit_Call(self, node):
-        if not self.targets_keras3():
-            return
         given = [a for a in node.args if a.keyword is not None
                  and a.keyword.value in _WORKER_ARGS]
         if not given or patterns.has_star_args(node):

@@ -1,6 +1,5 @@
-import libcst as cst
-
 from tfcompat.lint.analysis import namespaces, patterns
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 # The callbacks that read a logged metric by its `monitor` name.
@@ -68,6 +67,14 @@ class KerasAccuracyMonitor(Rule):
     tokens = _CALLBACKS
     modules = (namespaces.VIA["keras"] + namespaces.VIA["tf.keras"] + namespaces.VIA["tf_keras"],)
     called = True
+
+    @classmethod
+    def may_fire(cls, names):
+        # A Keras callback of _CALLBACKS called (its name qualified as a whole), and a
+        # compile(metrics=...) call saying what the metric is logged as (_logged_as).
+        return "compile" in names.called and "metrics" in names.words and any(
+            q.rpartition(".")[2] in _CALLBACKS and patterns.keras_namespace(q)
+            for q in names.qualified)
     fix_safety = UNSAFE
     fix_tf = "tf_keras_is_keras3"
 
@@ -155,6 +162,15 @@ class KerasAccuracyMonitor(Rule):
             cut = tf.keras.callbacks.ReduceLROnPlateau("acc", factor=0.5)
             """,
             at=(3, 44), target_tf="1.15"),
+        # A function's own import of the callbacks, under an alias.
+        Invalid(
+            """
+            def callbacks(model):
+                from tensorflow.keras import callbacks as cb
+                model.compile("adam", "mse", metrics=["accuracy"])
+                return [cb.EarlyStopping(monitor="val_acc")]
+            """,
+            at=(4, 38), target_tf="2.10"),
     ]
 
     def visit_Call(self, node):

@@ -1,6 +1,5 @@
-import libcst as cst
-
-from tfcompat.lint.analysis import namespaces, patterns
+from tfcompat.lint.analysis import namespaces, patterns, qualnames
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 # The Keras backend's graph-feeding functions, none of which Keras 3 has, and what to do
@@ -86,6 +85,12 @@ class KerasBackendGraphFeeding(Rule):
     help = "{instead}"
     tokens = (("backend",), tuple(sorted(_INSTEAD)))
     modules = (namespaces.VIA["keras"] + namespaces.VIA["tf.keras"] + namespaces.VIA["tf_keras"],)
+
+    @classmethod
+    def may_fire(cls, names):
+        # It reports only calls qualified to one of the backends' _INSTEAD functions.
+        return qualnames.names_any(names.qualified, (
+            b + f for b in _BACKENDS + _KERAS2_BACKENDS for f in _INSTEAD))
     fix_safety = UNSAFE
 
     VALID = [

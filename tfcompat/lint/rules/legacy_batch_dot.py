@@ -1,6 +1,5 @@
-import libcst as cst
-
 from tfcompat.lint.analysis import namespaces, patterns
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 # Calls whose literal second argument spells the rank of their result.
@@ -68,6 +67,11 @@ class LegacyBatchDot(Rule):
     tokens = ("batch_dot",)
     modules = (namespaces.VIA["keras"] + namespaces.VIA["tf.keras"] + namespaces.VIA["tf_keras"],)
     called = True
+
+    @classmethod
+    def may_fire(cls, names):
+        # It reports only calls of a Keras backend's batch_dot (a name qualified as a whole).
+        return any(_backend_batch_dot(q) for q in names.qualified)
     fix_safety = UNSAFE
 
     VALID = [
@@ -195,9 +199,7 @@ class LegacyBatchDot(Rule):
     ]
 
     def visit_Call(self, node):
-        name = self.qualified_name(node.func) or ""
-        if not (name.endswith(".batch_dot") and ".backend" in name
-                and patterns.keras_namespace(name)):
+        if not _backend_batch_dot(self.qualified_name(node.func) or ""):
             return
         x, y = patterns.argument(node, 0, "x"), patterns.argument(node, 1, "y")
         if x is None or y is None:
@@ -273,3 +275,8 @@ def _rank(rule, expr, ranks):
             or any(isinstance(e, cst.StarredElement) for e in shape.value.elements):
         return 0
     return len(shape.value.elements)
+
+
+def _backend_batch_dot(name):
+    return name.endswith(".batch_dot") and ".backend" in name \
+        and bool(patterns.keras_namespace(name))

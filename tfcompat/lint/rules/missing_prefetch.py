@@ -1,8 +1,7 @@
-import libcst as cst
-
 from tfcompat import versions
 from tfcompat.lint.analysis import patterns, provenance, qualnames
-from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
+from tfcompat.lint.libcst_lazy import cst
+from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid, target_has
 
 # The AUTOTUNE constant each target can spell, newest first, as (fact, names to try).
 _AUTOTUNE = (
@@ -383,9 +382,12 @@ class MissingPrefetch(Rule):
             at=(2, 11), target_tf="1.12"),
     ]
 
+    @classmethod
+    def runs_under(cls, target_tf, keras_target):
+        # Unknown or new enough, tf.data prefetches such a pipeline itself.
+        return target_tf is not None and not target_has(_INJECTED, target_tf)
+
     def visit_Call(self, node):
-        if self.target_tf is None or self.target_at_least(_INJECTED):
-            return  # tf.data prefetches such a pipeline itself
         if patterns.method_name(node) not in qualnames.KERAS_DATA_METHODS \
                 or self._other_library(node.func.value):
             return

@@ -1,6 +1,5 @@
-import libcst as cst
-
 from tfcompat.lint.analysis import namespaces, patterns, scopes
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 # Keras helpers that take and return plain Python / NumPy values (a file path, arrays, a
@@ -69,6 +68,11 @@ class MixedKerasNamespaces(Rule):
     modules = namespaces.TWO_NAMESPACES
     fix_safety = UNSAFE
     fix_tf = "tf_keras_import"
+
+    @classmethod
+    def may_fire(cls, names):
+        # It reports a module using two namespaces at least.
+        return len(namespaces.named_namespaces(names)) > 1
 
     VALID = [
         """
@@ -236,6 +240,19 @@ class MixedKerasNamespaces(Rule):
             from tensorflow.keras.models import Model
             """,
             at=(1, 1), target_tf="1.15"),
+        # tf.keras through tensorflow.compat.v1.
+        Invalid(
+            """
+            import keras
+            import tensorflow.compat.v1 as tf
+            model = tf.keras.Sequential([keras.layers.Dense(1)])
+            """,
+            at=(1, 1), target_tf="1.15",
+            fixed="""
+            from tensorflow import keras
+            import tensorflow.compat.v1 as tf
+            model = tf.keras.Sequential([keras.layers.Dense(1)])
+            """),
     ]
 
     def visit_Module(self, node):

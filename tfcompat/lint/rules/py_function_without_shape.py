@@ -1,6 +1,5 @@
-import libcst as cst
-
 from tfcompat.lint.analysis import patterns, qualnames
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import Invalid, Rule
 
 
@@ -43,7 +42,7 @@ class PyFunctionWithoutShape(Rule):
     name = "py-function-without-shape"
     message = "`{function}` in a tf.data map returns tensors of unknown shape"
     help = "set it with tf.ensure_shape(result, shape) (TF >= 1.12) or result.set_shape(shape)"
-    tokens = ("py_func", "py_function", "numpy_function")
+    tokens = (("py_func", "py_function", "numpy_function"), qualnames.MAP_METHODS)
 
     VALID = [
         """
@@ -98,11 +97,25 @@ class PyFunctionWithoutShape(Rule):
                 lambda f: Dataset.from_tensors(numpy_function(load, [f], "float32")))
             """,
             at=(4, 36)),
+        # The gate's shapes (may_fire): a function's import, under another name.
+        Invalid(
+            """
+            def pipeline(ds):
+                from tensorflow.compat.v1 import py_func as wrap
+                return ds.map(lambda x: wrap(load, [x], "float32"))
+            """,
+            at=(3, 29)),
     ]
 
     def __init__(self, context):
         super().__init__(context)
         self._seen = set()
+
+    @classmethod
+    def may_fire(cls, names):
+        # A map method's call, and a py function named through an import.
+        return not names.called.isdisjoint(qualnames.MAP_METHODS) \
+            and not names.qualified.isdisjoint(qualnames.PY_FUNCTIONS)
 
     def visit_Call(self, node):
         if patterns.method_name(node) not in qualnames.MAP_METHODS:

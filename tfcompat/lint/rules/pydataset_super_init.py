@@ -1,6 +1,5 @@
-import libcst as cst
-
 from tfcompat.lint.analysis import namespaces, patterns, scopes
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import SAFE, Invalid, Rule, Run, Valid
 
 
@@ -58,6 +57,16 @@ class PyDatasetSuperInit(Rule):
     tokens = (("Sequence", "PyDataset"), ("__init__",))
     fix_safety = SAFE
     fix_tf = "tf_keras_is_keras3"
+
+    @classmethod
+    def runs_under(cls, target_tf, keras_target):
+        # Only code meeting Keras 3 (targets_keras3: keras-target not tf_keras).
+        return super().runs_under(target_tf, keras_target) and keras_target != "tf_keras"
+
+    @classmethod
+    def may_fire(cls, names):
+        # Only a class whose base (a name qualified as a whole) is a Keras dataset base.
+        return any(patterns.keras_dataset_base(q) for q in names.qualified)
 
     VALID = [
         # Keras 2 (tf_keras): Sequence takes no constructor arguments.
@@ -167,11 +176,18 @@ class PyDatasetSuperInit(Rule):
                     self.x = x
             """,
             at=(3, 9), target_tf="2.15"),
+        # The base through an alias.
+        Invalid(
+            """
+            from tensorflow.keras.utils import Sequence as Batches
+            class Rows(Batches):
+                def __init__(self, x):
+                    self.x = x
+            """,
+            at=(3, 9)),
     ]
 
     def visit_ClassDef(self, node):
-        if not self.targets_keras3():
-            return
         if not patterns.keras_dataset_class(self, node):
             return
         if {u.namespace for u in namespaces.uses(self)} == {"tf_keras"}:

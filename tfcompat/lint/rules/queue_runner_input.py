@@ -1,7 +1,6 @@
-import libcst as cst
-
 from tfcompat.lint.analysis import namespaces, patterns, provenance, qualnames, scopes
 from tfcompat.lint.analysis.prefilter import via
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
 
 # Queue-runner inputs (canonical names) and the tf.data spelling of each.
@@ -150,6 +149,11 @@ class QueueRunnerInput(Rule):
     modules = (via(*_MAPPING),)  # it reports attributes qualified to one of them
     fix_safety = SAFE
     fix_tf = "compat_v1"
+
+    @classmethod
+    def may_fire(cls, names):
+        # It reports only attributes qualified to one of _MAPPING (an import's too).
+        return qualnames.names_any(names.qualified, _MAPPING)
 
     VALID = [
         # Keras 2 on TF 2.x runs compat.v1 code in graph mode.
@@ -514,6 +518,16 @@ class QueueRunnerInput(Rule):
         # A target reaches the newest TF (docs/target-tf.md): reported at every target.
         Invalid("import tensorflow as tf\nxb, yb = tf.train.batch([x, y], 32)", at=(2, 10),
                 target_tf="1.15"),
+        # Through a function's own import of `tf.train`.
+        Invalid(
+            """
+            def inputs(files):
+                from tensorflow import train
+                return train.string_input_producer(files)
+            """,
+            at=(3, 12)),
+        # An import's dotted name is an attribute too.
+        Invalid("import tensorflow.train.shuffle_batch", at=(1, 8)),
     ]
 
     def visit_Attribute(self, node):

@@ -1,9 +1,9 @@
+import ast
 import json
 import os
 
-import libcst as cst
-
-from tfcompat.lint.analysis import patterns, qualnames
+from tfcompat.lint.analysis import imports, patterns, qualnames
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import SAFE, UNSAFE, Invalid, Rule, Run, Valid
 
 # Every public name of `tf` in TF 1.15 that TF 2's `tf` lacks (without `tensorflow.`), with its
@@ -25,6 +25,12 @@ _GRAPH_ONLY = frozenset((
 # The Keras session functions tf.keras dropped in TF 2 (kept in tf.compat.v1.keras until
 # Keras 3), and the same names in standalone Keras, whose sessions are its own.
 _KERAS_SESSION = ("get_session", "set_session")
+# Every name visit_Attribute reports, as the code spells it (qualified, not canonical): a TF 1
+# name, and Keras' session (tf.compat.v1.keras's only for some targets).
+_REPORTED = frozenset(["tensorflow." + n for n in _TF1_NAMES if n not in _OWNED] + [
+    "%s.backend.%s" % (namespace, function) for namespace in (
+        "keras", "tensorflow.keras", "tf_keras", "tensorflow.compat.v1.keras")
+    for function in _KERAS_SESSION])
 # What a Keras 3 program does instead of what the session was for, by what the code around
 # it calls (canonical names), first match wins.
 _KERAS3_INSTEAD = (
@@ -98,6 +104,17 @@ def _tf_major_test(rule, test):
 def _is_tf_version(rule, expr):
     return (rule.qualified_name(expr) or "") in ("tensorflow.__version__",
                                                    "tensorflow.VERSION")
+
+
+def _starts_reported(qualified):
+    """Whether one of the dotted names ``qualified`` starts with a name of _REPORTED."""
+    for name in qualified:
+        end = name.find(".")
+        while end != -1:
+            end = name.find(".", end + 1)
+            if (name if end == -1 else name[:end]) in _REPORTED:
+                return True
+    return False
 
 
 def _hasattr_of_tf(rule, test):
@@ -214,6 +231,11 @@ class SessionApiInTf2(Rule):
                 tf.io.gfile.GFile = tf.gfile.GFile
             writer = tf.summary.create_file_writer(d) if tf2.enabled() else tf.summary.FileWriter(d)
             """, target_tf="2.16"),  # noqa: E501
+        # A relative import names a module of this package, even one called `tf`.
+        Valid("""
+            import tensorflow as tf
+            from .tf.logging import info
+            """, target_tf="2.16"),
     ]
     INVALID = [
         # A program: run before and after the fix (tests/runtime/test_rewrites_run.py).
@@ -494,12 +516,91 @@ class SessionApiInTf2(Rule):
             import tensorflow as tf
             x = tf.compat.v1.placeholder(tf.float32)
             """),
+        # The names through any import (may_fire's qualified names): a function's own import
+        # of a module under an alias (no module-level import spells the fix), a dropped
+        # module imported by name, a longer chain through a dropped name, and tf.keras's
+        # session through tf.compat.v1.
+        Invalid(
+            """
+            def restore(sess, path):
+                from tensorflow import train as tf_train
+                tf_train.Saver().restore(sess, path)
+            """,
+            at=(3, 5), target_tf="2.16"),
+        Invalid(
+            """
+            from tensorflow import logging
+            logging.info("step %d", 1)
+            """,
+            at=(2, 1), target_tf="2.16"),
+        Invalid(
+            """
+            import tensorflow as tf
+            tf.train.Saver.restore(saver, sess, path)
+            """,
+            at=(2, 1), target_tf="2.16",
+            fixed="""
+            import tensorflow as tf
+            tf.compat.v1.train.Saver.restore(saver, sess, path)
+            """),
+        Invalid(
+            """
+            from tensorflow import compat
+            graph = compat.v1.keras.backend.get_session().graph
+            """,
+            at=(2, 9), target_tf="2.16"),
+        # The dotted module of an import statement: a name the rule reports too, also where
+        # the code names compat.v1 (and the import binding its head comes later).
+        Invalid(
+            """
+            import tensorflow.logging
+            """,
+            at=(1, 8), target_tf="2.16",
+            fixed="""
+            import tensorflow.compat.v1.logging
+            """),
+        Invalid(
+            """
+            def logger():
+                import tensorflow.logging as tf_logging
+                import tensorflow
+                return tensorflow.compat.v1.logging
+            """,
+            at=(2, 12), target_tf="2.16"),
+        # In an import statement, the module path is written out: never through an alias.
+        Invalid("""
+            import tensorflow.compat.v1 as tf1
+            import tensorflow.gfile
+            """, at=(2, 8), target_tf="2.16", fixed="""
+            import tensorflow.compat.v1 as tf1
+            import tensorflow.compat.v1.gfile
+            """),
     ]
+
+    @classmethod
+    def may_fire(cls, names):
+        """Only an Attribute whose qualified name (canonical=False) is one of _REPORTED is
+        reported: in the code, a dotted chain on an imported name, whose outermost chain
+        starts with it, or the dotted module of an import statement (`import
+        tensorflow.logging`). Canonical names are those the code spells unless it names
+        `compat` (canonical drops only `compat.v1`/`compat.v2`), so the code's qualified
+        names answer then; else the chains are qualified as the code spells them."""
+        if "compat" not in names.words:
+            return _starts_reported(names.qualified)
+        found = names.imports
+        spelled = [found.qualify_dotted(imports.dotted(node), False)
+                   for node in imports.statements_and_chains(names.tree, found.names)
+                   if node.__class__ is ast.Attribute]
+        spelled += [found.qualify_dotted(path, False) for path in imports.import_paths(names.tree)]
+        return _starts_reported(name for name in spelled if name)
 
     def visit_Attribute(self, node):
         name = self.qualified_name(node, canonical=False)
         if not name:
             return
+        statement = self._import_statement()
+        if isinstance(statement, cst.ImportFrom) and statement.relative:
+            return  # `from .tf.logging import x`: a module of this package, not TF's
         key = name[len("tensorflow."):] if name.startswith("tensorflow.") else None
         if key in _TF1_NAMES and key not in _OWNED:
             if not self._inside_reported(node) and not self._guarded(node):
@@ -513,6 +614,15 @@ class SessionApiInTf2(Rule):
             # TF 2.0-2.15's spelling (this rule's own fix there): gone with Keras 3, and
             # tf_keras's own TF 1 API under TF_USE_LEGACY_KERAS=1.
             self._keras_session(node, namespace, function)
+
+    def _import_statement(self):
+        """The import statement the node being visited is in (its dotted module), or None."""
+        for ancestor in reversed(self.context.ancestors):
+            if isinstance(ancestor, (cst.Import, cst.ImportFrom)):
+                return ancestor
+            if isinstance(ancestor, cst.BaseStatement):
+                return None
+        return None
 
     def _guarded(self, node):
         """Whether the code around ``node`` runs it on TF 1 only: the body of a `try:` whose
@@ -583,6 +693,9 @@ class SessionApiInTf2(Rule):
                     ": rewrite it with TF 2's API")))
             return
         text = self.spell("tensorflow." + new)
+        if text and self._import_statement() is not None:
+            # A module path is never spelled through an alias: `import tf1.gfile` is no module.
+            text = "tensorflow." + new
         if key in _GRAPH_ONLY:
             help = None  # the class's: graph mode, or an eager rewrite
         elif entry["v2"]:

@@ -1,6 +1,5 @@
-import libcst as cst
-
 from tfcompat.lint.analysis import chains, patterns
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run
 
 _BATCHING = ("batch", "padded_batch")

@@ -1,5 +1,5 @@
 from tfcompat.lint.analysis import namespaces
-from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
+from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid, target_has
 
 
 class StandaloneKerasWithTfData(Rule):
@@ -53,6 +53,19 @@ class StandaloneKerasWithTfData(Rule):
     modules = (namespaces.VIA["keras"], ("tensorflow.*",))  # and tf.data
     fix_safety = UNSAFE
     fix_tf = "tf_keras_import"
+
+    @classmethod
+    def runs_under(cls, target_tf, keras_target):
+        # From this TF on, the keras package is the one paired with it.
+        return super().runs_under(target_tf, keras_target) \
+            and not target_has("keras_package_paired", target_tf)
+
+    @classmethod
+    def may_fire(cls, names):
+        # It needs namespaces.uses_tf_data: a name qualified under tf.data (an attribute's
+        # name is a prefix of its chain's).
+        return any(q.startswith(("tensorflow.data.", "tensorflow.contrib.data."))
+                   for q in names.qualified)
 
     VALID = [
         """
@@ -152,11 +165,24 @@ class StandaloneKerasWithTfData(Rule):
             it = tf.contrib.data.Dataset.range(3).make_one_shot_iterator()
             """,
             at=(2, 1), target_tf="1.4"),
+        # tf.data through a function's own compat.v1 import.
+        Invalid(
+            """
+            import keras
+            def make(x):
+                import tensorflow.compat.v1 as tf1
+                return tf1.data.Dataset.from_tensor_slices(x)
+            """,
+            at=(1, 1), target_tf="1.15",
+            fixed="""
+            from tensorflow import keras
+            def make(x):
+                import tensorflow.compat.v1 as tf1
+                return tf1.data.Dataset.from_tensor_slices(x)
+            """),
     ]
 
     def visit_Module(self, node):
-        if self.target_at_least("keras_package_paired"):
-            return
         uses = namespaces.uses(self)
         found = {u.namespace for u in uses}
         if found != {"keras"} or not namespaces.uses_tf_data(self):

@@ -1,6 +1,5 @@
-import libcst as cst
-
 from tfcompat.lint.analysis import patterns, provenance, qualnames, scopes
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 # (layer, the keyword that feeds it a tensor)
@@ -68,6 +67,15 @@ class TargetTensors(Rule):
     # compile(target_tensors=...), or an Input / InputLayer call given tensor= / input_tensor=.
     tokens = (("target_tensors", "Input", "InputLayer"),
               ("target_tensors", "tensor", "input_tensor"))
+
+    @classmethod
+    def may_fire(cls, names):
+        # A compile(target_tensors=...) call, or a Keras Input / InputLayer called (its name
+        # qualified as a whole) given its tensor keyword.
+        if "compile" in names.called and "target_tensors" in names.words:
+            return True
+        return any(_INPUTS.get(q.rpartition(".")[2]) in names.words and _keras_layer(q)
+                   for q in names.qualified)
 
     VALID = [
         """
@@ -370,7 +378,8 @@ class TargetTensors(Rule):
         else:
             return None
         fit = fits[0]
-        args = [cst.Arg(cst.parse_expression(data), comma=_COMMA)] + list(fit.args)
+        comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
+        args = [cst.Arg(cst.parse_expression(data), comma=comma)] + list(fit.args)
         if len(args) == 1:
             args[0] = args[0].with_changes(comma=cst.MaybeSentinel.DEFAULT)
         kept = [a for a in compile_call.args
@@ -476,5 +485,3 @@ def _keras_layer(name):
     """Whether ``name`` is in a Keras namespace or TF 1's tf.contrib.keras."""
     return bool(patterns.keras_namespace(name)) or name.startswith(qualnames.CONTRIB_KERAS + ".")
 
-
-_COMMA = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))

@@ -1,9 +1,8 @@
 import itertools
 import re
 
-from libcst.metadata import CodePosition
-
 from tfcompat.lint.engine import noqa
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import SAFE, Invalid, Rule, Run
 
 _OURS = re.compile(r"TFC\d+")
@@ -135,8 +134,10 @@ class UnusedNoqa(Rule):
         if not line_text[:rng.start.column].strip():
             starts = self.context.line_starts()
             next_line = rng.start.line + 1
+            position = cst.metadata.CodePosition
             if next_line <= len(starts):
-                return self._edit(CodePosition(rng.start.line, 0), CodePosition(next_line, 0), "")
-            return self._edit(CodePosition(rng.start.line, 0), rng.end, "")
+                return self._edit(position(rng.start.line, 0), position(next_line, 0), "")
+            return self._edit(position(rng.start.line, 0), rng.end, "")
         blanks = len(line_text[:rng.start.column]) - len(line_text[:rng.start.column].rstrip())
-        return self._edit(CodePosition(rng.start.line, rng.start.column - blanks), rng.end, "")
+        return self._edit(cst.metadata.CodePosition(rng.start.line, rng.start.column - blanks),
+                          rng.end, "")

@@ -1,11 +1,14 @@
-import libcst as cst
+import ast
 
 from tfcompat.lint.analysis import patterns, qualnames
 from tfcompat.lint.analysis.prefilter import via
+from tfcompat.lint.libcst_lazy import cst
 from tfcompat.lint.rule import UNSAFE, Invalid, Rule, Run, Valid
 
 # What a block may use its session through without naming it: the default session.
 _DEFAULT_SESSION = frozenset(["tensorflow.get_default_session"]) | qualnames.SESSION_FACTORIES
+# The sessions a reported `with` calls, canonical.
+_SESSIONS = frozenset(["tensorflow.Session", "tensorflow.InteractiveSession"])
 
 
 class UnusedSessionBlock(Rule):
@@ -176,7 +179,69 @@ class UnusedSessionBlock(Rule):
                 model.fit(x, y)
             """,
             at=(2, 6), target_tf="2.15"),
+        # The session through any import (may_fire's qualified names): a function's own
+        # import of the name, and tf.compat.v1 under an alias.
+        Invalid(
+            """
+            def train(model, x, y):
+                from tensorflow.compat.v1 import Session
+                with Session():
+                    model.fit(x, y)
+            """,
+            at=(3, 10), target_tf="2.16",
+            fixed="""
+            def train(model, x, y):
+                from tensorflow.compat.v1 import Session
+                model.fit(x, y)
+            """),
+        Invalid(
+            """
+            import tensorflow.compat.v1 as tf1
+            with tf1.InteractiveSession() as session:
+                model.fit(x, y)
+            """,
+            at=(2, 6), target_tf="2.16",
+            fixed="""
+            import tensorflow.compat.v1 as tf1
+            model.fit(x, y)
+            """),
+        # `async with`, in a handler's block.
+        Invalid(
+            """
+            import tensorflow as tf
+            async def train(model, x, y):
+                try:
+                    pass
+                except ValueError:
+                    async with tf.Session():
+                        model.fit(x, y)
+            """,
+            at=(6, 20), target_tf="2.16",
+            fixed="""
+            import tensorflow as tf
+            async def train(model, x, y):
+                try:
+                    pass
+                except ValueError:
+                    model.fit(x, y)
+            """),
     ]
+
+    @classmethod
+    def runs_under(cls, target_tf, keras_target):
+        # visit_With's first test (targets_keras3): Keras 2 trains in the block's graph mode.
+        return keras_target != "tf_keras" and super().runs_under(target_tf, keras_target)
+
+    @classmethod
+    def may_fire(cls, names):
+        """A report is a `with` (or `async with`) statement of one item, a call of a name
+        qualified to a session class: that name (an imported one, or a dotted chain on one,
+        outermost as it is called) is among the code's qualified names, and the statement is
+        in its tree."""
+        if _SESSIONS.isdisjoint(names.qualified):
+            return False
+        found = names.imports
+        return any(_session_with(statement, found) for statement in _withs(names.tree))
 
     def visit_With(self, node):
         if not self.targets_keras3():
@@ -262,6 +327,37 @@ class UnusedSessionBlock(Rule):
         start = cst.metadata.CodePosition(where.start.line, 0)
         newline = self.context.module.default_newline
         return [self._edit(start, where.end, newline.join(lines))]
+
+
+def _withs(tree):
+    """The `with` and `async with` statements of an ast Module, at any depth (statements hold
+    statements only in their blocks)."""
+    blocks = [tree.body]
+    while blocks:
+        for statement in blocks.pop():
+            cls = statement.__class__
+            if cls is ast.With or cls is ast.AsyncWith:
+                yield statement
+            for field in ("body", "orelse", "handlers", "finalbody", "cases"):
+                block = getattr(statement, field, None)
+                if block.__class__ is list:
+                    blocks.append(block)
+
+
+def _session_with(statement, found):
+    """Whether an ast `with` statement is visit_With's shape: one item, a call of a name that
+    the imports ``found`` qualify to a session class."""
+    if len(statement.items) != 1 or statement.items[0].context_expr.__class__ is not ast.Call:
+        return False
+    func = statement.items[0].context_expr.func
+    parts = []
+    while func.__class__ is ast.Attribute:
+        parts.append(func.attr)
+        func = func.value
+    if func.__class__ is not ast.Name:
+        return False
+    parts.append(func.id)
+    return found.qualify_dotted(".".join(reversed(parts))) in _SESSIONS
 
 
 def _test_evaluate(call):
