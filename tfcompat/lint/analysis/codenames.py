@@ -25,10 +25,13 @@ class CodeNames:
     """What the second stage knows of a file's code (the module docstring says what each
     field holds); ``imports`` and ``qualified``, computed on first use, are what rules'
     ``may_fire`` read."""
-    __slots__ = ("words", "modules", "called", "tree", "_imports", "_qualified")
+    __slots__ = ("words", "modules", "called", "tree", "ascii", "_imports", "_qualified")
 
-    def __init__(self, words, modules, called, tree):
+    def __init__(self, words, modules, called, tree, ascii=True):
         self.words, self.modules, self.called, self.tree = words, modules, called, tree
+        # Whether the file is ASCII: then every identifier is written as ``ast`` has it
+        # (Python reads non-ASCII ones in NFKC, libcst as written).
+        self.ascii = ascii
         self._imports = self._qualified = None
 
     @property
@@ -150,4 +153,4 @@ def code_names(data):
         words.update(name.split("."))
     if has_yield:
         words.add("yield")
-    return CodeNames(words, modules, called, tree)
+    return CodeNames(words, modules, called, tree, data.isascii())

@@ -237,11 +237,15 @@ class UnusedSessionBlock(Rule):
         """A report is a `with` (or `async with`) statement of one item, a call of a name
         qualified to a session class: that name (an imported one, or a dotted chain on one,
         outermost as it is called) is among the code's qualified names, and the statement is
-        in its tree."""
+        in its tree; and where it binds a name (``as sess``), its block does not name it as a
+        Name of ``ast`` (which libcst has too, among the Names _uses_session looks at; not
+        where a non-ASCII identifier could be spelled apart from ``ast``'s NFKC form)."""
         if _SESSIONS.isdisjoint(names.qualified):
             return False
         found = names.imports
-        return any(_session_with(statement, found) for statement in _withs(names.tree))
+        return any(_session_with(statement, found)
+                   and not (names.ascii and _names_its_target(statement))
+                   for statement in _withs(names.tree))
 
     def visit_With(self, node):
         if not self.targets_keras3():
@@ -342,6 +346,15 @@ def _withs(tree):
                 block = getattr(statement, field, None)
                 if block.__class__ is list:
                     blocks.append(block)
+
+
+def _names_its_target(statement):
+    """Whether an ast `with` statement of one item binds a plain name its block names."""
+    target = statement.items[0].optional_vars
+    if target.__class__ is not ast.Name:
+        return False
+    return any(node.__class__ is ast.Name and node.id == target.id
+               for block in statement.body for node in ast.walk(block))
 
 
 def _session_with(statement, found):
