@@ -1,3 +1,5 @@
+import ast
+
 from tfcompat.lint.analysis import patterns, provenance, scopes
 from tfcompat.lint.analysis.qualnames import ITERATOR_CALL_NAMES
 from tfcompat.lint.libcst_lazy import cst
@@ -322,12 +324,29 @@ class GetNextInLoop(Rule):
                 for _ in range(10):
                     print(next_element.eval())
             """),
+        # A comprehension runs its element per pass too.
+        Invalid("""
+            import tensorflow as tf
+            it = tf.data.Dataset.range(8).make_one_shot_iterator()
+            with tf.Session() as sess:
+                values = [sess.run(it.get_next()) for _ in range(3)]
+            """, at=(4, 24), target_tf="1.15",
+            fixed="""
+            import tensorflow as tf
+            it = tf.data.Dataset.range(8).make_one_shot_iterator()
+            with tf.Session() as sess:
+                next_element = it.get_next()
+                values = [sess.run(next_element) for _ in range(3)]
+            """),
     ]
 
     @classmethod
     def may_fire(cls, names):
+        # Every report is at a call `x.<name>(...)` of get_next or an iterator maker (the last
+        # name of a chain is its qualified name's) inside a loop.
         return patterns.may_make_iterator(names) and (
-            "yield" in names.words or patterns.may_run_tensors(names))
+            "yield" in names.words or patterns.may_run_tensors(names)) and _called_in_a_loop(
+            names.tree, _REPORTED_CALLS)
 
     def visit_Call(self, node):
         func = node.func
@@ -399,3 +418,22 @@ class GetNextInLoop(Rule):
         name = self.fresh_name("next_element")
         return [self.insert_before(outermost.statement, "%s = %s" % (name, self.code_for(call))),
                 self.replace(call, name)]
+
+
+_REPORTED_CALLS = frozenset(ITERATOR_CALL_NAMES | {"get_next"})
+_LOOPS = (ast.For, ast.AsyncFor, ast.While, ast.ListComp, ast.SetComp, ast.GeneratorExp,
+          ast.DictComp)
+
+
+def _called_in_a_loop(tree, names):
+    """Whether an ast tree calls ``x.<one of names>(...)`` anywhere under a loop or a
+    comprehension (a superset of what Rule.loops() finds around a call)."""
+    stack = [(tree, False)]
+    while stack:
+        node, in_loop = stack.pop()
+        if in_loop and node.__class__ is ast.Call and node.func.__class__ is ast.Attribute \
+                and node.func.attr in names:
+            return True
+        in_loop = in_loop or isinstance(node, _LOOPS)
+        stack.extend((child, in_loop) for child in ast.iter_child_nodes(node))
+    return False
