@@ -145,7 +145,10 @@ class QueueRunnerInput(Rule):
     message = ("`{name}` is a queue-runner input: gone from TF 2's API, graph mode only "
                "through tf.compat.v1{keras3}")
     help = "use tf.data: {mapping}"
-    tokens = tuple(sorted({name.rsplit(".", 1)[-1] for name in _MAPPING}))
+    # Its last name, and the first after `tensorflow` (`train`, or a reader's own): no import
+    # or chain reaches `tensorflow.train.batch` without writing `train`.
+    tokens = (tuple(sorted({name.rsplit(".", 1)[-1] for name in _MAPPING})),
+              tuple(sorted({name.split(".")[1] for name in _MAPPING})))
     modules = (via(*_MAPPING),)  # it reports attributes qualified to one of them
     fix_safety = SAFE
     fix_tf = "compat_v1"
@@ -518,6 +521,9 @@ class QueueRunnerInput(Rule):
         # A target reaches the newest TF (docs/target-tf.md): reported at every target.
         Invalid("import tensorflow as tf\nxb, yb = tf.train.batch([x, y], 32)", at=(2, 10),
                 target_tf="1.15"),
+        # `train` written only in the import (the tokens' second group).
+        Invalid("import tensorflow.train as queues\nxb, yb = queues.batch([x, y], 32)",
+                at=(2, 10), target_tf="1.15"),
         # Through a function's own import of `tf.train`.
         Invalid(
             """
