@@ -12,6 +12,7 @@ import inspect
 import operator
 import textwrap
 
+from tfcompat.lint import libcst_lazy
 from tfcompat.lint.engine.work import count
 from tfcompat.lint.libcst_lazy import cst
 
@@ -19,20 +20,12 @@ _ORDERS = {}  # node type -> attrgetter of its fields in visiting order, or None
 
 # Node types whose subtrees hold nothing but whitespace, comments and punctuation: about two
 # thirds of a tree's nodes. A walk for anything else need not enter them (``tokens=False``).
-def token_bases():
-    """The token node types (read on first use: defining them loads libcst)."""
-    if _BASES:
-        return _BASES[0]
-    _BASES.append((
-        cst.BaseParenthesizableWhitespace, cst.TrailingWhitespace, cst.EmptyLine, cst.Newline,
-        cst.Comment, cst.Comma, cst.Dot, cst.Colon, cst.Semicolon, cst.AssignEqual,
-        cst.LeftParen, cst.RightParen, cst.LeftSquareBracket, cst.RightSquareBracket,
-        cst.LeftCurlyBrace, cst.RightCurlyBrace, cst.ImportStar, cst.Asynchronous,
-        cst.BaseBinaryOp, cst.BaseBooleanOp, cst.BaseCompOp, cst.BaseUnaryOp, cst.BaseAugOp))
-    return _BASES[0]
-
-
-_BASES = []
+token_bases = libcst_lazy.types(
+    "BaseParenthesizableWhitespace", "TrailingWhitespace", "EmptyLine", "Newline", "Comment",
+    "Comma", "Dot", "Colon", "Semicolon", "AssignEqual", "LeftParen", "RightParen",
+    "LeftSquareBracket", "RightSquareBracket", "LeftCurlyBrace", "RightCurlyBrace",
+    "ImportStar", "Asynchronous", "BaseBinaryOp", "BaseBooleanOp", "BaseCompOp", "BaseUnaryOp",
+    "BaseAugOp")
 _TOKENS = {}  # node type -> whether it is a token type
 
 
